@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ukit's build, tests and demo need.
+# Idempotent: does nothing when everything is present.
+set -euo pipefail
+
+packages=(
+        # build
+        meson ninja-build pkg-config gcc clang lld libssl-dev
+        # interop oracles
+        binutils sbsigntool osslsigncode pesign python3-pefile openssl
+        systemd systemd-boot-efi cpio libarchive-tools xxd
+        # TPM
+        swtpm swtpm-tools tpm2-tools
+        # VM tests and demo
+        qemu-system-x86 ovmf busybox-static dosfstools mtools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+                missing+=("$p")
+        fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+        echo "deps: installing ${missing[*]}"
+        if [ "$(id -u)" != 0 ]; then
+                echo "deps: missing packages and not root: ${missing[*]}" >&2
+                exit 1
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *program_verb = NULL;
+bool arg_quiet = false;
+
+static void vlog(const char *level, const char *fmt, va_list ap, const char *suffix) {
+        if (program_verb)
+                fprintf(stderr, "ukit %s: ", program_verb);
+        else
+                fputs("ukit: ", stderr);
+        if (level)
+                fputs(level, stderr);
+        vfprintf(stderr, fmt, ap);
+        if (suffix)
+                fprintf(stderr, ": %s", suffix);
+        fputc('\n', stderr);
+}
+
+void log_error(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog(NULL, fmt, ap, NULL);
+        va_end(ap);
+}
+
+void log_warning(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog("warning: ", fmt, ap, NULL);
+        va_end(ap);
+}
+
+void log_info(const char *fmt, ...) {
+        va_list ap;
+        if (arg_quiet)
+                return;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+}
+
+int log_errno(int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog(NULL, fmt, ap, strerror(r < 0 ? -r : r));
+        va_end(ap);
+        return EXIT_FAILURE;
+}
+
+int log_usage(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog(NULL, fmt, ap, NULL);
+        va_end(ap);
+        fprintf(stderr, "Try 'ukit %s --help'.\n", program_verb ? program_verb : "");
+        return EXIT_USAGE;
+}

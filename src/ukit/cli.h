@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Command-line layer helpers: the only place that prints errors.
+ * Each error is one line on stderr, "ukit VERB: FILE: problem". Verbs return
+ * an exit status: 0 success, 1 failure, 2 usage error. */
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+#define EXIT_USAGE 2
+
+/* Set by main() to the verb being run, used as the message prefix. */
+extern const char *program_verb;
+
+_printf_(1, 2) void log_error(const char *fmt, ...);
+_printf_(1, 2) void log_warning(const char *fmt, ...);
+_printf_(1, 2) void log_info(const char *fmt, ...);
+
+/* Prints "FMT: strerror(-r)" and returns EXIT_FAILURE, for
+ * "return log_errno(r, "%s: cannot read", path);" */
+_printf_(2, 3) int log_errno(int r, const char *fmt, ...);
+
+/* Prints a usage error and returns EXIT_USAGE. */
+_printf_(1, 2) int log_usage(const char *fmt, ...);
+
+/* Set by --quiet in verbs that support it. */
+extern bool arg_quiet;

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "verbs.h"
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+} Verb;
+
+static const Verb verbs[] = {
+        { "version", verb_version, "print the version" },
+};
+
+int verb_version(int argc, char **argv) {
+        printf("ukit %s\n", UKIT_VERSION);
+        return EXIT_SUCCESS;
+}
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: ukit VERB [OPTIONS...]\n"
+                "\n"
+                "Build, sign, measure and inspect Unified Kernel Images.\n"
+                "\n"
+                "Verbs:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+        fprintf(f, "\nSee 'ukit VERB --help' and ukit(1).\n");
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                help(stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+                help(stdout);
+                return EXIT_SUCCESS;
+        }
+        if (strcmp(argv[1], "--version") == 0)
+                return verb_version(argc - 1, argv + 1);
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(argv[1], verbs[i].name) == 0) {
+                        program_verb = verbs[i].name;
+                        return verbs[i].run(argc - 1, argv + 1);
+                }
+
+        fprintf(stderr, "ukit: unknown verb '%s'. Try 'ukit --help'.\n", argv[1]);
+        return EXIT_USAGE;
+}

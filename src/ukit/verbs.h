@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One function per verb, one file per verb. Each takes the arguments after
+ * the verb name (argv[0] is the verb) and returns an exit status. */
+
+int verb_version(int argc, char **argv);

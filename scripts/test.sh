@@ -29,14 +29,17 @@ has_suite() { [[ ",$suites," == *",$1,"* ]]; }
 
 bash scripts/deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
-build=$(bash scripts/build.sh normal) || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+# UKIT_BUILD_PREFIX lets several people share one checkout: build dirs are
+# PREFIX, PREFIX-asan, PREFIX-fuzz (default build, build-asan, build-fuzz).
+prefix=${UKIT_BUILD_PREFIX:-$top/build}
+build=$(bash scripts/build.sh normal "$prefix") || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 builds=("$build")
 if [ $asan = 1 ] && { has_suite unit || has_suite interop; }; then
-        b=$(bash scripts/build.sh asan) || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
+        b=$(bash scripts/build.sh asan "$prefix-asan") || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
         builds+=("$b")
 fi
 if has_suite fuzz; then
-        fuzzbuild=$(bash scripts/build.sh fuzz) || { echo "fuzz build failed"; echo "0 passed, 1 failed"; exit 1; }
+        fuzzbuild=$(bash scripts/build.sh fuzz "$prefix-fuzz") || { echo "fuzz build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
@@ -80,8 +83,7 @@ run() {
 }
 
 for b in "${builds[@]}"; do
-        tag=$(basename "$b"); tag=${tag#build}; tag=${tag#-}
-        sfx=${tag:+-$tag}
+        sfx=${b#"$prefix"}
         if has_suite unit; then
                 for t in "$b"/tests/unit/test-*; do
                         [ -x "$t" ] && [ -f "$t" ] || continue

@@ -1,0 +1,414 @@
+# VM test harness: QEMU (q35, TCG) + OVMF 4M + one swtpm per test + a real
+# Debian kernel + a busybox initrd that reports what it sees on the serial
+# console (tests/vm/init documents the report lines).
+#
+# Source it after tests/lib.sh:
+#   . "$UKIT_TOP/tests/lib.sh"
+#   . "$UKIT_TOP/tests/vm/lib.sh"
+#
+# A typical scenario:
+#   kernel=$(vm_kernel)
+#   vm_initrd "$T/initrd.img" /etc/hostname            # -> /ukit/hostname
+#   "$UKIT" build --linux "$kernel" --initrd "$T/initrd.img" ... -o "$T/uki.efi"
+#   mkdir -p "$T/esp/EFI/BOOT" && cp "$T/uki.efi" "$T/esp/EFI/BOOT/BOOTX64.EFI"
+#   vm_esp "$T/esp" "$T/esp.img"
+#   vm_swtpm_start
+#   vm_run "$T/esp.img" "$T/serial.log" || fail "no report"
+#   assert_eq "$(vm_report "$T/serial.log" cmdline)" "console=ttyS0" cmdline
+#
+# Everything a function creates lives under $T; swtpm and QEMU are stopped
+# by their pids when the test exits (trap on EXIT, chained with any trap the
+# caller already had).
+
+# Where the guest prints its report; see tests/vm/init.
+VM_INIT=$UKIT_TOP/tests/vm/init
+VM_QEMU_LOCK=/tmp/ukit-qemu.lock
+# The GUID of the GPT partition vm_esp creates: scenarios compare it with
+# LoaderDevicePartUUID (the stub reports the partition it was loaded from).
+VM_ESP_PART_UUID=6b0d3e2a-5c1f-4e8a-9b7d-2f4a6c8e0d11
+VM_ESP_DISK_GUID=1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5
+VM_SNAKEOIL_KEY_ENC=/usr/share/ovmf/PkKek-1-snakeoil.key
+VM_SNAKEOIL_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
+VM_OVMF_DIR=/usr/share/OVMF
+
+need qemu-system-x86_64 swtpm busybox dpkg-deb cpio gzip mkfs.vfat mcopy mmd sfdisk flock
+[ -f "$VM_OVMF_DIR/OVMF_CODE_4M.fd" ] || skip "OVMF not installed ($VM_OVMF_DIR/OVMF_CODE_4M.fd)"
+
+_vm_pids=()     # processes to stop on exit (swtpm daemons, a stray qemu)
+_vm_cleanup() {
+        local p
+        for p in "${_vm_pids[@]}"; do
+                kill "$p" 2>/dev/null || true
+        done
+        _vm_pids=()
+}
+# Chain with the caller's EXIT trap (tests/lib.sh removes $T with one) and
+# make signals run it too: `timeout` sends TERM, and swtpm daemonizes out of
+# our process group.
+_vm_prev_trap=$(trap -p EXIT)
+_vm_prev_trap=${_vm_prev_trap#trap -- }
+_vm_prev_trap=${_vm_prev_trap% EXIT}
+eval "_vm_prev_trap=${_vm_prev_trap:-''}"
+trap '_vm_cleanup; eval "$_vm_prev_trap"' EXIT
+trap 'exit 143' TERM INT HUP
+
+# vm_log MSG: progress to stderr (the test log), never to stdout, which
+# carries the functions' results.
+vm_log() { echo "vm: $*" >&2; }
+
+# vm_kernel: print the path of a Debian kernel image (vmlinuz), extracted
+# from the newest $UKIT_CACHE/linux-image-*.deb with dpkg-deb. When there is
+# no .deb, downloads the one linux-image-amd64 depends on into $UKIT_CACHE
+# (running apt-get update first if apt has no package lists). The extracted
+# kernel is cached as $UKIT_CACHE/vmlinuz-VERSION, and the modules the
+# initrd needs (efivarfs; TPM, serial and virtio are built in) under
+# $UKIT_CACHE/modules-VERSION/, so later calls cost nothing.
+vm_kernel() {
+        local deb ver dir tmp
+        mkdir -p "$UKIT_CACHE"
+        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1)
+        if [ -z "$deb" ]; then
+                (
+                        flock 9
+                        if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
+                                apt-get update -qq >&2
+                        fi
+                        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+                              awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+                        [ -n "$pkg" ] || { echo "vm_kernel: cannot resolve linux-image-amd64" >&2; exit 1; }
+                        vm_log "downloading $pkg into $UKIT_CACHE"
+                        cd "$UKIT_CACHE" && apt-get download -qq "$pkg" >&2
+                ) 9>"$UKIT_CACHE/.download.lock" || fail "vm_kernel: could not download a kernel"
+                deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1)
+                [ -n "$deb" ] || fail "vm_kernel: no kernel package in $UKIT_CACHE"
+        fi
+        ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
+        if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ] || [ ! -d "$UKIT_CACHE/modules-$ver" ]; then
+                (
+                        flock 9
+                        [ -f "$UKIT_CACHE/vmlinuz-$ver" ] && [ -d "$UKIT_CACHE/modules-$ver" ] && exit 0
+                        tmp=$(mktemp -d "$UKIT_CACHE/.extract.XXXXXX")
+                        trap 'rm -rf "$tmp"' EXIT
+                        # Only what we need, not the 400 MB module tree.
+                        dpkg-deb --fsys-tarfile "$deb" |
+                                tar -x -C "$tmp" --wildcards "./boot/vmlinuz-$ver" \
+                                    "./lib/modules/$ver/kernel/fs/efivarfs/efivarfs.ko" ||
+                                { echo "vm_kernel: cannot extract $deb" >&2; exit 1; }
+                        dir=$UKIT_CACHE/modules-$ver
+                        rm -rf "$dir.new"; mkdir -p "$dir.new"
+                        cp "$tmp/lib/modules/$ver/kernel/fs/efivarfs/efivarfs.ko" "$dir.new/"
+                        rm -rf "$dir"; mv "$dir.new" "$dir"
+                        mv "$tmp/boot/vmlinuz-$ver" "$UKIT_CACHE/vmlinuz-$ver"
+                ) 9>"$UKIT_CACHE/.extract.lock" || fail "vm_kernel: extraction failed"
+        fi
+        echo "$UKIT_CACHE/vmlinuz-$ver"
+}
+
+# vm_kernel_modules: the directory of the modules vm_kernel extracted (call
+# vm_kernel first).
+vm_kernel_modules() {
+        local k; k=$(vm_kernel)
+        echo "$UKIT_CACHE/modules-${k##*/vmlinuz-}"
+}
+
+# vm_cpio OUT DIR: a reproducible newc cpio (uncompressed) of DIR's contents:
+# sorted names, mtime 0, owner root. Use it for additional initrds (e.g. a
+# second --initrd whose files must show up under /ukit in the guest).
+vm_cpio() {
+        local out=$1 dir=$2
+        find "$dir" -exec touch -h -d @0 {} +
+        (cd "$dir" && find . -mindepth 1 | LC_ALL=C sort |
+                cpio -o -H newc --reproducible -R 0:0 --quiet) >"$out" ||
+                fail "vm_cpio: cannot archive $dir"
+}
+
+# vm_initrd OUT [--eventlog] [--hook SCRIPT]... [SRC[=DEST]]...
+# Writes a gzip'd newc initrd with busybox and tests/vm/init as /init. Each
+# SRC is copied to DEST (default /ukit/BASENAME; DEST must be absolute) and
+# the guest reports its sha256. --hook SCRIPT adds a shell fragment the init
+# sources before "done" (it can call `report "key=value"`); --eventlog makes
+# the guest dump the TCG event log (decode it with vm_eventlog).
+vm_initrd() {
+        local out=$1; shift
+        local root; root=$(mktemp -d "$T/initrd.XXXXXX")
+        local bb; bb=$(command -v busybox)
+        mkdir -p "$root/bin" "$root/lib/modules" "$root/etc/ukit" "$root/ukit"
+        # busybox-static: the initrd has no libc.
+        file -L "$bb" 2>/dev/null | grep -q 'dynamically linked' && fail "vm_initrd: $bb is not static (install busybox-static)"
+        cp "$bb" "$root/bin/busybox"
+        cp "$VM_INIT" "$root/init"; chmod 755 "$root/init"
+        cp "$(vm_kernel_modules)"/*.ko "$root/lib/modules/"
+        local a src dest hooks=0
+        while [ $# -gt 0 ]; do
+                a=$1; shift
+                case "$a" in
+                --eventlog) : >"$root/etc/ukit/eventlog"; continue ;;
+                --hook)
+                        hooks=$((hooks + 1)); mkdir -p "$root/ukit/hooks"
+                        cp "$1" "$root/ukit/hooks/$(printf %02d $hooks)-$(basename "$1")"; shift; continue ;;
+                esac
+                src=${a%%=*}; dest=/ukit/$(basename "$src")
+                [ "$src" != "$a" ] && dest=${a#*=}
+                [ -f "$src" ] || fail "vm_initrd: $src: no such file"
+                mkdir -p "$root$(dirname "$dest")"
+                cp "$src" "$root$dest"
+        done
+        vm_cpio "$T/.initrd.cpio" "$root"
+        gzip -n -6 <"$T/.initrd.cpio" >"$out" || fail "vm_initrd: gzip failed"
+        rm -rf "$root" "$T/.initrd.cpio"
+}
+
+# vm_esp DIR IMG [SIZE_MIB]: a GPT disk image IMG with one EFI System
+# Partition (GUID $VM_ESP_PART_UUID) holding a FAT copy of DIR. Put the UKI
+# at DIR/EFI/BOOT/BOOTX64.EFI: OVMF boots it by the removable-media path,
+# no boot entry needed. Built with mkfs.vfat + mtools on a plain file (no
+# loop devices, no root needed). SIZE_MIB defaults to the content + 32 MiB.
+vm_esp() {
+        local dir=$1 img=$2 size=${3:-}
+        [ -d "$dir" ] || fail "vm_esp: $dir: not a directory"
+        if [ -z "$size" ]; then
+                size=$(du -sm --apparent-size "$dir" | cut -f1)
+                size=$((size + 32))
+                [ $size -lt 64 ] && size=64
+        fi
+        export MTOOLS_SKIP_CHECK=1
+        local fat=$T/.esp.fat start=2048 sectors=$((size * 2048))
+        rm -f "$fat" "$img"
+        mkfs.vfat -C -F 32 -n ESP -i 0x554b4954 "$fat" $((size * 1024)) >/dev/null ||
+                fail "vm_esp: mkfs.vfat failed"
+        local d f rel
+        (cd "$dir" && find . -mindepth 1 -type d | LC_ALL=C sort) | while read -r d; do
+                mmd -i "$fat" "::${d#.}" || exit 1
+        done || fail "vm_esp: mmd failed"
+        (cd "$dir" && find . -type f | LC_ALL=C sort) | while read -r f; do
+                rel=${f#.}
+                mcopy -i "$fat" -o "$dir$rel" "::$rel" || exit 1
+        done || fail "vm_esp: mcopy failed"
+        # partition at 1 MiB, 1 MiB left for the backup GPT at the end
+        truncate -s $(( (size + 2) * 1024 * 1024 )) "$img"
+        printf 'label: gpt\nlabel-id: %s\nstart=%d, size=%d, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=%s, name="ESP"\n' \
+                "$VM_ESP_DISK_GUID" $start $sectors "$VM_ESP_PART_UUID" |
+                sfdisk -q "$img" >/dev/null 2>&1 || fail "vm_esp: sfdisk failed"
+        dd if="$fat" of="$img" bs=1M seek=1 conv=notrunc,sparse status=none || fail "vm_esp: dd failed"
+        rm -f "$fat"
+}
+
+# vm_swtpm_start [DIR]: starts a fresh TPM 2.0 (swtpm) with its state in DIR
+# (default $T/swtpm) and sets VM_SWTPM_SOCK (the control socket QEMU talks
+# to) and VM_SWTPM_PID. Stopped by vm_swtpm_stop or when the test exits.
+# The paths are absolute because swtpm --daemon changes to /.
+vm_swtpm_start() {
+        local dir=${1:-$T/swtpm}
+        mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+        rm -f "$dir/swtpm.sock" "$dir/swtpm.pid"
+        swtpm socket --tpm2 --tpmstate "dir=$dir" \
+                --ctrl "type=unixio,path=$dir/swtpm.sock" \
+                --pid "file=$dir/swtpm.pid" --log "file=$dir/swtpm.log,level=1" \
+                --daemon || fail "vm_swtpm_start: swtpm failed ($(cat "$dir/swtpm.log" 2>/dev/null))"
+        local i
+        for i in $(seq 50); do
+                [ -s "$dir/swtpm.pid" ] && [ -S "$dir/swtpm.sock" ] && break
+                sleep 0.1
+        done
+        [ -S "$dir/swtpm.sock" ] || fail "vm_swtpm_start: no socket $dir/swtpm.sock"
+        VM_SWTPM_PID=$(cat "$dir/swtpm.pid")
+        VM_SWTPM_SOCK=$dir/swtpm.sock
+        _vm_pids+=("$VM_SWTPM_PID")
+}
+
+# vm_swtpm_stop: stops the swtpm vm_swtpm_start started (by its pid).
+vm_swtpm_stop() {
+        [ -n "${VM_SWTPM_PID:-}" ] || return 0
+        kill "$VM_SWTPM_PID" 2>/dev/null || true
+        local i
+        for i in $(seq 30); do kill -0 "$VM_SWTPM_PID" 2>/dev/null || break; sleep 0.1; done
+        VM_SWTPM_PID=; VM_SWTPM_SOCK=
+}
+
+# vm_run ESP_IMG LOG [options] [-- EXTRA_QEMU_ARGS...]
+# Boots ESP_IMG (from vm_esp) in QEMU q35/TCG with OVMF, the serial console
+# going to LOG, and waits until the guest prints "UKIT-REPORT done" (then
+# until it powers off), QEMU exits, a --stop-on pattern appears, or the
+# timeout passes; QEMU is killed in the last two cases. Options:
+#   --secureboot    OVMF_CODE_4M.secboot.fd + OVMF_VARS_4M.snakeoil.fd
+#                   (Secure Boot enabled, db = the snakeoil certificate),
+#                   SMM on and the flash secure
+#   --vars FILE     start from this OVMF_VARS copy instead (it is copied;
+#                   to keep the vars after the boot use --keep-vars FILE)
+#   --keep-vars F   write the final variable store to F
+#   --no-tpm        no TPM device (otherwise the swtpm from vm_swtpm_start,
+#                   which is started here when it is not running)
+#   --timeout N     seconds (default 120)
+#   --stop-on ERE   stop as soon as the log matches ERE (e.g. a firmware
+#                   refusal message); returns 2
+#   --qmp SOCKET    add a std VGA and a QMP socket (for `screendump`);
+#                   without it there is no display device at all
+#   --mem MIB       guest memory (default 1024)
+# Returns 0 when the report is complete, 2 for --stop-on, 1 otherwise.
+# Sets VM_BOOT_SECONDS (QEMU start to "UKIT-REPORT done", or to the stop)
+# and prints it. Only one QEMU runs at a time on the machine: the run holds
+# flock $VM_QEMU_LOCK (waiting for it does not count into the timeout).
+vm_run() {
+        local esp=$1 log=$2; shift 2
+        local secureboot=0 tpm=1 timeout=120 stop_on="" qmp="" mem=1024 vars="" keep_vars=""
+        local extra=()
+        while [ $# -gt 0 ]; do
+                case "$1" in
+                --secureboot) secureboot=1; shift ;;
+                --no-tpm) tpm=0; shift ;;
+                --timeout) timeout=$2; shift 2 ;;
+                --stop-on) stop_on=$2; shift 2 ;;
+                --qmp) qmp=$2; shift 2 ;;
+                --mem) mem=$2; shift 2 ;;
+                --vars) vars=$2; shift 2 ;;
+                --keep-vars) keep_vars=$2; shift 2 ;;
+                --) shift; extra=("$@"); break ;;
+                *) fail "vm_run: unknown option $1" ;;
+                esac
+        done
+        [ -f "$esp" ] || fail "vm_run: $esp: no such image"
+        local code varsrc
+        if [ $secureboot = 1 ]; then
+                code=$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd; varsrc=$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd
+        else
+                code=$VM_OVMF_DIR/OVMF_CODE_4M.fd; varsrc=$VM_OVMF_DIR/OVMF_VARS_4M.fd
+        fi
+        [ -n "$vars" ] && varsrc=$vars
+        [ -f "$code" ] && [ -f "$varsrc" ] || skip "OVMF image missing: $code / $varsrc"
+        local varcopy; varcopy=$(mktemp "$T/ovmf-vars.XXXXXX")
+        cp "$varsrc" "$varcopy"
+
+        local args=(-machine "q35,accel=tcg$([ $secureboot = 1 ] && echo ,smm=on)"
+                -smp 1 -m "$mem" -no-reboot -nodefaults
+                -display none -monitor none -serial "file:$log"
+                -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+                -drive "if=pflash,format=raw,unit=1,file=$varcopy"
+                -drive "if=none,id=esp,format=raw,file=$esp"
+                -device virtio-blk-pci,drive=esp,bootindex=1
+                -device virtio-rng-pci)
+        if [ $secureboot = 1 ]; then
+                args+=(-global driver=cfi.pflash01,property=secure,value=on
+                       -global ICH9-LPC.disable_s3=1)
+        fi
+        if [ $tpm = 1 ]; then
+                if [ -z "${VM_SWTPM_SOCK:-}" ] || ! kill -0 "${VM_SWTPM_PID:-0}" 2>/dev/null; then
+                        vm_swtpm_start
+                fi
+                args+=(-chardev "socket,id=chrtpm,path=$VM_SWTPM_SOCK"
+                       -tpmdev emulator,id=tpm0,chardev=chrtpm
+                       -device tpm-tis,tpmdev=tpm0)
+        fi
+        if [ -n "$qmp" ]; then
+                args+=(-device VGA -qmp "unix:$qmp,server=on,wait=off")
+        fi
+        args+=("${extra[@]}")
+
+        : >"$log"
+        local lockfd rc=1 pid start now elapsed
+        exec {lockfd}>"$VM_QEMU_LOCK"
+        local waited=$SECONDS
+        flock "$lockfd"
+        [ $((SECONDS - waited)) -gt 1 ] && vm_log "waited $((SECONDS - waited))s for $VM_QEMU_LOCK"
+        start=$(date +%s%N)
+        vm_log "qemu-system-x86_64 ${args[*]}"
+        # `timeout` as a backstop in case this shell is killed hard.
+        timeout -k 5 $((timeout + 30)) qemu-system-x86_64 "${args[@]}" </dev/null >"$T/qemu.out" 2>&1 &
+        pid=$!
+        _vm_pids+=("$pid")
+        local done_at=""
+        while :; do
+                now=$(date +%s%N); elapsed=$(( (now - start) / 1000000 ))
+                if [ -z "$done_at" ] && grep -q '^UKIT-REPORT done' "$log" 2>/dev/null; then
+                        done_at=$elapsed; rc=0
+                fi
+                if ! kill -0 "$pid" 2>/dev/null; then break; fi
+                if [ -n "$done_at" ] && [ $((elapsed - done_at)) -gt 10000 ]; then
+                        vm_log "guest did not power off after its report; killing qemu"; break
+                fi
+                if [ -z "$done_at" ] && [ -n "$stop_on" ] && grep -qE "$stop_on" "$log" 2>/dev/null; then
+                        done_at=$elapsed; rc=2; vm_log "log matched '$stop_on'"; break
+                fi
+                if [ -z "$done_at" ] && [ $elapsed -gt $((timeout * 1000)) ]; then
+                        vm_log "timeout after ${timeout}s"; break
+                fi
+                sleep 0.2
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+                kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+        else
+                wait "$pid" 2>/dev/null
+        fi
+        exec {lockfd}>&-
+        [ -n "$keep_vars" ] && cp "$varcopy" "$keep_vars"
+        rm -f "$varcopy"
+        [ -s "$T/qemu.out" ] && sed 's/^/vm: qemu: /' "$T/qemu.out" >&2
+        local ms=${done_at:-$elapsed}
+        VM_BOOT_SECONDS=$((ms / 1000)).$(printf %03d $((ms % 1000)) | cut -c1)
+        case $rc in
+        0) vm_log "booted and reported in ${VM_BOOT_SECONDS}s" ;;
+        2) vm_log "stopped after ${VM_BOOT_SECONDS}s" ;;
+        *) vm_log "no complete report after ${VM_BOOT_SECONDS}s (log: $log)" ;;
+        esac
+        return $rc
+}
+
+# vm_report LOG KEY: the value of the first "UKIT-REPORT KEY=VALUE" line in
+# LOG (KEY is everything before the first '=', e.g. "cmdline",
+# "pcr sha256 11", "file /ukit/x sha256", "efivar StubInfo"). Returns 1 and
+# prints nothing when there is no such line.
+vm_report() {
+        tr -d '\r' <"$1" | awk -v key="$2" '
+                index($0, "UKIT-REPORT ") == 1 {
+                        s = substr($0, 13); i = index(s, "=")
+                        if (i > 0 && substr(s, 1, i - 1) == key) { print substr(s, i + 1); found = 1; exit }
+                }
+                END { exit !found }'
+}
+
+# vm_report_has LOG KEY: whether the report contains KEY.
+vm_report_has() { vm_report "$1" "$2" >/dev/null; }
+
+# vm_report_lines LOG: all report lines without the prefix (for printing).
+vm_report_lines() { tr -d '\r' <"$1" | sed -n 's/^UKIT-REPORT //p'; }
+
+# vm_eventlog LOG OUT: the guest's TCG event log (needs vm_initrd --eventlog)
+# written to OUT, byte-exact; its sha256 is checked against the report.
+vm_eventlog() {
+        tr -d '\r' <"$1" | sed -n 's/^UKIT-REPORT eventlog-b64 [0-9]*=//p' | base64 -d >"$2" ||
+                fail "vm_eventlog: cannot decode the event log from $1"
+        [ "$(sha256sum <"$2" | cut -d' ' -f1)" = "$(vm_report "$1" "eventlog sha256")" ] ||
+                fail "vm_eventlog: event log from $1 is incomplete"
+}
+
+# vm_snakeoil_key OUT: the snakeoil db private key (Debian ships it
+# passphrase-protected, passphrase "snakeoil") decrypted to OUT, for sbsign.
+# The matching certificate is $VM_SNAKEOIL_CERT.
+vm_snakeoil_key() {
+        openssl rsa -passin pass:snakeoil -in "$VM_SNAKEOIL_KEY_ENC" -out "$1" 2>/dev/null ||
+                fail "vm_snakeoil_key: cannot decrypt $VM_SNAKEOIL_KEY_ENC"
+}
+
+# vm_uki_objcopy STUB KERNEL INITRD CMDLINE OSREL OUT: a UKI assembled the
+# way ukify does it with objcopy (each section at the next free VMA after the
+# stub's last section). An independent reference build for comparisons; the
+# scenarios themselves use `ukit build`.
+vm_uki_objcopy() {
+        local stub=$1 kernel=$2 initrd=$3 cmdline=$4 osrel=$5 out=$6
+        printf '%s' "$cmdline" >"$T/.cmdline"
+        local align=4096 vma
+        # first free VMA after the stub: max(VMA + size) over its sections
+        local s_size s_vma e
+        vma=0
+        while read -r s_size s_vma; do
+                e=$((0x$s_vma + 0x$s_size)); [ $e -gt $vma ] && vma=$e
+        done < <(objdump -h -w "$stub" | awk '$1 ~ /^[0-9]+$/ { print $3, $4 }')
+        local args=() name file size
+        for pair in ".osrel:$osrel" ".cmdline:$T/.cmdline" ".linux:$kernel" ".initrd:$initrd"; do
+                name=${pair%%:*}; file=${pair#*:}
+                vma=$(( (vma + align - 1) / align * align ))
+                args+=(--add-section "$name=$file" --change-section-vma "$name=$(printf 0x%x $vma)")
+                size=$(stat -c %s "$file")
+                vma=$((vma + size))
+        done
+        objcopy "${args[@]}" "$stub" "$out" || fail "vm_uki_objcopy: objcopy failed"
+}

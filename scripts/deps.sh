@@ -8,6 +8,7 @@ packages=(
         meson ninja-build pkg-config gcc clang lld libssl-dev
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
+        netpbm   # BMP oracle (ppmtobmp/bmptopnm) for the splash parser
         systemd systemd-boot-efi cpio libarchive-tools xxd
         # TPM
         swtpm swtpm-tools tpm2-tools

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
         # build
         meson ninja-build pkg-config gcc clang lld libssl-dev
+        libfdisk-dev libblkid-dev fdisk systemd-boot fusefat
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
         netpbm   # BMP oracle (ppmtobmp/bmptopnm) for the splash parser

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "pe-sections.h"
+
+bool pe_section_name_eq(const uint8_t name[PE_SECTION_NAME_MAX], const char *s) {
+        size_t i = 0;
+        for (; i < PE_SECTION_NAME_MAX && s[i]; i++)
+                if (name[i] != (uint8_t) s[i])
+                        return false;
+        if (s[i])       /* s is longer than a section name can be */
+                return false;
+        return i == PE_SECTION_NAME_MAX || name[i] == 0;
+}
+
+int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectionRef ret[_UKI_SECTION_MAX]) {
+        const uint8_t *p = image;
+        PeSectionRef found[_UKI_SECTION_MAX] = {};
+        uint64_t end;
+
+        if (!p || size < sizeof(PeDosHeader))
+                return PE_SECTIONS_E_TRUNCATED;
+        if (le16_read(p) != PE_DOS_MAGIC)
+                return PE_SECTIONS_E_MAGIC;
+
+        uint32_t pe_off = le32_read(p + offsetof(PeDosHeader, e_lfanew));
+        if (pe_off > PE_HEADER_OFFSET_MAX)
+                return PE_SECTIONS_E_BAD_HEADER;
+        /* signature + COFF header */
+        if ((uint64_t) pe_off + 4 + sizeof(PeCoffHeader) > size)
+                return PE_SECTIONS_E_TRUNCATED;
+        if (le32_read(p + pe_off) != PE_NT_MAGIC)
+                return PE_SECTIONS_E_MAGIC;
+
+        const uint8_t *coff = p + pe_off + 4;
+        uint16_t n_sections = le16_read(coff + offsetof(PeCoffHeader, NumberOfSections));
+        uint16_t opt_size = le16_read(coff + offsetof(PeCoffHeader, SizeOfOptionalHeader));
+        if (n_sections > PE_SECTIONS_MAX)
+                return PE_SECTIONS_E_TOO_MANY;
+
+        uint64_t table = (uint64_t) pe_off + 4 + sizeof(PeCoffHeader) + opt_size;
+        end = table + (uint64_t) n_sections * sizeof(PeSectionHeader);
+        if (end > size)
+                return PE_SECTIONS_E_TRUNCATED;
+
+        for (size_t i = 0; i < n_sections; i++) {
+                const uint8_t *sh = p + table + i * sizeof(PeSectionHeader);
+                uint32_t vsize = le32_read(sh + offsetof(PeSectionHeader, VirtualSize));
+                uint32_t rva = le32_read(sh + offsetof(PeSectionHeader, VirtualAddress));
+                uint32_t raw_size = le32_read(sh + offsetof(PeSectionHeader, SizeOfRawData));
+                uint32_t raw_off = le32_read(sh + offsetof(PeSectionHeader, PointerToRawData));
+
+                UkiSection s = _UKI_SECTION_INVALID;
+                for (int k = 0; k < _UKI_SECTION_MAX; k++)
+                        if (pe_section_name_eq(sh, uki_section_names[k])) {
+                                s = (UkiSection) k;
+                                break;
+                        }
+                if (s == _UKI_SECTION_INVALID || found[s].present)
+                        continue;
+
+                /* 64-bit sums of 32-bit fields cannot overflow. */
+                if (loaded)
+                        end = (uint64_t) rva + vsize;
+                else
+                        end = (uint64_t) raw_off + MIN(vsize, raw_size);
+                if (end > size)
+                        return PE_SECTIONS_E_TRUNCATED;
+
+                found[s] = (PeSectionRef) {
+                        .present = true,
+                        .rva = rva,
+                        .size = vsize,
+                        .file_offset = raw_off,
+                        .raw_size = raw_size,
+                };
+        }
+
+        for (size_t k = 0; k < _UKI_SECTION_MAX; k++)
+                ret[k] = found[k];
+        return PE_SECTIONS_OK;
+}
+
+const char *pe_sections_error_string(int code) {
+        switch (code) {
+        case PE_SECTIONS_OK:            return "success";
+        case PE_SECTIONS_E_TRUNCATED:   return "PE header or section beyond end of image";
+        case PE_SECTIONS_E_MAGIC:       return "not a PE image";
+        case PE_SECTIONS_E_TOO_MANY:    return "too many sections";
+        case PE_SECTIONS_E_BAD_HEADER:  return "bad PE header";
+        default:                        return "unknown error";
+        }
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Locating the UKI sections of a PE image: used by the stub on its own loaded
+ * image (memory layout) and testable on the host with the same code (file or
+ * memory layout). Freestanding. The header fields are hostile input: every
+ * offset is bounds-checked against the buffer before it is read. */
+
+#include "macro.h"
+#include "pe-format.h"
+#include "uki.h"
+
+/* Hard limits: a UKI has a dozen sections; the PE spec allows 96 for
+ * images but we refuse anything absurd up front. */
+#define PE_SECTIONS_MAX 96u
+#define PE_HEADER_OFFSET_MAX (64u * 1024u)
+
+typedef struct PeSectionRef {
+        bool present;
+        uint32_t rva;           /* VirtualAddress */
+        uint32_t size;          /* VirtualSize: the measured and used length */
+        uint32_t file_offset;   /* PointerToRawData */
+        uint32_t raw_size;      /* SizeOfRawData */
+} PeSectionRef;
+
+enum {
+        PE_SECTIONS_OK = 0,
+        PE_SECTIONS_E_TRUNCATED = -1,   /* a header or section lies beyond the buffer */
+        PE_SECTIONS_E_MAGIC = -2,       /* no MZ / PE\0\0 signature */
+        PE_SECTIONS_E_TOO_MANY = -3,    /* NumberOfSections over PE_SECTIONS_MAX */
+        PE_SECTIONS_E_BAD_HEADER = -4,  /* inconsistent header fields */
+};
+
+/* True if the 8-byte, NUL-padded section name equals the C string s. */
+bool pe_section_name_eq(const uint8_t name[PE_SECTION_NAME_MAX], const char *s);
+
+/* Parses the PE headers at the start of image (size bytes). If loaded is true
+ * the image is laid out as in memory after LoadImage (sections at their
+ * VirtualAddress, VirtualSize bytes each), otherwise as the file (sections at
+ * PointerToRawData; bytes past SizeOfRawData read as zero). Fills ret[] for
+ * every UKI section found (the first of duplicate names wins); sections whose
+ * data lies outside the buffer make the whole call fail.
+ * Returns PE_SECTIONS_OK or a negative PE_SECTIONS_E_* code; ret is written
+ * only on success. */
+int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectionRef ret[_UKI_SECTION_MAX]);
+
+const char *pe_sections_error_string(int code);

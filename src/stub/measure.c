@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "measure.h"
+#include "proto/tcg2.h"
+#include "util.h"
+
+static EFI_TCG2_PROTOCOL *tcg2(void) {
+        static const EFI_GUID guid = EFI_TCG2_PROTOCOL_GUID;
+        static EFI_TCG2_PROTOCOL *cached;
+        static bool probed;
+        EFI_TCG2_BOOT_SERVICE_CAPABILITY caps = { .Size = sizeof(caps) };
+        void *p = NULL;
+
+        if (probed)
+                return cached;
+        probed = true;
+        if (BS->LocateProtocol(&guid, NULL, &p) != EFI_SUCCESS || !p)
+                return NULL;
+        /* The protocol exists on firmware builds with TPM support even when
+         * no TPM is attached; only trust it if it says a TPM is there. */
+        if (((EFI_TCG2_PROTOCOL *) p)->GetCapability(p, &caps) != EFI_SUCCESS || !caps.TPMPresentFlag)
+                return NULL;
+        cached = p;
+        return cached;
+}
+
+static EFI_CC_MEASUREMENT_PROTOCOL *cc(void) {
+        static const EFI_GUID guid = EFI_CC_MEASUREMENT_PROTOCOL_GUID;
+        static EFI_CC_MEASUREMENT_PROTOCOL *cached;
+        static bool probed;
+        void *p = NULL;
+
+        if (probed)
+                return cached;
+        probed = true;
+        if (BS->LocateProtocol(&guid, NULL, &p) == EFI_SUCCESS)
+                cached = p;
+        return cached;
+}
+
+bool measure_available(void) {
+        return tcg2() || cc();
+}
+
+static EFI_TCG2_EVENT *event_new(uint32_t index, const CHAR16 *description) {
+        size_t dlen = (strlen16(description) + 1) * sizeof(CHAR16);
+        size_t total = sizeof(EFI_TCG2_EVENT) + dlen;
+        EFI_TCG2_EVENT *ev = xmalloc0(total);
+        if (!ev)
+                return NULL;
+        ev->Size = (uint32_t) total;
+        ev->Header.HeaderSize = sizeof(EFI_TCG2_EVENT_HEADER);
+        ev->Header.HeaderVersion = EFI_TCG2_EVENT_HEADER_VERSION;
+        ev->Header.PCRIndex = index;
+        ev->Header.EventType = EV_IPL;
+        memcpy(ev->Event, description, dlen);
+        return ev;
+}
+
+EFI_STATUS measure_event(uint32_t pcr, const void *data, size_t size, const CHAR16 *description, bool *ret_measured) {
+        EFI_STATUS err = EFI_SUCCESS;
+        bool measured = false;
+
+        EFI_CC_MEASUREMENT_PROTOCOL *c = cc();
+        if (c) {
+                uint32_t mr;
+                err = c->MapPcrToMrIndex(c, pcr, &mr);
+                if (err == EFI_SUCCESS) {
+                        _cleanup_free_ EFI_TCG2_EVENT *ev = event_new(mr, description);
+                        if (!ev)
+                                return EFI_OUT_OF_RESOURCES;
+                        err = c->HashLogExtendEvent(c, 0, (uintptr_t) data, size, ev);
+                        if (err == EFI_SUCCESS)
+                                measured = true;
+                }
+        }
+
+        EFI_TCG2_PROTOCOL *t = tcg2();
+        if (t) {
+                _cleanup_free_ EFI_TCG2_EVENT *ev = event_new(pcr, description);
+                if (!ev)
+                        return EFI_OUT_OF_RESOURCES;
+                err = t->HashLogExtendEvent(t, 0, (uintptr_t) data, size, ev);
+                if (err == EFI_SUCCESS)
+                        measured = true;
+        }
+
+        if (ret_measured)
+                *ret_measured = measured;
+        return measured || (!c && !t) ? EFI_SUCCESS : err;
+}

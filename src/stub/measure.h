@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "efi.h"
+
+/* PCR numbers of the Boot Loader Interface (systemd's tpm2-pcr.h). */
+#define PCR_KERNEL_IMAGE        11u
+#define PCR_KERNEL_PARAMETERS   12u
+#define PCR_INITRD_SYSEXTS      13u
+
+/* True if a TPM (TCG2 with a TPM present) or a confidential-computing
+ * measurement protocol is available. */
+bool measure_available(void);
+
+/* Hashes data[0..size) into pcr of every active bank and appends an EV_IPL
+ * event whose description is the UTF-16 string description, through TCG2
+ * and, where present, the CC measurement protocol (PCR mapped to its MR).
+ * *ret_measured (if not NULL) is set to whether any protocol took it. */
+EFI_STATUS measure_event(uint32_t pcr, const void *data, size_t size, const CHAR16 *description, bool *ret_measured);

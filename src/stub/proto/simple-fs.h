@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* EFI_SIMPLE_FILE_SYSTEM_PROTOCOL and EFI_FILE_PROTOCOL (UEFI 2.10 13.4/13.5). */
+
+#include "efi.h"
+
+#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID \
+        EFI_GUID_INIT(0x964e5b22, 0x6459, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b)
+#define EFI_FILE_INFO_GUID \
+        EFI_GUID_INIT(0x09576e92, 0x6d3f, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b)
+
+#define EFI_FILE_MODE_READ      UINT64_C(0x0000000000000001)
+#define EFI_FILE_MODE_WRITE     UINT64_C(0x0000000000000002)
+#define EFI_FILE_MODE_CREATE    UINT64_C(0x8000000000000000)
+#define EFI_FILE_DIRECTORY      UINT64_C(0x0000000000000010)
+
+typedef struct EFI_FILE_PROTOCOL EFI_FILE_PROTOCOL;
+struct EFI_FILE_PROTOCOL {
+        uint64_t Revision;
+        EFI_STATUS (EFIAPI *Open)(EFI_FILE_PROTOCOL *This, EFI_FILE_PROTOCOL **NewHandle, const CHAR16 *FileName,
+                                  uint64_t OpenMode, uint64_t Attributes);
+        EFI_STATUS (EFIAPI *Close)(EFI_FILE_PROTOCOL *This);
+        void *Delete;
+        EFI_STATUS (EFIAPI *Read)(EFI_FILE_PROTOCOL *This, uint64_t *BufferSize, void *Buffer);
+        EFI_STATUS (EFIAPI *Write)(EFI_FILE_PROTOCOL *This, uint64_t *BufferSize, const void *Buffer);
+        void *GetPosition;
+        EFI_STATUS (EFIAPI *SetPosition)(EFI_FILE_PROTOCOL *This, uint64_t Position);
+        EFI_STATUS (EFIAPI *GetInfo)(EFI_FILE_PROTOCOL *This, const EFI_GUID *InformationType, uint64_t *BufferSize, void *Buffer);
+        void *SetInfo;
+        EFI_STATUS (EFIAPI *Flush)(EFI_FILE_PROTOCOL *This);
+};
+
+typedef struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL EFI_SIMPLE_FILE_SYSTEM_PROTOCOL;
+struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {
+        uint64_t Revision;
+        EFI_STATUS (EFIAPI *OpenVolume)(EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *This, EFI_FILE_PROTOCOL **Root);
+};
+
+typedef struct EFI_FILE_INFO {
+        uint64_t Size;          /* of this structure including FileName */
+        uint64_t FileSize;
+        uint64_t PhysicalSize;
+        uint8_t CreateTime[16], LastAccessTime[16], ModificationTime[16];
+        uint64_t Attribute;
+        CHAR16 FileName[];
+} EFI_FILE_INFO;
+assert_cc(sizeof(EFI_FILE_INFO) == 80);

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit-stub: the UEFI entry point. Finds the UKI sections in its own loaded
+ * image, measures them, exports the Boot Loader Interface variables, and
+ * boots the embedded kernel with its command line and initrd. */
+
+#include "efi.h"
+#include "initrd.h"
+#include "linux.h"
+#include "measure.h"
+#include "pe-sections.h"
+#include "proto/device-path.h"
+#include "proto/loaded-image.h"
+#include "stub.h"
+#include "uki.h"
+#include "util.h"
+
+#ifndef UKIT_VERSION
+#  error "UKIT_VERSION must be defined by the build"
+#endif
+
+/* Identity string read by `ukit measure` / `ukit inspect` to pick the
+ * measurement rule set, in the same form systemd-stub uses. */
+__attribute__((used, section(".sdmagic")))
+static const char sdmagic[] = "#### LoaderInfo: ukit-stub " UKIT_VERSION " ####";
+
+/* SBAT (https://github.com/rhboot/shim/blob/main/SBAT.md): the header line,
+ * then one line for this component. `ukit build` merges it with the kernel's. */
+__attribute__((used, section(".sbat")))
+static const char sbat[] =
+        "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+        "ukit-stub,1,ukit,ukit-stub," UKIT_VERSION ",https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
+
+/* StubFeatures bits (systemd's efivars-fundamental.h). */
+#define STUB_FEATURE_REPORT_BOOT_PARTITION (UINT64_C(1) << 0)
+#define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
+#define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
+
+static const EFI_GUID loader_guid = LOADER_VARIABLE_GUID;
+
+static void u32_to_str16(uint32_t v, CHAR16 *buf, size_t min_digits) {
+        CHAR16 tmp[11];
+        size_t n = 0;
+        do {
+                tmp[n++] = (CHAR16) (L'0' + v % 10);
+                v /= 10;
+        } while (v);
+        while (n < min_digits && n < ELEMENTSOF(tmp))
+                tmp[n++] = L'0';
+        for (size_t i = 0; i < n; i++)
+                buf[i] = tmp[n - 1 - i];
+        buf[n] = 0;
+}
+
+/* "PREFIX MAJOR.MM" for the revision words of the spec (major << 16 | minor). */
+static CHAR16 *revision_string(const CHAR16 *prefix, uint32_t rev) {
+        size_t plen = strlen16(prefix);
+        CHAR16 *s = xmalloc((plen + 1 + 11 + 1 + 11 + 1) * sizeof(CHAR16));
+        if (!s)
+                return NULL;
+        memcpy(s, prefix, plen * sizeof(CHAR16));
+        s[plen] = L' ';
+        u32_to_str16(rev >> 16, s + plen + 1, 1);
+        size_t n = strlen16(s);
+        s[n] = L'.';
+        u32_to_str16(rev & 0xffff, s + n + 1, 2);
+        return s;
+}
+
+static bool partition_uuid(EFI_HANDLE device, CHAR16 buf[37]) {
+        static const EFI_GUID dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
+        EFI_DEVICE_PATH_PROTOCOL *dp;
+
+        if (!device || BS->HandleProtocol(device, &dp_guid, (void **) &dp) != EFI_SUCCESS || !dp)
+                return false;
+        /* The firmware built this path; still, stop on malformed lengths. */
+        for (size_t steps = 0; dp->Type != DEVICE_PATH_TYPE_END && steps < 64; steps++) {
+                size_t len = device_path_node_len(dp);
+                if (len < sizeof(EFI_DEVICE_PATH_PROTOCOL))
+                        return false;
+                if (dp->Type == DEVICE_PATH_TYPE_MEDIA && dp->SubType == DEVICE_PATH_SUBTYPE_MEDIA_HD &&
+                    len >= sizeof(HARDDRIVE_DEVICE_PATH)) {
+                        const HARDDRIVE_DEVICE_PATH *hd = (const HARDDRIVE_DEVICE_PATH *) dp;
+                        if (hd->SignatureType != HD_SIGNATURE_TYPE_GUID)
+                                return false;
+                        guid_to_str16(hd->Signature, buf);
+                        return true;
+                }
+                dp = (EFI_DEVICE_PATH_PROTOCOL *) ((uint8_t *) dp + len);
+        }
+        return false;
+}
+
+static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features) {
+        CHAR16 uuid[37];
+
+        (void) efivar_set_str16(&loader_guid, L"StubInfo", L"ukit-stub " UKIT_VERSION_L);
+        (void) efivar_set_uint64_le(&loader_guid, L"StubFeatures", features);
+
+        /* The rest describes the boot; a boot loader that ran before us
+         * knows better, so only fill in what it left unset. */
+        if (!efivar_exists(&loader_guid, L"LoaderDevicePartUUID") && partition_uuid(li->DeviceHandle, uuid))
+                (void) efivar_set_str16(&loader_guid, L"LoaderDevicePartUUID", uuid);
+        if (!efivar_exists(&loader_guid, L"LoaderFirmwareInfo")) {
+                _cleanup_free_ CHAR16 *s = revision_string(ST->FirmwareVendor ? ST->FirmwareVendor : L"unknown",
+                                                           ST->FirmwareRevision);
+                if (s)
+                        (void) efivar_set_str16(&loader_guid, L"LoaderFirmwareInfo", s);
+        }
+        if (!efivar_exists(&loader_guid, L"LoaderFirmwareType")) {
+                _cleanup_free_ CHAR16 *s = revision_string(L"UEFI", ST->Hdr.Revision);
+                if (s)
+                        (void) efivar_set_str16(&loader_guid, L"LoaderFirmwareType", s);
+        }
+}
+
+/* PCR 11: for every section present, in the shared order, the name with its
+ * NUL and then the content (VirtualSize bytes). .pcrsig is never measured: it
+ * carries signatures of this very measurement. Returns whether anything was
+ * measured. */
+static bool measure_sections(const uint8_t *base, const PeSectionRef sections[_UKI_SECTION_MAX]) {
+        bool any = false;
+
+        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
+                if (!sections[s].present || s == UKI_SECTION_PCRSIG)
+                        continue;
+                const char *name = uki_section_names[s];
+                _cleanup_free_ CHAR16 *desc = utf8_to_utf16(name, strlen8(name));
+                bool m1 = false, m2 = false;
+                if (!desc)
+                        return any;
+                (void) measure_event(PCR_KERNEL_IMAGE, name, strlen8(name) + 1, desc, &m1);
+                (void) measure_event(PCR_KERNEL_IMAGE, base + sections[s].rva, sections[s].size, desc, &m2);
+                any = any || m1 || m2;
+        }
+        return any;
+}
+
+/* The command line: .cmdline, unless the user passed load options and we
+ * may honour them (Secure Boot off, or no .cmdline to protect). User options
+ * are measured into PCR 12 so policies can tell. */
+static CHAR16 *pick_cmdline(EFI_LOADED_IMAGE_PROTOCOL *li, const uint8_t *base, const PeSectionRef *cmdline,
+                            bool *ret_parameters_measured) {
+        const CHAR16 *opts = li->LoadOptions;
+        size_t n = li->LoadOptionsSize / sizeof(CHAR16);
+
+        *ret_parameters_measured = false;
+        /* Shells and boot managers pass "" or control characters when there
+         * is nothing to say; only a printable first character counts. */
+        if (opts && n > 0 && opts[0] > 0x1f && (!cmdline->present || !secure_boot_enabled())) {
+                size_t len = 0;
+                while (len < n && opts[len])
+                        len++;
+                CHAR16 *s = xmalloc((len + 1) * sizeof(CHAR16));
+                if (!s)
+                        return NULL;
+                memcpy(s, opts, len * sizeof(CHAR16));
+                s[len] = 0;
+                (void) measure_event(PCR_KERNEL_PARAMETERS, s, (len + 1) * sizeof(CHAR16), s,
+                                     ret_parameters_measured);
+                return s;
+        }
+        if (cmdline->present)
+                return utf8_to_utf16((const char *) base + cmdline->rva, cmdline->size);
+        return NULL;
+}
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table);
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
+        static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+        EFI_LOADED_IMAGE_PROTOCOL *li;
+        PeSectionRef sections[_UKI_SECTION_MAX];
+        EFI_HANDLE initrd_handle = NULL;
+        EFI_STATUS err;
+        int r;
+
+        ST = system_table;
+        BS = system_table->BootServices;
+        RT = system_table->RuntimeServices;
+
+        err = BS->HandleProtocol(image, &loaded_image_guid, (void **) &li);
+        if (err != EFI_SUCCESS)
+                return log_error(err, L"no loaded image protocol for the stub");
+
+        r = pe_locate_uki_sections(li->ImageBase, li->ImageSize, true, sections);
+        if (r < 0) {
+                _cleanup_free_ CHAR16 *msg = utf8_to_utf16(pe_sections_error_string(r), 64);
+                return log_error(EFI_LOAD_ERROR, msg ? msg : L"bad PE image");
+        }
+        if (!sections[UKI_SECTION_LINUX].present)
+                return log_error(EFI_NOT_FOUND, L"image has no .linux section");
+
+        const uint8_t *base = li->ImageBase;
+        uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_THREE_PCRS;
+        if (random_seed_install(li) == EFI_SUCCESS)
+                features |= STUB_FEATURE_RANDOM_SEED;
+        export_variables(li, features);
+
+        if (sections[UKI_SECTION_SPLASH].present)
+                (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
+
+        if (measure_sections(base, sections))
+                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
+
+        bool parameters_measured;
+        _cleanup_free_ CHAR16 *cmdline = pick_cmdline(li, base, &sections[UKI_SECTION_CMDLINE], &parameters_measured);
+        if (parameters_measured)
+                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
+
+        if (sections[UKI_SECTION_DTB].present)
+                (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
+
+        if (sections[UKI_SECTION_INITRD].present && sections[UKI_SECTION_INITRD].size > 0) {
+                err = initrd_register(base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size,
+                                      &initrd_handle);
+                if (err != EFI_SUCCESS)
+                        return log_error(err, L"cannot register the initrd");
+        }
+
+        err = linux_exec(image, cmdline, base + sections[UKI_SECTION_LINUX].rva, sections[UKI_SECTION_LINUX].size);
+        (void) initrd_unregister(initrd_handle);
+        return err;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The optional steps of the boot, each in its own file. All of them are
+ * best-effort: a failure is logged and the boot goes on. */
+
+#include "efi.h"
+#include "proto/loaded-image.h"
+
+#define UKIT_VERSION_L_(x) L##x
+#define UKIT_VERSION_L_X(x) UKIT_VERSION_L_(x)
+#define UKIT_VERSION_L UKIT_VERSION_L_X(UKIT_VERSION)
+
+/* random-seed.c: LINUX_EFI_RANDOM_SEED table from EFI_RNG_PROTOCOL and the
+ * ESP's /loader/random-seed. EFI_SUCCESS if a seed was installed. */
+EFI_STATUS random_seed_install(EFI_LOADED_IMAGE_PROTOCOL *li);
+
+/* splash.c: centres the BMP on the GOP framebuffer. */
+EFI_STATUS splash_show(const void *bmp, size_t size);
+
+/* devicetree.c: installs the DTB as configuration table, through the DT fixup
+ * protocol where the firmware has it. */
+EFI_STATUS devicetree_install(const void *dtb, size_t size);

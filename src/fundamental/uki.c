@@ -29,3 +29,63 @@ UkiSection uki_section_from_name(const char *name) {
                         return (UkiSection) i;
         return _UKI_SECTION_INVALID;
 }
+
+const UkiMeasureRules uki_rules_systemd_252 = {
+        .name = "systemd-stub 252",
+        .measured = UKI_SECTION_BIT(UKI_SECTION_LINUX) | UKI_SECTION_BIT(UKI_SECTION_OSREL) |
+                    UKI_SECTION_BIT(UKI_SECTION_CMDLINE) | UKI_SECTION_BIT(UKI_SECTION_INITRD) |
+                    UKI_SECTION_BIT(UKI_SECTION_SPLASH) | UKI_SECTION_BIT(UKI_SECTION_DTB) |
+                    UKI_SECTION_BIT(UKI_SECTION_PCRPKEY),
+};
+
+const UkiMeasureRules uki_rules_systemd_253 = {
+        .name = "systemd-stub 253",
+        .measured = UKI_SECTION_BIT(UKI_SECTION_LINUX) | UKI_SECTION_BIT(UKI_SECTION_OSREL) |
+                    UKI_SECTION_BIT(UKI_SECTION_CMDLINE) | UKI_SECTION_BIT(UKI_SECTION_INITRD) |
+                    UKI_SECTION_BIT(UKI_SECTION_SPLASH) | UKI_SECTION_BIT(UKI_SECTION_DTB) |
+                    UKI_SECTION_BIT(UKI_SECTION_UNAME) | UKI_SECTION_BIT(UKI_SECTION_SBAT) |
+                    UKI_SECTION_BIT(UKI_SECTION_PCRPKEY),
+};
+
+const UkiMeasureRules uki_rules_current = {
+        .name = "current",
+        .measured = ((1u << _UKI_SECTION_MAX) - 1u) & ~UKI_SECTION_BIT(UKI_SECTION_PCRSIG),
+};
+
+/* Returns the position after prefix p if buf[*pos..n) starts with it. */
+static bool skip_prefix(const char *buf, size_t n, size_t *pos, const char *p) {
+        size_t i = *pos;
+        for (; *p; p++, i++)
+                if (i >= n || buf[i] != *p)
+                        return false;
+        *pos = i;
+        return true;
+}
+
+const UkiMeasureRules *uki_rules_for_stub(const char *sdmagic, size_t n) {
+        size_t pos = 0;
+        unsigned major = 0, digits = 0;
+
+        if (!sdmagic)
+                return NULL;
+        while (n > 0 && sdmagic[n - 1] == 0)
+                n--;
+        if (!skip_prefix(sdmagic, n, &pos, UKI_SDMAGIC_PREFIX))
+                return NULL;
+
+        if (skip_prefix(sdmagic, n, &pos, "ukit-stub "))
+                return &uki_rules_current;
+        if (!skip_prefix(sdmagic, n, &pos, "systemd-stub "))
+                return NULL;
+
+        /* "252.39-1~deb12u2", "256", "257~rc1": the leading number decides. */
+        for (; pos < n && sdmagic[pos] >= '0' && sdmagic[pos] <= '9' && digits < 6; pos++, digits++)
+                major = major * 10 + (unsigned) (sdmagic[pos] - '0');
+        if (digits == 0 || digits >= 6)
+                return NULL;
+        if (major <= 252)
+                return &uki_rules_systemd_252;
+        if (major <= 255)
+                return &uki_rules_systemd_253;
+        return &uki_rules_current;
+}

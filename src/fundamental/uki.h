@@ -31,3 +31,44 @@ extern const char *const uki_section_names[_UKI_SECTION_MAX];
 /* Returns the section for a name (with or without the leading dot is NOT
  * accepted: names are exact, e.g. ".linux"), or _UKI_SECTION_INVALID. */
 UkiSection uki_section_from_name(const char *name);
+
+/* ---- Measurement rule sets ------------------------------------------------
+ *
+ * Every stub version measures a subset of the sections above into PCR 11, and
+ * always in enum order (each version's order is a subsequence of the current
+ * one): for each measured section that is present with a non-zero size, one
+ * event for the name including its NUL, then one for its VirtualSize bytes.
+ * A rule set is therefore just a mask over UkiSection. .pcrsig is never
+ * measured: it holds the signature of the measurement.
+ *
+ * systemd-stub 252 (Debian 12): .linux .osrel .cmdline .initrd .splash .dtb
+ * .pcrpkey (its section table, src/fundamental/tpm-pcr.c, ends at .pcrpkey;
+ * the stub measures every entry but .pcrsig). 253 added .uname and .sbat,
+ * 256 added .ucode. ukit-stub measures what current systemd-stub measures. */
+
+#define UKI_PCR_KERNEL_BOOT 11u
+
+#define UKI_SECTION_BIT(s) (1u << (s))
+
+typedef struct UkiMeasureRules {
+        const char *name;               /* "systemd-stub 252", for messages */
+        uint32_t measured;              /* mask of UKI_SECTION_BIT() */
+} UkiMeasureRules;
+
+extern const UkiMeasureRules uki_rules_systemd_252;    /* systemd-stub <= 252 */
+extern const UkiMeasureRules uki_rules_systemd_253;    /* 253 .. 255 */
+extern const UkiMeasureRules uki_rules_current;        /* systemd-stub >= 256, ukit-stub */
+
+static inline bool uki_rules_measures(const UkiMeasureRules *r, UkiSection s) {
+        return s >= 0 && s < _UKI_SECTION_MAX && (r->measured & UKI_SECTION_BIT(s)) != 0;
+}
+
+/* Identity strings found in a stub's .sdmagic section. */
+#define UKI_SDMAGIC_PREFIX "#### LoaderInfo: "
+#define UKI_SDMAGIC_SUFFIX " ####"
+
+/* Picks the rule set for a stub from its .sdmagic content (not necessarily
+ * NUL-terminated; trailing NULs are fine): "systemd-stub VERSION" by major
+ * version, "ukit-stub VERSION" -> current. Returns NULL when the text is not
+ * a stub identity we know (the caller decides: error, or current rules). */
+const UkiMeasureRules *uki_rules_for_stub(const char *sdmagic, size_t n);

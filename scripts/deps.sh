@@ -9,7 +9,7 @@ packages=(
         libfdisk-dev libblkid-dev fdisk systemd-boot fusefat
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
-        netpbm   # BMP oracle (ppmtobmp/bmptopnm) for the splash parser
+        netpbm graphicsmagick   # BMP oracles (ppmtobmp, gm) for the splash parser
         systemd systemd-boot-efi cpio libarchive-tools xxd
         # TPM
         swtpm swtpm-tools tpm2-tools

@@ -62,6 +62,7 @@ typedef struct PeImage {
         /* COFF symbol table (deprecated for images, stripped on rebuild). */
         uint32_t symtab_offset;
         uint32_t n_symbols;
+        uint64_t symtab_size;                   /* symbols + string table, bytes in the file */
 
         uint32_t section_table_offset;
         uint16_t n_sections;
@@ -70,6 +71,8 @@ typedef struct PeImage {
         /* First file offset after the headers that is used by section data
          * (the limit for growing the section table in place). */
         uint32_t first_raw_offset;
+        uint32_t section_table_end;             /* first byte after the section headers */
+        uint64_t raw_end;                       /* end of the last section's raw data */
 } PeImage;
 
 /* Parse the headers of the PE image in fd (which stays owned by the caller). */
@@ -90,6 +93,10 @@ static inline void pe_image_freep(PeImage **p) {
  * pe_parse_*() call ("section .linux extends beyond end of file"). */
 const char *pe_last_error(void);
 
+/* Record the message returned by pe_last_error() and return r. For the PE
+ * library's own files (pe.c, pe-write.c). */
+_printf_(2, 3) int pe_set_error(int r, const char *fmt, ...);
+
 /* Section lookup by exact name (".linux"); NULL if absent. */
 const PeSection *pe_find_section(const PeImage *img, const char *name);
 
@@ -109,3 +116,13 @@ static inline bool pe_is_signed(const PeImage *img) {
 }
 
 const char *pe_machine_name(uint16_t machine);         /* "x86-64", "aarch64", ... or NULL */
+
+/* The content size a loader uses: VirtualSize, or SizeOfRawData when
+ * VirtualSize is 0 (as loaders treat it). */
+static inline uint32_t pe_section_size(const PeSection *s) {
+        return s->virtual_size ? s->virtual_size : s->raw_size;
+}
+
+/* Extent in memory, [virtual_address, virtual_address + pe_section_size()),
+ * at least one byte so that empty sections still occupy their address. */
+uint64_t pe_section_vend(const PeSection *s);

@@ -15,6 +15,7 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
         { "version", verb_version, "print the version" },
+        { "build",   verb_build,   "build a UKI from a stub, kernel, initrds and resources" },
 };
 
 int verb_version(int argc, char **argv) {

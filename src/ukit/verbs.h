@@ -5,3 +5,4 @@
  * the verb name (argv[0] is the verb) and returns an exit status. */
 
 int verb_version(int argc, char **argv);
+int verb_build(int argc, char **argv);

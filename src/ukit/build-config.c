@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "util.h"
+
+static bool is_blank(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Strip blanks on both sides of [*s, *s + *n). */
+static void strip(const char **s, size_t *n) {
+        while (*n > 0 && is_blank(**s)) {
+                (*s)++;
+                (*n)--;
+        }
+        while (*n > 0 && is_blank((*s)[*n - 1]))
+                (*n)--;
+}
+
+/* configparser's inline comments: '#' preceded by whitespace. */
+static void cut_inline_comment(const char *s, size_t *n) {
+        for (size_t i = 1; i < *n; i++)
+                if (s[i] == '#' && is_blank(s[i - 1])) {
+                        *n = i;
+                        return;
+                }
+}
+
+typedef struct Pending {
+        char key[256];
+        char *value;
+        size_t len;
+        unsigned line;
+        bool active;
+} Pending;
+
+static int flush(Pending *p, const char *section, BuildConfigCallback cb, void *userdata) {
+        int r = 0;
+        if (!p->active)
+                return 0;
+        r = cb(userdata, section, p->key, p->value ? p->value : "", p->line);
+        free(p->value);
+        p->value = NULL;
+        p->len = 0;
+        p->active = false;
+        return r;
+}
+
+static int append(Pending *p, const char *s, size_t n) {
+        size_t need;
+        if (!ADD_OK(p->len, n + 2, &need) || need > BUILD_CONFIG_SIZE_MAX)
+                return -EFBIG;
+        char *v = realloc(p->value, need);
+        if (!v)
+                return -ENOMEM;
+        p->value = v;
+        if (p->len > 0)
+                v[p->len++] = '\n';
+        memcpy(v + p->len, s, n);
+        p->len += n;
+        v[p->len] = 0;
+        return 0;
+}
+
+int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, void *userdata, unsigned *ret_line) {
+        char section[256] = "";
+        bool have_section = false;
+        Pending p = {};
+        unsigned line = 0;
+        size_t pos = 0;
+        int r;
+
+        if (size > BUILD_CONFIG_SIZE_MAX)
+                return -EFBIG;
+
+        while (pos < size) {
+                const char *l = text + pos, *nl = memchr(l, '\n', size - pos);
+                size_t n = nl ? (size_t) (nl - l) : size - pos;
+                pos += n + (nl ? 1 : 0);
+                line++;
+
+                if (n > BUILD_CONFIG_LINE_MAX || memchr(l, 0, n))
+                        goto bad;
+
+                bool indented = n > 0 && is_blank(l[0]);
+                const char *s = l;
+                size_t k = n;
+                strip(&s, &k);
+
+                if (k == 0 || s[0] == '#') {
+                        /* configparser (empty_lines_in_values=False): an empty line ends a value */
+                        if (k == 0) {
+                                r = flush(&p, section, cb, userdata);
+                                if (r < 0)
+                                        goto fail;
+                        }
+                        continue;
+                }
+                if (indented && p.active) {
+                        cut_inline_comment(s, &k);
+                        strip(&s, &k);
+                        r = append(&p, s, k);
+                        if (r < 0)
+                                goto fail;
+                        continue;
+                }
+
+                r = flush(&p, section, cb, userdata);
+                if (r < 0)
+                        goto fail;
+
+                if (s[0] == '[') {
+                        const char *e = memchr(s, ']', k);
+                        if (!e || (size_t) (e - s - 1) >= sizeof(section) || e == s + 1)
+                                goto bad;
+                        memcpy(section, s + 1, (size_t) (e - s - 1));
+                        section[e - s - 1] = 0;
+                        have_section = true;
+                        continue;
+                }
+
+                const char *eq = memchr(s, '=', k);
+                if (!eq || !have_section)
+                        goto bad;
+                const char *key = s, *val = eq + 1;
+                size_t kl = (size_t) (eq - s), vl = k - kl - 1;
+                strip(&key, &kl);
+                cut_inline_comment(val, &vl);
+                strip(&val, &vl);
+                if (kl == 0 || kl >= sizeof(p.key))
+                        goto bad;
+                memcpy(p.key, key, kl);
+                p.key[kl] = 0;
+                p.line = line;
+                p.active = true;
+                r = append(&p, val, vl);
+                if (r < 0)
+                        goto fail;
+        }
+        r = flush(&p, section, cb, userdata);
+        if (r < 0)
+                goto fail;
+        return 0;
+
+bad:
+        r = -EBADMSG;
+fail:
+        free(p.value);
+        if (ret_line)
+                *ret_line = line;
+        return r;
+}
+
+const char *build_config_default_path(void) {
+        static const char *const paths[] = {
+                "/run/systemd/ukify.conf",
+                "/etc/systemd/ukify.conf",
+                "/usr/local/lib/systemd/ukify.conf",
+                "/usr/lib/systemd/ukify.conf",
+        };
+        const char *e = getenv("UKIT_CONFIG_SEARCH");
+        if (e && streq(e, "0"))
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                if (access(paths[i], F_OK) == 0)
+                        return paths[i];
+        return NULL;
+}

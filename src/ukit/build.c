@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit build: a drop-in for `ukify build`. Collects the inputs as section
+ * sources (fd ranges or small memory buffers), lays them out behind the stub
+ * and writes the image in one streaming pass through an AtomicFile.
+ *
+ * Hooks for other parts of ukit (see BuildContext): options are parsed in
+ * build_parse_argv() (add cases there), measured-boot/signing code gets the
+ * section list before the layout (build_add_sections_done), can register
+ * observers that see every output byte (ctx->observers), and can append to
+ * the output before it is committed (build_before_commit). */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "bmp.h"
+#include "build-config.h"
+#include "build.h"
+#include "cli.h"
+#include "config.h"
+#include "fileio.h"
+#include "osrel.h"
+#include "pe-write.h"
+#include "pe.h"
+#include "sbat.h"
+#include "uname.h"
+#include "util.h"
+#include "verbs.h"
+
+/* uname.c (engineer "libs") may not be linked yet: detect at run time. */
+extern int uname_from_kernel(int fd, const PeImage *img_or_NULL, char **ret) __attribute__((weak));
+extern int bmp_parse(const void *data, size_t size, BmpInfo *ret) __attribute__((weak));
+extern const char *bmp_error_string(int code) __attribute__((weak));
+
+#define TEXT_ARG_MAX    (16u * 1024u * 1024u)   /* --cmdline/--os-release/--sbat/--section text */
+
+static const char default_sbat[] =
+        "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+        "uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
+static const char sbat_header[] = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n";
+
+static void help(void) {
+        printf("Usage: ukit build [OPTIONS...]\n"
+               "\n"
+               "Build a Unified Kernel Image from a stub, a kernel and resources.\n"
+               "Options and semantics follow `ukify build`.\n"
+               "\n"
+               "  --linux=PATH            kernel image [.linux]\n"
+               "  --initrd=PATH           initrd, repeatable; concatenated [.initrd]\n"
+               "  --cmdline=TEXT|@PATH    kernel command line [.cmdline]\n"
+               "  --os-release=TEXT|@PATH os-release [.osrel] (default /etc/os-release,\n"
+               "                          then /usr/lib/os-release)\n"
+               "  --uname=VERSION         kernel release [.uname] (default: from the kernel)\n"
+               "  --devicetree=PATH       device tree [.dtb]\n"
+               "  --splash=PATH           BMP splash image [.splash]\n"
+               "  --microcode=PATH        microcode initrd [.ucode]\n"
+               "  --pcrpkey=PATH          public key for PCR policies [.pcrpkey]\n"
+               "  --sbat=TEXT|@PATH       SBAT entries, repeatable; merged with the\n"
+               "                          stub's and kernel's [.sbat]\n"
+               "  --section=NAME:TEXT|@PATH  additional section, repeatable\n"
+               "  --stub=PATH             stub (default %s)\n"
+               "  -o --output=PATH        output (default: basename of --linux + .unsigned.efi)\n"
+               "  -c --config=PATH        ukify configuration file ([UKI] section)\n"
+               "  -h --help               show this help\n"
+               "\n"
+               "See ukit-build(1).\n",
+               UKIT_DEFAULT_STUB);
+}
+
+/* ---- context ------------------------------------------------------------------ */
+
+void build_context_done(BuildContext *c) {
+        for (size_t i = 0; i < c->n_sections; i++)
+                free(c->sections[i].sources_buf);
+        free(c->sections);
+        for (size_t i = 0; i < c->n_fds; i++)
+                if (c->fds[i] >= 0)
+                        close(c->fds[i]);
+        free(c->fds);
+        for (size_t i = 0; i < c->n_bufs; i++)
+                free(c->bufs[i]);
+        free(c->bufs);
+        free(c->observers);
+        pe_image_free(c->stub);
+        pe_image_free(c->kernel);
+        free(c->initrds);
+        free(c->sbats);
+        free(c->extra_sections);
+        free(c->output_buf);
+        free(c->config_strings_buf);
+        for (size_t i = 0; i < c->n_config_strings; i++)
+                free(c->config_strings[i]);
+        free(c->config_strings);
+}
+
+static void *grow(void *p, size_t *n, size_t elem) {
+        void *q = reallocarray(p, *n + 1, elem);
+        if (!q) {
+                fputs("ukit: out of memory\n", stderr);
+                abort();
+        }
+        memset((uint8_t *) q + *n * elem, 0, elem);
+        (*n)++;
+        return q;
+}
+
+static char *keep_buf(BuildContext *c, char *buf) {
+        c->bufs = grow(c->bufs, &c->n_bufs, sizeof(char *));
+        c->bufs[c->n_bufs - 1] = buf;
+        return buf;
+}
+
+static void push_str(const char ***v, size_t *n, const char *s) {
+        *v = grow(*v, n, sizeof(char *));
+        (*v)[*n - 1] = s;
+}
+
+/* Open an input file; the fd is owned by the context. */
+static int open_input(BuildContext *c, const char *what, const char *path, int *ret_fd, uint64_t *ret_size) {
+        struct stat st;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(-errno, "%s: cannot open %s", path, what);
+        c->fds = grow(c->fds, &c->n_fds, sizeof(int));
+        c->fds[c->n_fds - 1] = fd;
+        if (fstat(fd, &st) < 0)
+                return log_errno(-errno, "%s: cannot stat", path);
+        if (S_ISDIR(st.st_mode)) {
+                log_error("%s: is a directory, expected a file (%s)", path, what);
+                return EXIT_FAILURE;
+        }
+        int r = fd_get_size(fd, ret_size);
+        if (r < 0)
+                return log_errno(r, "%s: cannot determine size", path);
+        if (*ret_size > UINT32_MAX) {
+                log_error("%s: too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)", path, *ret_size);
+                return EXIT_FAILURE;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+static BuildSection *add_section(BuildContext *c, const char *name, uint32_t flags) {
+        c->sections = grow(c->sections, &c->n_sections, sizeof(BuildSection));
+        BuildSection *s = &c->sections[c->n_sections - 1];
+        snprintf(s->name, sizeof(s->name), "%s", name);
+        s->flags = flags;
+        return s;
+}
+
+static void section_add_source(BuildSection *s, int fd, const void *data, uint64_t size) {
+        s->sources_buf = grow(s->sources_buf, &s->n_sources, sizeof(PeSource));
+        s->sources_buf[s->n_sources - 1] = (PeSource) { .fd = fd, .data = data, .offset = 0, .size = size };
+        s->size += size;
+}
+
+static int add_file_section(BuildContext *c, const char *name, const char *what, const char *path,
+                            BuildSection **ret) {
+        int fd, r;
+        uint64_t size;
+        r = open_input(c, what, path, &fd, &size);
+        if (r != 0)
+                return r;
+        BuildSection *s = add_section(c, name, PE_SECTION_FLAGS_DATA);
+        s->path = path;
+        section_add_source(s, fd, NULL, size);
+        if (ret)
+                *ret = s;
+        return 0;
+}
+
+static void add_text_section(BuildContext *c, const char *name, const char *text, size_t n) {
+        BuildSection *s = add_section(c, name, PE_SECTION_FLAGS_DATA);
+        section_add_source(s, -1, text, n);
+}
+
+/* TEXT|@PATH into memory (small things only), with a good error. */
+static int read_text_arg(BuildContext *c, const char *opt, const char *arg, size_t max, char **ret, size_t *ret_size) {
+        char *buf;
+        size_t n;
+        int r = read_text_or_file(arg, max, &buf, &n);
+        if (r == -EFBIG) {
+                log_error("%s: %s too large (at most %zu bytes)", arg[0] == '@' ? arg + 1 : opt, opt, max);
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot read %s", arg[0] == '@' ? arg + 1 : opt, opt);
+        *ret = keep_buf(c, buf);
+        *ret_size = n;
+        return 0;
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+enum {
+        ARG_LINUX = 0x100,
+        ARG_INITRD,
+        ARG_CMDLINE,
+        ARG_OS_RELEASE,
+        ARG_UNAME,
+        ARG_DEVICETREE,
+        ARG_SPLASH,
+        ARG_MICROCODE,
+        ARG_PCRPKEY,
+        ARG_SBAT,
+        ARG_SECTION,
+        ARG_STUB,
+};
+
+static const struct option build_options[] = {
+        { "help",       no_argument,       NULL, 'h' },
+        { "linux",      required_argument, NULL, ARG_LINUX },
+        { "initrd",     required_argument, NULL, ARG_INITRD },
+        { "cmdline",    required_argument, NULL, ARG_CMDLINE },
+        { "os-release", required_argument, NULL, ARG_OS_RELEASE },
+        { "uname",      required_argument, NULL, ARG_UNAME },
+        { "devicetree", required_argument, NULL, ARG_DEVICETREE },
+        { "splash",     required_argument, NULL, ARG_SPLASH },
+        { "microcode",  required_argument, NULL, ARG_MICROCODE },
+        { "pcrpkey",    required_argument, NULL, ARG_PCRPKEY },
+        { "sbat",       required_argument, NULL, ARG_SBAT },
+        { "section",    required_argument, NULL, ARG_SECTION },
+        { "stub",       required_argument, NULL, ARG_STUB },
+        { "output",     required_argument, NULL, 'o' },
+        { "config",     required_argument, NULL, 'c' },
+        {}
+};
+
+static int build_parse_argv(BuildContext *c, int argc, char **argv) {
+        int opt;
+
+        optind = 0;
+        while ((opt = getopt_long(argc, argv, "ho:c:", build_options, NULL)) >= 0)
+                switch (opt) {
+                case 'h':
+                        help();
+                        return -1;
+                case ARG_LINUX:      c->linux_path = optarg; break;
+                case ARG_INITRD:     push_str(&c->initrds, &c->n_initrds, optarg); break;
+                case ARG_CMDLINE:    c->cmdline = optarg; break;
+                case ARG_OS_RELEASE: c->os_release = optarg; break;
+                case ARG_UNAME:      c->uname = optarg; break;
+                case ARG_DEVICETREE: c->devicetree = optarg; break;
+                case ARG_SPLASH:     c->splash = optarg; break;
+                case ARG_MICROCODE:  c->microcode = optarg; break;
+                case ARG_PCRPKEY:    c->pcrpkey = optarg; break;
+                case ARG_SBAT:       push_str(&c->sbats, &c->n_sbats, optarg); break;
+                case ARG_SECTION:    push_str(&c->extra_sections, &c->n_extra_sections, optarg); break;
+                case ARG_STUB:       c->stub_path = optarg; break;
+                case 'o':            c->output = optarg; break;
+                case 'c':            c->config = optarg; break;
+                case '?':
+                        return EXIT_USAGE;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                log_usage("unexpected argument '%s' (ukit build takes options only)", argv[optind]);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+/* ---- config file (ukify's [UKI] keys; command line wins) ------------------- */
+
+static const char *config_keep(BuildContext *c, const char *s) {
+        char *d = xstrdup(s);
+        c->config_strings = grow(c->config_strings, &c->n_config_strings, sizeof(char *));
+        c->config_strings[c->n_config_strings - 1] = d;
+        return d;
+}
+
+typedef struct ConfigState {
+        BuildContext *c;
+        const char *path;
+        const char **initrds;   /* from the file; put before the command line's */
+        size_t n_initrds;
+        bool sbat_from_cmdline;
+} ConfigState;
+
+static int config_item(void *userdata, const char *section, const char *key, const char *value, unsigned line) {
+        ConfigState *st = userdata;
+        BuildContext *c = st->c;
+        static const struct {
+                const char *key;
+                size_t offset;
+        } simple[] = {
+                { "Linux",      offsetof(BuildContext, linux_path) },
+                { "Cmdline",    offsetof(BuildContext, cmdline) },
+                { "OSRelease",  offsetof(BuildContext, os_release) },
+                { "Uname",      offsetof(BuildContext, uname) },
+                { "DeviceTree", offsetof(BuildContext, devicetree) },
+                { "Splash",     offsetof(BuildContext, splash) },
+                { "Microcode",  offsetof(BuildContext, microcode) },
+                { "PCRPKey",    offsetof(BuildContext, pcrpkey) },
+                { "Stub",       offsetof(BuildContext, stub_path) },
+        };
+
+        if (!streq(section, "UKI")) {
+                if (c->config_hook && c->config_hook(c, section, key, value) > 0)
+                        return 0;
+                log_warning("%s:%u: unknown config setting [%s] %s=", st->path, line, section, key);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(simple); i++)
+                if (streq(key, simple[i].key)) {
+                        const char **p = (const char **) ((uint8_t *) c + simple[i].offset);
+                        if (!*p)
+                                *p = config_keep(c, value);
+                        return 0;
+                }
+        if (streq(key, "Initrd")) {
+                /* space separated; several Initrd= lines accumulate */
+                _cleanup_free_ char *copy = xstrdup(value);
+                char *save = NULL;
+                for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+                        push_str(&st->initrds, &st->n_initrds, config_keep(c, w));
+                return 0;
+        }
+        if (streq(key, "SBAT")) {
+                if (!st->sbat_from_cmdline)
+                        push_str(&c->sbats, &c->n_sbats, config_keep(c, value));
+                return 0;
+        }
+        if (streq(key, "EFIArch"))
+                return 0; /* the architecture follows from the stub */
+        if (c->config_hook && c->config_hook(c, section, key, value) > 0)
+                return 0;
+        log_warning("%s:%u: unknown config setting [UKI] %s=", st->path, line, key);
+        return 0;
+}
+
+static int apply_config(BuildContext *c) {
+        _cleanup_free_ char *text = NULL;
+        size_t n;
+        unsigned line = 0;
+        const char *path = c->config ? c->config : build_config_default_path();
+        int r;
+
+        if (!path)
+                return 0;
+        r = read_file_full(path, BUILD_CONFIG_SIZE_MAX, &text, &n);
+        if (r < 0)
+                return log_errno(r, "%s: cannot read configuration file", path);
+
+        ConfigState st = { .c = c, .path = path, .sbat_from_cmdline = c->n_sbats > 0 };
+        r = build_config_parse(text, n, config_item, &st, &line);
+        if (r < 0) {
+                free(st.initrds);
+                if (r == -EBADMSG) {
+                        log_error("%s:%u: syntax error", path, line);
+                        return EXIT_FAILURE;
+                }
+                return log_errno(r, "%s:%u: cannot parse", path, line);
+        }
+        if (st.n_initrds > 0) {
+                for (size_t i = 0; i < c->n_initrds; i++)
+                        push_str(&st.initrds, &st.n_initrds, c->initrds[i]);
+                free(c->initrds);
+                c->initrds = st.initrds;
+                c->n_initrds = st.n_initrds;
+        }
+        return 0;
+}
+
+/* ---- inputs -> sections ------------------------------------------------------- */
+
+static int add_osrel(BuildContext *c) {
+        const char *arg = c->os_release;
+        _cleanup_free_ char *fallback = NULL;
+        char *text;
+        size_t n;
+        unsigned line = 0;
+        int r;
+
+        if (!arg) {
+                if (!c->linux_path)
+                        return 0;
+                arg = access("/etc/os-release", F_OK) == 0 ? "@/etc/os-release" : "@/usr/lib/os-release";
+        }
+        r = read_text_arg(c, "--os-release", arg, OSREL_SIZE_MAX, &text, &n);
+        if (r != 0)
+                return r;
+        if (osrel_validate(text, n, &line) < 0) {
+                log_error("%s: invalid os-release syntax at line %u", arg[0] == '@' ? arg + 1 : "--os-release", line);
+                return EXIT_FAILURE;
+        }
+        if (n > 0)
+                add_text_section(c, ".osrel", text, n);
+        return 0;
+}
+
+static int add_cmdline(BuildContext *c) {
+        char *text;
+        size_t n;
+        int r;
+
+        if (!c->cmdline)
+                return 0;
+        r = read_text_arg(c, "--cmdline", c->cmdline, TEXT_ARG_MAX, &text, &n);
+        if (r != 0)
+                return r;
+        if (c->cmdline[0] != '@') {
+                /* As ukify: a command line given as text has its whitespace
+                 * normalised (single spaces, none at the ends); a file is
+                 * taken verbatim. */
+                size_t j = 0;
+                bool space = false;
+                for (size_t i = 0; i < n; i++) {
+                        if (strchr(" \t\n\r\f\v", text[i])) {
+                                space = j > 0;
+                                continue;
+                        }
+                        if (space)
+                                text[j++] = ' ';
+                        space = false;
+                        text[j++] = text[i];
+                }
+                n = j;
+                text[n] = 0;
+        }
+        if (n > 0)
+                add_text_section(c, ".cmdline", text, n);
+        return 0;
+}
+
+static int add_splash(BuildContext *c) {
+        BuildSection *s;
+        BmpInfo info;
+        int r;
+
+        if (!c->splash)
+                return 0;
+        r = add_file_section(c, ".splash", "splash image", c->splash, &s);
+        if (r != 0)
+                return r;
+        /* Validate without reading the image into memory. */
+        if (s->size == 0) {
+                log_error("%s: not a BMP image: file is empty", c->splash);
+                return EXIT_FAILURE;
+        }
+        void *p = mmap(NULL, (size_t) s->size, PROT_READ, MAP_PRIVATE, s->sources_buf[0].fd, 0);
+        if (p == MAP_FAILED)
+                return log_errno(-errno, "%s: cannot map splash image", c->splash);
+        r = bmp_parse ? bmp_parse(p, (size_t) s->size, &info) : 0;
+        munmap(p, (size_t) s->size);
+        if (r < 0) {
+                log_error("%s: not a valid BMP image: %s", c->splash,
+                          bmp_error_string ? bmp_error_string(r) : "invalid");
+                return EXIT_FAILURE;
+        }
+        return 0;
+}
+
+static int add_initrds(BuildContext *c) {
+        static const uint8_t pad[4] = {};
+        BuildSection *s = NULL;
+
+        if (c->n_initrds == 0)
+                return 0;
+        s = add_section(c, ".initrd", PE_SECTION_FLAGS_DATA);
+        s->path = c->initrds[0];
+        for (size_t i = 0; i < c->n_initrds; i++) {
+                int fd, r;
+                uint64_t size;
+                r = open_input(c, "initrd", c->initrds[i], &fd, &size);
+                if (r != 0)
+                        return r;
+                section_add_source(s, fd, NULL, size);
+                /* As ukify: with several initrds, each is padded to 4 bytes so
+                 * the next cpio archive starts aligned. */
+                if (c->n_initrds > 1 && size % 4 != 0)
+                        section_add_source(s, -1, pad, 4 - size % 4);
+        }
+        if (s->size > UINT32_MAX) {
+                log_error("%s: initrds together too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)",
+                          c->initrds[0], s->size);
+                return EXIT_FAILURE;
+        }
+        return 0;
+}
+
+static int add_extra_sections(BuildContext *c) {
+        for (size_t i = 0; i < c->n_extra_sections; i++) {
+                const char *spec = c->extra_sections[i], *colon = strchr(spec, ':');
+                char name[PE_SECTION_NAME_MAX + 1];
+                int r;
+
+                if (!colon || colon == spec) {
+                        log_usage("--section=%s: expected NAME:TEXT or NAME:@PATH", spec);
+                        return EXIT_USAGE;
+                }
+                if ((size_t) (colon - spec) > PE_SECTION_NAME_MAX) {
+                        log_error("--section=%s: section name \"%.*s\" longer than %u characters", spec,
+                                  (int) (colon - spec), spec, PE_SECTION_NAME_MAX);
+                        return EXIT_FAILURE;
+                }
+                memcpy(name, spec, (size_t) (colon - spec));
+                name[colon - spec] = 0;
+                for (const char *p = name; *p; p++)
+                        if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f) {
+                                log_error("--section=%s: invalid section name", spec);
+                                return EXIT_FAILURE;
+                        }
+                for (size_t j = 0; j < c->n_sections; j++)
+                        if (streq(c->sections[j].name, name)) {
+                                log_error("--section=%s: duplicate section %s", spec, name);
+                                return EXIT_FAILURE;
+                        }
+                if (streq(name, ".linux") || streq(name, ".sbat")) {
+                        log_error("--section=%s: section %s is generated by ukit build (use --%s)", spec, name,
+                                  streq(name, ".sbat") ? "sbat" : "linux");
+                        return EXIT_FAILURE;
+                }
+                if (colon[1] == '@') {
+                        r = add_file_section(c, name, "section content", colon + 2, NULL);
+                        if (r != 0)
+                                return r;
+                } else
+                        add_text_section(c, name, colon + 1, strlen(colon + 1));
+        }
+        return 0;
+}
+
+/* The .sbat of a PE file, if it has a valid one. */
+static int pe_sbat(BuildContext *c, int fd, const PeImage *img, const char *path, const char **ret, size_t *ret_n) {
+        const PeSection *s = img ? pe_find_section(img, ".sbat") : NULL;
+        void *buf;
+        size_t n;
+        unsigned line = 0;
+        int r;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!s)
+                return 0;
+        r = pe_read_section(fd, img, s, SBAT_SIZE_MAX, &buf, &n);
+        if (r < 0)
+                return log_errno(r, "%s: cannot read .sbat section", path);
+        keep_buf(c, buf);
+        /* Trailing NULs are section padding. */
+        while (n > 0 && ((char *) buf)[n - 1] == 0)
+                n--;
+        if (sbat_validate(buf, n, &line) < 0) {
+                log_warning("%s: ignoring invalid .sbat section (line %u)", path, line);
+                return 0;
+        }
+        *ret = buf;
+        *ret_n = n;
+        return 0;
+}
+
+static int add_sbat(BuildContext *c) {
+        const char *texts[2 + 64];
+        size_t sizes[2 + 64], n = 0;
+        char *merged;
+        int r;
+
+        r = pe_sbat(c, c->stub_fd, c->stub, c->stub_path, &texts[n], &sizes[n]);
+        if (r != 0)
+                return r;
+        if (texts[n])
+                n++;
+        if (c->kernel) {
+                r = pe_sbat(c, c->linux_fd, c->kernel, c->linux_path, &texts[n], &sizes[n]);
+                if (r != 0)
+                        return r;
+                if (texts[n])
+                        n++;
+        }
+        if (c->n_sbats > 64) {
+                log_usage("too many --sbat options (at most 64)");
+                return EXIT_USAGE;
+        }
+        if (c->n_sbats == 0) {
+                /* As current ukify: a UKI without --sbat gets the generic "uki" entry. */
+                texts[n] = default_sbat;
+                sizes[n++] = strlen(default_sbat);
+        }
+        for (size_t i = 0; i < c->n_sbats; i++) {
+                const char *arg = c->n_sbats ? c->sbats[i] : NULL;
+                char *text;
+                size_t len;
+                unsigned line = 0;
+
+                r = read_text_arg(c, "--sbat", arg, SBAT_SIZE_MAX, &text, &len);
+                if (r != 0)
+                        return r;
+                if (!startswith(text, "sbat,")) {
+                        /* Entries without the format header: add it, rather than
+                         * dropping the user's lines as ukify does. */
+                        char *t = xasprintf("%s%s", sbat_header, text);
+                        keep_buf(c, t);
+                        text = t;
+                        len = strlen(t);
+                }
+                if (sbat_validate(text, len, &line) < 0) {
+                        log_error("%s: invalid SBAT data at line %u", arg[0] == '@' ? arg + 1 : "--sbat", line);
+                        return EXIT_FAILURE;
+                }
+                texts[n] = text;
+                sizes[n++] = len;
+        }
+        r = sbat_merge(texts, sizes, n, &merged);
+        if (r < 0)
+                return log_errno(r, "%s: cannot merge SBAT data", c->stub_path);
+        keep_buf(c, merged);
+        /* ukify terminates the section with a NUL; keep that. */
+        add_text_section(c, ".sbat", merged, strlen(merged) + 1);
+        return 0;
+}
+
+static int open_stub(BuildContext *c) {
+        int r;
+        uint64_t size;
+
+        r = open_input(c, "stub", c->stub_path, &c->stub_fd, &size);
+        if (r != 0)
+                return r;
+        r = pe_parse_fd(c->stub_fd, &c->stub);
+        if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
+                log_error("%s: invalid stub: %s", c->stub_path, pe_last_error());
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot read stub", c->stub_path);
+        if (pe_is_signed(c->stub)) {
+                log_error("%s: stub is signed; refusing to build from a signed stub (use an unsigned one)", c->stub_path);
+                return EXIT_FAILURE;
+        }
+        return 0;
+}
+
+static int open_linux(BuildContext *c) {
+        uint8_t mz[2] = {};
+        uint64_t size;
+        int r;
+
+        if (!c->linux_path)
+                return 0;
+        r = open_input(c, "kernel", c->linux_path, &c->linux_fd, &size);
+        if (r != 0)
+                return r;
+        c->linux_size = size;
+        if (size == 0) {
+                log_error("%s: kernel image is empty", c->linux_path);
+                return EXIT_FAILURE;
+        }
+        /* A PE kernel (EFI stub) must be a valid one; anything else (an arm64
+         * Image.gz, say) is embedded as is, like ukify does. */
+        if (size >= 2 && pread_full(c->linux_fd, mz, 2, 0) >= 0 && le16_read(mz) == PE_DOS_MAGIC) {
+                r = pe_parse_fd(c->linux_fd, &c->kernel);
+                if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
+                        log_error("%s: invalid PE kernel image: %s", c->linux_path, pe_last_error());
+                        return EXIT_FAILURE;
+                }
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read kernel", c->linux_path);
+                if (c->kernel->machine != c->stub->machine) {
+                        log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
+                                  pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
+                                  pe_machine_name(c->stub->machine) ?: "?");
+                        return EXIT_FAILURE;
+                }
+        }
+        if (!c->uname && uname_from_kernel) {
+                char *u = NULL;
+                r = uname_from_kernel(c->linux_fd, c->kernel, &u);
+                if (r >= 0)
+                        c->uname = keep_buf(c, u);
+                else if (r != -ENOENT)
+                        return log_errno(r, "%s: cannot detect the kernel version", c->linux_path);
+        }
+        return 0;
+}
+
+static int collect_sections(BuildContext *c) {
+        int r;
+
+        /* ukify's order: .osrel .cmdline .dtb .uname .splash .pcrpkey .initrd
+         * .ucode, then --section, then .sbat, and .linux last (it is the
+         * largest and gets the kernel's SizeOfImage as VirtualSize, which
+         * leaves room behind it for in-place decompression). */
+        r = add_osrel(c);
+        if (r != 0)
+                return r;
+        r = add_cmdline(c);
+        if (r != 0)
+                return r;
+        if (c->devicetree && (r = add_file_section(c, ".dtb", "devicetree", c->devicetree, NULL)) != 0)
+                return r;
+        if (c->uname) {
+                if (strlen(c->uname) == 0 || strpbrk(c->uname, "\n")) {
+                        log_error("--uname=%s: invalid kernel release", c->uname);
+                        return EXIT_FAILURE;
+                }
+                add_text_section(c, ".uname", c->uname, strlen(c->uname));
+        }
+        r = add_splash(c);
+        if (r != 0)
+                return r;
+        if (c->pcrpkey && (r = add_file_section(c, ".pcrpkey", "PCR public key", c->pcrpkey, NULL)) != 0)
+                return r;
+        r = add_initrds(c);
+        if (r != 0)
+                return r;
+        if (c->microcode && (r = add_file_section(c, ".ucode", "microcode", c->microcode, NULL)) != 0)
+                return r;
+        r = add_extra_sections(c);
+        if (r != 0)
+                return r;
+        r = add_sbat(c);
+        if (r != 0)
+                return r;
+        if (c->linux_path) {
+                BuildSection *s = add_section(c, ".linux", PE_SECTION_FLAGS_CODE);
+                s->path = c->linux_path;
+                section_add_source(s, c->linux_fd, NULL, c->linux_size);
+                if (c->kernel)
+                        s->min_virtual_size = c->kernel->size_of_image;
+        }
+        return 0;
+}
+
+static int parse_source_date_epoch(BuildContext *c) {
+        const char *e = getenv("SOURCE_DATE_EPOCH");
+        char *end;
+
+        if (!e || !*e)
+                return 0;
+        errno = 0;
+        unsigned long long v = strtoull(e, &end, 10);
+        if (errno != 0 || *end || e[0] == '-') {
+                log_error("SOURCE_DATE_EPOCH=%s: not a number of seconds", e);
+                return EXIT_FAILURE;
+        }
+        c->layout_opts.set_timestamp = true;
+        c->layout_opts.timestamp = (uint32_t) MIN(v, (unsigned long long) UINT32_MAX);
+        return 0;
+}
+
+static const char *section_origin(const BuildContext *c, const char *name) {
+        for (size_t i = 0; i < c->n_sections; i++)
+                if (streq(c->sections[i].name, name) && c->sections[i].path)
+                        return c->sections[i].path;
+        return c->stub_path;
+}
+
+int verb_build(int argc, char **argv) {
+        _cleanup_(build_context_done) BuildContext c = { .stub_fd = -1, .linux_fd = -1 };
+        _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
+        _cleanup_free_ PeNewSection *news = NULL;
+        _cleanup_pe_layout_ PeLayout *layout = NULL;
+        int r;
+
+        r = build_parse_argv(&c, argc, argv);
+        if (r < 0)
+                return EXIT_SUCCESS; /* --help */
+        if (r != 0)
+                return r;
+        r = apply_config(&c);
+        if (r != 0)
+                return r;
+        r = parse_source_date_epoch(&c);
+        if (r != 0)
+                return r;
+
+        if (!c.stub_path)
+                c.stub_path = UKIT_DEFAULT_STUB;
+        if (!c.output) {
+                if (!c.linux_path)
+                        return log_usage("--output= is required when --linux= is not given");
+                _cleanup_free_ char *copy = xstrdup(c.linux_path);
+                c.output = c.output_buf = xasprintf("%s%s", basename(copy), c.output_suffix ?: ".unsigned.efi");
+        }
+
+        r = open_stub(&c);
+        if (r != 0)
+                return r;
+        r = open_linux(&c);
+        if (r != 0)
+                return r;
+        r = collect_sections(&c);
+        if (r != 0)
+                return r;
+
+        /* Hook: code that needs the final section list (PCR prediction,
+         * .pcrsig generation) runs here and may append sections. */
+        if (c.sections_done_hook) {
+                r = c.sections_done_hook(&c);
+                if (r != 0)
+                        return r;
+        }
+
+        news = calloc(c.n_sections ? c.n_sections : 1, sizeof(PeNewSection));
+        if (!news)
+                return log_errno(-ENOMEM, "cannot allocate");
+        for (size_t i = 0; i < c.n_sections; i++) {
+                BuildSection *s = &c.sections[i];
+                memcpy(news[i].name, s->name, sizeof(news[i].name));
+                news[i].characteristics = s->flags;
+                news[i].min_virtual_size = s->min_virtual_size;
+                news[i].sources = s->sources_buf;
+                news[i].n_sources = s->n_sources;
+        }
+
+        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout);
+        if (r == -EEXIST || r == -EFBIG || r == -ENOSPC || r == -EPERM || r == -EINVAL || r == -EBADMSG) {
+                /* name the file the problem comes from where there is one */
+                const char *msg = pe_last_error();
+                const char *who = c.stub_path;
+                if (r == -EFBIG)
+                        for (size_t i = 0; i < c.n_sections; i++)
+                                if (strstr(msg, c.sections[i].name) && c.sections[i].path)
+                                        who = section_origin(&c, c.sections[i].name);
+                log_error("%s: %s", who, msg);
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot lay out the image", c.stub_path);
+        c.layout = layout;
+
+        r = atomic_file_open(&out, c.output);
+        if (r < 0)
+                return log_errno(r, "%s: cannot create output file", c.output);
+
+        r = pe_write(layout, out.fd, (const PeWriteObserver *const *) c.observers, c.n_observers);
+        if (r == -EIO)
+                return log_errno(r, "%s: input changed or shrank while writing", c.output);
+        if (r < 0)
+                return log_errno(r, "%s: cannot write", c.output);
+
+        /* Hook: signing appends the certificate table here. */
+        if (c.before_commit_hook) {
+                r = c.before_commit_hook(&c, out.fd);
+                if (r != 0)
+                        return r;
+        }
+
+        mode_t um = umask(0);
+        umask(um);
+        r = atomic_file_commit(&out, 0666 & ~um);
+        if (r < 0)
+                return log_errno(r, "%s: cannot write", c.output);
+
+        if (!arg_quiet)
+                log_info("Wrote %s", c.output);
+        return EXIT_SUCCESS;
+}

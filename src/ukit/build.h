@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* State of one `ukit build` run, shared with the build extensions
+ * (build-pcr.c, build-sign.c): they add options in build.c's option table,
+ * keep their state behind the `ext_*` pointers, and plug into the hooks. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pe-write.h"
+#include "pe.h"
+
+typedef struct BuildSection {
+        char name[PE_SECTION_NAME_MAX + 1];
+        uint32_t flags;                 /* PE characteristics */
+        uint64_t min_virtual_size;      /* .linux: the kernel's SizeOfImage */
+        uint64_t size;                  /* content bytes (sum of sources) */
+        const char *path;               /* input file, for messages; NULL for text */
+        PeSource *sources_buf;          /* owned array; fds and data owned by the context */
+        size_t n_sources;
+} BuildSection;
+
+typedef struct BuildContext BuildContext;
+struct BuildContext {
+        /* options (strings point into argv or config_strings) */
+        const char *linux_path, *cmdline, *os_release, *uname, *devicetree, *splash, *microcode, *pcrpkey;
+        const char *stub_path, *output, *config;
+        const char **initrds;
+        size_t n_initrds;
+        const char **sbats;
+        size_t n_sbats;
+        const char **extra_sections;
+        size_t n_extra_sections;
+        const char *output_suffix;      /* default ".unsigned.efi" for the derived output name */
+
+        /* inputs */
+        int stub_fd, linux_fd;
+        PeImage *stub, *kernel;         /* kernel: NULL when --linux is not a PE image */
+        uint64_t linux_size;
+
+        /* the new sections, in output order */
+        BuildSection *sections;
+        size_t n_sections;
+
+        PeLayoutOptions layout_opts;
+        const PeLayout *layout;         /* valid from the layout on */
+
+        /* observers of the write pass (not owned) */
+        PeWriteObserver **observers;
+        size_t n_observers;
+
+        /* hooks; return 0 to continue, an exit status (after printing) to stop */
+        int (*sections_done_hook)(BuildContext *c);
+        int (*before_commit_hook)(BuildContext *c, int fd);
+        /* config keys outside ukit build's own: return 1 if handled */
+        int (*config_hook)(BuildContext *c, const char *section, const char *key, const char *value);
+        void *ext_pcr, *ext_sign;       /* extension state */
+
+        /* owned storage */
+        int *fds;
+        size_t n_fds;
+        char **bufs;
+        size_t n_bufs;
+        char *output_buf;
+        char *config_strings_buf;
+        char **config_strings;
+        size_t n_config_strings;
+};
+
+void build_context_done(BuildContext *c);

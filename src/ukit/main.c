@@ -16,6 +16,8 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "version", verb_version, "print the version" },
         { "build",   verb_build,   "build a UKI from a stub, kernel, initrds and resources" },
+        { "sign",    verb_sign_pe, "Authenticode-sign a PE image for Secure Boot" },
+        { "verify",  verb_verify,  "verify the Authenticode signatures of a PE image" },
 };
 
 int verb_version(int argc, char **argv) {

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Authenticode image digest (streaming), PE checksum and the certificate
+ * table. The PKCS#7 part is in authenticode-pkcs7.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "authenticode.h"
+#include "fileio.h"
+#include "pe-format.h"
+#include "util.h"
+
+#define HASH_CHUNK (4u * 1024u * 1024u)
+
+struct AuthenticodeHasher {
+        EVP_MD_CTX *md_ctx;
+        uint64_t checksum_offset;
+        uint64_t security_dir_offset;
+        uint64_t pos;                   /* next file offset expected */
+        uint64_t csum;                  /* PE checksum: sum of 16-bit words, folded at the end */
+        bool finished;
+};
+
+int authenticode_hasher_new(const EVP_MD *md, uint64_t checksum_offset, uint64_t security_dir_offset,
+                            AuthenticodeHasher **ret) {
+        AuthenticodeHasher *h;
+
+        if (!md || !ret)
+                return -EINVAL;
+        /* The two excluded fields must not overlap (they never do in a
+         * valid optional header; a crafted one is rejected by the parser). */
+        if (checksum_offset + 4 > security_dir_offset && security_dir_offset + 8 > checksum_offset)
+                return -EINVAL;
+
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->md_ctx = EVP_MD_CTX_new();
+        if (!h->md_ctx || EVP_DigestInit_ex(h->md_ctx, md, NULL) != 1) {
+                authenticode_hasher_free(h);
+                return -ENOMEM;
+        }
+        h->checksum_offset = checksum_offset;
+        h->security_dir_offset = security_dir_offset;
+        *ret = h;
+        return 0;
+}
+
+void authenticode_hasher_free(AuthenticodeHasher *h) {
+        if (!h)
+                return;
+        EVP_MD_CTX_free(h->md_ctx);
+        free(h);
+}
+
+uint64_t authenticode_hasher_position(const AuthenticodeHasher *h) {
+        return h->pos;
+}
+
+uint64_t authenticode_hasher_checksum_offset(const AuthenticodeHasher *h) {
+        return h->checksum_offset;
+}
+
+uint64_t authenticode_hasher_security_dir_offset(const AuthenticodeHasher *h) {
+        return h->security_dir_offset;
+}
+
+/* The PE checksum is a ones'-complement sum of little-endian 16-bit words.
+ * Since 2^16 == 1 (mod 0xFFFF), a byte at an odd offset counts 256 times
+ * its value and a little-endian 32-bit word counts as the sum of its two
+ * halves, so a 64-bit accumulator of 32-bit words folded once at the end
+ * gives the same result, in any chunking. */
+static void csum_add(uint64_t *sum, const uint8_t *p, size_t n, uint64_t off) {
+        uint64_t s = *sum;
+
+        while (n > 0 && (off & 3) != 0) {
+                s += (uint64_t) *p << (8 * (off & 1));
+                p++, n--, off++;
+        }
+        /* 2^32 words of 2^32 fit a u64 accumulator only for 4 GiB; the
+         * image limit is far below, but fold per chunk anyway. */
+        while (n >= 4) {
+                size_t k = MIN(n / 4, (size_t) 1 << 28);
+                uint64_t t = 0;
+                for (size_t i = 0; i < k; i++) {
+                        uint32_t w;
+                        memcpy(&w, p + 4 * i, 4);
+                        t += w;
+                }
+                s += (t & 0xffffffffu) + (t >> 32);
+                p += 4 * k, n -= 4 * k, off += 4 * k;
+        }
+        while (n > 0) {
+                s += (uint64_t) *p << (8 * (off & 1));
+                p++, n--, off++;
+        }
+        *sum = s;
+}
+
+static uint32_t csum_fold(uint64_t s) {
+        while (s >> 16)
+                s = (s & 0xffff) + (s >> 16);
+        return (uint32_t) s;
+}
+
+/* Hash and checksum [off, off+n) of the image, skipping the two excluded
+ * fields. */
+static int feed_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_t off) {
+        struct { uint64_t start, len; bool csum; } skip[2] = {
+                { h->checksum_offset, 4, false },       /* counts as zero in the checksum */
+                { h->security_dir_offset, 8, false },   /* added at the end with its final value */
+        };
+        if (skip[0].start > skip[1].start) {
+                __typeof__(skip[0]) t = skip[0];
+                skip[0] = skip[1];
+                skip[1] = t;
+        }
+
+        for (size_t i = 0; i <= ELEMENTSOF(skip) && n > 0; i++) {
+                uint64_t until = i < ELEMENTSOF(skip) ? skip[i].start : UINT64_MAX;
+                if (off < until) {
+                        size_t k = (size_t) MIN((uint64_t) n, until - off);
+                        if (EVP_DigestUpdate(h->md_ctx, p, k) != 1)
+                                return -EIO;
+                        csum_add(&h->csum, p, k, off);
+                        p += k, n -= k, off += k;
+                }
+                if (i < ELEMENTSOF(skip) && n > 0 && off < skip[i].start + skip[i].len) {
+                        size_t k = (size_t) MIN((uint64_t) n, skip[i].start + skip[i].len - off);
+                        p += k, n -= k, off += k;
+                }
+        }
+        return 0;
+}
+
+static int feed_zeros(AuthenticodeHasher *h, uint64_t n) {
+        static const uint8_t zeros[4096];
+        while (n > 0) {
+                size_t k = (size_t) MIN(n, (uint64_t) sizeof(zeros));
+                int r = feed_range(h, zeros, k, h->pos);
+                if (r < 0)
+                        return r;
+                h->pos += k;
+                n -= k;
+        }
+        return 0;
+}
+
+int authenticode_hasher_feed(AuthenticodeHasher *h, const void *buf, size_t n, uint64_t off) {
+        uint64_t end;
+        int r;
+
+        if (!h || h->finished || (!buf && n > 0))
+                return -EINVAL;
+        if (off < h->pos || !ADD_OK(off, (uint64_t) n, &end))
+                return -EINVAL;
+        if (off > h->pos) {
+                r = feed_zeros(h, off - h->pos);
+                if (r < 0)
+                        return r;
+        }
+        r = feed_range(h, buf, n, off);
+        if (r < 0)
+                return r;
+        h->pos = end;
+        return 0;
+}
+
+int authenticode_hasher_finish(AuthenticodeHasher *h, bool pad, uint8_t *ret_digest, size_t *ret_digest_size,
+                               uint64_t *ret_size) {
+        unsigned len = 0;
+        int r;
+
+        if (!h || h->finished || !ret_digest)
+                return -EINVAL;
+        if (pad && (h->pos % AUTHENTICODE_ALIGN) != 0) {
+                r = feed_zeros(h, AUTHENTICODE_ALIGN - h->pos % AUTHENTICODE_ALIGN);
+                if (r < 0)
+                        return r;
+        }
+        if (EVP_DigestFinal_ex(h->md_ctx, ret_digest, &len) != 1)
+                return -EIO;
+        h->finished = true;
+        if (ret_digest_size)
+                *ret_digest_size = len;
+        if (ret_size)
+                *ret_size = h->pos;
+        return 0;
+}
+
+uint32_t authenticode_hasher_pe_checksum(const AuthenticodeHasher *h, uint32_t security_dir_va,
+                                         uint32_t security_dir_size, const void *table, size_t table_size) {
+        uint64_t s = h->csum;
+        uint8_t dir[8];
+
+        le32_write(dir, security_dir_va);
+        le32_write(dir + 4, security_dir_size);
+        csum_add(&s, dir, sizeof(dir), h->security_dir_offset);
+        if (table_size > 0)
+                csum_add(&s, table, table_size, h->pos);
+        /* The file length is added to the folded 16-bit sum (truncated to
+         * 32 bits, as the field is). */
+        return csum_fold(s) + (uint32_t) (h->pos + table_size);
+}
+
+int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_MD *const *mds, size_t n_md,
+                           int copy_fd, AuthenticodeHasher **ret_hashers) {
+        AuthenticodeHasher *hs[8] = {};
+        uint8_t *map = MAP_FAILED;
+        uint64_t size;
+        int r;
+
+        if (!layout || !mds || n_md == 0 || n_md > ELEMENTSOF(hs) || !ret_hashers)
+                return -EINVAL;
+        size = layout->image_size;
+        if (size > SIZE_MAX)
+                return -EFBIG;
+
+        for (size_t i = 0; i < n_md; i++) {
+                r = authenticode_hasher_new(mds[i], layout->checksum_offset, layout->security_dir_offset, &hs[i]);
+                if (r < 0)
+                        goto fail;
+        }
+
+        /* mmap + hashing straight from the page cache avoids a copy per
+         * byte; the copy to copy_fd is write() from the same pages. */
+        if (size > 0) {
+                map = mmap(NULL, (size_t) size, PROT_READ, MAP_PRIVATE, fd, 0);
+                if (map == MAP_FAILED) {
+                        r = -errno;
+                        goto fail;
+                }
+                (void) madvise(map, (size_t) size, MADV_SEQUENTIAL | MADV_WILLNEED);
+        }
+
+        for (uint64_t off = 0; off < size;) {
+                size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
+                for (size_t i = 0; i < n_md; i++) {
+                        r = authenticode_hasher_feed(hs[i], map + off, k, off);
+                        if (r < 0)
+                                goto fail;
+                }
+                if (copy_fd >= 0) {
+                        r = write_full(copy_fd, map + off, k);
+                        if (r < 0)
+                                goto fail;
+                }
+                off += k;
+        }
+
+        if (map != MAP_FAILED)
+                munmap(map, (size_t) size);
+        for (size_t i = 0; i < n_md; i++)
+                ret_hashers[i] = hs[i];
+        return 0;
+
+fail:
+        if (map != MAP_FAILED)
+                munmap(map, (size_t) size);
+        for (size_t i = 0; i < n_md; i++)
+                authenticode_hasher_free(hs[i]);
+        return r;
+}
+
+int authenticode_table_parse(const uint8_t *table, size_t size, AuthenticodeEntry *entries, size_t max,
+                             size_t *ret_n) {
+        size_t n = 0, off = 0;
+
+        if ((!table && size > 0) || !ret_n)
+                return -EINVAL;
+        if (size > AUTHENTICODE_TABLE_MAX)
+                return -EFBIG;
+
+        while (off < size) {
+                uint32_t len;
+                uint64_t next;
+
+                /* Padding after the last entry (some signers count it in
+                 * the directory size, some do not). */
+                if (size - off < AUTHENTICODE_ALIGN && n > 0)
+                        break;
+                if (size - off < sizeof(WinCertificateHeader))
+                        return -EBADMSG;
+                len = le32_read(table + off);
+                if (len < sizeof(WinCertificateHeader) || len > size - off)
+                        return -EBADMSG;
+                if (n >= max || n >= AUTHENTICODE_SIGNATURES_MAX)
+                        return -E2BIG;
+
+                entries[n] = (AuthenticodeEntry) {
+                        .offset = off,
+                        .length = len,
+                        .revision = le16_read(table + off + 4),
+                        .type = le16_read(table + off + 6),
+                        .data = table + off + sizeof(WinCertificateHeader),
+                        .data_size = len - sizeof(WinCertificateHeader),
+                };
+                n++;
+
+                if (!align_up_u64((uint64_t) off + len, AUTHENTICODE_ALIGN, &next))
+                        return -EBADMSG;
+                if (next > size)
+                        next = size;    /* last entry, its padding not counted */
+                off = (size_t) next;
+        }
+
+        if (n == 0)
+                return -EBADMSG;
+        *ret_n = n;
+        return 0;
+}
+
+int authenticode_table_append(uint8_t **table, size_t *size, const uint8_t *der, size_t der_size) {
+        size_t start, len, total;
+        uint64_t padded, start64;
+        uint8_t *t;
+
+        if (!table || !size || !der || der_size == 0)
+                return -EINVAL;
+        if (!align_up_u64(*size, AUTHENTICODE_ALIGN, &start64))
+                return -EFBIG;
+        start = (size_t) start64;
+        if (!ADD_OK(der_size, sizeof(WinCertificateHeader), &len) || len > UINT32_MAX)
+                return -EFBIG;
+        /* dwLength includes the padding: EDK2 steps from entry to entry by
+         * ALIGN(dwLength, 8), and the signers we interoperate with count
+         * the padding in both dwLength and the directory size. */
+        if (!align_up_u64(len, AUTHENTICODE_ALIGN, &padded) || !ADD_OK(start, (size_t) padded, &total))
+                return -EFBIG;
+        if (total > AUTHENTICODE_TABLE_MAX)
+                return -EFBIG;
+
+        t = realloc(*table, total);
+        if (!t)
+                return -ENOMEM;
+        memset(t + *size, 0, total - *size);
+        le32_write(t + start, (uint32_t) padded);
+        le16_write(t + start + 4, WIN_CERT_REVISION_2_0);
+        le16_write(t + start + 6, WIN_CERT_TYPE_PKCS_SIGNED_DATA);
+        memcpy(t + start + sizeof(WinCertificateHeader), der, der_size);
+
+        *table = t;
+        *size = total;
+        return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "keys.h"
+#include "sign-common.h"
+#include "util.h"
+
+static int key_error(int r, const char *path) {
+        switch (r) {
+        case -EACCES:
+                log_error("%s: wrong or missing passphrase for the private key", path);
+                return EXIT_FAILURE;
+        case -EOPNOTSUPP:
+                log_error("%s: unsupported key type (Secure Boot signatures need RSA)", path);
+                return EXIT_FAILURE;
+        case -EBADMSG:
+                log_error("%s: no usable private key found", path);
+                return EXIT_FAILURE;
+        default:
+                return log_errno(r, "%s", path);
+        }
+}
+
+int sign_load_key_and_cert(const char *key_path, const char *passphrase_file, const char *cert_path,
+                           EVP_PKEY **ret_key, X509 **ret_cert) {
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
+        _cleanup_(X509_freep) X509 *cert = NULL;
+        int r;
+
+        r = keys_load_private(key_path, passphrase_file, &key);
+        if (r < 0)
+                return key_error(r, key_path);
+        if (!EVP_PKEY_is_a(key, "RSA")) {
+                log_error("%s: unsupported key type %s (Secure Boot signatures need RSA)", key_path,
+                          EVP_PKEY_get0_type_name(key) ?: "unknown");
+                return EXIT_FAILURE;
+        }
+        if (EVP_PKEY_get_bits(key) < SIGN_RSA_BITS_MIN) {
+                log_error("%s: RSA key of %d bits is too small (at least %d)", key_path, EVP_PKEY_get_bits(key),
+                          SIGN_RSA_BITS_MIN);
+                return EXIT_FAILURE;
+        }
+
+        r = keys_load_certificate(cert_path, &cert);
+        if (r == -EBADMSG) {
+                log_error("%s: no X.509 certificate found", cert_path);
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s", cert_path);
+
+        if (!keys_match(key, X509_get0_pubkey(cert))) {
+                log_error("%s: private key does not match certificate %s", key_path, cert_path);
+                return EXIT_FAILURE;
+        }
+        if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
+                log_error("%s: certificate has expired", cert_path);
+                return EXIT_FAILURE;
+        }
+
+        *ret_key = TAKE_PTR(key);
+        *ret_cert = TAKE_PTR(cert);
+        return 0;
+}

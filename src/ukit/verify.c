@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit verify: check every Authenticode signature of a PE image: the
+ * digest recomputed from the image, the PKCS#7 signature, and (with --cert)
+ * the chain to one of the given certificates. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+
+#include "authenticode.h"
+#include "cli.h"
+#include "json.h"
+#include "keys.h"
+#include "pe-format.h"
+#include "util.h"
+#include "verbs.h"
+
+#define VERIFY_CERTS_MAX 64u
+#define VERIFY_MDS_MAX 4u       /* sha1, sha256, sha384, sha512 */
+
+typedef struct VerifyArgs {
+        const char *certs[VERIFY_CERTS_MAX];
+        size_t n_certs;
+        JsonStyle json;
+        const char *file;
+} VerifyArgs;
+
+typedef struct SigResult {
+        AuthenticodeSignature *sig;
+        const char *error;              /* static text; NULL if fine so far */
+        char reason[256];
+        bool digest_ok;
+        bool signature_ok;
+        int trusted;                    /* 1 yes, 0 no, -1 not checked */
+        char *subject, *issuer, *serial;
+} SigResult;
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: ukit verify [OPTIONS...] FILE\n"
+                "\n"
+                "Verify the Authenticode signatures of a PE image (UKI, stub, kernel).\n"
+                "\n"
+                "Options:\n"
+                "  -h --help          Show this help\n"
+                "     --cert=CERT     Trusted certificate (repeatable): every signature must\n"
+                "                     chain to one of them\n"
+                "     --json=MODE     pretty, short or off\n"
+                "\n"
+                "Exits 0 only if the image is signed, the digest in every signature matches\n"
+                "the image, every signature is valid and (with --cert) trusted.\n");
+}
+
+static int parse_args(int argc, char **argv, VerifyArgs *a) {
+        enum { ARG_CERT = 0x100, ARG_JSON };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "cert", required_argument, NULL, ARG_CERT },
+                { "json", required_argument, NULL, ARG_JSON },
+                {}
+        };
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help(stdout);
+                        return 0;
+                case ARG_CERT:
+                        if (a->n_certs >= VERIFY_CERTS_MAX)
+                                return log_usage("too many --cert (at most %u)", VERIFY_CERTS_MAX);
+                        a->certs[a->n_certs++] = optarg;
+                        break;
+                case ARG_JSON:
+                        if (json_style_from_string(optarg, &a->json) < 0)
+                                return log_usage("invalid --json=%s (pretty, short or off)", optarg);
+                        break;
+                default:
+                        return log_usage("invalid option");
+                }
+        if (optind + 1 != argc)
+                return log_usage(optind >= argc ? "missing FILE" : "exactly one FILE expected");
+        a->file = argv[optind];
+        return -1;
+}
+
+static char *name_string(const X509_NAME *n) {
+        char *s = X509_NAME_oneline(n, NULL, 0);
+        if (!s)
+                return NULL;
+        char *copy = strdup(s);
+        OPENSSL_free(s);
+        return copy;
+}
+
+static char *serial_string(const ASN1_INTEGER *i) {
+        BIGNUM *bn = ASN1_INTEGER_to_BN(i, NULL);
+        char *hex = bn ? BN_bn2hex(bn) : NULL;
+        char *copy = hex ? strdup(hex) : NULL;
+        OPENSSL_free(hex);
+        BN_free(bn);
+        return copy;
+}
+
+static void hex_string(const uint8_t *p, size_t n, char *out) {
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = digits[p[i] >> 4];
+                out[2 * i + 1] = digits[p[i] & 15];
+        }
+        out[2 * n] = 0;
+}
+
+static void sk_X509_pop_freep(STACK_OF(X509) **s) {
+        if (*s)
+                sk_X509_pop_free(*s, X509_free);
+}
+
+static void print_text(const VerifyArgs *a, SigResult *res, size_t n, bool ok) {
+        printf("%s: %zu signature%s\n", a->file, n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++) {
+                SigResult *r = &res[i];
+                printf("signature %zu:", i + 1);
+                if (r->error) {
+                        printf(" invalid: %s%s%s\n", r->error, r->reason[0] ? ": " : "", r->reason);
+                        continue;
+                }
+                printf(" %s, subject %s, issuer %s, serial %s: ", authenticode_md_name(r->sig->md),
+                       r->subject ?: "?", r->issuer ?: "?", r->serial ?: "?");
+                printf("%s\n", r->trusted == 1 ? "valid, trusted" : r->trusted == 0 ? "valid, NOT trusted"
+                                                                                      : "valid (chain not checked)");
+        }
+        printf("%s\n", ok ? "OK" : "FAILED");
+}
+
+static void print_json(const VerifyArgs *a, SigResult *res, size_t n, bool ok) {
+        JsonWriter w;
+
+        json_begin(&w, stdout, a->json);
+        json_object_begin(&w);
+        json_kv_string(&w, "file", a->file);
+        json_kv_bool(&w, "valid", ok);
+        json_key(&w, "signatures");
+        json_array_begin(&w);
+        for (size_t i = 0; i < n; i++) {
+                SigResult *r = &res[i];
+                json_object_begin(&w);
+                json_kv_uint(&w, "index", i + 1);
+                if (r->sig) {
+                        char hex[2 * EVP_MAX_MD_SIZE + 1];
+                        hex_string(r->sig->digest, r->sig->digest_size, hex);
+                        json_kv_string(&w, "digestAlgorithm", authenticode_md_name(r->sig->md));
+                        json_kv_string(&w, "digest", hex);
+                }
+                json_kv_bool(&w, "digestMatches", r->digest_ok);
+                json_kv_bool(&w, "signatureValid", r->signature_ok);
+                json_key(&w, "trusted");
+                if (r->trusted < 0)
+                        json_null(&w);
+                else
+                        json_bool(&w, r->trusted == 1);
+                if (r->subject)
+                        json_kv_string(&w, "subject", r->subject);
+                if (r->issuer)
+                        json_kv_string(&w, "issuer", r->issuer);
+                if (r->serial)
+                        json_kv_string(&w, "serial", r->serial);
+                if (r->error) {
+                        char buf[512];
+                        snprintf(buf, sizeof(buf), "%s%s%s", r->error, r->reason[0] ? ": " : "", r->reason);
+                        json_kv_string(&w, "error", buf);
+                }
+                json_object_end(&w);
+        }
+        json_array_end(&w);
+        json_object_end(&w);
+        json_end(&w);
+}
+
+int verb_verify(int argc, char **argv) {
+        _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
+        _cleanup_(sk_X509_pop_freep) STACK_OF(X509) *trusted = NULL;
+        _cleanup_close_ int fd = -1;
+        SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
+        const EVP_MD *mds[VERIFY_MDS_MAX];
+        AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
+        uint8_t digests[VERIFY_MDS_MAX][EVP_MAX_MD_SIZE];
+        size_t n_md = 0;
+        VerifyArgs a = { .json = JSON_OFF };
+        const char *reason;
+        bool ok = true;
+        int r, ret = EXIT_FAILURE;
+
+        r = parse_args(argc, argv, &a);
+        if (r >= 0)
+                return r;
+
+        if (a.n_certs > 0) {
+                trusted = sk_X509_new_null();
+                if (!trusted)
+                        return log_errno(-ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < a.n_certs; i++) {
+                X509 *x = NULL;
+                r = keys_load_certificate(a.certs[i], &x);
+                if (r == -EBADMSG) {
+                        log_error("%s: no X.509 certificate found", a.certs[i]);
+                        return EXIT_FAILURE;
+                }
+                if (r < 0)
+                        return log_errno(r, "%s", a.certs[i]);
+                if (!sk_X509_push(trusted, x)) {
+                        X509_free(x);
+                        return log_errno(-ENOMEM, "out of memory");
+                }
+        }
+
+        fd = open(a.file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(-errno, "%s", a.file);
+        r = authenticode_image_load(fd, &img, &reason);
+        if (r < 0) {
+                if (reason)
+                        log_error("%s: %s", a.file, reason);
+                else
+                        log_errno(r, "%s: cannot read PE image", a.file);
+                return EXIT_FAILURE;
+        }
+        if (!img->signed_) {
+                log_error("%s: image is not signed", a.file);
+                return EXIT_FAILURE;
+        }
+
+        /* Parse every entry first, so one read of the image serves every
+         * digest algorithm in use. */
+        for (size_t i = 0; i < img->n_entries; i++) {
+                const AuthenticodeEntry *e = &img->entries[i];
+                SigResult *s = &res[i];
+
+                s->trusted = -1;
+                if (e->revision != WIN_CERT_REVISION_2_0 || e->type != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
+                        s->error = "not a revision 2.0 PKCS#7 WIN_CERTIFICATE";
+                        continue;
+                }
+                r = authenticode_signature_parse(e->data, e->data_size, &s->sig);
+                if (r == -EOPNOTSUPP) {
+                        s->error = "unsupported digest algorithm";
+                        continue;
+                }
+                if (r < 0) {
+                        s->error = "malformed PKCS#7 Authenticode signature";
+                        continue;
+                }
+                size_t k;
+                for (k = 0; k < n_md; k++)
+                        if (mds[k] == s->sig->md)
+                                break;
+                if (k == n_md)
+                        mds[n_md++] = s->sig->md;
+        }
+
+        if (n_md > 0) {
+                r = authenticode_digest_fd(fd, &img->layout, mds, n_md, -1, hashers);
+                if (r < 0) {
+                        log_errno(r, "%s: cannot read image", a.file);
+                        goto finish;
+                }
+                for (size_t k = 0; k < n_md; k++) {
+                        r = authenticode_hasher_finish(hashers[k], false, digests[k], NULL, NULL);
+                        if (r < 0) {
+                                log_errno(r, "%s: cannot hash image", a.file);
+                                goto finish;
+                        }
+                }
+        }
+
+        for (size_t i = 0; i < img->n_entries; i++) {
+                SigResult *s = &res[i];
+                if (!s->sig)
+                        continue;
+
+                if (s->sig->signer) {
+                        s->subject = name_string(X509_get_subject_name(s->sig->signer));
+                        s->issuer = name_string(X509_get_issuer_name(s->sig->signer));
+                        s->serial = serial_string(X509_get0_serialNumber(s->sig->signer));
+                }
+
+                for (size_t k = 0; k < n_md; k++)
+                        if (mds[k] == s->sig->md)
+                                s->digest_ok = memcmp(digests[k], s->sig->digest, s->sig->digest_size) == 0;
+                if (!s->digest_ok) {
+                        s->error = "image digest does not match the signed digest";
+                        continue;
+                }
+
+                r = authenticode_signature_verify(s->sig, trusted, s->reason, sizeof(s->reason));
+                if (r == -EKEYREJECTED) {
+                        s->signature_ok = true;
+                        s->trusted = 0;
+                        s->error = "signer not trusted";
+                        continue;
+                }
+                if (r < 0) {
+                        s->error = "bad signature";
+                        continue;
+                }
+                s->signature_ok = true;
+                if (trusted)
+                        s->trusted = 1;
+        }
+
+        for (size_t i = 0; i < img->n_entries; i++)
+                if (res[i].error)
+                        ok = false;
+
+        if (a.json != JSON_OFF)
+                print_json(&a, res, img->n_entries, ok);
+        else
+                print_text(&a, res, img->n_entries, ok);
+        ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
+
+finish:
+        for (size_t k = 0; k < n_md; k++)
+                authenticode_hasher_free(hashers[k]);
+        for (size_t i = 0; i < img->n_entries; i++) {
+                authenticode_signature_free(res[i].sig);
+                free(res[i].subject);
+                free(res[i].issuer);
+                free(res[i].serial);
+        }
+        return ret;
+}

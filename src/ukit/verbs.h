@@ -6,5 +6,7 @@
 
 int verb_version(int argc, char **argv);
 int verb_build(int argc, char **argv);
+int verb_sysext(int argc, char **argv);
+int verb_confext(int argc, char **argv);
 int verb_sign_pe(int argc, char **argv);
 int verb_verify(int argc, char **argv);

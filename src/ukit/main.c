@@ -16,6 +16,7 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "version", verb_version, "print the version" },
         { "build",   verb_build,   "build a UKI from a stub, kernel, initrds and resources" },
+        { "measure", verb_measure, "predict and sign TPM2 PCR 11 values" },
         { "sysext", verb_sysext, "build and merge system extension images" },
         { "confext", verb_confext, "build and merge configuration extension images" },
         { "sign",    verb_sign_pe, "Authenticode-sign a PE image for Secure Boot" },

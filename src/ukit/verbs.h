@@ -6,6 +6,7 @@
 
 int verb_version(int argc, char **argv);
 int verb_build(int argc, char **argv);
+int verb_measure(int argc, char **argv);
 int verb_sysext(int argc, char **argv);
 int verb_confext(int argc, char **argv);
 int verb_sign_pe(int argc, char **argv);

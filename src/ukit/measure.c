@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit measure: predict PCR 11 for a UKI and sign the TPM2 policy for it.
+ * A drop-in for systemd-measure 252 (same options, same text and JSON), plus
+ * --uki (predict from a built image, with the rules of the stub inside it)
+ * and a sign that needs no TPM. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "fileio.h"
+#include "json.h"
+#include "keys.h"
+#include "pcr.h"
+#include "pcrsig.h"
+#include "pe.h"
+#include "uki.h"
+#include "util.h"
+#include "verbs.h"
+
+#define MEASURE_PHASES_MAX      64u
+#define SDMAGIC_MAX             4096u
+#define MEASURE_KEYS_MAX        16u
+#define SYSFS_TPM               "/sys/class/tpm/tpm0"
+
+static const char *default_phases[] = {
+        "enter-initrd",
+        "enter-initrd:leave-initrd",
+        "enter-initrd:leave-initrd:sysinit",
+        "enter-initrd:leave-initrd:sysinit:ready",
+};
+
+typedef struct MeasureArgs {
+        const char *sections[_UKI_SECTION_MAX];
+        const char *uki;
+        unsigned banks;
+        char *phases[MEASURE_PHASES_MAX];
+        size_t n_phases;
+        /* Repeatable (an extension: systemd-measure takes one key): each key
+         * appends its signatures, the i-th --public-key checks the i-th key. */
+        const char *private_keys[MEASURE_KEYS_MAX];
+        size_t n_private_keys;
+        const char *public_keys[MEASURE_KEYS_MAX];
+        size_t n_public_keys;
+        const char *passphrase_file;
+        JsonStyle json;
+        bool json_set;          /* --json= or -j given */
+        bool json_auto;         /* -j: pretty on a tty, short otherwise */
+} MeasureArgs;
+
+static void args_done(MeasureArgs *a) {
+        for (size_t i = 0; i < a->n_phases; i++)
+                free(a->phases[i]);
+}
+
+static void help(FILE *f) {
+        fprintf(f,
+                "Usage: ukit measure [OPTIONS...] status|calculate|sign\n"
+                "\n"
+                "Pre-calculate and sign the TPM2 PCR 11 values of a unified kernel image.\n"
+                "\n"
+                "Commands:\n"
+                "  status                 Show the current PCR 11 values (%s)\n"
+                "  calculate              Calculate the expected PCR 11 values\n"
+                "  sign                   Calculate and sign them (no TPM needed)\n"
+                "\n"
+                "Options:\n"
+                "  -h --help              Show this help\n"
+                "     --phase=PHASE       Boot phase path to calculate/sign for (repeatable;\n"
+                "                         \"\" = before any phase; default: the four from\n"
+                "                         enter-initrd to ...:sysinit:ready)\n"
+                "     --bank=DIGEST       sha1, sha256, sha384, sha512 (repeatable; default all)\n"
+                "     --private-key=KEY   Private key (RSA or EC; PEM/DER path or provider URI);\n"
+                "                         repeatable: signatures by each key, for key rotation\n"
+                "     --private-key-passphrase-file=FILE\n"
+                "                         Passphrase for an encrypted private key\n"
+                "     --public-key=KEY    Public key to check the (n-th) private key against\n"
+                "     --json=MODE         pretty, short or off\n"
+                "  -j                     Same as --json=pretty on a tty, --json=short otherwise\n"
+                "     --uki=FILE          Take the sections from a built UKI (and the\n"
+                "                         measurement rules from the stub inside it)\n"
+                "\n"
+                "UKI section options:\n"
+                "     --linux=PATH        .linux     --osrel=PATH    .osrel\n"
+                "     --cmdline=PATH      .cmdline   --initrd=PATH   .initrd\n"
+                "     --ucode=PATH        .ucode     --splash=PATH   .splash\n"
+                "     --dtb=PATH          .dtb       --uname=PATH    .uname\n"
+                "     --sbat=PATH         .sbat      --pcrpkey=PATH  .pcrpkey\n"
+                "\n"
+                "See ukit-measure(1).\n",
+                SYSFS_TPM);
+}
+
+static int phase_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int add_phase(MeasureArgs *a, const char *p) {
+        char *n = NULL;
+        int r = pcr_phase_normalize(p, /* strict= */ true, &n);
+        if (r == -EINVAL)
+                return log_usage("unknown boot phase in '%s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)", p);
+        if (r < 0)
+                return log_errno(r, "phase '%s'", p);
+        if (a->n_phases >= MEASURE_PHASES_MAX) {
+                free(n);
+                return log_usage("too many --phase= options (at most %u)", MEASURE_PHASES_MAX);
+        }
+        a->phases[a->n_phases++] = n;
+        return 0;
+}
+
+static int parse_argv(int argc, char **argv, MeasureArgs *a) {
+        enum {
+                ARG_SECTION_FIRST = 0x100,
+                ARG_SECTION_LAST = ARG_SECTION_FIRST + _UKI_SECTION_MAX - 1,
+                ARG_UKI,
+                ARG_BANK,
+                ARG_PHASE,
+                ARG_PRIVATE_KEY,
+                ARG_PASSPHRASE,
+                ARG_PUBLIC_KEY,
+                ARG_JSON,
+        };
+        static const struct option options[] = {
+                { "help",               no_argument,       NULL, 'h' },
+                { "linux",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_LINUX },
+                { "osrel",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_OSREL },
+                { "cmdline",            required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_CMDLINE },
+                { "initrd",             required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_INITRD },
+                { "ucode",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_UCODE },
+                { "splash",             required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_SPLASH },
+                { "dtb",                required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_DTB },
+                { "uname",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_UNAME },
+                { "sbat",               required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_SBAT },
+                { "pcrpkey",            required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_PCRPKEY },
+                { "uki",                required_argument, NULL, ARG_UKI },
+                { "bank",               required_argument, NULL, ARG_BANK },
+                { "phase",              required_argument, NULL, ARG_PHASE },
+                { "private-key",        required_argument, NULL, ARG_PRIVATE_KEY },
+                { "private-key-passphrase-file", required_argument, NULL, ARG_PASSPHRASE },
+                { "public-key",         required_argument, NULL, ARG_PUBLIC_KEY },
+                { "json",               required_argument, NULL, ARG_JSON },
+                {}
+        };
+        int c, r;
+
+        a->json = JSON_OFF;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help(stdout);
+                        return 0;
+                case ARG_SECTION_FIRST ... ARG_SECTION_LAST:
+                        if (c - ARG_SECTION_FIRST == UKI_SECTION_PCRSIG)
+                                return log_usage("unknown option");
+                        a->sections[c - ARG_SECTION_FIRST] = optarg;    /* last one wins, like systemd-measure */
+                        break;
+                case ARG_UKI:
+                        a->uki = optarg;
+                        break;
+                case ARG_BANK: {
+                        PcrBank b = pcr_bank_from_string(optarg);
+                        if (b == _PCR_BANK_INVALID)
+                                return log_usage("unknown bank '%s' (known: sha1, sha256, sha384, sha512)", optarg);
+                        a->banks |= PCR_BANK_BIT(b);
+                        break;
+                }
+                case ARG_PHASE:
+                        r = add_phase(a, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                case ARG_PRIVATE_KEY:
+                        if (a->n_private_keys >= MEASURE_KEYS_MAX)
+                                return log_usage("too many --private-key= options (at most %u)", MEASURE_KEYS_MAX);
+                        a->private_keys[a->n_private_keys++] = optarg;
+                        break;
+                case ARG_PASSPHRASE:
+                        a->passphrase_file = optarg;
+                        break;
+                case ARG_PUBLIC_KEY:
+                        if (a->n_public_keys >= MEASURE_KEYS_MAX)
+                                return log_usage("too many --public-key= options (at most %u)", MEASURE_KEYS_MAX);
+                        a->public_keys[a->n_public_keys++] = optarg;
+                        break;
+                case 'j':
+                        a->json_set = a->json_auto = true;
+                        break;
+                case ARG_JSON:
+                        if (json_style_from_string(optarg, &a->json) < 0)
+                                return log_usage("unknown --json= mode '%s' (pretty, short, off)", optarg);
+                        a->json_set = true;
+                        a->json_auto = false;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+
+        if (a->banks == 0)      /* systemd-measure 252: all banks unless chosen */
+                a->banks = PCR_BANKS_ALL;
+
+        if (a->n_phases == 0) {
+                for (size_t i = 0; i < ELEMENTSOF(default_phases); i++)
+                        a->phases[a->n_phases++] = xstrdup(default_phases[i]);
+        } else {
+                /* Sorted and de-duplicated, as systemd-measure prints them. */
+                size_t o = 0;
+                qsort(a->phases, a->n_phases, sizeof(char *), phase_cmp);
+                for (size_t i = 0; i < a->n_phases; i++) {
+                        if (o > 0 && streq(a->phases[o - 1], a->phases[i])) {
+                                free(a->phases[i]);
+                                continue;
+                        }
+                        a->phases[o++] = a->phases[i];
+                }
+                a->n_phases = o;
+        }
+        return -1;      /* go on */
+}
+
+/* Measures the sections given as files. */
+static int measure_files(const MeasureArgs *a, PcrState *ret) {
+        _cleanup_pcr_measure_ PcrMeasure *m = NULL;
+        int r;
+
+        r = pcr_measure_new(&uki_rules_current, a->banks, 0, &m);
+        if (r < 0)
+                return log_errno(r, "cannot set up hashing");
+
+        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
+                _cleanup_close_ int fd = -1;
+                if (!a->sections[s])
+                        continue;
+                fd = open(a->sections[s], O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return log_errno(-errno, "%s: cannot open", a->sections[s]);
+                r = pcr_measure_section_file(m, (UkiSection) s, fd);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read", a->sections[s]);
+        }
+        r = pcr_measure_finish(m, ret);
+        if (r < 0)
+                return log_errno(r, "cannot compute PCR 11");
+        return 0;
+}
+
+/* Measures the sections of a built UKI with the rules of its stub. */
+static int measure_uki(const MeasureArgs *a, PcrState *ret) {
+        _cleanup_pcr_measure_ PcrMeasure *m = NULL;
+        _cleanup_pe_image_ PeImage *img = NULL;
+        _cleanup_close_ int fd = -1;
+        const UkiMeasureRules *rules = NULL;
+        const PeSection *sd;
+        int r;
+
+        fd = open(a->uki, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_errno(-errno, "%s: cannot open", a->uki);
+        r = pe_parse_fd(fd, &img);
+        if (r == -EBADMSG || r == -EOPNOTSUPP) {
+                log_error("%s: not a usable PE image: %s", a->uki, pe_last_error());
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot parse", a->uki);
+
+        sd = pe_find_section(img, ".sdmagic");
+        if (sd) {
+                _cleanup_free_ void *magic = NULL;
+                size_t n = 0;
+                r = pe_read_section(fd, img, sd, SDMAGIC_MAX, &magic, &n);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read .sdmagic", a->uki);
+                rules = uki_rules_for_stub(magic, n);
+        }
+        if (!rules) {
+                log_warning("%s: stub not recognised (no known .sdmagic), assuming current systemd-stub rules", a->uki);
+                rules = &uki_rules_current;
+        }
+        if (!pe_find_section(img, ".linux")) {
+                log_error("%s: no .linux section, not a UKI", a->uki);
+                return EXIT_FAILURE;
+        }
+
+        r = pcr_measure_new(rules, a->banks, 0, &m);
+        if (r < 0)
+                return log_errno(r, "cannot set up hashing");
+
+        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
+                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
+                if (!sec || !pcr_measure_wants(m, (UkiSection) s))
+                        continue;
+                /* The stub measures what the loader mapped: VirtualSize bytes,
+                 * zero-filled beyond the raw data. */
+                uint32_t in_file = pe_section_file_size(sec);
+                r = pcr_measure_section_begin(m, (UkiSection) s);
+                if (r >= 0)
+                        r = pcr_measure_section_fd(m, fd, sec->raw_offset, in_file);
+                if (r >= 0 && sec->virtual_size > in_file)
+                        r = pcr_measure_section_zeros(m, sec->virtual_size - in_file);
+                if (r >= 0)
+                        r = pcr_measure_section_end(m);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read section %s", a->uki, uki_section_names[s]);
+        }
+        r = pcr_measure_finish(m, ret);
+        if (r < 0)
+                return log_errno(r, "cannot compute PCR 11");
+        return 0;
+}
+
+static int measure_image(const MeasureArgs *a, PcrState *ret) {
+        if (a->uki) {
+                for (int s = 0; s < _UKI_SECTION_MAX; s++)
+                        if (a->sections[s])
+                                return log_usage("--uki= cannot be combined with --%s=", uki_section_names[s] + 1);
+                return measure_uki(a, ret);
+        }
+        if (!a->sections[UKI_SECTION_LINUX])
+                return log_usage("either --linux= or --uki= must be specified");
+        return measure_files(a, ret);
+}
+
+static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
+        if (a->json_auto || (json_only && !a->json_set))
+                return isatty(STDOUT_FILENO) ? JSON_PRETTY : JSON_SHORT;
+        if (json_only && a->json == JSON_OFF)
+                return JSON_SHORT;
+        return a->json;
+}
+
+static void print_hex(FILE *f, const uint8_t *p, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%02x", p[i]);
+}
+
+static int verb_calculate(const MeasureArgs *a) {
+        PcrState base;
+        JsonStyle style = effective_style(a, false);
+        int r;
+
+        if (a->n_private_keys > 0 || a->n_public_keys > 0)
+                return log_usage("--private-key=/--public-key= only apply to 'sign'");
+        r = measure_image(a, &base);
+        if (r != 0)
+                return r;
+
+        if (style == JSON_OFF) {
+                for (size_t p = 0; p < a->n_phases; p++) {
+                        PcrState st = base;
+                        r = pcr_state_extend_phase(&st, a->phases[p]);
+                        if (r < 0)
+                                return log_errno(r, "cannot extend phase");
+                        /* The header goes to stderr, the values to stdout (like systemd-measure). */
+                        fflush(stdout);
+                        fprintf(stderr, "# PCR[%u] Phase <%s>\n", UKI_PCR_KERNEL_BOOT,
+                                a->phases[p][0] ? a->phases[p] : ":");
+                        fflush(stderr);
+                        for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                                if (!(st.banks & PCR_BANK_BIT(b)))
+                                        continue;
+                                printf("%u:%s=", UKI_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b));
+                                print_hex(stdout, st.value[b], pcr_bank_digest_size((PcrBank) b));
+                                putchar('\n');
+                        }
+                }
+        } else {
+                JsonWriter w;
+                json_begin(&w, stdout, style);
+                json_object_begin(&w);
+                for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                        if (!(base.banks & PCR_BANK_BIT(b)))
+                                continue;
+                        json_key(&w, pcr_bank_to_string((PcrBank) b));
+                        json_array_begin(&w);
+                        for (size_t p = 0; p < a->n_phases; p++) {
+                                PcrState st = base;
+                                char hex[2 * PCR_DIGEST_MAX + 1];
+                                size_t n = pcr_bank_digest_size((PcrBank) b);
+                                r = pcr_state_extend_phase(&st, a->phases[p]);
+                                if (r < 0)
+                                        return log_errno(r, "cannot extend phase");
+                                for (size_t i = 0; i < n; i++)
+                                        snprintf(hex + 2 * i, 3, "%02x", st.value[b][i]);
+                                json_object_begin(&w);
+                                if (a->phases[p][0])
+                                        json_kv_string(&w, "phase", a->phases[p]);
+                                json_kv_uint(&w, "pcr", UKI_PCR_KERNEL_BOOT);
+                                json_key(&w, "hash");
+                                json_string_n(&w, hex, 2 * n);
+                                json_object_end(&w);
+                        }
+                        json_array_end(&w);
+                }
+                json_object_end(&w);
+                json_end(&w);
+        }
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_errno(-EIO, "cannot write output");
+        return EXIT_SUCCESS;
+}
+
+static void pkeys_free(EVP_PKEY *(*keys)[MEASURE_KEYS_MAX]) {
+        for (size_t i = 0; i < MEASURE_KEYS_MAX; i++)
+                EVP_PKEY_free((*keys)[i]);
+}
+
+static int verb_sign(const MeasureArgs *a) {
+        _cleanup_(pkeys_free) EVP_PKEY *priv[MEASURE_KEYS_MAX] = {}, *pub[MEASURE_KEYS_MAX] = {};
+        _cleanup_(pcrsig_done) PcrSig sig = {};
+        PcrState base;
+        int r;
+
+        if (a->n_private_keys == 0)
+                return log_usage("no private key specified, use --private-key=");
+        if (a->n_public_keys > a->n_private_keys)
+                return log_usage("more --public-key= than --private-key= options");
+
+        /* Keys first: a bad key must fail before any hashing or output. */
+        for (size_t i = 0; i < a->n_private_keys; i++) {
+                const char *k = a->private_keys[i], *p = i < a->n_public_keys ? a->public_keys[i] : NULL;
+
+                r = keys_load_private(k, a->passphrase_file, &priv[i]);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot load private key", k);
+                if (p) {
+                        r = keys_load_public(p, &pub[i]);
+                        if (r < 0)
+                                return log_errno(r, "%s: cannot load public key", p);
+                }
+                r = pcrsig_check_keys(priv[i], pub[i]);
+                if (r == -EOPNOTSUPP) {
+                        log_error("%s: key type not supported (need RSA or EC)", k);
+                        return EXIT_FAILURE;
+                }
+                if (r == -EKEYREJECTED) {
+                        log_error("%s: public key does not belong to private key %s", p, k);
+                        return EXIT_FAILURE;
+                }
+                if (r < 0)
+                        return log_errno(r, "%s: unusable key", k);
+        }
+
+        r = measure_image(a, &base);
+        if (r != 0)
+                return r;
+
+        for (size_t i = 0; i < a->n_private_keys; i++) {
+                r = pcrsig_sign(&sig, priv[i], pub[i], &base, a->phases, a->n_phases);
+                if (r < 0)
+                        return log_errno(r, "%s: signing failed", a->private_keys[i]);
+        }
+
+        pcrsig_write_json(&sig, stdout, effective_style(a, true));
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_errno(-EIO, "cannot write output");
+        return EXIT_SUCCESS;
+}
+
+static int verb_status(const MeasureArgs *a) {
+        JsonStyle style = effective_style(a, false);
+        JsonWriter w;
+        bool any = false;
+
+        if (style != JSON_OFF) {
+                json_begin(&w, stdout, style);
+                json_object_begin(&w);
+        }
+        for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                size_t n = 0;
+                int r;
+
+                if (!(a->banks & PCR_BANK_BIT(b)))
+                        continue;
+                path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
+                r = read_file_full(path, 4096, &text, &n);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read", path);
+                while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+                        text[--n] = 0;
+                for (size_t i = 0; i < n; i++)
+                        if (text[i] >= 'A' && text[i] <= 'F')
+                                text[i] = (char) (text[i] - 'A' + 'a');
+                if (n != 2 * pcr_bank_digest_size((PcrBank) b) || strspn(text, "0123456789abcdef") != n) {
+                        log_error("%s: not a PCR value", path);
+                        return EXIT_FAILURE;
+                }
+                if (style == JSON_OFF) {
+                        if (!any) {
+                                fflush(stdout);
+                                fprintf(stderr, "# PCR[%u] kernel-boot\n", UKI_PCR_KERNEL_BOOT);
+                                fflush(stderr);
+                        }
+                        printf("%u:%s=%s\n", UKI_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b), text);
+                } else {
+                        json_key(&w, pcr_bank_to_string((PcrBank) b));
+                        json_array_begin(&w);
+                        json_object_begin(&w);
+                        json_kv_uint(&w, "pcr", UKI_PCR_KERNEL_BOOT);
+                        json_kv_string(&w, "hash", text);
+                        json_object_end(&w);
+                        json_array_end(&w);
+                }
+                any = true;
+        }
+        if (!any && style == JSON_OFF) {
+                log_error(SYSFS_TPM ": no PCR banks readable (no TPM, or kernel too old)");
+                return EXIT_FAILURE;
+        }
+        if (style != JSON_OFF) {
+                json_object_end(&w);
+                json_end(&w);
+        }
+        return EXIT_SUCCESS;
+}
+
+int verb_measure(int argc, char **argv) {
+        MeasureArgs a = {};
+        const char *cmd;
+        int r;
+
+        r = parse_argv(argc, argv, &a);
+        if (r >= 0) {
+                args_done(&a);
+                return r;
+        }
+        if (optind >= argc) {
+                args_done(&a);
+                return log_usage("missing command: status, calculate or sign");
+        }
+        cmd = argv[optind];
+        if (optind + 1 < argc)
+                r = log_usage("unexpected argument '%s'", argv[optind + 1]);
+        else if (streq(cmd, "calculate"))
+                r = verb_calculate(&a);
+        else if (streq(cmd, "sign"))
+                r = verb_sign(&a);
+        else if (streq(cmd, "status"))
+                r = verb_status(&a);
+        else
+                r = log_usage("unknown command '%s' (status, calculate, sign)", cmd);
+        args_done(&a);
+        return r;
+}

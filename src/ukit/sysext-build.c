@@ -298,7 +298,17 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                         argv_s[k++] = (char *) sde;
                 }
                 argv_s[k] = NULL;
+                /* mksquashfs refuses SOURCE_DATE_EPOCH together with -all-time,
+                 * and without -all-time the staged files keep copy-time mtimes. */
+                _cleanup_free_ char *saved = sde ? xstrdup(sde) : NULL;
+                if (saved) {
+                        argv_s[7] = argv_s[9] = saved;
+                        unsetenv("SOURCE_DATE_EPOCH");
+                }
                 r = sysext_run(argv_s, true);
+                if (saved)
+                        setenv("SOURCE_DATE_EPOCH", saved, 1);
+                sde = getenv("SOURCE_DATE_EPOCH");
         }
         if (r != 0)
                 return log_error("%s: %s failed (exit %d)", src, streq(format, "erofs") ? "mkfs.erofs" : "mksquashfs", r),

@@ -16,6 +16,9 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "version", verb_version, "print the version" },
         { "build",   verb_build,   "build a UKI from a stub, kernel, initrds and resources" },
+        { "install", verb_install, "build a UKI from a kernel and install it on $BOOT" },
+        { "remove",  verb_remove,  "remove the installed UKIs of a kernel version" },
+        { "list",    verb_list,    "list the installed UKIs" },
         { "measure", verb_measure, "predict and sign TPM2 PCR 11 values" },
         { "sysext", verb_sysext, "build and merge system extension images" },
         { "confext", verb_confext, "build and merge configuration extension images" },

@@ -11,3 +11,6 @@ int verb_sysext(int argc, char **argv);
 int verb_confext(int argc, char **argv);
 int verb_sign_pe(int argc, char **argv);
 int verb_verify(int argc, char **argv);
+int verb_install(int argc, char **argv);
+int verb_remove(int argc, char **argv);
+int verb_list(int argc, char **argv);

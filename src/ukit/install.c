@@ -1,0 +1,849 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit install / ukit remove: put a UKI built from a packaged kernel on
+ * $BOOT as a Boot Loader Specification Type #2 entry, or take it away.
+ *
+ * The UKI itself is made by "ukit build" (same binary, run as a child with
+ * ukify-compatible options and the ukify-format config file), whose output
+ * is an AtomicFile in the target directory: the old UKI stays until the new
+ * one is complete and fsync'ed, then rename() replaces it. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "cli.h"
+#include "fileio.h"
+#include "install.h"
+#include "uki-name.h"
+#include "util.h"
+#include "verbs.h"
+
+#include "config.h"
+
+extern char **environ;
+
+#define INITRDS_MAX             64u
+#define CMDLINE_FILE_MAX        (64u * 1024u)
+#define SMALL_FILE_MAX          (64u * 1024u)
+/* Space beyond the inputs: PE headers, .osrel/.cmdline/.uname/.sbat, section
+ * alignment padding, a signature, file system slack. Generous on purpose:
+ * running out half way is what the check is there to prevent. */
+#define SPACE_MARGIN_FIXED      (1024u * 1024u)
+#define SPACE_MARGIN_PERCENT    2u
+
+/* ---- shared with list.c ---- */
+
+char *kernel_conf_path(const char *name, bool lib_fallback) {
+        const char *root = getenv("KERNEL_INSTALL_CONF_ROOT");
+        char *p;
+
+        if (root && *root)
+                return xasprintf("%s/%s", root, name);
+        p = xasprintf("/etc/kernel/%s", name);
+        if (access(p, F_OK) == 0)
+                return p;
+        free(p);
+        if (lib_fallback) {
+                p = xasprintf("/usr/lib/kernel/%s", name);
+                if (access(p, F_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}
+
+int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
+        _cleanup_free_ char *tokfile_path = NULL, *tokfile = NULL, *mid_text = NULL, *osrel = NULL;
+        const char *env_tok = getenv("KERNEL_INSTALL_ENTRY_TOKEN");
+        const char *env_mid = getenv("KERNEL_INSTALL_MACHINE_ID");
+        char mid[33];
+        bool have_mid = false;
+        size_t n = 0, osn = 0;
+        int r;
+
+        if (env_mid && *env_mid && uki_machine_id_parse(env_mid, strlen(env_mid), mid) == 0)
+                have_mid = true;
+        else if (read_file_full("/etc/machine-id", SMALL_FILE_MAX, &mid_text, &n) == 0 &&
+                 uki_machine_id_parse(mid_text, n, mid) == 0)
+                have_mid = true;
+
+        if (!spec && env_tok && *env_tok) {
+                if (!uki_entry_token_valid(env_tok)) {
+                        log_error("$KERNEL_INSTALL_ENTRY_TOKEN: invalid entry token '%s'", env_tok);
+                        return EXIT_FAILURE;
+                }
+                *ret = xstrdup(env_tok);
+                if (ret_machine_id)
+                        *ret_machine_id = have_mid ? xstrdup(mid) : NULL;
+                return 0;
+        }
+
+        tokfile_path = kernel_conf_path("entry-token", false);
+        if (tokfile_path) {
+                r = read_file_full(tokfile_path, SMALL_FILE_MAX, &tokfile, NULL);
+                if (r < 0 && r != -ENOENT)
+                        return log_errno(r, "%s: cannot read", tokfile_path);
+        }
+        if (read_file_full("/etc/os-release", SMALL_FILE_MAX, &osrel, &osn) < 0)
+                (void) read_file_full("/usr/lib/os-release", SMALL_FILE_MAX, &osrel, &osn);
+
+        r = uki_entry_token_resolve(spec, tokfile, have_mid ? mid : NULL, osrel, osn, ret);
+        if (r == -ENXIO)
+                return log_errno(r, "entry token '%s': source not available", spec ? spec : "auto");
+        if (r < 0) {
+                log_error("entry token '%s': invalid (expected machine-id, os-id, os-image-id, auto or literal:TOKEN "
+                          "giving [A-Za-z0-9._-], at most %u characters)", spec ? spec : "auto", UKI_ENTRY_TOKEN_MAX);
+                return EXIT_FAILURE;
+        }
+        if (ret_machine_id)
+                *ret_machine_id = have_mid ? xstrdup(mid) : NULL;
+        return 0;
+}
+
+int boot_root_open(const char *boot_path, const char *image, bool read_only, BootRoot *ret) {
+        BootRoot b = BOOT_ROOT_INIT;
+        int r;
+
+        if (boot_path && image)
+                return log_usage("--boot-path= and --image= are mutually exclusive");
+
+        if (image) {
+                GptPartition part;
+                r = gpt_find_boot_partition(image, &part);
+                if (r == -EMEDIUMTYPE)
+                        return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
+                if (r == -ENOENT)
+                        return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image), EXIT_FAILURE;
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read the partition table", image);
+                r = boot_image_mount(image, &part, read_only, NULL, &b.image);
+                if (r == -EPERM)
+                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image),
+                               EXIT_FAILURE;
+                if (r == -ENODEV)
+                        return log_error("%s: partition %zu: the kernel cannot mount its file system (driver missing?)",
+                                         image, part.partno + 1), EXIT_FAILURE;
+                if (r == -EMEDIUMTYPE)
+                        return log_error("%s: partition %zu (%s): no file system on it", image, part.partno + 1,
+                                         boot_partition_kind_name(part.kind)), EXIT_FAILURE;
+                if (r < 0)
+                        return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
+                b.path = xstrdup(b.image.mount_dir);
+                b.kind = part.kind;
+                b.from_image = true;
+                *ret = b;
+                return 0;
+        }
+
+        if (boot_path) {
+                BootPartition p;
+                struct stat st;
+                if (stat(boot_path, &st) < 0)
+                        return log_errno(-errno, "%s", boot_path);
+                if (!S_ISDIR(st.st_mode))
+                        return log_error("%s: not a directory", boot_path), EXIT_FAILURE;
+                b.path = realpath(boot_path, NULL);
+                if (!b.path)
+                        return log_errno(-errno, "%s", boot_path);
+                /* Best effort: a plain directory (tests, chroots) is fine too. */
+                if (boot_partition_probe(boot_path, &p) == 0) {
+                        b.kind = p.kind;
+                        boot_partition_done(&p);
+                }
+                *ret = b;
+                return 0;
+        }
+
+        BootPartition p;
+        r = boot_partition_discover(NULL, &p);
+        if (r == -ENOENT)
+                return log_error("no XBOOTLDR or EFI System Partition mounted on /efi, /boot or /boot/efi "
+                                 "(use --boot-path= or --image=)"), EXIT_FAILURE;
+        if (r < 0)
+                return log_errno(r, "cannot determine $BOOT");
+        b.path = TAKE_PTR(p.path);
+        b.kind = p.kind;
+        boot_partition_done(&p);
+        *ret = b;
+        return 0;
+}
+
+void boot_root_close(BootRoot *b) {
+        if (b->from_image) {
+                int r = boot_image_umount(&b->image);
+                if (r < 0)
+                        log_warning("%s: cannot unmount: %s", b->path, strerror(-r));
+                b->from_image = false;
+        }
+        free(b->path);
+        b->path = NULL;
+}
+
+static void boot_root_closep(BootRoot *b) {
+        boot_root_close(b);
+}
+
+/* Open (creating) $BOOT/EFI/Linux without following symlinks, and insist it
+ * lives on the same file system as $BOOT: a symlink or a mount that points
+ * elsewhere would make us write outside the chosen partition. */
+static int open_uki_dir(const char *boot, bool create, int *ret_fd) {
+        static const char *const parts[] = { "EFI", "Linux" };
+        _cleanup_close_ int fd = -1;
+        struct stat root_st;
+
+        fd = open(boot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &root_st) < 0)
+                return -errno;
+
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                struct stat st;
+                int nfd;
+
+                /* FAT is case-insensitive, but a case-sensitive $BOOT may
+                 * already have "efi": reuse it rather than making a twin. */
+                nfd = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0 && errno == ENOENT && create) {
+                        if (mkdirat(fd, parts[i], 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        nfd = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                }
+                if (nfd < 0)
+                        return errno == ELOOP ? -EXDEV : -errno;
+                close(fd);
+                fd = nfd;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (st.st_dev != root_st.st_dev)
+                        return -EXDEV;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* ---- install ---- */
+
+typedef struct InstallArgs {
+        const char *version;
+        const char *kernel;
+        const char *initrds[INITRDS_MAX];
+        size_t n_initrds;
+        const char *boot_path;
+        const char *image;
+        const char *output;
+        const char *config;
+        const char *entry_token;
+        const char *cmdline;
+        const char *stub;
+        const char *os_release;
+        int tries;              /* -1 unset, -2 explicitly none */
+} InstallArgs;
+
+static void install_help(FILE *f) {
+        fprintf(f,
+                "Usage: ukit install [OPTIONS...] KERNEL-VERSION KERNEL-IMAGE [INITRD...]\n"
+                "\n"
+                "Build a UKI from a kernel and initrds and install it as\n"
+                "$BOOT/EFI/Linux/ENTRY-TOKEN-KERNEL-VERSION[+TRIES].efi.\n"
+                "\n"
+                "Options:\n"
+                "  -h --help                 show this help\n"
+                "     --boot-path=DIR        $BOOT directory (default: XBOOTLDR, else ESP on /efi, /boot, /boot/efi)\n"
+                "     --image=DISK           install into the XBOOTLDR (else ESP) partition of a GPT disk image\n"
+                "     --output=FILE          write the UKI to FILE instead of $BOOT (kernel-install staging area)\n"
+                "  -c --config=FILE          ukify-format configuration (default: /etc/kernel/uki.conf if present)\n"
+                "     --entry-token=SPEC     machine-id, os-id, os-image-id, auto (default) or literal:TOKEN\n"
+                "     --tries=N|no           boot counting: add +N (default: from /etc/kernel/tries if present)\n"
+                "     --cmdline=TEXT|@FILE   kernel command line (default: /etc/kernel/cmdline, else /proc/cmdline)\n"
+                "     --os-release=TEXT|@FILE  passed to ukit build\n"
+                "     --stub=FILE            passed to ukit build\n"
+                "  -q --quiet                do not report what was installed\n"
+                "\n"
+                "Honours KERNEL_INSTALL_CONF_ROOT, KERNEL_INSTALL_ENTRY_TOKEN and\n"
+                "KERNEL_INSTALL_MACHINE_ID like kernel-install(8). See ukit-install(8).\n");
+}
+
+static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
+        enum {
+                ARG_BOOT_PATH = 0x100,
+                ARG_IMAGE,
+                ARG_OUTPUT,
+                ARG_ENTRY_TOKEN,
+                ARG_TRIES,
+                ARG_CMDLINE,
+                ARG_STUB,
+                ARG_OS_RELEASE,
+        };
+        static const struct option options[] = {
+                { "help",        no_argument,       NULL, 'h' },
+                { "quiet",       no_argument,       NULL, 'q' },
+                { "config",      required_argument, NULL, 'c' },
+                { "boot-path",   required_argument, NULL, ARG_BOOT_PATH },
+                { "image",       required_argument, NULL, ARG_IMAGE },
+                { "output",      required_argument, NULL, ARG_OUTPUT },
+                { "entry-token", required_argument, NULL, ARG_ENTRY_TOKEN },
+                { "tries",       required_argument, NULL, ARG_TRIES },
+                { "cmdline",     required_argument, NULL, ARG_CMDLINE },
+                { "stub",        required_argument, NULL, ARG_STUB },
+                { "os-release",  required_argument, NULL, ARG_OS_RELEASE },
+                {}
+        };
+        int c;
+
+        a->tries = -1;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hqc:", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        install_help(stdout);
+                        return -1;
+                case 'q':
+                        arg_quiet = true;
+                        break;
+                case 'c':
+                        a->config = optarg;
+                        break;
+                case ARG_BOOT_PATH:
+                        a->boot_path = optarg;
+                        break;
+                case ARG_IMAGE:
+                        a->image = optarg;
+                        break;
+                case ARG_OUTPUT:
+                        a->output = optarg;
+                        break;
+                case ARG_ENTRY_TOKEN:
+                        a->entry_token = optarg;
+                        break;
+                case ARG_TRIES: {
+                        unsigned t;
+                        if (streq(optarg, "no"))
+                                a->tries = -2;
+                        else if (uki_tries_parse(optarg, strlen(optarg), &t) < 0)
+                                return log_usage("--tries=: expected a number 0..%u or 'no'", UKI_TRIES_MAX);
+                        else
+                                a->tries = (int) t;
+                        break;
+                }
+                case ARG_CMDLINE:
+                        a->cmdline = optarg;
+                        break;
+                case ARG_STUB:
+                        a->stub = optarg;
+                        break;
+                case ARG_OS_RELEASE:
+                        a->os_release = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+
+        if (argc - optind < 2)
+                return log_usage("expected KERNEL-VERSION KERNEL-IMAGE [INITRD...]");
+        a->version = argv[optind++];
+        a->kernel = argv[optind++];
+        for (; optind < argc; optind++) {
+                if (a->n_initrds >= INITRDS_MAX)
+                        return log_usage("too many initrds (at most %u)", INITRDS_MAX);
+                a->initrds[a->n_initrds++] = argv[optind];
+        }
+        if (!uki_version_valid(a->version))
+                return log_usage("invalid kernel version '%s'", a->version);
+        if (a->output && (a->boot_path || a->image))
+                return log_usage("--output= cannot be combined with --boot-path=/--image=");
+        return 0;
+}
+
+/* Size of an input, checking it is a readable regular file: a missing initrd
+ * must fail here, before anything is touched. */
+static int input_size(const char *path, uint64_t *ret) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return log_errno(-errno, "%s", path);
+        if (fstat(fd, &st) < 0)
+                return log_errno(-errno, "%s", path);
+        if (!S_ISREG(st.st_mode))
+                return log_error("%s: not a regular file", path), EXIT_FAILURE;
+        *ret = (uint64_t) st.st_size;
+        return 0;
+}
+
+/* Collapse runs of whitespace to one space, trim both ends. */
+static char *normalize_spaces(const char *s) {
+        char *out = xmalloc(strlen(s) + 1), *o = out;
+        bool space = false;
+
+        for (; *s; s++) {
+                if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+                        space = o != out;
+                        continue;
+                }
+                if (space)
+                        *o++ = ' ';
+                space = false;
+                *o++ = *s;
+        }
+        *o = 0;
+        return out;
+}
+
+static bool has_word_prefix(const char *line, const char *prefix) {
+        size_t l = strlen(prefix);
+        for (const char *p = line; p && *p; ) {
+                if (strncmp(p, prefix, l) == 0)
+                        return true;
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        return false;
+}
+
+/* kernel-install's command line: the cmdline file, else /proc/cmdline without
+ * the boot loader's BOOT_IMAGE=/initrd=; plus systemd.machine_id= when the
+ * entry is named after the machine ID (so the initrd sees a stable ID). */
+static int default_cmdline(const char *token, const char *machine_id, char **ret) {
+        _cleanup_free_ char *path = NULL, *raw = NULL, *norm = NULL;
+        char *out;
+        int r;
+
+        path = kernel_conf_path("cmdline", true);
+        if (path && access(path, F_OK) == 0) {
+                r = read_file_full(path, CMDLINE_FILE_MAX, &raw, NULL);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read", path);
+                norm = normalize_spaces(raw);
+        } else {
+                _cleanup_free_ char *all = NULL;
+                r = read_file_full("/proc/cmdline", CMDLINE_FILE_MAX, &raw, NULL);
+                if (r < 0)
+                        return log_errno(r, "/proc/cmdline: cannot read");
+                all = normalize_spaces(raw);
+                norm = xcalloc(1, strlen(all) + 1);
+                for (char *w = strtok(all, " "); w; w = strtok(NULL, " ")) {
+                        if (startswith(w, "BOOT_IMAGE=") || startswith(w, "initrd="))
+                                continue;
+                        if (*norm)
+                                strcat(norm, " ");
+                        strcat(norm, w);
+                }
+        }
+
+        if (machine_id && streq(token, machine_id) && !has_word_prefix(norm, "systemd.machine_id="))
+                out = xasprintf("%s%ssystemd.machine_id=%s", norm, *norm ? " " : "", machine_id);
+        else
+                out = TAKE_PTR(norm);
+        *ret = out;
+        return 0;
+}
+
+static int check_free_space(int dir_fd, const char *dir, uint64_t need) {
+        struct statvfs sv;
+        uint64_t avail;
+
+        if (fstatvfs(dir_fd, &sv) < 0)
+                return log_errno(-errno, "%s: cannot query free space", dir);
+        if (sv.f_blocks == 0) {
+                /* Some FUSE file systems report nothing; do not guess. */
+                log_warning("%s: file system does not report free space, not checking", dir);
+                return 0;
+        }
+        if (!MUL_OK((uint64_t) sv.f_bavail, (uint64_t) sv.f_frsize, &avail))
+                avail = UINT64_MAX;
+        if (avail < need) {
+                log_error("%s: not enough free space: need about %" PRIu64 " KiB, %" PRIu64 " KiB available",
+                          dir, (need + 1023) / 1024, avail / 1024);
+                return EXIT_FAILURE;
+        }
+        return 0;
+}
+
+static int find_cmdline_cb(void *userdata, const char *section, const char *key, const char *value,
+                           unsigned line) {
+        if (streq(section, "UKI") && streq(key, "Cmdline"))
+                *(bool *) userdata = true;
+        return 0;
+}
+
+/* Does the ukify-format config set [UKI] Cmdline=? Then it wins over
+ * kernel-install's command line (ukify's plugin ignores it; we do not). */
+static int config_has_cmdline(const char *config, bool *ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t n;
+        unsigned line = 0;
+        bool found = false;
+        int r;
+
+        r = read_file_full(config, BUILD_CONFIG_SIZE_MAX, &text, &n);
+        if (r < 0)
+                return log_errno(r, "%s: cannot read", config);
+        r = build_config_parse(text, n, find_cmdline_cb, &found, &line);
+        if (r == -EBADMSG)
+                return log_error("%s:%u: syntax error", config, line), EXIT_FAILURE;
+        if (r < 0)
+                return log_errno(r, "%s", config);
+        *ret = found;
+        return 0;
+}
+
+/* Run "ukit build" (this very binary) with argv; wait for it. */
+static int run_build(char **argv) {
+        char self[4096];
+        ssize_t n;
+        pid_t pid;
+        int status, r;
+
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0)
+                return log_errno(-errno, "/proc/self/exe: cannot find the ukit binary");
+        self[n] = 0;
+        argv[0] = self;
+
+        r = posix_spawn(&pid, self, NULL, NULL, argv, environ);
+        if (r != 0)
+                return log_errno(-r, "%s: cannot run", self);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return log_errno(-errno, "waiting for ukit build");
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        /* ukit build printed the reason; its output file was never committed. */
+        return EXIT_FAILURE;
+}
+
+/* After a successful install: other files of the same token+version (an
+ * older "+N" variant, or the name without a counter) would be duplicates. */
+static void remove_variants(int dir_fd, const char *keep, const char *token, const char *version) {
+        DIR *d;
+        int fd = dup(dir_fd);
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        for (struct dirent *de; (de = readdir(d)); ) {
+                if (streq(de->d_name, keep) || !uki_name_matches(de->d_name, token, version))
+                        continue;
+                if (unlinkat(dir_fd, de->d_name, 0) < 0)
+                        log_warning("cannot remove old %s: %s", de->d_name, strerror(errno));
+        }
+        closedir(d);
+}
+
+int verb_install(int argc, char **argv) {
+        InstallArgs a = {};
+        _cleanup_(boot_root_closep) BootRoot boot = BOOT_ROOT_INIT;
+        _cleanup_free_ char *token = NULL, *machine_id = NULL, *name = NULL, *target = NULL,
+                *cmdline = NULL, *config = NULL, *uki_dir = NULL;
+        _cleanup_close_ int dir_fd = -1;
+        uint64_t need = 0, sz, margin;
+        int r, tries;
+
+        r = parse_install_argv(argc, argv, &a);
+        if (r < 0)
+                return EXIT_SUCCESS;
+        if (r > 0)
+                return r;
+
+        /* Inputs first: nothing on $BOOT is touched if one is missing. */
+        r = input_size(a.kernel, &sz);
+        if (r != 0)
+                return r;
+        need = sz;
+        for (size_t i = 0; i < a.n_initrds; i++) {
+                r = input_size(a.initrds[i], &sz);
+                if (r != 0)
+                        return r;
+                if (!ADD_OK(need, sz, &need))
+                        return log_error("%s: inputs too large", a.initrds[i]), EXIT_FAILURE;
+        }
+        {
+                const char *stub = a.stub ? a.stub : UKIT_DEFAULT_STUB;
+                r = input_size(stub, &sz);
+                if (r != 0)
+                        return r;
+                if (!ADD_OK(need, sz, &need))
+                        return EXIT_FAILURE;
+        }
+        margin = need / 100 * SPACE_MARGIN_PERCENT + SPACE_MARGIN_FIXED;
+        if (!ADD_OK(need, margin, &need))
+                return EXIT_FAILURE;
+
+        if (a.config)
+                config = xstrdup(a.config);
+        else
+                config = kernel_conf_path("uki.conf", true);
+        if (config && access(config, R_OK) < 0) {
+                if (a.config || errno != ENOENT)
+                        return log_errno(-errno, "%s", config);
+                free(config);
+                config = NULL;
+        }
+
+        r = entry_token_get(a.entry_token, &token, &machine_id);
+        if (r != 0)
+                return r;
+
+        bool conf_cmdline = false;
+        if (config && !a.cmdline) {
+                r = config_has_cmdline(config, &conf_cmdline);
+                if (r != 0)
+                        return r;
+        }
+        if (a.cmdline)
+                cmdline = xstrdup(a.cmdline);
+        else if (!conf_cmdline) {
+                r = default_cmdline(token, machine_id, &cmdline);
+                if (r != 0)
+                        return r;
+        }
+
+        if (a.output) {
+                _cleanup_free_ char *copy = xstrdup(a.output);
+                char *slash = strrchr(copy, '/');
+                const char *dir = slash ? (slash == copy ? "/" : (*slash = 0, copy)) : ".";
+                dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dir_fd < 0)
+                        return log_errno(-errno, "%s", dir);
+                r = check_free_space(dir_fd, dir, need);
+                if (r != 0)
+                        return r;
+                target = xstrdup(a.output);
+        } else {
+                if (a.tries == -1) {
+                        _cleanup_free_ char *tp = kernel_conf_path("tries", false);
+                        unsigned t;
+                        if (tp) {
+                                r = uki_tries_read(tp, &t);
+                                if (r == -EINVAL)
+                                        return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX),
+                                               EXIT_FAILURE;
+                                if (r < 0 && r != -ENOENT)
+                                        return log_errno(r, "%s: cannot read", tp);
+                                if (r == 0)
+                                        a.tries = (int) t;
+                        }
+                }
+                tries = a.tries >= 0 ? a.tries : -1;
+
+                r = boot_root_open(a.boot_path, a.image, false, &boot);
+                if (r != 0)
+                        return r;
+                uki_dir = xasprintf("%s/EFI/Linux", boot.path);
+                r = open_uki_dir(boot.path, true, &dir_fd);
+                if (r == -EXDEV)
+                        return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
+                                         boot.path), EXIT_FAILURE;
+                if (r < 0)
+                        return log_errno(r, "%s: cannot create", uki_dir);
+                r = check_free_space(dir_fd, uki_dir, need);
+                if (r != 0)
+                        return r;
+                r = uki_name_format(token, a.version, tries, &name);
+                if (r < 0)
+                        return log_errno(r, "cannot name the UKI for %s", a.version);
+                target = xasprintf("%s/%s", uki_dir, name);
+        }
+
+        /* argv for ukit build: fixed options + initrds + NULL. */
+        char *bargv[16 + INITRDS_MAX];
+        _cleanup_free_ char *o_linux = xasprintf("--linux=%s", a.kernel);
+        _cleanup_free_ char *o_uname = xasprintf("--uname=%s", a.version);
+        /* A leading '@' would make ukit build read a file. */
+        _cleanup_free_ char *o_cmdline = cmdline ?
+                xasprintf("--cmdline=%s%s", cmdline[0] == '@' ? " " : "", cmdline) : NULL;
+        _cleanup_free_ char *o_output = NULL, *o_config = NULL, *o_stub = NULL, *o_osrel = NULL;
+        char *o_initrd[INITRDS_MAX] = {};
+        size_t k = 0;
+
+        bargv[k++] = NULL;      /* filled by run_build */
+        bargv[k++] = (char *) "build";
+        bargv[k++] = o_linux;
+        for (size_t i = 0; i < a.n_initrds; i++)
+                bargv[k++] = o_initrd[i] = xasprintf("--initrd=%s", a.initrds[i]);
+        bargv[k++] = o_uname;
+        if (o_cmdline)
+                bargv[k++] = o_cmdline;
+        if (config)
+                bargv[k++] = o_config = xasprintf("--config=%s", config);
+        if (a.stub)
+                bargv[k++] = o_stub = xasprintf("--stub=%s", a.stub);
+        if (a.os_release)
+                bargv[k++] = o_osrel = xasprintf("--os-release=%s", a.os_release);
+        bargv[k++] = o_output = xasprintf("--output=%s", target);
+        bargv[k] = NULL;
+
+        r = run_build(bargv);
+        for (size_t i = 0; i < a.n_initrds; i++)
+                free(o_initrd[i]);
+        if (r != 0)
+                return r;
+
+        if (!a.output) {
+                if (fsync(dir_fd) < 0)
+                        return log_errno(-errno, "%s: cannot sync", uki_dir);
+                struct stat st;
+                /* It must be in the directory we checked, not elsewhere. */
+                if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                        return log_error("%s: not found in %s after the build", name, uki_dir), EXIT_FAILURE;
+                remove_variants(dir_fd, name, token, a.version);
+                if (a.image)
+                        log_info("Installed EFI/Linux/%s in partition %zu (%s) of %s", name,
+                                 boot.image.part.partno + 1, boot_partition_kind_name(boot.kind), a.image);
+                else
+                        log_info("Installed %s (%s)", target, boot_partition_kind_name(boot.kind));
+        } else
+                log_info("Wrote %s", a.output);
+        return EXIT_SUCCESS;
+}
+
+/* ---- remove ---- */
+
+static void remove_help(FILE *f) {
+        fprintf(f,
+                "Usage: ukit remove [OPTIONS...] KERNEL-VERSION\n"
+                "\n"
+                "Remove the UKIs of KERNEL-VERSION from $BOOT/EFI/Linux/ (with and\n"
+                "without boot counter) and their .extra.d/ directory.\n"
+                "\n"
+                "Options:\n"
+                "  -h --help                 show this help\n"
+                "     --boot-path=DIR        $BOOT directory (default: discovered as for install)\n"
+                "     --image=DISK           operate on the XBOOTLDR (else ESP) partition of a GPT disk image\n"
+                "     --entry-token=SPEC     machine-id, os-id, os-image-id, auto (default) or literal:TOKEN\n"
+                "  -q --quiet                do not report what was removed\n"
+                "\n"
+                "See ukit-install(8).\n");
+}
+
+/* Empty and remove DIR/NAME.efi.extra.d (add-ons belong to the UKI). Only
+ * files directly inside are removed; anything else makes rmdir fail, which
+ * is reported. */
+static void remove_extra_dir(int dir_fd, const char *name) {
+        _cleanup_free_ char *extra = xasprintf("%s.extra.d", name);
+        int fd = openat(dir_fd, extra, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        for (struct dirent *de; (de = readdir(d)); )
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+        if (unlinkat(dir_fd, extra, AT_REMOVEDIR) < 0)
+                log_warning("cannot remove %s: %s", extra, strerror(errno));
+}
+
+int verb_remove(int argc, char **argv) {
+        enum { ARG_BOOT_PATH = 0x100, ARG_IMAGE, ARG_ENTRY_TOKEN };
+        static const struct option options[] = {
+                { "help",        no_argument,       NULL, 'h' },
+                { "quiet",       no_argument,       NULL, 'q' },
+                { "boot-path",   required_argument, NULL, ARG_BOOT_PATH },
+                { "image",       required_argument, NULL, ARG_IMAGE },
+                { "entry-token", required_argument, NULL, ARG_ENTRY_TOKEN },
+                {}
+        };
+        _cleanup_(boot_root_closep) BootRoot boot = BOOT_ROOT_INIT;
+        _cleanup_free_ char *token = NULL, *uki_dir = NULL, *base = NULL;
+        const char *boot_path = NULL, *image = NULL, *spec = NULL, *version;
+        _cleanup_close_ int dir_fd = -1;
+        unsigned removed = 0;
+        DIR *d;
+        int c, r, fd;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        remove_help(stdout);
+                        return EXIT_SUCCESS;
+                case 'q':
+                        arg_quiet = true;
+                        break;
+                case ARG_BOOT_PATH:
+                        boot_path = optarg;
+                        break;
+                case ARG_IMAGE:
+                        image = optarg;
+                        break;
+                case ARG_ENTRY_TOKEN:
+                        spec = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (argc - optind != 1)
+                return log_usage("expected KERNEL-VERSION");
+        version = argv[optind];
+        if (!uki_version_valid(version))
+                return log_usage("invalid kernel version '%s'", version);
+
+        r = entry_token_get(spec, &token, NULL);
+        if (r != 0)
+                return r;
+        r = boot_root_open(boot_path, image, false, &boot);
+        if (r != 0)
+                return r;
+        uki_dir = xasprintf("%s/EFI/Linux", boot.path);
+        r = open_uki_dir(boot.path, false, &dir_fd);
+        if (r == -ENOENT)
+                return EXIT_SUCCESS;    /* nothing installed: removing is idempotent */
+        if (r == -EXDEV)
+                return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
+                                 boot.path), EXIT_FAILURE;
+        if (r < 0)
+                return log_errno(r, "%s", uki_dir);
+
+        fd = dup(dir_fd);
+        if (fd < 0)
+                return log_errno(-errno, "%s", uki_dir);
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return log_errno(-errno, "%s", uki_dir);
+        }
+        r = EXIT_SUCCESS;
+        for (struct dirent *de; (de = readdir(d)); ) {
+                if (!uki_name_matches(de->d_name, token, version))
+                        continue;
+                if (unlinkat(dir_fd, de->d_name, 0) < 0) {
+                        r = log_errno(-errno, "%s/%s: cannot remove", uki_dir, de->d_name);
+                        continue;
+                }
+                log_info("Removed %s/%s", image ? "EFI/Linux" : uki_dir, de->d_name);
+                removed++;
+        }
+        closedir(d);
+        base = xasprintf("%s-%s.efi", token, version);
+        remove_extra_dir(dir_fd, base);
+        if (fsync(dir_fd) < 0 && r == EXIT_SUCCESS)
+                r = log_errno(-errno, "%s: cannot sync", uki_dir);
+        if (removed == 0)
+                log_info("No UKI for %s-%s in %s", token, version, uki_dir);
+        return r;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by the install/remove/list verbs: choosing $BOOT (an explicit
+ * directory, a partition inside a disk image, or discovery on the running
+ * system) and the kernel-install configuration files. CLI layer: these
+ * print their own one-line errors and return an exit status (0 = ok). */
+
+#include <stdbool.h>
+
+#include "boot-partition.h"
+
+typedef struct BootRoot {
+        char *path;             /* directory UKIs go below (as $BOOT/EFI/Linux) */
+        BootPartitionKind kind; /* UNKNOWN for a plain directory */
+        BootImageMount image;   /* when --image */
+        bool from_image;
+} BootRoot;
+
+#define BOOT_ROOT_INIT { .image = BOOT_IMAGE_MOUNT_INIT }
+
+/* boot_path or image (at most one; neither: discover /efi, /boot, /boot/efi). */
+int boot_root_open(const char *boot_path, const char *image, bool read_only, BootRoot *ret);
+
+/* Unmounts an image; prints a warning if that fails. */
+void boot_root_close(BootRoot *b);
+
+/* "$KERNEL_INSTALL_CONF_ROOT/NAME" when that variable is set (kernel-install
+ * semantics: then it is the only place), else the first existing of
+ * /etc/kernel/NAME, /usr/lib/kernel/NAME (lib_fallback) or NULL. */
+char *kernel_conf_path(const char *name, bool lib_fallback);
+
+/* Entry token for install/remove: spec (--entry-token), else
+ * $KERNEL_INSTALL_ENTRY_TOKEN, else "auto" (entry-token file, machine ID,
+ * os-release IMAGE_ID=/ID=). Prints the error. */
+int entry_token_get(const char *spec, char **ret, char **ret_machine_id);

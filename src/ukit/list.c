@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit list: the UKIs installed in $BOOT/EFI/Linux/ of the ESP and the
+ * XBOOTLDR partition, described the way bootctl(1) lists Type #2 entries
+ * (title, id, version, sort key, options, boot counter) plus what ukit
+ * knows: the .uname of the kernel and whether the image carries an
+ * Authenticode signature. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "install.h"
+#include "json.h"
+#include "osrel.h"
+#include "pe.h"
+#include "uki-name.h"
+#include "util.h"
+#include "verbs.h"
+
+#define LIST_ROOTS_MAX          4u
+#define LIST_ENTRIES_MAX        1024u           /* per directory */
+#define LIST_TEXT_MAX           (64u * 1024u)   /* .cmdline / .uname bytes shown */
+#define LIST_FIELD_MAX          1024u           /* one os-release value */
+
+typedef struct ListRoot {
+        char *path;
+        BootPartitionKind kind;
+        BootImageMount image;
+        bool from_image;
+} ListRoot;
+
+typedef struct ListEntry {
+        char *id, *path, *root, *linux_rel;
+        const char *partition;
+        char title[LIST_FIELD_MAX], version[LIST_FIELD_MAX], sort_key[LIST_FIELD_MAX];
+        char *options, *uname;
+        int tries_left, tries_done;
+        bool is_signed;
+        uint32_t cert_size;
+} ListEntry;
+
+static void list_help(FILE *f) {
+        fprintf(f,
+                "Usage: ukit list [OPTIONS...]\n"
+                "\n"
+                "List the UKIs installed in EFI/Linux/ of the ESP and the XBOOTLDR partition.\n"
+                "\n"
+                "Options:\n"
+                "  -h --help                 show this help\n"
+                "     --esp-path=DIR         the ESP (default: discovered on /efi, /boot, /boot/efi)\n"
+                "     --boot-path=DIR        the XBOOTLDR partition (default: discovered)\n"
+                "     --image=DISK           look into the ESP and XBOOTLDR partitions of a GPT disk image\n"
+                "  -j                        JSON, pretty on a terminal, short otherwise\n"
+                "     --json=pretty|short|off\n"
+                "\n"
+                "See ukit-list(1).\n");
+}
+
+static void entry_done(ListEntry *e) {
+        free(e->id);
+        free(e->path);
+        free(e->root);
+        free(e->linux_rel);
+        free(e->options);
+        free(e->uname);
+}
+
+/* First of keys present (non-empty) in the os-release text, into buf. */
+static bool osrel_first(const char *text, size_t n, const char *const *keys, char *buf, size_t bufsz) {
+        for (; *keys; keys++)
+                if (osrel_get(text, n, *keys, buf, bufsz) > 0)
+                        return true;
+        buf[0] = 0;
+        return false;
+}
+
+/* Section content as a trimmed string, or NULL if absent/unreadable. */
+static char *section_text(int fd, const PeImage *img, const char *name) {
+        const PeSection *s = pe_find_section(img, name);
+        void *data = NULL;
+        size_t n = 0;
+        char *t;
+
+        if (!s || pe_read_section(fd, img, s, LIST_TEXT_MAX, &data, &n) < 0)
+                return NULL;
+        t = data;
+        /* Stubs pad sections with NULs; text ends at the first one. */
+        n = strnlen(t, n);
+        while (n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' ' || t[n - 1] == '\r'))
+                n--;
+        t[n] = 0;
+        return t;
+}
+
+/* Fill e from one file. Returns 0, or -EBADMSG for files that are no UKI
+ * (bootctl skips those too, with a message). */
+static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListEntry *e) {
+        static const char *const title_keys[] = { "PRETTY_NAME", "IMAGE_ID", "NAME", "ID", NULL };
+        static const char *const version_keys[] = { "IMAGE_VERSION", "VERSION", "VERSION_ID", "BUILD_ID", NULL };
+        static const char *const sort_keys[] = { "IMAGE_ID", "ID", NULL };
+        _cleanup_pe_image_ PeImage *img = NULL;
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *osrel = NULL;
+        UkiName nm = UKI_NAME_INIT;
+        size_t osn;
+        int r;
+
+        if (uki_name_parse(fname, &nm) < 0)
+                return -EBADMSG;
+        fd = openat(dir_fd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                uki_name_done(&nm);
+                return -errno;
+        }
+        r = pe_parse_fd(fd, &img);
+        if (r < 0) {
+                uki_name_done(&nm);
+                return r;
+        }
+        osrel = section_text(fd, img, ".osrel");
+        if (!osrel || !pe_find_section(img, ".linux")) {
+                uki_name_done(&nm);
+                return -EBADMSG;
+        }
+        osn = strlen(osrel);
+        if (!osrel_first(osrel, osn, title_keys, e->title, sizeof(e->title))) {
+                uki_name_done(&nm);
+                return -EBADMSG;
+        }
+        osrel_first(osrel, osn, version_keys, e->version, sizeof(e->version));
+        osrel_first(osrel, osn, sort_keys, e->sort_key, sizeof(e->sort_key));
+
+        e->id = xasprintf("%s.efi", nm.stem);
+        e->tries_left = nm.tries_left;
+        e->tries_done = nm.tries_done;
+        uki_name_done(&nm);
+        e->path = xasprintf("%s/EFI/Linux/%s", root->path, fname);
+        e->root = xstrdup(root->path);
+        e->linux_rel = xasprintf("EFI/Linux/%s", fname);
+        e->partition = boot_partition_kind_name(root->kind);
+        e->options = section_text(fd, img, ".cmdline");
+        e->uname = section_text(fd, img, ".uname");
+        e->is_signed = pe_is_signed(img);
+        e->cert_size = img->cert_table_size;
+        return 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void print_entry_text(const ListEntry *e, bool first) {
+        if (!first)
+                putchar('\n');
+        printf("         type: Boot Loader Specification Type #2 (.efi)\n");
+        printf("        title: %s\n", e->title);
+        printf("           id: %s\n", e->id);
+        printf("       source: %s\n", e->path);
+        printf("    partition: %s\n", e->partition);
+        if (e->tries_left >= 0) {
+                printf("        tries: %d left", e->tries_left);
+                if (e->tries_done >= 0)
+                        printf(", %d done", e->tries_done);
+                putchar('\n');
+        }
+        if (e->sort_key[0])
+                printf("     sort-key: %s\n", e->sort_key);
+        if (e->version[0])
+                printf("      version: %s\n", e->version);
+        if (e->uname)
+                printf("        uname: %s\n", e->uname);
+        printf("        linux: %s\n", e->linux_rel);
+        if (e->options)
+                printf("      options: %s\n", e->options);
+        if (e->is_signed)
+                printf("    signature: signed (certificate table, %u bytes)\n", e->cert_size);
+        else
+                printf("    signature: unsigned\n");
+}
+
+static void print_entry_json(JsonWriter *w, const ListEntry *e) {
+        json_object_begin(w);
+        /* bootctl's keys first, same names and meaning. */
+        json_kv_string(w, "id", e->id);
+        json_kv_string(w, "path", e->path);
+        json_kv_string(w, "root", e->root);
+        json_kv_string(w, "title", e->title);
+        if (e->sort_key[0])
+                json_kv_string(w, "sortKey", e->sort_key);
+        if (e->version[0])
+                json_kv_string(w, "version", e->version);
+        if (e->options)
+                json_kv_string(w, "options", e->options);
+        json_kv_string(w, "linux", e->linux_rel);
+        if (e->tries_left >= 0)
+                json_kv_uint(w, "triesLeft", (uint64_t) e->tries_left);
+        if (e->tries_done >= 0)
+                json_kv_uint(w, "triesDone", (uint64_t) e->tries_done);
+        json_kv_string(w, "partition", e->partition);
+        if (e->uname)
+                json_kv_string(w, "uname", e->uname);
+        json_kv_bool(w, "signed", e->is_signed);
+        json_object_end(w);
+}
+
+/* List one root; returns the number of entries shown via *count. */
+static int list_root(const ListRoot *root, JsonWriter *w, unsigned *count) {
+        _cleanup_close_ int dir_fd = -1;
+        _cleanup_free_ char *dirpath = xasprintf("%s/EFI/Linux", root->path);
+        char **names = NULL;
+        size_t n = 0;
+        DIR *d;
+        int fd;
+
+        dir_fd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0)
+                return errno == ENOENT ? 0 : log_errno(-errno, "%s", dirpath);
+        fd = dup(dir_fd);
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                if (fd >= 0)
+                        close(fd);
+                return log_errno(-errno, "%s", dirpath);
+        }
+        names = xcalloc(LIST_ENTRIES_MAX, sizeof(char *));
+        for (struct dirent *de; (de = readdir(d)); ) {
+                size_t l = strlen(de->d_name);
+                if (de->d_name[0] == '.' || l <= 4 || strcasecmp(de->d_name + l - 4, ".efi") != 0)
+                        continue;
+                if (n >= LIST_ENTRIES_MAX) {
+                        log_warning("%s: more than %u entries, ignoring the rest", dirpath, LIST_ENTRIES_MAX);
+                        break;
+                }
+                names[n++] = xstrdup(de->d_name);
+        }
+        closedir(d);
+        /* Deterministic order: readdir order differs between file systems. */
+        qsort(names, n, sizeof(char *), cmp_names);
+
+        for (size_t i = 0; i < n; i++) {
+                ListEntry e = { .tries_left = -1, .tries_done = -1 };
+                int r = load_entry(root, dir_fd, names[i], &e);
+                if (r < 0)
+                        log_warning("%s/%s: not a UKI (%s), skipped", dirpath, names[i],
+                                    r == -EBADMSG ? "no .osrel/.linux or no name in it" : strerror(-r));
+                else {
+                        if (w->style != JSON_OFF)
+                                print_entry_json(w, &e);
+                        else
+                                print_entry_text(&e, *count == 0);
+                        (*count)++;
+                }
+                entry_done(&e);
+                free(names[i]);
+        }
+        free(names);
+        return 0;
+}
+
+static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootPartitionKind fallback) {
+        BootPartition p;
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return log_errno(-errno, "%s", path);
+        if (!S_ISDIR(st.st_mode))
+                return log_error("%s: not a directory", path), EXIT_FAILURE;
+        char *canon = realpath(path, NULL);
+        if (!canon)
+                return log_errno(-errno, "%s", path);
+        roots[*n] = (ListRoot) { .path = canon, .kind = fallback, .image = BOOT_IMAGE_MOUNT_INIT };
+        if (boot_partition_probe(path, &p) == 0) {
+                if (p.kind == BOOT_PARTITION_ESP || p.kind == BOOT_PARTITION_XBOOTLDR)
+                        roots[*n].kind = p.kind;
+                boot_partition_done(&p);
+        }
+        (*n)++;
+        return 0;
+}
+
+static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
+        static const BootPartitionKind kinds[] = { BOOT_PARTITION_ESP, BOOT_PARTITION_XBOOTLDR };
+        bool any = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                GptPartition part;
+                int r = gpt_find_partition(image, kinds[i], &part);
+                if (r == -ENOENT)
+                        continue;
+                if (r == -EMEDIUMTYPE)
+                        return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read the partition table", image);
+                ListRoot *lr = &roots[*n];
+                *lr = (ListRoot) { .kind = kinds[i], .image = BOOT_IMAGE_MOUNT_INIT };
+                r = boot_image_mount(image, &part, /* read_only= */ true, NULL, &lr->image);
+                if (r == -EPERM)
+                        return log_error("%s: mounting a partition of an image needs root", image), EXIT_FAILURE;
+                if (r == -ENODEV) {
+                        /* e.g. no vfat driver: still show the other partition */
+                        log_warning("%s: partition %zu (%s): the kernel cannot mount its file system, skipped",
+                                    image, part.partno + 1, boot_partition_kind_name(kinds[i]));
+                        continue;
+                }
+                if (r < 0)
+                        return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
+                lr->path = xstrdup(lr->image.mount_dir);
+                lr->from_image = true;
+                (*n)++;
+                any = true;
+        }
+        if (!any)
+                return log_error("%s: no mountable ESP or XBOOTLDR partition in the GPT", image), EXIT_FAILURE;
+        return 0;
+}
+
+static void discover_roots(ListRoot *roots, size_t *n) {
+        static const char *const candidates[] = { "/efi", "/boot", "/boot/efi" };
+        dev_t seen[ELEMENTSOF(candidates)];
+        size_t n_seen = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(candidates) && *n < LIST_ROOTS_MAX; i++) {
+                BootPartition p;
+                bool dup = false;
+                if (boot_partition_probe(candidates[i], &p) < 0)
+                        continue;
+                for (size_t j = 0; j < n_seen; j++)
+                        dup = dup || seen[j] == p.devnum;
+                if (!dup && (p.kind == BOOT_PARTITION_ESP || p.kind == BOOT_PARTITION_XBOOTLDR)) {
+                        seen[n_seen++] = p.devnum;
+                        roots[(*n)++] = (ListRoot) { .path = TAKE_PTR(p.path), .kind = p.kind,
+                                                     .image = BOOT_IMAGE_MOUNT_INIT };
+                }
+                boot_partition_done(&p);
+        }
+}
+
+int verb_list(int argc, char **argv) {
+        enum { ARG_ESP_PATH = 0x100, ARG_BOOT_PATH, ARG_IMAGE, ARG_JSON };
+        static const struct option options[] = {
+                { "help",      no_argument,       NULL, 'h' },
+                { "esp-path",  required_argument, NULL, ARG_ESP_PATH },
+                { "boot-path", required_argument, NULL, ARG_BOOT_PATH },
+                { "image",     required_argument, NULL, ARG_IMAGE },
+                { "json",      required_argument, NULL, ARG_JSON },
+                {}
+        };
+        const char *esp = NULL, *xbootldr = NULL, *image = NULL;
+        ListRoot roots[LIST_ROOTS_MAX] = {};
+        JsonStyle style = JSON_OFF;
+        JsonWriter w;
+        size_t n = 0;
+        unsigned count = 0;
+        int c, r = 0;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        list_help(stdout);
+                        return EXIT_SUCCESS;
+                case ARG_ESP_PATH:
+                        esp = optarg;
+                        break;
+                case ARG_BOOT_PATH:
+                        xbootldr = optarg;
+                        break;
+                case ARG_IMAGE:
+                        image = optarg;
+                        break;
+                case 'j':
+                        style = isatty(STDOUT_FILENO) ? JSON_PRETTY : JSON_SHORT;
+                        break;
+                case ARG_JSON:
+                        if (json_style_from_string(optarg, &style) < 0)
+                                return log_usage("unknown --json= mode '%s' (pretty, short, off)", optarg);
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind < argc)
+                return log_usage("unexpected argument '%s'", argv[optind]);
+        if (image && (esp || xbootldr))
+                return log_usage("--image= cannot be combined with --esp-path=/--boot-path=");
+
+        if (image)
+                r = add_image_roots(roots, &n, image);
+        else if (esp || xbootldr) {
+                if (esp)
+                        r = add_path_root(roots, &n, esp, BOOT_PARTITION_ESP);
+                if (r == 0 && xbootldr)
+                        r = add_path_root(roots, &n, xbootldr, BOOT_PARTITION_XBOOTLDR);
+        } else {
+                discover_roots(roots, &n);
+                if (n == 0) {
+                        log_error("no ESP or XBOOTLDR partition mounted on /efi, /boot or /boot/efi "
+                                  "(use --esp-path=/--boot-path= or --image=)");
+                        r = EXIT_FAILURE;
+                }
+        }
+
+        if (r == 0) {
+                json_begin(&w, stdout, style);
+                if (style != JSON_OFF)
+                        json_array_begin(&w);
+                for (size_t i = 0; i < n && r == 0; i++)
+                        r = list_root(&roots[i], &w, &count);
+                if (style != JSON_OFF) {
+                        json_array_end(&w);
+                        json_end(&w);
+                } else if (count == 0 && r == 0)
+                        printf("No UKIs installed.\n");
+        }
+
+        for (size_t i = 0; i < n; i++) {
+                if (roots[i].from_image) {
+                        int k = boot_image_umount(&roots[i].image);
+                        if (k < 0)
+                                log_warning("%s: cannot unmount: %s", roots[i].path, strerror(-k));
+                }
+                free(roots[i].path);
+        }
+        if (fflush(stdout) != 0 && r == 0)
+                r = log_errno(-errno, "stdout");
+        return r;
+}

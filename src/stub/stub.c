@@ -113,23 +113,24 @@ static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features) {
         }
 }
 
-/* PCR 11: for every section present, in the shared order, the name with its
- * NUL and then the content (VirtualSize bytes). .pcrsig is never measured: it
- * carries signatures of this very measurement. Returns whether anything was
- * measured. */
+/* PCR 11: for every section present (and not empty) that the shared rule set
+ * uki_rules_current names, in enum order, the name with its NUL and then the
+ * content (VirtualSize bytes). `ukit measure` predicts with the same rules.
+ * Returns whether anything was measured. */
 static bool measure_sections(const uint8_t *base, const PeSectionRef sections[_UKI_SECTION_MAX]) {
         bool any = false;
 
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
-                if (!sections[s].present || s == UKI_SECTION_PCRSIG)
+                if (!sections[s].present || sections[s].size == 0 ||
+                    !uki_rules_measures(&uki_rules_current, (UkiSection) s))
                         continue;
                 const char *name = uki_section_names[s];
                 _cleanup_free_ CHAR16 *desc = utf8_to_utf16(name, strlen8(name));
                 bool m1 = false, m2 = false;
                 if (!desc)
                         return any;
-                (void) measure_event(PCR_KERNEL_IMAGE, name, strlen8(name) + 1, desc, &m1);
-                (void) measure_event(PCR_KERNEL_IMAGE, base + sections[s].rva, sections[s].size, desc, &m2);
+                (void) measure_event(UKI_PCR_KERNEL_BOOT, name, strlen8(name) + 1, desc, &m1);
+                (void) measure_event(UKI_PCR_KERNEL_BOOT, base + sections[s].rva, sections[s].size, desc, &m2);
                 any = any || m1 || m2;
         }
         return any;

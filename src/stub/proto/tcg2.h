@@ -32,7 +32,9 @@ typedef struct _packed_ EFI_TCG2_EVENT {
 } EFI_TCG2_EVENT;
 assert_cc(sizeof(EFI_TCG2_EVENT) == 18);
 
-typedef struct _packed_ EFI_TCG2_BOOT_SERVICE_CAPABILITY {
+/* Naturally aligned, unlike the event structures (EDK2 and the TCG spec
+ * agree; a packed reading gets the 1.0 layout back from EDK2). */
+typedef struct EFI_TCG2_BOOT_SERVICE_CAPABILITY {
         uint8_t Size;
         uint8_t StructureVersionMajor, StructureVersionMinor;
         uint8_t ProtocolVersionMajor, ProtocolVersionMinor;
@@ -45,7 +47,7 @@ typedef struct _packed_ EFI_TCG2_BOOT_SERVICE_CAPABILITY {
         uint32_t NumberOfPcrBanks;
         uint32_t ActivePcrBanks;
 } EFI_TCG2_BOOT_SERVICE_CAPABILITY;
-assert_cc(sizeof(EFI_TCG2_BOOT_SERVICE_CAPABILITY) == 30);
+assert_cc(sizeof(EFI_TCG2_BOOT_SERVICE_CAPABILITY) == 36);
 
 typedef struct EFI_TCG2_PROTOCOL EFI_TCG2_PROTOCOL;
 struct EFI_TCG2_PROTOCOL {

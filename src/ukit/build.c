@@ -30,11 +30,6 @@
 #include "util.h"
 #include "verbs.h"
 
-/* uname.c (engineer "libs") may not be linked yet: detect at run time. */
-extern int uname_from_kernel(int fd, const PeImage *img_or_NULL, char **ret) __attribute__((weak));
-extern int bmp_parse(const void *data, size_t size, BmpInfo *ret) __attribute__((weak));
-extern const char *bmp_error_string(int code) __attribute__((weak));
-
 #define TEXT_ARG_MAX    (16u * 1024u * 1024u)   /* --cmdline/--os-release/--sbat/--section text */
 
 static const char default_sbat[] =
@@ -445,11 +440,10 @@ static int add_splash(BuildContext *c) {
         void *p = mmap(NULL, (size_t) s->size, PROT_READ, MAP_PRIVATE, s->sources_buf[0].fd, 0);
         if (p == MAP_FAILED)
                 return log_errno(-errno, "%s: cannot map splash image", c->splash);
-        r = bmp_parse ? bmp_parse(p, (size_t) s->size, &info) : 0;
+        r = bmp_parse(p, (size_t) s->size, &info);
         munmap(p, (size_t) s->size);
         if (r < 0) {
-                log_error("%s: not a valid BMP image: %s", c->splash,
-                          bmp_error_string ? bmp_error_string(r) : "invalid");
+                log_error("%s: not a valid BMP image: %s", c->splash, bmp_error_string(r));
                 return EXIT_FAILURE;
         }
         return 0;
@@ -666,7 +660,7 @@ static int open_linux(BuildContext *c) {
                         return EXIT_FAILURE;
                 }
         }
-        if (!c->uname && uname_from_kernel) {
+        if (!c->uname) {
                 char *u = NULL;
                 r = uname_from_kernel(c->linux_fd, c->kernel, &u);
                 if (r >= 0)

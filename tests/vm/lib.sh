@@ -193,13 +193,17 @@ vm_esp() {
         rm -f "$fat"
 }
 
-# vm_swtpm_start [DIR]: starts a fresh TPM 2.0 (swtpm) with its state in DIR
-# (default $T/swtpm) and sets VM_SWTPM_SOCK (the control socket QEMU talks
-# to) and VM_SWTPM_PID. Stopped by vm_swtpm_stop or when the test exits.
-# The paths are absolute because swtpm --daemon changes to /.
+# vm_swtpm_start [DIR]: starts a TPM 2.0 (swtpm) with its state in DIR
+# (default $T/swtpm: a fresh TPM per test) and sets VM_SWTPM_SOCK (the
+# control socket QEMU talks to), VM_SWTPM_PID and VM_SWTPM_DIR. vm_run calls
+# it itself when no swtpm is running; swtpm exits when QEMU disconnects, so
+# vm_run stops it after each boot, and the next boot starts a new one on the
+# same state (a reboot of the same machine). Stopped by vm_swtpm_stop or
+# when the test exits. Paths are absolute because swtpm --daemon chdirs /.
 vm_swtpm_start() {
         local dir=${1:-$T/swtpm}
         mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+        VM_SWTPM_DIR=$dir
         rm -f "$dir/swtpm.sock" "$dir/swtpm.pid"
         swtpm socket --tpm2 --tpmstate "dir=$dir" \
                 --ctrl "type=unixio,path=$dir/swtpm.sock" \
@@ -291,8 +295,11 @@ vm_run() {
                        -global ICH9-LPC.disable_s3=1)
         fi
         if [ $tpm = 1 ]; then
-                if [ -z "${VM_SWTPM_SOCK:-}" ] || ! kill -0 "${VM_SWTPM_PID:-0}" 2>/dev/null; then
-                        vm_swtpm_start
+                # swtpm ends when QEMU disconnects, so each boot gets its
+                # own (the state directory, like the chip, stays).
+                if [ -z "${VM_SWTPM_SOCK:-}" ] || [ ! -S "$VM_SWTPM_SOCK" ] ||
+                   ! kill -0 "${VM_SWTPM_PID:-0}" 2>/dev/null; then
+                        vm_swtpm_start "${VM_SWTPM_DIR:-$T/swtpm}"
                 fi
                 args+=(-chardev "socket,id=chrtpm,path=$VM_SWTPM_SOCK"
                        -tpmdev emulator,id=tpm0,chardev=chrtpm
@@ -334,14 +341,20 @@ vm_run() {
                 sleep 0.2
         done
         if kill -0 "$pid" 2>/dev/null; then
-                kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-        else
-                wait "$pid" 2>/dev/null
+                kill "$pid" 2>/dev/null || true
         fi
+        local qrc=0
+        wait "$pid" 2>/dev/null || qrc=$?
         exec {lockfd}>&-
+        [ $tpm = 1 ] && vm_swtpm_stop
         [ -n "$keep_vars" ] && cp "$varcopy" "$keep_vars"
         rm -f "$varcopy"
-        [ -s "$T/qemu.out" ] && sed 's/^/vm: qemu: /' "$T/qemu.out" >&2
+        # our own kill is no news
+        sed -i '/terminating on signal 15/d' "$T/qemu.out"
+        if [ -s "$T/qemu.out" ] || { [ $qrc != 0 ] && [ $rc = 1 ]; }; then
+                vm_log "qemu exited with status $qrc"
+                sed 's/^/vm: qemu: /' "$T/qemu.out" >&2
+        fi
         local ms=${done_at:-$elapsed}
         VM_BOOT_SECONDS=$((ms / 1000)).$(printf %03d $((ms % 1000)) | cut -c1)
         case $rc in

@@ -150,7 +150,9 @@ int atomic_file_commit(AtomicFile *f, mode_t mode) {
 
         if (f->fd < 0 || !f->temp)
                 return -EBADF;
-        if (fchmod(f->fd, mode) < 0)
+        /* FAT (the ESP) cannot store Unix modes: vfat refuses with EPERM,
+         * FUSE FAT drivers with ENOSYS. The file is still complete. */
+        if (fchmod(f->fd, mode) < 0 && errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP)
                 return -errno;
         if (fsync(f->fd) < 0)
                 return -errno;

@@ -42,6 +42,60 @@ int authenticode_hasher_write_table(const AuthenticodeHasher *h, int out_fd, con
         return 0;
 }
 
+int authenticode_layout_from_pe(const PeImage *pe, uint64_t image_size, AuthenticodeLayout *ret) {
+        AuthenticodeLayout l = {
+                .checksum_offset = pe->checksum_offset,
+                .security_dir_offset = pe->security_dir_offset,
+                .image_size = image_size,
+        };
+        const PeSection *order[PE_SECTIONS_MAX];
+        uint64_t sum, pos;
+        size_t n = 0;
+
+        if (!pe->has_security_dir || pe->size_of_headers > image_size || pe->n_sections > PE_SECTIONS_MAX)
+                return -EBADMSG;
+
+        /* Sections with raw data, sorted by PointerToRawData (insertion
+         * sort: at most PE_SECTIONS_MAX). */
+        for (size_t i = 0; i < pe->n_sections; i++) {
+                const PeSection *s = &pe->sections[i];
+                if (s->raw_size == 0)
+                        continue;
+                if ((uint64_t) s->raw_offset + s->raw_size > image_size)
+                        return -EBADMSG;
+                size_t j = n++;
+                while (j > 0 && order[j - 1]->raw_offset > s->raw_offset) {
+                        order[j] = order[j - 1];
+                        j--;
+                }
+                order[j] = s;
+        }
+
+        l.ranges[l.n_ranges++] = (AuthenticodeRange) { 0, pe->size_of_headers };
+        sum = pe->size_of_headers;
+        pos = pe->size_of_headers;
+        l.linear = true;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t a = order[i]->raw_offset, b = a + order[i]->raw_size;
+                if (a != pos)
+                        l.linear = false;
+                if (a > pos) {
+                        if (l.uncovered == 0)
+                                l.first_uncovered = pos;
+                        l.uncovered += a - pos;
+                }
+                l.ranges[l.n_ranges++] = (AuthenticodeRange) { a, b };
+                sum += order[i]->raw_size;
+                pos = MAX(pos, b);
+        }
+        /* The rest, from SUM_OF_BYTES_HASHED: with gaps this starts before
+         * the end of the last section, as the document (and EDK2) has it. */
+        if (sum < image_size)
+                l.ranges[l.n_ranges++] = (AuthenticodeRange) { sum, image_size };
+        *ret = l;
+        return 0;
+}
+
 void authenticode_image_free(AuthenticodeImage *img) {
         if (!img)
                 return;
@@ -73,14 +127,14 @@ int authenticode_image_load(int fd, AuthenticodeImage **ret, const char **ret_re
                 return -EBADMSG;
         }
 
-        img->layout = (AuthenticodeLayout) {
-                .checksum_offset = img->pe->checksum_offset,
-                .security_dir_offset = img->pe->security_dir_offset,
-                .image_size = img->pe->file_size,
-        };
-
-        if (img->pe->cert_table_size == 0)
+        if (img->pe->cert_table_size == 0) {
+                r = authenticode_layout_from_pe(img->pe, img->pe->file_size, &img->layout);
+                if (r < 0) {
+                        *ret_reason = "section data beyond the end of the file";
+                        return r;
+                }
                 goto done;
+        }
 
         uint64_t end = (uint64_t) img->pe->cert_table_offset + img->pe->cert_table_size;
         if (end != img->pe->file_size) {
@@ -111,8 +165,12 @@ int authenticode_image_load(int fd, AuthenticodeImage **ret, const char **ret_re
                 *ret_reason = "certificate table truncated or malformed";
                 return -EBADMSG;
         }
+        r = authenticode_layout_from_pe(img->pe, img->pe->cert_table_offset, &img->layout);
+        if (r < 0) {
+                *ret_reason = "certificate table overlaps section data";
+                return r;
+        }
         img->signed_ = true;
-        img->layout.image_size = img->pe->cert_table_offset;
 
 done:
         *ret = TAKE_PTR(img);

@@ -104,12 +104,13 @@ static uint32_t csum_fold(uint64_t s) {
         return (uint32_t) s;
 }
 
-/* Hash and checksum [off, off+n) of the image, skipping the two excluded
- * fields. */
-static int feed_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_t off) {
-        struct { uint64_t start, len; bool csum; } skip[2] = {
-                { h->checksum_offset, 4, false },       /* counts as zero in the checksum */
-                { h->security_dir_offset, 8, false },   /* added at the end with its final value */
+/* Hash [off, off+n) of the image, skipping the two excluded fields; with
+ * csum, also add the bytes to the PE checksum (where CheckSum counts as
+ * zero and the directory entry is added at the end with its final value). */
+static int hash_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_t off, bool csum) {
+        struct { uint64_t start, len; } skip[2] = {
+                { h->checksum_offset, 4 },
+                { h->security_dir_offset, 8 },
         };
         if (skip[0].start > skip[1].start) {
                 __typeof__(skip[0]) t = skip[0];
@@ -123,7 +124,8 @@ static int feed_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_
                         size_t k = (size_t) MIN((uint64_t) n, until - off);
                         if (EVP_DigestUpdate(h->md_ctx, p, k) != 1)
                                 return -EIO;
-                        csum_add(&h->csum, p, k, off);
+                        if (csum)
+                                csum_add(&h->csum, p, k, off);
                         p += k, n -= k, off += k;
                 }
                 if (i < ELEMENTSOF(skip) && n > 0 && off < skip[i].start + skip[i].len) {
@@ -132,6 +134,34 @@ static int feed_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_
                 }
         }
         return 0;
+}
+
+static int feed_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_t off) {
+        return hash_range(h, p, n, off, true);
+}
+
+/* Checksum only (the bytes outside the hashed ranges, and the whole image
+ * for non-linear layouts). */
+static void csum_range(AuthenticodeHasher *h, const uint8_t *p, size_t n, uint64_t off) {
+        for (size_t i = 0; i < n;) {
+                uint64_t o = off + i;
+                size_t k = n - i;
+                /* skip the two excluded fields, as feed_range does */
+                if (o >= h->checksum_offset && o < h->checksum_offset + 4) {
+                        i += (size_t) MIN((uint64_t) k, h->checksum_offset + 4 - o);
+                        continue;
+                }
+                if (o >= h->security_dir_offset && o < h->security_dir_offset + 8) {
+                        i += (size_t) MIN((uint64_t) k, h->security_dir_offset + 8 - o);
+                        continue;
+                }
+                if (o < h->checksum_offset)
+                        k = (size_t) MIN((uint64_t) k, h->checksum_offset - o);
+                if (o < h->security_dir_offset)
+                        k = (size_t) MIN((uint64_t) k, h->security_dir_offset - o);
+                csum_add(&h->csum, p + i, k, o);
+                i += k;
+        }
 }
 
 static int feed_zeros(AuthenticodeHasher *h, uint64_t n) {
@@ -237,7 +267,12 @@ int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_M
         for (uint64_t off = 0; off < size;) {
                 size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
                 for (size_t i = 0; i < n_md; i++) {
-                        r = authenticode_hasher_feed(hs[i], map + off, k, off);
+                        if (layout->linear)
+                                r = authenticode_hasher_feed(hs[i], map + off, k, off);
+                        else {
+                                csum_range(hs[i], map + off, k, off);
+                                r = 0;
+                        }
                         if (r < 0)
                                 goto fail;
                 }
@@ -247,6 +282,24 @@ int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_M
                                 goto fail;
                 }
                 off += k;
+        }
+
+        if (!layout->linear) {
+                /* Random access in the spec's order. */
+                for (size_t j = 0; j < layout->n_ranges; j++) {
+                        const AuthenticodeRange *g = &layout->ranges[j];
+                        if (g->start > g->end || g->end > size) {
+                                r = -EINVAL;
+                                goto fail;
+                        }
+                        for (size_t i = 0; i < n_md; i++) {
+                                r = hash_range(hs[i], map + g->start, (size_t) (g->end - g->start), g->start, false);
+                                if (r < 0)
+                                        goto fail;
+                        }
+                }
+                for (size_t i = 0; i < n_md; i++)
+                        hs[i]->pos = size;
         }
 
         if (map != MAP_FAILED)

@@ -5,20 +5,11 @@
  * (WIN_CERTIFICATE entries) and the PKCS#7 SignedData that carries an
  * SpcIndirectDataContent/SpcPeImageData.
  *
- * The digest. The "Windows Authenticode PE Signature Format" document hashes
- * the headers without the CheckSum field and the certificate-table data
- * directory entry, then every section's raw data sorted by PointerToRawData,
- * then whatever follows the last section (minus the certificate table). For
- * an image whose sections tile the file (every image ukit writes, and the
- * systemd stubs) this is the same as hashing the whole file in order minus
- * those two fields and the certificate table, which is what we do: the file
- * is hashed linearly, so it can be fed while it is being written, and bytes
- * in gaps between sections are covered too (sbsign, pesign and osslsigncode
- * hash them the same way; a digest that skips them would leave them
- * unauthenticated). Before a certificate table is appended the image is
- * padded with zeros to a multiple of 8 bytes (the table must be
- * quadword-aligned); the padding is part of the digest, as with sbsign and
- * osslsigncode.
+ * The digest follows the "Windows Authenticode PE Signature Format"
+ * document (see AuthenticodeLayout below); before a certificate table is
+ * appended the image is padded with zeros to a multiple of 8 bytes (the
+ * table must be quadword-aligned), and the padding is part of the digest,
+ * as with sbsign, pesign and osslsigncode.
  *
  * Multiple signatures are several WIN_CERTIFICATE entries in one table, each
  * starting 8-byte aligned (as pesign and sbattach write them, and as EDK2's
@@ -40,12 +31,36 @@
 #define AUTHENTICODE_SIGNATURES_MAX     64u                     /* WIN_CERTIFICATE entries */
 #define AUTHENTICODE_ALIGN              8u
 
-/* Which bytes of an image are not hashed. */
+/* What is hashed, per the Authenticode document (and as EDK2's
+ * DxeImageVerificationLib, shim and sbsign do it): the headers up to
+ * SizeOfHeaders without the two excluded fields, each section's raw data in
+ * PointerToRawData order, then the bytes from SUM_OF_BYTES_HASHED (headers
+ * plus all raw data sizes) to the certificate table. For an image whose
+ * sections tile the file after the headers (every image ukit writes) this is
+ * exactly the file in order ("linear"), which is what lets the hash run
+ * while the image is written. Bytes in gaps between sections are not part
+ * of the digest (firmware does not load them either); `uncovered` counts
+ * them. */
+#define AUTHENTICODE_RANGES_MAX (PE_SECTIONS_MAX + 2u)
+
+typedef struct AuthenticodeRange {
+        uint64_t start, end;
+} AuthenticodeRange;
+
 typedef struct AuthenticodeLayout {
         uint64_t checksum_offset;       /* 4 bytes: OptionalHeader.CheckSum */
         uint64_t security_dir_offset;   /* 8 bytes: DataDirectory[SECURITY] */
         uint64_t image_size;            /* bytes before the certificate table (or the file size) */
+        AuthenticodeRange ranges[AUTHENTICODE_RANGES_MAX];      /* hashed, in this order */
+        size_t n_ranges;
+        bool linear;                    /* ranges are [0, image_size) in file order */
+        uint64_t uncovered;             /* bytes of [0, image_size) in no range */
+        uint64_t first_uncovered;       /* offset of the first such byte */
 } AuthenticodeLayout;
+
+/* The layout of a parsed image whose certificate table (if any) starts at
+ * image_size. -EBADMSG if sections extend past image_size. */
+int authenticode_layout_from_pe(const PeImage *pe, uint64_t image_size, AuthenticodeLayout *ret);
 
 /* ---- streaming digest + PE checksum ---- */
 

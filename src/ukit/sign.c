@@ -4,6 +4,7 @@
  * is read once: it is hashed while being copied into the temporary output,
  * and the certificate table is appended at the end. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,6 +282,11 @@ int verb_sign_pe(int argc, char **argv) {
                         log_errno(r, "%s: cannot read PE image", a.file);
                 return EXIT_FAILURE;
         }
+
+        if (img->layout.uncovered > 0 && !a.remove)
+                log_warning("%s: %" PRIu64 " bytes from offset 0x%" PRIx64 " lie in gaps between sections; "
+                            "Authenticode does not cover them (firmware does not load them)",
+                            a.file, img->layout.uncovered, img->layout.first_uncovered);
 
         if (a.remove) {
                 if (!img->signed_) {

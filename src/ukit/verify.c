@@ -3,6 +3,7 @@
  * digest recomputed from the image, the PKCS#7 signature, and (with --cert)
  * the chain to one of the given certificates. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,8 +123,11 @@ static void sk_X509_pop_freep(STACK_OF(X509) **s) {
                 sk_X509_pop_free(*s, X509_free);
 }
 
-static void print_text(const VerifyArgs *a, SigResult *res, size_t n, bool ok) {
+static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, SigResult *res, size_t n, bool ok) {
         printf("%s: %zu signature%s\n", a->file, n, n == 1 ? "" : "s");
+        if (img->layout.uncovered > 0)
+                printf("note: %" PRIu64 " bytes from offset 0x%" PRIx64 " lie in gaps between sections and are "
+                       "not covered by any signature\n", img->layout.uncovered, img->layout.first_uncovered);
         for (size_t i = 0; i < n; i++) {
                 SigResult *r = &res[i];
                 printf("signature %zu:", i + 1);
@@ -139,13 +143,14 @@ static void print_text(const VerifyArgs *a, SigResult *res, size_t n, bool ok) {
         printf("%s\n", ok ? "OK" : "FAILED");
 }
 
-static void print_json(const VerifyArgs *a, SigResult *res, size_t n, bool ok) {
+static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, SigResult *res, size_t n, bool ok) {
         JsonWriter w;
 
         json_begin(&w, stdout, a->json);
         json_object_begin(&w);
         json_kv_string(&w, "file", a->file);
         json_kv_bool(&w, "valid", ok);
+        json_kv_uint(&w, "uncoveredBytes", img->layout.uncovered);
         json_key(&w, "signatures");
         json_array_begin(&w);
         for (size_t i = 0; i < n; i++) {
@@ -320,9 +325,9 @@ int verb_verify(int argc, char **argv) {
                         ok = false;
 
         if (a.json != JSON_OFF)
-                print_json(&a, res, img->n_entries, ok);
+                print_json(&a, img, res, img->n_entries, ok);
         else
-                print_text(&a, res, img->n_entries, ok);
+                print_text(&a, img, res, img->n_entries, ok);
         ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
 
 finish:

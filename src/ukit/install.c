@@ -219,8 +219,14 @@ static int open_uki_dir(const char *boot, bool create, int *ret_fd) {
                                 return -errno;
                         nfd = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 }
-                if (nfd < 0)
-                        return errno == ELOOP ? -EXDEV : -errno;
+                if (nfd < 0) {
+                        /* O_DIRECTORY|O_NOFOLLOW on a symlink: ENOTDIR or ELOOP */
+                        int e = errno;
+                        if ((e == ENOTDIR || e == ELOOP) &&
+                            fstatat(fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+                                return -EXDEV;
+                        return -e;
+                }
                 close(fd);
                 fd = nfd;
                 if (fstat(fd, &st) < 0)

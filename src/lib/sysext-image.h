@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "sysext-merge.h"
+
+/* Mount img read-only at mnt (created), check verity/signature and the
+ * release file. Always fills img->result: MERGED (mounted, acceptable),
+ * IGNORED (incompatible, unmounted) or FAILED (broken/untrusted, unmounted).
+ * Returns <0 for FAILED, 0 otherwise. Must run in a private mount namespace. */
+int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Mount plumbing for extension merging: loop devices, file system probing,
+ * overlayfs option escaping, "is this our merge" checks. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "extension-release.h"
+
+/* Attach [offset, offset+size) of fd read-only to a free loop device with
+ * autoclear (it detaches itself when the last user - mount or fd - goes).
+ * Returns the loop device fd and its path. */
+int loop_attach(int fd, uint64_t offset, uint64_t size, int *ret_fd, char **ret_path);
+
+/* "erofs", "squashfs", "ext4" from the superblock at offset, else -ENOPKG. */
+int fs_probe(int fd, uint64_t offset, const char **ret);
+
+/* Append s to an overlayfs option value, escaping '\\', ',' and ':'. */
+int overlay_escape_append(char **buf, size_t *len, const char *s);
+
+/* Name of the marker directory: ".systemd-sysext" / ".systemd-confext". */
+const char *ext_marker_dir(ExtClass c);
+
+/* 1 if path is the root of a mount whose marker dev file matches its
+ * st_dev (an overlay merged by ukit or systemd), 0 if not, -errno. */
+int ext_is_our_mount(ExtClass c, const char *path);
+
+/* Is path the root of a mount? 1/0/-errno. */
+int path_is_mount_point(const char *path);
+
+int mkdir_parents_and(const char *path, mode_t mode);

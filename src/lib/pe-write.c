@@ -111,8 +111,6 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 const PeSection *s = pe_find_section(stub, ".sbat");
                 if (s)
                         stub_sbat = s - stub->sections;
-                if (stub_sbat >= 0 && pe_find_section(stub, PE_STUB_SBAT_RENAMED))
-                        return pe_set_error(-EEXIST, "stub already has a section %s", PE_STUB_SBAT_RENAMED);
         }
 
         l = calloc(1, sizeof(*l));
@@ -129,6 +127,9 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         if (stub_sbat >= 0)
                 l->stub_sbat = stub_section_is_last(stub, (size_t) stub_sbat) ? PE_STUB_SBAT_DROPPED
                                                                                : PE_STUB_SBAT_RENAMED_TO;
+        if (l->stub_sbat == PE_STUB_SBAT_RENAMED_TO && pe_find_section(stub, PE_STUB_SBAT_RENAMED))
+                return pe_set_error(-EEXIST, "stub's .sbat cannot be renamed: it already has a section %s",
+                                    PE_STUB_SBAT_RENAMED);
 
         if (!ADD_OK((size_t) stub->n_sections, n_new, &l->n_sections) || l->n_sections > PE_SECTIONS_MAX + 1)
                 return pe_set_error(-EFBIG, "too many sections");

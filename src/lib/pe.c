@@ -299,9 +299,11 @@ static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, siz
                 return fail(-EBADMSG, "invalid FileAlignment 0x%" PRIx32, img->file_alignment);
         if (!is_power_of_two_u64(img->section_alignment) || img->section_alignment < img->file_alignment)
                 return fail(-EBADMSG, "invalid SectionAlignment 0x%" PRIx32, img->section_alignment);
-        if (img->size_of_headers < table_end || img->size_of_headers > r->size)
-                return fail(-EBADMSG, "SizeOfHeaders 0x%" PRIx32 " inconsistent with the headers or file size",
+        if (img->size_of_headers > r->size)
+                return fail(-EBADMSG, "file truncated: SizeOfHeaders 0x%" PRIx32 " is beyond the end of the file",
                             img->size_of_headers);
+        if (img->size_of_headers < table_end)
+                return fail(-EBADMSG, "SizeOfHeaders 0x%" PRIx32 " is smaller than the headers", img->size_of_headers);
 
         if (n_rva > PE_DIR_MAX)
                 return fail(-EBADMSG, "NumberOfRvaAndSizes %" PRIu32 " is larger than %u", n_rva, PE_DIR_MAX);

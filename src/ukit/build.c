@@ -228,7 +228,8 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
         int opt;
 
         optind = 0;
-        while ((opt = getopt_long(argc, argv, "ho:c:", build_options, NULL)) >= 0)
+        opterr = 0; /* report in our own format */
+        while ((opt = getopt_long(argc, argv, ":ho:c:", build_options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         help();
@@ -247,8 +248,12 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case ARG_STUB:       c->stub_path = optarg; break;
                 case 'o':            c->output = optarg; break;
                 case 'c':            c->config = optarg; break;
+                case ':':
+                        return log_usage("option '%s' needs an argument", argv[optind - 1]);
                 case '?':
-                        return EXIT_USAGE;
+                        if (optopt)
+                                return log_usage("unknown option '-%c'", optopt);
+                        return log_usage("unknown option '%s'", argv[optind - 1]);
                 default:
                         return EXIT_USAGE;
                 }

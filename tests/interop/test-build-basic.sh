@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# ukit build with Debian's systemd-stub 252 and Debian's kernel, all section
+# kinds: objdump lists them in ukify's order, pefile loads the image with no
+# new warnings, no sections overlap, each section holds exactly its input,
+# sbverify accepts it, two builds are byte-identical, SOURCE_DATE_EPOCH sets
+# the timestamp.
+. "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$UKIT_TOP/tests/interop/build-lib.sh"
+build_need
+need ppmmake ppmtobmp openssl
+KERNEL=$(build_kernel)
+
+cd "$T"
+head -c 1000001 /dev/urandom >initrd1      # not a multiple of 4: padding follows
+head -c 70000 /dev/urandom >initrd2
+head -c 5 /dev/urandom >initrd3
+printf 'ID=test\nPRETTY_NAME="Test OS"\nVERSION_ID=1\n' >osrel
+printf 'console=ttyS0 quiet\n' >cmdline.file
+ppmmake rgb:20/40/60 31 17 | ppmtobmp >splash.bmp 2>/dev/null
+head -c 3000 /dev/urandom >dtb
+head -c 4096 /dev/urandom >ucode
+openssl genrsa 2048 2>/dev/null | openssl rsa -pubout -out pcrpkey.pem 2>/dev/null
+printf 'payload with spaces' >extra.file
+
+build() {
+        "$UKIT" build --linux="$KERNEL" --initrd=initrd1 --initrd initrd2 --initrd=initrd3 \
+                --cmdline=@cmdline.file --os-release=@osrel --splash=splash.bmp --devicetree=dtb \
+                --microcode=ucode --pcrpkey=pcrpkey.pem --section=.test:hello --section .extra:@extra.file \
+                --sbat='sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md
+ukittest,3,Test,ukittest,1,https://example.com/' "$@"
+}
+build -o uki.efi >build.log 2>&1 || { cat build.log; fail "build failed"; }
+build --output=uki2.efi >/dev/null 2>&1 || fail "second build failed"
+assert_files_equal uki.efi uki2.efi "two builds"
+
+# ukify's section order, after the stub's (whose .sbat is renamed: it is not
+# its last section, and the image must carry exactly one .sbat).
+assert_eq "$(pe_sections uki.efi)" \
+        ".text .reloc .data .dynamic .rela .dynsym .sbatstb .sdmagic .osrel .cmdline .dtb .uname .splash .pcrpkey .initrd .ucode .test .extra .sbat .linux " \
+        "objdump -h section order"
+
+# expected contents, built with cat/printf only
+{ cat initrd1; printf '\0\0\0'; cat initrd2; cat initrd3; printf '\0\0\0'; } >initrd.expected
+printf 'hello' >test.expected
+uname_expected=$(basename "$KERNEL"); uname_expected=${uname_expected#vmlinuz-}
+printf '%s' "$uname_expected" >uname.expected
+pe_check uki.efi "$STUB" .osrel=osrel .cmdline=cmdline.file .dtb=dtb .uname=uname.expected \
+        .splash=splash.bmp .pcrpkey=pcrpkey.pem .initrd=initrd.expected .ucode=ucode .test=test.expected \
+        .extra=extra.file .linux="$KERNEL" || fail "pe_check"
+
+# section payloads also via objcopy (binutils' own PE reader)
+for s in osrel:osrel dtb:dtb splash:splash.bmp ucode:ucode; do
+        objcopy -O binary --only-section=."${s%%:*}" uki.efi got.bin
+        cmp -s <(head -c "$(stat -c %s "${s#*:}")" got.bin) "${s#*:}" || fail "objcopy: .${s%%:*} differs"
+done
+
+# .linux: VirtualSize is the kernel's SizeOfImage (it is larger than the file)
+ksoi=$(pe_field "$KERNEL" 'pe.OPTIONAL_HEADER.SizeOfImage')
+lvs=$(pe_field uki.efi '[s.Misc_VirtualSize for s in pe.sections if s.Name.rstrip(b"\0")==b".linux"][0]')
+[ "$ksoi" -gt "$(stat -c %s "$KERNEL")" ] || fail "test assumption: kernel SizeOfImage > file size"
+assert_eq "$lvs" "$ksoi" ".linux VirtualSize"
+
+# flags as ukify: .linux code+read, the rest initialized data+read
+assert_eq "$(pe_field uki.efi '[hex(s.Characteristics) for s in pe.sections if s.Name.rstrip(b"\0") in (b".linux", b".initrd", b".sbat")]')" \
+        "['0x40000040', '0x40000040', '0x40000020']" "section characteristics"
+
+# .sbat: one header, the stub's entries, ours; NUL-terminated
+objcopy -O binary --only-section=.sbat uki.efi sbat.bin
+tr -d '\0' <sbat.bin >sbat.txt
+assert_eq "$(grep -c '^sbat,1,' sbat.txt)" 1 ".sbat header lines"
+grep -q '^systemd,1,' sbat.txt || fail ".sbat lacks the stub's systemd entry"
+grep -q '^ukittest,3,Test,' sbat.txt || fail ".sbat lacks the --sbat entry"
+objcopy -O binary --only-section=.sbatstb uki.efi stubsbat.bin
+objcopy -O binary --only-section=.sbat "$STUB" stubsbat.orig
+cmp -s stubsbat.bin stubsbat.orig || fail "stub's original .sbat data changed"
+
+# symbol table of the stub stripped
+assert_eq "$(pe_field uki.efi 'pe.FILE_HEADER.PointerToSymbolTable')" 0 "PointerToSymbolTable"
+
+sbverify --list uki.efi >sbv.log 2>&1 || { cat sbv.log; fail "sbverify --list refused the image"; }
+grep -q "No signature table present" sbv.log || fail "sbverify: unexpected output: $(cat sbv.log)"
+
+# timestamp: the stub's by default, SOURCE_DATE_EPOCH when set
+assert_eq "$(pe_field uki.efi 'pe.FILE_HEADER.TimeDateStamp')" "$(pe_field "$STUB" 'pe.FILE_HEADER.TimeDateStamp')" "TimeDateStamp"
+SOURCE_DATE_EPOCH=1700000000 build -o uki3.efi >/dev/null 2>&1 || fail "build with SOURCE_DATE_EPOCH"
+assert_eq "$(pe_field uki3.efi 'pe.FILE_HEADER.TimeDateStamp')" 1700000000 "TimeDateStamp from SOURCE_DATE_EPOCH"
+
+# --cmdline as text: whitespace normalised as ukify does; default output name
+mkdir out && cd out
+"$UKIT" build --linux="$KERNEL" --cmdline='  a   b	c ' --os-release=@../osrel >/dev/null 2>&1 || fail "build with default output"
+out=$(basename "$KERNEL").unsigned.efi
+[ -f "$out" ] || fail "default output name $out not created"
+objcopy -O binary --only-section=.cmdline "$out" ../c.bin
+assert_eq "$(cat ../c.bin)" "a b c" ".cmdline text normalisation"
+assert_eq "$(ls -A | wc -l)" 1 "files in the output directory"
+echo "PASS"

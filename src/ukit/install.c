@@ -674,8 +674,10 @@ int verb_install(int argc, char **argv) {
         _cleanup_free_ char *o_linux = xasprintf("--linux=%s", a.kernel);
         _cleanup_free_ char *o_uname = xasprintf("--uname=%s", a.version);
         /* A leading '@' would make ukit build read a file. */
+        /* --cmdline= is TEXT|@FILE and passed as given; a computed command
+         * line starting with '@' must not be taken for a file name. */
         _cleanup_free_ char *o_cmdline = cmdline ?
-                xasprintf("--cmdline=%s%s", cmdline[0] == '@' ? " " : "", cmdline) : NULL;
+                xasprintf("--cmdline=%s%s", !a.cmdline && cmdline[0] == '@' ? " " : "", cmdline) : NULL;
         _cleanup_free_ char *o_output = NULL, *o_config = NULL, *o_stub = NULL, *o_osrel = NULL;
         char *o_initrd[INITRDS_MAX] = {};
         size_t k = 0;

@@ -19,6 +19,7 @@
 #include "bmp.h"
 #include "build-config.h"
 #include "build.h"
+#include "build-pcr.h"
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
@@ -59,6 +60,7 @@ static void help(void) {
                "  --stub=PATH             stub (default %s)\n"
                "  -o --output=PATH        output (default: basename of --linux + .unsigned.efi)\n"
                "  -c --config=PATH        ukify configuration file ([UKI] section)\n"
+               BUILD_PCR_HELP
                "  -h --help               show this help\n"
                "\n"
                "See ukit-build(1).\n",
@@ -89,6 +91,7 @@ void build_context_done(BuildContext *c) {
         for (size_t i = 0; i < c->n_config_strings; i++)
                 free(c->config_strings[i]);
         free(c->config_strings);
+        build_pcr_done(c);
 }
 
 static void *grow(void *p, size_t *n, size_t elem) {
@@ -221,6 +224,7 @@ static const struct option build_options[] = {
         { "stub",       required_argument, NULL, ARG_STUB },
         { "output",     required_argument, NULL, 'o' },
         { "config",     required_argument, NULL, 'c' },
+        BUILD_PCR_OPTIONS,
         {}
 };
 
@@ -248,6 +252,12 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case ARG_STUB:       c->stub_path = optarg; break;
                 case 'o':            c->output = optarg; break;
                 case 'c':            c->config = optarg; break;
+                case ARG_PCR_PRIVATE_KEY ... ARG_PCR_BANKS: {
+                        int r = build_pcr_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
                 case ':':
                         return log_usage("option '%s' needs an argument", argv[optind - 1]);
                 case '?':
@@ -370,7 +380,6 @@ static int apply_config(BuildContext *c) {
 
 static int add_osrel(BuildContext *c) {
         const char *arg = c->os_release;
-        _cleanup_free_ char *fallback = NULL;
         char *text;
         size_t n;
         unsigned line = 0;
@@ -580,7 +589,7 @@ static int add_sbat(BuildContext *c) {
                 sizes[n++] = strlen(default_sbat);
         }
         for (size_t i = 0; i < c->n_sbats; i++) {
-                const char *arg = c->n_sbats ? c->sbats[i] : NULL;
+                const char *arg = c->sbats[i];
                 char *text;
                 size_t len;
                 unsigned line = 0;
@@ -755,6 +764,9 @@ int verb_build(int argc, char **argv) {
         _cleanup_pe_layout_ PeLayout *layout = NULL;
         int r;
 
+        r = build_pcr_setup(&c);
+        if (r != 0)
+                return r;
         r = build_parse_argv(&c, argc, argv);
         if (r < 0)
                 return EXIT_SUCCESS; /* --help */

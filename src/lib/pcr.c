@@ -177,7 +177,11 @@ static void stop_workers(PcrHasher *h) {
 static void start_workers(PcrHasher *h, unsigned max_threads) {
         unsigned n_banks = (unsigned) __builtin_popcount(h->banks);
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        unsigned n = max_threads > 0 ? max_threads : (cpus > 0 ? (unsigned) cpus : 1);
+        /* One thread per bank as soon as there are two CPUs, even when there
+         * are fewer CPUs than banks: the total work is the same, the scheduler
+         * balances it, and on a busy machine a hashing job split four ways
+         * gets its fair share of the CPUs instead of half of it. */
+        unsigned n = max_threads > 0 ? max_threads : (cpus >= 2 ? n_banks : 1);
 
         n = MIN(n, n_banks);
         n = MIN(n, (unsigned) PCR_THREADS_MAX);

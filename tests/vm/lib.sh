@@ -66,7 +66,7 @@ vm_log() { echo "vm: $*" >&2; }
 vm_kernel() {
         local deb ver dir tmp
         mkdir -p "$UKIT_CACHE"
-        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1)
+        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
         if [ -z "$deb" ]; then
                 (
                         flock 9
@@ -77,9 +77,9 @@ vm_kernel() {
                               awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
                         [ -n "$pkg" ] || { echo "vm_kernel: cannot resolve linux-image-amd64" >&2; exit 1; }
                         vm_log "downloading $pkg into $UKIT_CACHE"
-                        cd "$UKIT_CACHE" && apt-get download -qq "$pkg" >&2
+                        cd "$UKIT_CACHE" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2
                 ) 9>"$UKIT_CACHE/.download.lock" || fail "vm_kernel: could not download a kernel"
-                deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1)
+                deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
                 [ -n "$deb" ] || fail "vm_kernel: no kernel package in $UKIT_CACHE"
         fi
         ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}

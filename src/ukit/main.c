@@ -19,6 +19,7 @@ static const Verb verbs[] = {
         { "install", verb_install, "build a UKI from a kernel and install it on $BOOT" },
         { "remove",  verb_remove,  "remove the installed UKIs of a kernel version" },
         { "list",    verb_list,    "list the installed UKIs" },
+        { "inspect", verb_inspect, "show the sections, SBAT, os-release and signatures of a UKI" },
         { "measure", verb_measure, "predict and sign TPM2 PCR 11 values" },
         { "sysext", verb_sysext, "build and merge system extension images" },
         { "confext", verb_confext, "build and merge configuration extension images" },

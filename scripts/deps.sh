@@ -10,6 +10,7 @@ packages=(
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
         netpbm graphicsmagick   # BMP oracles (ppmtobmp, gm) for the splash parser
+        jq   # reads ukit's --json output in interop tests
         systemd systemd-boot-efi cpio libarchive-tools xxd
         # TPM
         swtpm swtpm-tools tpm2-tools

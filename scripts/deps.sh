@@ -15,7 +15,7 @@ packages=(
         # TPM
         swtpm swtpm-tools tpm2-tools
         # VM tests and demo
-        qemu-system-x86 ovmf busybox-static dosfstools mtools
+        qemu-system-x86 ovmf busybox-static dosfstools mtools socat
         # sysext/confext: build deps + oracles (veritysetup, systemd-dissect, sgdisk)
         libcryptsetup-dev cryptsetup-bin erofs-utils squashfs-tools systemd-container gdisk fdisk
 )

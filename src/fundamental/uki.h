@@ -43,8 +43,11 @@ UkiSection uki_section_from_name(const char *name);
  *
  * systemd-stub 252 (Debian 12): .linux .osrel .cmdline .initrd .splash .dtb
  * .pcrpkey (its section table, src/fundamental/tpm-pcr.c, ends at .pcrpkey;
- * the stub measures every entry but .pcrsig). 253 added .uname and .sbat,
- * 256 added .ucode. ukit-stub measures what current systemd-stub measures. */
+ * the stub measures every entry but .pcrsig). Verified on OVMF + swtpm by
+ * tests/vm/test-measure-pcr11.sh: a UKI with .uname, .sbat and .pcrpkey gets
+ * the PCR 11 these rules predict (so 252 measures .pcrpkey, not .uname or
+ * .sbat). 253 added .uname and .sbat, 256 added .ucode (from the sources).
+ * ukit-stub measures what current systemd-stub measures. */
 
 #define UKI_PCR_KERNEL_BOOT 11u
 

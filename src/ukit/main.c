@@ -25,6 +25,7 @@ static const Verb verbs[] = {
         { "confext", verb_confext, "build and merge configuration extension images" },
         { "sign",    verb_sign_pe, "Authenticode-sign a PE image for Secure Boot" },
         { "verify",  verb_verify,  "verify the Authenticode signatures of a PE image" },
+        { "genkey",  verb_genkey,  "generate Secure Boot and PCR signing keys" },
 };
 
 int verb_version(int argc, char **argv) {

@@ -11,6 +11,7 @@ int verb_sysext(int argc, char **argv);
 int verb_confext(int argc, char **argv);
 int verb_sign_pe(int argc, char **argv);
 int verb_verify(int argc, char **argv);
+int verb_genkey(int argc, char **argv);
 int verb_install(int argc, char **argv);
 int verb_remove(int argc, char **argv);
 int verb_list(int argc, char **argv);

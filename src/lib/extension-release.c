@@ -203,11 +203,14 @@ int vercmp(const char *a, const char *b) {
                         a++, b++;
                         continue;
                 }
+                /* '^' sorts above the end of the string but below '.' and
+                 * alphanumerics: what systemd's strverscmp_improved() does
+                 * (checked with systemd-analyze compare-versions). */
                 if (*a == '^' || *b == '^') {
                         if (*a != '^')
-                                return -1;
-                        if (*b != '^')
                                 return 1;
+                        if (*b != '^')
+                                return -1;
                         a++, b++;
                         continue;
                 }

@@ -248,6 +248,9 @@ vm_swtpm_stop() {
 #   --qmp SOCKET    add a std VGA and a QMP socket (for `screendump`);
 #                   without it there is no display device at all
 #   --mem MIB       guest memory (default 1024)
+#   --at ERE CMD    once the log matches ERE, run the shell command CMD in
+#                   the background while the guest keeps running (e.g.
+#                   'vm_screendump "$sock" "$T/splash.png"'); repeatable
 # Returns 0 when the report is complete, 2 for --stop-on, 1 otherwise.
 # Sets VM_BOOT_SECONDS (QEMU start to "UKIT-REPORT done", or to the stop)
 # and prints it. Only one QEMU runs at a time on the machine: the run holds
@@ -255,7 +258,7 @@ vm_swtpm_stop() {
 vm_run() {
         local esp=$1 log=$2; shift 2
         local secureboot=0 tpm=1 timeout=120 stop_on="" qmp="" mem=1024 vars="" keep_vars=""
-        local extra=()
+        local extra=() at_re=() at_cmd=() at_done=() i
         while [ $# -gt 0 ]; do
                 case "$1" in
                 --secureboot) secureboot=1; shift ;;
@@ -266,6 +269,7 @@ vm_run() {
                 --mem) mem=$2; shift 2 ;;
                 --vars) vars=$2; shift 2 ;;
                 --keep-vars) keep_vars=$2; shift 2 ;;
+                --at) at_re+=("$2"); at_cmd+=("$3"); shift 3 ;;
                 --) shift; extra=("$@"); break ;;
                 *) fail "vm_run: unknown option $1" ;;
                 esac
@@ -328,6 +332,13 @@ vm_run() {
                 if [ -z "$done_at" ] && grep -q '^UKIT-REPORT done' "$log" 2>/dev/null; then
                         done_at=$elapsed; rc=0
                 fi
+                for i in "${!at_re[@]}"; do
+                        [ -z "${at_done[$i]:-}" ] || continue
+                        if grep -qE "${at_re[$i]}" "$log" 2>/dev/null; then
+                                at_done[$i]=1; vm_log "log matched '${at_re[$i]}': ${at_cmd[$i]}"
+                                (eval "${at_cmd[$i]}") &
+                        fi
+                done
                 if ! kill -0 "$pid" 2>/dev/null; then break; fi
                 if [ -n "$done_at" ] && [ $((elapsed - done_at)) -gt 10000 ]; then
                         vm_log "guest did not power off after its report; killing qemu"; break
@@ -345,6 +356,7 @@ vm_run() {
         fi
         local qrc=0
         wait "$pid" 2>/dev/null || qrc=$?
+        wait 2>/dev/null || true     # --at commands
         exec {lockfd}>&-
         [ $tpm = 1 ] && vm_swtpm_stop
         [ -n "$keep_vars" ] && cp "$varcopy" "$keep_vars"
@@ -363,6 +375,25 @@ vm_run() {
         *) vm_log "no complete report after ${VM_BOOT_SECONDS}s (log: $log)" ;;
         esac
         return $rc
+}
+
+# vm_qmp SOCKET JSON...: sends each JSON command (after the capabilities
+# handshake) to the QMP socket of a vm_run --qmp guest; prints the replies.
+vm_qmp() {
+        local sock=$1; shift
+        command -v socat >/dev/null || fail "vm_qmp: socat not installed"
+        { echo '{"execute":"qmp_capabilities"}'; printf '%s\n' "$@"; sleep 1; } |
+                socat -t 5 - "UNIX-CONNECT:$sock"
+}
+
+# vm_screendump SOCKET OUT.png: a PNG of the guest's screen right now
+# (needs vm_run --qmp SOCKET). Fails when QEMU reports an error.
+vm_screendump() {
+        local reply
+        reply=$(vm_qmp "$1" "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"$2\",\"format\":\"png\"}}") ||
+                fail "vm_screendump: QMP failed"
+        [[ "$reply" == *'"error"'* ]] && fail "vm_screendump: $reply"
+        [ -s "$2" ] || fail "vm_screendump: no image written to $2"
 }
 
 # vm_report LOG KEY: the value of the first "UKIT-REPORT KEY=VALUE" line in

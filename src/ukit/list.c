@@ -15,6 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
+
+#include "authenticode.h"
 #include "cli.h"
 #include "install.h"
 #include "json.h"
@@ -44,6 +47,8 @@ typedef struct ListEntry {
         int tries_left, tries_done;
         bool is_signed;
         uint32_t cert_size;
+        const char *sig_state;  /* "unsigned", "valid", "digest-mismatch", "invalid" */
+        char signer[256];       /* subject of the first signer, "" if none */
 } ListEntry;
 
 static void list_help(FILE *f) {
@@ -99,6 +104,8 @@ static char *section_text(int fd, const PeImage *img, const char *name) {
         return t;
 }
 
+static const char *signature_state(int fd, char *signer, size_t signer_size);
+
 /* Fill e from one file. Returns 0, or -EBADMSG for files that are no UKI
  * (bootctl skips those too, with a message). */
 static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListEntry *e) {
@@ -149,7 +156,54 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
         e->uname = section_text(fd, img, ".uname");
         e->is_signed = pe_is_signed(img);
         e->cert_size = img->cert_table_size;
+        e->sig_state = signature_state(fd, e->signer, sizeof(e->signer));
         return 0;
+}
+
+/* Signature state without a trust store: is each PKCS#7 well-formed, does
+ * the signed digest match the image as it is now, and does the signature
+ * over it check out with the embedded signer certificate? Whether the
+ * signer is trusted by the firmware is for `ukit verify --cert`. */
+static const char *signature_state(int fd, char *signer, size_t signer_size) {
+        _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
+        const char *reason = NULL, *state = "valid";
+
+        signer[0] = 0;
+        if (authenticode_image_load(fd, &img, &reason) < 0)
+                return "invalid";
+        if (!img->signed_)
+                return "unsigned";
+        if (img->n_entries == 0)
+                return "invalid";
+
+        for (size_t i = 0; i < img->n_entries; i++) {
+                const AuthenticodeEntry *e = &img->entries[i];
+                _cleanup_(authenticode_signature_freep) AuthenticodeSignature *sig = NULL;
+                AuthenticodeHasher *h = NULL;
+                uint8_t digest[EVP_MAX_MD_SIZE];
+                bool match;
+                int r;
+
+                if (e->revision != WIN_CERT_REVISION_2_0 || e->type != WIN_CERT_TYPE_PKCS_SIGNED_DATA ||
+                    authenticode_signature_parse(e->data, e->data_size, &sig) < 0)
+                        return "invalid";
+                if (i == 0 && sig->signer)
+                        X509_NAME_oneline(X509_get_subject_name(sig->signer), signer, (int) signer_size);
+
+                r = authenticode_digest_fd(fd, &img->layout, &sig->md, 1, -1, &h);
+                if (r < 0)
+                        return "invalid";
+                r = authenticode_hasher_finish(h, false, digest, NULL, NULL);
+                authenticode_hasher_free(h);
+                if (r < 0)
+                        return "invalid";
+                match = memcmp(digest, sig->digest, sig->digest_size) == 0;
+                if (!match)
+                        state = "digest-mismatch";
+                else if (authenticode_signature_verify(sig, NULL, NULL, 0) < 0)
+                        return "invalid";
+        }
+        return state;
 }
 
 static int cmp_names(const void *a, const void *b) {
@@ -179,10 +233,14 @@ static void print_entry_text(const ListEntry *e, bool first) {
         printf("        linux: %s\n", e->linux_rel);
         if (e->options)
                 printf("      options: %s\n", e->options);
-        if (e->is_signed)
-                printf("    signature: signed (certificate table, %u bytes)\n", e->cert_size);
-        else
+        if (streq(e->sig_state, "unsigned"))
                 printf("    signature: unsigned\n");
+        else if (streq(e->sig_state, "valid"))
+                printf("    signature: signed, digest matches%s%s\n", e->signer[0] ? ", signer " : "", e->signer);
+        else if (streq(e->sig_state, "digest-mismatch"))
+                printf("    signature: signed, but the image was modified after signing\n");
+        else
+                printf("    signature: signed, but the signature is malformed or does not verify\n");
 }
 
 static void print_entry_json(JsonWriter *w, const ListEntry *e) {
@@ -207,6 +265,9 @@ static void print_entry_json(JsonWriter *w, const ListEntry *e) {
         if (e->uname)
                 json_kv_string(w, "uname", e->uname);
         json_kv_bool(w, "signed", e->is_signed);
+        json_kv_string(w, "signature", e->sig_state);
+        if (e->signer[0])
+                json_kv_string(w, "signer", e->signer);
         json_object_end(w);
 }
 

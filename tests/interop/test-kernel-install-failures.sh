@@ -106,6 +106,26 @@ inst --cmdline="quiet splash" "$KVER" "$KIMG" "$T/initrd-small" 2>"$T/err" || { 
 objcopy -O binary --only-section=.cmdline "$uki" "$T/cmdline.out"
 assert_eq "$(tr -d '\0' <"$T/cmdline.out")" "quiet splash" ".cmdline after reinstall"
 
+# Signature state in ukit list, judged by sbsign/sbverify: unsigned, then
+# signed by sbsign (valid), then one byte of .linux changed (mismatch).
+if command -v sbsign >/dev/null && command -v sbverify >/dev/null; then
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/db.key" -out "$T/db.pem" \
+                -days 1 -subj /CN=ukit-list-test >/dev/null 2>&1 || fail "openssl req failed"
+        sig() { "$UKIT" list --boot-path="$boot" --json=short | jq -r '.[0].signature'; }
+        assert_eq "$(sig)" "unsigned" "signature state before signing"
+        sbsign --key "$T/db.key" --cert "$T/db.pem" --output "$uki" "$uki" 2>/dev/null || fail "sbsign failed"
+        sbverify --cert "$T/db.pem" "$uki" >/dev/null 2>&1 || fail "sbverify rejects the sbsign'ed UKI"
+        assert_eq "$(sig)" "valid" "signature state after sbsign"
+        assert_eq "$("$UKIT" list --boot-path="$boot" --json=short | jq -r '.[0].signer')" "/CN=ukit-list-test" "signer"
+        off=$(( 0x$(objdump -h "$uki" | awk '$2 == ".linux" { print $6 }') + 4096 ))
+        printf 'X' | dd of="$uki" bs=1 seek="$off" conv=notrunc 2>/dev/null
+        ! sbverify --cert "$T/db.pem" "$uki" >/dev/null 2>&1 || fail "sbverify accepts the tampered UKI"
+        assert_eq "$(sig)" "digest-mismatch" "signature state after tampering"
+        echo "ok: signature states agree with sbverify"
+else
+        fail "sbsign/sbverify not installed (scripts/deps.sh installs sbsigntool)"
+fi
+
 # remove, and remove again (idempotent).
 "$UKIT" remove --boot-path="$boot" --entry-token=literal:fail "$KVER" 2>/dev/null || fail "remove failed"
 [ ! -e "$uki" ] || fail "remove left the UKI"

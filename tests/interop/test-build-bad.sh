@@ -80,7 +80,8 @@ OUT=nodir/uki.efi bad "output directory missing" "nodir" --linux="$KERNEL"
 # file either. Needs root for a small tmpfs.
 mkdir small
 if mount -t tmpfs -o size=4m tmpfs small 2>/dev/null; then
-        trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+        prev_trap=$(trap -p EXIT)
+        trap 'umount "$T/small" 2>/dev/null || true; rm -rf "$T"' EXIT
         if "$UKIT" build --linux="$KERNEL" --os-release=@osrel -o small/uki.efi 2>stderr.log; then
                 fail "build onto a full file system succeeded"
         fi
@@ -89,6 +90,7 @@ if mount -t tmpfs -o size=4m tmpfs small 2>/dev/null; then
         [ "$(ls -A small | wc -l)" = 0 ] || fail "ENOSPC: left files behind: $(ls -A small)"
         echo "ok: full file system: $(cat stderr.log)"
         umount small
+        if [ -n "$prev_trap" ]; then eval "$prev_trap"; else trap - EXIT; fi
 else
         echo "note: cannot mount a tmpfs, skipping the ENOSPC case"
 fi

@@ -30,8 +30,10 @@ SBAT = sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.
     cfgtest,1,Config,cfgtest,1,https://example.com/
 Stub = $STUB
 
-[PCRSignature:main]
-PCRPrivateKey = /nonexistent
+NoSuchKey = 1
+
+[NoSuchSection]
+Foo = bar
 EOF
 
 "$UKIT" build -c ukify.conf -o from-config.efi 2>cfg.log || { cat cfg.log; fail "build from config failed"; }
@@ -57,9 +59,9 @@ assert_eq "$(cat u.bin)" "1.2.3" "--uname overrides Uname="
 { cat i1; printf '\0\0\0'; cat i2; printf '\0\0'; cat i3; printf '\0'; cat i1; printf '\0\0\0'; } >initrd.expected
 pe_check override.efi "$STUB" .initrd=initrd.expected || fail "config initrds before --initrd"
 
-# unknown keys warn (like ukify), the [PCRSignature:...] section too
-grep -q "unknown config setting \[PCRSignature:main\] PCRPrivateKey=" cfg.log ||
-        fail "no warning for an unhandled key: $(cat cfg.log)"
+# unknown keys and sections warn (like ukify) and do not stop the build
+grep -q "unknown config setting \[UKI\] NoSuchKey=" cfg.log || fail "no warning for an unknown key: $(cat cfg.log)"
+grep -q "unknown config setting \[NoSuchSection\] Foo=" cfg.log || fail "no warning for an unknown section: $(cat cfg.log)"
 
 # syntax error: file and line, no output
 printf '[UKI]\nLinux = x\nthis line has no equals sign\n' >bad.conf

@@ -60,6 +60,10 @@ check_image() {
 
 check_image "$STUB"
 check_image uki.efi
+# A UKI from `ukit build` too (other layout: grown headers, renamed stub .sbat).
+"$UKIT" build --stub "$STUB" --linux "$KERNEL" --initrd initrd --cmdline @cmdline --os-release @osrel \
+        -o built.efi >/dev/null 2>&1 || fail "ukit build failed"
+check_image built.efi
 
 json=$("$UKIT" inspect --json=pretty uki.efi) || fail "inspect --json=pretty failed"
 j() { printf '%s' "$json" | jq -r "$1"; }

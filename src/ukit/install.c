@@ -211,8 +211,7 @@ static int open_uki_dir(const char *boot, bool create, int *ret_fd) {
                 struct stat st;
                 int nfd;
 
-                /* FAT is case-insensitive, but a case-sensitive $BOOT may
-                 * already have "efi": reuse it rather than making a twin. */
+                /* O_NOFOLLOW: a symlink here could point off the partition. */
                 nfd = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (nfd < 0 && errno == ENOENT && create) {
                         if (mkdirat(fd, parts[i], 0755) < 0 && errno != EEXIST)
@@ -479,31 +478,65 @@ static int check_free_space(int dir_fd, const char *dir, uint64_t need) {
         return 0;
 }
 
-static int find_cmdline_cb(void *userdata, const char *section, const char *key, const char *value,
-                           unsigned line) {
-        if (streq(section, "UKI") && streq(key, "Cmdline"))
-                *(bool *) userdata = true;
+typedef struct ConfigScan {
+        bool has_cmdline;
+        uint64_t extra_bytes;   /* sizes of input files the config adds */
+        char *stub;             /* [UKI] Stub=, if any */
+} ConfigScan;
+
+static void add_file_size(ConfigScan *cs, const char *path) {
+        struct stat st;
+        /* A missing file is ukit build's error to report; here it is 0. */
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+            !ADD_OK(cs->extra_bytes, (uint64_t) st.st_size, &cs->extra_bytes))
+                cs->extra_bytes = UINT64_MAX;
+}
+
+static int config_scan_cb(void *userdata, const char *section, const char *key, const char *value,
+                          unsigned line) {
+        ConfigScan *cs = userdata;
+
+        if (!streq(section, "UKI"))
+                return 0;
+        if (streq(key, "Cmdline"))
+                cs->has_cmdline = true;
+        else if (streq(key, "Initrd")) {
+                _cleanup_free_ char *copy = xstrdup(value);
+                char *save = NULL;
+                for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+                        add_file_size(cs, w);
+        } else if (streq(key, "Splash") || streq(key, "DeviceTree") || streq(key, "Microcode") ||
+                   streq(key, "PCRPKey"))
+                add_file_size(cs, value);
+        else if (streq(key, "Stub")) {
+                free(cs->stub);
+                cs->stub = xstrdup(value);
+        }
         return 0;
 }
 
-/* Does the ukify-format config set [UKI] Cmdline=? Then it wins over
- * kernel-install's command line (ukify's plugin ignores it; we do not). */
-static int config_has_cmdline(const char *config, bool *ret) {
+/* What install needs to know of the ukify-format config, read with ukit
+ * build's own parser: does it set [UKI] Cmdline= (then that wins over
+ * kernel-install's command line; ukify's plugin ignores it, we do not), and
+ * which further inputs does it add (for the free-space estimate)? */
+static int config_scan(const char *config, ConfigScan *ret) {
         _cleanup_free_ char *text = NULL;
+        ConfigScan cs = {};
         size_t n;
         unsigned line = 0;
-        bool found = false;
         int r;
 
         r = read_file_full(config, BUILD_CONFIG_SIZE_MAX, &text, &n);
         if (r < 0)
                 return log_errno(r, "%s: cannot read", config);
-        r = build_config_parse(text, n, find_cmdline_cb, &found, &line);
-        if (r == -EBADMSG)
-                return log_error("%s:%u: syntax error", config, line), EXIT_FAILURE;
-        if (r < 0)
+        r = build_config_parse(text, n, config_scan_cb, &cs, &line);
+        if (r < 0) {
+                free(cs.stub);
+                if (r == -EBADMSG)
+                        return log_error("%s:%u: syntax error", config, line), EXIT_FAILURE;
                 return log_errno(r, "%s", config);
-        *ret = found;
+        }
+        *ret = cs;
         return 0;
 }
 
@@ -569,6 +602,24 @@ int verb_install(int argc, char **argv) {
         if (r > 0)
                 return r;
 
+        if (a.config)
+                config = xstrdup(a.config);
+        else
+                config = kernel_conf_path("uki.conf", true);
+        if (config && access(config, R_OK) < 0) {
+                if (a.config || errno != ENOENT)
+                        return log_errno(-errno, "%s", config);
+                free(config);
+                config = NULL;
+        }
+        ConfigScan cs = {};
+        if (config) {
+                r = config_scan(config, &cs);
+                if (r != 0)
+                        return r;
+        }
+        _cleanup_free_ char *conf_stub = cs.stub;
+
         /* Inputs first: nothing on $BOOT is touched if one is missing. */
         r = input_size(a.kernel, &sz);
         if (r != 0)
@@ -582,38 +633,22 @@ int verb_install(int argc, char **argv) {
                         return log_error("%s: inputs too large", a.initrds[i]), EXIT_FAILURE;
         }
         {
-                const char *stub = a.stub ? a.stub : UKIT_DEFAULT_STUB;
+                const char *stub = a.stub ?: conf_stub ?: UKIT_DEFAULT_STUB;
                 r = input_size(stub, &sz);
                 if (r != 0)
                         return r;
-                if (!ADD_OK(need, sz, &need))
-                        return EXIT_FAILURE;
+                if (!ADD_OK(need, sz, &need) || !ADD_OK(need, cs.extra_bytes, &need))
+                        return log_error("inputs too large"), EXIT_FAILURE;
         }
         margin = need / 100 * SPACE_MARGIN_PERCENT + SPACE_MARGIN_FIXED;
         if (!ADD_OK(need, margin, &need))
-                return EXIT_FAILURE;
-
-        if (a.config)
-                config = xstrdup(a.config);
-        else
-                config = kernel_conf_path("uki.conf", true);
-        if (config && access(config, R_OK) < 0) {
-                if (a.config || errno != ENOENT)
-                        return log_errno(-errno, "%s", config);
-                free(config);
-                config = NULL;
-        }
+                return log_error("inputs too large"), EXIT_FAILURE;
 
         r = entry_token_get(a.entry_token, &token, &machine_id);
         if (r != 0)
                 return r;
 
-        bool conf_cmdline = false;
-        if (config && !a.cmdline) {
-                r = config_has_cmdline(config, &conf_cmdline);
-                if (r != 0)
-                        return r;
-        }
+        bool conf_cmdline = cs.has_cmdline && !a.cmdline;
         if (a.cmdline)
                 cmdline = xstrdup(a.cmdline);
         else if (!conf_cmdline) {

@@ -59,6 +59,10 @@ head -c $(( avail - 65536 )) /dev/zero >"$boot/filler"
 expect_fail "disk full" "not enough free space" inst "$KVER" "$KIMG" "$T/initrd-small"
 rm "$boot/filler"
 
+# 2b. The config adds a big initrd: counted in the estimate too.
+printf '[UKI]\nInitrd=%s\n' "$T/initrd-big" >"$T/big.conf"
+expect_fail "config initrd too big" "not enough free space" inst --config="$T/big.conf" "$KVER" "$KIMG"
+
 # 3. Missing initrd.
 expect_fail "missing initrd" "$T/nonexistent: No such file or directory" inst "$KVER" "$KIMG" "$T/nonexistent"
 
@@ -105,6 +109,12 @@ inst --cmdline="quiet splash" "$KVER" "$KIMG" "$T/initrd-small" 2>"$T/err" || { 
 [ "$(ki_sum "$uki")" != "$before" ] || fail "reinstall did not change the UKI"
 objcopy -O binary --only-section=.cmdline "$uki" "$T/cmdline.out"
 assert_eq "$(tr -d '\0' <"$T/cmdline.out")" "quiet splash" ".cmdline after reinstall"
+
+# Cmdline= in the config wins over kernel-install's cmdline file.
+printf '[UKI]\nCmdline=from the config\n' >"$T/cmdline.conf"
+inst --config="$T/cmdline.conf" "$KVER" "$KIMG" "$T/initrd-small" 2>"$T/err" || { cat "$T/err"; fail "install with Cmdline= failed"; }
+objcopy -O binary --only-section=.cmdline "$uki" "$T/cmdline.out"
+assert_eq "$(tr -d '\0' <"$T/cmdline.out")" "from the config" ".cmdline from the config"
 
 # Signature state in ukit list, judged by sbsign/sbverify: unsigned, then
 # signed by sbsign (valid), then one byte of .linux changed (mismatch).

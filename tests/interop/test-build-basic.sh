@@ -74,6 +74,21 @@ objcopy -O binary --only-section=.sbatstb uki.efi stubsbat.bin
 objcopy -O binary --only-section=.sbat "$STUB" stubsbat.orig
 cmp -s stubsbat.bin stubsbat.orig || fail "stub's original .sbat data changed"
 
+# a PE kernel's .sbat is merged too: a stand-in "kernel" made from the stub
+# with its own .sbat entry (built without --linux, like an add-on)
+"$UKIT" build --sbat='kernx,2,Kernel X,kernx,1,https://example.com/k' -o fake-kernel.efi 2>/dev/null ||
+        fail "building the stand-in kernel"
+objcopy -O binary --only-section=.sbat fake-kernel.efi fk.sbat
+grep -qa '^kernx,2,' fk.sbat || fail "stand-in kernel lacks its .sbat entry"
+"$UKIT" build --linux=fake-kernel.efi --os-release=@osrel --sbat='userx,1,U,userx,1,https://example.com/u' \
+        -o with-kernel-sbat.efi 2>/dev/null || fail "build with the stand-in kernel"
+objcopy -O binary --only-section=.sbat with-kernel-sbat.efi wk.sbat
+tr -d '\0' <wk.sbat >wk.txt
+grep -q '^kernx,2,' wk.txt || fail "kernel's .sbat entry not merged"
+grep -q '^userx,1,' wk.txt || fail "--sbat entry missing"
+assert_eq "$(grep -c '^systemd,1,' wk.txt)" 1 "stub entry appears once (stub and kernel both carry it)"
+assert_eq "$(grep -c '^sbat,1,' wk.txt)" 1 "one sbat header"
+
 # symbol table of the stub stripped
 assert_eq "$(pe_field uki.efi 'pe.FILE_HEADER.PointerToSymbolTable')" 0 "PointerToSymbolTable"
 

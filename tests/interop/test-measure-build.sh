@@ -7,12 +7,13 @@
 # give the same result; .pcrpkey is the key's public half; the prediction
 # from the UKI (--uki) equals systemd-measure calculate on the sections.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
+[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -x "$SM" ] || skip "systemd-measure not installed"
 [ -f "$STUB" ] || skip "systemd-boot-efi not installed"
 need swtpm objcopy openssl python3
-"$SM" --version | grep -q '^systemd 252' || skip "need systemd-measure 252 as the oracle"
+grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252 as the oracle"
 
 cd "$T"
 mkdir -p "$T/tpm"

@@ -4,10 +4,11 @@
 # (PKCS#1 v1.5 is deterministic). EC P-256 (randomised ECDSA): same "pol" and
 # "pkfp", signature verified with openssl. Bad keys: clear error, no output.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
+[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 [ -x "$SM" ] || skip "systemd-measure not installed"
 need swtpm openssl python3
-"$SM" --version | grep -q '^systemd 252' || skip "need systemd-measure 252 as the oracle"
+grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252 as the oracle"
 
 cd "$T"
 mkdir -p "$T/tpm"

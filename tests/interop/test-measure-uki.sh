@@ -7,13 +7,14 @@
 # identifying as ukit-stub (current
 # rules) does measure .sbat.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
+[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -x "$SM" ] || skip "systemd-measure not installed"
 [ -f "$STUB" ] || skip "systemd-boot-efi not installed"
 need objcopy python3
-"$SM" --version | grep -q '^systemd 252' || skip "need systemd-measure 252 as the oracle"
-strings "$STUB" | grep -q "LoaderInfo: systemd-stub 252" || skip "stub is not systemd-stub 252"
+grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252 as the oracle"
+grep -aq "LoaderInfo: systemd-stub 252" "$STUB" || skip "stub is not systemd-stub 252"
 
 cd "$T"
 head -c 1500000 /dev/urandom >linux

@@ -12,7 +12,7 @@
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$STUB" ] || skip "systemd-boot-efi not installed"
-strings "$STUB" | grep -q "LoaderInfo: systemd-stub 252" || skip "stub is not systemd-stub 252"
+grep -aq "LoaderInfo: systemd-stub 252" "$STUB" || skip "stub is not systemd-stub 252"
 need openssl objcopy
 
 kernel=$(vm_kernel)

@@ -317,9 +317,12 @@ static int update_fd_read(PcrHasher *h, int fd, uint64_t off, uint64_t len, bool
         return 0;
 }
 
+/* Returns 1 (nothing hashed) when the file cannot be mapped at all: some
+ * file systems (FUSE, some /proc files) refuse mmap, the caller reads then. */
 static int update_fd_mmap(PcrHasher *h, int fd, uint64_t off, uint64_t len) {
         long ps = sysconf(_SC_PAGESIZE);
         uint64_t page = ps > 0 ? (uint64_t) ps : 4096;
+        bool first = true;
 
         while (len > 0) {
                 uint64_t start = off & ~(page - 1), skip = off - start;
@@ -327,7 +330,8 @@ static int update_fd_mmap(PcrHasher *h, int fd, uint64_t off, uint64_t len) {
                 size_t map_len = (size_t) (skip + n);
                 void *p = mmap(NULL, map_len, PROT_READ, MAP_PRIVATE, fd, (off_t) start);
                 if (p == MAP_FAILED)
-                        return -errno;
+                        return first ? 1 : -errno;
+                first = false;
                 (void) madvise(p, map_len, MADV_SEQUENTIAL | MADV_WILLNEED);
                 int r = pcr_hasher_update(h, (const uint8_t *) p + skip, (size_t) n);
                 munmap(p, map_len);
@@ -353,9 +357,8 @@ int pcr_hasher_update_fd(PcrHasher *h, int fd, uint64_t off, uint64_t len) {
                 if (len == 0)
                         return 0;
                 int r = update_fd_mmap(h, fd, off, len);
-                if (r != -ENODEV && r != -EACCES && r != -EINVAL)
+                if (r <= 0)
                         return r;
-                /* Some file systems cannot be mapped: fall back to reading. */
         }
         return update_fd_read(h, fd, off, len, true, NULL);
 }
@@ -368,16 +371,21 @@ int pcr_hasher_update_fd_all(PcrHasher *h, int fd, uint64_t *ret_size) {
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        if (S_ISREG(st.st_mode)) {
+        /* Files in /proc and /sys claim size 0 and have content: read those
+         * to the end (--cmdline=/proc/cmdline). */
+        if (S_ISREG(st.st_mode) && st.st_size > 0) {
                 off_t pos = lseek(fd, 0, SEEK_CUR);
                 if (pos >= 0 && pos <= st.st_size) {
                         uint64_t len = (uint64_t) (st.st_size - pos);
-                        r = pcr_hasher_update_fd(h, fd, (uint64_t) pos, len);
+                        r = len > 0 ? update_fd_mmap(h, fd, (uint64_t) pos, len) : 0;
                         if (r < 0)
                                 return r;
-                        if (ret_size)
-                                *ret_size = len;
-                        return 0;
+                        if (r == 0) {
+                                if (ret_size)
+                                        *ret_size = len;
+                                return 0;
+                        }
+                        /* not mappable: read it to the end below */
                 }
         }
         uint64_t n = 0;

@@ -56,6 +56,14 @@ for j in --json=short --json=pretty --json=off; do
         n=$((n + 1))
 done
 
+# Files that are not what stat says (size 0 or unmappable in /proc): read to the end.
+diff <("$SM" calculate --linux=one --cmdline=/proc/cmdline --osrel=/proc/version 2>&1) \
+        <("$UKIT" measure calculate --linux=one --cmdline=/proc/cmdline --osrel=/proc/version 2>&1) \
+        || fail "/proc files differ"
+# A pipe as input.
+diff <("$SM" calculate --linux=one --initrd=<(cat bin1m) 2>&1) <("$UKIT" measure calculate --linux=one --initrd=<(cat bin1m) 2>&1) \
+        || fail "pipe input differs"
+
 # An empty .linux: systemd-measure measures nothing at all (all-zero PCR).
 diff <("$SM" calculate --linux=empty --phase= 2>&1) <("$UKIT" measure calculate --linux=empty --phase= 2>&1) \
         || fail "empty .linux differs"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -419,12 +420,32 @@ static int switch_in(ExtContext *ctx, const char *hier, int fd) {
         return 0;
 }
 
+/* One merge/unmerge at a time per class: two concurrent refreshes would
+ * each see the other's half-done state. */
+static int take_lock(ExtClass c) {
+        _cleanup_free_ char *p = xasprintf("%s/ukit-%s.lock", access("/run", W_OK) == 0 ? "/run" : "/tmp",
+                                           ext_class_name(c));
+        int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        int r = -errno;
+                        close(fd);
+                        return r;
+                }
+        return fd;
+}
+
 int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
         _cleanup_free_ char *ws = NULL;
         int sv[2], r, status;
         unsigned merged = 0;
         bool got[EXT_HIERARCHIES_MAX] = {};
+        _cleanup_close_ int lock = take_lock(ctx->cls);
 
+        if (lock < 0)
+                return lock;
         if (!refresh)
                 for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                         _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
@@ -506,7 +527,11 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
 }
 
 int ext_unmerge(ExtContext *ctx) {
+        _cleanup_close_ int lock = take_lock(ctx->cls);
         int n = 0;
+
+        if (lock < 0)
+                return lock;
         for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                 _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
                 int r = unmerge_one(ctx->cls, hier);

@@ -70,6 +70,12 @@ assert_files_equal "$T/sq1.raw" "$T/sq2.raw" "reproducible squashfs DDI"
 j=$(systemd-dissect --json=short "$T/sq1.raw") || fail "dissect squashfs"
 assert_eq "$(jq -r '.mounts[]|select(.designator=="root")|.fstype' <<<"$j")" squashfs "squashfs fstype"
 
+# --usr: a usr partition (sysext images may carry /usr only)
+"$UKIT" sysext build --usr --name=hello --id=_any "$T/tree" "$T/usr.raw" >/dev/null
+j=$(systemd-dissect --json=short "$T/usr.raw") || fail "dissect usr image"
+jq -e '.mounts[]|select(.designator=="usr")' <<<"$j" >/dev/null || fail "no usr partition seen by dissect"
+jq -e '.mounts[]|select(.designator=="usr-verity")' <<<"$j" >/dev/null || fail "no usr-verity partition seen by dissect"
+
 # confext: release file under etc/, built from a tree with /etc.
 mkdir -p "$T/ctree/etc/hello"; echo x >"$T/ctree/etc/hello/conf"
 "$UKIT" confext build --id=debian --level=1 "$T/ctree" "$T/conf.raw" >/dev/null || fail "confext build"

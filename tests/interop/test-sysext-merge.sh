@@ -136,6 +136,16 @@ grep -q "aaa: directory image, but a signature is required" "$T/.out" || fail "r
 [ -f "$R/usr/share/t/zzz-only" ] && [ ! -e "$R/usr/share/t/aaa-only" ] || fail "require-signature merged the wrong set"
 "$UKIT" sysext unmerge --root="$R" -q
 
+# --- garbage .raw fails alone; a usr-partition squashfs DDI merges ---
+head -c 1048576 /dev/urandom >"$E/garbage.raw"
+mkdir -p "$T/usrp/usr/share/t"; echo u >"$T/usrp/usr/share/t/usrp-only"
+"$UKIT" sysext build --usr --format=squashfs --id=_any "$T/usrp" "$E/usrp.raw" >/dev/null
+assert_fails "garbage image" "$UKIT" sysext merge --root="$R"
+grep -q "garbage.raw: no known file system" "$T/.out" || fail "garbage: $(cat "$T/.out")"
+[ -f "$R/usr/share/t/usrp-only" ] && [ -f "$R/usr/share/t/zzz-only" ] || fail "good images not merged next to garbage"
+"$UKIT" sysext unmerge --root="$R" -q
+rm "$E/garbage.raw" "$E/usrp.raw"
+
 # --- merge succeeds (exit 0) when nothing is broken; a DDI from systemd-repart 252 ---
 mkdir -p "$T/rp/defs" "$T/rp/src/usr/lib/extension-release.d" "$T/rp/src/usr/share/t"
 echo ID=_any >"$T/rp/src/usr/lib/extension-release.d/extension-release.rp"

@@ -2,6 +2,7 @@
 /* Authenticode image digest (streaming), PE checksum and the certificate
  * table. The PKCS#7 part is in authenticode-pkcs7.c. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -11,7 +12,9 @@
 #include "pe-format.h"
 #include "util.h"
 
-#define HASH_CHUNK (4u * 1024u * 1024u)
+#define HASH_CHUNK (256u * 1024u)
+/* Images smaller than this are hashed in one thread. */
+#define PIPELINE_MIN (4u * 1024u * 1024u)
 
 struct AuthenticodeHasher {
         EVP_MD_CTX *md_ctx;
@@ -234,10 +237,85 @@ uint32_t authenticode_hasher_pe_checksum(const AuthenticodeHasher *h, uint32_t s
         return csum_fold(s) + (uint32_t) (h->pos + table_size);
 }
 
+/* Two threads for big images, both over one read-only mapping of the
+ * file: a helper adds everything to the PE checksum and copies it to
+ * copy_fd, the caller's thread only hashes. SHA-256 is the slowest step, so
+ * with a second core the copy costs no wall time, and there is no read()
+ * copy at all. */
+typedef struct CopyJob {
+        const uint8_t *map;
+        uint64_t size;
+        int copy_fd;
+        AuthenticodeHasher sum;         /* only its csum and excluded offsets are used */
+        int error;
+} CopyJob;
+
+static void *copy_thread(void *userdata) {
+        CopyJob *j = userdata;
+
+        for (uint64_t off = 0; off < j->size;) {
+                size_t k = (size_t) MIN(j->size - off, (uint64_t) HASH_CHUNK);
+                csum_range(&j->sum, j->map + off, k, off);
+                if (j->copy_fd >= 0) {
+                        int r = write_full(j->copy_fd, j->map + off, k);
+                        if (r < 0) {
+                                j->error = r;
+                                break;
+                        }
+                }
+                off += k;
+        }
+        return NULL;
+}
+
+/* -ENODEV when fd cannot be mapped (the caller falls back to read()). */
+static int digest_pipelined(int fd, uint64_t size, AuthenticodeHasher *const *hs, size_t n_md, int copy_fd) {
+        CopyJob job = {
+                .size = size,
+                .copy_fd = copy_fd,
+                .sum = {
+                        .checksum_offset = hs[0]->checksum_offset,
+                        .security_dir_offset = hs[0]->security_dir_offset,
+                },
+        };
+        pthread_t helper;
+        void *map;
+        int r = 0;
+
+        map = mmap(NULL, (size_t) size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+        if (map == MAP_FAILED)
+                return -ENODEV;
+        (void) madvise(map, (size_t) size, MADV_SEQUENTIAL);
+        job.map = map;
+
+        r = -pthread_create(&helper, NULL, copy_thread, &job);
+        if (r < 0) {
+                munmap(map, (size_t) size);
+                return r;
+        }
+        for (uint64_t off = 0; off < size && r >= 0;) {
+                size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
+                for (size_t i = 0; i < n_md && r >= 0; i++)
+                        r = hash_range(hs[i], job.map + off, k, off, false);
+                off += k;
+        }
+        pthread_join(helper, NULL);
+        munmap(map, (size_t) size);
+        if (r >= 0 && job.error < 0)
+                r = job.error;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_md; i++) {
+                hs[i]->csum = job.sum.csum;
+                hs[i]->pos = size;
+        }
+        return 0;
+}
+
 int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_MD *const *mds, size_t n_md,
                            int copy_fd, AuthenticodeHasher **ret_hashers) {
         AuthenticodeHasher *hs[8] = {};
-        uint8_t *map = MAP_FAILED;
+        uint8_t *map = MAP_FAILED, *buf = NULL;
         uint64_t size;
         int r;
 
@@ -253,29 +331,55 @@ int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_M
                         goto fail;
         }
 
-        /* mmap + hashing straight from the page cache avoids a copy per
-         * byte; the copy to copy_fd is write() from the same pages. */
+        if (layout->linear && size >= PIPELINE_MIN) {
+                r = digest_pipelined(fd, size, hs, n_md, copy_fd);
+                if (r >= 0)
+                        goto done;
+                if (r != -ENODEV)
+                        goto fail;
+        }
+        if (layout->linear) {
+                /* One sequential pass through a buffer small enough to stay
+                 * in the CPU cache while it is hashed, summed and copied. */
+                buf = malloc(HASH_CHUNK);
+                if (!buf) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                for (uint64_t off = 0; off < size;) {
+                        size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
+                        r = pread_full(fd, buf, k, off);
+                        if (r < 0)
+                                goto fail;
+                        for (size_t i = 0; i < n_md; i++) {
+                                r = authenticode_hasher_feed(hs[i], buf, k, off);
+                                if (r < 0)
+                                        goto fail;
+                        }
+                        if (copy_fd >= 0) {
+                                r = write_full(copy_fd, buf, k);
+                                if (r < 0)
+                                        goto fail;
+                        }
+                        off += k;
+                }
+                goto done;
+        }
+
+        /* Gaps: the spec's order needs random access; map the file. */
         if (size > 0) {
                 map = mmap(NULL, (size_t) size, PROT_READ, MAP_PRIVATE, fd, 0);
                 if (map == MAP_FAILED) {
                         r = -errno;
                         goto fail;
                 }
-                (void) madvise(map, (size_t) size, MADV_SEQUENTIAL | MADV_WILLNEED);
+                (void) madvise(map, (size_t) size, MADV_SEQUENTIAL);
         }
 
         for (uint64_t off = 0; off < size;) {
                 size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
-                for (size_t i = 0; i < n_md; i++) {
-                        if (layout->linear)
-                                r = authenticode_hasher_feed(hs[i], map + off, k, off);
-                        else {
-                                csum_range(hs[i], map + off, k, off);
-                                r = 0;
-                        }
-                        if (r < 0)
-                                goto fail;
-                }
+                for (size_t i = 0; i < n_md; i++)
+                        csum_range(hs[i], map + off, k, off);
                 if (copy_fd >= 0) {
                         r = write_full(copy_fd, map + off, k);
                         if (r < 0)
@@ -302,8 +406,10 @@ int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_M
                         hs[i]->pos = size;
         }
 
+done:
         if (map != MAP_FAILED)
                 munmap(map, (size_t) size);
+        free(buf);
         for (size_t i = 0; i < n_md; i++)
                 ret_hashers[i] = hs[i];
         return 0;
@@ -311,6 +417,7 @@ int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_M
 fail:
         if (map != MAP_FAILED)
                 munmap(map, (size_t) size);
+        free(buf);
         for (size_t i = 0; i < n_md; i++)
                 authenticode_hasher_free(hs[i]);
         return r;

@@ -401,11 +401,62 @@ static void test_keys(void) {
         EVP_PKEY_free(k);
 }
 
+/* authenticode_digest_fd(): the single-thread path (small), the
+ * two-thread path (big) and the mapped path (non-linear) all give the
+ * reference digest and checksum, and the copy is exact. */
+static void test_digest_fd(void) {
+        static const size_t sizes[] = { 1000, 300001, 5u * 1024u * 1024u + 3u };
+        char in_path[] = "/tmp/test-authenticode-in-XXXXXX", out_path[] = "/tmp/test-authenticode-out-XXXXXX";
+
+        for (size_t t = 0; t < ELEMENTSOF(sizes); t++)
+                for (int linear = 0; linear <= 1; linear++) {
+                        size_t n = sizes[t];
+                        uint8_t *data = malloc(n), *copy = malloc(n), want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
+                        int in = mkstemp(in_path), out = mkstemp(out_path);
+                        AuthenticodeHasher *h = NULL;
+                        const EVP_MD *md = EVP_sha256();
+
+                        CHECK(data && copy && in >= 0 && out >= 0);
+                        for (size_t i = 0; i < n; i++)
+                                data[i] = (uint8_t) rnd();
+                        CHECK(write(in, data, n) == (ssize_t) n);
+
+                        AuthenticodeLayout l = {
+                                .checksum_offset = CSUM_OFF,
+                                .security_dir_offset = SECDIR_OFF,
+                                .image_size = n,
+                                .linear = linear,
+                                .n_ranges = 1,
+                                .ranges = { { 0, n } },
+                        };
+                        CHECK_EQ_INT(authenticode_digest_fd(in, &l, &md, 1, out, &h), 0);
+                        CHECK_EQ_INT(authenticode_hasher_finish(h, false, got, NULL, NULL), 0);
+                        reference_digest(data, n, false, want);
+                        CHECK(memcmp(got, want, 32) == 0);
+                        memset(data + SECDIR_OFF, 0, 8);
+                        CHECK_EQ_INT(authenticode_hasher_pe_checksum(h, 0, 0, NULL, 0), reference_checksum(data, n));
+                        CHECK(pread(out, copy, n, 0) == (ssize_t) n);
+                        CHECK(pread(in, data, n, 0) == (ssize_t) n);
+                        CHECK(memcmp(copy, data, n) == 0);
+
+                        authenticode_hasher_free(h);
+                        close(in);
+                        close(out);
+                        unlink(in_path);
+                        unlink(out_path);
+                        strcpy(in_path + strlen(in_path) - 6, "XXXXXX");
+                        strcpy(out_path + strlen(out_path) - 6, "XXXXXX");
+                        free(data);
+                        free(copy);
+                }
+}
+
 int main(void) {
         test_hasher_chunking();
         test_table_parse();
         test_pkcs7();
         test_layout();
+        test_digest_fd();
         test_keys();
         TEST_DONE();
 }

@@ -3,6 +3,7 @@
  * A drop-in for systemd-measure 252 (same options, same text and JSON), plus
  * --uki (predict from a built image, with the rules of the stub inside it)
  * and a sign that needs no TPM. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ typedef struct MeasureArgs {
         JsonStyle json;
         bool json_set;          /* --json= or -j given */
         bool json_auto;         /* -j: pretty on a tty, short otherwise */
+        bool current;           /* -c: start from the TPM's PCR 11 instead of the sections */
 } MeasureArgs;
 
 static void args_done(MeasureArgs *a) {
@@ -69,6 +71,7 @@ static void help(FILE *f) {
                 "\n"
                 "Options:\n"
                 "  -h --help              Show this help\n"
+                "  -c --current           Start from the current PCR 11 value instead of sections\n"
                 "     --phase=PHASE       Boot phase path to calculate/sign for (repeatable;\n"
                 "                         \"\" = before any phase; default: the four from\n"
                 "                         enter-initrd to ...:sysinit:ready)\n"
@@ -127,6 +130,7 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
         };
         static const struct option options[] = {
                 { "help",               no_argument,       NULL, 'h' },
+                { "current",            no_argument,       NULL, 'c' },
                 { "linux",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_LINUX },
                 { "osrel",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_OSREL },
                 { "cmdline",            required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_CMDLINE },
@@ -150,7 +154,7 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
 
         a->json = JSON_OFF;
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "hjc", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -190,6 +194,9 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                         break;
                 case 'j':
                         a->json_set = a->json_auto = true;
+                        break;
+                case 'c':
+                        a->current = true;
                         break;
                 case ARG_JSON:
                         if (json_style_from_string(optarg, &a->json) < 0)
@@ -315,7 +322,33 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         return 0;
 }
 
+static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value);
+
 static int measure_image(const MeasureArgs *a, PcrState *ret) {
+        if (a->current) {
+                PcrState s;
+                if (a->uki)
+                        return log_usage("--current cannot be combined with --uki=");
+                for (int i = 0; i < _UKI_SECTION_MAX; i++)
+                        if (a->sections[i])
+                                return log_usage("--current cannot be combined with --%s=", uki_section_names[i] + 1);
+                pcr_state_init(&s, a->banks);
+                for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                        char text[2 * PCR_DIGEST_MAX + 1];
+                        if (!(a->banks & PCR_BANK_BIT(b)))
+                                continue;
+                        int r = read_sysfs_pcr((PcrBank) b, text, s.value[b]);
+                        if (r == -ENOENT) {
+                                log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
+                                          pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
+                                return EXIT_FAILURE;
+                        }
+                        if (r != 0)
+                                return r;
+                }
+                *ret = s;
+                return 0;
+        }
         if (a->uki) {
                 for (int s = 0; s < _UKI_SECTION_MAX; s++)
                         if (a->sections[s])
@@ -323,7 +356,7 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                 return measure_uki(a, ret);
         }
         if (!a->sections[UKI_SECTION_LINUX])
-                return log_usage("either --linux= or --uki= must be specified");
+                return log_usage("either --linux=, --uki= or --current must be specified");
         return measure_files(a, ret);
 }
 
@@ -463,6 +496,37 @@ static int verb_sign(const MeasureArgs *a) {
         return EXIT_SUCCESS;
 }
 
+/* PCR 11 of bank b from sysfs as lower-case hex (text, 2*size+1 bytes) and
+ * binary (value). 0, -ENOENT when the bank is not there, or an exit status
+ * after printing. */
+static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        size_t n = 0, want = 2 * pcr_bank_digest_size(b);
+        int r;
+
+        path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string(b), UKI_PCR_KERNEL_BOOT);
+        r = read_file_full(path, 4096, &buf, &n);
+        if (r == -ENOENT)
+                return r;
+        if (r < 0)
+                return log_errno(r, "%s: cannot read", path);
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                buf[--n] = 0;
+        for (size_t i = 0; i < n; i++)
+                buf[i] = (char) tolower((unsigned char) buf[i]);
+        if (n != want || strspn(buf, "0123456789abcdef") != n) {
+                log_error("%s: not a PCR value", path);
+                return EXIT_FAILURE;
+        }
+        memcpy(text, buf, n + 1);
+        for (size_t i = 0; i < n / 2; i++) {
+                unsigned v;
+                sscanf(buf + 2 * i, "%2x", &v);
+                value[i] = (uint8_t) v;
+        }
+        return 0;
+}
+
 static int verb_status(const MeasureArgs *a) {
         JsonStyle style = effective_style(a, false);
         JsonWriter w;
@@ -473,27 +537,17 @@ static int verb_status(const MeasureArgs *a) {
                 json_object_begin(&w);
         }
         for (int b = 0; b < _PCR_BANK_MAX; b++) {
-                _cleanup_free_ char *path = NULL, *text = NULL;
-                size_t n = 0;
+                char text[2 * PCR_DIGEST_MAX + 1];
+                uint8_t value[PCR_DIGEST_MAX];
                 int r;
 
                 if (!(a->banks & PCR_BANK_BIT(b)))
                         continue;
-                path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
-                r = read_file_full(path, 4096, &text, &n);
+                r = read_sysfs_pcr((PcrBank) b, text, value);
                 if (r == -ENOENT)
                         continue;
-                if (r < 0)
-                        return log_errno(r, "%s: cannot read", path);
-                while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-                        text[--n] = 0;
-                for (size_t i = 0; i < n; i++)
-                        if (text[i] >= 'A' && text[i] <= 'F')
-                                text[i] = (char) (text[i] - 'A' + 'a');
-                if (n != 2 * pcr_bank_digest_size((PcrBank) b) || strspn(text, "0123456789abcdef") != n) {
-                        log_error("%s: not a PCR value", path);
-                        return EXIT_FAILURE;
-                }
+                if (r != 0)
+                        return r;
                 if (style == JSON_OFF) {
                         if (!any) {
                                 fflush(stdout);

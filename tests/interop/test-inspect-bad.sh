@@ -7,7 +7,7 @@
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$STUB" ] || skip "systemd-boot-efi not installed ($STUB)"
-need objcopy
+need objcopy objdump jq
 
 cd "$T"
 
@@ -56,6 +56,37 @@ expect_error 1 "good.efi: no section \.linux" --section .linux:binary@linux.out 
 expect_error 1 "nodir/cmdline.out: " --section .cmdline:text@nodir/cmdline.out good.efi
 [ -z "$(ls -A . | grep -v -xE 'empty|text|truncated|headers-only|dir|good.efi|out|err')" ] \
         || fail "stray files left: $(ls -A .)"
+
+# Bad contents are reported, not fatal: invalid .osrel and .sbat, a .cmdline
+# that is not UTF-8, a signature that is not PKCS#7.
+printf 'ID=x\nthis is garbage\n' >bad-osrel
+printf 'sbat,1,a,b,c,d\nx,1,a,b,c\n' >bad-sbat
+printf 'root=/dev/sda \377\376' >bad-cmdline
+objcopy --remove-section .sbat \
+        --add-section .osrel=bad-osrel --change-section-vma .osrel=0x20000 \
+        --add-section .sbat=bad-sbat --change-section-vma .sbat=0x30000 \
+        --add-section .cmdline=bad-cmdline --change-section-vma .cmdline=0x40000 \
+        "$STUB" bad.efi
+"$UKIT" inspect --json=short bad.efi >bad.json || fail "inspect bad.efi failed"
+assert_eq "$(jq -r .os_release_problem bad.json)" "invalid (line 2)" ".osrel problem"
+assert_eq "$(jq -r .sbat_problem bad.json)" "invalid (line 2)" ".sbat problem"
+assert_eq "$(jq -r '.sections[".cmdline"].text' bad.json)" "null" "non-UTF-8 .cmdline text"
+assert_eq "$(jq -r '.sections[".cmdline"].file_size' bad.json)" "$(stat -c %s bad-cmdline)" "non-UTF-8 .cmdline size"
+"$UKIT" inspect bad.efi | grep -qx '  text: (not valid UTF-8)' || fail "text output: no '(not valid UTF-8)'"
+if command -v sbsign >/dev/null && command -v openssl >/dev/null; then
+        openssl req -new -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=t" -keyout k -out c 2>/dev/null
+        sbsign --key k --cert c --output signed.efi good.efi 2>/dev/null || fail "sbsign failed"
+        # Overwrite the PKCS#7 (after the 8-byte WIN_CERTIFICATE header) with zeros.
+        off=$(objdump -p signed.efi | awk '$1 == "Entry" && $2 == 4 { print $3 }')
+        [ -n "$off" ] || fail "objdump -p: no security directory"
+        off=$((16#$off))
+        dd if=/dev/zero of=signed.efi bs=1 seek=$((off + 8)) count=64 conv=notrunc 2>/dev/null
+        "$UKIT" inspect --json=short signed.efi >sig.json || fail "inspect of a broken signature failed"
+        assert_eq "$(jq -r '.signed' sig.json)" "true" "broken signature: signed"
+        assert_eq "$(jq -r '.signatures[0].problem' sig.json)" "malformed PKCS#7" "broken signature: problem"
+        rm -f k c signed.efi sig.json
+fi
+rm -f bad-osrel bad-sbat bad-cmdline bad.efi bad.json
 
 # And the good one works, with --help.
 "$UKIT" inspect --section .cmdline:text@cmdline.out good.efi >/dev/null || fail "inspect good.efi failed"

@@ -45,7 +45,7 @@ mkdir -p "$T/esp/EFI/BOOT"
 cp "$T/uki.efi" "$T/esp/EFI/BOOT/BOOTX64.EFI"
 vm_esp "$T/esp" "$T/esp.img"
 log=$T/serial.log
-vm_run "$T/esp.img" "$log" --timeout 120 || { tail -n 40 "$log" >&2; fail "the UKI did not boot to a complete report"; }
+vm_run "$T/esp.img" "$log" --timeout 180 || { tail -n 40 "$log" >&2; fail "the UKI did not boot to a complete report"; }
 echo "boot time: ${VM_BOOT_SECONDS}s"
 vm_report_lines "$log" | grep -v '^pcr sha\(384\|512\)' | sed 's/^/guest: /'
 

@@ -154,7 +154,8 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
 
         a->json = JSON_OFF;
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hjc", options, NULL)) >= 0) {
+        opterr = 0;     /* our own one-line messages */
+        while ((c = getopt_long(argc, argv, ":hjc", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -204,6 +205,12 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                         a->json_set = true;
                         a->json_auto = false;
                         break;
+                case ':':
+                        return log_usage("option '%s' needs an argument", argv[optind - 1]);
+                case '?':
+                        if (optopt)
+                                return log_usage("unknown option '-%c'", optopt);
+                        return log_usage("unknown option '%s'", argv[optind - 1]);
                 default:
                         return EXIT_USAGE;
                 }

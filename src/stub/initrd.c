@@ -5,9 +5,14 @@
 
 typedef struct InitrdLoader {
         EFI_LOAD_FILE2_PROTOCOL load_file;      /* first: This points here */
-        const void *data;
-        size_t size;
+        InitrdPiece pieces[INITRD_PIECES_MAX];
+        size_t n_pieces;
+        size_t size;                            /* total, with padding */
 } InitrdLoader;
+
+static size_t pad4(size_t n) {
+        return (4 - (n & 3)) & 3;
+}
 
 static const struct _packed_ {
         VENDOR_DEVICE_PATH vendor;
@@ -38,12 +43,21 @@ static EFI_STATUS EFIAPI initrd_load_file(EFI_LOAD_FILE2_PROTOCOL *this, EFI_DEV
                 *buffer_size = l->size;
                 return EFI_BUFFER_TOO_SMALL;
         }
-        memcpy(buffer, l->data, l->size);
+        uint8_t *p = buffer;
+        for (size_t i = 0; i < l->n_pieces; i++) {
+                memcpy(p, l->pieces[i].data, l->pieces[i].size);
+                p += l->pieces[i].size;
+                if (i + 1 < l->n_pieces) {
+                        size_t pad = pad4(l->pieces[i].size);
+                        memset(p, 0, pad);
+                        p += pad;
+                }
+        }
         *buffer_size = l->size;
         return EFI_SUCCESS;
 }
 
-EFI_STATUS initrd_register(const void *data, size_t size, EFI_HANDLE *ret_handle) {
+EFI_STATUS initrd_register(const InitrdPiece *pieces, size_t n_pieces, EFI_HANDLE *ret_handle) {
         EFI_DEVICE_PATH_PROTOCOL *dp = (EFI_DEVICE_PATH_PROTOCOL *) &initrd_device_path;
         EFI_HANDLE h = NULL;
         EFI_STATUS err;
@@ -57,8 +71,28 @@ EFI_STATUS initrd_register(const void *data, size_t size, EFI_HANDLE *ret_handle
         if (!l)
                 return EFI_OUT_OF_RESOURCES;
         l->load_file.LoadFile = initrd_load_file;
-        l->data = data;
-        l->size = size;
+        for (size_t i = 0; i < n_pieces; i++) {
+                if (pieces[i].size == 0)
+                        continue;
+                if (l->n_pieces >= INITRD_PIECES_MAX) {
+                        free(l);
+                        return EFI_OUT_OF_RESOURCES;
+                }
+                /* pad the previous piece; sizes are hostile (section sizes) */
+                if (l->n_pieces > 0 && !ADD_OK(l->size, pad4(l->pieces[l->n_pieces - 1].size), &l->size)) {
+                        free(l);
+                        return EFI_OUT_OF_RESOURCES;
+                }
+                if (!ADD_OK(l->size, pieces[i].size, &l->size)) {
+                        free(l);
+                        return EFI_OUT_OF_RESOURCES;
+                }
+                l->pieces[l->n_pieces++] = pieces[i];
+        }
+        if (l->n_pieces == 0) {
+                free(l);
+                return EFI_NOT_FOUND;
+        }
 
         h = NULL;
         err = BS->InstallMultipleProtocolInterfaces(&h, &device_path_guid, (void *) &initrd_device_path,

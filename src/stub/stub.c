@@ -3,6 +3,7 @@
  * image, measures them, exports the Boot Loader Interface variables, and
  * boots the embedded kernel with its command line and initrd. */
 
+#include "cpio.h"
 #include "efi.h"
 #include "initrd.h"
 #include "linux.h"
@@ -90,6 +91,41 @@ static bool partition_uuid(EFI_HANDLE device, CHAR16 buf[37]) {
         return false;
 }
 
+/* The file path of our image as "\\EFI\\BOOT\\BOOTX64.EFI": the text of the
+ * media file-path nodes of the loaded image's FilePath, concatenated. */
+static CHAR16 *image_identifier(const EFI_DEVICE_PATH_PROTOCOL *dp) {
+        size_t total = 0, steps;
+        const EFI_DEVICE_PATH_PROTOCOL *n;
+
+        if (!dp)
+                return NULL;
+        for (n = dp, steps = 0; n->Type != DEVICE_PATH_TYPE_END && steps < 64; steps++) {
+                size_t len = device_path_node_len(n);
+                if (len < sizeof(EFI_DEVICE_PATH_PROTOCOL))
+                        return NULL;
+                if (n->Type == DEVICE_PATH_TYPE_MEDIA && n->SubType == DEVICE_PATH_SUBTYPE_MEDIA_FILEPATH)
+                        total += (len - sizeof(EFI_DEVICE_PATH_PROTOCOL)) / sizeof(CHAR16);
+                n = (const EFI_DEVICE_PATH_PROTOCOL *) ((const uint8_t *) n + len);
+        }
+        if (total == 0)
+                return NULL;
+        CHAR16 *s = xmalloc((total + 1) * sizeof(CHAR16)), *p = s;
+        if (!s)
+                return NULL;
+        for (n = dp, steps = 0; n->Type != DEVICE_PATH_TYPE_END && steps < 64; steps++) {
+                size_t len = device_path_node_len(n);
+                if (n->Type == DEVICE_PATH_TYPE_MEDIA && n->SubType == DEVICE_PATH_SUBTYPE_MEDIA_FILEPATH) {
+                        /* the node's string may or may not carry its NUL */
+                        const CHAR16 *str = (const CHAR16 *) ((const uint8_t *) n + sizeof(EFI_DEVICE_PATH_PROTOCOL));
+                        for (size_t i = 0; i < (len - sizeof(EFI_DEVICE_PATH_PROTOCOL)) / sizeof(CHAR16) && str[i]; i++)
+                                *p++ = str[i];
+                }
+                n = (const EFI_DEVICE_PATH_PROTOCOL *) ((const uint8_t *) n + len);
+        }
+        *p = 0;
+        return s;
+}
+
 static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features) {
         CHAR16 uuid[37];
 
@@ -100,6 +136,11 @@ static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features) {
          * knows better, so only fill in what it left unset. */
         if (!efivar_exists(&loader_guid, L"LoaderDevicePartUUID") && partition_uuid(li->DeviceHandle, uuid))
                 (void) efivar_set_str16(&loader_guid, L"LoaderDevicePartUUID", uuid);
+        if (!efivar_exists(&loader_guid, L"LoaderImageIdentifier")) {
+                _cleanup_free_ CHAR16 *s = image_identifier(li->FilePath);
+                if (s)
+                        (void) efivar_set_str16(&loader_guid, L"LoaderImageIdentifier", s);
+        }
         if (!efivar_exists(&loader_guid, L"LoaderFirmwareInfo")) {
                 _cleanup_free_ CHAR16 *s = revision_string(ST->FirmwareVendor ? ST->FirmwareVendor : L"unknown",
                                                            ST->FirmwareRevision);
@@ -165,6 +206,24 @@ static CHAR16 *pick_cmdline(EFI_LOADED_IMAGE_PROTOCOL *li, const uint8_t *base, 
         return NULL;
 }
 
+/* A cpio with the section's content as /.extra/NAME (mode 0444 in a 0555
+ * directory, as systemd-stub lays it out for systemd in the initrd). NULL
+ * and size 0 when the section is absent or the archive cannot be made. */
+static void *extra_cpio(const uint8_t *base, const PeSectionRef *s, const char *name, uint32_t *inode,
+                        size_t *ret_size) {
+        *ret_size = 0;
+        if (!s->present || s->size == 0)
+                return NULL;
+        size_t n = cpio_archive_one_size(".extra", name, s->size);
+        void *buf = n ? xmalloc(n) : NULL;
+        if (!buf) {
+                log_error(EFI_OUT_OF_RESOURCES, L"cannot pass a PCR signature/key section to the initrd");
+                return NULL;
+        }
+        *ret_size = cpio_archive_one(buf, n, ".extra", name, base + s->rva, s->size, 0555, 0444, inode);
+        return buf;
+}
+
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table);
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
@@ -199,23 +258,35 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         if (sections[UKI_SECTION_SPLASH].present)
                 (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
 
-        if (measure_sections(base, sections))
-                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
-
-        bool parameters_measured;
+        bool image_measured = measure_sections(base, sections), parameters_measured;
         _cleanup_free_ CHAR16 *cmdline = pick_cmdline(li, base, &sections[UKI_SECTION_CMDLINE], &parameters_measured);
-        if (parameters_measured)
+        /* As systemd-stub 252 does: with a TPM, announce the PCRs we would
+         * use for parameters and sysexts even when there was nothing to
+         * measure, so userspace knows where to look. */
+        if (image_measured)
+                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
+        if (parameters_measured || image_measured) {
                 (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
+                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDSysExts", L"13");
+        }
 
         if (sections[UKI_SECTION_DTB].present)
                 (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
 
-        if (sections[UKI_SECTION_INITRD].present && sections[UKI_SECTION_INITRD].size > 0) {
-                err = initrd_register(base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size,
-                                      &initrd_handle);
-                if (err != EFI_SUCCESS)
-                        return log_error(err, L"cannot register the initrd");
-        }
+        /* The initrd: .initrd, then generated archives for the PCR signature
+         * and public key (already measured as sections, so not again). */
+        InitrdPiece pieces[3] = {};
+        _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL;
+        uint32_t inode = 1;
+        if (sections[UKI_SECTION_INITRD].present)
+                pieces[0] = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
+        pieces[1].data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
+                                                  &inode, &pieces[1].size);
+        pieces[2].data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
+                                                   &inode, &pieces[2].size);
+        err = initrd_register(pieces, ELEMENTSOF(pieces), &initrd_handle);
+        if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)
+                return log_error(err, L"cannot register the initrd");
 
         err = linux_exec(image, cmdline, base + sections[UKI_SECTION_LINUX].rva, sections[UKI_SECTION_LINUX].size);
         (void) initrd_unregister(initrd_handle);

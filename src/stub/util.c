@@ -234,7 +234,7 @@ bool secure_boot_enabled(void) {
 void guid_to_str16(const uint8_t g[16], CHAR16 buf[37]) {
         /* The first three fields are little-endian in the binary form. */
         static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
-        static const char hexdigits[] = "0123456789abcdef";
+        static const char hexdigits[] = "0123456789ABCDEF";
         size_t o = 0;
         for (size_t i = 0; i < 16; i++) {
                 if (i == 4 || i == 6 || i == 8 || i == 10)

@@ -54,7 +54,8 @@ bool efivar_exists(const EFI_GUID *vendor, const CHAR16 *name);
  * setup mode). */
 bool secure_boot_enabled(void);
 
-/* Formats g as lower-case 8-4-4-4-12 text into buf (37 CHAR16s). */
+/* Formats g as upper-case 8-4-4-4-12 text into buf (37 CHAR16s), the form
+ * systemd-stub 252 writes to LoaderDevicePartUUID. */
 void guid_to_str16(const uint8_t g[16], CHAR16 buf[37]);
 
 /* Device path helpers. */

@@ -49,6 +49,12 @@ dirext wrongver ID=debian VERSION_ID=11
 dirext wronglevel ID=debian SYSEXT_LEVEL=2.0
 dirext wrongarch ID=_any ARCHITECTURE=arm64
 mkdir -p "$E/norel/usr/share/t"; echo x >"$E/norel/usr/share/t/norel-only"
+# a release file symlinking out of the image must resolve inside it (the
+# machine's own /etc/os-release would match: Debian 12)
+mkdir -p "$E/evil/usr/lib/extension-release.d" "$E/evil/usr/share/t"; echo e >"$E/evil/usr/share/t/evil-only"
+ln -s ../../../../../../../etc/os-release "$E/evil/usr/lib/extension-release.d/extension-release.evil"
+# an extension must not carry an os-release
+dirext hasosrel ID=debian VERSION_ID=12; echo ID=evil >"$E/hasosrel/usr/lib/os-release"
 
 # zzz: signed DDI built by ukit (and an executable, sysext is not noexec)
 mkdir -p "$T/zzz/usr/share/t" "$T/zzz/usr/bin"
@@ -77,7 +83,7 @@ if vcheck "$E/corrupt.raw"; then fail "veritysetup accepts corrupt.raw: test set
 # --- list ---
 "$UKIT" sysext list --root="$R" --json=short >"$T/list.json"
 assert_eq "$(jq -r 'map(.name)|join(" ")' "$T/list.json")" \
-        "aaa corrupt norel wrongarch wrongid wronglevel wrongver zzz" "list order"
+        "aaa corrupt evil hasosrel norel wrongarch wrongid wronglevel wrongver zzz" "list order"
 assert_eq "$(jq -r '.[]|select(.name=="zzz")|.type' "$T/list.json")" raw "zzz type"
 
 # --- merge: good ones merged, incompatible skipped with reasons, corrupt fails ---
@@ -89,7 +95,7 @@ cat "$T/merge.err"
 assert_eq "$rc" 1 "merge exit status with a corrupted image"
 assert_eq "$(cat "$R/usr/share/t/who")" zzz "precedence: the highest name wins"
 [ -f "$R/usr/share/t/aaa-only" ] && [ -f "$R/usr/share/t/zzz-only" ] && [ -f "$R/usr/share/t/base" ] || fail "merged tree incomplete"
-for n in wrongid wrongver wronglevel wrongarch norel; do
+for n in wrongid wrongver wronglevel wrongarch norel evil; do
         [ ! -e "$R/usr/share/t/$n-only" ] || fail "$n was merged"
         assert_eq "$(jq -r ".[]|select(.name==\"$n\")|.state" "$T/merge.json")" ignored "$n state"
 done
@@ -99,6 +105,8 @@ grep -q "VERSION_ID=11 does not match host VERSION_ID=12" "$T/merge.err" || fail
 grep -q "SYSEXT_LEVEL=2.0 does not match host SYSEXT_LEVEL=1.0" "$T/merge.err" || fail "no reason for wronglevel"
 grep -q "ARCHITECTURE=arm64" "$T/merge.err" || fail "no reason for wrongarch"
 grep -q "corrupt.raw: dm-verity check failed" "$T/merge.err" || fail "no verity failure reported"
+grep -q "hasosrel: contains usr/lib/os-release" "$T/merge.err" || fail "os-release in an extension not rejected"
+[ ! -e "$R/usr/share/t/hasosrel-only" ] || fail "hasosrel merged"
 assert_eq "$(jq -r '.[]|select(.name=="zzz")|.protection' "$T/merge.json")" signed "zzz protection"
 assert_eq "$(jq -r '.[]|select(.name=="corrupt")|.state' "$T/merge.json")" failed "corrupt state"
 assert_eq "$(tr '\n' ' ' <"$R/usr/.systemd-sysext/extensions")" "aaa zzz " "marker extensions file"
@@ -110,6 +118,8 @@ assert_eq "$(jq -r '.[]|select(.hierarchy=="/usr")|.extensions|join(" ")' "$T/st
 assert_eq "$(jq -r '.[]|select(.hierarchy=="/opt")|.extensions' "$T/status.json")" none "status /opt"
 assert_fails "merge twice" "$UKIT" sysext merge --root="$R"
 grep -q "already merged" "$T/.out" || fail "merge twice: $(cat "$T/.out")"
+
+rm -rf "$E/hasosrel"
 
 # --- unmerge restores the base ---
 "$UKIT" sysext unmerge --root="$R"

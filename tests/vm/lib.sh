@@ -134,7 +134,7 @@ vm_initrd() {
         local bb; bb=$(command -v busybox)
         mkdir -p "$root/bin" "$root/lib/modules" "$root/etc/ukit" "$root/ukit"
         # busybox-static: the initrd has no libc.
-        file -L "$bb" 2>/dev/null | grep -q 'dynamically linked' && fail "vm_initrd: $bb is not static (install busybox-static)"
+        file -L "$bb" 2>/dev/null | grep 'dynamically linked' >/dev/null && fail "vm_initrd: $bb is not static (install busybox-static)"
         cp "$bb" "$root/bin/busybox"
         cp "$VM_INIT" "$root/init"; chmod 755 "$root/init"
         cp "$(vm_kernel_modules)"/*.ko "$root/lib/modules/"
@@ -253,7 +253,8 @@ vm_swtpm_stop() {
 #                   'vm_screendump "$sock" "$T/splash.png"'); repeatable
 # Returns 0 when the report is complete, 2 for --stop-on, 1 otherwise.
 # Sets VM_BOOT_SECONDS (QEMU start to "UKIT-REPORT done", or to the stop)
-# and prints it. Only one QEMU runs at a time on the machine: the run holds
+# and VM_FIRMWARE_SECONDS (QEMU start to OVMF's "BdsDxe: starting", i.e.
+# the firmware's share; empty if it never started an image) and prints them. Only one QEMU runs at a time on the machine: the run holds
 # flock $VM_QEMU_LOCK (waiting for it does not count into the timeout).
 vm_run() {
         local esp=$1 log=$2; shift 2
@@ -326,9 +327,12 @@ vm_run() {
         timeout -k 5 $((timeout + 30)) qemu-system-x86_64 "${args[@]}" </dev/null >"$T/qemu.out" 2>&1 &
         pid=$!
         _vm_pids+=("$pid")
-        local done_at=""
+        local done_at="" started_at=""
         while :; do
                 now=$(date +%s%N); elapsed=$(( (now - start) / 1000000 ))
+                if [ -z "$started_at" ] && grep -qa 'BdsDxe: starting' "$log" 2>/dev/null; then
+                        started_at=$elapsed
+                fi
                 if [ -z "$done_at" ] && grep -q '^UKIT-REPORT done' "$log" 2>/dev/null; then
                         done_at=$elapsed; rc=0
                 fi
@@ -369,8 +373,12 @@ vm_run() {
         fi
         local ms=${done_at:-$elapsed}
         VM_BOOT_SECONDS=$((ms / 1000)).$(printf %03d $((ms % 1000)) | cut -c1)
+        VM_FIRMWARE_SECONDS=
+        if [ -n "$started_at" ]; then
+                VM_FIRMWARE_SECONDS=$((started_at / 1000)).$(printf %03d $((started_at % 1000)) | cut -c1)
+        fi
         case $rc in
-        0) vm_log "booted and reported in ${VM_BOOT_SECONDS}s" ;;
+        0) vm_log "booted and reported in ${VM_BOOT_SECONDS}s (firmware started the image after ${VM_FIRMWARE_SECONDS:-?}s)" ;;
         2) vm_log "stopped after ${VM_BOOT_SECONDS}s" ;;
         *) vm_log "no complete report after ${VM_BOOT_SECONDS}s (log: $log)" ;;
         esac
@@ -402,9 +410,11 @@ vm_screendump() {
 # prints nothing when there is no such line.
 vm_report() {
         tr -d '\r' <"$1" | awk -v key="$2" '
-                index($0, "UKIT-REPORT ") == 1 {
+                # no early exit: under pipefail a SIGPIPE in tr would turn
+                # a hit into a failure
+                !found && index($0, "UKIT-REPORT ") == 1 {
                         s = substr($0, 13); i = index(s, "=")
-                        if (i > 0 && substr(s, 1, i - 1) == key) { print substr(s, i + 1); found = 1; exit }
+                        if (i > 0 && substr(s, 1, i - 1) == key) { print substr(s, i + 1); found = 1 }
                 }
                 END { exit !found }'
 }

@@ -97,7 +97,7 @@ grep -q 'UKIT-REPORT' "$log" && { grep -a BdsDxe "$log" | tr -d '\r' >&2; fail "
 [ $rc = 2 ] || { tail -n 20 "$log" >&2; fail "the firmware did not finish trying the boot options (vm_run returned $rc)"; }
 for d in "${devs[@]}"; do
         name=${d%%:*}; path=${d#*:}
-        grep -a 'BdsDxe: failed to load' "$log" | grep -F "$path" | grep -qE 'Access Denied|Security Violation' ||
+        grep -a 'BdsDxe: failed to load' "$log" | grep -F "$path" | grep -E 'Access Denied|Security Violation' >/dev/null ||
                 { grep -a BdsDxe "$log" | tr -d '\r' >&2; fail "$name UKI: no refusal by the firmware in the log"; }
         echo "$name: refused by the firmware ($(grep -a 'BdsDxe: failed to load' "$log" | grep -F "$path" | tr -d '\r' | sed 's/.*: //'))"
 done

@@ -29,7 +29,7 @@ const char *bmp_error_string(int code) {
         case BMP_E_MAGIC:           return "not a BMP file (no \"BM\" signature)";
         case BMP_E_HEADER:          return "unsupported or malformed BMP header";
         case BMP_E_DIMENSIONS:      return "image width or height is zero or too large";
-        case BMP_E_BPP:             return "unsupported bits per pixel (1, 4, 8, 24, 32 are supported)";
+        case BMP_E_BPP:             return "unsupported bits per pixel (1, 4, 8, 16, 24, 32 are supported)";
         case BMP_E_COMPRESSION:     return "unsupported compression or bad colour masks";
         case BMP_E_PALETTE:         return "palette missing, too large or out of bounds";
         case BMP_E_PIXELS:          return "pixel data out of bounds";
@@ -92,7 +92,7 @@ int bmp_parse(const void *data, size_t size, BmpInfo *ret) {
             (uint64_t) info.width * info.height > BMP_PIXELS_MAX)
                 return BMP_E_DIMENSIONS;
 
-        if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 24 && bpp != 32)
+        if (bpp != 1 && bpp != 4 && bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32)
                 return BMP_E_BPP;
         info.bpp = bpp;
 
@@ -102,8 +102,13 @@ int bmp_parse(const void *data, size_t size, BmpInfo *ret) {
                         info.mask_r = 0x00ff0000u;
                         info.mask_g = 0x0000ff00u;
                         info.mask_b = 0x000000ffu;
+                } else if (bpp == 16) {
+                        /* 16 bpp without masks is X1R5G5B5. */
+                        info.mask_r = 0x7c00u;
+                        info.mask_g = 0x03e0u;
+                        info.mask_b = 0x001fu;
                 }
-        } else if (compression == BI_BITFIELDS && bpp == 32) {
+        } else if (compression == BI_BITFIELDS && (bpp == 16 || bpp == 32)) {
                 const uint8_t *m;
                 if (hsize == INFO_HEADER_SIZE) {
                         /* The masks follow the 40-byte header. */
@@ -119,6 +124,8 @@ int bmp_parse(const void *data, size_t size, BmpInfo *ret) {
                 if (!mask_ok(info.mask_r) || !mask_ok(info.mask_g) || !mask_ok(info.mask_b) ||
                     (info.mask_r & info.mask_g) || (info.mask_r & info.mask_b) || (info.mask_g & info.mask_b))
                         return BMP_E_COMPRESSION;
+                if (bpp == 16 && ((info.mask_r | info.mask_g | info.mask_b) >> 16) != 0)
+                        return BMP_E_COMPRESSION;       /* mask outside the 16-bit pixel */
         } else
                 return BMP_E_COMPRESSION;       /* RLE, JPEG, PNG, bitfields for < 32 bpp */
         info.compression = compression;
@@ -209,6 +216,12 @@ int bmp_to_bgrx(const void *data, size_t size, const BmpInfo *info, uint32_t *pi
                                         return BMP_E_PALETTE;
                                 pal = d + v.palette_offset + 4 * idx;
                                 px = (uint32_t) pal[0] | ((uint32_t) pal[1] << 8) | ((uint32_t) pal[2] << 16);
+                                break;
+                        }
+                        case 16: {
+                                uint32_t raw = le16_read(row + 2 * (size_t) x);
+                                px = channel(raw, v.mask_b) | (channel(raw, v.mask_g) << 8) |
+                                     (channel(raw, v.mask_r) << 16);
                                 break;
                         }
                         case 24: {

@@ -5,10 +5,11 @@
  * and by `ukit build --splash`): no libc.
  *
  * Supported: BITMAPFILEHEADER + BITMAPINFOHEADER (40 bytes) or the V4 (108)
- * / V5 (124) headers; 1, 4, 8 bpp with palette, 24 bpp, and 32 bpp with
- * BI_RGB or BI_BITFIELDS (8-bit-per-channel masks in any order); bottom-up
- * (positive height) and top-down (negative height). No compression (RLE,
- * JPEG, PNG are refused), no 16 bpp.
+ * / V5 (124) headers (and the rare V2/V3, 52/56); 1, 4, 8 bpp with
+ * palette, 24 bpp, and 16 / 32 bpp with BI_RGB (X1R5G5B5 / X8R8G8B8) or
+ * BI_BITFIELDS (any contiguous, non-overlapping channel masks, scaled to
+ * 8 bits); bottom-up (positive height) and top-down (negative height), as
+ * systemd-stub accepts. No compression (RLE, JPEG, PNG are refused).
  *
  * Every size and offset is checked: rows are padded to 4 bytes, the pixel
  * array must lie within the data, the palette must fit between the info
@@ -45,7 +46,7 @@ typedef struct BmpInfo {
         uint32_t row_size;              /* bytes per row incl. padding to 4 */
         uint32_t palette_offset;        /* file offset of the palette (<= 8 bpp) */
         uint32_t palette_entries;       /* number of 4-byte BGRX entries */
-        uint32_t mask_r, mask_g, mask_b; /* for 32 bpp (BI_RGB: default 00RRGGBB) */
+        uint32_t mask_r, mask_g, mask_b; /* for 16/32 bpp (BI_RGB: X1R5G5B5 / 00RRGGBB) */
 } BmpInfo;
 
 /* Parse and validate the headers. Returns BMP_OK or a BMP_E_* code;

@@ -20,7 +20,11 @@ static struct {
 
 static EFI_STATUS EFIAPI security_hook(const EFI_SECURITY_ARCH_PROTOCOL *this, uint32_t auth_status,
                                        const EFI_DEVICE_PATH_PROTOCOL *file) {
-        if (file && file == override.path)
+        /* EDK2 hands us our own pointer; other firmware may pass a copy. */
+        if (file && (file == override.path ||
+                     (file->Type == DEVICE_PATH_TYPE_HARDWARE && file->SubType == DEVICE_PATH_SUBTYPE_HW_MEMMAP &&
+                      device_path_node_len(file) == sizeof(MEMMAP_DEVICE_PATH) &&
+                      memcmp(file, override.path, sizeof(MEMMAP_DEVICE_PATH)) == 0)))
                 return EFI_SUCCESS;
         return override.orig_security(this, auth_status, file);
 }

@@ -20,6 +20,7 @@
 #include "build-config.h"
 #include "build.h"
 #include "build-pcr.h"
+#include "build-sign.h"
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
@@ -61,6 +62,7 @@ static void help(void) {
                "  -o --output=PATH        output (default: basename of --linux + .unsigned.efi)\n"
                "  -c --config=PATH        ukify configuration file ([UKI] section)\n"
                BUILD_PCR_HELP
+               BUILD_SIGN_HELP
                "  -h --help               show this help\n"
                "\n"
                "See ukit-build(1).\n",
@@ -92,6 +94,7 @@ void build_context_done(BuildContext *c) {
                 free(c->config_strings[i]);
         free(c->config_strings);
         build_pcr_done(c);
+        build_sign_done(c);
 }
 
 static void *grow(void *p, size_t *n, size_t elem) {
@@ -225,6 +228,7 @@ static const struct option build_options[] = {
         { "output",     required_argument, NULL, 'o' },
         { "config",     required_argument, NULL, 'c' },
         BUILD_PCR_OPTIONS,
+        BUILD_SIGN_OPTIONS,
         {}
 };
 
@@ -254,6 +258,12 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case 'c':            c->config = optarg; break;
                 case ARG_PCR_PRIVATE_KEY ... ARG_PCR_BANKS: {
                         int r = build_pcr_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
+                case ARG_SB_PRIVATE_KEY ... ARG_SB_PASSPHRASE_FILE: {
+                        int r = build_sign_option(c, opt, optarg);
                         if (r != 0)
                                 return r;
                         break;
@@ -764,6 +774,9 @@ int verb_build(int argc, char **argv) {
         _cleanup_pe_layout_ PeLayout *layout = NULL;
         int r;
 
+        r = build_sign_setup(&c);       /* first: it signs .linux before PCR code sees it */
+        if (r != 0)
+                return r;
         r = build_pcr_setup(&c);
         if (r != 0)
                 return r;

@@ -240,6 +240,16 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 vsize = MAX(size, news[j].min_virtual_size);
                 if (size > UINT32_MAX || vsize > UINT32_MAX)
                         return pe_set_error(-EFBIG, "section %s is larger than 4 GiB", news[j].name);
+                if (size >= PE_WRITE_PAGE_ALIGN_MIN && j > 0 && fa < PE_WRITE_PAGE_ALIGN &&
+                    l->sections[n_kept + j - 1].raw_size > 0) {
+                        PeLayoutSection *prev = &l->sections[n_kept + j - 1];
+                        uint32_t a;
+                        if (!align_u32(cursor, PE_WRITE_PAGE_ALIGN, &a))
+                                return pe_set_error(-EFBIG, "image would be larger than 4 GiB (at section %s)",
+                                                    news[j].name);
+                        prev->raw_size += a - (uint32_t) cursor; /* both multiples of fa */
+                        cursor = a;
+                }
                 if (size > 0) {
                         if (!align_u32(cursor, fa, &off) || !align_u32(size, fa, &raw) ||
                             !ADD_OK((uint64_t) off, (uint64_t) raw, &cursor) || cursor > UINT32_MAX)

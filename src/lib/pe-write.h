@@ -24,6 +24,7 @@
  *     address aligned to SectionAlignment, and in the file, each at an offset
  *     aligned to FileAlignment, in the order given. No two sections overlap.
  *   - VirtualSize of a new section = max(content size, min_virtual_size).
+ *   - large new sections start page-aligned in the file (PE_WRITE_PAGE_ALIGN).
  *   - bytes of the stub outside its headers and sections (a trailing COFF
  *     symbol table, other trailing data) are dropped; PointerToSymbolTable and
  *     NumberOfSymbols become 0.
@@ -49,6 +50,13 @@
 
 #define PE_WRITE_BUFFER_SIZE    (4u * 1024u * 1024u)
 #define PE_WRITE_SOURCES_MAX    4096u
+/* Sections of at least PE_WRITE_PAGE_ALIGN_MIN bytes start at a file offset
+ * that is a multiple of PE_WRITE_PAGE_ALIGN (the previous new section's raw
+ * data is extended with zeros to get there, so there is no gap that
+ * Authenticode would not cover): the kernel then copies whole pages
+ * (copy_file_range), and file systems with reflinks can share the blocks. */
+#define PE_WRITE_PAGE_ALIGN     4096u
+#define PE_WRITE_PAGE_ALIGN_MIN (1024u * 1024u)
 #define PE_STUB_SBAT_RENAMED    ".sbatstb"
 
 /* ukify's section flags: data sections are initialized read-only data;

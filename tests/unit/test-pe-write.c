@@ -458,6 +458,42 @@ static void test_large(void) {
         free(stub.data);
 }
 
+/* A large section after a small one starts page-aligned in the file; the
+ * small one's raw data covers the padding (no gap between sections). */
+static void test_page_align(void) {
+        SynthPe stub = synth_default();
+        size_t n = PE_WRITE_PAGE_ALIGN_MIN + 3;
+        uint8_t *d = malloc(n);
+        for (size_t i = 0; i < n; i++)
+                d[i] = (uint8_t) (i * 13);
+        int fd = memfd_with(d, n), r;
+        PeSource small[] = { { .fd = -1, .data = "abc", .size = 3 } };
+        PeSource big[] = { { .fd = fd, .size = n } };
+        PeNewSection news[] = {
+                { ".osrel", PE_SECTION_FLAGS_DATA, 0, small, 1 },
+                { ".initrd", PE_SECTION_FLAGS_DATA, 0, big, 1 },
+                { ".cmdline", PE_SECTION_FLAGS_DATA, 0, small, 1 },
+        };
+        for (int observe = 0; observe <= 1; observe++) {
+                int ofd = build(&stub, news, 3, observe, NULL, &r);
+                CHECK_EQ_INT(r, 0);
+                _cleanup_pe_image_ PeImage *img = check_output(ofd);
+                const PeSection *a = pe_find_section(img, ".osrel"), *b = pe_find_section(img, ".initrd"),
+                                *c = pe_find_section(img, ".cmdline");
+                CHECK_EQ_INT(a->raw_offset, 0xa00);
+                CHECK_EQ_INT(b->raw_offset % PE_WRITE_PAGE_ALIGN, 0);
+                CHECK_EQ_INT(a->raw_offset + a->raw_size, b->raw_offset);
+                CHECK_EQ_INT(b->raw_offset + b->raw_size, c->raw_offset); /* small ones are not aligned */
+                CHECK(c->raw_offset % PE_WRITE_PAGE_ALIGN != 0);
+                check_content(ofd, img, ".osrel", "abc", 3, 3);
+                check_content(ofd, img, ".initrd", d, n, (uint32_t) n);
+                close(ofd);
+        }
+        close(fd);
+        free(d);
+        free(stub.data);
+}
+
 int main(void) {
         test_basic();
         test_determinism_and_timestamp();
@@ -467,5 +503,6 @@ int main(void) {
         test_names_and_limits();
         test_short_source();
         test_large();
+        test_page_align();
         TEST_DONE();
 }

@@ -743,7 +743,18 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 const PeSection *s = &img->sections[i];
                 if (!sr->shown)
                         continue;
-                json_key(&w, s->name);
+                /* Names may repeat (several .dtbauto): keep JSON keys unique
+                 * with "#N" on the second and later ones. */
+                unsigned dup = 1;
+                for (size_t k = 0; k < i; k++)
+                        if (rep->sections[k].shown && streq(img->sections[k].name, s->name))
+                                dup++;
+                if (dup > 1) {
+                        char key[PE_SECTION_NAME_MAX + 16];
+                        snprintf(key, sizeof key, "%s#%u", s->name, dup);
+                        json_key(&w, key);
+                } else
+                        json_key(&w, s->name);
                 json_object_begin(&w);
                 json_kv_uint(&w, "size", pe_section_size(s));
                 json_kv_uint(&w, "file_size", pe_section_file_size(s));

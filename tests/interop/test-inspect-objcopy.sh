@@ -110,6 +110,20 @@ assert_eq "$("$UKIT" inspect --json=short --section .uname:binary uki.efi | jq -
 assert_eq "$("$UKIT" inspect --json=short --section .uname:binary uki.efi | jq -r '.sections[".uname"] | has("text")')" \
         "false" "binary mode has no text"
 
+# Repeated section names get unique JSON keys, in file order.
+objcopy --rename-section .sdmagic=.sbat "$STUB" twice.efi
+want=$(objdump -h twice.efi | awk '$2 == ".sbat" { print $3 }' | {
+        i=0 out=
+        while read -r sz; do
+                i=$((i + 1)); k=.sbat; [ $i -gt 1 ] && k=.sbat#$i
+                out="$out${out:+ }$k=$((16#$sz))"
+        done
+        echo "$out"
+})
+[ "$(echo "$want" | wc -w)" = 2 ] || fail "objcopy --rename-section did not give two .sbat sections"
+assert_eq "$("$UKIT" inspect --json=short twice.efi | jq -r '.sections | to_entries | map(.key + "=" + (.value.file_size | tostring)) | join(" ")')" \
+        "$want" "repeated section names"
+
 # No .uname: detected from the kernel inside.
 objcopy --remove-section .uname uki.efi nouname.efi
 assert_eq "$("$UKIT" inspect --json=short nouname.efi | jq -r '.uname + " " + .uname_source')" \

@@ -85,7 +85,15 @@ rm "$boot/EFI/Linux"
 mv "$boot/EFI/Linux.real" "$boot/EFI/Linux"
 echo "ok: symlinked EFI/Linux refused"
 
-# 7. Unreadable Secure Boot key in uki.conf: ukit build fails, old UKI stays.
+# 8. Missing config file given explicitly.
+expect_fail "missing config" "$T/no.conf: No such file or directory" inst --config="$T/no.conf" "$KVER" "$KIMG" "$T/initrd-small"
+
+# After all this, a normal reinstall still works and replaces the file.
+# Replacing atomically needs room for the old and the new UKI at once.
+mount -o remount,size=$(( mb * 2 + 4 ))m "$boot" || fail "cannot grow the tmpfs"
+
+# 7. Unreadable Secure Boot key in uki.conf: ukit build fails, old UKI stays
+#    (with room for a new UKI, so that the build itself is what fails).
 #    Only meaningful once ukit build understands the key settings.
 if "$UKIT" build --help 2>&1 | grep -q -- '--secureboot-private-key'; then
         echo "not a key" >"$T/bad.key"
@@ -99,12 +107,6 @@ else
         echo "note: ukit build has no --secureboot-private-key yet, key failure case not exercised"
 fi
 
-# 8. Missing config file given explicitly.
-expect_fail "missing config" "$T/no.conf: No such file or directory" inst --config="$T/no.conf" "$KVER" "$KIMG" "$T/initrd-small"
-
-# After all this, a normal reinstall still works and replaces the file.
-# Replacing atomically needs room for the old and the new UKI at once.
-mount -o remount,size=$(( mb * 2 + 4 ))m "$boot" || fail "cannot grow the tmpfs"
 inst --cmdline="quiet splash" "$KVER" "$KIMG" "$T/initrd-small" 2>"$T/err" || { cat "$T/err"; fail "reinstall failed"; }
 [ "$(ki_sum "$uki")" != "$before" ] || fail "reinstall did not change the UKI"
 objcopy -O binary --only-section=.cmdline "$uki" "$T/cmdline.out"

@@ -9,8 +9,10 @@
  *   root           = digest(the single block of the top level), or the digest of
  *                    the only data block when there is just one. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -203,38 +205,101 @@ static int hasher_block(Hasher *h, const void *block, size_t n, uint8_t *out) {
         return 0;
 }
 
+/* The leaf level is nearly all the work (every data byte is hashed once):
+ * split it over a few threads, each with its own hasher and read buffer,
+ * writing disjoint slots. Upper levels are 1/128 of that and stay serial. */
+#define VERITY_THREADS_MAX 4u
+#define VERITY_BLOCKS_PER_THREAD_MIN 4096u
+
+typedef struct LeafJob {
+        const VerityParams *p;
+        const VerityLayout *l;
+        int data_fd;
+        uint64_t data_off;
+        uint64_t first, end;            /* data block range */
+        uint8_t *out;                   /* slot of block 0 (leaf level, or the root) */
+        int r;
+} LeafJob;
+
+static void *leaf_run(void *arg) {
+        LeafJob *j = arg;
+        _cleanup_(hasher_done) Hasher h = {};
+        _cleanup_free_ uint8_t *buf = NULL;
+        const uint64_t dbs = j->p->data_block_size;
+        size_t chunk_blocks = MAX((size_t) 1, VERITY_READ_CHUNK / (size_t) dbs);
+
+        j->r = hasher_init(&h, j->p);
+        if (j->r < 0)
+                return NULL;
+        buf = malloc(chunk_blocks * dbs);
+        if (!buf) {
+                j->r = -ENOMEM;
+                return NULL;
+        }
+        for (uint64_t b = j->first; b < j->end; b += chunk_blocks) {
+                size_t n = (size_t) MIN((uint64_t) chunk_blocks, j->end - b);
+                j->r = pread_full(j->data_fd, buf, n * dbs, j->data_off + b * dbs);
+                if (j->r < 0)
+                        return NULL;
+                for (size_t k = 0; k < n; k++) {
+                        j->r = hasher_block(&h, buf + k * dbs, dbs, j->out + (b + k) * j->l->slot);
+                        if (j->r < 0)
+                                return NULL;
+                }
+        }
+        j->r = 0;
+        return NULL;
+}
+
+static int leaf_level(const VerityParams *p, const VerityLayout *l, int data_fd, uint64_t data_off, uint8_t *out) {
+        LeafJob jobs[VERITY_THREADS_MAX];
+        pthread_t tid[VERITY_THREADS_MAX];
+        bool started[VERITY_THREADS_MAX] = {};
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        unsigned n = (unsigned) MIN((uint64_t) MAX(cpus, 1L), (uint64_t) VERITY_THREADS_MAX);
+        n = (unsigned) MAX((uint64_t) 1, MIN((uint64_t) n, p->data_blocks / VERITY_BLOCKS_PER_THREAD_MIN));
+
+        uint64_t per = (p->data_blocks + n - 1) / n;
+        for (unsigned i = 0; i < n; i++)
+                jobs[i] = (LeafJob) {
+                        .p = p, .l = l, .data_fd = data_fd, .data_off = data_off,
+                        .first = MIN(p->data_blocks, (uint64_t) i * per),
+                        .end = MIN(p->data_blocks, (uint64_t) (i + 1) * per),
+                        .out = out,
+                };
+        /* Job 0 runs here; the others in threads (serially if creation fails). */
+        for (unsigned i = 1; i < n; i++)
+                started[i] = pthread_create(&tid[i], NULL, leaf_run, &jobs[i]) == 0;
+        leaf_run(&jobs[0]);
+        int r = jobs[0].r;
+        for (unsigned i = 1; i < n; i++) {
+                if (started[i])
+                        pthread_join(tid[i], NULL);
+                else
+                        leaf_run(&jobs[i]);
+                if (r >= 0 && jobs[i].r < 0)
+                        r = jobs[i].r;
+        }
+        return r;
+}
+
 /* Build the whole hash area (tree + superblock) into area. */
 static int verity_build(const VerityParams *p, const VerityLayout *l, int data_fd, uint64_t data_off,
                         uint8_t *area, uint8_t *root) {
         _cleanup_(hasher_done) Hasher h = {};
-        _cleanup_free_ uint8_t *buf = NULL;
-        const uint64_t dbs = p->data_block_size, hbs = p->hash_block_size;
-        size_t chunk_blocks = MAX((size_t) 1, VERITY_READ_CHUNK / (size_t) dbs);
+        const uint64_t hbs = p->hash_block_size;
         int r;
 
         r = hasher_init(&h, p);
         if (r < 0)
                 return r;
-        buf = malloc(chunk_blocks * dbs);
-        if (!buf)
-                return -ENOMEM;
-
         if (p->superblock)
                 verity_superblock_build(p, area);
 
-        uint8_t *leaf = l->levels > 0 ? area + l->level_start[0] * hbs : NULL;
-        for (uint64_t j = 0; j < p->data_blocks; j += chunk_blocks) {
-                size_t n = (size_t) MIN((uint64_t) chunk_blocks, p->data_blocks - j);
-                r = pread_full(data_fd, buf, n * dbs, data_off + j * dbs);
-                if (r < 0)
-                        return r;
-                for (size_t k = 0; k < n; k++) {
-                        uint8_t *out = leaf ? leaf + (j + k) * l->slot : root;
-                        r = hasher_block(&h, buf + k * dbs, dbs, out);
-                        if (r < 0)
-                                return r;
-                }
-        }
+        /* With a single data block its digest is the root itself. */
+        r = leaf_level(p, l, data_fd, data_off, l->levels > 0 ? area + l->level_start[0] * hbs : root);
+        if (r < 0)
+                return r;
 
         for (unsigned i = 1; i < l->levels; i++) {
                 const uint8_t *below = area + l->level_start[i - 1] * hbs;

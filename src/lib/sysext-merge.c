@@ -400,6 +400,10 @@ static int unmerge_one(ExtClass c, const char *hier) {
 /* Put the detached overlay fd at hier: beneath the old merge and then drop
  * the old one (atomic for readers), or directly when nothing is merged. */
 static int switch_in(ExtContext *ctx, const char *hier, int fd) {
+        struct stat st;
+        /* A symlinked hierarchy below --root could point anywhere on the host. */
+        if (lstat(hier, &st) == 0 && S_ISLNK(st.st_mode))
+                return -ELOOP;
         int r = ext_is_our_mount(ctx->cls, hier);
         if (r < 0 && r != -ENOENT)
                 return r;

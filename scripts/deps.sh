@@ -9,6 +9,7 @@ packages=(
         libfdisk-dev libblkid-dev fdisk systemd-boot fusefat
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
+        time    # /usr/bin/time: peak memory of ukit build on a 1 GiB initrd
         netpbm graphicsmagick   # BMP oracles (ppmtobmp, gm) for the splash parser
         jq   # reads ukit's --json output in interop tests
         systemd systemd-boot-efi cpio libarchive-tools xxd

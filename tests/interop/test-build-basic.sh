@@ -100,6 +100,24 @@ assert_eq "$(pe_field uki.efi 'pe.FILE_HEADER.TimeDateStamp')" "$(pe_field "$STU
 SOURCE_DATE_EPOCH=1700000000 build -o uki3.efi >/dev/null 2>&1 || fail "build with SOURCE_DATE_EPOCH"
 assert_eq "$(pe_field uki3.efi 'pe.FILE_HEADER.TimeDateStamp')" 1700000000 "TimeDateStamp from SOURCE_DATE_EPOCH"
 
+# streaming: a 1 GiB initrd (sparse) must not need anything like 1 GiB of
+# memory, with and without observers (PCR signing hashes while writing)
+if [ -x /usr/bin/time ]; then
+        truncate -s 1G big.initrd
+        openssl genrsa -out pcr.key 2048 2>/dev/null
+        for extra in "" "--pcr-private-key=pcr.key"; do
+                /usr/bin/time -f '%M' -o rss.txt "$UKIT" build --linux="$KERNEL" --initrd=big.initrd --os-release=@osrel \
+                        $extra -o big.efi 2>/dev/null || fail "build with a 1 GiB initrd ${extra:+($extra)}"
+                rss=$(tail -n1 rss.txt)
+                echo "peak RSS with a 1 GiB initrd ${extra:+($extra)}: ${rss} KiB"
+                [ "$rss" -lt $((96 * 1024)) ] || fail "peak RSS ${rss} KiB with a 1 GiB initrd ${extra:+($extra)}"
+                rm -f big.efi
+        done
+        rm -f big.initrd
+else
+        fail "/usr/bin/time missing (scripts/deps.sh installs package time)"
+fi
+
 # --cmdline as text: whitespace normalised as ukify does; default output name
 mkdir out && cd out
 "$UKIT" build --linux="$KERNEL" --cmdline='  a   b	c ' --os-release=@../osrel >/dev/null 2>&1 || fail "build with default output"

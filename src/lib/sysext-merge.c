@@ -424,14 +424,27 @@ static int switch_in(ExtContext *ctx, const char *hier, int fd) {
         return 0;
 }
 
-/* One merge/unmerge at a time per class: two concurrent refreshes would
- * each see the other's half-done state. */
+/* The workspace directory, root-only; each merge child mounts its own tmpfs
+ * over it inside its own namespace, so killed merges leave nothing behind. */
+static char *workspace_path(ExtClass c) {
+        return xasprintf("%s/ukit-%s", access("/run", W_OK) == 0 ? "/run" : "/tmp", ext_class_name(c));
+}
+
+/* One merge/unmerge at a time per class (two concurrent refreshes would
+ * each see the other's half-done state): flock() on the workspace directory. */
 static int take_lock(ExtClass c) {
-        _cleanup_free_ char *p = xasprintf("%s/ukit-%s.lock", access("/run", W_OK) == 0 ? "/run" : "/tmp",
-                                           ext_class_name(c));
-        int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        _cleanup_free_ char *p = workspace_path(c);
+        struct stat st;
+
+        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0077)) {
+                close(fd);
+                return -EPERM;
+        }
         while (flock(fd, LOCK_EX) < 0)
                 if (errno != EINTR) {
                         int r = -errno;
@@ -457,20 +470,14 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
                                 return -EBUSY;
                 }
 
-        ws = xstrdup(access("/run", W_OK) == 0 ? "/run/ukit-ext.XXXXXX" : "/tmp/ukit-ext.XXXXXX");
-        if (!mkdtemp(ws))
+        ws = workspace_path(ctx->cls);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-                r = -errno;
-                rmdir(ws);
-                return r;
-        }
         pid_t pid = fork();
         if (pid < 0) {
                 r = -errno;
                 close(sv[0]);
                 close(sv[1]);
-                rmdir(ws);
                 return r;
         }
         if (pid == 0) {
@@ -520,7 +527,6 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
         close(sv[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        (void) rmdir(ws);
         if (result == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
                 result = -EPROTO;
         for (size_t i = 0; result == 0 && i < ctx->n_hierarchies; i++)

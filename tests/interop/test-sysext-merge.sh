@@ -208,6 +208,7 @@ for i in $(seq 8); do
 done
 "$UKIT" sysext unmerge --root="$R" -q
 grep -q " $R/usr " /proc/self/mountinfo && fail "unmerge after killed refreshes left overlays"
+[ -z "$(ls -A /run/ukit-sysext 2>/dev/null)" ] || fail "killed refreshes left files in /run/ukit-sysext"
 
 # --- confext: /etc, noexec ---
 C=$R/var/lib/confexts

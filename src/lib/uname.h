@@ -6,13 +6,17 @@
  *      kernel_version pointer at 0x20e (+0x200) -> NUL-terminated string,
  *      first word ("6.1.0-57-amd64 (debian-kernel@...) #1 SMP ...");
  *   2. an ELF image (vmlinux): a SHT_NOTE/PT_NOTE note with owner "Linux"
- *      holding the release (as in .note.Linux or linux_banner notes);
+ *      and type 0x100 (LINUX_ELFNOTE_BUILD_SALT, which distributions set to
+ *      the release; readelf shows it as "OPEN"), the note ukify reads;
  *   3. a scan of the (uncompressed) image for "Linux version " followed by
  *      the release.
  * The result is validated: 1..UNAME_MAX printable non-blank ASCII bytes,
  * starting with a digit. Returns 0 with a malloc()ed string, -ENOENT when
- * nothing was found, other -errno on I/O errors. img may be NULL (the PE
- * view is used only to restrict the scan on EFI-stub kernels). */
+ * nothing was found, other -errno on I/O errors. img may be NULL; it is
+ * not needed (an EFI-stub x86 kernel carries the boot header too) and kept
+ * in the signature for callers that have it. Compressed payloads (arm64
+ * Image.gz, EFI zboot) are not decompressed, so only method 1 or an
+ * uncompressed banner finds their release. */
 
 #include "pe.h"
 

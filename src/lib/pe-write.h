@@ -35,6 +35,9 @@
  *     and the new, merged text never overlaps another section.
  *   - other name clashes (with the stub or among the new sections) fail with
  *     -EEXIST.
+ *   - NumberOfSections, SizeOfImage and SizeOfHeaders are recomputed;
+ *     SizeOfCode / SizeOfInitializedData grow by the VirtualSize of each new
+ *     code / data section.
  *   - CheckSum is set to 0 (as ukify, objcopy and sbsign's input expect; no
  *     UEFI loader checks it, and signers compute it when they sign).
  *   - a signed stub is refused (-EPERM): its signature could not survive.

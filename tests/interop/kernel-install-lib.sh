@@ -3,9 +3,11 @@
 #
 #   ki_init                 root check, tools, $UKIT fallback, cleanup trap
 #   ki_kernel               sets KVER, KIMG (Debian kernel from the .deb, cached)
-#   ki_disk IMG SIZE_MB     GPT image with ESP + XBOOTLDR (both vfat), attached
-#                           with losetup -P and mounted: sets LOOP, ESP, XB,
-#                           ESP_DEV, XB_DEV, KI_FUSE (1 if mounted via fusefat)
+#   ki_disk IMG SIZE_MB [nomount]
+#                           GPT image with ESP + XBOOTLDR (both vfat), attached
+#                           with losetup -P and (unless nomount) mounted: sets
+#                           LOOP, ESP_DEV, XB_DEV, ESP, XB, KI_FUSE (1 if
+#                           mounted via fusefat)
 #   ki_sum FILE             sha256 of FILE
 
 ki_mounts=()
@@ -76,13 +78,14 @@ ki_mount_vfat() {
                 return 0
         fi
         need fusefat fusermount
-        fusefat -o rw+ "$dev" "$dir" >/dev/null 2>&1 || fail "fusefat $dev failed"
+        # fsname: mountinfo then names the device, as for a kernel mount
+        fusefat -o rw+,fsname="$dev" "$dev" "$dir" >/dev/null 2>&1 || fail "fusefat $dev failed"
         ki_mounts+=("$dir")
         KI_FUSE=1
 }
 
 ki_disk() {
-        local img=$1 mb=$2
+        local img=$1 mb=$2 mount=${3:-mount}
         need sfdisk losetup partx mkfs.vfat blkid
         KI_FUSE=0
         truncate -s "${mb}M" "$img"
@@ -102,6 +105,7 @@ ki_disk() {
         mkfs.vfat -F 32 -n XBOOTLDR "$XB_DEV" >/dev/null
         # Independent check of the types we are going to rely on.
         assert_eq "$(blkid -p -o value -s PART_ENTRY_TYPE "$XB_DEV")" "$GPT_XBOOTLDR" "blkid type of $XB_DEV"
+        [ "$mount" = mount ] || return 0
         ESP=$T/esp
         XB=$T/xbootldr
         ki_mount_vfat "$ESP_DEV" "$ESP"

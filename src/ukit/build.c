@@ -133,6 +133,12 @@ static int open_input(BuildContext *c, const char *what, const char *path, int *
                 log_error("%s: is a directory, expected a file (%s)", path, what);
                 return EXIT_FAILURE;
         }
+        /* The layout needs every size before the first byte is written, so
+         * pipes and character devices cannot be streamed. */
+        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+                log_error("%s: not a regular file (%s)", path, what);
+                return EXIT_FAILURE;
+        }
         int r = fd_get_size(fd, ret_size);
         if (r < 0)
                 return log_errno(r, "%s: cannot determine size", path);

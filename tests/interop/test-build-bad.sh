@@ -56,6 +56,7 @@ bad "truncated kernel"      "kernel.trunc"        --linux=kernel.trunc
 bad "MZ-only kernel"        "kernel.mz"           --linux=kernel.mz
 bad "empty kernel"          "empty"               --linux=empty
 bad "directory as initrd"   "directory"           --linux="$KERNEL" --initrd=out
+bad "pipe as initrd"        "not a regular file"  --linux="$KERNEL" --initrd=<(echo x)
 bad "non-BMP splash"        "splash.txt"          --linux="$KERNEL" --splash=splash.txt
 bad "empty splash"          "empty"               --linux="$KERNEL" --splash=empty
 bad "section name > 8"      ".toolongname"        --linux="$KERNEL" --section=.toolongname:x

@@ -144,6 +144,23 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
         return r;
 }
 
+static int check_signature(const ExtContext *ctx, ExtImage *img, const char *hex, const uint8_t *der, size_t der_size) {
+        char *dirs[4] = {
+                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
+                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
+        };
+        const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
+        _cleanup_free_ char *which = NULL;
+        int r = verity_sig_verify(hex, der, der_size, list, &which);
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                free(dirs[i]);
+        if (r == -ENOKEY)
+                set(img, EXT_IMAGE_FAILED, "root hash signature not made by any certificate in verity.d");
+        else if (r < 0)
+                set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
+        return r;
+}
+
 /* dm-verity for a DDI. There is no device-mapper in every environment (nor
  * in this project's CI), so the tree is checked in userspace here, reading
  * through the same loop device that is then mounted: this catches
@@ -177,21 +194,9 @@ static int check_verity(const ExtContext *ctx, ExtImage *img, int data_fd, uint6
                         set(img, EXT_IMAGE_FAILED, "signed root hash does not match the partition UUIDs");
                         return -EADDRNOTAVAIL;
                 }
-                _cleanup_free_ char *dirs[4] = {
-                        xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
-                        xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
-                };
-                const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
-                _cleanup_free_ char *which = NULL;
-                r = verity_sig_verify(d->sig_roothash_hex, d->sig_der, d->sig_der_size, list, &which);
-                if (r == -ENOKEY) {
-                        set(img, EXT_IMAGE_FAILED, "root hash signature not made by any certificate in verity.d");
+                r = check_signature(ctx, img, d->sig_roothash_hex, d->sig_der, d->sig_der_size);
+                if (r < 0)
                         return r;
-                }
-                if (r < 0) {
-                        set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
-                        return r;
-                }
                 strcpy(img->result->protection, "signed");
         } else {
                 if (ctx->require_signature) {
@@ -221,6 +226,77 @@ static int check_verity(const ExtContext *ctx, ExtImage *img, int data_fd, uint6
         return 0;
 }
 
+/* Sidecar verity for a bare file system image, systemd's convention:
+ * IMG.raw -> IMG.verity (hash device with superblock), IMG.roothash (hex),
+ * optional IMG.roothash.p7s (DER PKCS#7 over the hex). 1 verified, 0 no
+ * sidecar, <0 failed (reason set). */
+static int check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_size) {
+        _cleanup_free_ char *base = xstrdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
+                *hex = NULL, *der = NULL;
+        size_t l = strlen(base), n, der_size = 0;
+        uint8_t sb[VERITY_SUPERBLOCK_SIZE], root[VERITY_DIGEST_MAX];
+        size_t root_size;
+        VerityParams vp;
+        int r;
+
+        if (l > 4 && streq(base + l - 4, ".raw"))
+                base[l - 4] = 0;
+        vpath = xasprintf("%s.verity", base);
+        rpath = xasprintf("%s.roothash", base);
+        spath = xasprintf("%s.roothash.p7s", base);
+        _cleanup_close_ int hfd = open(vpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (hfd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                set(img, EXT_IMAGE_FAILED, "%s: %s", vpath, strerror(errno));
+                return -errno;
+        }
+        if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp) < 0) {
+                set(img, EXT_IMAGE_FAILED, "%s: not a dm-verity hash device with superblock", vpath);
+                return -EBADMSG;
+        }
+        if (vp.data_blocks > data_size / vp.data_block_size) {
+                set(img, EXT_IMAGE_FAILED, "%s: covers more data than the image has", vpath);
+                return -EBADMSG;
+        }
+        r = read_file_full(rpath, 1024, &hex, &n);
+        if (r < 0) {
+                set(img, EXT_IMAGE_FAILED, "%s: %s (needed with %s)", rpath, strerror(-r), vpath);
+                return r;
+        }
+        hex[strcspn(hex, " \t\r\n")] = 0;
+        if (hex_decode(hex, root, sizeof(root), &root_size) < 0 || (int) root_size != verity_digest_size(&vp)) {
+                set(img, EXT_IMAGE_FAILED, "%s: not a root hash", rpath);
+                return -EBADMSG;
+        }
+        for (char *c = hex; *c; c++)
+                if (*c >= 'A' && *c <= 'F')
+                        *c = (char) (*c - 'A' + 'a');
+        r = read_file_full(spath, VERITY_SIG_DER_MAX, &der, &der_size);
+        if (r >= 0) {
+                r = check_signature(ctx, img, hex, (const uint8_t *) der, der_size);
+                if (r < 0)
+                        return r;
+                strcpy(img->result->protection, "signed");
+        } else if (r == -ENOENT) {
+                if (ctx->require_signature) {
+                        set(img, EXT_IMAGE_FAILED, "no %s, but a signature is required", spath);
+                        return -EPERM;
+                }
+                strcpy(img->result->protection, "verity");
+        } else {
+                set(img, EXT_IMAGE_FAILED, "%s: %s", spath, strerror(-r));
+                return r;
+        }
+        r = verity_verify(&vp, data_fd, 0, hfd, 0, root, root_size);
+        if (r < 0) {
+                set(img, EXT_IMAGE_FAILED, "dm-verity check failed: %s",
+                    r == -EBADMSG ? "data does not match the root hash" : strerror(-r));
+                return r;
+        }
+        return 1;
+}
+
 static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsigned long flags) {
         _cleanup_close_ int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_(ddi_image_done) DdiImage d = {};
@@ -232,15 +308,16 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 set(img, EXT_IMAGE_FAILED, "cannot open: %s", strerror(errno));
                 return -errno;
         }
+        bool sidecar = false;
         r = ddi_dissect(fd, ctx->host.arch, &d);
         if (r == -ENOENT) {
-                /* A bare file system image: no verity unless signed sidecars (not supported). */
-                if (ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "bare file system image, but a signature is required");
-                        return -EPERM;
-                }
-                strcpy(img->result->protection, "none");
+                /* A bare file system image, possibly with sidecar verity files. */
                 r = fd_get_size(fd, &size);
+                if (r < 0) {
+                        set(img, EXT_IMAGE_FAILED, "%s", strerror(-r));
+                        return r;
+                }
+                sidecar = true;
         } else if (r == 0) {
                 off = d.part[DDI_DATA].offset;
                 size = d.part[DDI_DATA].size;
@@ -266,7 +343,15 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 set(img, EXT_IMAGE_FAILED, "cannot attach a loop device: %s", strerror(-r));
                 return r;
         }
-        if (d.part[DDI_DATA].found) {
+        if (sidecar) {
+                r = check_sidecar(ctx, img, lfd, size);
+                if (r < 0)
+                        return r;
+                if (r == 0 && ctx->require_signature) {
+                        set(img, EXT_IMAGE_FAILED, "bare file system image, but a signature is required");
+                        return -EPERM;
+                }
+        } else if (d.part[DDI_DATA].found) {
                 /* Data through the loop device that is about to be mounted,
                  * hash tree from the verity partition. */
                 r = check_verity(ctx, img, lfd, 0, fd, d.part[DDI_VERITY].offset, &d);

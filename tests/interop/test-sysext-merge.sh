@@ -156,6 +156,33 @@ grep -q "garbage.raw: no known file system" "$T/.out" || fail "garbage: $(cat "$
 "$UKIT" sysext unmerge --root="$R" -q
 rm "$E/garbage.raw" "$E/usrp.raw"
 
+# --- bare file systems with sidecar verity made by veritysetup, signed by openssl smime ---
+side() { # NAME -> $E/NAME.raw + NAME.verity + NAME.roothash
+        mkdir -p "$T/$1/usr/lib/extension-release.d" "$T/$1/usr/share/t"
+        echo ID=_any >"$T/$1/usr/lib/extension-release.d/extension-release.$1"
+        head -c 100000 /dev/urandom >"$T/$1/usr/share/t/$1-only"
+        mkfs.erofs --quiet "$E/$1.raw" "$T/$1" >/dev/null
+        veritysetup format "$E/$1.raw" "$E/$1.verity" | awk '/^Root hash:/ {print $3}' >"$E/$1.roothash"
+}
+side plain; side signedside; side badsig; side flipped
+openssl smime -sign -in <(tr -d '\n' <"$E/signedside.roothash") -nocerts -inkey "$T/k.pem" -signer "$T/c.crt" \
+        -noattr -binary -outform der -out "$E/signedside.roothash.p7s"
+openssl smime -sign -in <(tr -d '\n' <"$E/badsig.roothash") -nocerts -inkey "$T/k2.pem" -signer "$T/c2.crt" \
+        -noattr -binary -outform der -out "$E/badsig.roothash.p7s"
+printf '\x01' | dd of="$E/flipped.raw" bs=1 seek=$((4096 + 50000)) conv=notrunc status=none
+veritysetup verify "$E/flipped.raw" "$E/flipped.verity" "$(cat "$E/flipped.roothash")" >/dev/null 2>&1 \
+        && fail "veritysetup accepts flipped.raw: test setup broken"
+set +e; "$UKIT" sysext merge --root="$R" --json=short >"$T/side.json" 2>"$T/side.err"; rc=$?; set -e
+assert_eq "$rc" 1 "sidecar merge exit status"
+assert_eq "$(jq -r '.[]|select(.name=="plain")|.protection' "$T/side.json")" verity "plain sidecar"
+assert_eq "$(jq -r '.[]|select(.name=="signedside")|.protection' "$T/side.json")" signed "openssl-signed sidecar"
+grep -q "badsig.raw: root hash signature not made by any certificate" "$T/side.err" || fail "badsig: $(cat "$T/side.err")"
+grep -q "flipped.raw: dm-verity check failed" "$T/side.err" || fail "flipped: $(cat "$T/side.err")"
+[ -f "$R/usr/share/t/plain-only" ] && [ -f "$R/usr/share/t/signedside-only" ] || fail "sidecar images not merged"
+[ ! -e "$R/usr/share/t/badsig-only" ] && [ ! -e "$R/usr/share/t/flipped-only" ] || fail "bad sidecar images merged"
+"$UKIT" sysext unmerge --root="$R" -q
+rm -f "$E"/{plain,signedside,badsig,flipped}.*
+
 # --- merge succeeds (exit 0) when nothing is broken; a DDI from systemd-repart 252 ---
 mkdir -p "$T/rp/defs" "$T/rp/src/usr/lib/extension-release.d" "$T/rp/src/usr/share/t"
 echo ID=_any >"$T/rp/src/usr/lib/extension-release.d/extension-release.rp"

@@ -94,22 +94,15 @@ static long scan_value(const char *v, size_t n) {
         return (long) i;
 }
 
-int osrel_next(const char *data, size_t size, size_t *pos, OsrelEntry *e) {
-        size_t p, line_no = 0;
+/* The iterator proper. *lines is the number of lines before *pos; it is
+ * advanced together with *pos, so the callers in this file stay linear. */
+static int next_entry(const char *data, size_t size, size_t *pos, size_t *lines, OsrelEntry *e) {
+        size_t p, line_no = *lines;
 
-        if (!data || !pos || !e)
-                return -1;
         if (size > OSREL_SIZE_MAX) {
                 e->line = 0;
                 return -1;
         }
-
-        /* Recount lines up to *pos so the iterator state stays a single
-         * offset (the API is "size_t *pos"). Inputs are bounded by
-         * OSREL_SIZE_MAX, so this stays cheap. */
-        for (size_t i = 0; i < *pos && i < size; i++)
-                if (data[i] == '\n')
-                        line_no++;
 
         /* NUL bytes at the very end are section padding (a PE section's
          * VirtualSize may exceed the text), not content. */
@@ -182,11 +175,27 @@ int osrel_next(const char *data, size_t size, size_t *pos, OsrelEntry *e) {
                 e->value = line + val_start;
                 e->value_len = (size_t) vlen;
                 *pos = p;
+                *lines = line_no;
                 return 1;
         }
 
         *pos = size;
+        *lines = line_no;
         return 0;
+}
+
+int osrel_next(const char *data, size_t size, size_t *pos, OsrelEntry *e) {
+        size_t lines = 0;
+
+        if (!data || !pos || !e)
+                return -1;
+
+        /* The public iterator state is a single offset, so count the lines
+         * before it again (inputs are bounded by OSREL_SIZE_MAX). */
+        for (size_t i = 0; i < *pos && i < size && size <= OSREL_SIZE_MAX; i++)
+                if (data[i] == '\n')
+                        lines++;
+        return next_entry(data, size, pos, &lines, e);
 }
 
 int osrel_unquote(const char *raw, size_t n, char *buf, size_t bufsz) {
@@ -270,7 +279,8 @@ int osrel_get(const char *data, size_t size, const char *key, char *buf, size_t 
         if (!osrel_key_valid(key, klen))
                 return -1;
 
-        while ((r = osrel_next(data, size, &pos, &e)) > 0)
+        size_t lines = 0;
+        while ((r = next_entry(data, size, &pos, &lines, &e)) > 0)
                 if (e.key_len == klen && mem_eq(e.key, key, klen)) {
                         found = e;      /* last assignment wins, as in a shell */
                         have = true;
@@ -293,7 +303,8 @@ int osrel_validate(const char *data, size_t size, unsigned *ret_line) {
         /* osrel_next() runs the same scanner osrel_unquote() decodes with,
          * and a decoded value is never longer than its raw form, so checking
          * the syntax of every line is the whole validation. */
-        while ((r = osrel_next(data, size, &pos, &e)) > 0)
+        size_t lines = 0;
+        while ((r = next_entry(data, size, &pos, &lines, &e)) > 0)
                 ;
         if (r < 0) {
                 if (ret_line)

@@ -34,164 +34,11 @@ extern char **environ;
 
 #define INITRDS_MAX             64u
 #define CMDLINE_FILE_MAX        (64u * 1024u)
-#define SMALL_FILE_MAX          (64u * 1024u)
 /* Space beyond the inputs: PE headers, .osrel/.cmdline/.uname/.sbat, section
  * alignment padding, a signature, file system slack. Generous on purpose:
  * running out half way is what the check is there to prevent. */
 #define SPACE_MARGIN_FIXED      (1024u * 1024u)
 #define SPACE_MARGIN_PERCENT    2u
-
-/* ---- shared with list.c ---- */
-
-char *kernel_conf_path(const char *name, bool lib_fallback) {
-        const char *root = getenv("KERNEL_INSTALL_CONF_ROOT");
-        char *p;
-
-        if (root && *root)
-                return xasprintf("%s/%s", root, name);
-        p = xasprintf("/etc/kernel/%s", name);
-        if (access(p, F_OK) == 0)
-                return p;
-        free(p);
-        if (lib_fallback) {
-                p = xasprintf("/usr/lib/kernel/%s", name);
-                if (access(p, F_OK) == 0)
-                        return p;
-                free(p);
-        }
-        return NULL;
-}
-
-int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
-        _cleanup_free_ char *tokfile_path = NULL, *tokfile = NULL, *mid_text = NULL, *osrel = NULL;
-        const char *env_tok = getenv("KERNEL_INSTALL_ENTRY_TOKEN");
-        const char *env_mid = getenv("KERNEL_INSTALL_MACHINE_ID");
-        char mid[33];
-        bool have_mid = false;
-        size_t n = 0, osn = 0;
-        int r;
-
-        if (env_mid && *env_mid && uki_machine_id_parse(env_mid, strlen(env_mid), mid) == 0)
-                have_mid = true;
-        else if (read_file_full("/etc/machine-id", SMALL_FILE_MAX, &mid_text, &n) == 0 &&
-                 uki_machine_id_parse(mid_text, n, mid) == 0)
-                have_mid = true;
-
-        if (!spec && env_tok && *env_tok) {
-                if (!uki_entry_token_valid(env_tok)) {
-                        log_error("$KERNEL_INSTALL_ENTRY_TOKEN: invalid entry token '%s'", env_tok);
-                        return EXIT_FAILURE;
-                }
-                *ret = xstrdup(env_tok);
-                if (ret_machine_id)
-                        *ret_machine_id = have_mid ? xstrdup(mid) : NULL;
-                return 0;
-        }
-
-        tokfile_path = kernel_conf_path("entry-token", false);
-        if (tokfile_path) {
-                r = read_file_full(tokfile_path, SMALL_FILE_MAX, &tokfile, NULL);
-                if (r < 0 && r != -ENOENT)
-                        return log_errno(r, "%s: cannot read", tokfile_path);
-        }
-        if (read_file_full("/etc/os-release", SMALL_FILE_MAX, &osrel, &osn) < 0)
-                (void) read_file_full("/usr/lib/os-release", SMALL_FILE_MAX, &osrel, &osn);
-
-        r = uki_entry_token_resolve(spec, tokfile, have_mid ? mid : NULL, osrel, osn, ret);
-        if (r == -ENXIO)
-                return log_errno(r, "entry token '%s': source not available", spec ? spec : "auto");
-        if (r < 0) {
-                log_error("entry token '%s': invalid (expected machine-id, os-id, os-image-id, auto or literal:TOKEN "
-                          "giving [A-Za-z0-9._-], at most %u characters)", spec ? spec : "auto", UKI_ENTRY_TOKEN_MAX);
-                return EXIT_FAILURE;
-        }
-        if (ret_machine_id)
-                *ret_machine_id = have_mid ? xstrdup(mid) : NULL;
-        return 0;
-}
-
-int boot_root_open(const char *boot_path, const char *image, bool read_only, BootRoot *ret) {
-        BootRoot b = BOOT_ROOT_INIT;
-        int r;
-
-        if (boot_path && image)
-                return log_usage("--boot-path= and --image= are mutually exclusive");
-
-        if (image) {
-                GptPartition part;
-                r = gpt_find_boot_partition(image, &part);
-                if (r == -EMEDIUMTYPE)
-                        return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
-                if (r == -ENOENT)
-                        return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image), EXIT_FAILURE;
-                if (r < 0)
-                        return log_errno(r, "%s: cannot read the partition table", image);
-                r = boot_image_mount(image, &part, read_only, NULL, &b.image);
-                if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image),
-                               EXIT_FAILURE;
-                if (r == -ENODEV)
-                        return log_error("%s: partition %zu: the kernel cannot mount its file system (driver missing?)",
-                                         image, part.partno + 1), EXIT_FAILURE;
-                if (r == -EMEDIUMTYPE)
-                        return log_error("%s: partition %zu (%s): no file system on it", image, part.partno + 1,
-                                         boot_partition_kind_name(part.kind)), EXIT_FAILURE;
-                if (r < 0)
-                        return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
-                b.path = xstrdup(b.image.mount_dir);
-                b.kind = part.kind;
-                b.from_image = true;
-                *ret = b;
-                return 0;
-        }
-
-        if (boot_path) {
-                BootPartition p;
-                struct stat st;
-                if (stat(boot_path, &st) < 0)
-                        return log_errno(-errno, "%s", boot_path);
-                if (!S_ISDIR(st.st_mode))
-                        return log_error("%s: not a directory", boot_path), EXIT_FAILURE;
-                b.path = realpath(boot_path, NULL);
-                if (!b.path)
-                        return log_errno(-errno, "%s", boot_path);
-                /* Best effort: a plain directory (tests, chroots) is fine too. */
-                if (boot_partition_probe(boot_path, &p) == 0) {
-                        b.kind = p.kind;
-                        boot_partition_done(&p);
-                }
-                *ret = b;
-                return 0;
-        }
-
-        BootPartition p;
-        r = boot_partition_discover(NULL, &p);
-        if (r == -ENOENT)
-                return log_error("no XBOOTLDR or EFI System Partition mounted on /efi, /boot or /boot/efi "
-                                 "(use --boot-path= or --image=)"), EXIT_FAILURE;
-        if (r < 0)
-                return log_errno(r, "cannot determine $BOOT");
-        b.path = TAKE_PTR(p.path);
-        b.kind = p.kind;
-        boot_partition_done(&p);
-        *ret = b;
-        return 0;
-}
-
-void boot_root_close(BootRoot *b) {
-        if (b->from_image) {
-                int r = boot_image_umount(&b->image);
-                if (r < 0)
-                        log_warning("%s: cannot unmount: %s", b->path, strerror(-r));
-                b->from_image = false;
-        }
-        free(b->path);
-        b->path = NULL;
-}
-
-static void boot_root_closep(BootRoot *b) {
-        boot_root_close(b);
-}
 
 /* Open (creating) $BOOT/EFI/Linux without following symlinks, and insist it
  * lives on the same file system as $BOOT: a symlink or a mount that points
@@ -708,7 +555,6 @@ int verb_install(int argc, char **argv) {
         char *bargv[16 + INITRDS_MAX];
         _cleanup_free_ char *o_linux = xasprintf("--linux=%s", a.kernel);
         _cleanup_free_ char *o_uname = xasprintf("--uname=%s", a.version);
-        /* A leading '@' would make ukit build read a file. */
         /* --cmdline= is TEXT|@FILE and passed as given; a computed command
          * line starting with '@' must not be taken for a file name. */
         _cleanup_free_ char *o_cmdline = cmdline ?
@@ -753,8 +599,8 @@ int verb_install(int argc, char **argv) {
                                  boot.image.part.partno + 1, boot_partition_kind_name(boot.kind), a.image);
                 else
                         log_info("Installed %s (%s)", target, boot_partition_kind_name(boot.kind));
-        } else
-                log_info("Wrote %s", a.output);
+        }
+        /* (--output: ukit build already said "Wrote FILE".) */
         return EXIT_SUCCESS;
 }
 

@@ -24,6 +24,9 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
 
 /* Unmounts an image; prints a warning if that fails. */
 void boot_root_close(BootRoot *b);
+static inline void boot_root_closep(BootRoot *b) {
+        boot_root_close(b);
+}
 
 /* "$KERNEL_INSTALL_CONF_ROOT/NAME" when that variable is set (kernel-install
  * semantics: then it is the only place), else the first existing of

@@ -2,25 +2,46 @@
 #pragma once
 
 /* A writer for "newc" cpio archives (magic 070701, the format the Linux
- * initramfs unpacker reads), for the small generated initrds the stub hands
- * to the kernel next to .initrd (e.g. /.extra/tpm2-pcr-signature.json).
- * Freestanding: the caller provides the buffer. Output is deterministic:
- * mtime 0, uid/gid 0, inodes numbered from the caller's counter. */
+ * initramfs unpacker reads), for the small initrds the stub generates next
+ * to .initrd: /.extra/credentials/, /.extra/sysext/, the PCR signature.
+ * Freestanding; the caller provides the buffer.
+ *
+ * The byte layout is that of systemd-stub's generated archives, because
+ * those archives are measured into PCR 12/13 and predictions must match:
+ * mtime/uid/gid 0, nlink 1, inodes counted from the writer's counter,
+ * lower-case hex fields, every leading directory of the target as 0555 and
+ * the target directory itself with the given mode, files in the order
+ * given, and a trailer whose name-size field reads "0000000B". */
 
 #include "macro.h"
 
 #define CPIO_NAME_MAX 256u              /* path incl. NUL */
-#define CPIO_FILE_MAX (UINT32_C(0xffffffff))  /* newc sizes are 32-bit */
+#define CPIO_FILE_MAX UINT32_C(0xffffffff)  /* newc sizes are 32-bit */
 
-/* Bytes cpio_archive_one() needs for a file DIR/NAME with size bytes of
- * content (dir may be "" for the top level; every component of dir gets a
- * directory entry), trailer included. 0 on overflow or bad arguments. */
-size_t cpio_archive_one_size(const char *dir, const char *name, size_t size);
+/* With buf == NULL the writer only counts: run the same calls once to learn
+ * the size, allocate, then again to write. */
+typedef struct CpioWriter {
+        uint8_t *buf;
+        size_t size;            /* capacity of buf */
+        size_t pos;             /* bytes written (or counted) so far */
+        uint32_t inode;         /* next inode number */
+        bool failed;            /* overflow, too small or invalid name: sticky */
+} CpioWriter;
 
-/* Writes the archive (directory entries for dir's components, the file with
- * the given permission bits, the trailer) to buf. *inode is the next inode
- * number to use and is advanced. Returns the bytes written, or 0 if bufsz is
- * too small or an argument is invalid (names with "..", empty components or
- * longer than CPIO_NAME_MAX); buf content is unspecified then. */
+void cpio_writer_init(CpioWriter *w, void *buf, size_t size);
+
+/* Directory entries for every prefix of dir ("a", "a/b", ...): leading ones
+ * 0555, dir itself dir_mode. dir is relative, without empty, "." or ".."
+ * components. */
+void cpio_put_dirs(CpioWriter *w, const char *dir, uint32_t dir_mode);
+/* The regular file DIR/NAME (name without '/'). */
+void cpio_put_file(CpioWriter *w, const char *dir, const char *name, const void *data, size_t size, uint32_t mode);
+void cpio_put_trailer(CpioWriter *w);
+
+/* The bytes written, or 0 if any call failed. */
+size_t cpio_writer_finish(const CpioWriter *w);
+
+/* Convenience: dirs + one file + trailer. Returns bytes written, 0 on error
+ * (buf too small, bad names); buf may be NULL to get the size. */
 size_t cpio_archive_one(void *buf, size_t bufsz, const char *dir, const char *name, const void *data,
-                        size_t size, uint32_t dir_mode, uint32_t file_mode, uint32_t *inode);
+                        size_t size, uint32_t dir_mode, uint32_t file_mode);

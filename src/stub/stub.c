@@ -33,6 +33,8 @@ static const char sbat[] =
 
 /* StubFeatures bits (systemd's efivars-fundamental.h). */
 #define STUB_FEATURE_REPORT_BOOT_PARTITION (UINT64_C(1) << 0)
+#define STUB_FEATURE_PICK_UP_CREDENTIALS   (UINT64_C(1) << 1)
+#define STUB_FEATURE_PICK_UP_SYSEXTS       (UINT64_C(1) << 2)
 #define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
 #define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
 
@@ -209,19 +211,33 @@ static CHAR16 *pick_cmdline(EFI_LOADED_IMAGE_PROTOCOL *li, const uint8_t *base, 
 /* A cpio with the section's content as /.extra/NAME (mode 0444 in a 0555
  * directory, as systemd-stub lays it out for systemd in the initrd). NULL
  * and size 0 when the section is absent or the archive cannot be made. */
-static void *extra_cpio(const uint8_t *base, const PeSectionRef *s, const char *name, uint32_t *inode,
-                        size_t *ret_size) {
+static void *extra_cpio(const uint8_t *base, const PeSectionRef *s, const char *name, size_t *ret_size) {
         *ret_size = 0;
         if (!s->present || s->size == 0)
                 return NULL;
-        size_t n = cpio_archive_one_size(".extra", name, s->size);
+        size_t n = cpio_archive_one(NULL, 0, ".extra", name, base + s->rva, s->size, 0555, 0444);
         void *buf = n ? xmalloc(n) : NULL;
         if (!buf) {
                 log_error(EFI_OUT_OF_RESOURCES, L"cannot pass a PCR signature/key section to the initrd");
                 return NULL;
         }
-        *ret_size = cpio_archive_one(buf, n, ".extra", name, base + s->rva, s->size, 0555, 0444, inode);
+        *ret_size = cpio_archive_one(buf, n, ".extra", name, base + s->rva, s->size, 0555, 0444);
         return buf;
+}
+
+/* "<path of this UKI>.extra.d", the per-image drop-in directory. */
+static CHAR16 *dropin_dir(const EFI_DEVICE_PATH_PROTOCOL *file_path) {
+        static const CHAR16 suffix[] = L".extra.d";
+        _cleanup_free_ CHAR16 *path = image_identifier(file_path);
+        if (!path)
+                return NULL;
+        size_t n = strlen16(path);
+        CHAR16 *s = xmalloc((n + ELEMENTSOF(suffix)) * sizeof(CHAR16));
+        if (!s)
+                return NULL;
+        memcpy(s, path, n * sizeof(CHAR16));
+        memcpy(s + n, suffix, sizeof(suffix));
+        return s;
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table);
@@ -250,7 +266,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
                 return log_error(EFI_NOT_FOUND, L"image has no .linux section");
 
         const uint8_t *base = li->ImageBase;
-        uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_THREE_PCRS;
+        uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
+                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_THREE_PCRS;
         if (random_seed_install(li) == EFI_SUCCESS)
                 features |= STUB_FEATURE_RANDOM_SEED;
         export_variables(li, features);
@@ -258,32 +275,51 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         if (sections[UKI_SECTION_SPLASH].present)
                 (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
 
-        bool image_measured = measure_sections(base, sections), parameters_measured;
+        bool image_measured = measure_sections(base, sections), parameters_measured, sysext_measured = false;
         _cleanup_free_ CHAR16 *cmdline = pick_cmdline(li, base, &sections[UKI_SECTION_CMDLINE], &parameters_measured);
-        /* As systemd-stub 252 does: with a TPM, announce the PCRs we would
-         * use for parameters and sysexts even when there was nothing to
-         * measure, so userspace knows where to look. */
         if (image_measured)
                 (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
-        if (parameters_measured || image_measured) {
-                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
-                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDSysExts", L"13");
-        }
 
         if (sections[UKI_SECTION_DTB].present)
                 (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
 
         /* The initrd: .initrd, then generated archives for the PCR signature
          * and public key (already measured as sections, so not again). */
-        InitrdPiece pieces[3] = {};
+        InitrdPiece pieces[6] = {};
+        _cleanup_free_ void *cred_cpio = NULL, *global_cred_cpio = NULL, *sysext_cpio = NULL;
         _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL;
-        uint32_t inode = 1;
         if (sections[UKI_SECTION_INITRD].present)
                 pieces[0] = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
-        pieces[1].data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
-                                                  &inode, &pieces[1].size);
-        pieces[2].data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
-                                                   &inode, &pieces[2].size);
+        _cleanup_free_ CHAR16 *dropin = dropin_dir(li->FilePath);
+        bool m;
+        if (dropin && extra_pack(li, dropin, L".cred", ".extra/credentials", 0500, 0400, PCR_KERNEL_PARAMETERS,
+                                 L"Credentials initrd", &cred_cpio, &pieces[1].size, &m) == EFI_SUCCESS) {
+                pieces[1].data = cred_cpio;
+                parameters_measured = parameters_measured || m;
+        }
+        if (extra_pack(li, L"\\loader\\credentials", L".cred", ".extra/global_credentials", 0500, 0400,
+                       PCR_KERNEL_PARAMETERS, L"Global credentials initrd", &global_cred_cpio, &pieces[2].size,
+                       &m) == EFI_SUCCESS) {
+                pieces[2].data = global_cred_cpio;
+                parameters_measured = parameters_measured || m;
+        }
+        if (dropin && extra_pack(li, dropin, L".raw", ".extra/sysext", 0555, 0444, PCR_INITRD_SYSEXTS,
+                                 L"System extension initrd", &sysext_cpio, &pieces[3].size, &m) == EFI_SUCCESS) {
+                pieces[3].data = sysext_cpio;
+                sysext_measured = m;
+        }
+        pieces[4].data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
+                                                  &pieces[4].size);
+        pieces[5].data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
+                                                   &pieces[5].size);
+        /* As systemd-stub 252 does: with a TPM, announce the PCRs we use for
+         * parameters and sysexts even when there was nothing to measure, so
+         * userspace knows where to look. */
+        if (image_measured || parameters_measured)
+                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
+        if (image_measured || sysext_measured)
+                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDSysExts", L"13");
+
         err = initrd_register(pieces, ELEMENTSOF(pieces), &initrd_handle);
         if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)
                 return log_error(err, L"cannot register the initrd");

@@ -41,11 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         i++;
         const uint8_t *content = i < size ? data + i : NULL;
         size_t clen = i < size ? size - i : 0;
-        size_t need = cpio_archive_one_size(dir, name, clen);
+        size_t need = cpio_archive_one(NULL, 0, dir, name, content, clen, 0555, 0444);
         if (need) {
                 uint8_t *buf = malloc(need);
-                uint32_t inode = 1;
-                if (buf && cpio_archive_one(buf, need, dir, name, content, clen, 0555, 0444, &inode) != need)
+                if (buf && cpio_archive_one(buf, need, dir, name, content, clen, 0555, 0444) != need)
+                        abort();
+                if (buf && need > 1 && cpio_archive_one(buf, need - 1, dir, name, content, clen, 0555, 0444) != 0)
                         abort();
                 free(buf);
         }

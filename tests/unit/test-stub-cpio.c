@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* cpio_archive_one() (src/fundamental/cpio.c), judged by GNU cpio: the
- * archive lists and extracts with the expected names, modes and content. */
+/* The newc cpio writer (src/fundamental/cpio.c), judged by GNU cpio: the
+ * archives list and extract with the expected names, modes and content;
+ * plus the size-counting mode, bad names and short buffers. */
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,42 +16,66 @@ static void write_file(const char *path, const void *p, size_t n) {
         CHECK(fclose(f) == 0);
 }
 
+static void check_file(const char *path, const char *content, unsigned mode) {
+        struct stat st;
+        char got[256] = {};
+        CHECK(stat(path, &st) == 0);
+        CHECK(S_ISREG(st.st_mode));
+        CHECK_EQ_INT(st.st_mode & 07777, mode);
+        CHECK_EQ_INT(st.st_size, strlen(content));
+        CHECK_EQ_INT(st.st_mtime, 0);
+        FILE *f = fopen(path, "rb");
+        CHECK(f);
+        CHECK(fread(got, 1, sizeof(got) - 1, f) == strlen(content));
+        fclose(f);
+        CHECK_EQ_STR(got, content);
+}
+
+static void check_dir(const char *path, unsigned mode) {
+        struct stat st;
+        CHECK(stat(path, &st) == 0);
+        CHECK(S_ISDIR(st.st_mode));
+        CHECK_EQ_INT(st.st_mode & 07777, mode);
+}
+
 int main(void) {
         static uint8_t buf[8192];
         const char data[] = "{\"sha256\":[]}\n";
-        uint32_t inode = 1;
-        char dir[] = "/tmp/test-stub-cpio.XXXXXX", cmd[512], path[512];
+        char dir[] = "/tmp/test-stub-cpio.XXXXXX", cmd[1024], path[512];
 
-        /* sizes and bad arguments */
-        CHECK(cpio_archive_one_size("", "", 1) == 0);
-        CHECK(cpio_archive_one_size("/abs", "x", 1) == 0);
-        CHECK(cpio_archive_one_size("a/../b", "x", 1) == 0);
-        CHECK(cpio_archive_one_size("a//b", "x", 1) == 0);
-        CHECK(cpio_archive_one_size("a/", "x", 1) == 0);
-        CHECK(cpio_archive_one_size(".extra", "a/b", 1) == 0);
-        CHECK(cpio_archive_one_size(".extra", "..", 1) == 0);
-        CHECK(cpio_archive_one_size(".extra", "x", (size_t) UINT32_MAX + 1) == 0);
+        /* bad arguments */
+        CHECK(cpio_archive_one(NULL, 0, "", "x", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, "/abs", "x", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, "a/../b", "x", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, "a//b", "x", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, "a/", "x", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, ".extra", "a/b", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, ".extra", "..", "a", 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, ".extra", "x", NULL, 1, 0555, 0444) == 0);
+        CHECK(cpio_archive_one(NULL, 0, ".extra", "x", "a", (size_t) UINT32_MAX + 1, 0555, 0444) == 0);
         char longname[300];
         memset(longname, 'n', sizeof(longname) - 1);
         longname[sizeof(longname) - 1] = 0;
-        CHECK(cpio_archive_one_size(".extra", longname, 1) == 0);
+        CHECK(cpio_archive_one(NULL, 0, ".extra", longname, "a", 1, 0555, 0444) == 0);
 
-        size_t need = cpio_archive_one_size(".extra/sub", "tpm2-pcr-signature.json", sizeof(data) - 1);
+        /* counting mode == writing mode; short buffers fail */
+        size_t need = cpio_archive_one(NULL, 0, ".extra/sub", "tpm2-pcr-signature.json", data, sizeof(data) - 1,
+                                       0500, 0444);
         CHECK(need > 0 && need % 4 == 0);
         CHECK(cpio_archive_one(buf, need - 1, ".extra/sub", "tpm2-pcr-signature.json", data, sizeof(data) - 1,
-                               0555, 0444, &inode) == 0);
-        CHECK_EQ_INT(inode, 1);
+                               0500, 0444) == 0);
         size_t n = cpio_archive_one(buf, sizeof(buf), ".extra/sub", "tpm2-pcr-signature.json", data,
-                                    sizeof(data) - 1, 0555, 0444, &inode);
+                                    sizeof(data) - 1, 0500, 0444);
         CHECK_EQ_INT(n, need);
-        CHECK_EQ_INT(inode, 4);         /* .extra, .extra/sub, the file */
         CHECK(memcmp(buf, "070701", 6) == 0);
+        /* systemd's trailer, byte for byte at the end */
+        CHECK(memcmp(buf + n - 124, "07070100000000000000000000000000000000000000010000000000000000"
+                     "000000000000000000000000000000000000000B00000000TRAILER!!!\0\0\0\0", 124) == 0);
 
         /* deterministic */
         static uint8_t again[8192];
-        uint32_t inode2 = 1;
         CHECK_EQ_INT(cpio_archive_one(again, sizeof(again), ".extra/sub", "tpm2-pcr-signature.json", data,
-                                      sizeof(data) - 1, 0555, 0444, &inode2), n);
+                                      sizeof(data) - 1, 0500, 0444), n);
         CHECK(memcmp(buf, again, n) == 0);
 
         /* GNU cpio as the oracle */
@@ -64,29 +89,44 @@ int main(void) {
         snprintf(cmd, sizeof(cmd), "mkdir %s/x && cd %s/x && cpio -idm --quiet <../a.cpio", dir, dir);
         CHECK(system(cmd) == 0);
         snprintf(path, sizeof(path), "%s/x/.extra/sub/tpm2-pcr-signature.json", dir);
-        struct stat st;
-        CHECK(stat(path, &st) == 0);
-        CHECK_EQ_INT(st.st_mode & 07777, 0444);
-        CHECK_EQ_INT(st.st_size, sizeof(data) - 1);
-        CHECK_EQ_INT(st.st_mtime, 0);
-        FILE *f = fopen(path, "rb");
-        CHECK(f);
-        char got[64] = {};
-        CHECK(fread(got, 1, sizeof(got), f) == sizeof(data) - 1);
-        fclose(f);
-        CHECK_EQ_STR(got, data);
+        check_file(path, data, 0444);
+        snprintf(path, sizeof(path), "%s/x/.extra", dir);
+        check_dir(path, 0555);          /* leading directories are always 0555 */
         snprintf(path, sizeof(path), "%s/x/.extra/sub", dir);
-        CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-        CHECK_EQ_INT(st.st_mode & 07777, 0555);
+        check_dir(path, 0500);
 
-        /* top-level file, empty content */
-        inode = 7;
-        n = cpio_archive_one(buf, sizeof(buf), "", "empty", NULL, 0, 0555, 0400, &inode);
+        /* several files through the writer, two passes */
+        CpioWriter w;
+        for (int pass = 0; pass < 2; pass++) {
+                cpio_writer_init(&w, pass ? buf : NULL, sizeof(buf));
+                cpio_put_dirs(&w, ".extra/credentials", 0500);
+                cpio_put_file(&w, ".extra/credentials", "a.cred", "alpha", 5, 0400);
+                cpio_put_file(&w, ".extra/credentials", "b.cred", "", 0, 0400);
+                cpio_put_file(&w, ".extra/credentials", "c.cred", "gamma!", 6, 0400);
+                cpio_put_trailer(&w);
+                if (!pass)
+                        need = cpio_writer_finish(&w);
+        }
+        n = cpio_writer_finish(&w);
         CHECK(n > 0);
+        CHECK_EQ_INT(n, need);
+        CHECK_EQ_INT(w.inode, 6);       /* .extra, .extra/credentials, three files */
         snprintf(path, sizeof(path), "%s/b.cpio", dir);
         write_file(path, buf, n);
-        snprintf(cmd, sizeof(cmd), "[ \"$(cd %s && cpio -it --quiet <b.cpio)\" = empty ]", dir);
+        snprintf(cmd, sizeof(cmd), "mkdir %s/y && cd %s/y && cpio -idm --quiet <../b.cpio", dir, dir);
         CHECK(system(cmd) == 0);
+        snprintf(path, sizeof(path), "%s/y/.extra/credentials/a.cred", dir);
+        check_file(path, "alpha", 0400);
+        snprintf(path, sizeof(path), "%s/y/.extra/credentials/b.cred", dir);
+        check_file(path, "", 0400);
+        snprintf(path, sizeof(path), "%s/y/.extra/credentials/c.cred", dir);
+        check_file(path, "gamma!", 0400);
+
+        /* a failure is sticky */
+        cpio_writer_init(&w, buf, 10);
+        cpio_put_dirs(&w, ".extra", 0555);
+        cpio_put_trailer(&w);
+        CHECK_EQ_INT(cpio_writer_finish(&w), 0);
 
         snprintf(cmd, sizeof(cmd), "chmod -R u+w %s && rm -rf %s", dir, dir);
         CHECK(system(cmd) == 0);

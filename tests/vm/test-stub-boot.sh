@@ -56,10 +56,13 @@ for f in payload.bin hello.txt; do
 done
 assert_eq "$(vm_report "$log" "efivar StubInfo")" "ukit-stub 0.1" StubInfo
 assert_eq "$(vm_report "$log" "efivar StubPcrKernelImage")" "11" StubPcrKernelImage
-assert_eq "$(vm_report "$log" "efivar LoaderDevicePartUUID")" "$VM_ESP_PART_UUID" LoaderDevicePartUUID
-vm_report_has "$log" "efivar StubPcrKernelParameters" && fail "StubPcrKernelParameters set without user options"
-# REPORT_BOOT_PARTITION | THREE_PCRS | RANDOM_SEED, u64 little-endian
-assert_eq "$(vm_report "$log" "efivar StubFeatures")" "hex:1900000000000000" StubFeatures
+# upper case, as systemd-stub 252 writes it
+assert_eq "$(vm_report "$log" "efivar LoaderDevicePartUUID")" "${VM_ESP_PART_UUID^^}" LoaderDevicePartUUID
+assert_eq "$(vm_report "$log" "efivar LoaderImageIdentifier")" '\EFI\BOOT\BOOTX64.EFI' LoaderImageIdentifier
+assert_eq "$(vm_report "$log" "efivar StubPcrKernelParameters")" "12" StubPcrKernelParameters
+assert_eq "$(vm_report "$log" "efivar StubPcrInitRDSysExts")" "13" StubPcrInitRDSysExts
+# REPORT_BOOT_PARTITION | PICK_UP_CREDENTIALS | PICK_UP_SYSEXTS | THREE_PCRS | RANDOM_SEED, u64 LE
+assert_eq "$(vm_report "$log" "efivar StubFeatures")" "hex:1f00000000000000" StubFeatures
 
 for bank in sha1 sha256; do
         got=$(vm_report "$log" "pcr $bank 11") || fail "no PCR 11 $bank in the report"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Drop-in check: the same inputs built with Debian's systemd-stub 252 and
 # with ukit-stub boot to the same /proc/cmdline and the same initrd files
-# (two initrds, concatenated by `ukit build`, and the /.extra files made from
-# .pcrsig and .pcrpkey). The variables each stub
+# (two initrds, concatenated by `ukit build`, the /.extra files made from
+# .pcrsig and .pcrpkey, credentials and a sysext picked up from the ESP),
+# and the same PCR 12 and 13 (the generated archives are measured byte for
+# byte). The variables each stub
 # exports are printed for docs/stub-differences.md; the ones systemd in the
 # booted OS relies on must be there with equal values.
 . "$(dirname "$0")/../lib.sh"
@@ -33,6 +35,14 @@ for s in sd ukit; do
                 -o "$T/$s.efi" || fail "ukit build --stub $stub failed"
         rm -rf "$T/esp" && mkdir -p "$T/esp/EFI/BOOT"
         cp "$T/$s.efi" "$T/esp/EFI/BOOT/BOOTX64.EFI"
+        # ESP pick-up: per-image and global credentials, a sysext; files
+        # that must be ignored (wrong suffix, hidden)
+        d=$T/esp/EFI/BOOT/BOOTX64.EFI.extra.d
+        mkdir -p "$d" "$T/esp/loader/credentials"
+        printf 'secret-b' >"$d/b.cred"; printf 'secret-a\n' >"$d/a.cred"
+        printf 'ignored' >"$d/notes.txt"; printf 'hidden' >"$d/.hidden.cred"
+        head -c 5000 /dev/zero | tr '\0' 'S' >"$d/ext.raw"
+        printf 'global' >"$T/esp/loader/credentials/g.cred"
         vm_esp "$T/esp" "$T/esp-$s.img"
         vm_run "$T/esp-$s.img" "$T/$s.log" || fail "$s stub: boot failed (see $T/$s.log)"
 done
@@ -43,7 +53,8 @@ assert_eq "$(vm_report "$T/ukit.log" cmdline)" "$(vm_report "$T/sd.log" cmdline)
 files() { vm_report_lines "$1" | grep '^file ' | grep -v '^file /.extra/tpm2-pcr-signature.json ' | sort; }
 [ -n "$(files "$T/sd.log")" ] || fail "systemd-stub boot reported no files"
 assert_eq "$(files "$T/ukit.log")" "$(files "$T/sd.log")" "initrd files ukit-stub vs systemd-stub"
-for f in /ukit/second/two.txt /.extra/tpm2-pcr-public-key.pem; do
+for f in /ukit/second/two.txt /.extra/tpm2-pcr-public-key.pem /.extra/credentials/a.cred /.extra/credentials/b.cred \
+         /.extra/global_credentials/g.cred /.extra/sysext/ext.raw; do
         vm_report_has "$T/ukit.log" "file $f sha256" || fail "$f missing in the ukit-stub boot"
 done
 for s in sd ukit; do
@@ -53,6 +64,15 @@ pe = pefile.PE(sys.argv[1], fast_load=True)
 s = next(s for s in pe.sections if s.Name.rstrip(b"\0") == b".pcrsig")
 print(hashlib.sha256(s.get_data()[:s.Misc_VirtualSize]).hexdigest())' "$T/$s.efi") || fail "cannot read .pcrsig of $s.efi"
         assert_eq "$(vm_report "$T/$s.log" "file /.extra/tpm2-pcr-signature.json sha256")" "$want" "$s: /.extra/tpm2-pcr-signature.json"
+done
+
+# The generated archives are measured as a whole: same bytes, same PCRs.
+for pcr in 12 13; do
+        for bank in sha1 sha256; do
+                a=$(vm_report "$T/sd.log" "pcr $bank $pcr"); b=$(vm_report "$T/ukit.log" "pcr $bank $pcr")
+                [ "$a" != "$(printf '%0*d' ${#a} 0)" ] || fail "PCR $pcr $bank is zero under systemd-stub: test proves nothing"
+                assert_eq "$b" "$a" "PCR $pcr $bank ukit-stub vs systemd-stub"
+        done
 done
 
 # Variables: print both sets; the common ones systemd reads must agree.

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Files picked up from the ESP next to the UKI and handed to the initrd as
+ * cpio archives, the way systemd-stub does it: credentials from
+ * "<uki>.efi.extra.d" and "\loader\credentials" (files ending in .cred), system
+ * extensions from "<uki>.efi.extra.d" (.raw). Each archive is measured as a
+ * whole (PCR 12 for credentials, 13 for sysexts), so its bytes must be
+ * stable: names are sorted, contents go in unchanged, no timestamps. */
+
+#include "cpio.h"
+#include "measure.h"
+#include "proto/simple-fs.h"
+#include "stub.h"
+#include "util.h"
+
+#define EXTRA_FILES_MAX 64u
+#define EXTRA_NAME_MAX 255u                     /* Linux NAME_MAX */
+#define EXTRA_FILE_SIZE_MAX (256u * 1024u * 1024u)
+#define EXTRA_DIRENT_SIZE (sizeof(EFI_FILE_INFO) + (EXTRA_NAME_MAX + 2) * sizeof(CHAR16))
+
+typedef struct ExtraFile {
+        char name[EXTRA_NAME_MAX + 1];          /* ASCII, as in the archive */
+        void *data;
+        size_t size;
+} ExtraFile;
+
+static void file_closep(EFI_FILE_PROTOCOL **f) {
+        if (*f)
+                (void) (*f)->Close(*f);
+}
+
+static bool ascii_endswith_no_case(const CHAR16 *s, const CHAR16 *suffix) {
+        size_t n = strlen16(s), m = strlen16(suffix);
+        if (m > n)
+                return false;
+        for (size_t i = 0; i < m; i++) {
+                CHAR16 a = s[n - m + i], b = suffix[i];
+                if (a >= 'A' && a <= 'Z')
+                        a = (CHAR16) (a + 32);
+                if (b >= 'A' && b <= 'Z')
+                        b = (CHAR16) (b + 32);
+                if (a != b)
+                        return false;
+        }
+        return true;
+}
+
+static int strcmp8(const char *a, const char *b) {
+        for (; *a && *a == *b; a++, b++)
+                ;
+        return (unsigned char) *a - (unsigned char) *b;
+}
+
+static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **ret, size_t *ret_size) {
+        static const EFI_GUID info_guid = EFI_FILE_INFO_GUID;
+        _cleanup_(file_closep) EFI_FILE_PROTOCOL *f = NULL;
+        uint8_t info_buf[EXTRA_DIRENT_SIZE];
+        uint64_t info_size = sizeof(info_buf), size;
+        EFI_STATUS err;
+
+        err = dir->Open(dir, &f, name, EFI_FILE_MODE_READ, 0);
+        if (err != EFI_SUCCESS)
+                return err;
+        err = f->GetInfo(f, &info_guid, &info_size, info_buf);
+        if (err != EFI_SUCCESS)
+                return err;
+        size = ((EFI_FILE_INFO *) info_buf)->FileSize;
+        if (size > EXTRA_FILE_SIZE_MAX)
+                return EFI_BAD_BUFFER_SIZE;
+        void *buf = xmalloc(size);
+        if (!buf)
+                return EFI_OUT_OF_RESOURCES;
+        uint64_t got = size;
+        err = f->Read(f, &got, buf);
+        if (err != EFI_SUCCESS || got != size) {
+                free(buf);
+                return err != EFI_SUCCESS ? err : EFI_DEVICE_ERROR;
+        }
+        *ret = buf;
+        *ret_size = size;
+        return EFI_SUCCESS;
+}
+
+/* Collects the matching regular files of dir (sorted by name). */
+static size_t collect(EFI_FILE_PROTOCOL *dir, const CHAR16 *suffix, ExtraFile files[EXTRA_FILES_MAX]) {
+        uint64_t dirent_buf[EXTRA_DIRENT_SIZE / sizeof(uint64_t) + 1];
+        EFI_FILE_INFO *de = (EFI_FILE_INFO *) dirent_buf;
+        size_t n = 0;
+
+        for (;;) {
+                uint64_t size = sizeof(dirent_buf);
+                /* entries with longer names do not fit: skip is not possible
+                 * with the file protocol, so stop there */
+                if (dir->Read(dir, &size, de) != EFI_SUCCESS || size == 0)
+                        break;
+                if (de->FileName[0] == '.' || (de->Attribute & EFI_FILE_DIRECTORY) ||
+                    !ascii_endswith_no_case(de->FileName, suffix))
+                        continue;
+                size_t len = strlen16(de->FileName);
+                bool ascii = len <= EXTRA_NAME_MAX;
+                for (size_t i = 0; ascii && i < len; i++)
+                        ascii = de->FileName[i] > 0x1f && de->FileName[i] < 0x7f && de->FileName[i] != '/';
+                if (!ascii)
+                        continue;
+                if (n >= EXTRA_FILES_MAX) {
+                        log_error(EFI_OUT_OF_RESOURCES, L"too many files in an ESP drop-in directory, ignoring the rest");
+                        break;
+                }
+                for (size_t i = 0; i <= len; i++)
+                        files[n].name[i] = (char) de->FileName[i];
+                if (read_file(dir, de->FileName, &files[n].data, &files[n].size) != EFI_SUCCESS) {
+                        log_error(EFI_LOAD_ERROR, de->FileName);
+                        continue;
+                }
+                n++;
+        }
+
+        /* insertion sort: a handful of entries, and the order is measured */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && strcmp8(files[j - 1].name, files[j].name) > 0; j--) {
+                        ExtraFile t = files[j];
+                        files[j] = files[j - 1];
+                        files[j - 1] = t;
+                }
+        return n;
+}
+
+EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, const CHAR16 *suffix,
+                      const char *target, uint32_t dir_mode, uint32_t file_mode, uint32_t pcr,
+                      const CHAR16 *description, void **ret, size_t *ret_size, bool *ret_measured) {
+        static const EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
+        _cleanup_(file_closep) EFI_FILE_PROTOCOL *root = NULL, *dir = NULL;
+        EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
+        EFI_STATUS err;
+
+        *ret = NULL;
+        *ret_size = 0;
+        *ret_measured = false;
+        if (!li->DeviceHandle || BS->HandleProtocol(li->DeviceHandle, &fs_guid, (void **) &fs) != EFI_SUCCESS ||
+            fs->OpenVolume(fs, &root) != EFI_SUCCESS)
+                return EFI_NOT_FOUND;
+        if (root->Open(root, &dir, dropin_dir, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
+                return EFI_NOT_FOUND;
+
+        /* ~17 KiB: on the heap, firmware stacks are small */
+        _cleanup_free_ ExtraFile *files = xmalloc0(EXTRA_FILES_MAX * sizeof(ExtraFile));
+        if (!files)
+                return EFI_OUT_OF_RESOURCES;
+        size_t n = collect(dir, suffix, files);
+        if (n == 0)
+                return EFI_NOT_FOUND;
+
+        CpioWriter w;
+        void *buf = NULL;
+        for (int pass = 0; pass < 2; pass++) {
+                cpio_writer_init(&w, buf, buf ? *ret_size : 0);
+                cpio_put_dirs(&w, target, dir_mode);
+                for (size_t i = 0; i < n; i++)
+                        cpio_put_file(&w, target, files[i].name, files[i].data, files[i].size, file_mode);
+                cpio_put_trailer(&w);
+                if (pass == 0) {
+                        *ret_size = cpio_writer_finish(&w);
+                        buf = *ret_size ? xmalloc(*ret_size) : NULL;
+                        if (!buf)
+                                break;
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                free(files[i].data);
+        if (!buf || cpio_writer_finish(&w) != *ret_size) {
+                free(buf);
+                *ret_size = 0;
+                return log_error(EFI_OUT_OF_RESOURCES, description);
+        }
+
+        err = measure_event(pcr, buf, *ret_size, description, ret_measured);
+        if (err != EFI_SUCCESS)
+                log_error(err, L"cannot measure an ESP drop-in initrd");
+        *ret = buf;
+        return EFI_SUCCESS;
+}

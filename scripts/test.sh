@@ -93,7 +93,7 @@ for b in "${builds[@]}"; do
         if has_suite interop; then
                 for t in tests/interop/test-*.sh; do
                         [ -f "$t" ] || continue
-                        UKIT=$b/ukit UKIT_BUILD=$b run "interop$sfx/$(basename "$t" .sh)" 900 bash "$t"
+                        UKIT=$b/src/ukit/ukit UKIT_BUILD=$b run "interop$sfx/$(basename "$t" .sh)" 900 bash "$t"
                 done
         fi
 done
@@ -111,7 +111,7 @@ fi
 if has_suite vm; then
         for t in tests/vm/test-*.sh; do
                 [ -f "$t" ] || continue
-                UKIT=$build/ukit UKIT_BUILD=$build run "vm/$(basename "$t" .sh)" 600 bash "$t"
+                UKIT=$build/src/ukit/ukit UKIT_BUILD=$build run "vm/$(basename "$t" .sh)" 600 bash "$t"
         done
 fi
 

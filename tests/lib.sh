@@ -7,7 +7,7 @@ set -euo pipefail
 
 : "${UKIT_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${UKIT_BUILD:=$UKIT_TOP/build}"
-: "${UKIT:=$UKIT_BUILD/ukit}"
+: "${UKIT:=$UKIT_BUILD/src/ukit/ukit}"
 : "${UKIT_CACHE:=/var/cache/ukit}"
 if [ -z "${UKIT_TMP:-}" ]; then
         UKIT_TMP=$(mktemp -d)

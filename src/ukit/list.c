@@ -63,7 +63,7 @@ static void list_help(FILE *f) {
                 "     --boot-path=DIR        the XBOOTLDR partition (default: discovered)\n"
                 "     --image=DISK           look into the ESP and XBOOTLDR partitions of a GPT disk image\n"
                 "  -j                        JSON, pretty on a terminal, short otherwise\n"
-                "     --json=pretty|short|off\n"
+                "     --json[=pretty|short|off]  JSON (bare --json: pretty)\n"
                 "\n"
                 "See ukit-list(1).\n");
 }
@@ -409,7 +409,7 @@ int verb_list(int argc, char **argv) {
                 { "esp-path",  required_argument, NULL, ARG_ESP_PATH },
                 { "boot-path", required_argument, NULL, ARG_BOOT_PATH },
                 { "image",     required_argument, NULL, ARG_IMAGE },
-                { "json",      required_argument, NULL, ARG_JSON },
+                { "json",      optional_argument, NULL, ARG_JSON },
                 {}
         };
         const char *esp = NULL, *xbootldr = NULL, *image = NULL;
@@ -439,7 +439,10 @@ int verb_list(int argc, char **argv) {
                         style = isatty(STDOUT_FILENO) ? JSON_PRETTY : JSON_SHORT;
                         break;
                 case ARG_JSON:
-                        if (json_style_from_string(optarg, &style) < 0)
+                        /* bare --json: pretty (the brief's "ukit list --json") */
+                        if (!optarg)
+                                style = JSON_PRETTY;
+                        else if (json_style_from_string(optarg, &style) < 0)
                                 return log_usage("unknown --json= mode '%s' (pretty, short, off)", optarg);
                         break;
                 default:

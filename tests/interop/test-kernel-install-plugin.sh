@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# 60-ukit.install called directly with the plugin protocol of kernel-install
+# (arguments + KERNEL_INSTALL_* environment), for the decisions that the
+# kernel-install 252 run cannot reach:
+#  - uki_generator: unset/"ukit" builds, "ukify" (60-ukify.install's) does not;
+#  - a 90-uki-copy.install in /usr/lib/kernel/install.d (newer kernel-install)
+#    switches to building $KERNEL_INSTALL_STAGING_AREA/uki.efi, and leaves
+#    remove to it; masked by a /dev/null link in /etc/kernel/install.d it
+#    does not;
+#  - staged microcode*/initrd* files are added around the given initrds, in
+#    60-ukify.install's order (judged from the UKI's .initrd with objcopy).
+# The plugin directories are tmpfs mounts in a private mount namespace, so
+# the host's are not touched.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/kernel-install-lib.sh"
+
+ki_init
+need unshare objcopy
+[ -d /usr/lib/kernel/install.d ] && [ -d /etc/kernel/install.d ] || skip "no kernel-install plugin directories"
+ki_kernel
+
+plugin=$UKIT_TOP/kernel-install/60-ukit.install
+mkdir -p "$T/boot" "$T/conf" "$T/staging"
+echo "quiet" >"$T/conf/cmdline"
+printf 'U' >"$T/staging/microcode-intel"
+printf 'S' >"$T/staging/initrd-staged"
+printf 'G' >"$T/given"
+
+cat >"$T/inner.sh" <<'INNER'
+set -euo pipefail
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export KERNEL_INSTALL_LAYOUT=uki KERNEL_INSTALL_ENTRY_TOKEN=plug KERNEL_INSTALL_MACHINE_ID=0123456789abcdef0123456789abcdef
+export KERNEL_INSTALL_BOOT_ROOT=$T/boot KERNEL_INSTALL_STAGING_AREA=$T/staging KERNEL_INSTALL_CONF_ROOT=$T/conf
+export KERNEL_INSTALL_VERBOSE=0
+uki=$T/boot/EFI/Linux/plug-$KVER.efi
+add() { "$PLUGIN" add "$KVER" "$T/boot/plug/$KVER" "$KIMG" "$T/given"; }
+
+mount -t tmpfs tmpfs /usr/lib/kernel/install.d
+mount -t tmpfs tmpfs /etc/kernel/install.d
+
+# 1. 252-style (no 90-uki-copy.install): installs into $BOOT.
+add 2>"$T/1.err" || { cat "$T/1.err"; fail "1: add failed"; }
+[ -f "$uki" ] || fail "1: no UKI in \$BOOT"
+[ ! -e "$T/staging/uki.efi" ] || fail "1: wrote the staging area"
+# .initrd = microcode, given, staged initrd, each padded to 4 bytes
+objcopy -O binary --only-section=.initrd "$uki" "$T/initrd.out"
+[ "$(tr -d '\0' <"$T/initrd.out")" = "UGS" ] || fail "1: initrd order: $(tr -d '\0' <"$T/initrd.out" | od -c | head -1)"
+"$PLUGIN" remove "$KVER" "$T/boot/plug/$KVER" 2>/dev/null || fail "1: remove failed"
+[ ! -e "$uki" ] || fail "1: remove left the UKI"
+
+# 2. Another generator chosen: nothing happens.
+KERNEL_INSTALL_UKI_GENERATOR=ukify add 2>/dev/null || fail "2: plugin failed"
+[ ! -e "$uki" ] || fail "2: built although uki_generator=ukify"
+KERNEL_INSTALL_UKI_GENERATOR=ukit add 2>/dev/null || fail "2: uki_generator=ukit failed"
+[ -f "$uki" ] || fail "2: uki_generator=ukit did not build"
+rm -f "$uki"
+
+# 3. Other layout: nothing.
+KERNEL_INSTALL_LAYOUT=bls add 2>/dev/null || fail "3: plugin failed"
+[ ! -e "$uki" ] || fail "3: built with layout=bls"
+
+# 4. Newer kernel-install: 90-uki-copy.install present -> staging area only.
+printf '#!/bin/sh\nexit 0\n' >/usr/lib/kernel/install.d/90-uki-copy.install
+chmod +x /usr/lib/kernel/install.d/90-uki-copy.install
+add 2>"$T/4.err" || { cat "$T/4.err"; fail "4: add failed"; }
+[ -f "$T/staging/uki.efi" ] || fail "4: no staging/uki.efi"
+[ ! -e "$uki" ] || fail "4: also wrote \$BOOT"
+touch "$uki"
+"$PLUGIN" remove "$KVER" "$T/boot/plug/$KVER" 2>/dev/null || fail "4: remove failed"
+[ -e "$uki" ] || fail "4: removed although 90-uki-copy.install does that"
+rm -f "$uki" "$T/staging/uki.efi"
+
+# 5. ... masked in /etc: back to installing ourselves.
+ln -s /dev/null /etc/kernel/install.d/90-uki-copy.install
+add 2>"$T/5.err" || { cat "$T/5.err"; fail "5: add failed"; }
+[ -f "$uki" ] || fail "5: masked 90-uki-copy.install, but no UKI in \$BOOT"
+[ ! -e "$T/staging/uki.efi" ] || fail "5: wrote the staging area"
+echo "inner: ok"
+INNER
+
+export UKIT KVER KIMG T
+export PLUGIN=$plugin
+unshare --mount --propagation private bash "$T/inner.sh" || fail "plugin scenarios failed"
+[ ! -e /usr/lib/kernel/install.d/90-uki-copy.install ] || [ -n "$(dpkg -S /usr/lib/kernel/install.d/90-uki-copy.install 2>/dev/null)" ] ||
+        fail "the namespace leaked into the host's plugin directory"
+echo "PASS"

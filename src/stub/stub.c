@@ -283,8 +283,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         if (sections[UKI_SECTION_DTB].present)
                 (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
 
-        /* The initrd: .initrd, then generated archives for the PCR signature
-         * and public key (already measured as sections, so not again). */
+        /* The initrd, in systemd-stub's order: .initrd, credentials (PCR 12),
+         * global credentials (PCR 12), sysexts (PCR 13), then archives for
+         * the PCR signature and public key (measured as sections already). */
         InitrdPiece pieces[6] = {};
         _cleanup_free_ void *cred_cpio = NULL, *global_cred_cpio = NULL, *sysext_cpio = NULL;
         _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL;

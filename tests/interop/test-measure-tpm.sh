@@ -5,7 +5,8 @@
 # `ukit measure calculate`, seal secrets under PolicyAuthorize(key) and
 # unseal them with PolicyPCR + the signature from `ukit measure sign`.
 # Key rotation: one JSON carries the old and the new key's signatures; a
-# secret sealed to either key unseals. After a "boot" with a different
+# secret sealed to either key unseals. A third, EC P-256 key (ECDSA, as newer
+# systemd supports) is in the same JSON and works the same way. After a "boot" with a different
 # command line the unseal must fail.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 [ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
@@ -61,19 +62,30 @@ for k in old new; do
         openssl genrsa -out $k.pem 2048 2>/dev/null
         openssl rsa -in $k.pem -pubout -out $k.pub 2>/dev/null
 done
+openssl ecparam -name prime256v1 -genkey -noout -out ec.pem
+openssl ec -in ec.pem -pubout -out ec.pub 2>/dev/null
+keys=(old new ec)
+ktype() { [ "$1" = ec ] && echo ecc || echo rsa; }
+kscheme() { [ "$1" = ec ] && echo ecdsa || echo rsassa; }
 linux=vmlinuz osrel=os-release initrd=initrd.img pcrpkey=new.pub
 img=(--linux=vmlinuz --osrel=os-release --initrd=initrd.img --pcrpkey=new.pub)
 
 # Transition image: signed by the old and the new key.
 "$UKIT" measure sign "${img[@]}" --cmdline=cmdline.good --bank=sha256 --phase=enter-initrd \
-        --private-key=old.pem --public-key=old.pub --private-key=new.pem --public-key=new.pub >pcrsig.json
-python3 - pcrsig.json old.pub new.pub <<'PY'
+        --private-key=old.pem --public-key=old.pub --private-key=new.pem --public-key=new.pub \
+        --private-key=ec.pem --public-key=ec.pub >pcrsig.json
+python3 - pcrsig.json <<'PY'
 import json, sys, base64, hashlib, subprocess
 j = json.load(open(sys.argv[1]))
-assert list(j) == ["sha256"] and len(j["sha256"]) == 2, j
-for name, e in zip(("old", "new"), j["sha256"]):
-    der = subprocess.run(["openssl", "rsa", "-pubin", "-in", name + ".pub", "-RSAPublicKey_out", "-outform", "DER"],
-                         capture_output=True, check=True).stdout
+assert list(j) == ["sha256"] and len(j["sha256"]) == 3, j
+for name, e in zip(("old", "new", "ec"), j["sha256"]):
+    if name == "ec":    # the EC point: the last 65 bytes of a P-256 SubjectPublicKeyInfo
+        der = subprocess.run(["openssl", "ec", "-pubin", "-in", "ec.pub", "-outform", "DER"],
+                             capture_output=True, check=True).stdout[-65:]
+        assert der[0] == 4
+    else:
+        der = subprocess.run(["openssl", "rsa", "-pubin", "-in", name + ".pub", "-RSAPublicKey_out", "-outform", "DER"],
+                             capture_output=True, check=True).stdout
     assert e["pkfp"] == hashlib.sha256(der).hexdigest(), name
     open(f"pol.{name}", "wb").write(bytes.fromhex(e["pol"]))
     open(f"sig.{name}", "wb").write(base64.b64decode(e["sig"]))
@@ -93,15 +105,15 @@ done
 load_handles() {
         tpm2_createprimary -Q -C o -g sha256 -G ecc -c prim.ctx
         tpm2_flushcontext -t
-        for k in old new; do
-                tpm2_loadexternal -Q -C o -G rsa -u $k.pub -c $k.ctx -n $k.name
+        for k in "${keys[@]}"; do
+                tpm2_loadexternal -Q -C o -G "$(ktype $k)" -u $k.pub -c $k.ctx -n $k.name
                 tpm2_flushcontext -t
         done
 }
 
 # Seal one secret per key under PolicyAuthorize(key) (independent of PCRs).
 load_handles
-for k in old new; do
+for k in "${keys[@]}"; do
         tpm2_startauthsession -S s.ctx
         tpm2_policyauthorize -Q -S s.ctx -L $k.authpolicy -n $k.name
         tpm2_flushcontext s.ctx
@@ -116,7 +128,7 @@ unseal() {
         tpm2_flushcontext -t >/dev/null 2>&1 || true
         tpm2_load -Q -C prim.ctx -u seal.$k.pub -r seal.$k.priv -c seal.$k.ctx || return 1
         tpm2_flushcontext -t
-        tpm2_verifysignature -Q -c $k.ctx -g sha256 -m pol.$k -s sig.$k -f rsassa -t $k.tkt || return 1
+        tpm2_verifysignature -Q -c $k.ctx -g sha256 -m pol.$k -s sig.$k -f "$(kscheme $k)" -t $k.tkt || return 1
         tpm2_startauthsession --policy-session -S s.ctx || return 1
         local rc=0
         tpm2_policypcr -Q -S s.ctx -l sha256:11 &&
@@ -126,7 +138,7 @@ unseal() {
         tpm2_flushcontext -t || true
         return $rc
 }
-for k in old new; do
+for k in "${keys[@]}"; do
         unseal $k 2>unseal.err || fail "unseal with the $k key's signature failed: $(cat unseal.err)"
         assert_files_equal out.$k secret.$k "unsealed secret ($k key)"
 done
@@ -135,7 +147,7 @@ done
 boot
 load_handles
 cmdline=cmdline.evil replay
-for k in old new; do
+for k in "${keys[@]}"; do
         rm -f out.$k
         if unseal $k 2>/dev/null; then fail "unsealed with a different command line ($k key)"; fi
         [ ! -s out.$k ] || fail "secret leaked with a different command line"

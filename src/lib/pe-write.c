@@ -226,6 +226,8 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         uint32_t va;
         if (l->stub_sbat != PE_STUB_SBAT_DROPPED)
                 vend = MAX(vend, (uint64_t) stub->size_of_image);
+        /* never below the headers, even when no stub section is left */
+        vend = MAX(vend, (uint64_t) soh);
         if (!align_u32(vend, sa, &va))
                 return pe_set_error(-EFBIG, "image larger than 4 GiB");
         uint64_t code = stub->size_of_code, data = stub->size_of_initialized_data;

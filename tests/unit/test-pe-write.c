@@ -336,6 +336,22 @@ static void test_sbat(void) {
         close(ofd);
         free(stub.data);
 
+        /* the stub's only section is .sbat: dropped, and the new sections
+         * must still start above the headers (found by fuzz-pe) */
+        static const SynthSection only[] = { { ".sbat", 0x1000, 0x20, 0x400, 0x200, 0x40000040u, 's' } };
+        stub = synth_pe(only, 1, 0, 0x200, 0x1000, 0);
+        PeNewSection two[] = { { ".fuzz", PE_SECTION_FLAGS_DATA, 0, s1, 1 }, news[0] };
+        ofd = build(&stub, two, 2, true, &l, &r);
+        CHECK_EQ_INT(r, 0);
+        CHECK_EQ_INT(l->stub_sbat, PE_STUB_SBAT_DROPPED);
+        img = check_output(ofd);
+        CHECK_EQ_INT(img->n_sections, 2);
+        CHECK(img->sections[0].virtual_address >= img->size_of_headers);
+        pe_image_free(img);
+        pe_layout_free(l);
+        close(ofd);
+        free(stub.data);
+
         /* .sbat last: its header and data are dropped */
         static const SynthSection b[] = {
                 { ".text", 0x1000, 0x100, 0x400, 0x200, 0x60000020u, 1 },

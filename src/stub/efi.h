@@ -6,8 +6,9 @@
  * the rest are kept as opaque pointers so the table layouts stay exact, and
  * every layout is checked with assert_cc against the spec's sizes.
  *
- * The stub is built with clang for x86_64-unknown-windows, whose default
- * calling convention is the Microsoft x64 ABI that UEFI uses, so EFIAPI is
+ * The stub is built with clang for x86_64-unknown-windows (or
+ * aarch64-unknown-windows), whose default calling convention is the one UEFI
+ * specifies for the architecture (Microsoft x64; AAPCS64), so EFIAPI is
  * empty and variadic firmware calls work as written. */
 
 #include "macro.h"
@@ -15,8 +16,8 @@
 assert_cc(__STDC_HOSTED__ == 0);
 assert_cc(sizeof(wchar_t) == 2);        /* -fshort-wchar: L"" literals are UCS-2 */
 assert_cc(sizeof(void *) == 8);
-#if !defined(_WIN64)
-#  error "build ukit-stub with --target=x86_64-unknown-windows (MS x64 calling convention)"
+#if !defined(_WIN64) || !(defined(__x86_64__) || defined(__aarch64__))
+#  error "build ukit-stub with --target=x86_64-unknown-windows or aarch64-unknown-windows"
 #endif
 
 #define EFIAPI

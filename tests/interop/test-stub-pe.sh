@@ -4,7 +4,8 @@
 # DIR64/ABSOLUTE base relocations, no writable+executable section, .sbat
 # (sbat,1 header + ukit line) and .sdmagic with the identity string, and
 # header room for the sections `ukit build` appends: the UKI built from it
-# parses with pefile and objdump and keeps the stub's sections.
+# parses with pefile and objdump and keeps the stub's sections. The AArch64
+# build (ukit-stub-aa64.efi) gets the same pefile checks.
 . "$(dirname "$0")/../lib.sh"
 need objdump
 [ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
@@ -29,12 +30,12 @@ grep -Eq '^Magic[[:space:]]+020b' <<<"$hdr" || fail "not PE32+"
 # pefile's view; prints one problem per line
 cat >"$T/check.py" <<'PY'
 import sys, pefile
-path, version = sys.argv[1], sys.argv[2]
+path, version, machine = sys.argv[1], sys.argv[2], int(sys.argv[3], 16)
 pe = pefile.PE(path)
 problems = []
 def bad(msg): problems.append(msg)
 fh, oh = pe.FILE_HEADER, pe.OPTIONAL_HEADER
-if fh.Machine != 0x8664: bad("machine %#x is not x86-64" % fh.Machine)
+if fh.Machine != machine: bad("machine %#x, expected %#x" % (fh.Machine, machine))
 if oh.Subsystem != 10: bad("subsystem %d" % oh.Subsystem)
 if oh.SectionAlignment != 4096: bad("SectionAlignment %#x" % oh.SectionAlignment)
 if not (oh.DllCharacteristics & 0x40): bad("not DYNAMIC_BASE (relocatable)")
@@ -69,8 +70,13 @@ room = (oh.SizeOfHeaders - table_end) // 40
 if room < 16: bad("room for only %d more section headers" % room)
 for p in problems: print(p)
 PY
-out=$(/usr/bin/python3 "$T/check.py" "$STUB" "$version") || fail "pefile check crashed: $out"
+out=$(/usr/bin/python3 "$T/check.py" "$STUB" "$version" 8664) || fail "pefile check crashed: $out"
 [ -z "$out" ] || fail "stub PE problems: $out"
+# The AArch64 build (same sources, not boot-tested here) must be as sound.
+AA64=$(dirname "$STUB")/ukit-stub-aa64.efi
+[ -f "$AA64" ] || fail "$AA64 not built"
+out=$(/usr/bin/python3 "$T/check.py" "$AA64" "$version" aa64) || fail "pefile check crashed (aa64): $out"
+[ -z "$out" ] || fail "aa64 stub PE problems: $out"
 
 # A UKI built from it: every section `ukit build` appends fits the headers.
 [ -x "$UKIT" ] || skip "ukit not built"

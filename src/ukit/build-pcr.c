@@ -461,10 +461,13 @@ static int pcr_sections_done(BuildContext *c) {
 
         /* The command line's keys replace the config file's (ukify's rule). */
         if (p->n_cli > 0) {
-                if (p->n_cli_pub > p->n_cli)
-                        return log_usage("more --pcr-public-key= than --pcr-private-key= options");
-                if (p->n_cli_phases > p->n_cli)
-                        return log_usage("more --phases= than --pcr-private-key= options");
+                /* ukify: when given at all, one per key. */
+                if (p->n_cli_pub > 0 && p->n_cli_pub != p->n_cli)
+                        return log_usage("%zu --pcr-public-key= for %zu --pcr-private-key= (give one per key, or none)",
+                                         p->n_cli_pub, p->n_cli);
+                if (p->n_cli_phases > 0 && p->n_cli_phases != p->n_cli)
+                        return log_usage("%zu --phases= for %zu --pcr-private-key= (give one per key, or none)",
+                                         p->n_cli_phases, p->n_cli);
                 p->keys = p->cli;
                 p->n_keys = p->n_cli;
         } else {

@@ -15,7 +15,9 @@
  *
  * Options: --pcr-private-key=KEY and --pcr-public-key=KEY (repeatable,
  * paired by position), --phases='PATH PATH...' (repeatable, for the key at
- * the same position; default the four standard phase paths), --pcr-banks=
+ * the same position; default the four standard phase paths). As in ukify,
+ * --pcr-public-key and --phases are given once per key or not at all.
+ * --pcr-banks=
  * sha1,sha256,... (default sha256). Config: [UKI] PCRBanks=, PCRPrivateKey=,
  * PCRPublicKey=, Phases= and [PCRSignature:NAME] groups of the last three. */
 

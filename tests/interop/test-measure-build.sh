@@ -124,6 +124,7 @@ badb "mismatch" --pcr-private-key=old.pem --pcr-public-key=new.pub
 badb "missing key" --pcr-private-key=/nonexistent.pem
 badb "bad bank" --pcr-private-key=old.pem --pcr-banks=sha256,md5
 badb "bad phase" --pcr-private-key=old.pem --phases="enter-initrd bogus"
+badb "phases not one per key" --pcr-private-key=old.pem --pcr-private-key=new.pem --phases=enter-initrd
 grep -q "nonexistent.pem" <("$UKIT" build "${common[@]}" -o bad.efi --pcr-private-key=/nonexistent.pem 2>&1) \
         || fail "missing key error does not name the file"
 echo ok

@@ -10,7 +10,7 @@
 # command line the unseal must fail.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 [ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
-need swtpm tpm2_startup tpm2_pcrextend tpm2_loadexternal tpm2_verifysignature tpm2_policyauthorize \
+need swtpm tpm2_startup tpm2_dictionarylockout tpm2_pcrextend tpm2_loadexternal tpm2_verifysignature tpm2_policyauthorize \
         tpm2_policypcr tpm2_create tpm2_unseal openssl python3 sha1sum sha256sum
 
 cd "$T"
@@ -92,6 +92,10 @@ for name, e in zip(("old", "new", "ec"), j["sha256"]):
 PY
 
 boot
+# The failed unseals below must not lock the TPM out (dictionary attack
+# protection): allow many tries.
+tpm2_dictionarylockout -Q --setup-parameters --max-tries=1000 --recovery-time=0 \
+        --lockout-recovery-time=0 --clear-lockout
 cmdline=cmdline.good replay
 for b in sha1 sha256; do
         tpm_val=$(tpm2_pcrread "$b:11" | awk '$1 == "11:" {print tolower($2)}' | sed 's/^0x//')
@@ -159,4 +163,35 @@ load_handles
 cmdline=cmdline.good replay
 unseal new 2>unseal.err || fail "unseal after reboot failed: $(cat unseal.err)"
 assert_files_equal out.new secret.new "unsealed secret after reboot"
+
+# The same with a real image: `ukit build` with the old and the new key
+# around Debian's systemd-stub 252; the sections (extracted by objcopy) are
+# replayed in the stub's order, and the entries of the image's own .pcrsig
+# unseal both secrets.
+STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+if [ -f "$STUB" ] && command -v objcopy >/dev/null; then
+        "$UKIT" build --stub="$STUB" --linux=vmlinuz --initrd=initrd.img --cmdline=@cmdline.good \
+                --os-release=@os-release --pcrpkey=new.pub --pcr-banks=sha256 \
+                --pcr-private-key=old.pem --phases=enter-initrd --pcr-private-key=new.pem --phases=enter-initrd \
+                -o uki.efi 2>/dev/null || fail "ukit build failed"
+        for s in linux osrel cmdline initrd pcrpkey pcrsig; do
+                objcopy -O binary --only-section=.$s uki.efi uki.$s || fail "objcopy .$s"
+        done
+        python3 - uki.pcrsig <<'PY' || fail "image .pcrsig unusable"
+import json, sys, base64
+j = json.loads(open(sys.argv[1]).read())     # trailing padding is JSON whitespace
+assert len(j["sha256"]) == 2
+for name, e in zip(("old", "new"), j["sha256"]):
+    open(f"pol.{name}", "wb").write(bytes.fromhex(e["pol"]))
+    open(f"sig.{name}", "wb").write(base64.b64decode(e["sig"]))
+PY
+        boot
+        load_handles
+        linux=uki.linux osrel=uki.osrel cmdline=uki.cmdline initrd=uki.initrd pcrpkey=uki.pcrpkey replay
+        for k in old new; do
+                rm -f out.$k
+                unseal $k 2>unseal.err || fail "unseal with the image's .pcrsig ($k key) failed: $(cat unseal.err)"
+                assert_files_equal out.$k secret.$k "unsealed secret via the image's .pcrsig ($k key)"
+        done
+fi
 echo "ok"

@@ -76,7 +76,7 @@ cmp -s stubsbat.bin stubsbat.orig || fail "stub's original .sbat data changed"
 
 # a PE kernel's .sbat is merged too: a stand-in "kernel" made from the stub
 # with its own .sbat entry (built without --linux, like an add-on)
-"$UKIT" build --sbat='kernx,2,Kernel X,kernx,1,https://example.com/k' -o fake-kernel.efi 2>/dev/null ||
+"$UKIT" build --stub="$STUB" --sbat='kernx,2,Kernel X,kernx,1,https://example.com/k' -o fake-kernel.efi 2>/dev/null ||
         fail "building the stand-in kernel"
 objcopy -O binary --only-section=.sbat fake-kernel.efi fk.sbat
 grep -qa '^kernx,2,' fk.sbat || fail "stand-in kernel lacks its .sbat entry"

@@ -46,7 +46,7 @@ grep -q "Signature verification: ok" ossl.log || fail "osslsigncode: $(cat ossl.
 
 # 3. a stub that already has little room: an image with 7 added sections
 #    (exactly full), used as the stub for another build
-"$UKIT" build --section=.a1:x --section=.a2:x --section=.a3:x --section=.a4:x --section=.a5:x \
+"$UKIT" build --stub="$STUB" --section=.a1:x --section=.a2:x --section=.a3:x --section=.a4:x --section=.a5:x \
         --section=.a6:x -o full-stub.efi 2>/dev/null || fail "building the full stub"
 assert_eq "$(pe_field full-stub.efi 'len(pe.sections)')" 15 "sections in the full stub (6 + .sbat)"
 pe_check full-stub.efi "$STUB" || fail "pe_check full-stub.efi"

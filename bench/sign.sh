@@ -4,6 +4,10 @@
 # Prints the times and the ratios to sbsign, osslsigncode and to a plain
 # SHA-256 of the file (sha256sum, openssl dgst). Target: ukit <= 0.5x sbsign.
 #
+# Then the one-pass signed build: `ukit build` with Secure Boot signing and
+# 4-bank PCR signing of the same inputs, against openssl dgst -sha256 of its
+# output (ukify is not packaged in Debian 12, so there is no ukify run).
+#
 # usage: bench/sign.sh [UKIT] [RUNS]     (BENCH_DIR: work directory,
 #        default a fresh one in /dev/shm so the disk does not dominate;
 #        ukit fsyncs its output, the others do not)
@@ -32,7 +36,6 @@ head -c $((256 * 1024 * 1024)) /dev/urandom >"$W/initrd"
 printf 'ID=bench\n' >"$W/os-release"
 "$UKIT" build --linux "$kernel" --initrd "$W/initrd" --cmdline quiet --os-release "@$W/os-release" \
         --uname 6.1.0-bench --output "$W/uki.efi" >/dev/null
-rm -f "$W/initrd"
 size=$(stat -c %s "$W/uki.efi")
 echo "UKI: $((size / 1024 / 1024)) MiB ($size bytes) in $W; best of $RUNS runs each"
 
@@ -79,3 +82,25 @@ printf '%-28s %sx   %sx   (target <= 0.50x)\n' "ukit / sbsign" "$(ratio $t_ukit 
 printf '%-28s %sx   %sx\n' "ukit / osslsigncode" "$(ratio $t_ukit $t_ossl)" "$(ratio $c_ukit $c_ossl)"
 printf '%-28s %sx   %sx\n' "ukit / sha256sum" "$(ratio $t_ukit $t_sha)" "$(ratio $c_ukit $c_sha)"
 printf '%-28s %sx   %sx\n' "ukit / openssl dgst -sha256" "$(ratio $t_ukit $t_dgst)" "$(ratio $c_ukit $c_dgst)"
+
+# ---- one-pass signed build
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/pcr.key" 2>/dev/null
+openssl pkey -in "$W/pcr.key" -pubout -out "$W/pcr.pub"
+build=("$UKIT" build --linux "$kernel" --initrd "$W/initrd" --cmdline quiet --os-release "@$W/os-release"
+       --uname 6.1.0-bench --output "$W/out.efi")
+read -r t_b c_b < <(best "${build[@]}")
+read -r t_bs c_bs < <(best "${build[@]}" --secureboot-private-key "$W/k.pem" --secureboot-certificate "$W/c.pem")
+read -r t_bsp c_bsp < <(best "${build[@]}" --secureboot-private-key "$W/k.pem" --secureboot-certificate "$W/c.pem" \
+        --pcr-private-key "$W/pcr.key" --pcr-public-key "$W/pcr.pub" --pcr-banks sha1,sha256,sha384,sha512)
+"${build[@]}" --secureboot-private-key "$W/k.pem" --secureboot-certificate "$W/c.pem" \
+        --pcr-private-key "$W/pcr.key" --pcr-public-key "$W/pcr.pub" --pcr-banks sha1,sha256,sha384,sha512 >/dev/null
+sbverify --cert "$W/c.pem" "$W/out.efi" >/dev/null 2>&1 || { echo "signed build does not verify!"; exit 1; }
+read -r t_d2 c_d2 < <(best openssl dgst -sha256 "$W/out.efi")
+echo
+printf '%-44s %-10s %s\n' "" "wall" "CPU"
+printf '%-44s %-10s %s\n' "ukit build (unsigned)" "$(sec $t_b)" "$(sec $c_b)"
+printf '%-44s %-10s %s\n' "ukit build + Secure Boot" "$(sec $t_bs)" "$(sec $c_bs)"
+printf '%-44s %-10s %s\n' "ukit build + Secure Boot + 4-bank PCR signing" "$(sec $t_bsp)" "$(sec $c_bsp)"
+printf '%-44s %-10s %s\n' "openssl dgst -sha256 of the output" "$(sec $t_d2)" "$(sec $c_d2)"
+printf '%-44s %sx   %sx   (target <= 1.50x)\n' "SB+PCR build / openssl dgst" "$(ratio $t_bsp $t_d2)" "$(ratio $c_bsp $c_d2)"
+printf '%-44s %sx   %sx\n' "SB build / unsigned build" "$(ratio $t_bs $t_b)" "$(ratio $c_bs $c_b)"

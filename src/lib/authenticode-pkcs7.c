@@ -18,6 +18,7 @@
 #define SPC_INDIRECT_DATA_OID   "1.3.6.1.4.1.311.2.1.4"
 #define SPC_PE_IMAGE_DATA_OID   "1.3.6.1.4.1.311.2.1.15"
 #define SPC_SP_OPUS_INFO_OID    "1.3.6.1.4.1.311.2.1.12"
+#define SPC_NESTED_SIGNATURE_OID "1.3.6.1.4.1.311.2.4.1"
 
 /* The file link every signer writes: an "obsolete" placeholder, in UTF-16BE. */
 #define SPC_OBSOLETE_LINK       "<<<Obsolete>>>"
@@ -464,6 +465,35 @@ int authenticode_signature_parse(const uint8_t *der, size_t size, AuthenticodeSi
         s->p7 = TAKE_PTR(p7);
         *ret = s;
         return 0;
+}
+
+int authenticode_signature_nested(const AuthenticodeSignature *s, size_t index, AuthenticodeSignature **ret) {
+        _cleanup_(ASN1_OBJECT_freep) ASN1_OBJECT *obj = NULL;
+        size_t seen = 0;
+
+        if (!s || !s->p7 || !ret)
+                return -EINVAL;
+        obj = OBJ_txt2obj(SPC_NESTED_SIGNATURE_OID, 1);
+        if (!obj)
+                return -ENOMEM;
+
+        PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(s->p7), 0);
+        STACK_OF(X509_ATTRIBUTE) *attrs = si ? si->unauth_attr : NULL;
+        for (int i = 0; attrs && i < sk_X509_ATTRIBUTE_num(attrs); i++) {
+                X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(attrs, i);
+                if (OBJ_cmp(X509_ATTRIBUTE_get0_object(a), obj) != 0)
+                        continue;
+                for (int j = 0; j < X509_ATTRIBUTE_count(a); j++, seen++) {
+                        if (seen != index)
+                                continue;
+                        ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(a, j);
+                        if (!t || t->type != V_ASN1_SEQUENCE || !t->value.sequence)
+                                return -EBADMSG;
+                        return authenticode_signature_parse(ASN1_STRING_get0_data(t->value.sequence),
+                                                            (size_t) ASN1_STRING_length(t->value.sequence), ret);
+                }
+        }
+        return -ENOENT;
 }
 
 static void set_reason(char *reason, size_t size, const char *fallback) {

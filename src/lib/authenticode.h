@@ -158,6 +158,12 @@ static inline void authenticode_signature_freep(AuthenticodeSignature **s) {
                 authenticode_signature_free(*s);
 }
 
+/* Nested signatures (osslsigncode -nest, signtool /as): further complete
+ * Authenticode signatures carried in the signer's unauthenticated
+ * attribute SPC_NESTED_SIGNATURE. Firmware and shim check only the outer
+ * one; ukit lists them. Returns the index'th, -ENOENT past the last. */
+int authenticode_signature_nested(const AuthenticodeSignature *s, size_t index, AuthenticodeSignature **ret);
+
 /* Checks the SignerInfo's signature over the content. With trusted (a
  * non-empty stack), also checks that the signer chains to one of them
  * (any of them is a trust anchor, as db entries are for firmware; validity

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "keys.h"
 #include "pe-format.h"
+#include "sbat.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -31,6 +32,14 @@ typedef struct VerifyArgs {
         const char *file;
 } VerifyArgs;
 
+/* The .sbat audit: shim refuses images whose SBAT it cannot parse. */
+typedef struct SbatResult {
+        bool present;
+        bool valid;
+        unsigned line;                  /* first bad line, 0 = the whole text */
+        unsigned entries;
+} SbatResult;
+
 typedef struct SigResult {
         AuthenticodeSignature *sig;
         const char *error;              /* static text; NULL if fine so far */
@@ -38,6 +47,7 @@ typedef struct SigResult {
         bool digest_ok;
         bool signature_ok;
         int trusted;                    /* 1 yes, 0 no, -1 not checked */
+        size_t nested_in;               /* 1-based index of the outer signature, 0 if in the table */
         char *subject, *issuer, *serial;
 } SigResult;
 
@@ -123,14 +133,21 @@ static void sk_X509_pop_freep(STACK_OF(X509) **s) {
                 sk_X509_pop_free(*s, X509_free);
 }
 
-static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, SigResult *res, size_t n, bool ok) {
+static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
+                       size_t n, bool ok) {
         printf("%s: %zu signature%s\n", a->file, n, n == 1 ? "" : "s");
+        if (sbat->present && sbat->valid)
+                printf("sbat: valid, %u entries\n", sbat->entries);
+        else if (sbat->present)
+                printf("sbat: INVALID (line %u)\n", sbat->line);
         if (img->layout.uncovered > 0)
                 printf("note: %" PRIu64 " bytes from offset 0x%" PRIx64 " lie in gaps between sections and are "
                        "not covered by any signature\n", img->layout.uncovered, img->layout.first_uncovered);
         for (size_t i = 0; i < n; i++) {
                 SigResult *r = &res[i];
                 printf("signature %zu:", i + 1);
+                if (r->nested_in)
+                        printf(" (nested in %zu, not checked by firmware)", r->nested_in);
                 if (r->error) {
                         printf(" invalid: %s%s%s\n", r->error, r->reason[0] ? ": " : "", r->reason);
                         continue;
@@ -143,7 +160,8 @@ static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, SigRes
         printf("%s\n", ok ? "OK" : "FAILED");
 }
 
-static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, SigResult *res, size_t n, bool ok) {
+static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
+                       size_t n, bool ok) {
         JsonWriter w;
 
         json_begin(&w, stdout, a->json);
@@ -151,12 +169,26 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, SigRes
         json_kv_string(&w, "file", a->file);
         json_kv_bool(&w, "valid", ok);
         json_kv_uint(&w, "uncoveredBytes", img->layout.uncovered);
+        json_key(&w, "sbat");
+        if (!sbat->present)
+                json_null(&w);
+        else {
+                json_object_begin(&w);
+                json_kv_bool(&w, "valid", sbat->valid);
+                if (sbat->valid)
+                        json_kv_uint(&w, "entries", sbat->entries);
+                else
+                        json_kv_uint(&w, "line", sbat->line);
+                json_object_end(&w);
+        }
         json_key(&w, "signatures");
         json_array_begin(&w);
         for (size_t i = 0; i < n; i++) {
                 SigResult *r = &res[i];
                 json_object_begin(&w);
                 json_kv_uint(&w, "index", i + 1);
+                if (r->nested_in)
+                        json_kv_uint(&w, "nestedIn", r->nested_in);
                 if (r->sig) {
                         char hex[2 * EVP_MAX_MD_SIZE + 1];
                         hex_string(r->sig->digest, r->sig->digest_size, hex);
@@ -188,6 +220,31 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, SigRes
         json_end(&w);
 }
 
+static int check_sbat(int fd, const PeImage *pe, SbatResult *ret) {
+        const PeSection *s = pe_find_section(pe, ".sbat");
+        _cleanup_free_ void *text = NULL;
+        size_t n = 0, pos = 0;
+        SbatEntry e;
+        int r;
+
+        *ret = (SbatResult) {};
+        if (!s)
+                return 0;
+        ret->present = true;
+        r = pe_read_section(fd, pe, s, SBAT_SIZE_MAX, &text, &n);
+        if (r == -EFBIG)
+                return 0;               /* too big for shim, hence invalid */
+        if (r < 0)
+                return r;
+        r = sbat_validate(text, n, &ret->line);
+        if (r < 0)
+                return 0;
+        ret->valid = true;
+        while (sbat_next(text, n, &pos, &e) > 0)
+                ret->entries++;
+        return 0;
+}
+
 int verb_verify(int argc, char **argv) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
         _cleanup_(sk_X509_pop_freep) STACK_OF(X509) *trusted = NULL;
@@ -196,8 +253,9 @@ int verb_verify(int argc, char **argv) {
         const EVP_MD *mds[VERIFY_MDS_MAX];
         AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
         uint8_t digests[VERIFY_MDS_MAX][EVP_MAX_MD_SIZE];
-        size_t n_md = 0;
+        size_t n_md = 0, n_res = 0;
         VerifyArgs a = { .json = JSON_OFF };
+        SbatResult sbat = {};
         const char *reason;
         bool ok = true;
         int r, ret = EXIT_FAILURE;
@@ -244,9 +302,9 @@ int verb_verify(int argc, char **argv) {
 
         /* Parse every entry first, so one read of the image serves every
          * digest algorithm in use. */
-        for (size_t i = 0; i < img->n_entries; i++) {
+        for (size_t i = 0; i < img->n_entries && n_res < ELEMENTSOF(res); i++) {
                 const AuthenticodeEntry *e = &img->entries[i];
-                SigResult *s = &res[i];
+                SigResult *s = &res[n_res++];
 
                 s->trusted = -1;
                 if (e->revision != WIN_CERT_REVISION_2_0 || e->type != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
@@ -262,12 +320,28 @@ int verb_verify(int argc, char **argv) {
                         s->error = "malformed PKCS#7 Authenticode signature";
                         continue;
                 }
+                /* osslsigncode/signtool style further signatures inside this one */
+                size_t outer = n_res;
+                for (size_t j = 0; n_res < ELEMENTSOF(res); j++) {
+                        SigResult *ns = &res[n_res];
+                        r = authenticode_signature_nested(res[outer - 1].sig, j, &ns->sig);
+                        if (r == -ENOENT)
+                                break;
+                        *ns = (SigResult) { .sig = ns->sig, .trusted = -1, .nested_in = outer };
+                        if (r < 0)
+                                ns->error = "malformed nested signature";
+                        n_res++;
+                }
+        }
+        for (size_t i = 0; i < n_res; i++) {
                 size_t k;
+                if (!res[i].sig)
+                        continue;
                 for (k = 0; k < n_md; k++)
-                        if (mds[k] == s->sig->md)
+                        if (mds[k] == res[i].sig->md)
                                 break;
                 if (k == n_md)
-                        mds[n_md++] = s->sig->md;
+                        mds[n_md++] = res[i].sig->md;
         }
 
         if (n_md > 0) {
@@ -285,7 +359,7 @@ int verb_verify(int argc, char **argv) {
                 }
         }
 
-        for (size_t i = 0; i < img->n_entries; i++) {
+        for (size_t i = 0; i < n_res; i++) {
                 SigResult *s = &res[i];
                 if (!s->sig)
                         continue;
@@ -320,20 +394,28 @@ int verb_verify(int argc, char **argv) {
                         s->trusted = 1;
         }
 
-        for (size_t i = 0; i < img->n_entries; i++)
+        for (size_t i = 0; i < n_res; i++)
                 if (res[i].error)
                         ok = false;
 
+        r = check_sbat(fd, img->pe, &sbat);
+        if (r < 0) {
+                log_errno(r, "%s: cannot read .sbat", a.file);
+                goto finish;
+        }
+        if (sbat.present && !sbat.valid)
+                ok = false;
+
         if (a.json != JSON_OFF)
-                print_json(&a, img, res, img->n_entries, ok);
+                print_json(&a, img, &sbat, res, n_res, ok);
         else
-                print_text(&a, img, res, img->n_entries, ok);
+                print_text(&a, img, &sbat, res, n_res, ok);
         ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
 
 finish:
         for (size_t k = 0; k < n_md; k++)
                 authenticode_hasher_free(hashers[k]);
-        for (size_t i = 0; i < img->n_entries; i++) {
+        for (size_t i = 0; i < n_res; i++) {
                 authenticode_signature_free(res[i].sig);
                 free(res[i].subject);
                 free(res[i].issuer);

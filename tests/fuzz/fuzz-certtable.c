@@ -3,6 +3,7 @@
  * (WIN_CERTIFICATE entries) and each PKCS#7 Authenticode signature in it,
  * up to the signature check. An input starting with "MZ" is taken as a
  * whole PE image instead: headers, Authenticode layout, then its table. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,6 +31,14 @@ static void fuzz_table(const uint8_t *table, size_t size) {
                 if (s->digest_size > sizeof(s->digest) || s->content + s->content_size < s->content)
                         __builtin_trap();
                 (void) authenticode_signature_verify(s, NULL, reason, sizeof(reason));
+                for (size_t j = 0; j < AUTHENTICODE_SIGNATURES_MAX; j++) {
+                        AuthenticodeSignature *nested = NULL;
+                        if (authenticode_signature_nested(s, j, &nested) == -ENOENT)
+                                break;
+                        if (nested)
+                                (void) authenticode_signature_verify(nested, NULL, reason, sizeof(reason));
+                        authenticode_signature_free(nested);
+                }
                 authenticode_signature_free(s);
         }
 }

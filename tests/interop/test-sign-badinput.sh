@@ -3,6 +3,8 @@
 # exit 1, the input untouched (sha256 before/after), no output or temporary
 # file left behind.
 . "$UKIT_TOP/tests/lib.sh"
+# scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
+[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need openssl sha256sum
 PY=/usr/bin/python3
 

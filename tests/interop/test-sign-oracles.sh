@@ -3,6 +3,8 @@
 # python3-pefile for the PE checksum), in both directions, on the systemd
 # stub, systemd-boot, the Debian kernel and a UKI built by ukit build.
 . "$UKIT_TOP/tests/lib.sh"
+# scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
+[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need sbsign sbverify sbattach osslsigncode pesign openssl
 PY=/usr/bin/python3     # Debian's python, which has python3-pefile
 $PY -c 'import pefile' 2>/dev/null || skip "python3-pefile not installed"
@@ -133,4 +135,31 @@ if [ -f "$so.key" ]; then
                 fail "signing with a file: URI key and DER certificate"
         assert_files_equal "$T/so.efi" "$T/so2.efi" "PEM path vs URI/DER"
 fi
+# Nested signatures (osslsigncode's way of carrying several): ukit verify
+# lists and checks them, marked as nested
+osslsigncode sign -key "$T/k1.pem" -certs "$T/c1.pem" -in "${inputs[0]}" -out "$T/n1.efi" >/dev/null 2>&1 || fail "osslsigncode sign"
+osslsigncode sign -nest -key "$T/k2.pem" -certs "$T/c2.pem" -in "$T/n1.efi" -out "$T/nested.efi" >/dev/null 2>&1 || fail "osslsigncode -nest"
+cat "$T/c1.pem" "$T/c2.pem" >"$T/bundle.pem"
+osslsigncode verify -CAfile "$T/bundle.pem" -in "$T/nested.efi" >/dev/null 2>&1 || fail "osslsigncode rejects its own nested signature"
+"$UKIT" verify --cert "$T/c1.pem" --cert "$T/c2.pem" "$T/nested.efi" >"$T/v.out" || fail "ukit verify rejects osslsigncode's nested signature"
+grep -q "^signature 2: (nested in 1" "$T/v.out" || fail "nested signature not listed: $(cat "$T/v.out")"
+grep -q "subject /CN=ukit test signer 2" "$T/v.out" || fail "nested signer not listed"
+assert_fails "nested signer untrusted" "$UKIT" verify --cert "$T/c1.pem" "$T/nested.efi"
+# SBAT audit: a signed UKI whose .sbat shim could not parse fails verify
+# (the signature itself is fine)
+$PY - "$T/uki.in" "$T/badsbat.efi" <<'EOF'
+import sys, pefile
+d = bytearray(open(sys.argv[1], 'rb').read())
+p = pefile.PE(data=bytes(d), fast_load=True)
+s = [x for x in p.sections if x.Name.rstrip(b'\0') == b'.sbat'][0]
+i = d.index(b',', s.PointerToRawData)   # "sbat,1,..." -> "sbat;1,...": no header line
+d[i] = ord(';')
+open(sys.argv[2], 'wb').write(d)
+EOF
+"$UKIT" sign --key "$T/k1.pem" --cert "$T/c1.pem" "$T/badsbat.efi"
+sbverify --cert "$T/c1.pem" "$T/badsbat.efi" >/dev/null 2>&1 || fail "sbverify rejects the bad-SBAT image's signature"
+"$UKIT" verify --cert "$T/c1.pem" "$T/uki.signed" >"$T/v.out" || fail "verify of the good UKI"
+grep -q "^sbat: valid" "$T/v.out" || fail "no SBAT line for the good UKI: $(cat "$T/v.out")"
+if "$UKIT" verify --cert "$T/c1.pem" "$T/badsbat.efi" >"$T/v.out"; then fail "verify accepts an invalid .sbat"; fi
+grep -q "^sbat: INVALID (line 1)" "$T/v.out" || fail "SBAT failure not reported: $(cat "$T/v.out")"
 echo "all ok"

@@ -149,7 +149,9 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 if ((ssize_t) i == stub_sbat)
                         strcpy(o->name, PE_STUB_SBAT_RENAMED);
                 o->virtual_address = s->virtual_address;
-                o->virtual_size = s->virtual_size;
+                /* VirtualSize 0 means "SizeOfRawData" to loaders; the raw size
+                 * may be rounded up below, so pin the size it had. */
+                o->virtual_size = pe_section_size(s);
                 o->characteristics = s->characteristics;
                 o->content_size = s->raw_size > 0 ? pe_section_file_size(s) : 0;
                 o->from_stub = true;

@@ -281,6 +281,34 @@ static void test_header_growth(void) {
         free(stub.data);
 }
 
+/* A stub section with VirtualSize 0 (size = SizeOfRawData) and unaligned
+ * raw data: rounding the raw size up must not grow it in memory (found by
+ * fuzz-pe). */
+static void test_vsize_zero(void) {
+        static const SynthSection s[] = {
+                { ".a", 0x1000, 0, 0x1000, 0x200, 0x40000040u, 'a' },
+                { ".b", 0x1200, 0x100, 0x2000, 0x100, 0x40000040u, 'b' },
+        };
+        SynthPe stub = synth_pe(s, 2, 0x1000, 0x1000, 0x1000, 0);
+        /* synth_pe aligns SizeOfImage per section; make it cover .b exactly */
+        le32_write(stub.data + stub.opt + 56, 0x2000);
+        PeSource s1[] = { { .fd = -1, .data = "x", .size = 1 } };
+        PeNewSection news[] = { { ".n", PE_SECTION_FLAGS_DATA, 0, s1, 1 } };
+        PeLayout *l;
+        int r, ofd = build(&stub, news, 1, true, &l, &r);
+        CHECK_EQ_INT(r, 0);
+        /* not check_output(): this stub's addresses are not aligned; the
+         * parser still refuses any overlap */
+        _cleanup_pe_image_ PeImage *img = NULL;
+        CHECK_EQ_INT(pe_parse_fd(ofd, &img), 0);
+        CHECK_EQ_INT(img->sections[0].raw_size, 0x1000);
+        CHECK_EQ_INT(img->sections[0].virtual_size, 0x200);
+        check_content(ofd, img, ".a", stub.data + 0x1000, 0x200, 0x200);
+        pe_layout_free(l);
+        close(ofd);
+        free(stub.data);
+}
+
 static void test_symtab_strip(void) {
         /* trailing symbol table + string table, and junk at the end */
         SynthPe stub = synth_pe(synth_default_sections, 2, 0, 0, 0, 0xa00 + 18 * 4 + 16);
@@ -514,6 +542,7 @@ int main(void) {
         test_basic();
         test_determinism_and_timestamp();
         test_header_growth();
+        test_vsize_zero();
         test_symtab_strip();
         test_sbat();
         test_names_and_limits();

@@ -50,8 +50,9 @@ int pcr_bank_digest(PcrBank b, const void *data, size_t n, uint8_t *out);
 
 typedef struct PcrHasher PcrHasher;
 
-/* banks: mask of PCR_BANK_BIT(); max_threads: 0 = pick from the CPU count,
- * 1 = never spawn threads. */
+/* banks: mask of PCR_BANK_BIT(); max_threads: 0 = automatic (one thread
+ * per bank when there are at least two CPUs, else none), 1 = never spawn
+ * threads, N = at most N (the calling thread counts as one). */
 int pcr_hasher_new(unsigned banks, unsigned max_threads, PcrHasher **ret);
 void pcr_hasher_free(PcrHasher *h);
 static inline void pcr_hasher_freep(PcrHasher **h) {

@@ -3,6 +3,7 @@
  * image, measures them, exports the Boot Loader Interface variables, and
  * boots the embedded kernel with its command line and initrd. */
 
+#include "addons.h"
 #include "cpio.h"
 #include "efi.h"
 #include "initrd.h"
@@ -293,6 +294,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
                 pieces[0] = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
         _cleanup_free_ CHAR16 *dropin = dropin_dir(li->FilePath);
         bool m;
+        /* add-on command lines (addons.c): PCR 12, before the credentials */
+        if (addons_apply(image, li, dropin, sections[UKI_SECTION_CMDLINE].present, &cmdline, &m) == EFI_SUCCESS)
+                parameters_measured = parameters_measured || m;
         if (dropin && extra_pack(li, dropin, L".cred", ".extra/credentials", 0500, 0400, PCR_KERNEL_PARAMETERS,
                                  L"Credentials initrd", &cred_cpio, &pieces[1].size, &m) == EFI_SUCCESS) {
                 pieces[1].data = cred_cpio;

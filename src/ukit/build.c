@@ -37,6 +37,10 @@
 static const char default_sbat[] =
         "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
         "uki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
+/* As ukify for add-ons (no --linux): a generic add-on entry. */
+static const char default_addon_sbat[] =
+        "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
+        "uki-addon,1,UKI Addon,addon,1,https://www.freedesktop.org/software/systemd/man/latest/systemd-stub.html\n";
 static const char sbat_header[] = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n";
 
 static void help(void) {
@@ -65,8 +69,12 @@ static void help(void) {
                BUILD_SIGN_HELP
                "  -h --help               show this help\n"
                "\n"
+               "Without --linux an add-on is built (sections only, for\n"
+               "<uki>.efi.extra.d/ or /loader/addons/); its default stub is\n"
+               "%s.\n"
+               "\n"
                "See ukit-build(1).\n",
-               UKIT_DEFAULT_STUB);
+               UKIT_DEFAULT_STUB, UKIT_DEFAULT_ADDON_STUB);
 }
 
 /* ---- context ------------------------------------------------------------------ */
@@ -601,8 +609,9 @@ static int add_sbat(BuildContext *c) {
         }
         if (c->n_sbats == 0) {
                 /* As current ukify: a UKI without --sbat gets the generic "uki" entry. */
-                texts[n] = default_sbat;
-                sizes[n++] = strlen(default_sbat);
+                texts[n] = c->linux_path ? default_sbat : default_addon_sbat;
+                sizes[n] = strlen(texts[n]);
+                n++;
         }
         for (size_t i = 0; i < c->n_sbats; i++) {
                 const char *arg = c->sbats[i];
@@ -798,8 +807,8 @@ int verb_build(int argc, char **argv) {
         if (r != 0)
                 return r;
 
-        if (!c.stub_path)
-                c.stub_path = UKIT_DEFAULT_STUB;
+        if (!c.stub_path)   /* no --linux: an add-on, built on the add-on stub */
+                c.stub_path = c.linux_path ? UKIT_DEFAULT_STUB : UKIT_DEFAULT_ADDON_STUB;
         if (!c.output) {
                 if (!c.linux_path)
                         return log_usage("--output= is required when --linux= is not given");

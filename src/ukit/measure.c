@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "keys.h"
+#include "measure-esp.h"
 #include "pcr.h"
 #include "pcrsig.h"
 #include "pe.h"
@@ -51,6 +52,7 @@ typedef struct MeasureArgs {
         bool json_set;          /* --json= or -j given */
         bool json_auto;         /* -j: pretty on a tty, short otherwise */
         bool current;           /* -c: start from the TPM's PCR 11 instead of the sections */
+        const char *esp;        /* --esp: also predict PCR 12/13 (measure-esp.c) */
 } MeasureArgs;
 
 static void args_done(MeasureArgs *a) {
@@ -85,6 +87,9 @@ static void help(FILE *f) {
                 "  -j                     Same as --json=pretty on a tty, --json=short otherwise\n"
                 "     --uki=FILE          Take the sections from a built UKI (and the\n"
                 "                         measurement rules from the stub inside it)\n"
+                "     --esp=DIR           With --uki (a file inside DIR): also predict PCR 12\n"
+                "                         and 13 from the add-ons, credentials and sysexts\n"
+                "                         ukit-stub picks up from that ESP\n"
                 "\n"
                 "UKI section options:\n"
                 "     --linux=PATH        .linux     --osrel=PATH    .osrel\n"
@@ -127,6 +132,7 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 ARG_PASSPHRASE,
                 ARG_PUBLIC_KEY,
                 ARG_JSON,
+                ARG_ESP,
         };
         static const struct option options[] = {
                 { "help",               no_argument,       NULL, 'h' },
@@ -148,6 +154,7 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 { "private-key-passphrase-file", required_argument, NULL, ARG_PASSPHRASE },
                 { "public-key",         required_argument, NULL, ARG_PUBLIC_KEY },
                 { "json",               required_argument, NULL, ARG_JSON },
+                { "esp",                required_argument, NULL, ARG_ESP },
                 {}
         };
         int c, r;
@@ -164,6 +171,9 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                         if (c - ARG_SECTION_FIRST == UKI_SECTION_PCRSIG)
                                 return log_usage("unknown option");
                         a->sections[c - ARG_SECTION_FIRST] = optarg;    /* last one wins, like systemd-measure */
+                        break;
+                case ARG_ESP:
+                        a->esp = optarg;
                         break;
                 case ARG_UKI:
                         a->uki = optarg;
@@ -390,6 +400,9 @@ static int verb_calculate(const MeasureArgs *a) {
         r = measure_image(a, &base);
         if (r != 0)
                 return r;
+        MeasureEsp esp;
+        if (a->esp && (r = measure_esp_predict(a->esp, a->uki, base.banks, &esp)) != 0)
+                return r;
 
         if (style == JSON_OFF) {
                 for (size_t p = 0; p < a->n_phases; p++) {
@@ -410,6 +423,8 @@ static int verb_calculate(const MeasureArgs *a) {
                                 putchar('\n');
                         }
                 }
+                if (a->esp)
+                        measure_esp_print_text(&esp, a->esp);
         } else {
                 JsonWriter w;
                 json_begin(&w, stdout, style);
@@ -436,6 +451,8 @@ static int verb_calculate(const MeasureArgs *a) {
                                 json_string_n(&w, hex, 2 * n);
                                 json_object_end(&w);
                         }
+                        if (a->esp)
+                                measure_esp_print_json(&w, &esp, (PcrBank) b);
                         json_array_end(&w);
                 }
                 json_object_end(&w);

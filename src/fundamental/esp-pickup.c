@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "esp-pickup.h"
+
+static char ascii_lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+}
+
+bool esp_name_ok(const char *name, size_t len, const char *suffix) {
+        size_t m = 0;
+
+        if (!name || !suffix || len == 0 || len > ESP_NAME_MAX || name[0] == '.')
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char) name[i] < 0x20 || (unsigned char) name[i] > 0x7e || name[i] == '/')
+                        return false;
+        while (suffix[m])
+                m++;
+        if (m > len)
+                return false;
+        for (size_t i = 0; i < m; i++)
+                if (ascii_lower(name[len - m + i]) != ascii_lower(suffix[i]))
+                        return false;
+        return true;
+}
+
+int esp_name_cmp(const char *a, const char *b) {
+        for (; *a && *a == *b; a++, b++)
+                ;
+        return (unsigned char) *a - (unsigned char) *b;
+}
+
+void esp_sort_names(char (*names)[ESP_NAME_MAX + 1], size_t n) {
+        char t[ESP_NAME_MAX + 1];
+
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && esp_name_cmp(names[j - 1], names[j]) > 0; j--) {
+                        for (size_t k = 0; k <= ESP_NAME_MAX; k++) {
+                                t[k] = names[j][k];
+                                names[j][k] = names[j - 1][k];
+                                names[j - 1][k] = t[k];
+                        }
+                }
+}
+
+bool esp_cmdline_append(char *buf, size_t bufsz, size_t *len, const char *piece, size_t n) {
+        size_t end = 0, start = *len, need;
+
+        if (!buf || bufsz == 0 || start >= bufsz)
+                return false;
+        n = MIN(n, (size_t) ESP_ADDON_CMDLINE_MAX);
+        /* the used part ends at the first NUL; trailing spaces and control
+         * characters (which become spaces) do not count */
+        for (size_t i = 0; i < n && piece[i]; i++)
+                if ((unsigned char) piece[i] > 0x20)
+                        end = i + 1;
+        if (end == 0)
+                return true;
+        need = start + (start > 0) + end;
+        if (need >= bufsz)
+                return false;
+        if (start > 0)
+                buf[start++] = ' ';
+        for (size_t i = 0; i < end; i++)
+                buf[start + i] = (unsigned char) piece[i] < 0x20 ? ' ' : piece[i];
+        buf[need] = 0;
+        *len = need;
+        return true;
+}

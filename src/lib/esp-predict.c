@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cpio.h"
+#include "esp-pickup.h"
+#include "esp-predict.h"
+#include "fileio.h"
+#include "pe-sections.h"
+
+typedef char EspName[ESP_NAME_MAX + 1];
+
+typedef struct Extender {
+        PcrState *state;
+        unsigned pcr;
+        EspObserveFn observe;
+        void *userdata;
+} Extender;
+
+static int extend(const Extender *e, const void *data, size_t n) {
+        if (e->observe)
+                e->observe(e->userdata, e->pcr, data, n);
+        return pcr_state_extend_data(e->state, data, n);
+}
+
+static void freep_(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep_)
+
+static char *path_join(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        char *s = malloc(la + 1 + lb + 1);
+        if (!s)
+                return NULL;
+        memcpy(s, a, la);
+        s[la] = '/';
+        memcpy(s + la + 1, b, lb + 1);
+        return s;
+}
+
+static int fail_path(int r, const char *path, char **ret_path) {
+        if (ret_path && path)
+                *ret_path = strdup(path);
+        return r;
+}
+
+/* The regular files of dir whose names the stub takes for suffix, sorted.
+ * A missing directory is an empty one (the stub does the same). */
+static int list_dir(const char *dir, const char *suffix, size_t max, EspName *names, size_t *ret_n, char **ret_path) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t n = 0;
+
+        *ret_n = 0;
+        if (!d)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : fail_path(-errno, dir, ret_path);
+        while ((errno = 0, de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                struct stat st;
+                if (!esp_name_ok(de->d_name, len, suffix))
+                        continue;
+                _cleanup_free_ char *p = path_join(dir, de->d_name);
+                if (!p) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+                if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                if (n >= max) {
+                        closedir(d);
+                        return fail_path(-E2BIG, dir, ret_path);
+                }
+                memcpy(names[n++], de->d_name, len + 1);
+        }
+        int r = errno ? -errno : 0;
+        closedir(d);
+        if (r < 0)
+                return fail_path(r, dir, ret_path);
+        esp_sort_names(names, n);
+        *ret_n = n;
+        return 0;
+}
+
+/* The archive extra_pack() in src/stub/extra.c builds for dir, extended
+ * into s; nothing when no file matches. Files over the size limit are
+ * skipped, as the stub skips files it cannot read. */
+static int pack_dir(const Extender *s, const char *dir, const char *suffix, const char *target, uint32_t dir_mode,
+                    uint32_t file_mode, char **ret_path) {
+        _cleanup_free_ EspName *names = calloc(ESP_FILES_MAX, sizeof(EspName));
+        char *data[ESP_FILES_MAX] = {};
+        size_t sizes[ESP_FILES_MAX] = {}, n, m = 0;
+        int r;
+
+        if (!names)
+                return -ENOMEM;
+        r = list_dir(dir, suffix, ESP_FILES_MAX, names, &n, ret_path);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *p = path_join(dir, names[i]);
+                if (!p) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                struct stat st;
+                if (stat(p, &st) == 0 && (uint64_t) st.st_size > ESP_FILE_SIZE_MAX)
+                        continue;       /* the stub refuses to read it */
+                r = read_file_full(p, ESP_FILE_SIZE_MAX, &data[m], &sizes[m]);
+                if (r == -EFBIG)
+                        continue;
+                if (r < 0) {
+                        fail_path(r, p, ret_path);
+                        goto out;
+                }
+                if (m != i)
+                        memcpy(names[m], names[i], sizeof(EspName));
+                m++;
+        }
+        r = 0;
+        if (m == 0)
+                goto out;
+
+        CpioWriter w;
+        uint8_t *buf = NULL;
+        size_t total = 0;
+        for (int pass = 0; pass < 2; pass++) {
+                cpio_writer_init(&w, buf, total);
+                cpio_put_dirs(&w, target, dir_mode);
+                for (size_t i = 0; i < m; i++)
+                        cpio_put_file(&w, target, names[i], data[i], sizes[i], file_mode);
+                cpio_put_trailer(&w);
+                if (pass == 0) {
+                        total = cpio_writer_finish(&w);
+                        if (total == 0 || !(buf = malloc(total))) {
+                                r = total == 0 ? fail_path(-EINVAL, dir, ret_path) : -ENOMEM;
+                                goto out;
+                        }
+                }
+        }
+        r = cpio_writer_finish(&w) == total ? extend(s, buf, total) : -EINVAL;
+        free(buf);
+out:
+        for (size_t i = 0; i < ESP_FILES_MAX; i++)
+                free(data[i]);
+        return r;
+}
+
+/* Appends the .cmdline of the add-ons in dir to buf, as addons.c does with
+ * the images the firmware loaded. */
+static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) {
+        _cleanup_free_ EspName *names = calloc(ESP_ADDONS_MAX, sizeof(EspName));
+        size_t n;
+        int r;
+
+        if (!names)
+                return -ENOMEM;
+        r = list_dir(dir, ESP_ADDON_SUFFIX, ESP_ADDONS_MAX, names, &n, ret_path);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *p = path_join(dir, names[i]), *img = NULL;
+                PeSectionRef sections[_UKI_SECTION_MAX];
+                size_t size;
+                if (!p)
+                        return -ENOMEM;
+                r = read_file_full(p, ESP_FILE_SIZE_MAX, &img, &size);
+                if (r < 0)
+                        return fail_path(r, p, ret_path);
+                /* what the stub skips: not a PE it accepts, or a UKI */
+                if (pe_locate_uki_sections(img, size, false, sections) != PE_SECTIONS_OK ||
+                    sections[UKI_SECTION_LINUX].present || !sections[UKI_SECTION_CMDLINE].present)
+                        continue;
+                const PeSectionRef *c = &sections[UKI_SECTION_CMDLINE];
+                /* in memory the section is VirtualSize bytes, zero past the
+                 * raw data; the zeros end the string anyway */
+                size_t have = MIN(c->size, c->raw_size);
+                if (c->file_offset > size)
+                        continue;
+                have = MIN(have, size - c->file_offset);
+                (void) esp_cmdline_append(buf, ESP_ADDONS_CMDLINE_MAX + 1, len, img + c->file_offset, have);
+        }
+        return 0;
+}
+
+static int addons_extend(const Extender *s, const char *esp, const char *dropin, char **ret_path) {
+        _cleanup_free_ char *buf = malloc(ESP_ADDONS_CMDLINE_MAX + 1), *global = path_join(esp, ESP_ADDONS_GLOBAL_DIR);
+        size_t len = 0;
+        int r;
+
+        if (!buf || !global)
+                return -ENOMEM;
+        buf[0] = 0;
+        r = addons_dir(global, buf, &len, ret_path);
+        if (r < 0)
+                return r;
+        r = addons_dir(dropin, buf, &len, ret_path);
+        if (r < 0)
+                return r;
+        if (len == 0)
+                return 0;
+        /* UTF-16LE with its NUL, as the stub measures it */
+        _cleanup_free_ uint8_t *u16 = malloc(2 * (len + 1));
+        if (!u16)
+                return -ENOMEM;
+        for (size_t i = 0; i <= len; i++) {
+                if ((unsigned char) buf[i] >= 0x80)
+                        return fail_path(-EILSEQ, dropin, ret_path);
+                u16[2 * i] = (uint8_t) buf[i];
+                u16[2 * i + 1] = 0;
+        }
+        return extend(s, u16, 2 * (len + 1));
+}
+
+int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
+                        PcrState *ret_pcr13, char **ret_path, EspObserveFn observe, void *userdata) {
+        char esp_real[PATH_MAX], uki_real[PATH_MAX];
+        PcrState s12, s13;
+        size_t el;
+        int r;
+
+        if (ret_path)
+                *ret_path = NULL;
+        if (!realpath(esp, esp_real))
+                return fail_path(-errno, esp, ret_path);
+        if (!realpath(uki, uki_real))
+                return fail_path(-errno, uki, ret_path);
+        el = strlen(esp_real);
+        if (strncmp(uki_real, esp_real, el) != 0 || (uki_real[el] != '/' && el > 1))
+                return fail_path(-EXDEV, uki, ret_path);        /* not on this ESP */
+        _cleanup_free_ char *dropin = malloc(strlen(uki_real) + sizeof(".extra.d"));
+        _cleanup_free_ char *gcred = path_join(esp_real, "loader/credentials");
+        if (!dropin || !gcred)
+                return -ENOMEM;
+        strcpy(stpcpy(dropin, uki_real), ".extra.d");
+
+        pcr_state_init(&s12, banks);
+        pcr_state_init(&s13, banks);
+        const Extender e12 = { &s12, 12, observe, userdata }, e13 = { &s13, 13, observe, userdata };
+        r = addons_extend(&e12, esp_real, dropin, ret_path);
+        if (r < 0)
+                return r;
+        r = pack_dir(&e12, dropin, ".cred", ".extra/credentials", 0500, 0400, ret_path);
+        if (r < 0)
+                return r;
+        r = pack_dir(&e12, gcred, ".cred", ".extra/global_credentials", 0500, 0400, ret_path);
+        if (r < 0)
+                return r;
+        r = pack_dir(&e13, dropin, ".raw", ".extra/sysext", 0555, 0444, ret_path);
+        if (r < 0)
+                return r;
+        *ret_pcr12 = s12;
+        *ret_pcr13 = s13;
+        return 0;
+}
+
+int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
+                char **ret_path) {
+        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, ret_path, NULL, NULL);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Prediction of what ukit-stub measures from the ESP into PCR 12 and 13
+ * (`ukit measure calculate --esp DIR --uki FILE`), built from the same
+ * freestanding code the stub runs: the cpio writer (src/fundamental/cpio.c),
+ * the name/sort/limit rules and the add-on command line joining
+ * (src/fundamental/esp-pickup.c). In the stub's order:
+ *
+ *   PCR 12: the joined add-on command line (global "loader/addons" first,
+ *           then "<uki>.extra.d", as UTF-16 with its NUL), the credentials
+ *           archive of "<uki>.extra.d" (*.cred), the global credentials
+ *           archive of "loader/credentials" (*.cred);
+ *   PCR 13: the sysext archive of "<uki>.extra.d" (*.raw).
+ *
+ * Assumptions: PCRs 12/13 start at zero (nothing measured there before the
+ * stub, e.g. no systemd-boot), no load options replace the UKI's command
+ * line, and the firmware accepts every add-on (under Secure Boot, predict
+ * from a directory holding only the add-ons that verify). Not predicted:
+ * non-ASCII add-on command lines (-EILSEQ), more files than the stub takes
+ * from one directory (-E2BIG, since which ones it takes depends on the FAT
+ * directory order). */
+
+#include "pcr.h"
+
+/* esp: the ESP's root directory; uki: the UKI file, inside esp. On error,
+ * *ret_path (if not NULL) gets the path the problem is about (free it). */
+int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
+                char **ret_path);
+
+/* The same, handing each measured buffer (PCR, bytes) to observe as well,
+ * in measurement order (tests read the archives back with other tools). */
+typedef void (*EspObserveFn)(void *userdata, unsigned pcr, const void *data, size_t size);
+int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
+                        PcrState *ret_pcr13, char **ret_path, EspObserveFn observe, void *userdata);

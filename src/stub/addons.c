@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* UKI add-ons: see addons.h. The firmware, not we, opens and verifies each
+ * add-on (LoadImage with a file device path on the UKI's partition), so an
+ * add-on that Secure Boot or shim refuses never contributes anything. We
+ * read the sections from the loaded image in memory, i.e. exactly the bytes
+ * that were verified, and never call StartImage. */
+
+#include "addons.h"
+#include "esp-pickup.h"
+#include "measure.h"
+#include "pe-sections.h"
+#include "proto/device-path.h"
+#include "proto/simple-fs.h"
+#include "util.h"
+
+#define ADDON_DIRENT_SIZE (sizeof(EFI_FILE_INFO) + (ESP_NAME_MAX + 2) * sizeof(CHAR16))
+
+static void file_closep(EFI_FILE_PROTOCOL **f) {
+        if (*f)
+                (void) (*f)->Close(*f);
+}
+
+/* Sorted names of the add-ons in dir; the rest of the listing is ignored
+ * once ESP_ADDONS_MAX are found. */
+static size_t list_addons(EFI_FILE_PROTOCOL *dir, char (*names)[ESP_NAME_MAX + 1]) {
+        uint64_t dirent_buf[ADDON_DIRENT_SIZE / sizeof(uint64_t) + 1];
+        EFI_FILE_INFO *de = (EFI_FILE_INFO *) dirent_buf;
+        char ascii[ESP_NAME_MAX + 1];
+        size_t n = 0;
+
+        for (;;) {
+                uint64_t size = sizeof(dirent_buf);
+                if (dir->Read(dir, &size, de) != EFI_SUCCESS || size == 0)
+                        break;
+                if (de->Attribute & EFI_FILE_DIRECTORY)
+                        continue;
+                size_t len = strlen16(de->FileName);
+                if (len > ESP_NAME_MAX)
+                        continue;
+                bool ascii_ok = true;
+                for (size_t i = 0; i < len; i++) {
+                        ascii_ok = ascii_ok && de->FileName[i] < 0x80;
+                        ascii[i] = (char) de->FileName[i];
+                }
+                ascii[len] = 0;
+                if (!ascii_ok || !esp_name_ok(ascii, len, ESP_ADDON_SUFFIX))
+                        continue;
+                if (n >= ESP_ADDONS_MAX) {
+                        log_error(EFI_OUT_OF_RESOURCES, L"too many add-ons in one directory, ignoring the rest");
+                        break;
+                }
+                memcpy(names[n++], ascii, len + 1);
+        }
+        esp_sort_names(names, n);
+        return n;
+}
+
+/* DEVICE's path + a file path node "DIR\NAME" + end. */
+static EFI_DEVICE_PATH_PROTOCOL *file_device_path(EFI_HANDLE device, const CHAR16 *dir, const char *name,
+                                                  CHAR16 **ret_path) {
+        static const EFI_GUID dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
+        EFI_DEVICE_PATH_PROTOCOL *dp, *n;
+        size_t dp_len = 0, steps, dlen = strlen16(dir), nlen = strlen8(name);
+
+        if (BS->HandleProtocol(device, &dp_guid, (void **) &dp) != EFI_SUCCESS || !dp)
+                return NULL;
+        for (n = dp, steps = 0; n->Type != DEVICE_PATH_TYPE_END; steps++) {
+                size_t l = device_path_node_len(n);
+                if (l < sizeof(EFI_DEVICE_PATH_PROTOCOL) || steps >= 64)
+                        return NULL;
+                dp_len += l;
+                n = (EFI_DEVICE_PATH_PROTOCOL *) ((uint8_t *) n + l);
+        }
+        size_t chars = dlen + 1 + nlen + 1, node_len = sizeof(EFI_DEVICE_PATH_PROTOCOL) + chars * sizeof(CHAR16);
+        if (node_len > 0xffff)
+                return NULL;
+        uint8_t *buf = xmalloc(dp_len + node_len + sizeof(EFI_DEVICE_PATH_PROTOCOL));
+        CHAR16 *path = xmalloc(chars * sizeof(CHAR16));
+        if (!buf || !path) {
+                free(buf);
+                free(path);
+                return NULL;
+        }
+        memcpy(path, dir, dlen * sizeof(CHAR16));
+        path[dlen] = L'\\';
+        for (size_t i = 0; i <= nlen; i++)
+                path[dlen + 1 + i] = (CHAR16) (unsigned char) name[i];
+
+        memcpy(buf, dp, dp_len);
+        n = (EFI_DEVICE_PATH_PROTOCOL *) (buf + dp_len);
+        n->Type = DEVICE_PATH_TYPE_MEDIA;
+        n->SubType = DEVICE_PATH_SUBTYPE_MEDIA_FILEPATH;
+        n->Length[0] = (uint8_t) node_len;
+        n->Length[1] = (uint8_t) (node_len >> 8);
+        memcpy((uint8_t *) n + sizeof(EFI_DEVICE_PATH_PROTOCOL), path, chars * sizeof(CHAR16));
+        n = (EFI_DEVICE_PATH_PROTOCOL *) (buf + dp_len + node_len);
+        *n = (EFI_DEVICE_PATH_PROTOCOL) DEVICE_PATH_END_INIT;
+        *ret_path = path;
+        return (EFI_DEVICE_PATH_PROTOCOL *) buf;
+}
+
+static void log_addon(EFI_STATUS err, const CHAR16 *what, const CHAR16 *path) {
+        size_t a = strlen16(what), b = strlen16(path);
+        _cleanup_free_ CHAR16 *msg = xmalloc((a + b + 1) * sizeof(CHAR16));
+        if (!msg) {
+                log_error(err, what);
+                return;
+        }
+        memcpy(msg, what, a * sizeof(CHAR16));
+        memcpy(msg + a, path, (b + 1) * sizeof(CHAR16));
+        log_error(err, msg);
+}
+
+/* Loads one add-on through the firmware and appends its .cmdline to buf. */
+static void apply_one(EFI_HANDLE image, EFI_HANDLE device, const CHAR16 *dir, const char *name, char *buf,
+                      size_t *len) {
+        static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+        _cleanup_free_ CHAR16 *path = NULL;
+        _cleanup_free_ EFI_DEVICE_PATH_PROTOCOL *dp = file_device_path(device, dir, name, &path);
+        EFI_LOADED_IMAGE_PROTOCOL *ali;
+        PeSectionRef sections[_UKI_SECTION_MAX];
+        EFI_HANDLE h = NULL;
+        EFI_STATUS err;
+
+        if (!dp) {
+                log_error(EFI_OUT_OF_RESOURCES, L"cannot make a device path for an add-on");
+                return;
+        }
+        err = BS->LoadImage(false, image, dp, NULL, 0, &h);
+        if (err != EFI_SUCCESS) {
+                /* On a security violation the image is loaded but must not
+                 * be started; it still has to be unloaded. */
+                if (h)
+                        (void) BS->UnloadImage(h);
+                log_addon(err, L"add-on refused by the firmware, skipping: ", path);
+                return;
+        }
+        if (BS->HandleProtocol(h, &loaded_image_guid, (void **) &ali) != EFI_SUCCESS || !ali->ImageBase ||
+            pe_locate_uki_sections(ali->ImageBase, ali->ImageSize, true, sections) != PE_SECTIONS_OK) {
+                log_addon(EFI_LOAD_ERROR, L"add-on is not a valid PE image, skipping: ", path);
+        } else if (sections[UKI_SECTION_LINUX].present) {
+                /* a UKI is not an add-on: its .cmdline is not an extension */
+                log_addon(EFI_UNSUPPORTED, L"add-on has a .linux section, skipping: ", path);
+        } else if (sections[UKI_SECTION_CMDLINE].present) {
+                const char *s = (const char *) ali->ImageBase + sections[UKI_SECTION_CMDLINE].rva;
+                if (!esp_cmdline_append(buf, ESP_ADDONS_CMDLINE_MAX + 1, len, s, sections[UKI_SECTION_CMDLINE].size))
+                        log_addon(EFI_BUFFER_TOO_SMALL, L"add-on command lines too long, skipping: ", path);
+        }
+        (void) BS->UnloadImage(h);
+}
+
+static void apply_dir(EFI_HANDLE image, EFI_HANDLE device, EFI_FILE_PROTOCOL *root, const CHAR16 *dir_path,
+                      char (*names)[ESP_NAME_MAX + 1], char *buf, size_t *len) {
+        _cleanup_(file_closep) EFI_FILE_PROTOCOL *dir = NULL;
+
+        if (root->Open(root, &dir, dir_path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
+                return;
+        size_t n = list_addons(dir, names);
+        for (size_t i = 0; i < n; i++)
+                apply_one(image, device, dir_path, names[i], buf, len);
+}
+
+/* Whether the user's load options replace the UKI's command line: the rule
+ * of pick_cmdline() in stub.c (keep the two in step). */
+static bool load_options_in_force(EFI_LOADED_IMAGE_PROTOCOL *li, bool uki_cmdline_present) {
+        const CHAR16 *opts = li->LoadOptions;
+        return opts && li->LoadOptionsSize >= sizeof(CHAR16) && opts[0] > 0x1f &&
+                (!uki_cmdline_present || !secure_boot_enabled());
+}
+
+EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir,
+                        bool uki_cmdline_present, CHAR16 **cmdline, bool *ret_measured) {
+        static const EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
+        _cleanup_(file_closep) EFI_FILE_PROTOCOL *root = NULL;
+        EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
+        size_t len = 0;
+
+        *ret_measured = false;
+        if (load_options_in_force(li, uki_cmdline_present))
+                return EFI_NOT_FOUND;
+        if (!li->DeviceHandle || BS->HandleProtocol(li->DeviceHandle, &fs_guid, (void **) &fs) != EFI_SUCCESS ||
+            fs->OpenVolume(fs, &root) != EFI_SUCCESS)
+                return EFI_NOT_FOUND;
+
+        /* ~8 KiB of names and 16 KiB of command line: heap, not stack */
+        _cleanup_free_ char (*names)[ESP_NAME_MAX + 1] = xmalloc(ESP_ADDONS_MAX * sizeof(*names));
+        _cleanup_free_ char *buf = xmalloc(ESP_ADDONS_CMDLINE_MAX + 1);
+        if (!names || !buf)
+                return EFI_OUT_OF_RESOURCES;
+        buf[0] = 0;
+
+        apply_dir(image, li->DeviceHandle, root, L"\\loader\\addons", names, buf, &len);
+        if (dropin_dir)
+                apply_dir(image, li->DeviceHandle, root, dropin_dir, names, buf, &len);
+        if (len == 0)
+                return EFI_NOT_FOUND;
+
+        _cleanup_free_ CHAR16 *extra = utf8_to_utf16(buf, len);
+        if (!extra)
+                return EFI_OUT_OF_RESOURCES;
+        size_t elen = strlen16(extra), clen = *cmdline ? strlen16(*cmdline) : 0;
+        CHAR16 *joined = xmalloc((clen + 1 + elen + 1) * sizeof(CHAR16));
+        if (!joined)
+                return EFI_OUT_OF_RESOURCES;
+        if (clen > 0) {
+                memcpy(joined, *cmdline, clen * sizeof(CHAR16));
+                joined[clen++] = L' ';
+        }
+        memcpy(joined + clen, extra, (elen + 1) * sizeof(CHAR16));
+
+        EFI_STATUS err = measure_event(PCR_KERNEL_PARAMETERS, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
+        if (err != EFI_SUCCESS)
+                log_error(err, L"cannot measure the add-on command line");
+        free(*cmdline);
+        *cmdline = joined;
+        return EFI_SUCCESS;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "esp-predict.h"
+#include "measure-esp.h"
+
+int measure_esp_predict(const char *esp, const char *uki, unsigned banks, MeasureEsp *ret) {
+        char *path = NULL;
+        int r;
+
+        if (!uki)
+                return log_usage("--esp= needs --uki=");
+        r = esp_predict(esp, uki, banks, &ret->pcr12, &ret->pcr13, &path);
+        if (r < 0) {
+                const char *what = r == -EXDEV ? "the UKI is not inside the --esp directory" :
+                        r == -E2BIG ? "more files than ukit-stub picks up from one directory" :
+                        r == -EILSEQ ? "non-ASCII add-on command lines are not predicted" : strerror(-r);
+                log_error("%s: %s", path ? path : esp, what);
+                free(path);
+                return EXIT_FAILURE;
+        }
+        return 0;
+}
+
+static void hex(char *out, const uint8_t *p, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+void measure_esp_print_text(const MeasureEsp *m, const char *esp) {
+        const PcrState *st[2] = { &m->pcr12, &m->pcr13 };
+        char buf[2 * PCR_DIGEST_MAX + 1];
+
+        for (unsigned i = 0; i < 2; i++) {
+                fflush(stdout);
+                fprintf(stderr, "# PCR[%u] ESP %s\n", 12 + i, esp);
+                fflush(stderr);
+                for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                        if (!(st[i]->banks & PCR_BANK_BIT(b)))
+                                continue;
+                        hex(buf, st[i]->value[b], pcr_bank_digest_size((PcrBank) b));
+                        printf("%u:%s=%s\n", 12 + i, pcr_bank_to_string((PcrBank) b), buf);
+                }
+        }
+}
+
+void measure_esp_print_json(JsonWriter *w, const MeasureEsp *m, PcrBank b) {
+        const PcrState *st[2] = { &m->pcr12, &m->pcr13 };
+        char buf[2 * PCR_DIGEST_MAX + 1];
+
+        for (unsigned i = 0; i < 2; i++) {
+                if (!(st[i]->banks & PCR_BANK_BIT(b)))
+                        continue;
+                hex(buf, st[i]->value[b], pcr_bank_digest_size(b));
+                json_object_begin(w);
+                json_kv_uint(w, "pcr", 12 + i);
+                json_key(w, "hash");
+                json_string(w, buf);
+                json_object_end(w);
+        }
+}

@@ -158,15 +158,12 @@ void pcrsig_write_json(const PcrSig *s, FILE *f, JsonStyle style) {
                         json_hex(&w, e->pol, sizeof(e->pol));
                         json_key(&w, "sig");
                         {
-                                /* Base64 without line breaks: 4 output bytes per 3 input bytes + NUL. */
-                                size_t bn = 4 * ((e->sig_size + 2) / 3) + 1;
-                                char *b64 = malloc(bn);
-                                if (b64) {
-                                        int k = EVP_EncodeBlock((unsigned char *) b64, e->sig, (int) e->sig_size);
-                                        json_string_n(&w, b64, k > 0 ? (size_t) k : 0);
-                                        free(b64);
-                                } else
-                                        json_null(&w);
+                                /* Base64 without line breaks: 4 output bytes per 3 input bytes + NUL;
+                                 * sig_size <= PCRSIG_SIG_MAX (checked when signing). */
+                                char b64[4 * ((PCRSIG_SIG_MAX + 2) / 3) + 1];
+                                int k = EVP_EncodeBlock((unsigned char *) b64, e->sig,
+                                                        (int) MIN(e->sig_size, (size_t) PCRSIG_SIG_MAX));
+                                json_string_n(&w, b64, k > 0 ? (size_t) k : 0);
                         }
                         json_object_end(&w);
                 }

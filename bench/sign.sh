@@ -95,7 +95,8 @@ read -r t_bsp c_bsp < <(best "${build[@]}" --secureboot-private-key "$W/k.pem" -
 "${build[@]}" --secureboot-private-key "$W/k.pem" --secureboot-certificate "$W/c.pem" \
         --pcr-private-key "$W/pcr.key" --pcr-public-key "$W/pcr.pub" --pcr-banks sha1,sha256,sha384,sha512 >/dev/null
 sbverify --cert "$W/c.pem" "$W/out.efi" >/dev/null 2>&1 || { echo "signed build does not verify!"; exit 1; }
-read -r t_d2 c_d2 < <(best openssl dgst -sha256 "$W/out.efi")
+mv "$W/out.efi" "$W/built.efi"
+read -r t_d2 c_d2 < <(best openssl dgst -sha256 "$W/built.efi")
 echo
 printf '%-44s %-10s %s\n' "" "wall" "CPU"
 printf '%-44s %-10s %s\n' "ukit build (unsigned)" "$(sec $t_b)" "$(sec $c_b)"

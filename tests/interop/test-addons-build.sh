@@ -9,7 +9,11 @@
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 need objdump sbverify osslsigncode openssl
 [ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
-ADDON_STUB=$UKIT_BUILD/src/stub/ukit-addon.efi
+STUB_BUILD=$UKIT_BUILD
+# The sanitizer build (PREFIX-asan) has no stubs (-Dstub=false); use the
+# normal build's, as test-stub-pe does.
+[ -f "$STUB_BUILD/src/stub/ukit-addon.efi" ] || STUB_BUILD=${UKIT_BUILD%-asan}
+ADDON_STUB=$STUB_BUILD/src/stub/ukit-addon.efi
 [ -f "$ADDON_STUB" ] || fail "$ADDON_STUB not built"
 /usr/bin/python3 -c 'import pefile' 2>/dev/null || skip "python3-pefile missing"
 
@@ -67,7 +71,7 @@ sbverify --cert admin.pem a.signed.efi >/dev/null 2>&1 || fail "sbverify rejects
 osslsigncode verify -CAfile admin.pem -in a.signed.efi >ossl.out 2>&1 || { cat ossl.out; fail "osslsigncode rejects the signed add-on"; }
 
 # measure --esp: needs --uki inside the ESP
-"$UKIT" build --stub "$UKIT_BUILD/src/stub/ukit-stub.efi" --linux dtb --uname 6.1.0-test --cmdline x \
+"$UKIT" build --stub "$STUB_BUILD/src/stub/ukit-stub.efi" --linux dtb --uname 6.1.0-test --cmdline x \
         --os-release 'ID=test' -o uki.efi >/dev/null || fail "ukit build (UKI) failed"
 mkdir -p esp/EFI/Linux
 cp uki.efi esp/EFI/Linux/u.efi

@@ -199,6 +199,10 @@ EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const C
         if (!extra)
                 return EFI_OUT_OF_RESOURCES;
         size_t elen = strlen16(extra), clen = *cmdline ? strlen16(*cmdline) : 0;
+        /* a .cmdline made from a file usually ends in a newline: join with
+         * one space, not "\n " */
+        while (clen > 0 && (*cmdline)[clen - 1] <= 0x20)
+                clen--;
         CHAR16 *joined = xmalloc((clen + 1 + elen + 1) * sizeof(CHAR16));
         if (!joined)
                 return EFI_OUT_OF_RESOURCES;

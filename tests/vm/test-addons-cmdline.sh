@@ -25,7 +25,9 @@ printf 'ID=ukittest\n' >"$T/os-release"
 esp=$T/esp
 d=$esp/EFI/BOOT/BOOTX64.EFI.extra.d
 mkdir -p "$d/dir.addon.efi" "$esp/loader/addons"
-"$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" --cmdline "$cmdline" \
+# .cmdline from a file with its newline: joined with the add-ons by one space
+printf '%s\n' "$cmdline" >"$T/cmdline"
+"$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" --cmdline "@$T/cmdline" \
         --os-release "@$T/os-release" --uname 6.1.0-test -o "$esp/EFI/BOOT/BOOTX64.EFI" >/dev/null ||
         fail "ukit build failed"
 addon() { # PATH CMDLINE

@@ -6,7 +6,7 @@
 # prints what the booted system saw.
 #
 # usage: scripts/demo.sh [--secureboot] [--stub PATH]
-#   --secureboot  sign the UKI with Debian's snakeoil key (sbsign) and boot
+#   --secureboot  sign the UKI with Debian's snakeoil key (ukit sign) and boot
 #                 with Secure Boot on (OVMF snakeoil variables)
 #   --stub PATH   the stub to build on (default: ukit build's default)
 # The UKI, the ESP image and the serial log stay in BUILD/demo/.
@@ -69,10 +69,11 @@ echo "$uki ($(stat -c %s "$uki") bytes), sections (ukit inspect):"
         /^  sha256: / && name != "" { printf "  %-9s %10s bytes  sha256 %.16s...\n", name, size, $2; name = "" }' || true
 
 if [ $secureboot = 1 ]; then
-        step "Signing it for Secure Boot (sbsign, Debian's snakeoil db key)"
-        vm_snakeoil_key "$demo/db.key"
-        sbsign --key "$demo/db.key" --cert "$VM_SNAKEOIL_CERT" --output "$demo/uki.signed.efi" "$uki"
-        rm -f "$demo/db.key"
+        step "Signing it for Secure Boot (ukit sign, Debian's snakeoil db key)"
+        printf 'snakeoil\n' >"$demo/passphrase"
+        (set -x; "$UKIT" sign --key /usr/share/ovmf/PkKek-1-snakeoil.key --passphrase-file "$demo/passphrase" \
+                --cert "$VM_SNAKEOIL_CERT" --output "$demo/uki.signed.efi" "$uki")
+        rm -f "$demo/passphrase"
         uki=$demo/uki.signed.efi
 fi
 

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "json.h"
 #include "keys.h"
+#include "pcrsig-verify.h"
 #include "pe-format.h"
 #include "sbat.h"
 #include "util.h"
@@ -30,6 +31,9 @@ typedef struct VerifyArgs {
         size_t n_certs;
         JsonStyle json;
         const char *file;
+        bool strict_pcrsig;
+        char *pcrsig_phases[PCRSIG_VERIFY_PHASES_MAX / 2];
+        size_t n_pcrsig_phases;
 } VerifyArgs;
 
 /* The .sbat audit: shim refuses images whose SBAT it cannot parse. */
@@ -62,17 +66,24 @@ static void help(FILE *f) {
                 "     --cert=CERT     Trusted certificate (repeatable): every signature must\n"
                 "                     chain to one of them\n"
                 "     --json=MODE     pretty, short or off\n"
+                "     --strict-pcrsig Fail on .pcrsig entries by keys other than .pcrpkey\n"
+                "     --pcrsig-phase=PATH\n"
+                "                     Further boot phase path a .pcrsig entry may be for\n"
                 "\n"
                 "Exits 0 only if the image is signed, the digest in every signature matches\n"
-                "the image, every signature is valid and (with --cert) trusted.\n");
+                "the image, every signature is valid and (with --cert) trusted, .sbat is\n"
+                "valid, and every .pcrsig entry matches PCR 11 recomputed from the image\n"
+                "and verifies with .pcrpkey (at least one per bank).\n");
 }
 
 static int parse_args(int argc, char **argv, VerifyArgs *a) {
-        enum { ARG_CERT = 0x100, ARG_JSON };
+        enum { ARG_CERT = 0x100, ARG_JSON, ARG_STRICT_PCRSIG, ARG_PCRSIG_PHASE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "cert", required_argument, NULL, ARG_CERT },
                 { "json", required_argument, NULL, ARG_JSON },
+                { "strict-pcrsig", no_argument, NULL, ARG_STRICT_PCRSIG },
+                { "pcrsig-phase", required_argument, NULL, ARG_PCRSIG_PHASE },
                 {}
         };
         int c;
@@ -92,6 +103,19 @@ static int parse_args(int argc, char **argv, VerifyArgs *a) {
                         if (json_style_from_string(optarg, &a->json) < 0)
                                 return log_usage("invalid --json=%s (pretty, short or off)", optarg);
                         break;
+                case ARG_STRICT_PCRSIG:
+                        a->strict_pcrsig = true;
+                        break;
+                case ARG_PCRSIG_PHASE: {
+                        char *norm = NULL;
+                        if (a->n_pcrsig_phases >= ELEMENTSOF(a->pcrsig_phases))
+                                return log_usage("too many --pcrsig-phase=");
+                        if (pcr_phase_normalize(optarg, true, &norm) < 0)
+                                return log_usage("unknown boot phase in --pcrsig-phase=%s", optarg);
+                        free(norm);     /* validated here, normalised again by the audit */
+                        a->pcrsig_phases[a->n_pcrsig_phases++] = optarg;
+                        break;
+                }
                 default:
                         return log_usage("invalid option");
                 }
@@ -133,8 +157,72 @@ static void sk_X509_pop_freep(STACK_OF(X509) **s) {
                 sk_X509_pop_free(*s, X509_free);
 }
 
+static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {
+        char fp[2 * PCRSIG_FINGERPRINT_SIZE + 1];
+
+        if (p->have_pcrpkey)
+                hex_string(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
+        printf("pcrsig: %zu entr%s, PCR 11 from %s rules%s, .pcrpkey %s\n", p->n_checks, p->n_checks == 1 ? "y" : "ies",
+               p->rules_name, p->rules_known ? "" : " (stub not recognised)", p->have_pcrpkey ? fp : "missing");
+        for (size_t i = 0; i < p->n_checks; i++) {
+                const PcrSigCheck *c = &p->checks[i];
+                hex_string(c->pkfp, sizeof(c->pkfp), fp);
+                printf("pcrsig %s[%zu]: phase %s%s%s, key %s: %s", pcr_bank_to_string(c->bank), c->index,
+                       c->phase ? "\"" : "", c->phase ?: "unknown", c->phase ? "\"" : "", fp,
+                       c->status == PCRSIG_STATUS_UNKNOWN_KEY ? "other key" : pcrsig_status_to_string(c->status));
+                if (c->status == PCRSIG_STATUS_UNKNOWN_KEY && a->strict_pcrsig)
+                        printf(" (refused by --strict-pcrsig)");
+                printf("%s%s\n", c->detail ? ": " : "", c->detail ?: "");
+        }
+        for (int b = 0; b < _PCR_BANK_MAX; b++)
+                if ((p->banks & PCR_BANK_BIT(b)) && !(p->banks_ok & PCR_BANK_BIT(b)))
+                        printf("pcrsig %s: no entry verifies with .pcrpkey\n", pcr_bank_to_string((PcrBank) b));
+        printf("pcrsig: %s\n", pcrsig_audit_ok(p, a->strict_pcrsig) ? "valid" : "INVALID");
+}
+
+static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAudit *p) {
+        char fp[2 * PCRSIG_FINGERPRINT_SIZE + 1];
+
+        json_key(w, "pcrsig");
+        if (!p) {
+                json_null(w);
+                return;
+        }
+        json_object_begin(w);
+        json_kv_bool(w, "valid", pcrsig_audit_ok(p, a->strict_pcrsig));
+        json_kv_string(w, "rules", p->rules_name);
+        json_kv_bool(w, "stubRecognised", p->rules_known);
+        json_key(w, "pcrpkeyFingerprint");
+        if (p->have_pcrpkey) {
+                hex_string(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
+                json_string(w, fp);
+        } else
+                json_null(w);
+        json_key(w, "entries");
+        json_array_begin(w);
+        for (size_t i = 0; i < p->n_checks; i++) {
+                const PcrSigCheck *c = &p->checks[i];
+                json_object_begin(w);
+                json_kv_string(w, "bank", pcr_bank_to_string(c->bank));
+                json_kv_uint(w, "index", c->index);
+                json_key(w, "phase");
+                if (c->phase)
+                        json_string(w, c->phase);
+                else
+                        json_null(w);
+                hex_string(c->pkfp, sizeof(c->pkfp), fp);
+                json_kv_string(w, "pkfp", fp);
+                json_kv_string(w, "status", pcrsig_status_to_string(c->status));
+                if (c->detail)
+                        json_kv_string(w, "detail", c->detail);
+                json_object_end(w);
+        }
+        json_array_end(w);
+        json_object_end(w);
+}
+
 static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
-                       size_t n, bool ok) {
+                       size_t n, const PcrSigAudit *pcrsig, bool ok) {
         printf("%s: %zu signature%s\n", a->file, n, n == 1 ? "" : "s");
         if (sbat->present && sbat->valid)
                 printf("sbat: valid, %u entries\n", sbat->entries);
@@ -157,11 +245,13 @@ static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const 
                 printf("%s\n", r->trusted == 1 ? "valid, trusted" : r->trusted == 0 ? "valid, NOT trusted"
                                                                                       : "valid (chain not checked)");
         }
+        if (pcrsig)
+                print_pcrsig_text(a, pcrsig);
         printf("%s\n", ok ? "OK" : "FAILED");
 }
 
 static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
-                       size_t n, bool ok) {
+                       size_t n, const PcrSigAudit *pcrsig, bool ok) {
         JsonWriter w;
 
         json_begin(&w, stdout, a->json);
@@ -181,6 +271,7 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const 
                         json_kv_uint(&w, "line", sbat->line);
                 json_object_end(&w);
         }
+        print_pcrsig_json(a, &w, pcrsig);
         json_key(&w, "signatures");
         json_array_begin(&w);
         for (size_t i = 0; i < n; i++) {
@@ -256,6 +347,9 @@ int verb_verify(int argc, char **argv) {
         size_t n_md = 0, n_res = 0;
         VerifyArgs a = { .json = JSON_OFF };
         SbatResult sbat = {};
+        PcrSigAudit pcrsig = {};
+        bool have_pcrsig = false;
+        char pcrsig_error[256] = "";
         const char *reason;
         bool ok = true;
         int r, ret = EXIT_FAILURE;
@@ -406,13 +500,28 @@ int verb_verify(int argc, char **argv) {
         if (sbat.present && !sbat.valid)
                 ok = false;
 
+        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, pcrsig_error,
+                               sizeof(pcrsig_error));
+        if (r == -EBADMSG) {
+                log_error("%s: %s", a.file, pcrsig_error);
+                goto finish;
+        }
+        if (r < 0 && r != -ENOENT) {
+                log_errno(r, "%s: cannot audit .pcrsig", a.file);
+                goto finish;
+        }
+        have_pcrsig = r >= 0;
+        if (have_pcrsig && !pcrsig_audit_ok(&pcrsig, a.strict_pcrsig))
+                ok = false;
+
         if (a.json != JSON_OFF)
-                print_json(&a, img, &sbat, res, n_res, ok);
+                print_json(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
         else
-                print_text(&a, img, &sbat, res, n_res, ok);
+                print_text(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
         ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
 
 finish:
+        pcrsig_audit_done(&pcrsig);
         for (size_t k = 0; k < n_md; k++)
                 authenticode_hasher_free(hashers[k]);
         for (size_t i = 0; i < n_res; i++) {

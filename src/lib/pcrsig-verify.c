@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+
+#include "json-parse.h"
+#include "keys.h"
+#include "pcrsig-verify.h"
+#include "tpm2-policy.h"
+#include "util.h"
+
+#define SDMAGIC_READ_MAX   4096u
+#define PCRPKEY_READ_MAX   (64u * 1024u)
+#define PCRSIG_VERIFY_SIG_MAX 4096u     /* as pcrsig.c's PCRSIG_SIG_MAX */
+
+/* The boot phase words in the order systemd-pcrphase extends them. */
+static const char *const boot_sequence[] = {
+        "enter-initrd", "leave-initrd", "sysinit", "ready", "shutdown", "final",
+};
+
+static void BIO_free_allp(BIO **b) {
+        if (*b)
+                BIO_free_all(*b);
+}
+
+const char *pcrsig_status_to_string(PcrSigStatus s) {
+        static const char *const names[_PCRSIG_STATUS_MAX] = {
+                [PCRSIG_STATUS_OK] = "ok",
+                [PCRSIG_STATUS_MISMATCH] = "mismatch",
+                [PCRSIG_STATUS_BAD_SIGNATURE] = "bad-signature",
+                [PCRSIG_STATUS_UNKNOWN_KEY] = "unknown-key",
+        };
+        return (unsigned) s < _PCRSIG_STATUS_MAX ? names[s] : "?";
+}
+
+void pcrsig_audit_done(PcrSigAudit *a) {
+        free(a->checks);
+        for (size_t i = 0; i < a->n_phases; i++)
+                free(a->phases[i]);
+        *a = (PcrSigAudit) {};
+}
+
+_printf_(3, 4) static int seterr(char *buf, size_t size, const char *fmt, ...) {
+        if (buf && size > 0) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(buf, size, fmt, ap);
+                va_end(ap);
+        }
+        return -EBADMSG;
+}
+
+int pcrsig_measure_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
+        _cleanup_pcr_measure_ PcrMeasure *m = NULL;
+        int r;
+
+        r = pcr_measure_new(rules, banks, 0, &m);
+        if (r < 0)
+                return r;
+        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
+                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
+                if (!sec || !pcr_measure_wants(m, (UkiSection) s))
+                        continue;
+                /* What the loader mapped: VirtualSize bytes, zero-filled past
+                 * the raw data (as `ukit measure calculate --uki`). */
+                uint32_t in_file = pe_section_file_size(sec);
+                r = pcr_measure_section_begin(m, (UkiSection) s);
+                if (r >= 0)
+                        r = pcr_measure_section_fd(m, fd, sec->raw_offset, in_file);
+                if (r >= 0 && sec->virtual_size > in_file)
+                        r = pcr_measure_section_zeros(m, sec->virtual_size - in_file);
+                if (r >= 0)
+                        r = pcr_measure_section_end(m);
+                if (r < 0)
+                        return r;
+        }
+        return pcr_measure_finish(m, ret);
+}
+
+static int unhex(const char *s, size_t len, uint8_t *out, size_t n) {
+        if (len != 2 * n)
+                return -1;
+        for (size_t i = 0; i < 2 * n; i++) {
+                char c = s[i];
+                int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                if (v < 0)
+                        return -1;
+                out[i / 2] = (uint8_t) (i % 2 ? (out[i / 2] | v) : v << 4);
+        }
+        return 0;
+}
+
+/* Strict base64 (RFC 4648, padded, no whitespace) into out. */
+static int unbase64(const char *s, size_t len, uint8_t *out, size_t out_size, size_t *ret_size) {
+        size_t pad = 0;
+        if (len == 0 || len % 4 != 0 || len / 4 * 3 > out_size)
+                return -1;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+                bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                             c == '+' || c == '/';
+                if (c == '=' && i >= len - 2)
+                        pad++;
+                else if (!alnum || pad > 0)
+                        return -1;
+        }
+        int k = EVP_DecodeBlock(out, (const unsigned char *) s, (int) len);
+        if (k < 0 || (size_t) k < pad)
+                return -1;
+        *ret_size = (size_t) k - pad;
+        return 0;
+}
+
+static int add_phase(PcrSigAudit *a, const char *phase) {
+        for (size_t i = 0; i < a->n_phases; i++)
+                if (streq(a->phases[i], phase))
+                        return 0;
+        if (a->n_phases >= PCRSIG_VERIFY_PHASES_MAX)
+                return -E2BIG;
+        char *p = strdup(phase);
+        if (!p)
+                return -ENOMEM;
+        a->phases[a->n_phases++] = p;
+        return 0;
+}
+
+static int candidate_phases(PcrSigAudit *a, char *const *extra, size_t n_extra) {
+        char path[128] = "";
+        int r;
+
+        r = add_phase(a, "");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(boot_sequence); i++) {
+                if (i > 0)
+                        strcat(path, ":");
+                strcat(path, boot_sequence[i]);         /* 59 bytes at most */
+                r = add_phase(a, path);
+        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(boot_sequence); i++)
+                r = add_phase(a, boot_sequence[i]);
+        for (size_t i = 0; r >= 0 && i < n_extra; i++) {
+                _cleanup_free_ char *norm = NULL;
+                r = pcr_phase_normalize(extra[i], true, &norm);
+                if (r >= 0)
+                        r = add_phase(a, norm);
+        }
+        return r;
+}
+
+static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, char *error, size_t error_size) {
+        const PeSection *s = pe_find_section(img, ".pcrpkey");
+        _cleanup_free_ void *pem = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!s)
+                return -ENOENT;
+        r = pe_read_section(fd, img, s, PCRPKEY_READ_MAX, &pem, &n);
+        if (r == -EFBIG)
+                return seterr(error, error_size, ".pcrpkey: larger than %u bytes", PCRPKEY_READ_MAX);
+        if (r < 0)
+                return r;
+        _cleanup_(BIO_free_allp) BIO *bio = BIO_new_mem_buf(pem, (int) n);
+        if (!bio)
+                return -ENOMEM;
+        EVP_PKEY *k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+        if (!k)
+                return seterr(error, error_size, ".pcrpkey: not a PEM public key");
+        if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA && EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
+                EVP_PKEY_free(k);
+                return seterr(error, error_size, ".pcrpkey: neither an RSA nor an EC key");
+        }
+        *ret = k;
+        return 0;
+}
+
+static const EVP_MD *bank_md(PcrBank b) {
+        switch (b) {
+        case PCR_BANK_SHA1:   return EVP_sha1();
+        case PCR_BANK_SHA256: return EVP_sha256();
+        case PCR_BANK_SHA384: return EVP_sha384();
+        case PCR_BANK_SHA512: return EVP_sha512();
+        default:              return NULL;
+        }
+}
+
+static bool signature_ok(EVP_PKEY *key, PcrBank bank, const uint8_t pol[32], const uint8_t *sig, size_t sig_size) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        if (!ctx || EVP_DigestVerifyInit(ctx, NULL, bank_md(bank), NULL, key) != 1)
+                return false;
+        return EVP_DigestVerify(ctx, sig, sig_size, pol, 32) == 1;
+}
+
+/* Validates the document's shape; returns the number of entries. */
+static int check_shape(const JsonValue *doc, unsigned *ret_banks, size_t *ret_entries, char *error, size_t error_size) {
+        unsigned banks = 0;
+        size_t total = 0;
+
+        if (doc->type != JSON_TYPE_OBJECT)
+                return seterr(error, error_size, ".pcrsig: top level is a JSON %s, not an object",
+                              json_type_to_string(doc->type));
+        for (size_t i = 0; i < doc->object.n; i++) {
+                const JsonMember *m = &doc->object.members[i];
+                PcrBank b = pcr_bank_from_string(m->key);
+                if (b == _PCR_BANK_INVALID || !streq(m->key, pcr_bank_to_string(b)))
+                        return seterr(error, error_size, ".pcrsig: unknown PCR bank \"%.32s\"", m->key);
+                if (m->value->type != JSON_TYPE_ARRAY)
+                        return seterr(error, error_size, ".pcrsig: %s: not an array", m->key);
+                for (size_t j = 0; j < m->value->array.n; j++) {
+                        const JsonValue *e = m->value->array.items[j];
+                        static const char *const fields[] = { "pcrs", "pkfp", "pol", "sig" };
+                        if (e->type != JSON_TYPE_OBJECT)
+                                return seterr(error, error_size, ".pcrsig: %s[%zu]: not an object", m->key, j);
+                        for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
+                                const JsonValue *v = json_object_find(e, fields[f]);
+                                JsonType want = f == 0 ? JSON_TYPE_ARRAY : JSON_TYPE_STRING;
+                                if (!v || v->type != want)
+                                        return seterr(error, error_size, ".pcrsig: %s[%zu]: \"%s\" %s", m->key, j,
+                                                      fields[f], v ? "has the wrong type" : "missing");
+                        }
+                }
+                banks |= PCR_BANK_BIT(b);
+                total += m->value->array.n;
+        }
+        *ret_banks = banks;
+        *ret_entries = total;
+        return 0;
+}
+
+static bool pcrs_is_11(const JsonValue *pcrs) {
+        return pcrs->array.n == 1 && pcrs->array.items[0]->type == JSON_TYPE_INTEGER &&
+               pcrs->array.items[0]->integer == UKI_PCR_KERNEL_BOOT;
+}
+
+int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
+                       PcrSigAudit *ret, char *error, size_t error_size) {
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
+        _cleanup_json_value_ JsonValue *doc = NULL;
+        _cleanup_free_ void *text = NULL;
+        _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
+        const UkiMeasureRules *rules = NULL;
+        const PeSection *s;
+        PcrSigAudit a = {};
+        PcrState base = {};
+        size_t n = 0, total = 0;
+        int r;
+
+        s = pe_find_section(img, ".pcrsig");
+        if (!s)
+                return -ENOENT;
+        r = pe_read_section(fd, img, s, PCRSIG_VERIFY_SECTION_MAX, &text, &n);
+        if (r == -EFBIG)
+                return seterr(error, error_size, ".pcrsig: larger than %u bytes", PCRSIG_VERIFY_SECTION_MAX);
+        if (r < 0)
+                return r;
+        /* The section is padded (zeros past the raw data, or NULs a tool
+         * appended); the JSON is what precedes them. */
+        while (n > 0 && ((char *) text)[n - 1] == 0)
+                n--;
+        const char *what = NULL;
+        size_t off = 0;
+        r = json_parse(text, n, &doc, &what, &off);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return seterr(error, error_size, ".pcrsig: malformed JSON at offset %zu: %s", off, what);
+        r = check_shape(doc, &a.banks, &total, error, error_size);
+        if (r < 0)
+                return r;
+
+        s = pe_find_section(img, ".sdmagic");
+        if (s) {
+                _cleanup_free_ void *magic = NULL;
+                size_t mn = 0;
+                r = pe_read_section(fd, img, s, SDMAGIC_READ_MAX, &magic, &mn);
+                if (r < 0 && r != -EFBIG)
+                        return r;
+                if (r >= 0)
+                        rules = uki_rules_for_stub(magic, mn);
+        }
+        a.rules_known = rules != NULL;
+        if (!rules)
+                rules = &uki_rules_current;
+        a.rules_name = rules->name;
+
+        r = load_pcrpkey(fd, img, &key, error, error_size);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (key) {
+                r = pcrsig_fingerprint(key, a.pcrpkey_fp);
+                if (r < 0)
+                        return seterr(error, error_size, ".pcrpkey: cannot compute the key fingerprint");
+                a.have_pcrpkey = true;
+        }
+
+        r = candidate_phases(&a, extra_phases, n_extra);
+        if (r < 0)
+                goto fail;
+
+        if (a.banks != 0) {
+                r = pcrsig_measure_image(fd, img, rules, a.banks, &base);
+                if (r < 0)
+                        goto fail;
+        }
+
+        /* Candidate policies: one per (phase, bank). */
+        pols = calloc(MAX(a.n_phases, (size_t) 1), sizeof(*pols));
+        a.checks = calloc(MAX(total, (size_t) 1), sizeof(PcrSigCheck));
+        if (!pols || !a.checks) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        for (size_t p = 0; p < a.n_phases; p++) {
+                PcrState st = base;
+                if (a.banks == 0)
+                        break;
+                r = pcr_state_extend_phase(&st, a.phases[p]);
+                if (r < 0)
+                        goto fail;
+                for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                        if (!(a.banks & PCR_BANK_BIT(b)))
+                                continue;
+                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << UKI_PCR_KERNEL_BOOT,
+                                            st.value[b], pcr_bank_digest_size((PcrBank) b));
+                        if (r < 0)
+                                goto fail;
+                }
+        }
+
+        /* Report in bank order, like pcrsig.c writes them. */
+        for (int b = 0; b < _PCR_BANK_MAX; b++)
+                for (size_t i = 0; i < doc->object.n; i++) {
+                        const JsonMember *m = &doc->object.members[i];
+                        if (pcr_bank_from_string(m->key) != (PcrBank) b)
+                                continue;
+                        for (size_t j = 0; j < m->value->array.n; j++) {
+                                const JsonValue *e = m->value->array.items[j];
+                                const JsonValue *pkfp = json_object_find(e, "pkfp"), *pol = json_object_find(e, "pol"),
+                                                *sig = json_object_find(e, "sig");
+                                PcrSigCheck *c = &a.checks[a.n_checks++];
+                                uint8_t polv[32], sigv[PCRSIG_VERIFY_SIG_MAX];
+                                size_t sig_size = 0;
+
+                                *c = (PcrSigCheck) { .bank = (PcrBank) b, .index = j };
+                                if (unhex(pkfp->string.str, pkfp->string.len, c->pkfp, sizeof(c->pkfp)) < 0) {
+                                        r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"pkfp\" is not %u hex digits",
+                                                   m->key, j, 2 * PCRSIG_FINGERPRINT_SIZE);
+                                        goto fail;
+                                }
+                                if (unhex(pol->string.str, pol->string.len, polv, sizeof(polv)) < 0) {
+                                        r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"pol\" is not 64 hex digits",
+                                                   m->key, j);
+                                        goto fail;
+                                }
+                                if (unbase64(sig->string.str, sig->string.len, sigv, sizeof(sigv), &sig_size) < 0) {
+                                        r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"sig\" is not base64",
+                                                   m->key, j);
+                                        goto fail;
+                                }
+                                for (size_t p = 0; p < a.n_phases && !c->phase; p++)
+                                        if (memcmp(pols[p][b], polv, 32) == 0)
+                                                c->phase = a.phases[p];
+
+                                if (!pcrs_is_11(json_object_find(e, "pcrs"))) {
+                                        c->status = PCRSIG_STATUS_MISMATCH;
+                                        c->detail = "\"pcrs\" is not [11]";
+                                } else if (!c->phase) {
+                                        c->status = PCRSIG_STATUS_MISMATCH;
+                                        c->detail = "policy matches no PCR 11 value of this image";
+                                } else if (!a.have_pcrpkey ||
+                                           memcmp(c->pkfp, a.pcrpkey_fp, PCRSIG_FINGERPRINT_SIZE) != 0) {
+                                        c->status = PCRSIG_STATUS_UNKNOWN_KEY;
+                                        c->detail = a.have_pcrpkey ? "signed by a key other than .pcrpkey"
+                                                                   : "no .pcrpkey to check it with";
+                                } else if (!signature_ok(key, (PcrBank) b, polv, sigv, sig_size)) {
+                                        c->status = PCRSIG_STATUS_BAD_SIGNATURE;
+                                        c->detail = "signature does not verify with .pcrpkey";
+                                } else {
+                                        c->status = PCRSIG_STATUS_OK;
+                                        a.banks_ok |= PCR_BANK_BIT(b);
+                                }
+                        }
+                }
+
+        *ret = a;
+        return 0;
+fail:
+        pcrsig_audit_done(&a);
+        return r;
+}
+
+bool pcrsig_audit_ok(const PcrSigAudit *a, bool strict) {
+        if (!a->have_pcrpkey || a->banks == 0 || a->banks_ok != a->banks)
+                return false;
+        for (size_t i = 0; i < a->n_checks; i++) {
+                PcrSigStatus s = a->checks[i].status;
+                if (s == PCRSIG_STATUS_OK || (s == PCRSIG_STATUS_UNKNOWN_KEY && !strict))
+                        continue;
+                return false;
+        }
+        return true;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Auditing a UKI's .pcrsig (see pcrsig.h for the format) against the image
+ * itself: PCR 11 is recomputed from the image's own sections with the rule
+ * set of the stub inside it (uki_rules_for_stub() on .sdmagic, the same
+ * predictor `ukit measure calculate --uki` uses), for every bank the .pcrsig
+ * lists. For each entry:
+ *
+ *   "pcrs" must be [11];
+ *   "pol" must equal the PolicyPCR digest of the recomputed PCR 11 after
+ *         one of the candidate phase paths (which one is reported): "", every
+ *         prefix of enter-initrd:leave-initrd:sysinit:ready:shutdown:final,
+ *         every single phase word, plus the caller's extra phases;
+ *   "pkfp" is compared with the fingerprint of .pcrpkey; an entry for a
+ *         different key (key rotation) cannot be checked further;
+ *   "sig" must verify over "pol" with .pcrpkey and the bank's hash.
+ *
+ * Returns 0 or -errno, never prints; on malformed input (-EBADMSG) a
+ * one-line description is left in the caller's error buffer. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pcr.h"
+#include "pcrsig.h"
+#include "pe.h"
+
+#define PCRSIG_VERIFY_SECTION_MAX (16u * 1024u * 1024u)   /* == JSON_PARSE_SIZE_MAX */
+#define PCRSIG_VERIFY_PHASES_MAX  64u
+
+typedef enum PcrSigStatus {
+        PCRSIG_STATUS_OK,
+        PCRSIG_STATUS_MISMATCH,         /* pcrs or pol do not match the image */
+        PCRSIG_STATUS_BAD_SIGNATURE,    /* .pcrpkey's entry, but sig does not verify */
+        PCRSIG_STATUS_UNKNOWN_KEY,      /* pol matches, pkfp is not .pcrpkey's */
+        _PCRSIG_STATUS_MAX,
+} PcrSigStatus;
+
+/* "ok", "mismatch", "bad-signature", "unknown-key" */
+const char *pcrsig_status_to_string(PcrSigStatus s);
+
+typedef struct PcrSigCheck {
+        PcrBank bank;
+        size_t index;                   /* position in the bank's array */
+        const char *phase;              /* recovered phase path ("" = before any), NULL if none matched */
+        uint8_t pkfp[PCRSIG_FINGERPRINT_SIZE];
+        PcrSigStatus status;
+        const char *detail;             /* static text for anything but OK */
+} PcrSigCheck;
+
+typedef struct PcrSigAudit {
+        const char *rules_name;         /* "systemd-stub 252", ... */
+        bool rules_known;               /* false: no known .sdmagic, current rules assumed */
+        bool have_pcrpkey;
+        uint8_t pcrpkey_fp[PCRSIG_FINGERPRINT_SIZE];
+        unsigned banks;                 /* mask of banks the .pcrsig lists */
+        unsigned banks_ok;              /* banks with at least one OK entry */
+        PcrSigCheck *checks;
+        size_t n_checks;
+        char *phases[PCRSIG_VERIFY_PHASES_MAX];         /* candidates; checks[].phase points here */
+        size_t n_phases;
+} PcrSigAudit;
+
+void pcrsig_audit_done(PcrSigAudit *a);
+
+/* PCR 11 before any phase for the sections of img (fd), measured with
+ * rules, in the banks of the mask. */
+int pcrsig_measure_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret);
+
+/* Audits the .pcrsig of img. -ENOENT if the image has no .pcrsig. extra
+ * phases are phase paths (normalised here; -EINVAL for an unknown word). */
+int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
+                       PcrSigAudit *ret, char *error, size_t error_size);
+
+/* Whether the audit passes: every entry OK or (unless strict) UNKNOWN_KEY,
+ * .pcrpkey present, and every listed bank has at least one OK entry. */
+bool pcrsig_audit_ok(const PcrSigAudit *a, bool strict);

@@ -2,7 +2,6 @@
 # Oracles: objdump (binutils), python3-pefile, sbverify — none of them ours.
 
 # scripts/test.sh passes UKIT=$build/ukit, but meson puts it in src/ukit/
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=${UKIT_TEST_STUB:-/usr/lib/systemd/boot/efi/linuxx64.efi.stub}
 PY=/usr/bin/python3     # Debian's python with python3-pefile, not a pyenv one
 

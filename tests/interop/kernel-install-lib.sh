@@ -31,9 +31,6 @@ ki_cleanup() {
 ki_init() {
         [ "$(id -u)" = 0 ] || skip "needs root (loop devices, mounts)"
         need jq sha256sum
-        if [ ! -x "$UKIT" ] && [ -x "$UKIT_BUILD/src/ukit/ukit" ]; then
-                UKIT=$UKIT_BUILD/src/ukit/ukit
-        fi
         [ -x "$UKIT" ] || fail "no ukit binary at $UKIT"
         UKIT=$(realpath "$UKIT")
         export UKIT

@@ -8,7 +8,6 @@
 # `ukit measure calculate --esp`.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 need objdump sbverify osslsigncode openssl
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB_BUILD=$UKIT_BUILD
 # The sanitizer build (PREFIX-asan) has no stubs (-Dstub=false); use the
 # normal build's, as test-stub-pe does.

@@ -3,7 +3,6 @@
 # no output file left behind; usage errors exit 2.
 . "$UKIT_TOP/tests/lib.sh"
 # scripts/test.sh passes UKIT=$build/ukit, but meson puts it in src/ukit/.
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$STUB" ] || skip "systemd-boot-efi not installed ($STUB)"

@@ -4,7 +4,6 @@
 # absent, empty and binary content, several phases; text (stdout and the
 # stderr phase headers) and both JSON styles.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 [ -x "$SM" ] || skip "systemd-measure not installed"
 grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252 as the oracle"

@@ -4,7 +4,6 @@
 # directory stands in for the TPM; the oracle is systemd-measure 252
 # calculate --current on the same files (status: the files themselves).
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 [ -x "$SM" ] || skip "systemd-measure not installed"
 need unshare

@@ -4,7 +4,6 @@
 # (PKCS#1 v1.5 is deterministic). EC P-256 (randomised ECDSA): same "pol" and
 # "pkfp", signature verified with openssl. Bad keys: clear error, no output.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 [ -x "$SM" ] || skip "systemd-measure not installed"
 need swtpm openssl python3

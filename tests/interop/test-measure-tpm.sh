@@ -9,7 +9,6 @@
 # systemd supports) is in the same JSON and works the same way. After a "boot" with a different
 # command line the unseal must fail.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 need swtpm tpm2_startup tpm2_dictionarylockout tpm2_pcrextend tpm2_loadexternal tpm2_verifysignature tpm2_policyauthorize \
         tpm2_policypcr tpm2_create tpm2_unseal openssl python3 sha1sum sha256sum
 

@@ -4,7 +4,6 @@
 # file left behind.
 . "$UKIT_TOP/tests/lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need openssl sha256sum
 PY=/usr/bin/python3
 

@@ -5,7 +5,6 @@
 # keys leave no output.
 . "$UKIT_TOP/tests/lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need sbverify osslsigncode pesign openssl objcopy
 PY=/usr/bin/python3
 $PY -c 'import pefile' 2>/dev/null || skip "python3-pefile not installed"

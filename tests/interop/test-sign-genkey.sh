@@ -3,7 +3,6 @@
 # never overwrites anything and writes nothing when any target exists.
 . "$UKIT_TOP/tests/lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need openssl sbsign sbverify sha256sum
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$stub" ] || skip "$stub missing"

@@ -4,7 +4,6 @@
 # stub, systemd-boot, the Debian kernel and a UKI built by ukit build.
 . "$UKIT_TOP/tests/lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need sbsign sbverify sbattach osslsigncode pesign openssl
 PY=/usr/bin/python3     # Debian's python, which has python3-pefile
 $PY -c 'import pefile' 2>/dev/null || skip "python3-pefile not installed"

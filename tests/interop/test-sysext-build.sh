@@ -6,7 +6,6 @@
 # bad input leaves no output.
 . "$(dirname "$0")/../lib.sh"
 # scripts/test.sh passes UKIT=$build/ukit, but meson puts the binary in src/ukit/.
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need systemd-dissect veritysetup sgdisk sfdisk jq openssl mkfs.erofs mksquashfs
 [ "$(id -u)" = 0 ] || skip "systemd-dissect needs root (loop devices)"
 

@@ -6,7 +6,6 @@
 # ukit's merge, and ukit removes its merge), the kernel (noexec, read-only).
 . "$(dirname "$0")/../lib.sh"
 # scripts/test.sh passes UKIT=$build/ukit, but meson puts the binary in src/ukit/.
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 
 if [ -z "${UKIT_IN_NS:-}" ]; then
         [ "$(id -u)" = 0 ] || skip "needs root (mounts, loop devices)"

@@ -5,7 +5,6 @@
 # and `veritysetup verify` must accept ukit's hash device.
 . "$(dirname "$0")/../lib.sh"
 # scripts/test.sh passes UKIT=$build/ukit, but meson puts the binary in src/ukit/.
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 need veritysetup
 
 uuid=0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6

@@ -8,7 +8,8 @@
 # .cmdline changed after signing -> mismatch; a .pcrsig by another key ->
 # "other key" and failure (unless an entry by .pcrpkey is there as well:
 # rotation; --strict-pcrsig refuses that); a corrupted signature ->
-# bad-signature; malformed JSON -> one-line error naming the file.
+# bad-signature; a phase path outside the candidates needs
+# --pcrsig-phase; malformed JSON -> one-line error naming the file.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 [ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
@@ -173,7 +174,17 @@ PY
 audit badsig.efi 1
 assert_eq "$(statuses badsig.efi | grep -c ':bad-signature$')" 1 "corrupted signature: bad-signature entries"
 
-# 7. Malformed .pcrsig: one line naming the file, exit 1, nothing on stdout.
+# 7. A phase path outside the known candidates needs --pcrsig-phase.
+"$SM" sign "$TPM" --linux=rsa.linux --osrel=rsa.osrel --cmdline=rsa.cmdline --initrd=rsa.initrd \
+        --pcrpkey=rsa.pcrpkey --bank=sha256 --phase=enter-initrd:ready --private-key=rsa.pem --json=short >ph.json \
+        || fail "systemd-measure sign --phase failed"
+"$UKIT" build "${common[@]}" "${sb[@]}" --pcrpkey=rsa.pub --section=.pcrsig:@ph.json -o ph.efi 2>/dev/null || fail "build"
+audit ph.efi 1
+assert_eq "$(statuses ph.efi)" "sha256:None:mismatch" "unlisted phase path"
+audit ph.efi 0 --pcrsig-phase=enter-initrd::ready
+assert_eq "$(statuses ph.efi)" "sha256:enter-initrd:ready:ok" "--pcrsig-phase"
+
+# 8. Malformed .pcrsig: one line naming the file, exit 1, nothing on stdout.
 n=0
 for bad in '{"sha256": [' '{"sha256": [{"pcrs": [11], "pol": "zz", "pkfp": "00", "sig": "AA=="}]}' \
            '{"md5": []}' '[1,2]' '{"sha256": [{"pcrs": [11], "pol": 1.5}]}'; do

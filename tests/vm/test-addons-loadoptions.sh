@@ -6,7 +6,6 @@
 # (extend from zero of UTF-16LE with NUL, computed here with python hashlib).
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 ADDON_STUB=$UKIT_BUILD/src/stub/ukit-addon.efi
 [ -f "$STUB" ] && [ -f "$ADDON_STUB" ] || fail "$STUB / $ADDON_STUB not built"

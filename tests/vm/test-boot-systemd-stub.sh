@@ -13,7 +13,6 @@
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$stub" ] || skip "systemd-boot-efi not installed ($stub)"
 # the binary is built in src/ukit/ (scripts/test.sh points UKIT at $UKIT_BUILD/ukit)
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 "$UKIT" build --help >/dev/null 2>&1 || skip "ukit build is not available in $UKIT"
 

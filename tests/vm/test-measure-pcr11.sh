@@ -8,7 +8,6 @@
 # unchanged.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$STUB" ] || skip "systemd-boot-efi not installed"

@@ -17,7 +17,6 @@ stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
         skip "OVMF Secure Boot images missing"
 [ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
 # the binary is built in src/ukit/ (scripts/test.sh points UKIT at $UKIT_BUILD/ukit)
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 "$UKIT" build --help >/dev/null 2>&1 || skip "ukit build is not available in $UKIT"
 

@@ -20,7 +20,6 @@ stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] && [ -f "$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd" ] ||
         skip "OVMF Secure Boot images missing"
 [ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 
 kernel=$(vm_kernel)

@@ -28,6 +28,7 @@
 #include "pe-write.h"
 #include "pe.h"
 #include "sbat.h"
+#include "stub-path.h"
 #include "uname.h"
 #include "util.h"
 #include "verbs.h"
@@ -74,7 +75,7 @@ static void help(void) {
                "%s.\n"
                "\n"
                "See ukit-build(1).\n",
-               UKIT_DEFAULT_STUB, UKIT_DEFAULT_ADDON_STUB);
+               stub_default_path(false), stub_default_path(true));
 }
 
 /* ---- context ------------------------------------------------------------------ */
@@ -808,7 +809,7 @@ int verb_build(int argc, char **argv) {
                 return r;
 
         if (!c.stub_path)   /* no --linux: an add-on, built on the add-on stub */
-                c.stub_path = c.linux_path ? UKIT_DEFAULT_STUB : UKIT_DEFAULT_ADDON_STUB;
+                c.stub_path = stub_default_path(!c.linux_path);
         if (!c.output) {
                 if (!c.linux_path)
                         return log_usage("--output= is required when --linux= is not given");

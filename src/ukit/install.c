@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stub-path.h"
 #include "build-config.h"
 #include "cli.h"
 #include "fileio.h"
@@ -480,7 +481,7 @@ int verb_install(int argc, char **argv) {
                         return log_error("%s: inputs too large", a.initrds[i]), EXIT_FAILURE;
         }
         {
-                const char *stub = a.stub ?: conf_stub ?: UKIT_DEFAULT_STUB;
+                const char *stub = a.stub ?: conf_stub ?: stub_default_path(false);
                 r = input_size(stub, &sz);
                 if (r != 0)
                         return r;

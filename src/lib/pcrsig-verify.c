@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include "json-parse.h"
+#include "pcr-image.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
 #include "tpm2-policy.h"
@@ -53,33 +54,6 @@ _printf_(3, 4) static int seterr(char *buf, size_t size, const char *fmt, ...) {
                 va_end(ap);
         }
         return -EBADMSG;
-}
-
-int pcrsig_measure_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
-        _cleanup_pcr_measure_ PcrMeasure *m = NULL;
-        int r;
-
-        r = pcr_measure_new(rules, banks, 0, &m);
-        if (r < 0)
-                return r;
-        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
-                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
-                if (!sec || !pcr_measure_wants(m, (UkiSection) s))
-                        continue;
-                /* What the loader mapped: VirtualSize bytes, zero-filled past
-                 * the raw data (as `ukit measure calculate --uki`). */
-                uint32_t in_file = pe_section_file_size(sec);
-                r = pcr_measure_section_begin(m, (UkiSection) s);
-                if (r >= 0)
-                        r = pcr_measure_section_fd(m, fd, sec->raw_offset, in_file);
-                if (r >= 0 && sec->virtual_size > in_file)
-                        r = pcr_measure_section_zeros(m, sec->virtual_size - in_file);
-                if (r >= 0)
-                        r = pcr_measure_section_end(m);
-                if (r < 0)
-                        return r;
-        }
-        return pcr_measure_finish(m, ret);
 }
 
 static int unhex(const char *s, size_t len, uint8_t *out, size_t n) {
@@ -303,7 +277,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 goto fail;
 
         if (a.banks != 0) {
-                r = pcrsig_measure_image(fd, img, rules, a.banks, &base);
+                r = pcr_measure_pe_image(fd, img, rules, a.banks, &base);
                 if (r < 0)
                         goto fail;
         }

@@ -65,10 +65,6 @@ typedef struct PcrSigAudit {
 
 void pcrsig_audit_done(PcrSigAudit *a);
 
-/* PCR 11 before any phase for the sections of img (fd), measured with
- * rules, in the banks of the mask. */
-int pcrsig_measure_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret);
-
 /* Audits the .pcrsig of img. -ENOENT if the image has no .pcrsig. extra
  * phases are phase paths (normalised here; -EINVAL for an unknown word). */
 int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "keys.h"
 #include "measure-esp.h"
+#include "pcr-image.h"
 #include "pcr.h"
 #include "pcrsig.h"
 #include "pe.h"
@@ -276,7 +277,6 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
 
 /* Measures the sections of a built UKI with the rules of its stub. */
 static int measure_uki(const MeasureArgs *a, PcrState *ret) {
-        _cleanup_pcr_measure_ PcrMeasure *m = NULL;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         const UkiMeasureRules *rules = NULL;
@@ -312,30 +312,9 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 return EXIT_FAILURE;
         }
 
-        r = pcr_measure_new(rules, a->banks, 0, &m);
+        r = pcr_measure_pe_image(fd, img, rules, a->banks, ret);
         if (r < 0)
-                return log_errno(r, "cannot set up hashing");
-
-        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
-                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
-                if (!sec || !pcr_measure_wants(m, (UkiSection) s))
-                        continue;
-                /* The stub measures what the loader mapped: VirtualSize bytes,
-                 * zero-filled beyond the raw data. */
-                uint32_t in_file = pe_section_file_size(sec);
-                r = pcr_measure_section_begin(m, (UkiSection) s);
-                if (r >= 0)
-                        r = pcr_measure_section_fd(m, fd, sec->raw_offset, in_file);
-                if (r >= 0 && sec->virtual_size > in_file)
-                        r = pcr_measure_section_zeros(m, sec->virtual_size - in_file);
-                if (r >= 0)
-                        r = pcr_measure_section_end(m);
-                if (r < 0)
-                        return log_errno(r, "%s: cannot read section %s", a->uki, uki_section_names[s]);
-        }
-        r = pcr_measure_finish(m, ret);
-        if (r < 0)
-                return log_errno(r, "cannot compute PCR 11");
+                return log_errno(r, "%s: cannot measure its sections", a->uki);
         return 0;
 }
 

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "pcr-image.h"
+
+int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
+        _cleanup_pcr_measure_ PcrMeasure *m = NULL;
+        int r;
+
+        r = pcr_measure_new(rules, banks, 0, &m);
+        if (r < 0)
+                return r;
+        for (int s = 0; s < _UKI_SECTION_MAX; s++) {
+                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
+                if (!sec || !pcr_measure_wants(m, (UkiSection) s))
+                        continue;
+                uint32_t in_file = pe_section_file_size(sec);
+                r = pcr_measure_section_begin(m, (UkiSection) s);
+                if (r >= 0)
+                        r = pcr_measure_section_fd(m, fd, sec->raw_offset, in_file);
+                if (r >= 0 && sec->virtual_size > in_file)
+                        r = pcr_measure_section_zeros(m, sec->virtual_size - in_file);
+                if (r >= 0)
+                        r = pcr_measure_section_end(m);
+                if (r < 0)
+                        return r;
+        }
+        return pcr_measure_finish(m, ret);
+}

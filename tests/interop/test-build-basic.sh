@@ -23,7 +23,7 @@ openssl genrsa 2048 2>/dev/null | openssl rsa -pubout -out pcrpkey.pem 2>/dev/nu
 printf 'payload with spaces' >extra.file
 
 build() {
-        "$UKIT" build --linux="$KERNEL" --initrd=initrd1 --initrd initrd2 --initrd=initrd3 \
+        "$UKIT" build --stub="$STUB" --linux="$KERNEL" --initrd=initrd1 --initrd initrd2 --initrd=initrd3 \
                 --cmdline=@cmdline.file --os-release=@osrel --splash=splash.bmp --devicetree=dtb \
                 --microcode=ucode --pcrpkey=pcrpkey.pem --section=.test:hello --section .extra:@extra.file \
                 --sbat='sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md
@@ -125,5 +125,8 @@ out=$(basename "$KERNEL").unsigned.efi
 [ -f "$out" ] || fail "default output name $out not created"
 objcopy -O binary --only-section=.cmdline "$out" ../c.bin
 assert_eq "$(cat ../c.bin)" "a b c" ".cmdline text normalisation"
+# without --stub, ukit's own stub (the one built next to this ukit)
+objcopy -O binary --only-section=.sdmagic "$out" ../sdmagic.bin
+grep -qa '#### LoaderInfo: ukit-stub ' ../sdmagic.bin || fail "default stub is not ukit-stub: $(tr -d '\0' <../sdmagic.bin)"
 assert_eq "$(ls -A | wc -l)" 1 "files in the output directory"
 echo "PASS"

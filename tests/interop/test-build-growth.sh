@@ -26,7 +26,7 @@ soh() { pe_field "$1" 'pe.OPTIONAL_HEADER.SizeOfHeaders'; }
 first_raw() { pe_field "$1" 'min(s.PointerToRawData for s in pe.sections if s.SizeOfRawData)'; }
 
 # 1. one build that needs more header room than the stub has
-"$UKIT" build --linux="$KERNEL" --initrd=initrd --os-release=@osrel "${args[@]}" -o grown.efi 2>build.log ||
+"$UKIT" build --stub="$STUB" --linux="$KERNEL" --initrd=initrd --os-release=@osrel "${args[@]}" -o grown.efi 2>build.log ||
         { cat build.log; fail "build with 20 extra sections failed"; }
 [ "$(soh grown.efi)" -gt "$(soh "$STUB")" ] || fail "SizeOfHeaders did not grow"
 [ "$(first_raw grown.efi)" -gt "$(first_raw "$STUB")" ] || fail "section data did not move"

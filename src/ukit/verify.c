@@ -389,10 +389,10 @@ int verb_verify(int argc, char **argv) {
                         log_errno(r, "%s: cannot read PE image", a.file);
                 return EXIT_FAILURE;
         }
-        if (!img->signed_) {
-                log_error("%s: image is not signed", a.file);
-                return EXIT_FAILURE;
-        }
+        /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
+         * a UKI is often checked before it is signed. It fails all the same. */
+        if (!img->signed_)
+                ok = false;
 
         /* Parse every entry first, so one read of the image serves every
          * digest algorithm in use. */
@@ -518,6 +518,8 @@ int verb_verify(int argc, char **argv) {
                 print_json(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
         else
                 print_text(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
+        if (!img->signed_)
+                log_error("%s: image is not signed", a.file);
         ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
 
 finish:

@@ -197,3 +197,11 @@ for bad in '{"sha256": [' '{"sha256": [{"pcrs": [11], "pol": "zz", "pkfp": "00",
         n=$((n + 1))
 done
 echo "ok: $n malformed inputs refused"
+
+# An unsigned UKI is still audited (its .pcrsig checked against the
+# systemd-measure-made one above), and fails for want of a signature.
+"$UKIT" build "${common[@]}" --pcrpkey=rsa.pub --section=.pcrsig:@sm.json -o unsigned.efi 2>/dev/null || fail "build unsigned"
+if "$UKIT" verify unsigned.efi >unsigned.out 2>unsigned.err; then fail "unsigned image verified"; fi
+grep -q '^pcrsig: valid$' unsigned.out || fail "unsigned image: .pcrsig not audited: $(cat unsigned.out)"
+grep -q 'unsigned.efi: image is not signed' unsigned.err || fail "unsigned image: no error line: $(cat unsigned.err)"
+echo "ok: unsigned image audited and refused"

@@ -19,16 +19,6 @@ void gpt_table_done(GptTable *t) {
         t->n_partitions = 0;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int uuid_from_string(const char *s, uint8_t ret[16]) {
         uint8_t u[16];
         size_t k = 0;
@@ -42,7 +32,7 @@ int uuid_from_string(const char *s, uint8_t ret[16]) {
                         i++;
                         continue;
                 }
-                int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+                int hi = unhexchar(s[i]), lo = unhexchar(s[i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 u[k++] = (uint8_t) (hi << 4 | lo);

@@ -32,7 +32,7 @@ static const struct {
         [PCR_BANK_SHA512] = { "sha512", 64, 0x000D, 2 },
 };
 
-static const EVP_MD *bank_md(PcrBank b) {
+const EVP_MD *pcr_bank_md(PcrBank b) {
         switch (b) {
         case PCR_BANK_SHA1:   return EVP_sha1();
         case PCR_BANK_SHA256: return EVP_sha256();
@@ -64,7 +64,7 @@ uint16_t pcr_bank_tpm2_alg(PcrBank b) {
 }
 
 int pcr_bank_digest(PcrBank b, const void *data, size_t n, uint8_t *out) {
-        const EVP_MD *md = bank_md(b);
+        const EVP_MD *md = pcr_bank_md(b);
         if (!md || (!data && n > 0))
                 return -EINVAL;
         if (EVP_Digest(data, n, out, NULL, md, NULL) != 1)
@@ -205,7 +205,7 @@ static void start_workers(PcrHasher *h, unsigned max_threads) {
 
 int pcr_hasher_reset(PcrHasher *h) {
         for (int b = 0; b < _PCR_BANK_MAX; b++)
-                if ((h->banks & PCR_BANK_BIT(b)) && EVP_DigestInit_ex(h->ctx[b], bank_md(b), NULL) != 1)
+                if ((h->banks & PCR_BANK_BIT(b)) && EVP_DigestInit_ex(h->ctx[b], pcr_bank_md(b), NULL) != 1)
                         return -EIO;
         return 0;
 }

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <openssl/evp.h>
+
 #include "uki.h"
 
 typedef enum PcrBank {
@@ -44,6 +46,8 @@ PcrBank pcr_bank_from_string(const char *s);
 size_t pcr_bank_digest_size(PcrBank b);
 /* TPM2_ALG_ID of the bank's hash (TPM2_ALG_SHA256 = 0x000B, ...). */
 uint16_t pcr_bank_tpm2_alg(PcrBank b);
+/* The OpenSSL digest of a bank; NULL for an invalid bank. */
+const EVP_MD *pcr_bank_md(PcrBank b);
 
 /* Hash of a single buffer in one bank; out has pcr_bank_digest_size(b) bytes. */
 int pcr_bank_digest(PcrBank b, const void *data, size_t n, uint8_t *out);

@@ -56,20 +56,6 @@ _printf_(3, 4) static int seterr(char *buf, size_t size, const char *fmt, ...) {
         return -EBADMSG;
 }
 
-static int unhex(const char *s, size_t len, uint8_t *out, size_t n) {
-        if (len != 2 * n)
-                return -1;
-        for (size_t i = 0; i < 2 * n; i++) {
-                char c = s[i];
-                int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-                if (v < 0)
-                        return -1;
-                out[i / 2] = (uint8_t) (i % 2 ? (out[i / 2] | v) : v << 4);
-        }
-        return 0;
-}
-
 /* Strict base64 (RFC 4648, padded, no whitespace) into out. */
 static int unbase64(const char *s, size_t len, uint8_t *out, size_t out_size, size_t *ret_size) {
         size_t pad = 0;
@@ -153,19 +139,9 @@ static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, char *error,
         return 0;
 }
 
-static const EVP_MD *bank_md(PcrBank b) {
-        switch (b) {
-        case PCR_BANK_SHA1:   return EVP_sha1();
-        case PCR_BANK_SHA256: return EVP_sha256();
-        case PCR_BANK_SHA384: return EVP_sha384();
-        case PCR_BANK_SHA512: return EVP_sha512();
-        default:              return NULL;
-        }
-}
-
 static bool signature_ok(EVP_PKEY *key, PcrBank bank, const uint8_t pol[32], const uint8_t *sig, size_t sig_size) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestVerifyInit(ctx, NULL, bank_md(bank), NULL, key) != 1)
+        if (!ctx || EVP_DigestVerifyInit(ctx, NULL, pcr_bank_md(bank), NULL, key) != 1)
                 return false;
         return EVP_DigestVerify(ctx, sig, sig_size, pol, 32) == 1;
 }
@@ -321,12 +297,12 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                                 size_t sig_size = 0;
 
                                 *c = (PcrSigCheck) { .bank = (PcrBank) b, .index = j };
-                                if (unhex(pkfp->string.str, pkfp->string.len, c->pkfp, sizeof(c->pkfp)) < 0) {
+                                if (unhexmem(pkfp->string.str, pkfp->string.len, c->pkfp, sizeof(c->pkfp)) < 0) {
                                         r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"pkfp\" is not %u hex digits",
                                                    m->key, j, 2 * PCRSIG_FINGERPRINT_SIZE);
                                         goto fail;
                                 }
-                                if (unhex(pol->string.str, pol->string.len, polv, sizeof(polv)) < 0) {
+                                if (unhexmem(pol->string.str, pol->string.len, polv, sizeof(polv)) < 0) {
                                         r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"pol\" is not 64 hex digits",
                                                    m->key, j);
                                         goto fail;

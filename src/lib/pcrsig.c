@@ -42,16 +42,6 @@ int pcrsig_fingerprint(EVP_PKEY *pub, uint8_t ret[PCRSIG_FINGERPRINT_SIZE]) {
         return ok == 1 ? 0 : -EIO;
 }
 
-static const EVP_MD *bank_md(PcrBank b) {
-        switch (b) {
-        case PCR_BANK_SHA1:   return EVP_sha1();
-        case PCR_BANK_SHA256: return EVP_sha256();
-        case PCR_BANK_SHA384: return EVP_sha384();
-        case PCR_BANK_SHA512: return EVP_sha512();
-        default:              return NULL;
-        }
-}
-
 static int sign_digest(EVP_PKEY *priv, PcrBank bank, const uint8_t *data, size_t n, uint8_t **ret, size_t *ret_size) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         _cleanup_free_ uint8_t *sig = NULL;
@@ -59,7 +49,7 @@ static int sign_digest(EVP_PKEY *priv, PcrBank bank, const uint8_t *data, size_t
 
         if (!ctx)
                 return -ENOMEM;
-        if (EVP_DigestSignInit(ctx, NULL, bank_md(bank), NULL, priv) != 1)
+        if (EVP_DigestSignInit(ctx, NULL, pcr_bank_md(bank), NULL, priv) != 1)
                 return -EIO;
         if (EVP_DigestSign(ctx, NULL, &ss, data, n) != 1 || ss == 0 || ss > PCRSIG_SIG_MAX)
                 return -EIO;

@@ -39,3 +39,17 @@ char *xasprintf(const char *fmt, ...) {
         va_end(ap);
         return p;
 }
+
+int unhexmem(const char *s, size_t len, void *out, size_t n) {
+        uint8_t *o = out;
+
+        if (len != 2 * n)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                int hi = unhexchar(s[2 * i]), lo = unhexchar(s[2 * i + 1]);
+                if (hi < 0 || lo < 0)
+                        return -EINVAL;
+                o[i] = (uint8_t) (hi << 4 | lo);
+        }
+        return 0;
+}

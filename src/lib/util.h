@@ -54,6 +54,21 @@ static inline const char *startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, l) == 0 ? s + l : NULL;
 }
 
+/* Value of one hex digit (either case), or -1. */
+static inline int unhexchar(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Decode exactly 2*n hex digits from s (len chars) into out; -EINVAL if
+ * len != 2*n or a character is not a hex digit (out may be partly written). */
+int unhexmem(const char *s, size_t len, void *out, size_t n);
+
 /* Allocate or die: only for small, bounded allocations in tools. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

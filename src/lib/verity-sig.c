@@ -33,22 +33,12 @@ char *hex_encode(const uint8_t *data, size_t n) {
         return s;
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 int hex_decode(const char *s, uint8_t *buf, size_t bufsz, size_t *ret_n) {
         size_t l = strlen(s);
         if (l % 2 != 0 || l / 2 > bufsz)
                 return -EINVAL;
         for (size_t i = 0; i < l / 2; i++) {
-                int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+                int hi = unhexchar(s[2 * i]), lo = unhexchar(s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 buf[i] = (uint8_t) (hi << 4 | lo);
@@ -155,7 +145,7 @@ static int json_str(JsonIn *in, char **ret) {
                         if (in->end - in->p < 4)
                                 return -EBADMSG;
                         for (int i = 0; i < 4; i++) {
-                                int h = hexval(in->p[i]);
+                                int h = unhexchar(in->p[i]);
                                 if (h < 0)
                                         return -EBADMSG;
                                 v = v << 4 | (unsigned) h;

@@ -8,7 +8,6 @@
 # build (ukit-stub-aa64.efi) gets the same pefile checks.
 . "$(dirname "$0")/../lib.sh"
 need objdump
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 # The sanitizer build (PREFIX-asan, -Dstub=false: the freestanding stub takes
 # no sanitizers) checks the stub of the normal build (PREFIX), with its own

@@ -11,7 +11,6 @@
 # bad-signature; a phase path outside the candidates needs
 # --pcrsig-phase; malformed JSON -> one-line error naming the file.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit       # meson puts the binary in src/ukit/
 SM=/usr/lib/systemd/systemd-measure
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -x "$SM" ] || skip "systemd-measure not installed"

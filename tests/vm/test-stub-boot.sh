@@ -6,7 +6,6 @@
 # Loader Interface variables are visible in /sys/firmware/efi/efivars.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pefile' 2>/dev/null || skip "python3-pefile not installed"

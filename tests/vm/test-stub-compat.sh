@@ -9,7 +9,6 @@
 # booted OS relies on must be there with equal values.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 SDSTUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$STUB" ] || fail "$STUB not built"

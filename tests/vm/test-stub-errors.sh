@@ -5,7 +5,6 @@
 # .linux is not a loadable PE image.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 

@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
 need sbsign sbverify
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 [ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] || skip "no Secure Boot OVMF"

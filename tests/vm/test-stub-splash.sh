@@ -7,7 +7,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
 need ppmtobmp
-[ -x "$UKIT" ] || UKIT=$UKIT_BUILD/src/ukit/ukit
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 

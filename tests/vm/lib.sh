@@ -434,6 +434,43 @@ vm_eventlog() {
                 fail "vm_eventlog: event log from $1 is incomplete"
 }
 
+# vm_expect_refused NAME=IMAGE... : Secure Boot is on and every IMAGE must be
+# refused by the firmware. All images go into ONE boot, each on its own disk:
+# OVMF makes a boot option per disk (in PCI order), tries them in turn, logs
+# each one it refuses ("BdsDxe: failed to load ... Access Denied") and says
+# "No bootable option" when all failed. Fails the test if any image reached
+# the kernel or was not named as refused. Prints one line per image.
+vm_expect_refused() {
+        local extra=() devs=() slot=4 spec name img log rc=0
+        for spec in "$@"; do
+                name=${spec%%=*}; img=${spec#*=}
+                mkdir -p "$T/esp-$name/EFI/BOOT"
+                cp "$img" "$T/esp-$name/EFI/BOOT/BOOTX64.EFI"
+                vm_esp "$T/esp-$name" "$T/$name.img"
+                extra+=(-drive "if=none,id=$name,format=raw,file=$T/$name.img"
+                        -device "virtio-blk-pci,drive=$name,addr=0x$slot,bootindex=$slot")
+                devs+=("$name:Pci(0x$slot,0x0)")
+                slot=$((slot + 1))
+        done
+        # an empty ESP as the disk vm_run boots first
+        mkdir -p "$T/esp-empty"
+        vm_esp "$T/esp-empty" "$T/empty.img"
+        log=$T/refused.log
+        vm_run "$T/empty.img" "$log" --secureboot --timeout 180 --stop-on 'No bootable option or device was found' \
+                -- "${extra[@]}" || rc=$?
+        grep -q 'UKIT-REPORT' "$log" && { grep -a BdsDxe "$log" | tr -d '\r' >&2; fail "an image that must be refused booted under Secure Boot"; }
+        [ $rc = 2 ] || { tail -n 20 "$log" >&2; fail "the firmware did not finish trying the boot options (vm_run returned $rc)"; }
+        local d path
+        for d in "${devs[@]}"; do
+                name=${d%%:*}; path=${d#*:}
+                grep -a 'BdsDxe: failed to load' "$log" | grep -F "$path" | grep -E 'Access Denied|Security Violation' >/dev/null ||
+                        { grep -a BdsDxe "$log" | tr -d '\r' >&2; fail "$name UKI: no refusal by the firmware in the log"; }
+                echo "$name: refused by the firmware ($(grep -a 'BdsDxe: failed to load' "$log" | grep -F "$path" | tr -d '\r' | sed 's/.*: //'))"
+        done
+        echo "refusals took ${VM_BOOT_SECONDS}s"
+}
+
+
 # vm_snakeoil_key OUT: the snakeoil db private key (Debian ships it
 # passphrase-protected, passphrase "snakeoil") decrypted to OUT, for sbsign.
 # The matching certificate is $VM_SNAKEOIL_CERT.

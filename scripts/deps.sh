@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
         # build
         meson ninja-build pkg-config gcc clang lld libssl-dev
+        libclang-rt-14-dev      # libFuzzer + sanitizer runtimes for clang (only a Recommends of clang-14)
         libfdisk-dev libblkid-dev fdisk systemd-boot fusefat
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
@@ -36,5 +37,6 @@ if [ ${#missing[@]} -gt 0 ]; then
         fi
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        # With recommends, as on the machines the tests were written on.
+        apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

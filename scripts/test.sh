@@ -47,6 +47,8 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export UKIT_TOP=$top
 if [ "$(id -u)" = 0 ]; then export UKIT_CACHE=${UKIT_CACHE:-/var/cache/ukit}; else export UKIT_CACHE=${UKIT_CACHE:-$top/build/cache}; fi
 mkdir -p "$UKIT_CACHE"
+# The real kernel the interop, unit and VM tests use (no test may skip for want of it).
+bash scripts/fetch-kernel.sh "$UKIT_CACHE" >/dev/null || { echo "could not get a Debian kernel package"; echo "0 passed, 1 failed"; exit 1; }
 
 logs=$build/test-logs
 rm -rf "$logs"; mkdir -p "$logs"

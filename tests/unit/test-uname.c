@@ -47,9 +47,13 @@ static void check_file(const char *path, const char *want) {
 
 static void test_debian_kernel(void) {
         glob_t g;
-        if (glob("/var/cache/ukit/linux-image-*_amd64.deb", 0, NULL, &g) != 0) {
-                printf("note: no Debian kernel package in /var/cache/ukit, real-kernel checks not run\n");
-                return;
+        const char *cache = getenv("UKIT_CACHE") ?: "/var/cache/ukit";
+        char pattern[1024];
+        snprintf(pattern, sizeof pattern, "%s/linux-image-*_amd64.deb", cache);
+        if (glob(pattern, 0, NULL, &g) != 0) {
+                /* The real kernel is this test's oracle: without it, say so. */
+                printf("SKIP: no Debian kernel package in %s (scripts/fetch-kernel.sh gets one)\n", cache);
+                exit(77);
         }
         const char *deb = g.gl_pathv[0];
         /* Oracle 1: "linux-image-6.1.0-57-amd64_6.1.192-3_amd64.deb" */

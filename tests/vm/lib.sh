@@ -57,31 +57,15 @@ trap 'exit 143' TERM INT HUP
 vm_log() { echo "vm: $*" >&2; }
 
 # vm_kernel: print the path of a Debian kernel image (vmlinuz), extracted
-# from the newest $UKIT_CACHE/linux-image-*.deb with dpkg-deb. When there is
-# no .deb, downloads the one linux-image-amd64 depends on into $UKIT_CACHE
-# (running apt-get update first if apt has no package lists). The extracted
+# from the newest $UKIT_CACHE/linux-image-*.deb with dpkg-deb (downloaded by
+# scripts/fetch-kernel.sh when there is none). The extracted
 # kernel is cached as $UKIT_CACHE/vmlinuz-VERSION, and the modules the
 # initrd needs (efivarfs; TPM, serial and virtio are built in) under
 # $UKIT_CACHE/modules-VERSION/, so later calls cost nothing.
 vm_kernel() {
         local deb ver dir tmp
         mkdir -p "$UKIT_CACHE"
-        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
-        if [ -z "$deb" ]; then
-                (
-                        flock 9
-                        if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
-                                apt-get update -qq >&2
-                        fi
-                        pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-                              awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-                        [ -n "$pkg" ] || { echo "vm_kernel: cannot resolve linux-image-amd64" >&2; exit 1; }
-                        vm_log "downloading $pkg into $UKIT_CACHE"
-                        cd "$UKIT_CACHE" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" >&2
-                ) 9>"$UKIT_CACHE/.download.lock" || fail "vm_kernel: could not download a kernel"
-                deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
-                [ -n "$deb" ] || fail "vm_kernel: no kernel package in $UKIT_CACHE"
-        fi
+        deb=$(bash "$UKIT_TOP/scripts/fetch-kernel.sh" "$UKIT_CACHE") || fail "vm_kernel: could not get a kernel package"
         ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
         if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ] || [ ! -d "$UKIT_CACHE/modules-$ver" ]; then
                 (

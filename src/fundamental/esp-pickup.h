@@ -23,6 +23,33 @@
 #define ESP_ADDON_SUFFIX ".addon.efi"
 #define ESP_ADDONS_GLOBAL_DIR "loader/addons"   /* relative to the ESP root */
 
+/* One kind of file packed into a generated initrd (src/stub/extra.c,
+ * src/lib/esp-predict.c). A name is taken if it ends in suffix and not in
+ * exclude (NULL: no exclusion). As current systemd-stub: sysexts are "*.raw"
+ * (compatible with systemd-stub 252, which knows no confexts) minus
+ * "*.confext.raw", which are the confexts, measured into PCR 12 after the
+ * credentials. Stub and prediction both pack in this order:
+ * credentials, global credentials, sysexts, confexts. */
+typedef struct EspPickup {
+        const char *suffix;
+        const char *exclude;
+        const char *target;                     /* directory in the archive */
+        uint32_t dir_mode, file_mode;
+        unsigned pcr;
+} EspPickup;
+
+/* <uki>.extra.d: *.cred -> .extra/credentials (PCR 12) */
+extern const EspPickup esp_pickup_credentials;
+/* loader/credentials: *.cred -> .extra/global_credentials (PCR 12) */
+extern const EspPickup esp_pickup_global_credentials;
+/* <uki>.extra.d: *.raw except *.confext.raw -> .extra/sysext (PCR 13) */
+extern const EspPickup esp_pickup_sysext;
+/* <uki>.extra.d: *.confext.raw -> .extra/confext (PCR 12) */
+extern const EspPickup esp_pickup_confext;
+
+/* True if name[0..len) is a name the stub packs for p. */
+bool esp_pickup_name_ok(const EspPickup *p, const char *name, size_t len);
+
 /* True if name[0..len) is a name the stub picks up for suffix. */
 bool esp_name_ok(const char *name, size_t len, const char *suffix);
 

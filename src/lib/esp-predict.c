@@ -49,9 +49,11 @@ static int fail_path(int r, const char *path, char **ret_path) {
         return r;
 }
 
-/* The regular files of dir whose names the stub takes for suffix, sorted.
+/* The regular files of dir whose names the stub takes for rule (or,
+ * without one, for suffix), sorted.
  * A missing directory is an empty one (the stub does the same). */
-static int list_dir(const char *dir, const char *suffix, size_t max, EspName *names, size_t *ret_n, char **ret_path) {
+static int list_dir(const char *dir, const EspPickup *rule, const char *suffix, size_t max, EspName *names, size_t *ret_n,
+                    char **ret_path) {
         DIR *d = opendir(dir);
         struct dirent *de;
         size_t n = 0;
@@ -62,7 +64,7 @@ static int list_dir(const char *dir, const char *suffix, size_t max, EspName *na
         while ((errno = 0, de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 struct stat st;
-                if (!esp_name_ok(de->d_name, len, suffix))
+                if (rule ? !esp_pickup_name_ok(rule, de->d_name, len) : !esp_name_ok(de->d_name, len, suffix))
                         continue;
                 _cleanup_free_ char *p = path_join(dir, de->d_name);
                 if (!p) {
@@ -89,8 +91,7 @@ static int list_dir(const char *dir, const char *suffix, size_t max, EspName *na
 /* The archive extra_pack() in src/stub/extra.c builds for dir, extended
  * into s; nothing when no file matches. Files over the size limit are
  * skipped, as the stub skips files it cannot read. */
-static int pack_dir(const Extender *s, const char *dir, const char *suffix, const char *target, uint32_t dir_mode,
-                    uint32_t file_mode, char **ret_path) {
+static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, char **ret_path) {
         _cleanup_free_ EspName *names = calloc(ESP_FILES_MAX, sizeof(EspName));
         char *data[ESP_FILES_MAX] = {};
         size_t sizes[ESP_FILES_MAX] = {}, n, m = 0;
@@ -98,7 +99,7 @@ static int pack_dir(const Extender *s, const char *dir, const char *suffix, cons
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, suffix, ESP_FILES_MAX, names, &n, ret_path);
+        r = list_dir(dir, pk, NULL, ESP_FILES_MAX, names, &n, ret_path);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -130,9 +131,9 @@ static int pack_dir(const Extender *s, const char *dir, const char *suffix, cons
         size_t total = 0;
         for (int pass = 0; pass < 2; pass++) {
                 cpio_writer_init(&w, buf, total);
-                cpio_put_dirs(&w, target, dir_mode);
+                cpio_put_dirs(&w, pk->target, pk->dir_mode);
                 for (size_t i = 0; i < m; i++)
-                        cpio_put_file(&w, target, names[i], data[i], sizes[i], file_mode);
+                        cpio_put_file(&w, pk->target, names[i], data[i], sizes[i], pk->file_mode);
                 cpio_put_trailer(&w);
                 if (pass == 0) {
                         total = cpio_writer_finish(&w);
@@ -159,7 +160,7 @@ static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) 
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, ESP_ADDON_SUFFIX, ESP_ADDONS_MAX, names, &n, ret_path);
+        r = list_dir(dir, NULL, ESP_ADDON_SUFFIX, ESP_ADDONS_MAX, names, &n, ret_path);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -244,15 +245,21 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         r = addons_extend(&e12, esp_real, dropin, ret_path);
         if (r < 0)
                 return r;
-        r = pack_dir(&e12, dropin, ".cred", ".extra/credentials", 0500, 0400, ret_path);
-        if (r < 0)
-                return r;
-        r = pack_dir(&e12, gcred, ".cred", ".extra/global_credentials", 0500, 0400, ret_path);
-        if (r < 0)
-                return r;
-        r = pack_dir(&e13, dropin, ".raw", ".extra/sysext", 0555, 0444, ret_path);
-        if (r < 0)
-                return r;
+        /* the stub's order (src/stub/stub.c); each rule names its PCR */
+        const struct {
+                const EspPickup *rule;
+                const char *dir;
+        } packs[] = {
+                { &esp_pickup_credentials, dropin },
+                { &esp_pickup_global_credentials, gcred },
+                { &esp_pickup_sysext, dropin },
+                { &esp_pickup_confext, dropin },
+        };
+        for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
+                r = pack_dir(packs[i].rule->pcr == 13 ? &e13 : &e12, packs[i].dir, packs[i].rule, ret_path);
+                if (r < 0)
+                        return r;
+        }
         *ret_pcr12 = s12;
         *ret_pcr13 = s13;
         return 0;

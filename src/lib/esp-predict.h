@@ -10,8 +10,10 @@
  *   PCR 12: the joined add-on command line (global "loader/addons" first,
  *           then "<uki>.extra.d", as UTF-16 with its NUL), the credentials
  *           archive of "<uki>.extra.d" (*.cred), the global credentials
- *           archive of "loader/credentials" (*.cred);
- *   PCR 13: the sysext archive of "<uki>.extra.d" (*.raw).
+ *           archive of "loader/credentials" (*.cred), the confext archive
+ *           of "<uki>.extra.d" (*.confext.raw);
+ *   PCR 13: the sysext archive of "<uki>.extra.d" (*.raw but not
+ *           *.confext.raw).
  *
  * Assumptions: PCRs 12/13 start at zero (nothing measured there before the
  * stub, e.g. no systemd-boot), no load options replace the UKI's command

@@ -2,11 +2,15 @@
 /* Files picked up from the ESP next to the UKI and handed to the initrd as
  * cpio archives, the way systemd-stub does it: credentials from
  * "<uki>.efi.extra.d" and "\loader\credentials" (files ending in .cred), system
- * extensions from "<uki>.efi.extra.d" (.raw). Each archive is measured as a
- * whole (PCR 12 for credentials, 13 for sysexts), so its bytes must be
- * stable: names are sorted, contents go in unchanged, no timestamps. */
+ * extensions (.raw but not .confext.raw) and configuration extensions
+ * (.confext.raw) from "<uki>.efi.extra.d"; the name rules are
+ * src/fundamental/esp-pickup.c's, shared with the host prediction. Each
+ * archive is measured as a whole (PCR 12 for credentials and confexts, 13
+ * for sysexts), so its bytes must be stable: names are sorted, contents go
+ * in unchanged, no timestamps. */
 
 #include "cpio.h"
+#include "esp-pickup.h"
 #include "measure.h"
 #include "proto/simple-fs.h"
 #include "stub.h"
@@ -26,28 +30,6 @@ typedef struct ExtraFile {
 static void file_closep(EFI_FILE_PROTOCOL **f) {
         if (*f)
                 (void) (*f)->Close(*f);
-}
-
-static bool ascii_endswith_no_case(const CHAR16 *s, const CHAR16 *suffix) {
-        size_t n = strlen16(s), m = strlen16(suffix);
-        if (m > n)
-                return false;
-        for (size_t i = 0; i < m; i++) {
-                CHAR16 a = s[n - m + i], b = suffix[i];
-                if (a >= 'A' && a <= 'Z')
-                        a = (CHAR16) (a + 32);
-                if (b >= 'A' && b <= 'Z')
-                        b = (CHAR16) (b + 32);
-                if (a != b)
-                        return false;
-        }
-        return true;
-}
-
-static int strcmp8(const char *a, const char *b) {
-        for (; *a && *a == *b; a++, b++)
-                ;
-        return (unsigned char) *a - (unsigned char) *b;
 }
 
 static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **ret, size_t *ret_size) {
@@ -81,7 +63,7 @@ static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **r
 }
 
 /* Collects the matching regular files of dir (sorted by name). */
-static size_t collect(EFI_FILE_PROTOCOL *dir, const CHAR16 *suffix, ExtraFile files[EXTRA_FILES_MAX]) {
+static size_t collect(EFI_FILE_PROTOCOL *dir, const EspPickup *p, ExtraFile files[EXTRA_FILES_MAX]) {
         uint64_t dirent_buf[EXTRA_DIRENT_SIZE / sizeof(uint64_t) + 1];
         EFI_FILE_INFO *de = (EFI_FILE_INFO *) dirent_buf;
         size_t n = 0;
@@ -92,21 +74,24 @@ static size_t collect(EFI_FILE_PROTOCOL *dir, const CHAR16 *suffix, ExtraFile fi
                  * with the file protocol, so stop there */
                 if (dir->Read(dir, &size, de) != EFI_SUCCESS || size == 0)
                         break;
-                if (de->FileName[0] == '.' || (de->Attribute & EFI_FILE_DIRECTORY) ||
-                    !ascii_endswith_no_case(de->FileName, suffix))
+                if (de->Attribute & EFI_FILE_DIRECTORY)
                         continue;
+                /* narrowed to ASCII for the shared rules; anything wider
+                 * becomes 0x7f, which they refuse */
                 size_t len = strlen16(de->FileName);
-                bool ascii = len <= EXTRA_NAME_MAX;
-                for (size_t i = 0; ascii && i < len; i++)
-                        ascii = de->FileName[i] > 0x1f && de->FileName[i] < 0x7f && de->FileName[i] != '/';
-                if (!ascii)
+                if (len > EXTRA_NAME_MAX)
+                        continue;
+                char name[EXTRA_NAME_MAX + 1];
+                for (size_t i = 0; i <= len; i++)
+                        name[i] = de->FileName[i] < 0x80 ? (char) de->FileName[i] : 0x7f;
+                if (!esp_pickup_name_ok(p, name, len))
                         continue;
                 if (n >= EXTRA_FILES_MAX) {
                         log_error(EFI_OUT_OF_RESOURCES, L"too many files in an ESP drop-in directory, ignoring the rest");
                         break;
                 }
                 for (size_t i = 0; i <= len; i++)
-                        files[n].name[i] = (char) de->FileName[i];
+                        files[n].name[i] = name[i];
                 if (read_file(dir, de->FileName, &files[n].data, &files[n].size) != EFI_SUCCESS) {
                         log_error(EFI_LOAD_ERROR, de->FileName);
                         continue;
@@ -116,7 +101,7 @@ static size_t collect(EFI_FILE_PROTOCOL *dir, const CHAR16 *suffix, ExtraFile fi
 
         /* insertion sort: a handful of entries, and the order is measured */
         for (size_t i = 1; i < n; i++)
-                for (size_t j = i; j > 0 && strcmp8(files[j - 1].name, files[j].name) > 0; j--) {
+                for (size_t j = i; j > 0 && esp_name_cmp(files[j - 1].name, files[j].name) > 0; j--) {
                         ExtraFile t = files[j];
                         files[j] = files[j - 1];
                         files[j - 1] = t;
@@ -124,8 +109,7 @@ static size_t collect(EFI_FILE_PROTOCOL *dir, const CHAR16 *suffix, ExtraFile fi
         return n;
 }
 
-EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, const CHAR16 *suffix,
-                      const char *target, uint32_t dir_mode, uint32_t file_mode, uint32_t pcr,
+EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, const EspPickup *p,
                       const CHAR16 *description, void **ret, size_t *ret_size, bool *ret_measured) {
         static const EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
         _cleanup_(file_closep) EFI_FILE_PROTOCOL *root = NULL, *dir = NULL;
@@ -145,7 +129,7 @@ EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, c
         _cleanup_free_ ExtraFile *files = xmalloc0(EXTRA_FILES_MAX * sizeof(ExtraFile));
         if (!files)
                 return EFI_OUT_OF_RESOURCES;
-        size_t n = collect(dir, suffix, files);
+        size_t n = collect(dir, p, files);
         if (n == 0)
                 return EFI_NOT_FOUND;
 
@@ -153,9 +137,9 @@ EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, c
         void *buf = NULL;
         for (int pass = 0; pass < 2; pass++) {
                 cpio_writer_init(&w, buf, buf ? *ret_size : 0);
-                cpio_put_dirs(&w, target, dir_mode);
+                cpio_put_dirs(&w, p->target, p->dir_mode);
                 for (size_t i = 0; i < n; i++)
-                        cpio_put_file(&w, target, files[i].name, files[i].data, files[i].size, file_mode);
+                        cpio_put_file(&w, p->target, files[i].name, files[i].data, files[i].size, p->file_mode);
                 cpio_put_trailer(&w);
                 if (pass == 0) {
                         *ret_size = cpio_writer_finish(&w);
@@ -172,7 +156,7 @@ EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, c
                 return log_error(EFI_OUT_OF_RESOURCES, description);
         }
 
-        err = measure_event(pcr, buf, *ret_size, description, ret_measured);
+        err = measure_event(p->pcr, buf, *ret_size, description, ret_measured);
         if (err != EFI_SUCCESS)
                 log_error(err, L"cannot measure an ESP drop-in initrd");
         *ret = buf;

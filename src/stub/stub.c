@@ -6,6 +6,7 @@
 #include "addons.h"
 #include "cpio.h"
 #include "efi.h"
+#include "esp-pickup.h"
 #include "initrd.h"
 #include "linux.h"
 #include "measure.h"
@@ -36,6 +37,7 @@ static const char sbat[] =
 #define STUB_FEATURE_REPORT_BOOT_PARTITION (UINT64_C(1) << 0)
 #define STUB_FEATURE_PICK_UP_CREDENTIALS   (UINT64_C(1) << 1)
 #define STUB_FEATURE_PICK_UP_SYSEXTS       (UINT64_C(1) << 2)
+#define STUB_FEATURE_PICK_UP_CONFEXTS      (UINT64_C(1) << 8)
 #define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
 #define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
 
@@ -268,7 +270,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
 
         const uint8_t *base = li->ImageBase;
         uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
-                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_THREE_PCRS;
+                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS;
         if (random_seed_install(li) == EFI_SUCCESS)
                 features |= STUB_FEATURE_RANDOM_SEED;
         export_variables(li, features);
@@ -276,7 +278,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         if (sections[UKI_SECTION_SPLASH].present)
                 (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
 
-        bool image_measured = measure_sections(base, sections), parameters_measured, sysext_measured = false;
+        bool image_measured = measure_sections(base, sections), parameters_measured, sysext_measured = false,
+             confext_measured = false;
         _cleanup_free_ CHAR16 *cmdline = pick_cmdline(li, base, &sections[UKI_SECTION_CMDLINE], &parameters_measured);
         if (image_measured)
                 (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
@@ -285,10 +288,11 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
                 (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
 
         /* The initrd, in systemd-stub's order: .initrd, credentials (PCR 12),
-         * global credentials (PCR 12), sysexts (PCR 13), then archives for
-         * the PCR signature and public key (measured as sections already). */
-        InitrdPiece pieces[6] = {};
-        _cleanup_free_ void *cred_cpio = NULL, *global_cred_cpio = NULL, *sysext_cpio = NULL;
+         * global credentials (PCR 12), sysexts (PCR 13), confexts (PCR 12),
+         * then archives for the PCR signature and public key (measured as
+         * sections already). */
+        InitrdPiece pieces[7] = {};
+        _cleanup_free_ void *cred_cpio = NULL, *global_cred_cpio = NULL, *sysext_cpio = NULL, *confext_cpio = NULL;
         _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL;
         if (sections[UKI_SECTION_INITRD].present)
                 pieces[0] = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
@@ -297,26 +301,30 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         /* add-on command lines (addons.c): PCR 12, before the credentials */
         if (addons_apply(image, li, dropin, sections[UKI_SECTION_CMDLINE].present, &cmdline, &m) == EFI_SUCCESS)
                 parameters_measured = parameters_measured || m;
-        if (dropin && extra_pack(li, dropin, L".cred", ".extra/credentials", 0500, 0400, PCR_KERNEL_PARAMETERS,
-                                 L"Credentials initrd", &cred_cpio, &pieces[1].size, &m) == EFI_SUCCESS) {
+        if (dropin && extra_pack(li, dropin, &esp_pickup_credentials, L"Credentials initrd", &cred_cpio,
+                                 &pieces[1].size, &m) == EFI_SUCCESS) {
                 pieces[1].data = cred_cpio;
                 parameters_measured = parameters_measured || m;
         }
-        if (extra_pack(li, L"\\loader\\credentials", L".cred", ".extra/global_credentials", 0500, 0400,
-                       PCR_KERNEL_PARAMETERS, L"Global credentials initrd", &global_cred_cpio, &pieces[2].size,
-                       &m) == EFI_SUCCESS) {
+        if (extra_pack(li, L"\\loader\\credentials", &esp_pickup_global_credentials, L"Global credentials initrd",
+                       &global_cred_cpio, &pieces[2].size, &m) == EFI_SUCCESS) {
                 pieces[2].data = global_cred_cpio;
                 parameters_measured = parameters_measured || m;
         }
-        if (dropin && extra_pack(li, dropin, L".raw", ".extra/sysext", 0555, 0444, PCR_INITRD_SYSEXTS,
-                                 L"System extension initrd", &sysext_cpio, &pieces[3].size, &m) == EFI_SUCCESS) {
+        if (dropin && extra_pack(li, dropin, &esp_pickup_sysext, L"System extension initrd", &sysext_cpio,
+                                 &pieces[3].size, &m) == EFI_SUCCESS) {
                 pieces[3].data = sysext_cpio;
                 sysext_measured = m;
         }
-        pieces[4].data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
-                                                  &pieces[4].size);
-        pieces[5].data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
-                                                   &pieces[5].size);
+        if (dropin && extra_pack(li, dropin, &esp_pickup_confext, L"Configuration extension initrd", &confext_cpio,
+                                 &pieces[4].size, &m) == EFI_SUCCESS) {
+                pieces[4].data = confext_cpio;
+                confext_measured = m;
+        }
+        pieces[5].data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
+                                                  &pieces[5].size);
+        pieces[6].data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
+                                                   &pieces[6].size);
         /* As systemd-stub 252 does: with a TPM, announce the PCRs we use for
          * parameters and sysexts even when there was nothing to measure, so
          * userspace knows where to look. */
@@ -324,6 +332,10 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
                 (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
         if (image_measured || sysext_measured)
                 (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDSysExts", L"13");
+        /* newer than 252: only when a confext was measured, as current
+         * systemd-stub does */
+        if (confext_measured)
+                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDConfExts", L"12");
 
         err = initrd_register(pieces, ELEMENTSOF(pieces), &initrd_handle);
         if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)

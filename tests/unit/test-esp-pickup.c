@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The ESP pick-up rules shared by ukit-stub and `ukit measure --esp`
  * (src/fundamental/esp-pickup.c) and the host prediction
- * (src/lib/esp-predict.c) on a directory tree: the generated archives are
+ * (src/lib/esp-predict.c) on a directory tree (credentials, sysexts and
+ * confexts, which the sysext rule must not take): the generated archives are
  * read back by bsdtar and GNU cpio with the original contents, in sorted
  * order, and PCR 12/13 are the extends of their SHA-256 (computed here
  * with libcrypto directly). */
@@ -71,6 +72,27 @@ static void test_rules(void) {
         CHECK(esp_name_ok(longname, ESP_NAME_MAX + 1, ".cred") == false);
         CHECK(esp_name_ok(longname + 1, ESP_NAME_MAX, ".cred"));
 
+        /* sysexts: *.raw as systemd-stub 252, minus the confexts (current
+         * systemd-stub); confexts go to PCR 12 */
+        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "ext.raw", 7));
+        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "x.sysext.raw", 12));
+        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "confext.raw", 11));     /* no ".confext.raw" suffix */
+        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "x.confext.raw", 13) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "X.CONFEXT.RAW", 13) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "x.confext.raw", 13));
+        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "X.ConfExt.Raw", 13));
+        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "x.raw", 5) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "confext.raw", 11) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickup_confext, ".confext.raw", 12) == false);   /* hidden */
+        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "x.confext.raw~", 14) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickup_credentials, "a.cred", 6));
+        CHECK(esp_pickup_name_ok(&esp_pickup_credentials, "a.raw", 5) == false);
+        CHECK_EQ_INT(esp_pickup_sysext.pcr, 13);
+        CHECK_EQ_INT(esp_pickup_confext.pcr, 12);
+        CHECK_EQ_INT(esp_pickup_credentials.pcr, 12);
+        CHECK_EQ_INT(esp_pickup_global_credentials.pcr, 12);
+        CHECK_EQ_STR(esp_pickup_confext.target, ".extra/confext");
+
         char names[4][ESP_NAME_MAX + 1] = { "b", "a", "B", "ab" };
         esp_sort_names(names, 4);
         CHECK_EQ_STR(names[0], "B");
@@ -106,6 +128,7 @@ static void test_predict(void) {
                  "echo uki >esp/EFI/Linux/u.efi; cd esp/EFI/Linux/u.efi.extra.d; "
                  "printf 'bee' >b.cred; printf 'alpha\\n' >a.cred; printf 'upper' >X.CRED; printf h >.hidden.cred; "
                  "printf notes >notes.txt; head -c 70000 /dev/urandom >ext.raw; printf zz >z.raw; "
+                 "head -c 3000 /dev/urandom >c.confext.raw; printf conf >B.CONFEXT.RAW; "
                  "truncate -s %u huge.raw; cd ../../..; printf global >loader/credentials/g.cred",
                  dir, ESP_FILE_SIZE_MAX + 1u);
         run(cmd);
@@ -115,20 +138,23 @@ static void test_predict(void) {
         snprintf(uki, sizeof(uki), "%s/EFI/Linux/u.efi", p);
         CHECK_EQ_INT(esp_predict_observe(p, uki, PCR_BANK_BIT(PCR_BANK_SHA256), &s12, &s13, &bad, observe, &seen), 0);
         CHECK(bad == NULL);
-        CHECK_EQ_INT(seen.n, 3);
+        /* the stub's order: credentials, global credentials, sysexts, confexts */
+        CHECK_EQ_INT(seen.n, 4);
         CHECK_EQ_INT(seen.pcr[0], 12);
         CHECK_EQ_INT(seen.pcr[1], 12);
         CHECK_EQ_INT(seen.pcr[2], 13);
+        CHECK_EQ_INT(seen.pcr[3], 12);
 
         uint8_t v12[32] = {}, v13[32] = {};
         extend(v12, seen.data[0], seen.size[0]);
         extend(v12, seen.data[1], seen.size[1]);
+        extend(v12, seen.data[3], seen.size[3]);
         extend(v13, seen.data[2], seen.size[2]);
         CHECK(memcmp(s12.value[PCR_BANK_SHA256], v12, 32) == 0);
         CHECK(memcmp(s13.value[PCR_BANK_SHA256], v13, 32) == 0);
 
-        const char *names[] = { "cred", "gcred", "sysext" };
-        for (size_t i = 0; i < 3; i++) {
+        const char *names[] = { "cred", "gcred", "sysext", "confext" };
+        for (size_t i = 0; i < 4; i++) {
                 snprintf(p, sizeof(p), "%s/out/%s.cpio", dir, names[i]);
                 write_file(p, seen.data[i], seen.size[i]);
                 free(seen.data[i]);
@@ -137,7 +163,7 @@ static void test_predict(void) {
          * order and extract the same bytes as the originals */
         snprintf(cmd, sizeof(cmd),
                  "set -e; cd %s/out; d=../esp/EFI/Linux/u.efi.extra.d; "
-                 "for a in cred gcred sysext; do "
+                 "for a in cred gcred sysext confext; do "
                  "  cpio -it --quiet <$a.cpio >$a.cpio.list; bsdtar -tf $a.cpio >$a.tar.list; cmp $a.cpio.list $a.tar.list; "
                  "  mkdir $a.c $a.t; (cd $a.c && cpio -idm --quiet <../$a.cpio); bsdtar -xf $a.cpio -C $a.t; "
                  "  diff -r $a.c $a.t; done; "
@@ -145,6 +171,11 @@ static void test_predict(void) {
                  ".extra/credentials/b.cred\\n' | cmp - cred.cpio.list; "
                  "printf '.extra\\n.extra/global_credentials\\n.extra/global_credentials/g.cred\\n' | cmp - gcred.cpio.list; "
                  "printf '.extra\\n.extra/sysext\\n.extra/sysext/ext.raw\\n.extra/sysext/z.raw\\n' | cmp - sysext.cpio.list; "
+                 "printf '.extra\\n.extra/confext\\n.extra/confext/B.CONFEXT.RAW\\n.extra/confext/c.confext.raw\\n' "
+                 "| cmp - confext.cpio.list; "
+                 "for f in B.CONFEXT.RAW c.confext.raw; do cmp $d/$f confext.t/.extra/confext/$f; done; "
+                 "test \"$(stat -c %%a confext.c/.extra/confext)\" = 555; "
+                 "test \"$(stat -c %%a confext.c/.extra/confext/c.confext.raw)\" = 444; "
                  "for f in X.CRED a.cred b.cred; do cmp $d/$f cred.t/.extra/credentials/$f; done; "
                  "for f in ext.raw z.raw; do cmp $d/$f sysext.t/.extra/sysext/$f; done; "
                  "cmp ../esp/loader/credentials/g.cred gcred.t/.extra/global_credentials/g.cred; "

@@ -20,19 +20,21 @@
 #include "fileio.h"
 #include "sysext-image.h"
 #include "sysext-mount.h"
+#include "sysext-verity.h"
 #include "util.h"
 #include "verity-sig.h"
 #include "verity.h"
 
 #define RELEASE_FILE_MAX (64u * 1024u)
 
-_printf_(3, 4) static void set(ExtImage *img, ExtImageState s, const char *fmt, ...) {
+void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...) {
         va_list ap;
         img->result->state = s;
         va_start(ap, fmt);
         vsnprintf(img->result->reason, sizeof(img->result->reason), fmt, ap);
         va_end(ap);
 }
+#define set ext_image_set
 
 static int open_in_root(int rootfd, const char *path, int flags) {
         struct open_how how = {
@@ -144,162 +146,37 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
         return r;
 }
 
-static int check_signature(const ExtContext *ctx, ExtImage *img, const char *hex, const uint8_t *der, size_t der_size) {
-        char *dirs[4] = {
-                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
-                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
-        };
-        const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
-        _cleanup_free_ char *which = NULL;
-        int r = verity_sig_verify(hex, der, der_size, list, &which);
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
-                free(dirs[i]);
-        if (r == -ENOKEY)
-                set(img, EXT_IMAGE_FAILED, "root hash signature not made by any certificate in verity.d");
-        else if (r < 0)
-                set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
-        return r;
-}
-
-/* dm-verity for a DDI. There is no device-mapper in every environment (nor
- * in this project's CI), so the tree is checked in userspace here, reading
- * through the same loop device that is then mounted: this catches
- * corruption and unsigned/untrusted images, but a root user rewriting the
- * backing file after the check is outside what it can see. */
-static int check_verity(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_off,
-                        int hash_fd, uint64_t hash_off, const DdiImage *d) {
-        uint8_t root[VERITY_DIGEST_MAX];
-        size_t root_size = 0;
+/* Mount the verity device when there is one: after the mount the dm device
+ * is only held by the file system, and deferred removal makes it go away
+ * with the merge. */
+static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, const char *loopdev,
+                     const char *fstype, const char *mnt, unsigned long flags) {
+        VerityDevice dm = {};
+        const char *dev = loopdev;
         int r;
 
-        if (!d->has_verity) {
-                if (ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "no dm-verity partition, but a signature is required");
-                        return -EPERM;
-                }
-                strcpy(img->result->protection, "none");
-                return 0;
-        }
-        int ds = verity_digest_size(&d->verity);
-        if (ds <= 0) {
-                set(img, EXT_IMAGE_FAILED, "unsupported verity hash '%s'", d->verity.hash_name);
-                return -EOPNOTSUPP;
-        }
-        if (d->sig_roothash_hex) {
-                if (hex_decode(d->sig_roothash_hex, root, sizeof(root), &root_size) < 0 || root_size != (size_t) ds) {
-                        set(img, EXT_IMAGE_FAILED, "signature partition: bad rootHash");
-                        return -EBADMSG;
-                }
-                if (!ddi_roothash_matches_uuids(d, root, root_size)) {
-                        set(img, EXT_IMAGE_FAILED, "signed root hash does not match the partition UUIDs");
-                        return -EADDRNOTAVAIL;
-                }
-                r = check_signature(ctx, img, d->sig_roothash_hex, d->sig_der, d->sig_der_size);
+        if (v->present && ext_verity_use_kernel(ctx)) {
+                r = ext_verity_activate(ctx, img, v, loopdev, &dm);
                 if (r < 0)
                         return r;
-                strcpy(img->result->protection, "signed");
-        } else {
-                if (ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "image is not signed, but a signature is required");
-                        return -EPERM;
-                }
-                /* Unsigned: the UUID convention still pins the root hash, which
-                 * gives integrity (not authenticity). */
-                if ((size_t) ds != 32) {
-                        set(img, EXT_IMAGE_FAILED, "unsigned image with a %d-byte root hash: cannot derive it", ds);
-                        return -EOPNOTSUPP;
-                }
-                memcpy(root, d->part[DDI_DATA].uuid, 16);
-                memcpy(root + 16, d->part[DDI_VERITY].uuid, 16);
-                root_size = 32;
-                strcpy(img->result->protection, "verity");
+                dev = dm.path;
         }
-        r = verity_verify(&d->verity, data_fd, data_off, hash_fd, hash_off, root, root_size);
-        if (r == -EBADMSG) {
-                set(img, EXT_IMAGE_FAILED, "dm-verity check failed: data does not match the root hash");
+        if (mount(dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
+                r = -errno;
+                set(img, EXT_IMAGE_FAILED, "mounting %s (%s) failed: %s", dev, fstype, strerror(errno));
+                if (dm.name[0])
+                        (void) verity_deactivate(&dm);
                 return r;
         }
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "dm-verity check failed: %s", strerror(-r));
-                return r;
-        }
+        if (dm.name[0])
+                (void) verity_deactivate_deferred(&dm);
         return 0;
-}
-
-/* Sidecar verity for a bare file system image, systemd's convention:
- * IMG.raw -> IMG.verity (hash device with superblock), IMG.roothash (hex),
- * optional IMG.roothash.p7s (DER PKCS#7 over the hex). 1 verified, 0 no
- * sidecar, <0 failed (reason set). */
-static int check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_size) {
-        _cleanup_free_ char *base = xstrdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
-                *hex = NULL, *der = NULL;
-        size_t l = strlen(base), n, der_size = 0;
-        uint8_t sb[VERITY_SUPERBLOCK_SIZE], root[VERITY_DIGEST_MAX];
-        size_t root_size;
-        VerityParams vp;
-        int r;
-
-        if (l > 4 && streq(base + l - 4, ".raw"))
-                base[l - 4] = 0;
-        vpath = xasprintf("%s.verity", base);
-        rpath = xasprintf("%s.roothash", base);
-        spath = xasprintf("%s.roothash.p7s", base);
-        _cleanup_close_ int hfd = open(vpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (hfd < 0) {
-                if (errno == ENOENT)
-                        return 0;
-                set(img, EXT_IMAGE_FAILED, "%s: %s", vpath, strerror(errno));
-                return -errno;
-        }
-        if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp) < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: not a dm-verity hash device with superblock", vpath);
-                return -EBADMSG;
-        }
-        if (vp.data_blocks > data_size / vp.data_block_size) {
-                set(img, EXT_IMAGE_FAILED, "%s: covers more data than the image has", vpath);
-                return -EBADMSG;
-        }
-        r = read_file_full(rpath, 1024, &hex, &n);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: %s (needed with %s)", rpath, strerror(-r), vpath);
-                return r;
-        }
-        hex[strcspn(hex, " \t\r\n")] = 0;
-        if (hex_decode(hex, root, sizeof(root), &root_size) < 0 || (int) root_size != verity_digest_size(&vp)) {
-                set(img, EXT_IMAGE_FAILED, "%s: not a root hash", rpath);
-                return -EBADMSG;
-        }
-        for (char *c = hex; *c; c++)
-                if (*c >= 'A' && *c <= 'F')
-                        *c = (char) (*c - 'A' + 'a');
-        r = read_file_full(spath, VERITY_SIG_DER_MAX, &der, &der_size);
-        if (r >= 0) {
-                r = check_signature(ctx, img, hex, (const uint8_t *) der, der_size);
-                if (r < 0)
-                        return r;
-                strcpy(img->result->protection, "signed");
-        } else if (r == -ENOENT) {
-                if (ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "no %s, but a signature is required", spath);
-                        return -EPERM;
-                }
-                strcpy(img->result->protection, "verity");
-        } else {
-                set(img, EXT_IMAGE_FAILED, "%s: %s", spath, strerror(-r));
-                return r;
-        }
-        r = verity_verify(&vp, data_fd, 0, hfd, 0, root, root_size);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "dm-verity check failed: %s",
-                    r == -EBADMSG ? "data does not match the root hash" : strerror(-r));
-                return r;
-        }
-        return 1;
 }
 
 static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsigned long flags) {
         _cleanup_close_ int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_(ddi_image_done) DdiImage d = {};
+        _cleanup_(ext_verity_done) ExtVerity v = EXT_VERITY_INIT;
         uint64_t off = 0, size = 0;
         const char *fstype;
         int r;
@@ -331,10 +208,6 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                     r == -ENOTUNIQ ? "several root/usr partitions" : strerror(-r));
                 return r;
         }
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s", strerror(-r));
-                return r;
-        }
 
         _cleanup_close_ int lfd = -1;
         _cleanup_free_ char *dev = NULL;
@@ -344,7 +217,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 return r;
         }
         if (sidecar) {
-                r = check_sidecar(ctx, img, lfd, size);
+                r = ext_verity_check_sidecar(ctx, img, lfd, size, &v);
                 if (r < 0)
                         return r;
                 if (r == 0 && ctx->require_signature) {
@@ -354,7 +227,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
         } else if (d.part[DDI_DATA].found) {
                 /* Data through the loop device that is about to be mounted,
                  * hash tree from the verity partition. */
-                r = check_verity(ctx, img, lfd, 0, fd, d.part[DDI_VERITY].offset, &d);
+                r = ext_verity_check_ddi(ctx, img, lfd, fd, &d, &v);
                 if (r < 0)
                         return r;
         }
@@ -363,12 +236,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 set(img, EXT_IMAGE_FAILED, "no known file system (erofs, squashfs, ext4) found");
                 return r;
         }
-        if (mount(dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
-                r = -errno;
-                set(img, EXT_IMAGE_FAILED, "mounting %s (%s) failed: %s", dev, fstype, strerror(errno));
-                return r;
-        }
-        return 0;
+        return mount_dev(ctx, img, &v, dev, fstype, mnt, flags);
 }
 
 int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
@@ -381,6 +249,8 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         img->result->state = EXT_IMAGE_PENDING;
         img->result->reason[0] = 0;
         strcpy(img->result->protection, "none");
+        strcpy(img->result->verity, "none");
+        strcpy(img->result->trust, "none");
         r = mkdir_parents_and(mnt, 0700);
         if (r < 0) {
                 set(img, EXT_IMAGE_FAILED, "%s: %s", mnt, strerror(-r));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "macro.h"
 #include "sysext-merge.h"
 
 /* Mount img read-only at mnt (created), check verity/signature and the
@@ -8,3 +9,6 @@
  * IGNORED (incompatible, unmounted) or FAILED (broken/untrusted, unmounted).
  * Returns <0 for FAILED, 0 otherwise. Must run in a private mount namespace. */
 int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt);
+
+/* Record the image's state and reason (the reason is one line). */
+_printf_(3, 4) void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...);

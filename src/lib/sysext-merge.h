@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "extension-release.h"
+#include "verity-activate.h"
 
 #define EXT_HIERARCHIES_MAX 8u
 #define EXT_IMAGES_MAX 256u
@@ -41,6 +42,8 @@ typedef enum ExtImageState {
 typedef struct ExtImageResult {
         ExtImageState state;
         char protection[16];    /* "signed", "verity", "none" */
+        char verity[16];        /* who checks the blocks: "kernel" (dm-verity), "userspace" (at merge), "none" */
+        char trust[16];         /* who accepted the signature: "kernel-keyring", "verity.d", "none" */
         char reason[EXT_REASON_MAX];
 } ExtImageResult;
 
@@ -60,6 +63,7 @@ typedef struct ExtContext {
         bool force;                     /* skip release matching */
         bool strict;                    /* any failed image aborts the merge */
         bool require_signature;         /* images without a trusted signature fail */
+        VerityMode verity_mode;         /* kernel dm-verity or the user-space check only */
         HostRelease host;
         ExtImage *images;
         size_t n_images;

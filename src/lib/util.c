@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -13,6 +14,13 @@ void *xmalloc(size_t n) {
         if (!p)
                 oom();
         return p;
+}
+
+void *xmemdup(const void *p, size_t n) {
+        void *q = xmalloc(n);
+        if (n)
+                memcpy(q, p, n);
+        return q;
 }
 
 void *xcalloc(size_t n, size_t m) {

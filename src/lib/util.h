@@ -73,4 +73,5 @@ int unhexmem(const char *s, size_t len, void *out, size_t n);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
+void *xmemdup(const void *p, size_t n);
 _printf_(1, 2) char *xasprintf(const char *fmt, ...);

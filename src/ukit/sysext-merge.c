@@ -18,12 +18,17 @@
 #include "util.h"
 
 static void help(ExtClass c, const char *verb) {
-        printf("Usage: ukit %s %s [--root=DIR] [--force] [--strict] [--require-signature] [--json=pretty|short]\n"
+        printf("Usage: ukit %s %s [--root=DIR] [--force] [--strict] [--require-signature]\n"
+               "       [--verity=auto|kernel|userspace] [--json=pretty|short]\n"
                "\n"
                "  --root=DIR            operate on DIR/usr, DIR/opt (DIR/etc), images under DIR\n"
                "  --force               skip the release file compatibility checks\n"
                "  --strict              merge nothing if any image fails to mount or verify\n"
                "  --require-signature   only merge DDIs whose root hash signature is trusted\n"
+               "  --verity=MODE         kernel: mount through a dm-verity device (the kernel checks\n"
+               "                        every read, signatures may be trusted by its keyring);\n"
+               "                        userspace: the full check at merge time only;\n"
+               "                        auto (default): kernel when device-mapper is available\n"
                "  --json=pretty|short   structured output\n"
                "  -q, --quiet           no per-image messages\n"
                "See ukit-sysext(8).\n",
@@ -130,7 +135,7 @@ static int do_list(ExtContext *ctx, JsonStyle json) {
 }
 
 static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
-        unsigned merged = 0, n_ok = 0, n_ignored = 0, n_failed = 0;
+        unsigned merged = 0, n_ok = 0, n_ignored = 0, n_failed = 0, n_userspace = 0;
         int r;
 
         r = ext_context_load_host(ctx);
@@ -156,8 +161,11 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                 switch (m->result->state) {
                 case EXT_IMAGE_MERGED:
                         n_ok++;
-                        log_info("Using extension '%s' (%s, %s).", m->name, ext_image_type_name(m->type),
-                                 m->result->protection);
+                        log_info("Using extension '%s' (%s, %s, verity: %s, trust: %s).", m->name,
+                                 ext_image_type_name(m->type), m->result->protection, m->result->verity,
+                                 m->result->trust);
+                        if (streq(m->result->verity, "userspace"))
+                                n_userspace++;
                         break;
                 case EXT_IMAGE_IGNORED:
                         n_ignored++;
@@ -182,6 +190,8 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         json_kv_string(&w, "path", m->path);
                         json_kv_string(&w, "state", state_name(m->result->state));
                         json_kv_string(&w, "protection", m->result->protection);
+                        json_kv_string(&w, "verity", m->result->verity);
+                        json_kv_string(&w, "trust", m->result->trust);
                         if (m->result->reason[0])
                                 json_kv_string(&w, "reason", m->result->reason);
                         json_object_end(&w);
@@ -196,6 +206,9 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         }
         if (r < 0)
                 return log_errno(r, "merging failed");
+        if (n_userspace > 0 && ctx->verity_mode == VERITY_MODE_AUTO)
+                log_info("Note: no device-mapper here (/dev/mapper/control): dm-verity was checked in user space "
+                         "at merge time only; later changes to the backing files are not detected.");
         if (merged > 0)
                 log_info("Merged %u extension(s) into %u hierarchy(ies).", n_ok, merged);
         else
@@ -204,13 +217,14 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
 }
 
 int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
-        enum { O_ROOT = 256, O_FORCE, O_STRICT, O_JSON, O_REQSIG };
+        enum { O_ROOT = 256, O_FORCE, O_STRICT, O_JSON, O_REQSIG, O_VERITY };
         static const struct option opts[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "root", required_argument, NULL, O_ROOT },
                 { "force", no_argument, NULL, O_FORCE },
                 { "strict", no_argument, NULL, O_STRICT },
                 { "require-signature", no_argument, NULL, O_REQSIG },
+                { "verity", required_argument, NULL, O_VERITY },
                 { "json", required_argument, NULL, O_JSON },
                 { "quiet", no_argument, NULL, 'q' },
                 {}
@@ -218,6 +232,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         _cleanup_(ext_context_done) ExtContext ctx;
         const char *root = NULL;
         bool force = false, strict = false, reqsig = false;
+        VerityMode verity = VERITY_MODE_AUTO;
         JsonStyle json = JSON_OFF;
         int o, r;
 
@@ -230,6 +245,10 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
                 case O_FORCE: force = true; break;
                 case O_STRICT: strict = true; break;
                 case O_REQSIG: reqsig = true; break;
+                case O_VERITY:
+                        if (verity_mode_from_string(optarg, &verity) < 0)
+                                return log_usage("--verity=%s: expected auto, kernel or userspace", optarg);
+                        break;
                 case 'q': arg_quiet = true; break;
                 case O_JSON:
                         if (json_style_from_string(optarg, &json) < 0)
@@ -252,6 +271,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         ctx.force = force;
         ctx.strict = strict;
         ctx.require_signature = reqsig;
+        ctx.verity_mode = verity;
 
         if (streq(verb, "status"))
                 return do_status(&ctx, json);

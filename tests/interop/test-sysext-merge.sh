@@ -107,6 +107,16 @@ grep -q "corrupt.raw: dm-verity check failed" "$T/merge.err" || fail "no verity 
 grep -q "hasosrel: contains usr/lib/os-release" "$T/merge.err" || fail "os-release in an extension not rejected"
 [ ! -e "$R/usr/share/t/hasosrel-only" ] || fail "hasosrel merged"
 assert_eq "$(jq -r '.[]|select(.name=="zzz")|.protection' "$T/merge.json")" signed "zzz protection"
+assert_eq "$(jq -r '.[]|select(.name=="zzz")|.trust' "$T/merge.json")" verity.d "zzz trust"
+assert_eq "$(jq -r '.[]|select(.name=="aaa")|.verity+" "+.trust' "$T/merge.json")" "none none" "directory: no verity"
+# --verity=auto: the kernel when device-mapper is there (tests/vm/test-sysext-dm-verity.sh
+# covers that in a guest); on a host without it, the user-space check and a note.
+if [ -e /dev/mapper/control ]; then
+        assert_eq "$(jq -r '.[]|select(.name=="zzz")|.verity' "$T/merge.json")" kernel "zzz verity (device-mapper)"
+else
+        assert_eq "$(jq -r '.[]|select(.name=="zzz")|.verity' "$T/merge.json")" userspace "zzz verity (no device-mapper)"
+        grep -q "Note: no device-mapper here" "$T/merge.err" || fail "no note about the missing device-mapper"
+fi
 assert_eq "$(jq -r '.[]|select(.name=="corrupt")|.state' "$T/merge.json")" failed "corrupt state"
 assert_eq "$(tr '\n' ' ' <"$R/usr/.systemd-sysext/extensions")" "aaa zzz " "marker extensions file"
 assert_eq "$("$R/usr/bin/zzz-tool")" zzz-runs "sysext binaries execute"
@@ -139,6 +149,22 @@ assert_fails "untrusted signer" "$UKIT" sysext merge --root="$R"
 grep -q "untr.raw: root hash signature not made by any certificate in verity.d" "$T/.out" || fail "untrusted: $(cat "$T/.out")"
 [ -f "$R/usr/share/t/zzz-only" ] || fail "good image not merged next to the untrusted one"
 "$UKIT" sysext unmerge --root="$R" -q
+assert_fails "untrusted signer, --verity=userspace" "$UKIT" sysext merge --root="$R" --verity=userspace
+grep -q "untr.raw: .*verity.d (--verity=userspace does not ask the kernel keyring)" "$T/.out" ||
+        fail "untrusted, userspace: $(cat "$T/.out")"
+grep -q "Note: no device-mapper" "$T/.out" && fail "note printed although --verity=userspace was asked for"
+"$UKIT" sysext unmerge --root="$R" -q
+if [ ! -e /dev/mapper/control ]; then
+        # --verity=kernel without device-mapper: every verity image fails, the
+        # directory images still merge, exit status 1
+        assert_fails "--verity=kernel without device-mapper" "$UKIT" sysext merge --root="$R" --verity=kernel
+        grep -q "zzz.raw: --verity=kernel, but there is no device-mapper" "$T/.out" ||
+                fail "--verity=kernel: $(cat "$T/.out")"
+        [ -f "$R/usr/share/t/aaa-only" ] && [ ! -e "$R/usr/share/t/zzz-only" ] || fail "--verity=kernel merged the wrong set"
+        "$UKIT" sysext unmerge --root="$R" -q
+fi
+assert_fails "--verity=bogus" "$UKIT" sysext merge --root="$R" --verity=bogus
+grep -q -- "--verity=bogus: expected auto, kernel or userspace" "$T/.out" || fail "--verity=bogus: $(cat "$T/.out")"
 rm "$E/untr.raw"
 assert_fails "require signature" "$UKIT" sysext merge --root="$R" --require-signature
 grep -q "aaa: directory image, but a signature is required" "$T/.out" || fail "require-signature: $(cat "$T/.out")"

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "sysext-image.h"
+#include "sysext-mount.h"
+#include "sysext-verity.h"
+#include "util.h"
+#include "verity-sig.h"
+
+void ext_verity_done(ExtVerity *v) {
+        free(v->sig);
+        v->sig = NULL;
+        if (v->hash_fd >= 0)
+                close(v->hash_fd);
+        v->hash_fd = -1;
+}
+
+bool ext_verity_use_kernel(const ExtContext *ctx) {
+        switch (ctx->verity_mode) {
+        case VERITY_MODE_KERNEL:
+                return true;
+        case VERITY_MODE_USERSPACE:
+                return false;
+        default:
+                return verity_kernel_available();
+        }
+}
+
+static void set_root(ExtVerity *v, const uint8_t *root, size_t n) {
+        memcpy(v->root, root, n);
+        v->root_size = n;
+        for (size_t i = 0; i < n; i++)
+                snprintf(v->root_hex + 2 * i, 3, "%02x", root[i]);
+        v->present = true;
+}
+
+/* verity.d, systemd's user-space rule. 1 trusted, 0 no certificate there
+ * made it (the kernel keyring may still), <0 not PKCS#7 (reason set). */
+static int check_signature(const ExtContext *ctx, ExtImage *img, ExtVerity *v) {
+        char *dirs[4] = {
+                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
+                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
+        };
+        const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
+        int r = verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                free(dirs[i]);
+        if (r == -ENOKEY)
+                return 0;
+        if (r < 0) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
+                return r;
+        }
+        v->sig_trusted = true;
+        strcpy(img->result->trust, "verity.d");
+        return 1;
+}
+
+int ext_verity_require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *v) {
+        if (!v->sig || v->sig_trusted || ext_verity_use_kernel(ctx))
+                return 0;
+        ext_image_set(img, EXT_IMAGE_FAILED,
+                      "root hash signature not made by any certificate in verity.d (%s)",
+                      ctx->verity_mode == VERITY_MODE_USERSPACE
+                              ? "--verity=userspace does not ask the kernel keyring"
+                              : "no device-mapper here to ask the kernel keyring");
+        return -ENOKEY;
+}
+
+static int verify_tree(ExtImage *img, const VerityParams *p, int data_fd, uint64_t data_off, int hash_fd,
+                       uint64_t hash_off, const ExtVerity *v) {
+        int r = verity_verify(p, data_fd, data_off, hash_fd, hash_off, v->root, v->root_size);
+        if (r < 0)
+                ext_image_set(img, EXT_IMAGE_FAILED, "dm-verity check failed: %s",
+                              r == -EBADMSG ? "data does not match the root hash" : strerror(-r));
+        return r;
+}
+
+int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int file_fd,
+                         const DdiImage *d, ExtVerity *v) {
+        uint8_t root[VERITY_DIGEST_MAX];
+        size_t root_size = 0;
+        int r;
+
+        if (!d->has_verity) {
+                if (ctx->require_signature) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "no dm-verity partition, but a signature is required");
+                        return -EPERM;
+                }
+                return 0;
+        }
+        int ds = verity_digest_size(&d->verity);
+        if (ds <= 0) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "unsupported verity hash '%s'", d->verity.hash_name);
+                return -EOPNOTSUPP;
+        }
+        if (d->sig_roothash_hex) {
+                if (hex_decode(d->sig_roothash_hex, root, sizeof(root), &root_size) < 0 || root_size != (size_t) ds) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "signature partition: bad rootHash");
+                        return -EBADMSG;
+                }
+                if (!ddi_roothash_matches_uuids(d, root, root_size)) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "signed root hash does not match the partition UUIDs");
+                        return -EADDRNOTAVAIL;
+                }
+                set_root(v, root, root_size);
+                v->sig = xmemdup(d->sig_der, d->sig_der_size);
+                v->sig_size = d->sig_der_size;
+                r = check_signature(ctx, img, v);
+                if (r < 0)
+                        return r;
+                r = ext_verity_require_trust(ctx, img, v);
+                if (r < 0)
+                        return r;
+                strcpy(img->result->protection, "signed");
+        } else {
+                if (ctx->require_signature) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "image is not signed, but a signature is required");
+                        return -EPERM;
+                }
+                /* Unsigned: the UUID convention still pins the root hash, which
+                 * gives integrity (not authenticity). */
+                if ((size_t) ds != 32) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "unsigned image with a %d-byte root hash: cannot derive it", ds);
+                        return -EOPNOTSUPP;
+                }
+                memcpy(root, d->part[DDI_DATA].uuid, 16);
+                memcpy(root + 16, d->part[DDI_VERITY].uuid, 16);
+                set_root(v, root, 32);
+                strcpy(img->result->protection, "verity");
+        }
+        r = verify_tree(img, &d->verity, data_fd, 0, file_fd, d->part[DDI_VERITY].offset, v);
+        if (r < 0)
+                return r;
+        v->hash_fd = fcntl(file_fd, F_DUPFD_CLOEXEC, 3);
+        if (v->hash_fd < 0)
+                return -errno;
+        v->hash_off = d->part[DDI_VERITY].offset;
+        v->hash_size = d->part[DDI_VERITY].size;
+        strcpy(img->result->verity, "userspace");
+        return 0;
+}
+
+int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_size,
+                             ExtVerity *v) {
+        _cleanup_free_ char *base = xstrdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
+                *hex = NULL, *der = NULL;
+        size_t l = strlen(base), n, der_size = 0;
+        uint8_t sb[VERITY_SUPERBLOCK_SIZE], root[VERITY_DIGEST_MAX];
+        size_t root_size;
+        uint64_t hsize;
+        VerityParams vp;
+        int r;
+
+        if (l > 4 && streq(base + l - 4, ".raw"))
+                base[l - 4] = 0;
+        vpath = xasprintf("%s.verity", base);
+        rpath = xasprintf("%s.roothash", base);
+        spath = xasprintf("%s.roothash.p7s", base);
+        _cleanup_close_ int hfd = open(vpath, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (hfd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", vpath, strerror(errno));
+                return -errno;
+        }
+        if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp) < 0 ||
+            fd_get_size(hfd, &hsize) < 0) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: not a dm-verity hash device with superblock", vpath);
+                return -EBADMSG;
+        }
+        if (vp.data_blocks > data_size / vp.data_block_size) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: covers more data than the image has", vpath);
+                return -EBADMSG;
+        }
+        r = read_file_full(rpath, 1024, &hex, &n);
+        if (r < 0) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s (needed with %s)", rpath, strerror(-r), vpath);
+                return r;
+        }
+        hex[strcspn(hex, " \t\r\n")] = 0;
+        if (hex_decode(hex, root, sizeof(root), &root_size) < 0 || (int) root_size != verity_digest_size(&vp)) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: not a root hash", rpath);
+                return -EBADMSG;
+        }
+        set_root(v, root, root_size);
+        r = read_file_full(spath, VERITY_SIG_DER_MAX, &der, &der_size);
+        if (r >= 0) {
+                v->sig = (uint8_t *) TAKE_PTR(der);
+                v->sig_size = der_size;
+                r = check_signature(ctx, img, v);
+                if (r < 0)
+                        return r;
+                r = ext_verity_require_trust(ctx, img, v);
+                if (r < 0)
+                        return r;
+                strcpy(img->result->protection, "signed");
+        } else if (r == -ENOENT) {
+                if (ctx->require_signature) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "no %s, but a signature is required", spath);
+                        return -EPERM;
+                }
+                strcpy(img->result->protection, "verity");
+        } else {
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", spath, strerror(-r));
+                return r;
+        }
+        r = verify_tree(img, &vp, data_fd, 0, hfd, 0, v);
+        if (r < 0)
+                return r;
+        v->hash_fd = TAKE_FD(hfd);
+        v->hash_off = 0;
+        v->hash_size = hsize;
+        strcpy(img->result->verity, "userspace");
+        return 1;
+}
+
+int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, const char *data_dev,
+                        VerityDevice *ret) {
+        _cleanup_close_ int hloop = -1;
+        _cleanup_free_ char *hdev = NULL;
+        VerityDevice dm = {};
+        int r;
+
+        if (!verity_kernel_available()) {
+                ext_image_set(img, EXT_IMAGE_FAILED,
+                              "--verity=kernel, but there is no device-mapper (/dev/mapper/control)");
+                return -ENXIO;
+        }
+        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, &hloop, &hdev);
+        if (r < 0) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "cannot attach a loop device for the hash tree: %s",
+                              strerror(-r));
+                return r;
+        }
+        if (v->sig) {
+                r = verity_activate(data_dev, hdev, v->root, v->root_size, v->sig, v->sig_size, &dm);
+                if (r >= 0)
+                        strcpy(img->result->trust, "kernel-keyring");
+                else if (!v->sig_trusted) {
+                        ext_image_set(img, EXT_IMAGE_FAILED,
+                                      "root hash signature not trusted by the kernel keyring (%s%s%s) "
+                                      "nor by any certificate in verity.d",
+                                      strerror(-r), dm.error[0] ? ": " : "", dm.error);
+                        return r;
+                }
+        }
+        if (!v->sig || r < 0) {
+                /* Unsigned, or signed and trusted through verity.d only: the
+                 * root hash, already tied to the data and the signature. */
+                dm = (VerityDevice) {};
+                r = verity_activate(data_dev, hdev, v->root, v->root_size, NULL, 0, &dm);
+                if (r < 0) {
+                        ext_image_set(img, EXT_IMAGE_FAILED, "activating dm-verity failed: %s%s%s", strerror(-r),
+                                      dm.error[0] ? ": " : "", dm.error);
+                        return r;
+                }
+        }
+        strcpy(img->result->verity, "kernel");
+        *ret = dm;
+        return 0;
+}

@@ -56,12 +56,83 @@ trap 'exit 143' TERM INT HUP
 # carries the functions' results.
 vm_log() { echo "vm: $*" >&2; }
 
+# Modules vm_initrd --modules can put into an initrd (plus their
+# dependencies, resolved by vm_kernel from each module's modinfo).
+VM_EXT_MODULES="loop dm-mod dm-bufio dm-verity overlay erofs squashfs"
+# Soft dependencies ("softdep=pre: NAME") that name an alias rather than a
+# module file: the module that provides it. crc32c (for libcrc32c, which
+# erofs needs) is a module in Debian's 6.1; the generic C one runs on any
+# CPU (TCG's default qemu64 has no SSE4.2 for crc32c-intel).
+VM_EXT_MODULE_ALIASES="crc32c=crc32c_generic"
+
+# _vm_extract_ext_modules DEB VER DIR: extracts $VM_EXT_MODULES and
+# everything they depend on from DEB into DIR (created; must not exist) as
+# NAME.ko (NAME with '_' for '-', as the kernel names modules), each with a
+# NAME.dep listing the NAMEs it needs loaded first (depends= plus
+# softdep=pre:, via $VM_EXT_MODULE_ALIASES). The .deb has no modules.dep,
+# so the closure is computed here: one listing pass, then one extraction
+# pass per dependency level. Called with the extraction lock held.
+_vm_extract_ext_modules() {
+        local deb=$1 ver=$2 dir=$3 tmp
+        tmp=$(mktemp -d "$UKIT_CACHE/.extract-ext.XXXXXX") || return 1
+        # path of every module in the package, by normalized name
+        local -A path=()
+        local p n
+        while read -r p; do
+                n=${p##*/}; n=${n%.ko}; n=${n//-/_}
+                path[$n]=$p
+        done < <(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep "^\./lib/modules/$ver/.*\.ko\$")
+        local -A have=() alias=()
+        local a
+        for a in $VM_EXT_MODULE_ALIASES; do alias[${a%%=*}]=${a#*=}; done
+        local want=() next d deps soft
+        for n in $VM_EXT_MODULES; do want+=("${n//-/_}"); done
+        mkdir -p "$dir"
+        while [ ${#want[@]} -gt 0 ]; do
+                local files=()
+                for n in "${want[@]}"; do
+                        [ -n "${path[$n]:-}" ] || { echo "vm_kernel: module $n not in $deb" >&2; rm -rf "$tmp"; return 1; }
+                        files+=("${path[$n]}")
+                done
+                dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "${files[@]}" ||
+                        { echo "vm_kernel: cannot extract modules from $deb" >&2; rm -rf "$tmp"; return 1; }
+                next=()
+                for n in "${want[@]}"; do
+                        cp "$tmp/${path[$n]}" "$dir/$n.ko"
+                        have[$n]=1
+                        # (the whole output is read: no SIGPIPE under pipefail)
+                        deps=$(strings "$dir/$n.ko" | awk '!f && /^depends=/ { print substr($0, 9); f = 1 }' | tr ',' ' ')
+                        soft=$(strings "$dir/$n.ko" | awk '!f && /^softdep=/ { f = 1
+                                s = $0; sub(/^softdep=/, "", s); i = index(s, "pre:"); if (!i) next
+                                s = substr(s, i + 4); sub(/post:.*/, "", s); print s }')
+                        local out=()
+                        for d in $deps $soft; do
+                                d=${d//-/_}
+                                [ -n "${path[$d]:-}" ] || d=${alias[$d]:-$d}
+                                if [ -z "${path[$d]:-}" ]; then
+                                        echo "vm_kernel: $n: dependency $d is not a module in $deb (built in?), ignored" >&2
+                                        continue
+                                fi
+                                out+=("$d")
+                                [ -n "${have[$d]:-}" ] || [[ " ${next[*]} " == *" $d "* ]] || next+=("$d")
+                        done
+                        printf '%s\n' "${out[@]}" | sed '/^$/d' >"$dir/$n.dep"
+                done
+                want=("${next[@]}")
+        done
+        : >"$dir/.complete"
+        rm -rf "$tmp"
+}
+
 # vm_kernel: print the path of a Debian kernel image (vmlinuz), extracted
 # from the newest $UKIT_CACHE/linux-image-*.deb with dpkg-deb (downloaded by
 # scripts/fetch-kernel.sh when there is none). The extracted
 # kernel is cached as $UKIT_CACHE/vmlinuz-VERSION, and the modules the
 # initrd needs (efivarfs; TPM, serial and virtio are built in) under
-# $UKIT_CACHE/modules-VERSION/, so later calls cost nothing.
+# $UKIT_CACHE/modules-VERSION/, so later calls cost nothing. The modules
+# for vm_initrd --modules ($VM_EXT_MODULES and their dependencies) go to
+# $UKIT_CACHE/modules-VERSION/ext/ (a cache made before they existed gets
+# them added).
 vm_kernel() {
         local deb ver dir tmp
         mkdir -p "$UKIT_CACHE"
@@ -85,6 +156,16 @@ vm_kernel() {
                         mv "$tmp/boot/vmlinuz-$ver" "$UKIT_CACHE/vmlinuz-$ver"
                 ) 9>"$UKIT_CACHE/.extract.lock" || fail "vm_kernel: extraction failed"
         fi
+        if [ ! -f "$UKIT_CACHE/modules-$ver/ext/.complete" ]; then
+                (
+                        flock 9
+                        dir=$UKIT_CACHE/modules-$ver/ext
+                        [ -f "$dir/.complete" ] && exit 0
+                        rm -rf "$dir.new"
+                        _vm_extract_ext_modules "$deb" "$ver" "$dir.new" || exit 1
+                        rm -rf "$dir"; mv "$dir.new" "$dir"
+                ) 9>"$UKIT_CACHE/.extract.lock" || fail "vm_kernel: extraction of the extension modules failed"
+        fi
         echo "$UKIT_CACHE/vmlinuz-$ver"
 }
 
@@ -106,12 +187,76 @@ vm_cpio() {
                 fail "vm_cpio: cannot archive $dir"
 }
 
-# vm_initrd OUT [--eventlog] [--hook SCRIPT]... [SRC[=DEST]]...
+# Where vm_initrd --ukit puts the binary in the guest: outside /usr and /opt
+# (the sysext hierarchies) and in the init's PATH.
+VM_GUEST_UKIT=/sbin/ukit
+
+# _vm_modules_order ROOT NAME...: copies the modules NAME... and their
+# dependencies (from vm_kernel's ext/ cache) to ROOT/lib/modules/ext/ and
+# writes ROOT/etc/ukit/modules: one name per line, every module after the
+# ones it depends on (the order /init insmods them in).
+_vm_modules_order() {
+        local root=$1; shift
+        local ext; ext=$(vm_kernel_modules)/ext
+        local -A state=()
+        local order=()
+        _vm_mod_visit() {
+                local n=${1//-/_} d
+                [ "${state[$n]:-}" = done ] && return 0
+                [ "${state[$n]:-}" = busy ] && fail "vm_initrd: module dependency loop at $n"
+                [ -f "$ext/$n.ko" ] || fail "vm_initrd --modules: no module $n (vm_kernel extracts: $VM_EXT_MODULES and their dependencies)"
+                state[$n]=busy
+                while read -r d; do
+                        [ -n "$d" ] && _vm_mod_visit "$d"
+                done <"$ext/$n.dep"
+                state[$n]=done
+                order+=("$n")
+                cp "$ext/$n.ko" "$root/lib/modules/ext/"
+        }
+        mkdir -p "$root/lib/modules/ext"
+        local m
+        for m in "$@"; do _vm_mod_visit "$m"; done
+        printf '%s\n' "${order[@]}" >"$root/etc/ukit/modules"
+}
+
+# _vm_add_ukit ROOT BIN: BIN as ROOT$VM_GUEST_UKIT with every shared library
+# `ldd BIN` lists (in /lib/x86_64-linux-gnu, the loader's default path, so
+# nothing lands in the guest's /usr) and the dynamic loader at its own path.
+_vm_add_ukit() {
+        local root=$1 bin=$2 line lib name libdir=/lib/x86_64-linux-gnu
+        [ -x "$bin" ] || fail "vm_initrd --ukit: $bin: not an executable"
+        local list; list=$(ldd "$bin" 2>&1) || fail "vm_initrd --ukit: ldd $bin: $list"
+        if grep -q 'not found' <<<"$list"; then fail "vm_initrd --ukit: $bin: $(grep 'not found' <<<"$list" | tr -s ' \t\n' ' ')"; fi
+        mkdir -p "$root$(dirname "$VM_GUEST_UKIT")" "$root$libdir"
+        cp "$bin" "$root$VM_GUEST_UKIT"; chmod 755 "$root$VM_GUEST_UKIT"
+        while read -r line; do
+                case "$line" in
+                *' => '/*) lib=${line#* => }; lib=${lib%% (*}; name=${line%% => *} ;;
+                /*) # the loader: the path the binary asks for (PT_INTERP)
+                    lib=${line%% (*}; mkdir -p "$root$(dirname "$lib")"
+                    cp -L "$lib" "$root$lib"; continue ;;
+                *) continue ;;  # linux-vdso.so.1
+                esac
+                # glibc-hwcaps variants (x86-64-v3...) may use instructions
+                # TCG's qemu64 CPU lacks: take the baseline build
+                if [[ "$lib" == */glibc-hwcaps/* ]]; then lib=${lib%%/glibc-hwcaps/*}/${lib##*/}; fi
+                cp -L "$lib" "$root$libdir/$name" || fail "vm_initrd --ukit: cannot copy $lib"
+        done <<<"$list"
+}
+
+# vm_initrd OUT [--eventlog] [--hook SCRIPT]... [--modules "NAME..."]
+#           [--ukit BIN] [SRC[=DEST]]...
 # Writes a gzip'd newc initrd with busybox and tests/vm/init as /init. Each
 # SRC is copied to DEST (default /ukit/BASENAME; DEST must be absolute) and
 # the guest reports its sha256. --hook SCRIPT adds a shell fragment the init
 # sources before "done" (it can call `report "key=value"`); --eventlog makes
 # the guest dump the TCG event log (decode it with vm_eventlog).
+# --modules "loop dm-verity overlay erofs squashfs": those kernel modules
+# (any of $VM_EXT_MODULES) and their dependencies, insmod'ed by /init in
+# dependency order, each reported as "module NAME=loaded" or "=failed: ...".
+# --ukit BIN: the dynamically linked ukit binary BIN at $VM_GUEST_UKIT with
+# the libraries ldd lists and the loader; /init then mounts a tmpfs on /run
+# and reports "ukit=VERSION" (or "ukit=failed: ...").
 vm_initrd() {
         local out=$1; shift
         local root; root=$(mktemp -d "$T/initrd.XXXXXX")
@@ -130,6 +275,9 @@ vm_initrd() {
                 --hook)
                         hooks=$((hooks + 1)); mkdir -p "$root/ukit/hooks"
                         cp "$1" "$root/ukit/hooks/$(printf %02d $hooks)-$(basename "$1")"; shift; continue ;;
+                --modules) # shellcheck disable=SC2086
+                        _vm_modules_order "$root" $1; shift; continue ;;
+                --ukit) _vm_add_ukit "$root" "$1"; shift; continue ;;
                 esac
                 src=${a%%=*}; dest=/ukit/$(basename "$src")
                 [ "$src" != "$a" ] && dest=${a#*=}

@@ -245,9 +245,9 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
                         strcpy(img->result->trust, "kernel-keyring");
                 else if (!v->sig_trusted) {
                         ext_image_set(img, EXT_IMAGE_FAILED,
-                                      "root hash signature not trusted by the kernel keyring (%s%s%s) "
+                                      "root hash signature not trusted by the kernel keyring (%s) "
                                       "nor by any certificate in verity.d",
-                                      strerror(-r), dm.error[0] ? ": " : "", dm.error);
+                                      dm.error[0] ? dm.error : strerror(-r));
                         return r;
                 }
         }
@@ -257,8 +257,8 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
                 dm = (VerityDevice) {};
                 r = verity_activate(data_dev, hdev, v->root, v->root_size, NULL, 0, &dm);
                 if (r < 0) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "activating dm-verity failed: %s%s%s", strerror(-r),
-                                      dm.error[0] ? ": " : "", dm.error);
+                        ext_image_set(img, EXT_IMAGE_FAILED, "activating dm-verity failed: %s",
+                                      dm.error[0] ? dm.error : strerror(-r));
                         return r;
                 }
         }

@@ -146,30 +146,39 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
         return r;
 }
 
-/* Mount the verity device when there is one: after the mount the dm device
- * is only held by the file system, and deferred removal makes it go away
- * with the merge. */
+/* Mount the verity device when there is one. Deferred removal is requested
+ * while we hold the device open, before the mount: from then on the device
+ * lives exactly as long as someone uses it, so a failed mount, an unmerge or
+ * a merge killed at any later point leaves no dm device behind. */
 static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, const char *loopdev,
                      const char *fstype, const char *mnt, unsigned long flags) {
+        _cleanup_close_ int dmfd = -1;
         VerityDevice dm = {};
         const char *dev = loopdev;
+        char fdpath[32];
         int r;
 
         if (v->present && ext_verity_use_kernel(ctx)) {
                 r = ext_verity_activate(ctx, img, v, loopdev, &dm);
                 if (r < 0)
                         return r;
-                dev = dm.path;
-        }
-        if (mount(dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
-                r = -errno;
-                set(img, EXT_IMAGE_FAILED, "mounting %s (%s) failed: %s", dev, fstype, strerror(errno));
-                if (dm.name[0])
+                dmfd = open(dm.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (dmfd < 0 || verity_deactivate_deferred(&dm) < 0) {
+                        r = dmfd < 0 ? -errno : -EIO;
+                        set(img, EXT_IMAGE_FAILED, "%s: cannot schedule removal: %s", dm.path, strerror(-r));
                         (void) verity_deactivate(&dm);
+                        return r;
+                }
+                /* Without udev, libdevmapper unlinks /dev/mapper/NAME as soon
+                 * as the removal is scheduled; the open device stays. */
+                snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dmfd);
+        }
+        if (mount(dmfd >= 0 ? fdpath : dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
+                r = -errno;
+                set(img, EXT_IMAGE_FAILED, "mounting %s (%s) failed: %s", dmfd >= 0 ? dm.path : dev, fstype,
+                    strerror(errno));
                 return r;
         }
-        if (dm.name[0])
-                (void) verity_deactivate_deferred(&dm);
         return 0;
 }
 

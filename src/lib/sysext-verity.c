@@ -40,30 +40,9 @@ static void set_root(ExtVerity *v, const uint8_t *root, size_t n) {
         v->present = true;
 }
 
-/* verity.d, systemd's user-space rule. 1 trusted, 0 no certificate there
- * made it (the kernel keyring may still), <0 not PKCS#7 (reason set). */
-static int check_signature(const ExtContext *ctx, ExtImage *img, ExtVerity *v) {
-        char *dirs[4] = {
-                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
-                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
-        };
-        const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
-        int r = verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
-                free(dirs[i]);
-        if (r == -ENOKEY)
-                return 0;
-        if (r < 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
-                return r;
-        }
-        v->sig_trusted = true;
-        strcpy(img->result->trust, "verity.d");
-        return 1;
-}
-
-int ext_verity_require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *v) {
-        if (!v->sig || v->sig_trusted || ext_verity_use_kernel(ctx))
+/* Fail a signed image no one trusts when the kernel cannot be asked. */
+static int require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *v) {
+        if (v->sig_trusted || ext_verity_use_kernel(ctx))
                 return 0;
         ext_image_set(img, EXT_IMAGE_FAILED,
                       "root hash signature not made by any certificate in verity.d (%s)",
@@ -71,6 +50,37 @@ int ext_verity_require_trust(const ExtContext *ctx, ExtImage *img, const ExtVeri
                               ? "--verity=userspace does not ask the kernel keyring"
                               : "no device-mapper here to ask the kernel keyring");
         return -ENOKEY;
+}
+
+/* Take the signature (sig: malloc'ed, owned from here on) and check it
+ * against verity.d, systemd's user-space rule. When no certificate there
+ * made it, the kernel keyring may still trust it (ext_verity_activate);
+ * without a kernel to ask the image fails here. <0 with the reason set. */
+static int take_signature(const ExtContext *ctx, ExtImage *img, ExtVerity *v, uint8_t *sig, size_t sig_size) {
+        char *dirs[4] = {
+                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
+                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
+        };
+        const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
+
+        v->sig = sig;
+        v->sig_size = sig_size;
+        int r = verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                free(dirs[i]);
+        if (r < 0 && r != -ENOKEY) {
+                ext_image_set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
+                return r;
+        }
+        if (r == 0) {
+                v->sig_trusted = true;
+                strcpy(img->result->trust, "verity.d");
+        }
+        r = require_trust(ctx, img, v);
+        if (r < 0)
+                return r;
+        strcpy(img->result->protection, "signed");
+        return 0;
 }
 
 static int verify_tree(ExtImage *img, const VerityParams *p, int data_fd, uint64_t data_off, int hash_fd,
@@ -110,15 +120,9 @@ int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int 
                         return -EADDRNOTAVAIL;
                 }
                 set_root(v, root, root_size);
-                v->sig = xmemdup(d->sig_der, d->sig_der_size);
-                v->sig_size = d->sig_der_size;
-                r = check_signature(ctx, img, v);
+                r = take_signature(ctx, img, v, xmemdup(d->sig_der, d->sig_der_size), d->sig_der_size);
                 if (r < 0)
                         return r;
-                r = ext_verity_require_trust(ctx, img, v);
-                if (r < 0)
-                        return r;
-                strcpy(img->result->protection, "signed");
         } else {
                 if (ctx->require_signature) {
                         ext_image_set(img, EXT_IMAGE_FAILED, "image is not signed, but a signature is required");
@@ -192,15 +196,9 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
         set_root(v, root, root_size);
         r = read_file_full(spath, VERITY_SIG_DER_MAX, &der, &der_size);
         if (r >= 0) {
-                v->sig = (uint8_t *) TAKE_PTR(der);
-                v->sig_size = der_size;
-                r = check_signature(ctx, img, v);
+                r = take_signature(ctx, img, v, (uint8_t *) TAKE_PTR(der), der_size);
                 if (r < 0)
                         return r;
-                r = ext_verity_require_trust(ctx, img, v);
-                if (r < 0)
-                        return r;
-                strcpy(img->result->protection, "signed");
         } else if (r == -ENOENT) {
                 if (ctx->require_signature) {
                         ext_image_set(img, EXT_IMAGE_FAILED, "no %s, but a signature is required", spath);

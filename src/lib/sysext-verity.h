@@ -54,10 +54,6 @@ int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int 
 int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_size,
                              ExtVerity *v);
 
-/* Fail a signed image no one trusts when the kernel cannot be asked (call
- * it once the checks are done). <0 with the reason set. */
-int ext_verity_require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *v);
-
 /* The kernel step, for a checked image with v->present: activate dm-verity
  * over data_dev and return the device to mount in *ret (the image's
  * verity/trust results are set). <0 with the reason set. */

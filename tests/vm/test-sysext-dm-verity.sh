@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# `ukit sysext|confext merge --verity=kernel` inside the guest (Debian's 6.1
+# kernel, which has device-mapper and dm-verity; this host has neither), in
+# one boot (ukit-stub, OVMF, TCG). The host builds the DDIs, the guest merges
+# them below a fake root on the initramfs and reports, the host asserts.
+# Oracles: the kernel itself (a byte flipped in the backing file after the
+# merge makes the read fail with EIO and dm-verity log the corruption,
+# while the same flip under --verity=userspace is read back silently),
+# /sys/block/dm-*, /proc/self/mountinfo (noexec), the execve() refusal,
+# veritysetup on the host (the corrupted DDI really is corrupt).
+. "$(dirname "$0")/../lib.sh"
+. "$UKIT_TOP/tests/vm/lib.sh"
+need jq veritysetup sfdisk openssl
+STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
+[ -f "$STUB" ] || fail "$STUB not built"
+"$UKIT" sysext merge --help 2>&1 | grep -q -- '--verity' ||
+        fail "ukit sysext merge has no --verity= option (kernel dm-verity activation not built)"
+
+export SOURCE_DATE_EPOCH=1700000000
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.crt" -subj /CN=vm-verity -days 30 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k2.pem" -out "$T/c2.crt" -subj /CN=not-in-verity.d -days 30 2>/dev/null
+
+# blob NAME FILE: a few hundred KB of numbered lines, so a given line can be
+# found in the DDI (erofs stores the data uncompressed and in one piece).
+blob() { awk -v n="$1" 'BEGIN { for (i = 0; i < 16000; i++) printf "%s-blob line %06d\n", n, i }' >"$2"; }
+# tree NAME: $T/NAME/usr/share/vt/{NAME-only,NAME-blob}
+tree() {
+        mkdir -p "$T/$1/usr/share/vt"
+        echo "$1" >"$T/$1/usr/share/vt/$1-only"
+        blob "$1" "$T/$1/usr/share/vt/$1-blob"
+}
+sysext() { # NAME [build options]
+        local n=$1; shift
+        tree "$n"
+        "$UKIT" sysext build --id=vmtest --version-id=1 "$@" \
+                "$T/$n" "$T/$n.raw" >/dev/null || fail "sysext build $n"
+}
+sysext sig --private-key="$T/k.pem" --certificate="$T/c.crt"
+sysext unsig
+sysext sq --format=squashfs --private-key="$T/k.pem" --certificate="$T/c.crt"
+sysext nocert --private-key="$T/k2.pem" --certificate="$T/c2.crt"
+sysext corrupt --private-key="$T/k.pem" --certificate="$T/c.crt"
+mkdir -p "$T/cfg/etc"
+printf '#!/bin/sh\necho cfg-runs\n' >"$T/cfg/etc/cfg-tool"; chmod 755 "$T/cfg/etc/cfg-tool"
+echo cfg >"$T/cfg/etc/vt-cfg"
+"$UKIT" confext build --id=vmtest --version-id=1 --private-key="$T/k.pem" --certificate="$T/c.crt" \
+        "$T/cfg" "$T/cfg.raw" >/dev/null || fail "confext build"
+
+# offset IMG NAME LINE: byte offset of "NAME-blob line LINE" in IMG (exactly one hit)
+offset() {
+        local hits; hits=$(grep -obaF "$2-blob line $3" "$1" | cut -d: -f1)
+        [ "$(wc -l <<<"$hits")" = 1 ] && [ -n "$hits" ] || fail "$1: '$2-blob line $3' found ${hits:-0 times}"
+        echo "$hits"
+}
+# The byte we flip: the 'l' of "line" in line 8000 (inside a data block of
+# the file, far from its inline tail), to 'X'.
+sig_off=$(( $(offset "$T/sig.raw" sig 008000) + 9 ))
+[ "$(dd if="$T/sig.raw" bs=1 skip=$sig_off count=1 status=none)" = l ] || fail "offset computation"
+sig_block=$(( (sig_off - $(sfdisk -J "$T/sig.raw" | jq '.partitiontable.partitions[0].start') * 512) / 4096 ))
+line_off=$(grep -obaF "sig-blob line 008000" "$T/sig/usr/share/vt/sig-blob" | cut -d: -f1)
+cp "$T/sig/usr/share/vt/sig-blob" "$T/sig-blob.flipped"
+printf X | dd of="$T/sig-blob.flipped" bs=1 seek=$((line_off + 9)) conv=notrunc status=none
+sig_sha=$(sha256sum <"$T/sig/usr/share/vt/sig-blob" | cut -d' ' -f1)
+flipped_sha=$(sha256sum <"$T/sig-blob.flipped" | cut -d' ' -f1)
+
+# corrupt.raw: flipped before the merge; veritysetup confirms it is corrupt
+# (and that sig.raw is not).
+vcheck() { # IMG -> veritysetup verify on its data + hash partitions
+        local j s0 n0 s1 n1 root
+        j=$(sfdisk -J "$1")
+        s0=$(jq '.partitiontable.partitions[0].start' <<<"$j"); n0=$(jq '.partitiontable.partitions[0].size' <<<"$j")
+        s1=$(jq '.partitiontable.partitions[1].start' <<<"$j"); n1=$(jq '.partitiontable.partitions[1].size' <<<"$j")
+        dd if="$1" of="$T/v.data" bs=512 skip="$s0" count="$n0" status=none
+        dd if="$1" of="$T/v.hash" bs=512 skip="$s1" count="$n1" status=none
+        root=$(jq -r '.partitiontable.partitions[0].uuid, .partitiontable.partitions[1].uuid' <<<"$j" | tr -d '\n-' | tr A-F a-f)
+        veritysetup verify "$T/v.data" "$T/v.hash" "$root" >/dev/null 2>&1
+}
+printf X | dd of="$T/corrupt.raw" bs=1 seek=$(( $(offset "$T/corrupt.raw" corrupt 008000) + 9 )) conv=notrunc status=none
+vcheck "$T/sig.raw" || fail "veritysetup rejects sig.raw"
+if vcheck "$T/corrupt.raw"; then fail "veritysetup accepts corrupt.raw: test setup broken"; fi
+
+cat >"$T/vt.env" <<EOF
+SIG_OFF=$sig_off
+EOF
+
+# The guest side: sourced by /init (never `exit`).
+cat >"$T/verity.sh" <<'HOOK'
+. /ukit/vt.env
+R=/tmp/r
+E=$R/var/lib/extensions
+mkdir -p $R/etc/verity.d $R/usr/share/vt $E $R/var/lib/confexts /tmp/away
+printf 'ID=vmtest\nVERSION_ID=1\n' >$R/etc/os-release
+echo base >$R/usr/share/vt/base
+cp /ukit/c.crt $R/etc/verity.d/vt.crt
+for n in sig unsig sq nocert corrupt; do cp /ukit/$n.raw $E/; done
+cp /ukit/cfg.raw $R/var/lib/confexts/
+vt_oneline() { tr '\n' '|' <"$1"; }
+vt_dm() { # names of the dm devices, or "none"
+        l=""
+        for d in /sys/block/dm-*; do [ -e "$d/dm/name" ] && l="$l $(cat $d/dm/name)"; done
+        echo "${l# }" | grep . || echo none
+}
+vt_dm_slaves() { # per device: dm-N:UUID:SLAVE,SLAVE (data and hash loop devices)
+        for d in /sys/block/dm-*; do
+                [ -e "$d/dm/name" ] || continue
+                echo "${d##*/}:$(cat $d/dm/uuid):$(ls $d/slaves | tr '\n' ',' | sed 's/,$//')"
+        done | tr '\n' ' '
+}
+vt_loops() { n=0; for b in /sys/block/loop*/loop/backing_file; do [ -e "$b" ] && n=$((n + 1)); done; echo $n; }
+vt_flip() { printf "$2" | dd of="$1" bs=1 seek=$SIG_OFF conv=notrunc 2>/dev/null; }
+vt_drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+vt_wait_dm_gone() { i=0; while [ $i -lt 50 ] && [ "$(vt_dm)" != none ]; do sleep 0.2; i=$((i + 1)); done; }
+vt_merge() { # KEY CLASS ARGS...: merge, report rc, json, messages
+        k=$1; c=$2; shift 2
+        ukit $c merge --root=$R --json=short "$@" >/tmp/$k.json 2>/tmp/$k.err
+        report "$k rc=$?"
+        report "$k json=$(cat /tmp/$k.json)"
+        report "$k err=$(vt_oneline /tmp/$k.err)"
+}
+vt_unmerge() { # KEY CLASS
+        ukit $2 unmerge --root=$R >/tmp/$1.out 2>&1
+        report "$1 rc=$?"
+        vt_wait_dm_gone
+        report "$1 dm=$(vt_dm)"
+        report "$1 loops=$(vt_loops)"
+}
+
+# 1. sysext, kernel dm-verity: sig (verity.d), unsig, sq (squashfs) merge;
+#    nocert (signer trusted nowhere) and corrupt fail
+vt_merge m1 sysext --verity=kernel
+report "m1 dm=$(vt_dm)"
+report "m1 dm slaves=$(vt_dm_slaves)"
+report "m1 mount=$(grep " $R/usr " /proc/self/mountinfo | cut -d' ' -f5,6,9)"
+report "m1 sig-blob sha256=$(sha256sum $R/usr/share/vt/sig-blob 2>&1 | cut -d' ' -f1)"
+for n in sig unsig sq nocert corrupt; do
+        report "m1 cat $n-only=$(cat $R/usr/share/vt/$n-only 2>&1)"
+done
+# 2. the backing file changes under the merged image
+vt_flip $E/sig.raw X
+vt_drop
+dmesg -c >/dev/null
+cat $R/usr/share/vt/sig-blob >/dev/null 2>/tmp/t1.err
+report "t1 read rc=$?"
+report "t1 read err=$(vt_oneline /tmp/t1.err)"
+report "t1 dmesg=$(dmesg | grep -i verity | tr '\n' '|')"
+report "t1 other file=$(cat $R/usr/share/vt/unsig-only 2>&1)"
+vt_flip $E/sig.raw l
+# 3. unmerge: the dm devices go away by themselves (deferred removal)
+vt_unmerge u1 sysext
+report "u1 usr=$(ls $R/usr/share/vt | tr '\n' ' ')"
+report "u1 mounted=$(grep -c " $R/usr " /proc/self/mountinfo)"
+
+# 4. confext with kernel dm-verity: noexec
+vt_merge c1 confext --verity=kernel
+report "c1 dm=$(vt_dm)"
+report "c1 mount=$(grep " $R/etc " /proc/self/mountinfo | cut -d' ' -f5,6)"
+report "c1 cat=$(cat $R/etc/vt-cfg 2>&1)"
+$R/etc/cfg-tool >/tmp/c1.exec 2>&1
+report "c1 exec rc=$?"
+report "c1 exec out=$(vt_oneline /tmp/c1.exec)"
+vt_unmerge c1u confext
+report "c1u etc=$([ -e $R/etc/vt-cfg ] && echo vt-cfg-present || echo bare)"
+
+# 5. the same flip with user-space verity only: read back silently
+for n in unsig sq nocert corrupt; do mv $E/$n.raw /tmp/away/; done
+vt_merge m2 sysext --verity=userspace
+report "m2 dm=$(vt_dm)"
+vt_flip $E/sig.raw X
+vt_drop
+cat $R/usr/share/vt/sig-blob >/tmp/t2.out 2>/tmp/t2.err
+report "t2 read rc=$?"
+report "t2 read err=$(vt_oneline /tmp/t2.err)"
+report "t2 sha256=$(sha256sum /tmp/t2.out | cut -d' ' -f1)"
+rm -f /tmp/t2.out
+vt_flip $E/sig.raw l
+vt_unmerge u2 sysext
+
+# 6. default (auto) with /dev/mapper/control present: the kernel
+vt_merge m3 sysext
+report "m3 dm=$(vt_dm)"
+vt_unmerge u3 sysext
+report "dmesg tail=$(dmesg | tail -n 20 | tr '\n' '|')"
+HOOK
+
+kernel=$(vm_kernel)
+vm_initrd "$T/initrd.img" --modules "loop dm-verity overlay erofs squashfs" --ukit "$UKIT" --hook "$T/verity.sh" \
+        "$T/vt.env" "$T/c.crt" "$T/sig.raw" "$T/unsig.raw" "$T/sq.raw" "$T/nocert.raw" "$T/corrupt.raw" "$T/cfg.raw"
+"$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" --cmdline "console=ttyS0 quiet" \
+        -o "$T/uki.efi" >/dev/null || fail "ukit build failed"
+mkdir -p "$T/esp/EFI/BOOT"
+cp "$T/uki.efi" "$T/esp/EFI/BOOT/BOOTX64.EFI"
+vm_esp "$T/esp" "$T/esp.img"
+log=$T/serial.log
+vm_run "$T/esp.img" "$log" --no-tpm --timeout 300 || { tail -n 40 "$log" >&2; fail "boot failed (see $log)"; }
+vm_report_lines "$log" | grep -Ev '^(file|efivar|pcr) ' >&2
+
+r() { vm_report "$log" "$1" || fail "no '$1' in the report"; }
+js() { jq -r "$2" <<<"$(r "$1 json")" || fail "$1 json: cannot parse: $(r "$1 json")"; }
+img() { js "$1" ".[]|select(.name==\"$2\")|$3"; }
+
+for m in loop dm_mod dm_bufio dm_verity reed_solomon overlay erofs squashfs; do
+        assert_eq "$(r "module $m")" loaded "module $m"
+done
+[[ "$(r ukit)" == ukit* ]] || fail "ukit does not run in the guest: $(r ukit)"
+
+# a + c + d + e: one merge of all five sysexts
+assert_eq "$(r "m1 rc")" 1 "merge exit status with failed images"
+assert_eq "$(img m1 sig '.state+" "+.protection+" "+.verity+" "+.trust')" "merged signed kernel verity.d" \
+        "signed DDI, certificate in verity.d"
+assert_eq "$(img m1 sq '.state+" "+.protection+" "+.verity+" "+.trust')" "merged signed kernel verity.d" \
+        "signed squashfs DDI"
+assert_eq "$(img m1 unsig '.state+" "+.protection+" "+.verity+" "+.trust')" "merged verity kernel none" \
+        "unsigned verity DDI"
+assert_eq "$(img m1 nocert .state)" failed "DDI signed by a certificate trusted nowhere"
+img m1 nocert .reason | grep -q "kernel keyring" || fail "nocert reason: $(img m1 nocert .reason)"
+assert_eq "$(img m1 corrupt .state)" failed "corrupted DDI"
+assert_eq "$(r "m1 cat sig-only")" sig "sig content"
+assert_eq "$(r "m1 cat unsig-only")" unsig "unsig content"
+assert_eq "$(r "m1 cat sq-only")" sq "sq content"
+[[ "$(r "m1 cat nocert-only")" == *"No such file"* ]] || fail "nocert merged: $(r "m1 cat nocert-only")"
+[[ "$(r "m1 cat corrupt-only")" == *"No such file"* ]] || fail "corrupt merged: $(r "m1 cat corrupt-only")"
+assert_eq "$(r "m1 sig-blob sha256")" "$sig_sha" "merged sig-blob content"
+# one dm-verity device per merged image, each on a loop device
+dm=$(r "m1 dm")
+assert_eq "$(wc -w <<<"$dm")" 3 "dm devices after the merge ($dm)"
+# libcryptsetup names its verity devices' DM UUID CRYPT-VERITY-...; each
+# reads from loop devices (data, hash)
+for d in $(r "m1 dm slaves"); do
+        [[ "$d" =~ ^dm-[0-9]+:CRYPT-VERITY-[^:]*:loop[0-9]+(,loop[0-9]+)*$ ]] || fail "dm device not a verity target on loop devices: $d"
+done
+assert_eq "$(wc -w <<<"$(r "m1 dm slaves")")" 3 "dm devices with slaves"
+[[ "$(r "m1 mount")" == *" ro "* || "$(r "m1 mount")" == *" ro,"* ]] || fail "merged /usr mount: $(r "m1 mount")"
+
+# b: flipped after the merge -> the kernel refuses the block
+[ "$(r "t1 read rc")" != 0 ] || fail "tampered file read without error under kernel dm-verity"
+[[ "$(r "t1 read err")" == *"Input/output error"* ]] || fail "tampered read: $(r "t1 read err")"
+# the kernel names the data block we flipped (offset in the data partition / 4096)
+r "t1 dmesg" | grep -q "device-mapper: verity: .*: data block $sig_block is corrupted" ||
+        fail "no dm-verity corruption message for data block $sig_block: $(r "t1 dmesg")"
+assert_eq "$(r "t1 other file")" unsig "other images unaffected"
+
+# f: unmerge
+assert_eq "$(r "u1 rc")" 0 "unmerge"
+assert_eq "$(r "u1 dm")" none "dm devices after unmerge (deferred removal)"
+assert_eq "$(r "u1 loops")" 0 "loop devices after unmerge"
+assert_eq "$(r "u1 usr")" "base " "bare /usr after unmerge"
+assert_eq "$(r "u1 mounted")" 0 "overlay on /usr after unmerge"
+
+# g: confext
+assert_eq "$(r "c1 rc")" 0 "confext merge"
+assert_eq "$(img c1 cfg '.state+" "+.protection+" "+.verity+" "+.trust')" "merged signed kernel verity.d" "confext"
+assert_eq "$(wc -w <<<"$(r "c1 dm")")" 1 "dm device for the confext"
+assert_eq "$(r "c1 cat")" cfg "confext content"
+r "c1 mount" | grep -q noexec || fail "confext mount not noexec: $(r "c1 mount")"
+[ "$(r "c1 exec rc")" != 0 ] || fail "script in a confext executed: $(r "c1 exec out")"
+[[ "$(r "c1 exec out")" == *"ermission denied"* ]] || fail "confext exec: $(r "c1 exec out")"
+assert_eq "$(r "c1u rc")" 0 "confext unmerge"
+assert_eq "$(r "c1u dm")" none "dm devices after confext unmerge"
+assert_eq "$(r "c1u etc")" bare "bare /etc after confext unmerge"
+
+# b, second half: user-space verity does not notice the flip after the merge
+assert_eq "$(r "m2 rc")" 0 "userspace merge"
+assert_eq "$(img m2 sig '.state+" "+.verity')" "merged userspace" "--verity=userspace"
+assert_eq "$(r "m2 dm")" none "dm devices with --verity=userspace"
+assert_eq "$(r "t2 read rc")" 0 "tampered read under userspace verity"
+assert_eq "$(r "t2 sha256")" "$flipped_sha" "userspace verity returns the modified bytes"
+assert_eq "$(r "u2 rc")" 0 "unmerge (userspace)"
+
+# auto picks the kernel when /dev/mapper/control is there
+assert_eq "$(r "m3 rc")" 0 "auto merge"
+assert_eq "$(img m3 sig .verity)" kernel "--verity=auto with device-mapper"
+assert_eq "$(wc -w <<<"$(r "m3 dm")")" 1 "dm device with auto"
+assert_eq "$(r "u3 dm")" none "dm devices after the last unmerge"
+
+echo "boot with all scenarios: ${VM_BOOT_SECONDS}s"
+echo ok

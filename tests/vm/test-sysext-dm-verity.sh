@@ -3,6 +3,8 @@
 # kernel, which has device-mapper and dm-verity; this host has neither), in
 # one boot (ukit-stub, OVMF, TCG). The host builds the DDIs, the guest merges
 # them below a fake root on the initramfs and reports, the host asserts.
+# Also: --verity=auto picks the kernel, refresh (stacked on 6.1) and the
+# final unmerge leave no dm or loop device behind.
 # Oracles: the kernel itself (a byte flipped in the backing file after the
 # merge makes the read fail with EIO and dm-verity log the corruption,
 # while the same flip under --verity=userspace is read back silently),
@@ -178,6 +180,17 @@ vt_unmerge u2 sysext
 # 6. default (auto) with /dev/mapper/control present: the kernel
 vt_merge m3 sysext
 report "m3 dm=$(vt_dm)"
+# refresh with a second image: the new merge has its own dm devices
+mv /tmp/away/unsig.raw $E/
+ukit sysext refresh --root=$R --json=short >/tmp/r1.json 2>/tmp/r1.err
+report "r1 rc=$?"
+report "r1 json=$(cat /tmp/r1.json)"
+report "r1 err=$(vt_oneline /tmp/r1.err)"
+vt_wait_dm_count() { i=0; while [ $i -lt 25 ] && [ "$(vt_dm | wc -w)" -gt $1 ]; do sleep 0.2; i=$((i + 1)); done; }
+vt_wait_dm_count 2
+report "r1 dm=$(vt_dm)"
+report "r1 mounted=$(grep -c " $R/usr " /proc/self/mountinfo)"
+report "r1 cat=$(cat $R/usr/share/vt/sig-only $R/usr/share/vt/unsig-only 2>&1 | tr '\n' ' ')"
 vt_unmerge u3 sysext
 report "dmesg tail=$(dmesg | tail -n 20 | tr '\n' '|')"
 HOOK
@@ -270,7 +283,16 @@ assert_eq "$(r "u2 rc")" 0 "unmerge (userspace)"
 assert_eq "$(r "m3 rc")" 0 "auto merge"
 assert_eq "$(img m3 sig .verity)" kernel "--verity=auto with device-mapper"
 assert_eq "$(wc -w <<<"$(r "m3 dm")")" 1 "dm device with auto"
+# refresh on top (kernel dm-verity for the new set); 6.1 has no
+# MOVE_MOUNT_BENEATH, so ukit stacks the new merge over the old one, which
+# keeps its devices until the unmerge
+assert_eq "$(r "r1 rc")" 0 "refresh"
+assert_eq "$(js r1 'map(.name+":"+.state+":"+.verity)|join(" ")')" "sig:merged:kernel unsig:merged:kernel" "refresh results"
+assert_eq "$(r "r1 cat")" "sig unsig " "content after refresh"
+echo "after refresh: $(r "r1 mounted") overlay(s) on /usr, $(wc -w <<<"$(r "r1 dm")") dm device(s) for 2 images"
+assert_eq "$(r "u3 rc")" 0 "unmerge after refresh"
 assert_eq "$(r "u3 dm")" none "dm devices after the last unmerge"
+assert_eq "$(r "u3 loops")" 0 "loop devices after the last unmerge"
 
 echo "boot with all scenarios: ${VM_BOOT_SECONDS}s"
 echo ok

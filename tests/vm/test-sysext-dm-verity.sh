@@ -192,6 +192,15 @@ report "r1 dm=$(vt_dm)"
 report "r1 mounted=$(grep -c " $R/usr " /proc/self/mountinfo)"
 report "r1 cat=$(cat $R/usr/share/vt/sig-only $R/usr/share/vt/unsig-only 2>&1 | tr '\n' ' ')"
 vt_unmerge u3 sysext
+
+# 7. device-mapper without the verity target (and no modprobe to load it)
+rmmod dm_verity 2>/tmp/rm.err
+report "h rmmod rc=$? $(vt_oneline /tmp/rm.err)"
+vt_merge h1 sysext --verity=kernel
+report "h1 dm=$(vt_dm)"
+report "h1 loops=$(vt_loops)"
+report "h1 mounted=$(grep -c " $R/usr " /proc/self/mountinfo)"
+ukit sysext unmerge --root=$R >/dev/null 2>&1
 report "dmesg tail=$(dmesg | tail -n 20 | tr '\n' '|')"
 HOOK
 
@@ -293,6 +302,16 @@ echo "after refresh: $(r "r1 mounted") overlay(s) on /usr, $(wc -w <<<"$(r "r1 d
 assert_eq "$(r "u3 rc")" 0 "unmerge after refresh"
 assert_eq "$(r "u3 dm")" none "dm devices after the last unmerge"
 assert_eq "$(r "u3 loops")" 0 "loop devices after the last unmerge"
+
+# no dm-verity target: --verity=kernel fails each image with a reason and
+# leaves no half-made device behind
+assert_eq "$(r "h rmmod rc")" "0 " "rmmod dm_verity"
+assert_eq "$(r "h1 rc")" 1 "--verity=kernel without the dm-verity target"
+assert_eq "$(js h1 'map(.name+":"+.state)|join(" ")')" "sig:failed unsig:failed" "images without the dm-verity target"
+[ -n "$(img h1 sig .reason)" ] || fail "no reason without the dm-verity target"
+assert_eq "$(r "h1 dm")" none "dm devices left after failed activations"
+assert_eq "$(r "h1 loops")" 0 "loop devices left after failed activations"
+assert_eq "$(r "h1 mounted")" 0 "nothing merged without the dm-verity target"
 
 echo "boot with all scenarios: ${VM_BOOT_SECONDS}s"
 echo ok

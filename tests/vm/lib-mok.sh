@@ -194,3 +194,47 @@ vm_mok_keyring_count() {
 vm_mok_has_key() {
         vm_mok_keys "$1" | awk '$8 == "asymmetri"' | grep -F " $2: " >/dev/null
 }
+
+# vm_mok_merge_hook OUT ROOT FILE: a vm_initrd --hook that runs, in the
+# guest, `ukit sysext merge --root ROOT --verity=kernel --json=short` (needs
+# vm_initrd --ukit and --modules "loop dm-verity overlay erofs") and reports
+#   merge rc=N                 its exit status
+#   merge json=JSON            its JSON (one line)
+#   merge err NNN=LINE         its stderr
+#   merge file=TEXT|missing    ROOT/FILE after the merge (from an extension)
+#   merge dm NAME=UUID         every device-mapper device during the merge
+#   dmesg-verity NNN=LINE      kernel log lines about dm-verity/signatures
+# then unmerges.
+vm_mok_merge_hook() {
+        local out=$1 root=$2 file=$3
+        {
+                printf 'mroot=%s\nmfile=%s\n' "$root" "$file"
+                cat <<'EOF2'
+mrc=0
+ukit sysext merge --root "$mroot" --verity=kernel --json=short >/tmp/merge.json 2>/tmp/merge.err || mrc=$?
+report "merge rc=$mrc"
+report "merge json=$(tr -d '\n' </tmp/merge.json)"
+i=0
+while read -r line; do
+        report "merge err $(printf %03d $i)=$line"
+        i=$((i + 1))
+done </tmp/merge.err
+if [ -f "$mroot/$mfile" ]; then report "merge file=$(cat "$mroot/$mfile")"; else report "merge file=missing"; fi
+for d in /sys/block/dm-*; do
+        [ -d "$d/dm" ] || continue
+        report "merge dm $(cat $d/dm/name)=$(cat $d/dm/uuid)"
+done
+i=0
+dmesg | grep -iE 'verity|pkcs7|signature|x\.509' | sed 's/^\[[ 0-9.]*\] //' | while read -r line; do
+        report "dmesg-verity $(printf %03d $i)=$line"
+        i=$((i + 1))
+done
+ukit sysext unmerge --root "$mroot" -q >/dev/null 2>&1 || true
+EOF2
+        } >"$out"
+}
+# vm_mok_merge_field LOG NAME FIELD: FIELD of the merge JSON object of the
+# extension NAME (jq), empty when there is none.
+vm_mok_merge_field() {
+        vm_report "$1" "merge json" | jq -r --arg n "$2" --arg f "$3" '.[] | select(.name == $n) | .[$f] // empty'
+}

@@ -6,14 +6,13 @@
  * that were verified, and never call StartImage. */
 
 #include "addons.h"
+#include "esp-dir.h"
 #include "esp-pickup.h"
 #include "measure.h"
 #include "pe-sections.h"
 #include "proto/device-path.h"
 #include "proto/simple-fs.h"
 #include "util.h"
-
-#define ADDON_DIRENT_SIZE (sizeof(EFI_FILE_INFO) + (ESP_NAME_MAX + 2) * sizeof(CHAR16))
 
 static void file_closep(EFI_FILE_PROTOCOL **f) {
         if (*f)
@@ -23,33 +22,18 @@ static void file_closep(EFI_FILE_PROTOCOL **f) {
 /* Sorted names of the add-ons in dir; the rest of the listing is ignored
  * once ESP_ADDONS_MAX are found. */
 static size_t list_addons(EFI_FILE_PROTOCOL *dir, char (*names)[ESP_NAME_MAX + 1]) {
-        uint64_t dirent_buf[ADDON_DIRENT_SIZE / sizeof(uint64_t) + 1];
-        EFI_FILE_INFO *de = (EFI_FILE_INFO *) dirent_buf;
-        char ascii[ESP_NAME_MAX + 1];
+        EspDirEntry e;
         size_t n = 0;
 
-        for (;;) {
-                uint64_t size = sizeof(dirent_buf);
-                if (dir->Read(dir, &size, de) != EFI_SUCCESS || size == 0)
-                        break;
-                if (de->Attribute & EFI_FILE_DIRECTORY)
-                        continue;
-                size_t len = strlen16(de->FileName);
-                if (len > ESP_NAME_MAX)
-                        continue;
-                bool ascii_ok = true;
-                for (size_t i = 0; i < len; i++) {
-                        ascii_ok = ascii_ok && de->FileName[i] < 0x80;
-                        ascii[i] = (char) de->FileName[i];
-                }
-                ascii[len] = 0;
-                if (!ascii_ok || !esp_name_ok(ascii, len, ESP_ADDON_SUFFIX))
+        /* a name that was not ASCII has a 0x7f in it, which esp_name_ok refuses */
+        while (esp_dir_next(dir, &e)) {
+                if (!esp_name_ok(e.name, e.len, ESP_ADDON_SUFFIX))
                         continue;
                 if (n >= ESP_ADDONS_MAX) {
                         log_error(EFI_OUT_OF_RESOURCES, L"too many add-ons in one directory, ignoring the rest");
                         break;
                 }
-                memcpy(names[n++], ascii, len + 1);
+                memcpy(names[n++], e.name, e.len + 1);
         }
         esp_sort_names(names, n);
         return n;

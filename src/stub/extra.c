@@ -10,6 +10,7 @@
  * in unchanged, no timestamps. */
 
 #include "cpio.h"
+#include "esp-dir.h"
 #include "esp-pickup.h"
 #include "measure.h"
 #include "proto/simple-fs.h"
@@ -17,7 +18,7 @@
 #include "util.h"
 
 #define EXTRA_FILES_MAX 64u
-#define EXTRA_NAME_MAX 255u                     /* Linux NAME_MAX */
+#define EXTRA_NAME_MAX ESP_NAME_MAX             /* Linux NAME_MAX; the listing's (esp-dir.h) */
 #define EXTRA_FILE_SIZE_MAX (256u * 1024u * 1024u)
 #define EXTRA_DIRENT_SIZE (sizeof(EFI_FILE_INFO) + (EXTRA_NAME_MAX + 2) * sizeof(CHAR16))
 
@@ -64,36 +65,21 @@ static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **r
 
 /* Collects the matching regular files of dir (sorted by name). */
 static size_t collect(EFI_FILE_PROTOCOL *dir, const EspPickup *p, ExtraFile files[EXTRA_FILES_MAX]) {
-        uint64_t dirent_buf[EXTRA_DIRENT_SIZE / sizeof(uint64_t) + 1];
-        EFI_FILE_INFO *de = (EFI_FILE_INFO *) dirent_buf;
+        EspDirEntry e;
         size_t n = 0;
 
-        for (;;) {
-                uint64_t size = sizeof(dirent_buf);
-                /* entries with longer names do not fit: skip is not possible
-                 * with the file protocol, so stop there */
-                if (dir->Read(dir, &size, de) != EFI_SUCCESS || size == 0)
-                        break;
-                if (de->Attribute & EFI_FILE_DIRECTORY)
-                        continue;
-                /* narrowed to ASCII for the shared rules; anything wider
-                 * becomes 0x7f, which they refuse */
-                size_t len = strlen16(de->FileName);
-                if (len > EXTRA_NAME_MAX)
-                        continue;
-                char name[EXTRA_NAME_MAX + 1];
-                for (size_t i = 0; i <= len; i++)
-                        name[i] = de->FileName[i] < 0x80 ? (char) de->FileName[i] : 0x7f;
-                if (!esp_pickup_name_ok(p, name, len))
+        /* a name that was not ASCII has a 0x7f in it, which the shared rules refuse */
+        while (esp_dir_next(dir, &e)) {
+                if (!esp_pickup_name_ok(p, e.name, e.len))
                         continue;
                 if (n >= EXTRA_FILES_MAX) {
                         log_error(EFI_OUT_OF_RESOURCES, L"too many files in an ESP drop-in directory, ignoring the rest");
                         break;
                 }
-                for (size_t i = 0; i <= len; i++)
-                        files[n].name[i] = name[i];
-                if (read_file(dir, de->FileName, &files[n].data, &files[n].size) != EFI_SUCCESS) {
-                        log_error(EFI_LOAD_ERROR, de->FileName);
+                memcpy(files[n].name, e.name, e.len + 1);
+                const CHAR16 *name16 = esp_dir_entry_info(&e)->FileName;
+                if (read_file(dir, name16, &files[n].data, &files[n].size) != EFI_SUCCESS) {
+                        log_error(EFI_LOAD_ERROR, name16);
                         continue;
                 }
                 n++;

@@ -64,6 +64,7 @@ static void test_rules(void) {
         CHECK(esp_name_ok("a\x01.cred", 7, ".cred") == false);
         CHECK(esp_name_ok("\xc3\xa4.cred", 7, ".cred") == false);
         CHECK(esp_name_ok("a/b.cred", 8, ".cred") == false);
+        CHECK(esp_name_ok("a\x7f.cred", 7, ".cred") == false);  /* how src/stub/esp-dir.c marks non-ASCII */
         CHECK(esp_name_ok("10-x.addon.efi", 14, ESP_ADDON_SUFFIX));
         CHECK(esp_name_ok("x.efi", 5, ESP_ADDON_SUFFIX) == false);
         char longname[ESP_NAME_MAX + 2];

@@ -284,11 +284,8 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                         break;
                 }
                 case ':':
-                        return log_usage("option '%s' needs an argument", argv[optind - 1]);
                 case '?':
-                        if (optopt)
-                                return log_usage("unknown option '-%c'", optopt);
-                        return log_usage("unknown option '%s'", argv[optind - 1]);
+                        return log_getopt_error(opt, argv);
                 default:
                         return EXIT_USAGE;
                 }

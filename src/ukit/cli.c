@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,4 +62,12 @@ int log_usage(const char *fmt, ...) {
         va_end(ap);
         fprintf(stderr, "Try 'ukit %s --help'.\n", program_verb ? program_verb : "");
         return EXIT_USAGE;
+}
+
+int log_getopt_error(int c, char **argv) {
+        if (c == ':')
+                return log_usage("option '%s' needs an argument", argv[optind - 1]);
+        if (optopt)
+                return log_usage("unknown option '-%c'", optopt);
+        return log_usage("unknown option '%s'", argv[optind - 1]);
 }

@@ -25,5 +25,10 @@ _printf_(2, 3) int log_errno(int r, const char *fmt, ...);
 /* Prints a usage error and returns EXIT_USAGE. */
 _printf_(1, 2) int log_usage(const char *fmt, ...);
 
+/* The usage error for getopt_long()'s ':' (missing argument) or '?' (unknown
+ * option) result c, in our one-line format; for verbs that set opterr = 0
+ * and start their optstring with ':'. Returns EXIT_USAGE. */
+int log_getopt_error(int c, char **argv);
+
 /* Set by --quiet in verbs that support it. */
 extern bool arg_quiet;

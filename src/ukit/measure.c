@@ -217,11 +217,8 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                         a->json_auto = false;
                         break;
                 case ':':
-                        return log_usage("option '%s' needs an argument", argv[optind - 1]);
                 case '?':
-                        if (optopt)
-                                return log_usage("unknown option '-%c'", optopt);
-                        return log_usage("unknown option '%s'", argv[optind - 1]);
+                        return log_getopt_error(c, argv);
                 default:
                         return EXIT_USAGE;
                 }

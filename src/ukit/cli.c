@@ -67,7 +67,12 @@ int log_usage(const char *fmt, ...) {
 int log_getopt_error(int c, char **argv) {
         if (c == ':')
                 return log_usage("option '%s' needs an argument", argv[optind - 1]);
-        if (optopt)
+        /* A long option given an argument it does not take ("--help=x")
+         * leaves its value in optopt: name the word, not a short option. */
+        const char *arg = argv[optind - 1];
+        if (optopt && arg[0] == '-' && arg[1] != '-')
                 return log_usage("unknown option '-%c'", optopt);
-        return log_usage("unknown option '%s'", argv[optind - 1]);
+        if (optopt && strchr(arg, '='))
+                return log_usage("option '%.*s' takes no argument", (int) strcspn(arg, "="), arg);
+        return log_usage("unknown option '%s'", arg);
 }

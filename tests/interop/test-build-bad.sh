@@ -74,6 +74,8 @@ bad "initrd > 4 GiB"        "huge"                --linux="$KERNEL" --initrd=hug
 bad "initrds together > 4 GiB" "big1"             --linux="$KERNEL" --initrd=big1 --initrd=big2 --initrd=big3
 bad "image > 4 GiB"         "4 GiB"               --linux="$KERNEL" --initrd=big1 --initrd=big2 --section=.x:@big3
 bad "unknown option"        "--no-such-option"       --linux="$KERNEL" --no-such-option
+bad "argument to a flag"    "option '--no-sign-kernel' takes no argument" --linux="$KERNEL" --no-sign-kernel=x
+bad "unknown short option"  "unknown option '-Z'" --linux="$KERNEL" -Z
 bad "missing config"        "no-config"           --linux="$KERNEL" --config=no-config
 OUT=nodir/uki.efi bad "output directory missing" "nodir" --linux="$KERNEL"
 

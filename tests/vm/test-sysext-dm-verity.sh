@@ -137,6 +137,7 @@ report "m1 sig-blob sha256=$(sha256sum $R/usr/share/vt/sig-blob 2>&1 | cut -d' '
 for n in sig unsig sq nocert corrupt; do
         report "m1 cat $n-only=$(cat $R/usr/share/vt/$n-only 2>&1)"
 done
+report "m1 dmesg=$(dmesg | grep -i verity | tr '\n' '|')"
 # 2. the backing file changes under the merged image
 vt_flip $E/sig.raw X
 vt_drop
@@ -236,6 +237,11 @@ assert_eq "$(img m1 unsig '.state+" "+.protection+" "+.verity+" "+.trust')" "mer
 assert_eq "$(img m1 nocert .state)" failed "DDI signed by a certificate trusted nowhere"
 img m1 nocert .reason | grep -q "kernel keyring" || fail "nocert reason: $(img m1 nocert .reason)"
 assert_eq "$(img m1 corrupt .state)" failed "corrupted DDI"
+img m1 corrupt .reason | grep -q "dm-verity check failed" || fail "corrupt reason: $(img m1 corrupt .reason)"
+# the signatures reached the kernel (which has none of the keys: .secondary_trusted_keys
+# holds Debian's and the built-in ones), once per signed image
+assert_eq "$(r "m1 dmesg" | tr '|' '\n' | grep -c 'verity: Root hash verification failed (-ENOKEY)')" 3 \
+        "kernel root hash signature checks (sig, sq, nocert)"
 assert_eq "$(r "m1 cat sig-only")" sig "sig content"
 assert_eq "$(r "m1 cat unsig-only")" unsig "unsig content"
 assert_eq "$(r "m1 cat sq-only")" sq "sq content"

@@ -27,6 +27,8 @@
 #              table (sysfs) but loads no MOK certificate (load_uefi.c: "the
 #              MOK/MOKx can not be trusted when secure boot is disabled"),
 #              both images refused
+#   notable    (firmware only) the injector without \ukit\mokvar.bin:
+#              one error line, the UKI is not started
 # Oracles: the kernel's own view (/sys/firmware/efi/mok-variables,
 # /proc/keys, its log, dm-verity's verdict), OVMF's image verification.
 . "$(dirname "$0")/../lib.sh"
@@ -114,6 +116,9 @@ refused() {
 boot trusted "$T/mokvar-trusted.bin" --secureboot
 grep -qa 'mokvar-inject: installed the MOK variable table' "$T/trusted.log" || fail "trusted: the injector did not run"
 assert_eq "$(vm_report "$T/trusted.log" secureboot)" 1 "trusted: SecureBoot"
+lockdown=$(vm_report "$T/trusted.log" lockdown)
+[[ "$lockdown" == *"[integrity]"* || "$lockdown" == *"[confidentiality]"* ]] ||
+        fail "trusted: kernel lockdown not active under Secure Boot: '$lockdown'"
 assert_eq "$(vm_report "$T/trusted.log" "mok sysfs")" "MokListRT,MokListTrustedRT" "trusted: kernel's mok-variables"
 assert_eq "$(vm_report "$T/trusted.log" "mok sysfs MokListRT sha256")" "$(sha256sum <"$T/moklist.esl" | cut -d' ' -f1)" \
         "trusted: MokListRT as the kernel sees it"
@@ -172,5 +177,15 @@ vm_mok_has_key "$T/nosb.log" "$CN" && fail "nosb: MOK certificate loaded without
 [ "$(machine nosb)" != 1 ] || fail "nosb: .machine has a key"
 refused nosb mok
 assert_eq "$(rejections nosb)" 2 "nosb: signatures refused by dm-verity"
+
+# --- the injector's own error path: no table on its volume -> one line, no boot
+vm_mok_esp "$T/uki.signed.efi" "$T/mokvar-trusted.bin" "$T/esp-notable" "$T/notable.img"
+rm "$T/esp-notable/ukit/mokvar.bin"
+vm_esp "$T/esp-notable" "$T/notable.img"
+rc=0
+vm_run "$T/notable.img" "$T/notable.log" --no-tpm --timeout 120 --stop-on 'mokvar-inject: cannot open' || rc=$?
+[ $rc = 2 ] || { tail -n 20 "$T/notable.log" >&2; fail "notable: no error line from the injector (vm_run returned $rc)"; }
+vm_report_has "$T/notable.log" start && fail "notable: the UKI was started without a table"
+echo "notable: $(grep -a 'mokvar-inject: cannot open' "$T/notable.log" | tr -d '\r' | head -n 1)"
 
 echo "PASS: MOK certificate handed over like shim -> .machine (linked into .secondary_trusted_keys) under Secure Boot -> a DDI signed with its key merges with kernel dm-verity, trust kernel-keyring; a foreign key is refused by dm-verity; without MokListTrustedRT as this kernel's code says (checks it: $mok_trust_check); nothing without the table or without Secure Boot"

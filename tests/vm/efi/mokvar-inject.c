@@ -298,8 +298,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         EFI_HANDLE uki = NULL;
         err = BS->LoadImage(false, image, dp, NULL, 0, &uki);
         BS->FreePool(dp);
-        if (EFI_ERROR(err))
+        if (EFI_ERROR(err)) {
+                /* a Secure Boot refusal may still hand out a handle */
+                if (uki)
+                        BS->UnloadImage(uki);
                 return fail(L"LoadImage " UKI_PATH, err);
+        }
         print(L"mokvar-inject: starting " UKI_PATH L"\r\n");
         err = BS->StartImage(uki, NULL, NULL);
         return fail(L"StartImage " UKI_PATH L" returned", err);

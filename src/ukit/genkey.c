@@ -82,7 +82,7 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
 
         a->validity_days = GENKEY_VALIDITY_DEFAULT;
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
                         a->pcr_pub[a->n_pcr_pub++] = optarg;
                         break;
                 default:
-                        return log_usage("invalid option");
+                        return log_getopt_error(c, argv);
                 }
         if (optind != argc)
                 return log_usage("unexpected argument '%s'", argv[optind]);

@@ -173,7 +173,7 @@ static int parse_argv(int argc, char **argv, InspectArgs *a) {
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hj", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -200,7 +200,7 @@ static int parse_argv(int argc, char **argv, InspectArgs *a) {
                         a->n_sel++;
                         break;
                 default:
-                        return EXIT_USAGE;
+                        return log_getopt_error(c, argv);
                 }
 
         if (optind + 1 != argc)

@@ -156,7 +156,7 @@ static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
 
         a->tries = -1;
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hqc:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hqc:", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         install_help(stdout);
@@ -199,7 +199,7 @@ static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
                         a->os_release = optarg;
                         break;
                 default:
-                        return EXIT_USAGE;
+                        return log_getopt_error(c, argv);
                 }
         }
 
@@ -666,7 +666,7 @@ int verb_remove(int argc, char **argv) {
         int c, r, fd;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hq", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hq", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         remove_help(stdout);
@@ -684,7 +684,7 @@ int verb_remove(int argc, char **argv) {
                         spec = optarg;
                         break;
                 default:
-                        return EXIT_USAGE;
+                        return log_getopt_error(c, argv);
                 }
         }
         if (argc - optind != 1)

@@ -421,7 +421,7 @@ int verb_list(int argc, char **argv) {
         int c, r = 0;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "hj", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hj", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         list_help(stdout);
@@ -446,7 +446,7 @@ int verb_list(int argc, char **argv) {
                                 return log_usage("unknown --json= mode '%s' (pretty, short, off)", optarg);
                         break;
                 default:
-                        return EXIT_USAGE;
+                        return log_getopt_error(c, argv);
                 }
         }
         if (optind < argc)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (strcmp(argv[1], verbs[i].name) == 0) {
                         program_verb = verbs[i].name;
+                        opterr = 0;     /* verbs print getopt errors as one "ukit VERB: ..." line */
                         return verbs[i].run(argc - 1, argv + 1);
                 }
 

@@ -90,7 +90,7 @@ static int parse_args(int argc, char **argv, SignArgs *a) {
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "ho:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -120,7 +120,7 @@ static int parse_args(int argc, char **argv, SignArgs *a) {
                         a->remove = true;
                         break;
                 default:
-                        return log_usage("invalid option");
+                        return log_getopt_error(c, argv);
                 }
 
         if (optind + 1 != argc)

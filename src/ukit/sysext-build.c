@@ -152,7 +152,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
         int o, r;
 
         optind = 0;
-        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, ":h", opts, NULL)) >= 0)
                 switch (o) {
                 case 'h': help(c); return EXIT_SUCCESS;
                 case O_NAME: free(name); name = xstrdup(optarg); break;
@@ -170,7 +170,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                         if (json_style_from_string(optarg, &json) < 0)
                                 return log_usage("--json=: expected pretty, short or off");
                         break;
-                default: return EXIT_USAGE;
+                default: return log_getopt_error(o, argv);
                 }
         if (argc - optind != 2)
                 return log_usage("expected DIRECTORY and OUTPUT");

@@ -238,7 +238,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
 
         memset(&ctx, 0, sizeof(ctx));
         optind = 0;
-        while ((o = getopt_long(argc, argv, "hq", opts, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, ":hq", opts, NULL)) >= 0)
                 switch (o) {
                 case 'h': help(c, verb); return EXIT_SUCCESS;
                 case O_ROOT: root = optarg; break;
@@ -254,7 +254,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
                         if (json_style_from_string(optarg, &json) < 0)
                                 return log_usage("--json=: expected pretty, short or off");
                         break;
-                default: return EXIT_USAGE;
+                default: return log_getopt_error(o, argv);
                 }
         if (optind < argc)
                 return log_usage("unexpected argument '%s'", argv[optind]);

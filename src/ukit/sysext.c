@@ -60,7 +60,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
 
         verity_params_default(&p);
         optind = 0;
-        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0)
+        while ((o = getopt_long(argc, argv, ":h", opts, NULL)) >= 0)
                 switch (o) {
                 case 'h':
                         printf("Usage: ukit %s verity [--salt=HEX|-] [--uuid=UUID] [--hash=sha256]\n"
@@ -98,7 +98,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
                 }
                 case O_BLOCKS: blocks_arg = optarg; break;
                 case O_NO_SB: p.superblock = false; break;
-                default: return EXIT_USAGE;
+                default: return log_getopt_error(o, argv);
                 }
         if (argc - optind != 2)
                 return log_usage("expected DATA and HASHFILE");

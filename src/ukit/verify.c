@@ -89,7 +89,7 @@ static int parse_args(int argc, char **argv, VerifyArgs *a) {
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, VerifyArgs *a) {
                         break;
                 }
                 default:
-                        return log_usage("invalid option");
+                        return log_getopt_error(c, argv);
                 }
         if (optind + 1 != argc)
                 return log_usage(optind >= argc ? "missing FILE" : "exactly one FILE expected");

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Machine Owner Key (MOK) helpers for VM tests: the table shim hands to the
 # kernel, built in shell, and the injector that plays shim's part
 # (tests/vm/efi/mokvar-inject.c). See docs/mok-testing.md.
@@ -20,7 +21,7 @@ _mok_hex() {
         for ((i = 0; i < ${#h}; i += 2)); do
                 out+="\\x${h:i:2}"
         done
-        printf "$out"
+        printf %b "$out"
 }
 # _mok_le BYTES VALUE: VALUE as a BYTES-byte little-endian integer.
 _mok_le() {

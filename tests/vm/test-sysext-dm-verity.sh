@@ -3,8 +3,8 @@
 # kernel, which has device-mapper and dm-verity; this host has neither), in
 # one boot (ukit-stub, OVMF, TCG). The host builds the DDIs, the guest merges
 # them below a fake root on the initramfs and reports, the host asserts.
-# Also: --verity=auto picks the kernel, refresh (stacked on 6.1) and the
-# final unmerge leave no dm or loop device behind.
+# Also: --verity=auto picks the kernel, refresh (stacked on 6.1), merges
+# killed midway and the final unmerge leave no dm or loop device behind.
 # Oracles: the kernel itself (a byte flipped in the backing file after the
 # merge makes the read fail with EIO and dm-verity log the corruption,
 # while the same flip under --verity=userspace is read back silently),
@@ -194,7 +194,20 @@ report "r1 mounted=$(grep -c " $R/usr " /proc/self/mountinfo)"
 report "r1 cat=$(cat $R/usr/share/vt/sig-only $R/usr/share/vt/unsig-only 2>&1 | tr '\n' ' ')"
 vt_unmerge u3 sysext
 
-# 7. device-mapper without the verity target (and no modprobe to load it)
+# 7. merges killed (SIGKILL to ukit and its namespace child) at points
+#    spread over a merge leave no dm or loop device once unmerged
+for d in 0.1 0.2 0.3 0.4 0.5 0.6; do
+        setsid ukit sysext merge --root=$R -q >/dev/null 2>&1 &
+        p=$!
+        sleep $d
+        kill -9 -- -$p 2>/dev/null; kill -9 $p 2>/dev/null
+        wait $p 2>/dev/null
+        ukit sysext unmerge --root=$R -q >/dev/null 2>&1
+        vt_wait_dm_gone
+        report "k $d=$(vt_dm) $(vt_loops) $(grep -c " $R/usr " /proc/self/mountinfo)"
+done
+
+# 8. device-mapper without the verity target (and no modprobe to load it)
 rmmod dm_verity 2>/tmp/rm.err
 report "h rmmod rc=$? $(vt_oneline /tmp/rm.err)"
 vt_merge h1 sysext --verity=kernel
@@ -309,6 +322,9 @@ assert_eq "$(r "u3 rc")" 0 "unmerge after refresh"
 assert_eq "$(r "u3 dm")" none "dm devices after the last unmerge"
 assert_eq "$(r "u3 loops")" 0 "loop devices after the last unmerge"
 
+for d in 0.1 0.2 0.3 0.4 0.5 0.6; do
+        assert_eq "$(r "k $d")" "none 0 0" "dm devices, loop devices, overlays after a merge killed at ${d}s"
+done
 # no dm-verity target: --verity=kernel fails each image with a reason and
 # leaves no half-made device behind
 assert_eq "$(r "h rmmod rc")" "0 " "rmmod dm_verity"

@@ -12,7 +12,7 @@
 # veritysetup on the host (the corrupted DDI really is corrupt).
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-need jq veritysetup sfdisk openssl
+need jq veritysetup sfdisk openssl mkfs.erofs
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 "$UKIT" sysext merge --help 2>&1 | grep -q -- '--verity' ||
@@ -42,6 +42,20 @@ sysext unsig
 sysext sq --format=squashfs --private-key="$T/k.pem" --certificate="$T/c.crt"
 sysext nocert --private-key="$T/k2.pem" --certificate="$T/c2.crt"
 sysext corrupt --private-key="$T/k.pem" --certificate="$T/c.crt"
+# bare erofs images with sidecar hash trees and root hashes from
+# veritysetup, one with a root hash signature made by openssl
+side() { # NAME
+        tree "$1"
+        mkdir -p "$T/$1/usr/lib/extension-release.d"
+        printf 'ID=vmtest\nVERSION_ID=1\n' >"$T/$1/usr/lib/extension-release.d/extension-release.$1"
+        mkfs.erofs --quiet "$T/$1.raw" "$T/$1" >/dev/null || fail "mkfs.erofs $1"
+        veritysetup format "$T/$1.raw" "$T/$1.verity" | awk '/^Root hash:/ { print $3 }' >"$T/$1.roothash"
+        [ -s "$T/$1.roothash" ] || fail "veritysetup format $1"
+}
+side side
+side plainside
+openssl smime -sign -in <(tr -d '\n' <"$T/side.roothash") -nocerts -inkey "$T/k.pem" -signer "$T/c.crt" \
+        -noattr -binary -outform der -out "$T/side.roothash.p7s" || fail "openssl smime -sign"
 mkdir -p "$T/cfg/etc"
 printf '#!/bin/sh\necho cfg-runs\n' >"$T/cfg/etc/cfg-tool"; chmod 755 "$T/cfg/etc/cfg-tool"
 echo cfg >"$T/cfg/etc/vt-cfg"
@@ -95,6 +109,7 @@ printf 'ID=vmtest\nVERSION_ID=1\n' >$R/etc/os-release
 echo base >$R/usr/share/vt/base
 cp /ukit/c.crt $R/etc/verity.d/vt.crt
 for n in sig unsig sq nocert corrupt; do cp /ukit/$n.raw $E/; done
+cp /ukit/side.* /ukit/plainside.* $E/
 cp /ukit/cfg.raw $R/var/lib/confexts/
 vt_oneline() { tr '\n' '|' <"$1"; }
 vt_dm() { # names of the dm devices, or "none"
@@ -134,7 +149,7 @@ report "m1 dm=$(vt_dm)"
 report "m1 dm slaves=$(vt_dm_slaves)"
 report "m1 mount=$(grep " $R/usr " /proc/self/mountinfo | cut -d' ' -f5,6,9)"
 report "m1 sig-blob sha256=$(sha256sum $R/usr/share/vt/sig-blob 2>&1 | cut -d' ' -f1)"
-for n in sig unsig sq nocert corrupt; do
+for n in sig unsig sq nocert corrupt side plainside; do
         report "m1 cat $n-only=$(cat $R/usr/share/vt/$n-only 2>&1)"
 done
 report "m1 dmesg=$(dmesg | grep -i verity | tr '\n' '|')"
@@ -166,6 +181,7 @@ report "c1u etc=$([ -e $R/etc/vt-cfg ] && echo vt-cfg-present || echo bare)"
 
 # 5. the same flip with user-space verity only: read back silently
 for n in unsig sq nocert corrupt; do mv $E/$n.raw /tmp/away/; done
+mv $E/side.* $E/plainside.* /tmp/away/
 vt_merge m2 sysext --verity=userspace
 report "m2 dm=$(vt_dm)"
 vt_flip $E/sig.raw X
@@ -220,7 +236,8 @@ HOOK
 
 kernel=$(vm_kernel)
 vm_initrd "$T/initrd.img" --modules "loop dm-verity overlay erofs squashfs" --ukit "$UKIT" --hook "$T/verity.sh" \
-        "$T/vt.env" "$T/c.crt" "$T/sig.raw" "$T/unsig.raw" "$T/sq.raw" "$T/nocert.raw" "$T/corrupt.raw" "$T/cfg.raw"
+        "$T/vt.env" "$T/c.crt" "$T/sig.raw" "$T/unsig.raw" "$T/sq.raw" "$T/nocert.raw" "$T/corrupt.raw" "$T/cfg.raw" \
+        "$T"/side.{raw,verity,roothash,roothash.p7s} "$T"/plainside.{raw,verity,roothash}
 "$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" --cmdline "console=ttyS0 quiet" \
         -o "$T/uki.efi" >/dev/null || fail "ukit build failed"
 mkdir -p "$T/esp/EFI/BOOT"
@@ -239,7 +256,7 @@ for m in loop dm_mod dm_bufio dm_verity reed_solomon overlay erofs squashfs; do
 done
 [[ "$(r ukit)" == ukit* ]] || fail "ukit does not run in the guest: $(r ukit)"
 
-# a + c + d + e: one merge of all five sysexts
+# a + c + d + e: one merge of all seven sysexts
 assert_eq "$(r "m1 rc")" 1 "merge exit status with failed images"
 assert_eq "$(img m1 sig '.state+" "+.protection+" "+.verity+" "+.trust')" "merged signed kernel verity.d" \
         "signed DDI, certificate in verity.d"
@@ -247,14 +264,20 @@ assert_eq "$(img m1 sq '.state+" "+.protection+" "+.verity+" "+.trust')" "merged
         "signed squashfs DDI"
 assert_eq "$(img m1 unsig '.state+" "+.protection+" "+.verity+" "+.trust')" "merged verity kernel none" \
         "unsigned verity DDI"
+assert_eq "$(img m1 side '.state+" "+.protection+" "+.verity+" "+.trust')" "merged signed kernel verity.d" \
+        "sidecar image with an openssl-signed root hash"
+assert_eq "$(img m1 plainside '.state+" "+.protection+" "+.verity+" "+.trust')" "merged verity kernel none" \
+        "sidecar image without signature"
+assert_eq "$(r "m1 cat side-only")" side "side content"
+assert_eq "$(r "m1 cat plainside-only")" plainside "plainside content"
 assert_eq "$(img m1 nocert .state)" failed "DDI signed by a certificate trusted nowhere"
 img m1 nocert .reason | grep -q "kernel keyring" || fail "nocert reason: $(img m1 nocert .reason)"
 assert_eq "$(img m1 corrupt .state)" failed "corrupted DDI"
 img m1 corrupt .reason | grep -q "dm-verity check failed" || fail "corrupt reason: $(img m1 corrupt .reason)"
 # the signatures reached the kernel (which has none of the keys: .secondary_trusted_keys
 # holds Debian's and the built-in ones), once per signed image
-assert_eq "$(r "m1 dmesg" | tr '|' '\n' | grep -c 'verity: Root hash verification failed (-ENOKEY)')" 3 \
-        "kernel root hash signature checks (sig, sq, nocert)"
+assert_eq "$(r "m1 dmesg" | tr '|' '\n' | grep -c 'verity: Root hash verification failed (-ENOKEY)')" 4 \
+        "kernel root hash signature checks (sig, sq, nocert, side)"
 assert_eq "$(r "m1 cat sig-only")" sig "sig content"
 assert_eq "$(r "m1 cat unsig-only")" unsig "unsig content"
 assert_eq "$(r "m1 cat sq-only")" sq "sq content"
@@ -263,13 +286,13 @@ assert_eq "$(r "m1 cat sq-only")" sq "sq content"
 assert_eq "$(r "m1 sig-blob sha256")" "$sig_sha" "merged sig-blob content"
 # one dm-verity device per merged image, each on a loop device
 dm=$(r "m1 dm")
-assert_eq "$(wc -w <<<"$dm")" 3 "dm devices after the merge ($dm)"
+assert_eq "$(wc -w <<<"$dm")" 5 "dm devices after the merge ($dm)"
 # libcryptsetup names its verity devices' DM UUID CRYPT-VERITY-...; each
 # reads from loop devices (data, hash)
 for d in $(r "m1 dm slaves"); do
         [[ "$d" =~ ^dm-[0-9]+:CRYPT-VERITY-[^:]*:loop[0-9]+(,loop[0-9]+)*$ ]] || fail "dm device not a verity target on loop devices: $d"
 done
-assert_eq "$(wc -w <<<"$(r "m1 dm slaves")")" 3 "dm devices with slaves"
+assert_eq "$(wc -w <<<"$(r "m1 dm slaves")")" 5 "dm devices with slaves"
 [[ "$(r "m1 mount")" == *" ro "* || "$(r "m1 mount")" == *" ro,"* ]] || fail "merged /usr mount: $(r "m1 mount")"
 
 # b: flipped after the merge -> the kernel refuses the block

@@ -98,7 +98,8 @@ _vm_extract_ext_modules() {
                         { echo "vm_kernel: cannot extract modules from $deb" >&2; rm -rf "$tmp"; return 1; }
                 next=()
                 for n in "${want[@]}"; do
-                        cp "$tmp/${path[$n]}" "$dir/$n.ko"
+                        # (set -e does not apply here: called after ||)
+                        cp "$tmp/${path[$n]}" "$dir/$n.ko" || { rm -rf "$tmp"; return 1; }
                         have[$n]=1
                         # (the whole output is read: no SIGPIPE under pipefail)
                         deps=$(strings "$dir/$n.ko" | awk '!f && /^depends=/ { print substr($0, 9); f = 1 }' | tr ',' ' ')
@@ -116,7 +117,7 @@ _vm_extract_ext_modules() {
                                 out+=("$d")
                                 [ -n "${have[$d]:-}" ] || [[ " ${next[*]} " == *" $d "* ]] || next+=("$d")
                         done
-                        printf '%s\n' "${out[@]}" | sed '/^$/d' >"$dir/$n.dep"
+                        printf '%s\n' "${out[@]}" | sed '/^$/d' >"$dir/$n.dep" || { rm -rf "$tmp"; return 1; }
                 done
                 want=("${next[@]}")
         done
@@ -234,7 +235,7 @@ _vm_add_ukit() {
                 *' => '/*) lib=${line#* => }; lib=${lib%% (*}; name=${line%% => *} ;;
                 /*) # the loader: the path the binary asks for (PT_INTERP)
                     lib=${line%% (*}; mkdir -p "$root$(dirname "$lib")"
-                    cp -L "$lib" "$root$lib"; continue ;;
+                    cp -L "$lib" "$root$lib" || fail "vm_initrd --ukit: cannot copy $lib"; continue ;;
                 *) continue ;;  # linux-vdso.so.1
                 esac
                 # glibc-hwcaps variants (x86-64-v3...) may use instructions

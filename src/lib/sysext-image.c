@@ -30,6 +30,10 @@
 void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...) {
         va_list ap;
         img->result->state = s;
+        /* Not merged: nothing enforces verity for it (trust stays, it says
+         * whether the signature itself was accepted). */
+        if (s != EXT_IMAGE_MERGED)
+                strcpy(img->result->verity, "none");
         va_start(ap, fmt);
         vsnprintf(img->result->reason, sizeof(img->result->reason), fmt, ap);
         va_end(ap);

@@ -118,6 +118,7 @@ else
         grep -q "Note: no device-mapper here" "$T/merge.err" || fail "no note about the missing device-mapper"
 fi
 assert_eq "$(jq -r '.[]|select(.name=="corrupt")|.state' "$T/merge.json")" failed "corrupt state"
+assert_eq "$(jq -r '.[]|select(.name=="corrupt")|.verity' "$T/merge.json")" none "corrupt: not merged, so no verity"
 assert_eq "$(tr '\n' ' ' <"$R/usr/.systemd-sysext/extensions")" "aaa zzz " "marker extensions file"
 assert_eq "$("$R/usr/bin/zzz-tool")" zzz-runs "sysext binaries execute"
 if touch "$R/usr/share/t/new" 2>/dev/null; then fail "merged /usr is writable"; fi

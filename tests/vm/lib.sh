@@ -636,3 +636,29 @@ vm_uki_objcopy() {
         done
         objcopy "${args[@]}" "$stub" "$out" || fail "vm_uki_objcopy: objcopy failed"
 }
+
+# vm_shell_boot ESP_DIR LOG EFI_FILE ARGS...: boots ESP_DIR with no
+# removable-media loader, so OVMF falls through to its built-in UEFI shell,
+# which runs startup.nsh: "fs0:" then "\EFI_FILE ARGS" (the load options the
+# image sees). Fails the test without a report; skips when this OVMF build
+# has no shell.
+vm_shell_boot() {
+        local dir=$1 log=$2 efi=$3 rc=0; shift 3
+        printf 'fs0:\r\n\\%s %s\r\n' "$efi" "$*" >"$dir/startup.nsh"
+        vm_esp "$dir" "$T/esp.img"
+        vm_run "$T/esp.img" "$log" --stop-on 'Shell> $' || rc=$?
+        [ $rc = 0 ] && return 0
+        grep -aq 'Shell' "$log" || skip "this OVMF build has no UEFI shell"
+        fail "no report (see $log)"
+}
+
+# vm_pcr12_user_cmdline BANK CMDLINE: PCR 12 after exactly one event, the
+# command line as the stub measures user options (UTF-16LE with its NUL),
+# computed with python3's hashlib (an oracle independent of the stub).
+vm_pcr12_user_cmdline() {
+        /usr/bin/python3 -c '
+import hashlib, sys
+bank, s = sys.argv[1], sys.argv[2]
+d = hashlib.new(bank, s.encode("utf-16-le") + b"\0\0").digest()
+print(hashlib.new(bank, bytes(len(d)) + d).hexdigest())' "$1" "$2"
+}

@@ -662,3 +662,11 @@ bank, s = sys.argv[1], sys.argv[2]
 d = hashlib.new(bank, s.encode("utf-16-le") + b"\0\0").digest()
 print(hashlib.new(bank, bytes(len(d)) + d).hexdigest())' "$1" "$2"
 }
+
+# vm_need_secureboot: skip (SKIP: reason) unless OVMF's Secure Boot code and
+# snakeoil variable images and the snakeoil signing key are installed.
+vm_need_secureboot() {
+        [ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] && [ -f "$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd" ] ||
+                skip "OVMF Secure Boot images missing"
+        [ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
+}

@@ -17,9 +17,7 @@ need openssl sbverify
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 ADDON_STUB=$UKIT_BUILD/src/stub/ukit-addon.efi
 [ -f "$STUB" ] && [ -f "$ADDON_STUB" ] || fail "$STUB / $ADDON_STUB not built"
-[ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] && [ -f "$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd" ] ||
-        skip "OVMF Secure Boot images missing"
-[ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
+vm_need_secureboot
 
 kernel=$(vm_kernel)
 vm_initrd "$T/initrd.img"

@@ -13,9 +13,7 @@ need sbsign sbverify openssl
 
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$stub" ] || skip "systemd-boot-efi not installed ($stub)"
-[ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] && [ -f "$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd" ] ||
-        skip "OVMF Secure Boot images missing"
-[ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
+vm_need_secureboot
 # the binary is built in src/ukit/ (scripts/test.sh points UKIT at $UKIT_BUILD/ukit)
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 "$UKIT" build --help >/dev/null 2>&1 || skip "ukit build is not available in $UKIT"

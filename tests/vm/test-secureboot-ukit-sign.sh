@@ -17,9 +17,7 @@ need sbverify openssl objdump
 
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 [ -f "$stub" ] || skip "systemd-boot-efi not installed ($stub)"
-[ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] && [ -f "$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd" ] ||
-        skip "OVMF Secure Boot images missing"
-[ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
+vm_need_secureboot
 [ -x "$UKIT" ] || skip "no ukit binary at $UKIT"
 
 kernel=$(vm_kernel)

@@ -38,9 +38,7 @@ need openssl sha256sum jq mkfs.erofs
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 [ -f "$VM_MOK_INJECTOR" ] || fail "$VM_MOK_INJECTOR not built"
-[ -f "$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd" ] && [ -f "$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd" ] ||
-        skip "OVMF Secure Boot images missing"
-[ -f "$VM_SNAKEOIL_KEY_ENC" ] || skip "no snakeoil key $VM_SNAKEOIL_KEY_ENC"
+vm_need_secureboot
 
 CN="ukit MOK test key"
 vm_mok_cert mok "$CN"

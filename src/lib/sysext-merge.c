@@ -463,6 +463,8 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
 
         if (lock < 0)
                 return lock;
+        /* A merge killed inside libcryptsetup can leave an unused device. */
+        (void) verity_remove_stale(ext_dm_prefix(ctx->cls));
         if (!refresh)
                 for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                         _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
@@ -542,6 +544,7 @@ int ext_unmerge(ExtContext *ctx) {
 
         if (lock < 0)
                 return lock;
+        (void) verity_remove_stale(ext_dm_prefix(ctx->cls));
         for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                 _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
                 int r = unmerge_one(ctx->cls, hier);

@@ -86,6 +86,10 @@ int overlay_escape_append(char **buf, size_t *len, const char *s) {
         return 0;
 }
 
+const char *ext_dm_prefix(ExtClass c) {
+        return c == EXT_CONFEXT ? "ukit-confext" : "ukit-sysext";
+}
+
 const char *ext_marker_dir(ExtClass c) {
         return c == EXT_CONFEXT ? ".systemd-confext" : ".systemd-sysext";
 }

@@ -24,6 +24,8 @@ int overlay_escape_append(char **buf, size_t *len, const char *s);
 
 /* Name of the marker directory: ".systemd-sysext" / ".systemd-confext". */
 const char *ext_marker_dir(ExtClass c);
+/* Name prefix of the class's dm-verity devices: "ukit-sysext", "ukit-confext". */
+const char *ext_dm_prefix(ExtClass c);
 
 /* 1 if path is the root of a mount whose marker dev file matches its
  * st_dev (an overlay merged by ukit or systemd), 0 if not, -errno. */

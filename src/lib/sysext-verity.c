@@ -223,6 +223,7 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
                         VerityDevice *ret) {
         _cleanup_close_ int hloop = -1;
         _cleanup_free_ char *hdev = NULL;
+        const char *prefix = ext_dm_prefix(ctx->cls);
         VerityDevice dm = {};
         int r;
 
@@ -238,7 +239,7 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
                 return r;
         }
         if (v->sig) {
-                r = verity_activate(data_dev, hdev, v->root, v->root_size, v->sig, v->sig_size, &dm);
+                r = verity_activate(prefix, data_dev, hdev, v->root, v->root_size, v->sig, v->sig_size, &dm);
                 if (r >= 0)
                         strcpy(img->result->trust, "kernel-keyring");
                 else if (!v->sig_trusted) {
@@ -253,7 +254,7 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
                 /* Unsigned, or signed and trusted through verity.d only: the
                  * root hash, already tied to the data and the signature. */
                 dm = (VerityDevice) {};
-                r = verity_activate(data_dev, hdev, v->root, v->root_size, NULL, 0, &dm);
+                r = verity_activate(prefix, data_dev, hdev, v->root, v->root_size, NULL, 0, &dm);
                 if (r < 0) {
                         ext_image_set(img, EXT_IMAGE_FAILED, "activating dm-verity failed: %s",
                                       dm.error[0] ? dm.error : strerror(-r));

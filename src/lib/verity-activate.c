@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libcryptsetup.h>
@@ -50,7 +51,7 @@ static void crypt_freep(struct crypt_device **cd) {
                 crypt_free(*cd);
 }
 
-static int make_name(const uint8_t *root, size_t root_size, VerityDevice *d) {
+static int make_name(const char *prefix, const uint8_t *root, size_t root_size, VerityDevice *d) {
         uint8_t rnd[4];
         char hex[NAME_ROOT_HEX + 1];
         size_t n = MIN(root_size, NAME_ROOT_HEX / 2);
@@ -60,20 +61,22 @@ static int make_name(const uint8_t *root, size_t root_size, VerityDevice *d) {
         for (size_t i = 0; i < n; i++)
                 snprintf(hex + 2 * i, 3, "%02x", root[i]);
         hex[2 * n] = 0;
-        snprintf(d->name, sizeof(d->name), "ukit-%s-%02x%02x%02x%02x", hex, rnd[0], rnd[1], rnd[2], rnd[3]);
+        snprintf(d->name, sizeof(d->name), "%s-%s-%02x%02x%02x%02x", prefix, hex, rnd[0], rnd[1], rnd[2], rnd[3]);
         snprintf(d->path, sizeof(d->path), "/dev/mapper/%s", d->name);
         return 0;
 }
 
-int verity_activate(const char *data_dev, const char *hash_dev, const uint8_t *root, size_t root_size,
-                    const uint8_t *sig, size_t sig_size, VerityDevice *ret) {
+int verity_activate(const char *prefix, const char *data_dev, const char *hash_dev, const uint8_t *root,
+                    size_t root_size, const uint8_t *sig, size_t sig_size, VerityDevice *ret) {
         __attribute__((cleanup(crypt_freep))) struct crypt_device *cd = NULL;
         VerityDevice d = {};
         int r;
 
         if (!verity_kernel_available())
                 return -ENXIO;
-        r = make_name(root, root_size, &d);
+        if (strlen(prefix) > VERITY_DM_NAME_MAX - NAME_ROOT_HEX - 16)
+                return -ENAMETOOLONG;
+        r = make_name(prefix, root, root_size, &d);
         if (r < 0)
                 return r;
         crypt_set_log_callback(NULL, log_capture, &d);
@@ -121,4 +124,37 @@ int verity_deactivate_deferred(const VerityDevice *d) {
 
 int verity_deactivate(const VerityDevice *d) {
         return deactivate(d, 0);
+}
+
+int verity_remove_stale(const char *prefix) {
+        size_t pl = strlen(prefix);
+        int n = 0;
+
+        if (!verity_kernel_available())
+                return 0;
+        DIR *dir = opendir("/sys/block");
+        if (!dir)
+                return -errno;
+        for (struct dirent *de; (de = readdir(dir));) {
+                char path[300], name[VERITY_DM_NAME_MAX + 2];
+                if (strncmp(de->d_name, "dm-", 3) != 0)
+                        continue;
+                snprintf(path, sizeof(path), "/sys/block/%s/dm/name", de->d_name);
+                FILE *f = fopen(path, "re");
+                if (!f)
+                        continue;
+                bool ok = fgets(name, sizeof(name), f) != NULL;
+                fclose(f);
+                if (!ok)
+                        continue;
+                name[strcspn(name, "\n")] = 0;
+                if (strlen(name) >= VERITY_DM_NAME_MAX || strncmp(name, prefix, pl) != 0 || name[pl] != '-')
+                        continue;
+                VerityDevice d = {};
+                memcpy(d.name, name, strlen(name) + 1);
+                (void) verity_deactivate_deferred(&d);
+                n++;
+        }
+        closedir(dir);
+        return n;
 }

@@ -37,7 +37,8 @@ typedef struct VerityDevice {
         char error[VERITY_DM_ERROR_MAX];        /* libcryptsetup's last error line, if any */
 } VerityDevice;
 
-/* Activate a read-only dm-verity device over data_dev (block device path)
+/* Activate a read-only dm-verity device named PREFIX-ROOTHEX-RANDOM (prefix
+ * e.g. "ukit-sysext") over data_dev (block device path)
  * with the hash tree on hash_dev (a block device whose first block is the
  * verity superblock), for root (the binary root hash). When sig is given,
  * the kernel must accept it as a signature of the hex root hash: failure
@@ -45,8 +46,8 @@ typedef struct VerityDevice {
  * and the caller may retry without it. The name is unique per call.
  * Returns 0 (ret filled), -ENXIO no device-mapper, other -errno (ret->error
  * may say more). */
-int verity_activate(const char *data_dev, const char *hash_dev, const uint8_t *root, size_t root_size,
-                    const uint8_t *sig, size_t sig_size, VerityDevice *ret);
+int verity_activate(const char *prefix, const char *data_dev, const char *hash_dev, const uint8_t *root,
+                    size_t root_size, const uint8_t *sig, size_t sig_size, VerityDevice *ret);
 
 /* Remove the device as soon as nobody has it open any more (now, if nobody
  * does): call it right after mounting it. */
@@ -54,3 +55,10 @@ int verity_deactivate_deferred(const VerityDevice *d);
 
 /* Remove it now (after a failed mount). */
 int verity_deactivate(const VerityDevice *d);
+
+/* Request deferred removal of every device whose name starts with
+ * "PREFIX-": unused ones (left by a merge killed inside libcryptsetup, before
+ * it could request that itself) go at once, devices in use already carry the
+ * request. Call it under the lock that serialises merges of that prefix.
+ * Returns the number of devices found, or -errno. */
+int verity_remove_stale(const char *prefix);

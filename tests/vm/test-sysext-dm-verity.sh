@@ -223,6 +223,23 @@ for d in 0.1 0.2 0.3 0.4 0.5 0.6; do
         report "k $d=$(vt_dm) $(vt_loops) $(grep -c " $R/usr " /proc/self/mountinfo)"
 done
 
+# 7b. a device left unused by a merge killed inside libcryptsetup (made here
+#     with veritysetup under ukit's naming) is swept by the next unmerge and
+#     the next merge; a foreign device is left alone
+ph=$(cat /ukit/plainside.roothash)
+veritysetup open /ukit/plainside.raw ukit-sysext-stale1 /ukit/plainside.verity "$ph" 2>/tmp/vs.err
+veritysetup open /ukit/plainside.raw other-verity /ukit/plainside.verity "$ph" 2>>/tmp/vs.err
+report "s open=$(vt_dm) $(vt_oneline /tmp/vs.err)"
+ukit sysext unmerge --root=$R -q >/dev/null 2>&1
+report "s unmerge=$(vt_dm)"
+veritysetup open /ukit/plainside.raw ukit-sysext-stale2 /ukit/plainside.verity "$ph" 2>/tmp/vs.err
+ukit sysext merge --root=$R -q --json=short >/tmp/s.json 2>/dev/null
+report "s merge=$(vt_dm | tr ' ' '\n' | grep -c '^ukit-sysext-stale') $(vt_dm | tr ' ' '\n' | grep -c '^other-verity$') $(grep -o '"state":"merged"' /tmp/s.json | wc -l)"
+ukit sysext unmerge --root=$R -q >/dev/null 2>&1
+veritysetup close other-verity 2>/dev/null
+vt_wait_dm_gone
+report "s end=$(vt_dm) $(vt_loops)"
+
 # 8. device-mapper without the verity target (and no modprobe to load it)
 rmmod dm_verity 2>/tmp/rm.err
 report "h rmmod rc=$? $(vt_oneline /tmp/rm.err)"
@@ -237,7 +254,8 @@ HOOK
 kernel=$(vm_kernel)
 vm_initrd "$T/initrd.img" --modules "loop dm-verity overlay erofs squashfs" --ukit "$UKIT" --hook "$T/verity.sh" \
         "$T/vt.env" "$T/c.crt" "$T/sig.raw" "$T/unsig.raw" "$T/sq.raw" "$T/nocert.raw" "$T/corrupt.raw" "$T/cfg.raw" \
-        "$T"/side.{raw,verity,roothash,roothash.p7s} "$T"/plainside.{raw,verity,roothash}
+        "$T"/side.{raw,verity,roothash,roothash.p7s} "$T"/plainside.{raw,verity,roothash} \
+        "$(command -v veritysetup)=/sbin/veritysetup" "$(ldd "$(command -v veritysetup)" | awk '/libpopt/ { print $3 }')=/lib/x86_64-linux-gnu/libpopt.so.0"
 "$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" --cmdline "console=ttyS0 quiet" \
         -o "$T/uki.efi" >/dev/null || fail "ukit build failed"
 mkdir -p "$T/esp/EFI/BOOT"
@@ -350,6 +368,10 @@ for d in 0.1 0.2 0.3 0.4 0.5 0.6; do
 done
 # no dm-verity target: --verity=kernel fails each image with a reason and
 # leaves no half-made device behind
+assert_eq "$(r "s open" | tr ' ' '\n' | sort | xargs)" "other-verity ukit-sysext-stale1" "veritysetup made the two stand-in devices"
+assert_eq "$(r "s unmerge")" "other-verity" "unmerge swept the unused ukit-sysext device and kept the foreign one"
+assert_eq "$(r "s merge")" "0 1 $(js r1 '[.[]|select(.state=="merged")]|length')" "merge swept the stale device, kept the foreign one, merged as before"
+assert_eq "$(r "s end")" "none 0" "nothing left after the sweep test"
 assert_eq "$(r "h rmmod rc")" "0 " "rmmod dm_verity"
 assert_eq "$(r "h1 rc")" 1 "--verity=kernel without the dm-verity target"
 assert_eq "$(js h1 'map(.name+":"+.state)|join(" ")')" "sig:failed unsig:failed" "images without the dm-verity target"

@@ -49,6 +49,10 @@ if [ "$(id -u)" = 0 ]; then export UKIT_CACHE=${UKIT_CACHE:-/var/cache/ukit}; el
 mkdir -p "$UKIT_CACHE"
 # The real kernel the interop, unit and VM tests use (no test may skip for want of it).
 bash scripts/fetch-kernel.sh "$UKIT_CACHE" >/dev/null || { echo "could not get a Debian kernel package"; echo "0 passed, 1 failed"; exit 1; }
+# The systemd 257 oracle (a Debian 13 root), built once and cached like the kernel.
+if has_suite interop || has_suite vm; then
+        bash scripts/fetch-oracle-257.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the systemd 257 oracle root"; echo "0 passed, 1 failed"; exit 1; }
+fi
 
 logs=$build/test-logs
 rm -rf "$logs"; mkdir -p "$logs"

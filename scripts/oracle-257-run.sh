@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs a command inside the systemd 257 oracle root (scripts/fetch-oracle-257.sh)
+# in a private mount namespace: the root is bind-mounted onto itself (so it
+# is a mount point, which systemd-dissect needs), /dev is rbound, proc and
+# sysfs are mounted, and every --bind DIR is mounted at the same path inside,
+# so paths given to the tool mean the same on both sides. Nothing is left on
+# the host's mount table.
+#
+# usage: scripts/oracle-257-run.sh [--bind DIR]... [--] CMD [ARG]...
+#   env: UKIT_CACHE (default /var/cache/ukit), ORACLE_ROOT (overrides)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+binds=()
+while [ $# -gt 0 ]; do
+        case "$1" in
+        --bind) binds+=("$(realpath "$2")"); shift 2 ;;
+        --) shift; break ;;
+        *) break ;;
+        esac
+done
+[ $# -gt 0 ] || { echo "usage: oracle-257-run.sh [--bind DIR]... CMD [ARG]..." >&2; exit 2; }
+root=${ORACLE_ROOT:-$(bash "$top/scripts/fetch-oracle-257.sh")}
+
+# The inner script gets the root, the bind count, the binds, then the command.
+exec unshare --mount --propagation private -- bash -euc '
+        root=$1; n=$2; shift 2
+        mount --bind "$root" "$root"
+        mount --rbind /dev "$root/dev"
+        mount -t proc proc "$root/proc"
+        mount -t sysfs sysfs "$root/sys" 2>/dev/null || mount --rbind /sys "$root/sys"
+        mkdir -p "$root/run" "$root/tmp"
+        mount -t tmpfs tmpfs "$root/run"
+        for ((i = 0; i < n; i++)); do
+                d=$1; shift
+                mkdir -p "$root$d"
+                mount --bind "$d" "$root$d"
+        done
+        exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+                HOME=/root LANG=C.UTF-8 SYSTEMD_LOG_COLOR=0 "$@"
+' oracle-257 "$root" "${#binds[@]}" "${binds[@]}" "$@"

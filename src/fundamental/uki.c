@@ -13,6 +13,9 @@ const char *const uki_section_names[_UKI_SECTION_MAX] = {
         [UKI_SECTION_SBAT]    = ".sbat",
         [UKI_SECTION_PCRSIG]  = ".pcrsig",
         [UKI_SECTION_PCRPKEY] = ".pcrpkey",
+        [UKI_SECTION_PROFILE] = ".profile",
+        [UKI_SECTION_DTBAUTO] = ".dtbauto",
+        [UKI_SECTION_HWIDS]   = ".hwids",
 };
 
 static bool streq_fundamental(const char *a, const char *b) {
@@ -42,6 +45,16 @@ const UkiMeasureRules uki_rules_systemd_253 = {
         .name = "systemd-stub 253",
         .measured = UKI_SECTION_BIT(UKI_SECTION_LINUX) | UKI_SECTION_BIT(UKI_SECTION_OSREL) |
                     UKI_SECTION_BIT(UKI_SECTION_CMDLINE) | UKI_SECTION_BIT(UKI_SECTION_INITRD) |
+                    UKI_SECTION_BIT(UKI_SECTION_SPLASH) | UKI_SECTION_BIT(UKI_SECTION_DTB) |
+                    UKI_SECTION_BIT(UKI_SECTION_UNAME) | UKI_SECTION_BIT(UKI_SECTION_SBAT) |
+                    UKI_SECTION_BIT(UKI_SECTION_PCRPKEY),
+};
+
+const UkiMeasureRules uki_rules_systemd_256 = {
+        .name = "systemd-stub 256",
+        .measured = UKI_SECTION_BIT(UKI_SECTION_LINUX) | UKI_SECTION_BIT(UKI_SECTION_OSREL) |
+                    UKI_SECTION_BIT(UKI_SECTION_CMDLINE) | UKI_SECTION_BIT(UKI_SECTION_INITRD) |
+                    UKI_SECTION_BIT(UKI_SECTION_UCODE) |
                     UKI_SECTION_BIT(UKI_SECTION_SPLASH) | UKI_SECTION_BIT(UKI_SECTION_DTB) |
                     UKI_SECTION_BIT(UKI_SECTION_UNAME) | UKI_SECTION_BIT(UKI_SECTION_SBAT) |
                     UKI_SECTION_BIT(UKI_SECTION_PCRPKEY),
@@ -87,5 +100,7 @@ const UkiMeasureRules *uki_rules_for_stub(const char *sdmagic, size_t n) {
                 return &uki_rules_systemd_252;
         if (major <= 255)
                 return &uki_rules_systemd_253;
+        if (major == 256)
+                return &uki_rules_systemd_256;
         return &uki_rules_current;
 }

@@ -21,6 +21,9 @@ typedef enum UkiSection {
         UKI_SECTION_SBAT,
         UKI_SECTION_PCRSIG,
         UKI_SECTION_PCRPKEY,
+        UKI_SECTION_PROFILE,
+        UKI_SECTION_DTBAUTO,
+        UKI_SECTION_HWIDS,
         _UKI_SECTION_MAX,
         _UKI_SECTION_INVALID = -1,
 } UkiSection;
@@ -60,7 +63,8 @@ typedef struct UkiMeasureRules {
 
 extern const UkiMeasureRules uki_rules_systemd_252;    /* systemd-stub <= 252 */
 extern const UkiMeasureRules uki_rules_systemd_253;    /* 253 .. 255 */
-extern const UkiMeasureRules uki_rules_current;        /* systemd-stub >= 256, ukit-stub */
+extern const UkiMeasureRules uki_rules_systemd_256;    /* 256 */
+extern const UkiMeasureRules uki_rules_current;        /* systemd-stub >= 257, ukit-stub */
 
 static inline bool uki_rules_measures(const UkiMeasureRules *r, UkiSection s) {
         return s >= 0 && s < _UKI_SECTION_MAX && (r->measured & UKI_SECTION_BIT(s)) != 0;

@@ -153,6 +153,7 @@ static void test_rules(void) {
         CHECK(uki_rules_for_stub(deb, sizeof(deb)) == &uki_rules_systemd_252);
         CHECK(uki_rules_for_stub(ukit, sizeof(ukit)) == &uki_rules_current);
         CHECK(uki_rules_for_stub("#### LoaderInfo: systemd-stub 254.5 ####", 40) == &uki_rules_systemd_253);
+        CHECK(uki_rules_for_stub("#### LoaderInfo: systemd-stub 256.7 ####", 40) == &uki_rules_systemd_256);
         CHECK(uki_rules_for_stub("#### LoaderInfo: systemd-stub 257.1 ####", 40) == &uki_rules_current);
         CHECK(uki_rules_for_stub("#### LoaderInfo: systemd-boot 252 ####", 38) == NULL);
         CHECK(uki_rules_for_stub("#### LoaderInfo: systemd-stub x ####", 36) == NULL);
@@ -163,6 +164,12 @@ static void test_rules(void) {
         CHECK(!uki_rules_measures(&uki_rules_systemd_252, UKI_SECTION_SBAT));
         CHECK(!uki_rules_measures(&uki_rules_systemd_252, UKI_SECTION_UCODE));
         CHECK(uki_rules_measures(&uki_rules_current, UKI_SECTION_UCODE));
+        CHECK(uki_rules_measures(&uki_rules_systemd_256, UKI_SECTION_UCODE));
+        CHECK(!uki_rules_measures(&uki_rules_systemd_256, UKI_SECTION_PROFILE));
+        CHECK(!uki_rules_measures(&uki_rules_systemd_256, UKI_SECTION_HWIDS));
+        CHECK(uki_rules_measures(&uki_rules_current, UKI_SECTION_PROFILE));
+        CHECK(uki_rules_measures(&uki_rules_current, UKI_SECTION_DTBAUTO));
+        CHECK(uki_rules_measures(&uki_rules_current, UKI_SECTION_HWIDS));
         CHECK(!uki_rules_measures(&uki_rules_current, UKI_SECTION_PCRSIG));
         CHECK(!uki_rules_measures(&uki_rules_systemd_253, UKI_SECTION_PCRSIG));
 

@@ -8,7 +8,6 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
-#include "json-parse.h"
 #include "pcr-image.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
@@ -17,7 +16,6 @@
 
 #define SDMAGIC_READ_MAX   4096u
 #define PCRPKEY_READ_MAX   (64u * 1024u)
-#define PCRSIG_VERIFY_SIG_MAX 4096u     /* as pcrsig.c's PCRSIG_SIG_MAX */
 
 /* The boot phase words in the order systemd-pcrphase extends them. */
 static const char *const boot_sequence[] = {
@@ -54,27 +52,6 @@ _printf_(3, 4) static int seterr(char *buf, size_t size, const char *fmt, ...) {
                 va_end(ap);
         }
         return -EBADMSG;
-}
-
-/* Strict base64 (RFC 4648, padded, no whitespace) into out. */
-static int unbase64(const char *s, size_t len, uint8_t *out, size_t out_size, size_t *ret_size) {
-        size_t pad = 0;
-        if (len == 0 || len % 4 != 0 || len / 4 * 3 > out_size)
-                return -1;
-        for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                             c == '+' || c == '/';
-                if (c == '=' && i >= len - 2)
-                        pad++;
-                else if (!alnum || pad > 0)
-                        return -1;
-        }
-        int k = EVP_DecodeBlock(out, (const unsigned char *) s, (int) len);
-        if (k < 0 || (size_t) k < pad)
-                return -1;
-        *ret_size = (size_t) k - pad;
-        return 0;
 }
 
 static int add_phase(PcrSigAudit *a, const char *phase) {
@@ -146,58 +123,18 @@ static bool signature_ok(EVP_PKEY *key, PcrBank bank, const uint8_t pol[32], con
         return EVP_DigestVerify(ctx, sig, sig_size, pol, 32) == 1;
 }
 
-/* Validates the document's shape; returns the number of entries. */
-static int check_shape(const JsonValue *doc, unsigned *ret_banks, size_t *ret_entries, char *error, size_t error_size) {
-        unsigned banks = 0;
-        size_t total = 0;
-
-        if (doc->type != JSON_TYPE_OBJECT)
-                return seterr(error, error_size, ".pcrsig: top level is a JSON %s, not an object",
-                              json_type_to_string(doc->type));
-        for (size_t i = 0; i < doc->object.n; i++) {
-                const JsonMember *m = &doc->object.members[i];
-                PcrBank b = pcr_bank_from_string(m->key);
-                if (b == _PCR_BANK_INVALID || !streq(m->key, pcr_bank_to_string(b)))
-                        return seterr(error, error_size, ".pcrsig: unknown PCR bank \"%.32s\"", m->key);
-                if (m->value->type != JSON_TYPE_ARRAY)
-                        return seterr(error, error_size, ".pcrsig: %s: not an array", m->key);
-                for (size_t j = 0; j < m->value->array.n; j++) {
-                        const JsonValue *e = m->value->array.items[j];
-                        static const char *const fields[] = { "pcrs", "pkfp", "pol", "sig" };
-                        if (e->type != JSON_TYPE_OBJECT)
-                                return seterr(error, error_size, ".pcrsig: %s[%zu]: not an object", m->key, j);
-                        for (size_t f = 0; f < ELEMENTSOF(fields); f++) {
-                                const JsonValue *v = json_object_find(e, fields[f]);
-                                JsonType want = f == 0 ? JSON_TYPE_ARRAY : JSON_TYPE_STRING;
-                                if (!v || v->type != want)
-                                        return seterr(error, error_size, ".pcrsig: %s[%zu]: \"%s\" %s", m->key, j,
-                                                      fields[f], v ? "has the wrong type" : "missing");
-                        }
-                }
-                banks |= PCR_BANK_BIT(b);
-                total += m->value->array.n;
-        }
-        *ret_banks = banks;
-        *ret_entries = total;
-        return 0;
-}
-
-static bool pcrs_is_11(const JsonValue *pcrs) {
-        return pcrs->array.n == 1 && pcrs->array.items[0]->type == JSON_TYPE_INTEGER &&
-               pcrs->array.items[0]->integer == UKI_PCR_KERNEL_BOOT;
-}
-
 int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
                        PcrSigAudit *ret, char *error, size_t error_size) {
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
-        _cleanup_json_value_ JsonValue *doc = NULL;
+        _cleanup_(pcrsig_done) PcrSig sig = {};
         _cleanup_free_ void *text = NULL;
+        char why[256] = "";
         _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
         const UkiMeasureRules *rules = NULL;
         const PeSection *s;
         PcrSigAudit a = {};
         PcrState base = {};
-        size_t n = 0, total = 0;
+        size_t n = 0;
         int r;
 
         s = pe_find_section(img, ".pcrsig");
@@ -208,18 +145,9 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 return seterr(error, error_size, ".pcrsig: larger than %u bytes", PCRSIG_VERIFY_SECTION_MAX);
         if (r < 0)
                 return r;
-        /* The section is padded (zeros past the raw data, or NULs a tool
-         * appended); the JSON is what precedes them. */
-        while (n > 0 && ((char *) text)[n - 1] == 0)
-                n--;
-        const char *what = NULL;
-        size_t off = 0;
-        r = json_parse(text, n, &doc, &what, &off);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return seterr(error, error_size, ".pcrsig: malformed JSON at offset %zu: %s", off, what);
-        r = check_shape(doc, &a.banks, &total, error, error_size);
+        r = pcrsig_parse(text, n, &sig, &a.banks, why, sizeof(why));
+        if (r == -EBADMSG)
+                return seterr(error, error_size, ".pcrsig: %s", why);
         if (r < 0)
                 return r;
 
@@ -260,7 +188,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
 
         /* Candidate policies: one per (phase, bank). */
         pols = calloc(MAX(a.n_phases, (size_t) 1), sizeof(*pols));
-        a.checks = calloc(MAX(total, (size_t) 1), sizeof(PcrSigCheck));
+        a.checks = calloc(MAX(sig.n_entries, (size_t) 1), sizeof(PcrSigCheck));
         if (!pols || !a.checks) {
                 r = -ENOMEM;
                 goto fail;
@@ -282,60 +210,35 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 }
         }
 
-        /* Report in bank order, like pcrsig.c writes them. */
-        for (int b = 0; b < _PCR_BANK_MAX; b++)
-                for (size_t i = 0; i < doc->object.n; i++) {
-                        const JsonMember *m = &doc->object.members[i];
-                        if (pcr_bank_from_string(m->key) != (PcrBank) b)
-                                continue;
-                        for (size_t j = 0; j < m->value->array.n; j++) {
-                                const JsonValue *e = m->value->array.items[j];
-                                const JsonValue *pkfp = json_object_find(e, "pkfp"), *pol = json_object_find(e, "pol"),
-                                                *sig = json_object_find(e, "sig");
-                                PcrSigCheck *c = &a.checks[a.n_checks++];
-                                uint8_t polv[32], sigv[PCRSIG_VERIFY_SIG_MAX];
-                                size_t sig_size = 0;
+        /* pcrsig_parse() gives the entries in bank order, as pcrsig.c writes them. */
+        for (size_t i = 0; i < sig.n_entries; i++) {
+                const PcrSigEntry *e = &sig.entries[i];
+                PcrSigCheck *c = &a.checks[a.n_checks++];
 
-                                *c = (PcrSigCheck) { .bank = (PcrBank) b, .index = j };
-                                if (unhexmem(pkfp->string.str, pkfp->string.len, c->pkfp, sizeof(c->pkfp)) < 0) {
-                                        r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"pkfp\" is not %u hex digits",
-                                                   m->key, j, 2 * PCRSIG_FINGERPRINT_SIZE);
-                                        goto fail;
-                                }
-                                if (unhexmem(pol->string.str, pol->string.len, polv, sizeof(polv)) < 0) {
-                                        r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"pol\" is not 64 hex digits",
-                                                   m->key, j);
-                                        goto fail;
-                                }
-                                if (unbase64(sig->string.str, sig->string.len, sigv, sizeof(sigv), &sig_size) < 0) {
-                                        r = seterr(error, error_size, ".pcrsig: %s[%zu]: \"sig\" is not base64",
-                                                   m->key, j);
-                                        goto fail;
-                                }
-                                for (size_t p = 0; p < a.n_phases && !c->phase; p++)
-                                        if (memcmp(pols[p][b], polv, 32) == 0)
-                                                c->phase = a.phases[p];
+                *c = (PcrSigCheck) { .bank = e->bank, .index = e->index };
+                memcpy(c->pkfp, e->pkfp, sizeof(c->pkfp));
+                for (size_t p = 0; p < a.n_phases && !c->phase; p++)
+                        if (memcmp(pols[p][e->bank], e->pol, 32) == 0)
+                                c->phase = a.phases[p];
 
-                                if (!pcrs_is_11(json_object_find(e, "pcrs"))) {
-                                        c->status = PCRSIG_STATUS_MISMATCH;
-                                        c->detail = "\"pcrs\" is not [11]";
-                                } else if (!c->phase) {
-                                        c->status = PCRSIG_STATUS_MISMATCH;
-                                        c->detail = "policy matches no PCR 11 value of this image";
-                                } else if (!a.have_pcrpkey ||
-                                           memcmp(c->pkfp, a.pcrpkey_fp, PCRSIG_FINGERPRINT_SIZE) != 0) {
-                                        c->status = PCRSIG_STATUS_UNKNOWN_KEY;
-                                        c->detail = a.have_pcrpkey ? "signed by a key other than .pcrpkey"
-                                                                   : "no .pcrpkey to check it with";
-                                } else if (!signature_ok(key, (PcrBank) b, polv, sigv, sig_size)) {
-                                        c->status = PCRSIG_STATUS_BAD_SIGNATURE;
-                                        c->detail = "signature does not verify with .pcrpkey";
-                                } else {
-                                        c->status = PCRSIG_STATUS_OK;
-                                        a.banks_ok |= PCR_BANK_BIT(b);
-                                }
-                        }
+                if (e->not_pcr11) {
+                        c->status = PCRSIG_STATUS_MISMATCH;
+                        c->detail = "\"pcrs\" is not [11]";
+                } else if (!c->phase) {
+                        c->status = PCRSIG_STATUS_MISMATCH;
+                        c->detail = "policy matches no PCR 11 value of this image";
+                } else if (!a.have_pcrpkey || memcmp(c->pkfp, a.pcrpkey_fp, PCRSIG_FINGERPRINT_SIZE) != 0) {
+                        c->status = PCRSIG_STATUS_UNKNOWN_KEY;
+                        c->detail = a.have_pcrpkey ? "signed by a key other than .pcrpkey"
+                                                   : "no .pcrpkey to check it with";
+                } else if (!signature_ok(key, e->bank, e->pol, e->sig, e->sig_size)) {
+                        c->status = PCRSIG_STATUS_BAD_SIGNATURE;
+                        c->detail = "signature does not verify with .pcrpkey";
+                } else {
+                        c->status = PCRSIG_STATUS_OK;
+                        a.banks_ok |= PCR_BANK_BIT(e->bank);
                 }
+        }
 
         *ret = a;
         return 0;

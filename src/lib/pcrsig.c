@@ -11,8 +11,6 @@
 #include "tpm2-policy.h"
 #include "util.h"
 
-#define PCRSIG_ENTRIES_MAX 4096u
-#define PCRSIG_SIG_MAX     4096u        /* RSA 16384 bits would be 2048 bytes */
 
 void pcrsig_done(PcrSig *s) {
         for (size_t i = 0; i < s->n_entries; i++)

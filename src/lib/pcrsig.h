@@ -15,6 +15,7 @@
  * order they were added in, so signing with a second key appends (key
  * rotation: an image carries the old and the new key's signatures). */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,6 +25,8 @@
 #include "pcr.h"
 
 #define PCRSIG_FINGERPRINT_SIZE 32u
+#define PCRSIG_ENTRIES_MAX      4096u
+#define PCRSIG_SIG_MAX          4096u   /* RSA 16384 bits would be 2048 bytes */
 
 typedef struct PcrSigEntry {
         PcrBank bank;
@@ -31,6 +34,10 @@ typedef struct PcrSigEntry {
         uint8_t pol[32];
         uint8_t *sig;
         size_t sig_size;
+        /* Only set by pcrsig_parse(): the position in the bank's array, and
+         * whether "pcrs" was something other than [11]. */
+        size_t index;
+        bool not_pcr11;
 } PcrSigEntry;
 
 typedef struct PcrSig {
@@ -56,6 +63,11 @@ void pcrsig_write_json(const PcrSig *s, FILE *f, JsonStyle style);
 
 /* The JSON as a string (short style has no trailing newline), for .pcrsig. */
 int pcrsig_to_string(const PcrSig *s, JsonStyle style, char **ret, size_t *ret_size);
+
+/* Parses .pcrsig JSON (trailing NULs ignored) into ret, entries in bank
+ * order, and the mask of banks it lists. -EBADMSG with a one-line reason
+ * (no prefix) in error for malformed input or a bad field; -ENOMEM. */
+int pcrsig_parse(const void *text, size_t n, PcrSig *ret, unsigned *ret_banks, char *error, size_t error_size);
 
 /* PEM SubjectPublicKeyInfo of pub, for .pcrpkey. */
 int pcrsig_public_key_pem(EVP_PKEY *pub, char **ret, size_t *ret_size);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "json-parse.h"
 #include "json.h"
 #include "keys.h"
 #include "measure-esp.h"
@@ -49,6 +50,7 @@ typedef struct MeasureArgs {
         const char *public_keys[MEASURE_KEYS_MAX];
         size_t n_public_keys;
         const char *passphrase_file;
+        const char *append;     /* --append: signatures to keep, new ones are added */
         JsonStyle json;
         bool json_set;          /* --json= or -j given */
         bool json_auto;         /* -j: pretty on a tty, short otherwise */
@@ -84,6 +86,12 @@ static void help(FILE *f) {
                 "     --private-key-passphrase-file=FILE\n"
                 "                         Passphrase for an encrypted private key\n"
                 "     --public-key=KEY    Public key to check the (n-th) private key against\n"
+                "     --private-key-source=file|provider:NAME|engine:NAME\n"
+                "                         How to read --private-key= (systemd-measure 257);\n"
+                "                         a provider key is given as its URI\n"
+                "     --certificate=PATH  Certificate to check the (n-th) private key against\n"
+                "                         (instead of --public-key=)\n"
+                "     --append=PATH       Keep the signatures in this JSON and add the new ones\n"
                 "     --json=MODE         pretty, short or off\n"
                 "  -j                     Same as --json=pretty on a tty, --json=short otherwise\n"
                 "     --uki=FILE          Take the sections from a built UKI (and the\n"
@@ -98,6 +106,11 @@ static void help(FILE *f) {
                 "     --ucode=PATH        .ucode     --splash=PATH   .splash\n"
                 "     --dtb=PATH          .dtb       --uname=PATH    .uname\n"
                 "     --sbat=PATH         .sbat      --pcrpkey=PATH  .pcrpkey\n"
+                "     --profile=PATH      .profile   --dtbauto=PATH  .dtbauto\n"
+                "     --hwids=PATH        .hwids\n"
+                "\n"
+                "Accepted for systemd-measure compatibility: --no-pager, --tpm2-device=PATH\n"
+                "(status reads PCR 11 from sysfs).\n"
                 "\n"
                 "See ukit-measure(1).\n",
                 SYSFS_TPM);
@@ -134,6 +147,12 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 ARG_PUBLIC_KEY,
                 ARG_JSON,
                 ARG_ESP,
+                ARG_APPEND,
+                ARG_KEY_SOURCE,
+                ARG_CERTIFICATE,
+                ARG_CERTIFICATE_SOURCE,
+                ARG_NO_PAGER,
+                ARG_TPM2_DEVICE,
         };
         static const struct option options[] = {
                 { "help",               no_argument,       NULL, 'h' },
@@ -148,6 +167,15 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 { "uname",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_UNAME },
                 { "sbat",               required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_SBAT },
                 { "pcrpkey",            required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_PCRPKEY },
+                { "profile",            required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_PROFILE },
+                { "dtbauto",            required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_DTBAUTO },
+                { "hwids",              required_argument, NULL, ARG_SECTION_FIRST + UKI_SECTION_HWIDS },
+                { "append",             required_argument, NULL, ARG_APPEND },
+                { "private-key-source", required_argument, NULL, ARG_KEY_SOURCE },
+                { "certificate",        required_argument, NULL, ARG_CERTIFICATE },
+                { "certificate-source", required_argument, NULL, ARG_CERTIFICATE_SOURCE },
+                { "no-pager",           no_argument,       NULL, ARG_NO_PAGER },
+                { "tpm2-device",        required_argument, NULL, ARG_TPM2_DEVICE },
                 { "uki",                required_argument, NULL, ARG_UKI },
                 { "bank",               required_argument, NULL, ARG_BANK },
                 { "phase",              required_argument, NULL, ARG_PHASE },
@@ -199,6 +227,27 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 case ARG_PASSPHRASE:
                         a->passphrase_file = optarg;
                         break;
+                case ARG_APPEND:
+                        a->append = optarg;
+                        break;
+                case ARG_KEY_SOURCE:
+                case ARG_CERTIFICATE_SOURCE:
+                        /* Keys and certificates are loaded through OSSL_STORE, which takes
+                         * a path or any provider's URI itself; an engine is not. */
+                        if (!streq(optarg, "file") && !startswith(optarg, "provider:"))
+                                return log_usage("--%s=%s: only 'file' and 'provider:NAME' are supported "
+                                                 "(OpenSSL engines are deprecated; give the key as a provider URI)",
+                                                 c == ARG_KEY_SOURCE ? "private-key-source" : "certificate-source", optarg);
+                        break;
+                case ARG_NO_PAGER:
+                        break;
+                case ARG_TPM2_DEVICE:
+                        /* status reads the kernel's sysfs PCR files, as systemd-measure does
+                         * unless it has to talk to the TPM; only the default device exists there. */
+                        if (!streq(optarg, "auto") && !streq(optarg, "/dev/tpmrm0") && !streq(optarg, "/dev/tpm0"))
+                                return log_usage("--tpm2-device=%s: only the kernel's default TPM is supported", optarg);
+                        break;
+                case ARG_CERTIFICATE:
                 case ARG_PUBLIC_KEY:
                         if (a->n_public_keys >= MEASURE_KEYS_MAX)
                                 return log_usage("too many --public-key= options (at most %u)", MEASURE_KEYS_MAX);
@@ -371,8 +420,8 @@ static int verb_calculate(const MeasureArgs *a) {
         JsonStyle style = effective_style(a, false);
         int r;
 
-        if (a->n_private_keys > 0 || a->n_public_keys > 0)
-                return log_usage("--private-key=/--public-key= only apply to 'sign'");
+        if (a->n_private_keys > 0 || a->n_public_keys > 0 || a->append)
+                return log_usage("--private-key=/--public-key=/--certificate=/--append= only apply to 'sign'");
         r = measure_image(a, &base);
         if (r != 0)
                 return r;
@@ -444,6 +493,37 @@ static void pkeys_free(EVP_PKEY *(*keys)[MEASURE_KEYS_MAX]) {
                 EVP_PKEY_free((*keys)[i]);
 }
 
+/* The signatures of an earlier `sign` (--append), kept in front of the new
+ * ones, bank by bank, as systemd-measure does. */
+static int load_append(const char *path, PcrSig *sig) {
+        _cleanup_free_ char *text = NULL;
+        char why[256] = "";
+        size_t n = 0;
+        int r;
+
+        r = read_file_full(path, JSON_PARSE_SIZE_MAX, &text, &n);
+        if (r == -EFBIG) {
+                log_error("%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot read", path);
+        r = pcrsig_parse(text, n, sig, NULL, why, sizeof(why));
+        if (r == -EBADMSG) {
+                log_error("%s: not a PCR signature document: %s", path, why);
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot parse", path);
+        for (size_t i = 0; i < sig->n_entries; i++)
+                if (sig->entries[i].not_pcr11) {
+                        log_error("%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
+                                  path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
+                        return EXIT_FAILURE;
+                }
+        return 0;
+}
+
 static int verb_sign(const MeasureArgs *a) {
         _cleanup_(pkeys_free) EVP_PKEY *priv[MEASURE_KEYS_MAX] = {}, *pub[MEASURE_KEYS_MAX] = {};
         _cleanup_(pcrsig_done) PcrSig sig = {};
@@ -478,6 +558,12 @@ static int verb_sign(const MeasureArgs *a) {
                 }
                 if (r < 0)
                         return log_errno(r, "%s: unusable key", k);
+        }
+
+        if (a->append) {
+                r = load_append(a->append, &sig);
+                if (r != 0)
+                        return r;
         }
 
         r = measure_image(a, &base);

@@ -38,11 +38,14 @@ typedef struct Pending {
         bool active;
 } Pending;
 
-static int flush(Pending *p, const char *section, BuildConfigCallback cb, void *userdata) {
+/* On a callback error, *err_line is the key's line. */
+static int flush(Pending *p, const char *section, BuildConfigCallback cb, void *userdata, unsigned *err_line) {
         int r = 0;
         if (!p->active)
                 return 0;
         r = cb(userdata, section, p->key, p->value ? p->value : "", p->line);
+        if (r < 0)
+                *err_line = p->line;
         free(p->value);
         p->value = NULL;
         p->len = 0;
@@ -92,12 +95,13 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
                 strip(&s, &k);
 
                 if (k == 0 || s[0] == '#') {
-                        /* configparser (empty_lines_in_values=False): an empty line ends a value */
-                        if (k == 0) {
-                                r = flush(&p, section, cb, userdata);
-                                if (r < 0)
-                                        goto fail;
-                        }
+                        /* configparser (comment_prefixes='#', empty_lines_in_values=False):
+                         * an empty line ends a value, and so does a comment line, indented
+                         * or not (it counts as empty). ';' is not a comment prefix for
+                         * ukify: such a line is a key or a syntax error, as there. */
+                        r = flush(&p, section, cb, userdata, &line);
+                        if (r < 0)
+                                goto fail;
                         continue;
                 }
                 if (indented && p.active) {
@@ -109,7 +113,7 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
                         continue;
                 }
 
-                r = flush(&p, section, cb, userdata);
+                r = flush(&p, section, cb, userdata, &line);
                 if (r < 0)
                         goto fail;
 
@@ -141,7 +145,7 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
                 if (r < 0)
                         goto fail;
         }
-        r = flush(&p, section, cb, userdata);
+        r = flush(&p, section, cb, userdata, &line);
         if (r < 0)
                 goto fail;
         return 0;

@@ -4,8 +4,9 @@
 /* ukify's configuration file format (ukify(1), "CONFIGURATION SETTINGS"):
  * an INI file read with Python's configparser: "[Section]" headers,
  * "Key=Value" (also "Key = Value"), comments starting with '#' (whole line
- * or after the value), keys case-sensitive, indented lines continue the
- * previous value. `ukit build` uses the [UKI] section; other sections are
+ * or after the value, preceded by a blank), keys case-sensitive, indented
+ * lines continue the previous value until an empty or comment line. Like
+ * ukify (comment_prefixes='#'), ';' does not start a comment. `ukit build` uses the [UKI] section; other sections are
  * passed through to the callback too, so options added by other parts of
  * ukit (e.g. [PCRSignature:NAME]) can be handled where they live. */
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ukit build: .pcrsig/.pcrpkey (see build-pcr.h for the one-pass design). */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -217,8 +219,12 @@ static int pcr_config(BuildContext *c, const char *section, const char *key, con
                 _cleanup_free_ char *name = group ? xasprintf("[%s]", section) : xstrdup("");
                 PcrKey *k = cfg_group(p, name);
                 if (!k) {
-                        log_warning("too many [PCRSignature:] groups, ignoring [%s]", section);
-                        return 1;
+                        /* Dropping a group would leave its phases unsigned: refuse. */
+                        static char msg[128];
+                        snprintf(msg, sizeof(msg), "too many [PCRSignature:] groups (at most %u signing keys)",
+                                 BUILD_PCR_KEYS_MAX);
+                        c->config_error = msg;
+                        return -E2BIG;
                 }
                 const char **f = streq(key, "PCRPrivateKey") ? &k->private_key :
                                  streq(key, "PCRPublicKey") ? &k->public_key : &k->phases;

@@ -330,10 +330,12 @@ static int config_item(void *userdata, const char *section, const char *key, con
                 { "PCRPKey",    offsetof(BuildContext, pcrpkey) },
                 { "Stub",       offsetof(BuildContext, stub_path) },
         };
+        int r;
 
         if (!streq(section, "UKI")) {
-                if (c->config_hook && c->config_hook(c, section, key, value) > 0)
-                        return 0;
+                r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
+                if (r != 0)
+                        return MIN(r, 0);
                 log_warning("%s:%u: unknown config setting [%s] %s=", st->path, line, section, key);
                 return 0;
         }
@@ -359,8 +361,9 @@ static int config_item(void *userdata, const char *section, const char *key, con
         }
         if (streq(key, "EFIArch"))
                 return 0; /* the architecture follows from the stub */
-        if (c->config_hook && c->config_hook(c, section, key, value) > 0)
-                return 0;
+        r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
+        if (r != 0)
+                return MIN(r, 0);
         log_warning("%s:%u: unknown config setting [UKI] %s=", st->path, line, key);
         return 0;
 }
@@ -384,6 +387,10 @@ static int apply_config(BuildContext *c) {
                 free(st.initrds);
                 if (r == -EBADMSG) {
                         log_error("%s:%u: syntax error", path, line);
+                        return EXIT_FAILURE;
+                }
+                if (c->config_error) {
+                        log_error("%s:%u: %s", path, line, c->config_error);
                         return EXIT_FAILURE;
                 }
                 return log_errno(r, "%s:%u: cannot parse", path, line);

@@ -54,8 +54,10 @@ struct BuildContext {
         /* hooks; return 0 to continue, an exit status (after printing) to stop */
         int (*sections_done_hook)(BuildContext *c);
         int (*before_commit_hook)(BuildContext *c, int fd);
-        /* config keys outside ukit build's own: return 1 if handled */
+        /* config keys outside ukit build's own: return 1 if handled, 0 if
+         * not, <0 to refuse the file with config_error (one line) */
         int (*config_hook)(BuildContext *c, const char *section, const char *key, const char *value);
+        const char *config_error;
         void *ext_pcr, *ext_sign;       /* extension state */
 
         /* owned storage */

@@ -3,7 +3,9 @@
 # file must be byte-identical to the same build from command-line options;
 # command-line options win over the file; Initrd= lists (space separated,
 # continuation lines) come before --initrd; syntax errors name file:line.
-# The oracle for the expected bytes is the command-line build plus pe_check.
+# The oracle for the expected bytes is the command-line build plus pe_check;
+# for how a file is read (comments, continuation lines), ukify 257 itself in
+# the oracle root (`ukify build --summary` prints what it parsed).
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$UKIT_TOP/tests/interop/build-lib.sh"
 build_need
@@ -72,4 +74,64 @@ assert_eq "$(ls -A out | wc -l)" 0 "files left after a config error"
 printf 'Linux = x\n' >nosection.conf
 if "$UKIT" build -c nosection.conf -o out/x.efi 2>err.log; then fail "key outside a section accepted"; fi
 grep -q "nosection.conf:1:" err.log || fail "no-section error message: $(cat err.log)"
+
+# --- comments and continuations as ukify 257 reads them ---
+# ukify: configparser(comment_prefixes='#', inline_comment_prefixes='#',
+# empty_lines_in_values=False). What ukify 257 prints is the expectation.
+oracle() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$T" "$@"; }
+oracle true 2>/dev/null || skip "no systemd 257 oracle root (scripts/fetch-oracle-257.sh)"
+printf 'fake kernel\n' >"$T/fake-linux"
+# CONF -> "cmdline=VALUE" or "error", for ukify 257 and for ukit
+ukify_view() {
+        local out
+        if ! out=$(oracle ukify --config="$T/$1" build --linux="$T/fake-linux" --summary 2>&1); then
+                echo error; return
+        fi
+        grep -q "^ 'cmdline':" <<<"$out" || { echo "no cmdline in: $out" >&2; echo "?"; return; }
+        # the summary is a Python pprint of the parsed options
+        printf 'cmdline=%s\n' "$(sed -n "s/^ 'cmdline': '\(.*\)',$/\1/p" <<<"$out")"
+}
+ukit_view() {
+        rm -f view.efi
+        if ! "$UKIT" build -c "$1" --linux="$T/fake-linux" --stub="$STUB" -o view.efi 2>view.err; then
+                grep -q "^ukit build: $1:[0-9]*: " view.err || fail "$1: error does not name the file and line: $(cat view.err)"
+                echo error; return
+        fi
+        objcopy -O binary --only-section=.cmdline view.efi view.cmdline
+        printf 'cmdline=%s\n' "$(tr '\n' ' ' <view.cmdline)"
+}
+same_as_ukify() {
+        local want got
+        want=$(ukify_view "$1"); got=$(ukit_view "$1")
+        [ "$want" != "?" ] || fail "$1: cannot read ukify's summary"
+        assert_eq "$got" "$want" "$1 read as ukify 257 reads it"
+}
+# a comment line, indented or not, ends a continued value (it counts as an
+# empty line): the next indented line is a key of its own, or an error
+printf '[UKI]\nCmdline = a\n  # note\n  after=1\n' >comment-ends-value.conf
+same_as_ukify comment-ends-value.conf
+printf '[UKI]\nCmdline = a\n# note\n  b\n' >comment-then-indent.conf
+same_as_ukify comment-then-indent.conf
+# inline '#' after a blank, in the first line and in continuation lines
+printf '[UKI]\nCmdline = a#1 b # c\n  d # e\n  f#g\n' >inline.conf
+same_as_ukify inline.conf
+# ';' is not a comment prefix for ukify 257: a line of its own is refused, a
+# ';' inside a value is kept, ';Key=' is an (unknown) key
+printf '[UKI]\n; a comment\nCmdline = a\n' >semicolon-line.conf
+same_as_ukify semicolon-line.conf
+printf '[UKI]\nCmdline = a ; b\n;Uname = 1\n' >semicolon-value.conf
+same_as_ukify semicolon-value.conf
+printf '[UKI]\nCmdline = a\n  ; b\n' >semicolon-continued.conf
+same_as_ukify semicolon-continued.conf
+
+# --- more [PCRSignature:] groups than signing keys: refused, not dropped ---
+openssl genrsa -out pcr.pem 2048 2>/dev/null
+{ for i in $(seq 17); do printf '[PCRSignature:g%s]\nPCRPrivateKey=%s\nPhases=enter-initrd\n\n' "$i" "$T/pcr.pem"; done; } >groups.conf
+rm -rf out; mkdir out
+if "$UKIT" build -c groups.conf --linux="$T/fake-linux" --stub="$STUB" -o out/g.efi 2>groups.err; then
+        fail "17 [PCRSignature:] groups accepted (some silently unsigned)"
+fi
+assert_eq "$(wc -l <groups.err)" 1 "one error line for too many groups"
+grep -q "^ukit build: groups.conf:[0-9]*: too many \[PCRSignature:\] groups" groups.err || fail "too many groups: $(cat groups.err)"
+assert_eq "$(ls -A out | wc -l)" 0 "files left after too many groups"
 echo "PASS"

@@ -336,7 +336,8 @@ typedef struct Writer {
         const PeLayout *l;
         int fd;
         uint64_t pos;
-        uint8_t *buf;
+        uint8_t *buf;           /* for copies through user space, allocated on first use */
+        size_t buf_size;
         const PeWriteObserver *const *obs;
         size_t n_obs;
         bool want_bytes;        /* some observer needs to see data */
@@ -415,6 +416,16 @@ static int emit_fd(Writer *w, int fd, uint64_t off, uint64_t n, ssize_t section,
         }
         while (n > 0) {
                 size_t k = (size_t) MIN(n, (uint64_t) PE_WRITE_BUFFER_SIZE);
+                /* Sized to what is copied, up to PE_WRITE_BUFFER_SIZE: a small
+                 * UKI (or one written with copy_file_range) never pays for
+                 * the full buffer. */
+                if (w->buf_size < k) {
+                        uint8_t *b = realloc(w->buf, k);
+                        if (!b)
+                                return -ENOMEM;
+                        w->buf = b;
+                        w->buf_size = k;
+                }
                 r = pread_full(fd, w->buf, k, off);
                 if (r < 0)
                         return r;
@@ -445,23 +456,13 @@ static int cmp_by_raw(const void *a, const void *b, void *userdata) {
         return 0;
 }
 
-int pe_write(const PeLayout *l, int out_fd, const PeWriteObserver *const *observers, size_t n_observers) {
-        _cleanup_free_ uint8_t *buf = NULL;
-        _cleanup_free_ size_t *order = NULL;
-        Writer w = { .l = l, .fd = out_fd, .obs = observers, .n_obs = n_observers };
+/* Headers, then the sections with data in file order. */
+static int write_all(Writer *w, size_t *order) {
+        const PeLayout *l = w->l;
         size_t n_order = 0;
         int r;
 
-        for (size_t i = 0; i < n_observers; i++)
-                if (observers[i]->data || observers[i]->section_data)
-                        w.want_bytes = true;
-        buf = malloc(PE_WRITE_BUFFER_SIZE);
-        order = calloc(l->n_sections ? l->n_sections : 1, sizeof(size_t));
-        if (!buf || !order)
-                return -ENOMEM;
-        w.buf = buf;
-
-        r = emit(&w, l->headers, l->size_of_headers, -1, NULL);
+        r = emit(w, l->headers, l->size_of_headers, -1, NULL);
         if (r < 0)
                 return r;
 
@@ -476,17 +477,17 @@ int pe_write(const PeLayout *l, int out_fd, const PeWriteObserver *const *observ
                 size_t idx = order[k];
                 const PeLayoutSection *s = &l->sections[idx];
 
-                r = pad_to(&w, s->raw_offset);
+                r = pad_to(w, s->raw_offset);
                 if (r < 0)
                         return r;
                 if (s->from_stub) {
                         const PeSection *old = &l->stub->sections[s->source_index];
                         /* content first (observed as section data), then the
                          * rest of the stub's raw data, then alignment padding */
-                        r = emit_fd(&w, l->stub_fd, old->raw_offset, s->content_size, (ssize_t) idx, s);
+                        r = emit_fd(w, l->stub_fd, old->raw_offset, s->content_size, (ssize_t) idx, s);
                         if (r < 0)
                                 return r;
-                        r = emit_fd(&w, l->stub_fd, (uint64_t) old->raw_offset + s->content_size,
+                        r = emit_fd(w, l->stub_fd, (uint64_t) old->raw_offset + s->content_size,
                                     old->raw_size - s->content_size, -1, NULL);
                         if (r < 0)
                                 return r;
@@ -495,30 +496,45 @@ int pe_write(const PeLayout *l, int out_fd, const PeWriteObserver *const *observ
                         for (size_t j = 0; j < ns->n_sources; j++) {
                                 const PeSource *src = &ns->sources[j];
                                 if (src->fd >= 0)
-                                        r = emit_fd(&w, src->fd, src->offset, src->size, (ssize_t) idx, s);
+                                        r = emit_fd(w, src->fd, src->offset, src->size, (ssize_t) idx, s);
                                 else if (src->data)
-                                        r = emit(&w, src->data, src->size, (ssize_t) idx, s);
+                                        r = emit(w, src->data, src->size, (ssize_t) idx, s);
                                 else
-                                        r = emit_zeros(&w, src->size, (ssize_t) idx, s);
+                                        r = emit_zeros(w, src->size, (ssize_t) idx, s);
                                 if (r < 0)
                                         return r;
                         }
                 }
-                r = pad_to(&w, (uint64_t) s->raw_offset + s->raw_size);
+                r = pad_to(w, (uint64_t) s->raw_offset + s->raw_size);
                 if (r < 0)
                         return r;
-                r = section_end(&w, idx, s);
+                r = section_end(w, idx, s);
                 if (r < 0)
                         return r;
         }
-        if (w.pos != l->file_size)
+        if (w->pos != l->file_size)
                 return -EINVAL;
 
         for (size_t i = 0; i < l->n_sections; i++)
                 if (l->sections[i].raw_size == 0) {
-                        r = section_end(&w, i, &l->sections[i]);
+                        r = section_end(w, i, &l->sections[i]);
                         if (r < 0)
                                 return r;
                 }
         return 0;
+}
+
+int pe_write(const PeLayout *l, int out_fd, const PeWriteObserver *const *observers, size_t n_observers) {
+        _cleanup_free_ size_t *order = NULL;
+        Writer w = { .l = l, .fd = out_fd, .obs = observers, .n_obs = n_observers };
+
+        for (size_t i = 0; i < n_observers; i++)
+                if (observers[i]->data || observers[i]->section_data)
+                        w.want_bytes = true;
+        order = calloc(l->n_sections ? l->n_sections : 1, sizeof(size_t));
+        if (!order)
+                return -ENOMEM;
+        int r = write_all(&w, order);
+        free(w.buf);
+        return r;
 }

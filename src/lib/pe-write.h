@@ -9,7 +9,8 @@
  *                headers, the stub's sections copied from the stub, then the
  *                new sections read from their sources (fd ranges or memory).
  *                Section data is never held in memory as a whole: a 1 GiB
- *                initrd goes through a fixed PE_WRITE_BUFFER_SIZE buffer.
+ *                initrd goes through a buffer of at most PE_WRITE_BUFFER_SIZE
+ *                (none at all when copy_file_range() does the copy).
  *
  * Observers see every output byte as it is written, so hashers (Authenticode,
  * PCR banks) run in the same pass without re-reading the image.

@@ -318,6 +318,15 @@ int verity_sig_verify(const char *roothash_hex, const uint8_t *der, size_t der_s
                 ERR_clear_error();
                 return -EBADMSG;
         }
+        /* Every digest algorithm must be one OpenSSL knows: PKCS7_verify()
+         * of OpenSSL 3.0 leaks its copy of the content BIO when it cannot
+         * set up a digest (found by fuzz-sidecar). */
+        const STACK_OF(X509_ALGOR) *mds = p7->d.sign ? p7->d.sign->md_algs : NULL;
+        for (int i = 0; i < sk_X509_ALGOR_num(mds); i++)
+                if (!EVP_get_digestbyobj(sk_X509_ALGOR_value(mds, i)->algorithm)) {
+                        ERR_clear_error();
+                        return -EBADMSG;
+                }
 
         for (size_t d = 0; cert_dirs && cert_dirs[d]; d++) {
                 _cleanup_free_ char **names = NULL;

@@ -336,3 +336,7 @@ reject:
         (void) umount2(mnt, MNT_DETACH);
         return r;
 }
+
+int ext_image_read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n) {
+        return read_release(ctx, img, rootfd, ret, ret_n);
+}

@@ -12,3 +12,8 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt);
 
 /* Record the image's state and reason (the reason is one line). */
 _printf_(3, 4) void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...);
+
+/* The release file lookup of ext_image_attach() on the tree at rootfd (the
+ * mounted image): 0 with the text in *ret (NULL if there is none), or
+ * -errno (-ENOTUNIQ: several fallback candidates). For the fuzzer. */
+int ext_image_read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n);

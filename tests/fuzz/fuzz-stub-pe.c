@@ -6,11 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The code under test is compiled into the target itself (libukit is built
- * without coverage instrumentation, which would leave libFuzzer blind); the
- * static library's copies are then never pulled in. */
-#include "cpio.c"
-#include "pe-sections.c"
+#include "cpio.h"
+#include "pe-sections.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

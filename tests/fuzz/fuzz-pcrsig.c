@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The .pcrsig audit of `ukit verify` (pcrsig-verify.c): shape checks, the
+ * hex and base64 fields, the PCR 11 recomputation and entry matching.
+ *
+ * Two kinds of input:
+ *   - starting with '{': the text of a .pcrsig, added as the .pcrsig section
+ *     of a fixed small UKI (data/pcrsig-base.efi: ukify 257 made it from
+ *     the systemd 257 add-on stub, with .linux, .osrel, .cmdline, .uname and
+ *     .pcrpkey). The seeds signed by systemd-measure for exactly those
+ *     sections reach the "ok" verdict, so mutations explore matching,
+ *     fingerprints and signature checks rather than only the JSON syntax;
+ *   - anything else: a whole UKI, parsed and audited as `ukit verify` does.
+ * The audit must never fail other than with a one-line reason for malformed
+ * input, and its verdict must be self-consistent. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "pcrsig-verify.h"
+#include "pe-write.h"
+#include "pe.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* FUZZ_PCRSIG_BASE: the base UKI's path, from meson. */
+__asm__(".section .rodata\n"
+        ".global fuzz_base_uki\n"
+        ".global fuzz_base_uki_end\n"
+        "fuzz_base_uki:\n"
+        ".incbin \"" FUZZ_PCRSIG_BASE "\"\n"
+        "fuzz_base_uki_end:\n"
+        ".previous\n");
+extern const uint8_t fuzz_base_uki[], fuzz_base_uki_end[];
+
+static int base_fd = -1;
+static PeImage *base;
+
+static void check(bool b) {
+        if (!b)
+                abort();
+}
+
+static void audit(int fd, const PeImage *img) {
+        char error[256] = "";
+        PcrSigAudit a = {};
+        char *extra[] = { (char *) "sysinit:ready" };
+
+        int r = pcrsig_audit_image(fd, img, extra, 1, &a, error, sizeof(error));
+        if (r == -EBADMSG) {
+                /* malformed input: a reason, one line */
+                check(error[0] != 0 && !strchr(error, '\n'));
+                return;
+        }
+        if (r < 0)
+                return;
+        check(a.n_checks <= 4096 && a.n_phases <= PCRSIG_VERIFY_PHASES_MAX);
+        for (size_t i = 0; i < a.n_checks; i++) {
+                const PcrSigCheck *c = &a.checks[i];
+                check(c->bank < _PCR_BANK_MAX && (a.banks & PCR_BANK_BIT(c->bank)));
+                check(c->status < _PCRSIG_STATUS_MAX);
+                check(c->status == PCRSIG_STATUS_OK ? !c->detail : c->detail != NULL);
+                if (c->status == PCRSIG_STATUS_OK)
+                        check(c->phase && a.have_pcrpkey && (a.banks_ok & PCR_BANK_BIT(c->bank)));
+                (void) pcrsig_status_to_string(c->status);
+        }
+        if (getenv("UKIT_FUZZ_DEBUG"))
+                for (size_t i = 0; i < a.n_checks; i++)
+                        fprintf(stderr, "%s[%zu]: %s (%s) phase=%s\n", pcr_bank_to_string(a.checks[i].bank), a.checks[i].index,
+                                pcrsig_status_to_string(a.checks[i].status), a.checks[i].detail ? a.checks[i].detail : "", a.checks[i].phase ? a.checks[i].phase : "-");
+        check((a.banks_ok & ~a.banks) == 0);
+        (void) pcrsig_audit_ok(&a, false);
+        (void) pcrsig_audit_ok(&a, true);
+        pcrsig_audit_done(&a);
+}
+
+static void init_base(void) {
+        base_fd = memfd_create("fuzz-pcrsig-base", MFD_CLOEXEC);
+        check(base_fd >= 0);
+        check(write_full(base_fd, fuzz_base_uki, (size_t) (fuzz_base_uki_end - fuzz_base_uki)) == 0);
+        check(pe_parse_fd(base_fd, &base) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        PeImage *img = NULL;
+        PeLayout *l = NULL;
+        int fd;
+
+        if (!base)
+                init_base();
+
+        fd = memfd_create("fuzz-pcrsig", MFD_CLOEXEC);
+        check(fd >= 0);
+        if (size > 0 && data[0] == '{') {
+                const PeSource src[] = { { .fd = -1, .data = data, .size = size } };
+                const PeNewSection news[] = { { ".pcrsig", PE_SECTION_FLAGS_DATA, 0, src, 1 } };
+                check(pe_layout(base_fd, base, news, 1, &(PeLayoutOptions) {}, &l) == 0);
+                check(pe_write(l, fd, NULL, 0) == 0);
+        } else
+                check(write_full(fd, data, size) == 0);
+
+        if (pe_parse_fd(fd, &img) == 0)
+                audit(fd, img);
+
+        pe_image_free(img);
+        pe_layout_free(l);
+        close(fd);
+        return 0;
+}

@@ -3,7 +3,8 @@
 #
 #   unit     tests/unit/test-*      in the normal and the ASan+UBSan build
 #   interop  tests/interop/*.sh     against both builds' ukit
-#   fuzz     tests/fuzz/fuzz-*      libFuzzer, a short run each on the seed corpus
+#   fuzz     tests/fuzz/fuzz-*      libFuzzer: every corpus and crash file replayed
+#                                   through every target, then a short run each
 #   vm       tests/vm/test-*.sh     QEMU + OVMF + swtpm boots (normal build)
 #
 # usage: scripts/test.sh [-k SUBSTRING] [--suites unit,interop,fuzz,vm] [--no-asan]
@@ -105,6 +106,15 @@ for b in "${builds[@]}"; do
 done
 
 if has_suite fuzz; then
+        # Replay: every seed of every corpus and every saved crash input
+        # (tests/fuzz/regressions) through every target, each run once.
+        mapfile -t replay < <(find tests/fuzz/corpus tests/fuzz/regressions -type f ! -name README.md | sort)
+        for t in "$fuzzbuild"/tests/fuzz/fuzz-*; do
+                [ -x "$t" ] && [ -f "$t" ] || continue
+                n=$(basename "$t")
+                run "fuzz/replay-$n" 300 "$t" -timeout=10 -rss_limit_mb=4096 "${replay[@]}"
+        done
+        # Then a short fuzzing run of each target from its own seeds.
         for t in "$fuzzbuild"/tests/fuzz/fuzz-*; do
                 [ -x "$t" ] && [ -f "$t" ] || continue
                 n=$(basename "$t"); corpus=tests/fuzz/corpus/${n#fuzz-}

@@ -12,7 +12,6 @@
  * certificate in data/verity-cert.crt). */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include "ddi.h"
 #include "fileio.h"
+#include "fuzz-tmpdir.h"
 #include "sparse.h"
 #include "sysext-merge.h"
 #include "sysext-verity.h"
@@ -51,19 +51,11 @@ static void check(bool b) {
                 abort();
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f) {
-        (void) st, (void) flag, (void) f;
-        return remove(p);
-}
-
-static void cleanup(void) {
-        (void) nftw(ctx.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* A root with etc/verity.d/fuzz.crt, user-space verity only. */
 static void init_ctx(void) {
-        char dir[] = "/dev/shm/fuzz-ddi-XXXXXX";
-        check(mkdtemp(dir) != NULL);
+        char dir[128];
+        check(fuzz_tmpdir("ddi", dir, sizeof(dir)) == 0);
         char path[256];
         snprintf(path, sizeof(path), "%s/etc", dir);
         check(mkdir(path, 0755) == 0);
@@ -75,7 +67,6 @@ static void init_ctx(void) {
         check(write_full(fd, fuzz_verity_cert, (size_t) (fuzz_verity_cert_end - fuzz_verity_cert)) == 0);
         close(fd);
         check(ext_context_init(&ctx, EXT_SYSEXT, dir) == 0);
-        atexit(cleanup);
         ctx.verity_mode = VERITY_MODE_USERSPACE;
         ctx_ready = true;
 }

@@ -11,7 +11,6 @@
  * certificate of data/verity-cert.crt in verity.d. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "fuzz-tmpdir.h"
 #include "sysext-merge.h"
 #include "sysext-verity.h"
 #include "verity-activate.h"
@@ -47,20 +47,10 @@ static void check(bool b) {
                 abort();
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f) {
-        (void) st, (void) flag, (void) f;
-        return remove(p);
-}
-
-static void cleanup(void) {
-        (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void init(void) {
         char path[128];
-        strcpy(dir, "/dev/shm/fuzz-sidecar-XXXXXX");
-        check(mkdtemp(dir) != NULL);
-        atexit(cleanup);
+        check(fuzz_tmpdir("sidecar", dir, sizeof(dir)) == 0);
         snprintf(path, sizeof(path), "%s/etc", dir);
         check(mkdir(path, 0755) == 0);
         snprintf(path, sizeof(path), "%s/etc/verity.d", dir);

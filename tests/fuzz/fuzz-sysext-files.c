@@ -18,7 +18,6 @@
  * Files are created under a fresh directory in /dev/shm per input. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "extension-release.h"
 #include "fileio.h"
+#include "fuzz-tmpdir.h"
 #include "sysext-image.h"
 #include "sysext-merge.h"
 
@@ -40,11 +40,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check(bool b) {
         if (!b)
                 abort();
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f) {
-        (void) st, (void) flag, (void) f;
-        return remove(p) < 0 && errno != ENOENT ? -1 : 0;
 }
 
 /* "name" of at most 255 bytes, no '/' or NUL: a usable file name, or NULL. */
@@ -91,8 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!ext_image_name_valid(name))
                 return 0;
 
-        char root[] = "/dev/shm/fuzz-sysext-XXXXXX";
-        check(mkdtemp(root) != NULL);
+        static char base[128];
+        char root[160];
+        if (!base[0])
+                check(fuzz_tmpdir("sysext-files", base, sizeof(base)) == 0);
+        snprintf(root, sizeof(root), "%s/root", base);
+        check(mkdir(root, 0755) == 0);
         int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         check(rootfd >= 0);
         bool usrlib = strstr(head, "usrlib") != NULL;
@@ -163,6 +162,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(text);
         ext_context_done(&ctx);
         close(rootfd);
-        check(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+        check(fuzz_tmpdir_rm(root) == 0);
         return 0;
 }

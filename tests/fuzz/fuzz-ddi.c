@@ -31,14 +31,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-__asm__(".section .rodata\n"
-        ".global fuzz_verity_cert\n"
-        ".global fuzz_verity_cert_end\n"
-        "fuzz_verity_cert:\n"
-        ".incbin \"" FUZZ_VERITY_CERT "\"\n"
-        "fuzz_verity_cert_end:\n"
-        ".previous\n");
-extern const uint8_t fuzz_verity_cert[], fuzz_verity_cert_end[];
+#include "fuzz-verity-cert.h"
 
 /* Hash trees over more data than this are skipped (speed, not safety). */
 #define VERIFY_DATA_MAX (2u * 1024u * 1024u)
@@ -64,7 +57,7 @@ static void init_ctx(void) {
         snprintf(path, sizeof(path), "%s/etc/verity.d/fuzz.crt", dir);
         int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         check(fd >= 0);
-        check(write_full(fd, fuzz_verity_cert, (size_t) (fuzz_verity_cert_end - fuzz_verity_cert)) == 0);
+        check(write_full(fd, fuzz_verity_cert, sizeof(fuzz_verity_cert)) == 0);
         close(fd);
         check(ext_context_init(&ctx, EXT_SYSEXT, dir) == 0);
         ctx.verity_mode = VERITY_MODE_USERSPACE;

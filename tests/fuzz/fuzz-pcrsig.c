@@ -27,15 +27,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* FUZZ_PCRSIG_BASE: the base UKI's path, from meson. */
-__asm__(".section .rodata\n"
-        ".global fuzz_base_uki\n"
-        ".global fuzz_base_uki_end\n"
-        "fuzz_base_uki:\n"
-        ".incbin \"" FUZZ_PCRSIG_BASE "\"\n"
-        "fuzz_base_uki_end:\n"
-        ".previous\n");
-extern const uint8_t fuzz_base_uki[], fuzz_base_uki_end[];
+#include "fuzz-pcrsig-base.h"
 
 static int base_fd = -1;
 static PeImage *base;
@@ -81,7 +73,7 @@ static void audit(int fd, const PeImage *img) {
 static void init_base(void) {
         base_fd = memfd_create("fuzz-pcrsig-base", MFD_CLOEXEC);
         check(base_fd >= 0);
-        check(write_full(base_fd, fuzz_base_uki, (size_t) (fuzz_base_uki_end - fuzz_base_uki)) == 0);
+        check(write_full(base_fd, fuzz_base_uki, sizeof(fuzz_base_uki)) == 0);
         check(pe_parse_fd(base_fd, &base) == 0);
 }
 

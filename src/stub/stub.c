@@ -280,9 +280,10 @@ static void process_arguments(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, u
  * it (Secure Boot off, or no .cmdline to protect). User options are
  * measured into PCR 12 so policies can tell. Takes user. */
 static CHAR16 *pick_cmdline(CHAR16 *user, const uint8_t *base, const PeSectionRef *cmdline,
-                            bool *ret_parameters_measured) {
+                            bool *ret_user_in_force, bool *ret_parameters_measured) {
         *ret_parameters_measured = false;
-        if (user && (!cmdline->present || !secure_boot_enabled())) {
+        *ret_user_in_force = user && (!cmdline->present || !secure_boot_enabled());
+        if (*ret_user_in_force) {
                 (void) measure_event(PCR_KERNEL_PARAMETERS, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
                                      ret_parameters_measured);
                 return user;
@@ -386,8 +387,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
              confext_measured = false;
         if (sections[UKI_SECTION_SPLASH].present)
                 (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
+        bool user_in_force;
         _cleanup_free_ CHAR16 *cmdline = pick_cmdline(user_cmdline, base, &sections[UKI_SECTION_CMDLINE],
-                                                      &parameters_measured);
+                                                      &user_in_force, &parameters_measured);
         parameters_measured = parameters_measured || profile_measured;
         if (image_measured)
                 (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
@@ -414,7 +416,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         _cleanup_free_ CHAR16 *dropin = dropin_dir(li->FilePath);
         bool m;
         /* add-on command lines (addons.c): PCR 12, before the credentials */
-        if (addons_apply(image, li, dropin, sections[UKI_SECTION_CMDLINE].present, &cmdline, &m) == EFI_SUCCESS)
+        if (addons_apply(image, li, dropin, user_in_force, &cmdline, &m) == EFI_SUCCESS)
                 parameters_measured = parameters_measured || m;
         if (dropin && extra_pack(li, dropin, &esp_pickup_credentials, L"Credentials initrd", &cred_cpio,
                                  &creds->size, &m) == EFI_SUCCESS) {

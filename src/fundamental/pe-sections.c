@@ -11,9 +11,11 @@ bool pe_section_name_eq(const uint8_t name[PE_SECTION_NAME_MAX], const char *s) 
         return i == PE_SECTION_NAME_MAX || name[i] == 0;
 }
 
-int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectionRef ret[_UKI_SECTION_MAX]) {
+int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t profile,
+                          PeSectionRef ret[_UKI_SECTION_MAX], uint32_t *ret_n_profiles) {
         const uint8_t *p = image;
-        PeSectionRef found[_UKI_SECTION_MAX] = {};
+        PeSectionRef base[_UKI_SECTION_MAX] = {}, prof[_UKI_SECTION_MAX] = {};
+        uint32_t n_profiles = 0;        /* .profile sections seen so far */
         uint64_t end;
 
         if (!p || size < sizeof(PeDosHeader))
@@ -54,7 +56,15 @@ int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectio
                                 s = (UkiSection) k;
                                 break;
                         }
-                if (s == _UKI_SECTION_INVALID || found[s].present)
+                if (s == _UKI_SECTION_INVALID)
+                        continue;
+                /* Each .profile opens the next profile (numbered from 0);
+                 * what comes before the first one is the base. */
+                if (s == UKI_SECTION_PROFILE)
+                        n_profiles++;
+                PeSectionRef *slot = n_profiles == 0 ? &base[s] :
+                                     n_profiles - 1 == profile ? &prof[s] : NULL;
+                if (!slot || slot->present)
                         continue;
 
                 /* 64-bit sums of 32-bit fields cannot overflow. */
@@ -65,7 +75,7 @@ int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectio
                 if (end > size)
                         return PE_SECTIONS_E_TRUNCATED;
 
-                found[s] = (PeSectionRef) {
+                *slot = (PeSectionRef) {
                         .present = true,
                         .rva = rva,
                         .size = vsize,
@@ -74,9 +84,18 @@ int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectio
                 };
         }
 
+        /* Profile 0 is implied when the image has no .profile at all. */
+        if (profile >= n_profiles && !(profile == 0 && n_profiles == 0))
+                return PE_SECTIONS_E_NO_PROFILE;
         for (size_t k = 0; k < _UKI_SECTION_MAX; k++)
-                ret[k] = found[k];
+                ret[k] = prof[k].present ? prof[k] : base[k];
+        if (ret_n_profiles)
+                *ret_n_profiles = n_profiles;
         return PE_SECTIONS_OK;
+}
+
+int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectionRef ret[_UKI_SECTION_MAX]) {
+        return pe_locate_uki_profile(image, size, loaded, 0, ret, NULL);
 }
 
 const char *pe_sections_error_string(int code) {
@@ -86,6 +105,7 @@ const char *pe_sections_error_string(int code) {
         case PE_SECTIONS_E_MAGIC:       return "not a PE image";
         case PE_SECTIONS_E_TOO_MANY:    return "too many sections";
         case PE_SECTIONS_E_BAD_HEADER:  return "bad PE header";
+        case PE_SECTIONS_E_NO_PROFILE:  return "no such profile in the image";
         default:                        return "unknown error";
         }
 }

@@ -3,7 +3,6 @@
  * used by the .pcrsig audit (pcrsig-verify.c) and by `ukit measure sign
  * --append`. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +13,7 @@
 #include "pcrsig.h"
 #include "util.h"
 
-_printf_(3, 4) static int seterr(char *buf, size_t size, const char *fmt, ...) {
-        if (buf && size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(buf, size, fmt, ap);
-                va_end(ap);
-        }
-        return -EBADMSG;
-}
+#define seterr(buf, size, ...) errbuf_set(buf, size, -EBADMSG, __VA_ARGS__)
 
 /* Strict base64 (RFC 4648, padded, no whitespace) into out. */
 static int unbase64(const char *s, size_t len, uint8_t *out, size_t out_size, size_t *ret_size) {

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,15 +43,7 @@ void pcrsig_audit_done(PcrSigAudit *a) {
         *a = (PcrSigAudit) {};
 }
 
-_printf_(3, 4) static int seterr(char *buf, size_t size, const char *fmt, ...) {
-        if (buf && size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(buf, size, fmt, ap);
-                va_end(ap);
-        }
-        return -EBADMSG;
-}
+#define seterr(buf, size, ...) errbuf_set(buf, size, -EBADMSG, __VA_ARGS__)
 
 static int add_phase(PcrSigAudit *a, const char *phase) {
         for (size_t i = 0; i < a->n_phases; i++)

@@ -61,3 +61,13 @@ int unhexmem(const char *s, size_t len, void *out, size_t n) {
         }
         return 0;
 }
+
+int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...) {
+        if (buf && size > 0) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(buf, size, fmt, ap);
+                va_end(ap);
+        }
+        return r;
+}

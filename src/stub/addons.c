@@ -144,23 +144,15 @@ static void apply_dir(EFI_HANDLE image, EFI_HANDLE device, EFI_FILE_PROTOCOL *ro
                 apply_one(image, device, dir_path, names[i], buf, len);
 }
 
-/* Whether the user's load options replace the UKI's command line: the rule
- * of pick_cmdline() in stub.c (keep the two in step). */
-static bool load_options_in_force(EFI_LOADED_IMAGE_PROTOCOL *li, bool uki_cmdline_present) {
-        const CHAR16 *opts = li->LoadOptions;
-        return opts && li->LoadOptionsSize >= sizeof(CHAR16) && opts[0] > 0x1f &&
-                (!uki_cmdline_present || !secure_boot_enabled());
-}
-
 EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir,
-                        bool uki_cmdline_present, CHAR16 **cmdline, bool *ret_measured) {
+                        bool user_cmdline_in_force, CHAR16 **cmdline, bool *ret_measured) {
         static const EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
         _cleanup_(file_closep) EFI_FILE_PROTOCOL *root = NULL;
         EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
         size_t len = 0;
 
         *ret_measured = false;
-        if (load_options_in_force(li, uki_cmdline_present))
+        if (user_cmdline_in_force)
                 return EFI_NOT_FOUND;
         if (!li->DeviceHandle || BS->HandleProtocol(li->DeviceHandle, &fs_guid, (void **) &fs) != EFI_SUCCESS ||
             fs->OpenVolume(fs, &root) != EFI_SUCCESS)

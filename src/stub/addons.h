@@ -16,10 +16,9 @@
 #include "proto/loaded-image.h"
 
 /* image/li: the stub's own image. dropin_dir: "<uki>.efi.extra.d" or NULL.
- * uki_cmdline_present: whether the UKI has a .cmdline (to tell, with the load
- * options and Secure Boot state, whether the UKI's command line is in force;
- * the same rule as pick_cmdline() in stub.c). *cmdline (may be NULL) is
+ * user_cmdline_in_force: the user's command line replaced the UKI's
+ * (pick_cmdline() in stub.c decides), so nothing is added. *cmdline (may be NULL) is
  * replaced by a new string with the add-ons appended. EFI_NOT_FOUND when no
  * add-on applied; failing add-ons are skipped with a one-line message. */
 EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir,
-                        bool uki_cmdline_present, CHAR16 **cmdline, bool *ret_measured);
+                        bool user_cmdline_in_force, CHAR16 **cmdline, bool *ret_measured);

@@ -8,7 +8,7 @@ typedef struct InitrdPiece {
         size_t size;
 } InitrdPiece;
 
-#define INITRD_PIECES_MAX 8u
+#define INITRD_PIECES_MAX 16u
 
 /* Publishes the concatenation of pieces (each but the last zero-padded to a
  * multiple of 4 bytes, where the kernel's cpio reader expects the next

@@ -13,6 +13,7 @@
 #include "pe-sections.h"
 #include "proto/device-path.h"
 #include "proto/loaded-image.h"
+#include "proto/shell-parameters.h"
 #include "stub.h"
 #include "uki.h"
 #include "util.h"
@@ -40,6 +41,8 @@ static const char sbat[] =
 #define STUB_FEATURE_PICK_UP_CONFEXTS      (UINT64_C(1) << 8)
 #define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
 #define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
+#define STUB_FEATURE_MULTI_PROFILE_UKI     (UINT64_C(1) << 9)
+#define STUB_FEATURE_REPORT_STUB_PARTITION (UINT64_C(1) << 10)
 
 static const EFI_GUID loader_guid = LOADER_VARIABLE_GUID;
 
@@ -131,21 +134,29 @@ static CHAR16 *image_identifier(const EFI_DEVICE_PATH_PROTOCOL *dp) {
         return s;
 }
 
-static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features) {
-        CHAR16 uuid[37];
+static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features, uint32_t profile) {
+        CHAR16 uuid[37], number[11];
 
         (void) efivar_set_str16(&loader_guid, L"StubInfo", L"ukit-stub " UKIT_VERSION_L);
         (void) efivar_set_uint64_le(&loader_guid, L"StubFeatures", features);
+        u32_to_str16(profile, number, 1);
+        (void) efivar_set_str16(&loader_guid, L"StubProfile", number);
+
+        /* Where the stub itself was loaded from (systemd 257), whatever a
+         * boot loader says about its own partition in the Loader* ones. */
+        bool have_uuid = partition_uuid(li->DeviceHandle, uuid);
+        if (have_uuid)
+                (void) efivar_set_str16(&loader_guid, L"StubDevicePartUUID", uuid);
+        _cleanup_free_ CHAR16 *ident = image_identifier(li->FilePath);
+        if (ident)
+                (void) efivar_set_str16(&loader_guid, L"StubImageIdentifier", ident);
 
         /* The rest describes the boot; a boot loader that ran before us
          * knows better, so only fill in what it left unset. */
-        if (!efivar_exists(&loader_guid, L"LoaderDevicePartUUID") && partition_uuid(li->DeviceHandle, uuid))
+        if (have_uuid && !efivar_exists(&loader_guid, L"LoaderDevicePartUUID"))
                 (void) efivar_set_str16(&loader_guid, L"LoaderDevicePartUUID", uuid);
-        if (!efivar_exists(&loader_guid, L"LoaderImageIdentifier")) {
-                _cleanup_free_ CHAR16 *s = image_identifier(li->FilePath);
-                if (s)
-                        (void) efivar_set_str16(&loader_guid, L"LoaderImageIdentifier", s);
-        }
+        if (ident && !efivar_exists(&loader_guid, L"LoaderImageIdentifier"))
+                (void) efivar_set_str16(&loader_guid, L"LoaderImageIdentifier", ident);
         if (!efivar_exists(&loader_guid, L"LoaderFirmwareInfo")) {
                 _cleanup_free_ CHAR16 *s = revision_string(ST->FirmwareVendor ? ST->FirmwareVendor : L"unknown",
                                                            ST->FirmwareRevision);
@@ -182,33 +193,119 @@ static bool measure_sections(const uint8_t *base, const PeSectionRef sections[_U
         return any;
 }
 
-/* The command line: .cmdline, unless the user passed load options and we
- * may honour them (Secure Boot off, or no .cmdline to protect). User options
- * are measured into PCR 12 so policies can tell. */
-static CHAR16 *pick_cmdline(EFI_LOADED_IMAGE_PROTOCOL *li, const uint8_t *base, const PeSectionRef *cmdline,
-                            bool *ret_parameters_measured) {
+/* "@N" selects profile N (decimal, at most UINT32_MAX); *ret_tail is what
+ * follows it, which must be the end or one space (dropped). */
+static bool parse_profile(const CHAR16 *s, size_t n, uint32_t *ret_profile, size_t *ret_tail) {
+        uint64_t v = 0;
+        size_t i = 1;
+
+        if (n < 2 || s[0] != L'@' || s[1] < L'0' || s[1] > L'9')
+                return false;
+        for (; i < n && s[i] >= L'0' && s[i] <= L'9'; i++) {
+                v = v * 10 + (uint64_t) (s[i] - L'0');
+                if (v > UINT32_MAX)
+                        return false;
+        }
+        if (i < n && s[i] != 0 && s[i] != L' ')
+                return false;
+        *ret_profile = (uint32_t) v;
+        *ret_tail = i < n && s[i] == L' ' ? i + 1 : i;
+        return true;
+}
+
+static CHAR16 *str16_dup_n(const CHAR16 *s, size_t n) {
+        size_t len = 0;
+        while (len < n && s[len])
+                len++;
+        CHAR16 *d = xmalloc((len + 1) * sizeof(CHAR16));
+        if (!d)
+                return NULL;
+        memcpy(d, s, len * sizeof(CHAR16));
+        d[len] = 0;
+        return d;
+}
+
+/* What the user passed, as systemd-stub 257 reads it: from the UEFI shell
+ * its arguments after our own path (the first may be "@N"), otherwise the
+ * load options (which may start with "@N" and one space). Shells and boot
+ * managers pass "" or control characters when there is nothing to say; only
+ * a printable first character counts. *ret_cmdline is NULL without one. */
+static void process_arguments(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, uint32_t *ret_profile,
+                              CHAR16 **ret_cmdline) {
+        static const EFI_GUID shell_guid = EFI_SHELL_PARAMETERS_PROTOCOL_GUID;
+        EFI_SHELL_PARAMETERS_PROTOCOL *shell = NULL;
+        size_t tail = 0;
+
+        *ret_profile = 0;
+        *ret_cmdline = NULL;
+        if (BS->HandleProtocol(image, &shell_guid, (void **) &shell) == EFI_SUCCESS && shell) {
+                size_t first = 1, total = 0;
+                if (shell->Argc <= 1 || !shell->Argv)
+                        return;
+                if (parse_profile(shell->Argv[1], strlen16(shell->Argv[1]), ret_profile, &tail) &&
+                    shell->Argv[1][tail] == 0)
+                        first = 2;
+                for (size_t i = first; i < shell->Argc; i++)
+                        total += strlen16(shell->Argv[i]) + 1;
+                if (total == 0)
+                        return;
+                CHAR16 *c = xmalloc(total * sizeof(CHAR16)), *p = c;
+                if (!c)
+                        return;
+                for (size_t i = first; i < shell->Argc; i++) {
+                        size_t l = strlen16(shell->Argv[i]);
+                        if (p != c)
+                                *p++ = L' ';
+                        memcpy(p, shell->Argv[i], l * sizeof(CHAR16));
+                        p += l;
+                }
+                *p = 0;
+                *ret_cmdline = c;
+                return;
+        }
+
         const CHAR16 *opts = li->LoadOptions;
         size_t n = li->LoadOptionsSize / sizeof(CHAR16);
-
-        *ret_parameters_measured = false;
-        /* Shells and boot managers pass "" or control characters when there
-         * is nothing to say; only a printable first character counts. */
-        if (opts && n > 0 && opts[0] > 0x1f && (!cmdline->present || !secure_boot_enabled())) {
-                size_t len = 0;
-                while (len < n && opts[len])
-                        len++;
-                CHAR16 *s = xmalloc((len + 1) * sizeof(CHAR16));
-                if (!s)
-                        return NULL;
-                memcpy(s, opts, len * sizeof(CHAR16));
-                s[len] = 0;
-                (void) measure_event(PCR_KERNEL_PARAMETERS, s, (len + 1) * sizeof(CHAR16), s,
-                                     ret_parameters_measured);
-                return s;
+        if (!opts || n == 0 || opts[0] <= 0x1f)
+                return;
+        if (parse_profile(opts, n, ret_profile, &tail)) {
+                opts += tail;
+                n -= tail;
         }
+        if (n > 0 && opts[0] > 0x1f)
+                *ret_cmdline = str16_dup_n(opts, n);
+}
+
+/* The command line: .cmdline, unless the user passed one and we may honour
+ * it (Secure Boot off, or no .cmdline to protect). User options are
+ * measured into PCR 12 so policies can tell. Takes user. */
+static CHAR16 *pick_cmdline(CHAR16 *user, const uint8_t *base, const PeSectionRef *cmdline,
+                            bool *ret_user_in_force, bool *ret_parameters_measured) {
+        *ret_parameters_measured = false;
+        *ret_user_in_force = user && (!cmdline->present || !secure_boot_enabled());
+        if (*ret_user_in_force) {
+                (void) measure_event(PCR_KERNEL_PARAMETERS, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
+                                     ret_parameters_measured);
+                return user;
+        }
+        free(user);
         if (cmdline->present)
                 return utf8_to_utf16((const char *) base + cmdline->rva, cmdline->size);
         return NULL;
+}
+
+/* A profile other than 0 is measured into PCR 12 before anything else, as
+ * its decimal number in UTF-16 with the NUL, tagged UKI_PROFILE. */
+static bool measure_profile(uint32_t profile) {
+        CHAR16 number[11];
+        bool m = false;
+
+        if (profile == 0)
+                return false;
+        u32_to_str16(profile, number, 1);
+        (void) measure_tagged_event(PCR_KERNEL_PARAMETERS, EVENT_TAG_UKI_PROFILE, number,
+                                    (strlen16(number) + 1) * sizeof(CHAR16), number, &m);
+        return m;
 }
 
 /* A cpio with the section's content as /.extra/NAME (mode 0444 in a 0555
@@ -221,7 +318,7 @@ static void *extra_cpio(const uint8_t *base, const PeSectionRef *s, const char *
         size_t n = cpio_archive_one(NULL, 0, ".extra", name, base + s->rva, s->size, 0555, 0444);
         void *buf = n ? xmalloc(n) : NULL;
         if (!buf) {
-                log_error(EFI_OUT_OF_RESOURCES, L"cannot pass a PCR signature/key section to the initrd");
+                log_error(EFI_OUT_OF_RESOURCES, L"cannot pass a section to the initrd as /.extra file");
                 return NULL;
         }
         *ret_size = cpio_archive_one(buf, n, ".extra", name, base + s->rva, s->size, 0555, 0444);
@@ -260,71 +357,93 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         if (err != EFI_SUCCESS)
                 return log_error(err, L"no loaded image protocol for the stub");
 
-        r = pe_locate_uki_sections(li->ImageBase, li->ImageSize, true, sections);
+        uint32_t profile;
+        CHAR16 *user_cmdline;
+        process_arguments(image, li, &profile, &user_cmdline);
+
+        r = pe_locate_uki_profile(li->ImageBase, li->ImageSize, true, profile, sections, NULL);
         if (r < 0) {
+                free(user_cmdline);
                 _cleanup_free_ CHAR16 *msg = utf8_to_utf16(pe_sections_error_string(r), 64);
                 return log_error(EFI_LOAD_ERROR, msg ? msg : L"bad PE image");
         }
-        if (!sections[UKI_SECTION_LINUX].present)
+        if (!sections[UKI_SECTION_LINUX].present) {
+                free(user_cmdline);
                 return log_error(EFI_NOT_FOUND, L"image has no .linux section");
+        }
 
         const uint8_t *base = li->ImageBase;
         uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
-                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS;
+                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
+                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION;
         if (random_seed_install(li) == EFI_SUCCESS)
                 features |= STUB_FEATURE_RANDOM_SEED;
-        export_variables(li, features);
+        export_variables(li, features, profile);
 
-        if (sections[UKI_SECTION_SPLASH].present)
-                (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
-
+        /* PCR 12 first gets the profile, then PCR 11 the sections, then the
+         * splash is shown (systemd 257's order: nothing is used unmeasured). */
+        bool profile_measured = measure_profile(profile);
         bool image_measured = measure_sections(base, sections), parameters_measured, sysext_measured = false,
              confext_measured = false;
-        _cleanup_free_ CHAR16 *cmdline = pick_cmdline(li, base, &sections[UKI_SECTION_CMDLINE], &parameters_measured);
+        if (sections[UKI_SECTION_SPLASH].present)
+                (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
+        bool user_in_force;
+        _cleanup_free_ CHAR16 *cmdline = pick_cmdline(user_cmdline, base, &sections[UKI_SECTION_CMDLINE],
+                                                      &user_in_force, &parameters_measured);
+        parameters_measured = parameters_measured || profile_measured;
         if (image_measured)
                 (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
 
         if (sections[UKI_SECTION_DTB].present)
                 (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
 
-        /* The initrd, in systemd-stub's order: .initrd, credentials (PCR 12),
-         * global credentials (PCR 12), sysexts (PCR 13), confexts (PCR 12),
-         * then archives for the PCR signature and public key (measured as
-         * sections already). */
-        InitrdPiece pieces[7] = {};
+        /* The initrd, in systemd-stub 257's order: .ucode (the kernel takes
+         * early microcode from the first archive that has it, uncompressed),
+         * .initrd, credentials (PCR 12), global credentials (PCR 12), sysexts
+         * (PCR 13), confexts (PCR 12), then archives of the PCR signature,
+         * public key, os-release and profile (measured as sections already,
+         * or not at all for the signature). Indices below are this order. */
+        InitrdPiece pieces[10] = {};
         _cleanup_free_ void *cred_cpio = NULL, *global_cred_cpio = NULL, *sysext_cpio = NULL, *confext_cpio = NULL;
-        _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL;
+        _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL, *osrel_cpio = NULL, *profile_cpio = NULL;
+        InitrdPiece *ucode = &pieces[0], *initrd = &pieces[1], *creds = &pieces[2], *gcreds = &pieces[3],
+                    *sysexts = &pieces[4], *confexts = &pieces[5], *pcrsig = &pieces[6], *pcrpkey = &pieces[7],
+                    *osrel = &pieces[8], *prof = &pieces[9];
+        if (sections[UKI_SECTION_UCODE].present)
+                *ucode = (InitrdPiece) { base + sections[UKI_SECTION_UCODE].rva, sections[UKI_SECTION_UCODE].size };
         if (sections[UKI_SECTION_INITRD].present)
-                pieces[0] = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
+                *initrd = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
         _cleanup_free_ CHAR16 *dropin = dropin_dir(li->FilePath);
         bool m;
         /* add-on command lines (addons.c): PCR 12, before the credentials */
-        if (addons_apply(image, li, dropin, sections[UKI_SECTION_CMDLINE].present, &cmdline, &m) == EFI_SUCCESS)
+        if (addons_apply(image, li, dropin, user_in_force, &cmdline, &m) == EFI_SUCCESS)
                 parameters_measured = parameters_measured || m;
         if (dropin && extra_pack(li, dropin, &esp_pickup_credentials, L"Credentials initrd", &cred_cpio,
-                                 &pieces[1].size, &m) == EFI_SUCCESS) {
-                pieces[1].data = cred_cpio;
+                                 &creds->size, &m) == EFI_SUCCESS) {
+                creds->data = cred_cpio;
                 parameters_measured = parameters_measured || m;
         }
         if (extra_pack(li, L"\\loader\\credentials", &esp_pickup_global_credentials, L"Global credentials initrd",
-                       &global_cred_cpio, &pieces[2].size, &m) == EFI_SUCCESS) {
-                pieces[2].data = global_cred_cpio;
+                       &global_cred_cpio, &gcreds->size, &m) == EFI_SUCCESS) {
+                gcreds->data = global_cred_cpio;
                 parameters_measured = parameters_measured || m;
         }
         if (dropin && extra_pack(li, dropin, &esp_pickup_sysext, L"System extension initrd", &sysext_cpio,
-                                 &pieces[3].size, &m) == EFI_SUCCESS) {
-                pieces[3].data = sysext_cpio;
+                                 &sysexts->size, &m) == EFI_SUCCESS) {
+                sysexts->data = sysext_cpio;
                 sysext_measured = m;
         }
         if (dropin && extra_pack(li, dropin, &esp_pickup_confext, L"Configuration extension initrd", &confext_cpio,
-                                 &pieces[4].size, &m) == EFI_SUCCESS) {
-                pieces[4].data = confext_cpio;
+                                 &confexts->size, &m) == EFI_SUCCESS) {
+                confexts->data = confext_cpio;
                 confext_measured = m;
         }
-        pieces[5].data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
-                                                  &pieces[5].size);
-        pieces[6].data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
-                                                   &pieces[6].size);
+        pcrsig->data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
+                                                &pcrsig->size);
+        pcrpkey->data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
+                                                  &pcrpkey->size);
+        osrel->data = osrel_cpio = extra_cpio(base, &sections[UKI_SECTION_OSREL], "os-release", &osrel->size);
+        prof->data = profile_cpio = extra_cpio(base, &sections[UKI_SECTION_PROFILE], "profile", &prof->size);
         /* As systemd-stub 252 does: with a TPM, announce the PCRs we use for
          * parameters and sysexts even when there was nothing to measure, so
          * userspace knows where to look. */

@@ -42,6 +42,65 @@ static void build(uint8_t *img) {
         put_section(img, 3, ".linux", 0x20, 0x2400, 0x200, 0xa00);
 }
 
+/* A multi-profile image (systemd 257 layout): base .linux .cmdline, then
+ * profile 0 (.profile only), profile 1 (.profile .cmdline .cmdline), and
+ * profile 2 (.profile .initrd). */
+static void build_profiles(uint8_t *img) {
+        build(img);
+        le16_write(img + PE_OFF + 4 + offsetof(PeCoffHeader, NumberOfSections), 9);
+        put_section(img, 0, ".linux", 0x10, 0x1000, 0x200, 0x400);
+        put_section(img, 1, ".cmdline", 0x11, 0x1200, 0x200, 0x600);
+        put_section(img, 2, ".profile", 0x12, 0x1400, 0x200, 0x800);
+        put_section(img, 3, ".profile", 0x13, 0x1600, 0x200, 0xa00);
+        put_section(img, 4, ".cmdline", 0x14, 0x1800, 0x200, 0xc00);
+        put_section(img, 5, ".cmdline", 0x15, 0x1a00, 0x200, 0xe00);  /* second of a name: ignored */
+        put_section(img, 6, ".profile", 0x16, 0x1c00, 0x200, 0x1000);
+        put_section(img, 7, ".initrd", 0x17, 0x1e00, 0x200, 0x1200);
+        put_section(img, 8, ".text", 0x18, 0x2000, 0x200, 0x1400);
+}
+
+static void test_profiles(void) {
+        static uint8_t img[IMG_SIZE];
+        PeSectionRef s[_UKI_SECTION_MAX];
+        uint32_t n = 0;
+
+        build_profiles(img);
+        /* profile 0: the base plus its own .profile */
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 0, s, &n), PE_SECTIONS_OK);
+        CHECK_EQ_INT(n, 3);
+        CHECK_EQ_INT(s[UKI_SECTION_LINUX].size, 0x10);
+        CHECK_EQ_INT(s[UKI_SECTION_CMDLINE].size, 0x11);
+        CHECK_EQ_INT(s[UKI_SECTION_PROFILE].size, 0x12);
+        CHECK(!s[UKI_SECTION_INITRD].present);
+        /* pe_locate_uki_sections() is profile 0 */
+        CHECK_EQ_INT(pe_locate_uki_sections(img, sizeof(img), true, s), PE_SECTIONS_OK);
+        CHECK_EQ_INT(s[UKI_SECTION_PROFILE].size, 0x12);
+        /* profile 1 replaces .cmdline (its first one), keeps the base .linux */
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 1, s, NULL), PE_SECTIONS_OK);
+        CHECK_EQ_INT(s[UKI_SECTION_LINUX].size, 0x10);
+        CHECK_EQ_INT(s[UKI_SECTION_CMDLINE].size, 0x14);
+        CHECK_EQ_INT(s[UKI_SECTION_PROFILE].size, 0x13);
+        CHECK(!s[UKI_SECTION_INITRD].present);
+        /* profile 2 adds .initrd, keeps the base .cmdline */
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 2, s, NULL), PE_SECTIONS_OK);
+        CHECK_EQ_INT(s[UKI_SECTION_CMDLINE].size, 0x11);
+        CHECK_EQ_INT(s[UKI_SECTION_INITRD].size, 0x17);
+        CHECK_EQ_INT(s[UKI_SECTION_PROFILE].size, 0x16);
+        /* no profile 3, nor UINT32_MAX */
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 3, s, NULL), PE_SECTIONS_E_NO_PROFILE);
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, UINT32_MAX, s, NULL), PE_SECTIONS_E_NO_PROFILE);
+        /* a section of another profile may lie outside the buffer: unused */
+        put_section(img, 7, ".initrd", 0x17, 0xfff000, 0x200, 0xfff000);
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 1, s, NULL), PE_SECTIONS_OK);
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 2, s, NULL), PE_SECTIONS_E_TRUNCATED);
+
+        /* an image without .profile has exactly profile 0, the base */
+        build(img);
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 0, s, &n), PE_SECTIONS_OK);
+        CHECK_EQ_INT(n, 0);
+        CHECK_EQ_INT(pe_locate_uki_profile(img, sizeof(img), true, 1, s, NULL), PE_SECTIONS_E_NO_PROFILE);
+}
+
 int main(void) {
         static uint8_t img[IMG_SIZE];
         PeSectionRef s[_UKI_SECTION_MAX];
@@ -126,5 +185,6 @@ int main(void) {
         for (int c = 0; c >= -5; c--)
                 CHECK(pe_sections_error_string(c) != NULL);
 
+        test_profiles();
         TEST_DONE();
 }

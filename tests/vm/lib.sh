@@ -375,7 +375,8 @@ vm_swtpm_stop() {
 #   --keep-vars F   write the final variable store to F
 #   --no-tpm        no TPM device (otherwise the swtpm from vm_swtpm_start,
 #                   which is started here when it is not running)
-#   --timeout N     seconds (default 180; TCG on a busy 2-core machine)
+#   --timeout N     seconds (default $UKIT_VM_TIMEOUT, else 180; TCG on a
+#                   busy 2-core machine)
 #   --stop-on ERE   stop as soon as the log matches ERE (e.g. a firmware
 #                   refusal message); returns 2
 #   --qmp SOCKET    add a std VGA and a QMP socket (for `screendump`);
@@ -391,7 +392,7 @@ vm_swtpm_stop() {
 # flock $VM_QEMU_LOCK (waiting for it does not count into the timeout).
 vm_run() {
         local esp=$1 log=$2; shift 2
-        local secureboot=0 tpm=1 timeout=180 stop_on="" qmp="" mem=1024 vars="" keep_vars=""
+        local secureboot=0 tpm=1 timeout=${UKIT_VM_TIMEOUT:-180} stop_on="" qmp="" mem=1024 vars="" keep_vars=""
         local extra=() at_re=() at_cmd=() at_done=() i
         while [ $# -gt 0 ]; do
                 case "$1" in

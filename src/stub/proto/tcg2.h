@@ -14,6 +14,7 @@
         EFI_GUID_INIT(0x96751a3d, 0x72f4, 0x41a6, 0xa7, 0x94, 0xed, 0x5d, 0x0e, 0x67, 0xae, 0x6b)
 
 #define EV_IPL 0x0000000Du
+#define EV_EVENT_TAG 0x00000006u
 #define EFI_TCG2_EVENT_HEADER_VERSION 1
 #define EFI_CC_EVENT_HEADER_VERSION 1
 

@@ -53,6 +53,8 @@ bash scripts/fetch-kernel.sh "$UKIT_CACHE" >/dev/null || { echo "could not get a
 # The systemd 257 oracle (a Debian 13 root), built once and cached like the kernel.
 if has_suite interop || has_suite vm; then
         bash scripts/fetch-oracle-257.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the systemd 257 oracle root"; echo "0 passed, 1 failed"; exit 1; }
+        # A Debian 12 root for dpkg -i of the kernel package (test-kernel-install-debian-dpkg).
+        bash scripts/fetch-bookworm-root.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the Debian 12 root"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 logs=$build/test-logs

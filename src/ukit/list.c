@@ -35,6 +35,7 @@
 typedef struct ListRoot {
         char *path;
         BootPartitionKind kind;
+        dev_t dev;              /* st_dev of path (--esp-path/--boot-path) */
         BootImageMount image;
         bool from_image;
 } ListRoot;
@@ -324,7 +325,52 @@ static int list_root(const ListRoot *root, JsonWriter *w, unsigned *count) {
         return 0;
 }
 
-static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootPartitionKind fallback) {
+/* bootctl's ESP lookup (/efi, /boot, /boot/efi): the first mount point whose
+ * GPT type says ESP; failing that, like bootctl with SYSTEMD_RELAX_ESP_CHECKS
+ * (or on a vfat file system whose type cannot be read, e.g. an MBR disk),
+ * the first mount point whose type cannot be read. -ENOENT if none. */
+static bool relax_esp_checks(void) {
+        const char *e = getenv("SYSTEMD_RELAX_ESP_CHECKS");
+        return e && (streq(e, "1") || strcasecmp(e, "yes") == 0 || strcasecmp(e, "true") == 0 ||
+                     strcasecmp(e, "on") == 0);
+}
+
+static int discover_esp(BootPartition *ret) {
+        static const char *const candidates[] = { "/efi", "/boot", "/boot/efi" };
+        BootPartition untyped = BOOT_PARTITION_INIT;
+
+        for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
+                BootPartition p;
+                if (boot_partition_probe(candidates[i], &p) < 0)
+                        continue;
+                if (p.kind == BOOT_PARTITION_ESP) {
+                        boot_partition_done(&untyped);
+                        *ret = p;
+                        return 0;
+                }
+                if (p.kind == BOOT_PARTITION_UNKNOWN && !untyped.path &&
+                    (relax_esp_checks() || (p.fstype && streq(p.fstype, "vfat")))) {
+                        untyped = p;
+                        continue;
+                }
+                boot_partition_done(&p);
+        }
+        if (!untyped.path)
+                return -ENOENT;
+        *ret = untyped;
+        return 0;
+}
+
+/* A directory given as --esp-path or --boot-path. Its GPT partition type
+ * decides, as for bootctl. When the type cannot be read (a tmpfs, a FUSE
+ * mount, a plain directory) the role decides, again as for bootctl:
+ * --esp-path is the ESP; --boot-path is the XBOOTLDR partition unless it is
+ * the file system of the ESP (esp_dev: --esp-path's, else the one bootctl
+ * finds), which bootctl lists as the ESP. A file system already listed is
+ * not added again. */
+static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootPartitionKind role,
+                         const dev_t *esp_dev) {
+        BootPartitionKind kind = BOOT_PARTITION_UNKNOWN;
         BootPartition p;
         struct stat st;
 
@@ -332,16 +378,23 @@ static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootParti
                 return log_errno(-errno, "%s", path);
         if (!S_ISDIR(st.st_mode))
                 return log_error("%s: not a directory", path), EXIT_FAILURE;
+        if (boot_partition_probe(path, &p) == 0) {
+                kind = p.kind;
+                boot_partition_done(&p);
+        }
+        if (kind != BOOT_PARTITION_ESP && kind != BOOT_PARTITION_XBOOTLDR) {
+                if (role == BOOT_PARTITION_XBOOTLDR && esp_dev && *esp_dev == st.st_dev)
+                        kind = BOOT_PARTITION_ESP;
+                else
+                        kind = role;
+        }
+        for (size_t i = 0; i < *n; i++)
+                if (roots[i].dev == st.st_dev)
+                        return 0;
         char *canon = realpath(path, NULL);
         if (!canon)
                 return log_errno(-errno, "%s", path);
-        roots[*n] = (ListRoot) { .path = canon, .kind = fallback, .image = BOOT_IMAGE_MOUNT_INIT };
-        if (boot_partition_probe(path, &p) == 0) {
-                if (p.kind == BOOT_PARTITION_ESP || p.kind == BOOT_PARTITION_XBOOTLDR)
-                        roots[*n].kind = p.kind;
-                boot_partition_done(&p);
-        }
-        (*n)++;
+        roots[(*n)++] = (ListRoot) { .path = canon, .kind = kind, .dev = st.st_dev, .image = BOOT_IMAGE_MOUNT_INIT };
         return 0;
 }
 
@@ -398,6 +451,20 @@ static void discover_roots(ListRoot *roots, size_t *n) {
                         roots[(*n)++] = (ListRoot) { .path = TAKE_PTR(p.path), .kind = p.kind,
                                                      .image = BOOT_IMAGE_MOUNT_INIT };
                 }
+                boot_partition_done(&p);
+        }
+        /* No ESP by type: the mount bootctl would take for it (relaxed checks). */
+        bool have_esp = false;
+        for (size_t i = 0; i < *n; i++)
+                have_esp = have_esp || roots[i].kind == BOOT_PARTITION_ESP;
+        BootPartition p;
+        if (!have_esp && *n < LIST_ROOTS_MAX && discover_esp(&p) == 0) {
+                bool dup = false;
+                for (size_t j = 0; j < n_seen; j++)
+                        dup = dup || seen[j] == p.devnum;
+                if (!dup)
+                        roots[(*n)++] = (ListRoot) { .path = TAKE_PTR(p.path), .kind = BOOT_PARTITION_ESP,
+                                                     .dev = p.devnum, .image = BOOT_IMAGE_MOUNT_INIT };
                 boot_partition_done(&p);
         }
 }
@@ -457,10 +524,23 @@ int verb_list(int argc, char **argv) {
         if (image)
                 r = add_image_roots(roots, &n, image);
         else if (esp || xbootldr) {
+                dev_t esp_dev = 0;
+                bool have_esp = false;
+                struct stat st;
+                BootPartition p;
+                if (esp && stat(esp, &st) == 0) {
+                        esp_dev = st.st_dev;
+                        have_esp = true;
+                } else if (!esp && discover_esp(&p) == 0) {
+                        esp_dev = p.devnum;
+                        have_esp = true;
+                        boot_partition_done(&p);
+                }
                 if (esp)
-                        r = add_path_root(roots, &n, esp, BOOT_PARTITION_ESP);
+                        r = add_path_root(roots, &n, esp, BOOT_PARTITION_ESP, NULL);
                 if (r == 0 && xbootldr)
-                        r = add_path_root(roots, &n, xbootldr, BOOT_PARTITION_XBOOTLDR);
+                        r = add_path_root(roots, &n, xbootldr, BOOT_PARTITION_XBOOTLDR,
+                                          have_esp ? &esp_dev : NULL);
         } else {
                 discover_roots(roots, &n);
                 if (n == 0) {

@@ -8,7 +8,11 @@
 #    remove to it; masked by a /dev/null link in /etc/kernel/install.d it
 #    does not;
 #  - staged microcode*/initrd* files are added around the given initrds, in
-#    60-ukify.install's order (judged from the UKI's .initrd with objcopy).
+#    60-ukify.install's order (judged from the UKI's .initrd with objcopy);
+#  - file names with spaces, newlines or a leading "-" (given and staged)
+#    arrive as they are: the plugin passes "--" and splits no lists;
+#  - KERNEL_INSTALL_IMAGE_TYPE (kernel-install 257): "uki" builds nothing,
+#    like 60-ukify.install; "pe" and "unknown" build.
 # The plugin directories are tmpfs mounts in a private mount namespace, so
 # the host's are not touched.
 . "$(dirname "$0")/../lib.sh"
@@ -75,6 +79,40 @@ ln -s /dev/null /etc/kernel/install.d/90-uki-copy.install
 add 2>"$T/5.err" || { cat "$T/5.err"; fail "5: add failed"; }
 [ -f "$uki" ] || fail "5: masked 90-uki-copy.install, but no UKI in \$BOOT"
 [ ! -e "$T/staging/uki.efi" ] || fail "5: wrote the staging area"
+rm -f "$uki"
+rm /etc/kernel/install.d/90-uki-copy.install /usr/lib/kernel/install.d/90-uki-copy.install
+
+# 6. Odd file names: spaces, a newline, a leading "-" (R10).
+odd=$T/odd
+mkdir -p "$odd/stage" "$odd/-dir"
+printf 'M' >"$odd/stage/microcode with space"
+printf 'A' >"$odd/stage/initrd-1 a b"
+printf 'B' >"$odd/stage/initrd-2
+nl"
+printf 'G' >"$odd/-dir/-given
+name"
+cp "$KIMG" "$odd/-dir/vmlinuz with space"
+KERNEL_INSTALL_STAGING_AREA=$odd/stage "$PLUGIN" add "$KVER" "$T/boot/plug/$KVER" "$odd/-dir/vmlinuz with space" "$odd/-dir/-given
+name" 2>"$T/6.err" || { cat "$T/6.err"; fail "6: add with odd file names failed"; }
+objcopy -O binary --only-section=.initrd "$uki" "$T/initrd6.out"
+[ "$(tr -d '\0' <"$T/initrd6.out")" = "MGAB" ] || fail "6: initrd order: $(tr -d '\0' <"$T/initrd6.out" | od -c | head -1)"
+rm -f "$uki"
+# ukit install itself: "--" ends the options, a path may start with "-".
+(cd "$odd" && "$UKIT" install --quiet --entry-token=literal:plug --boot-path="$T/boot" -- "$KVER" "-dir/vmlinuz with space" "-dir/-given
+name") 2>"$T/6b.err" || { cat "$T/6b.err"; fail "6: ukit install -- with a path starting with '-' failed"; }
+objcopy -O binary --only-section=.initrd "$uki" "$T/initrd6b.out"
+[ "$(tr -d '\0' <"$T/initrd6b.out")" = "G" ] || fail "6: ukit install --: wrong .initrd"
+"$PLUGIN" remove "$KVER" "$T/boot/plug/$KVER" 2>/dev/null || fail "6: remove failed"
+[ ! -e "$uki" ] || fail "6: remove left the UKI"
+
+# 7. Image types as kernel-install 257 sets them.
+KERNEL_INSTALL_IMAGE_TYPE=uki add 2>"$T/7.err" || { cat "$T/7.err"; fail "7: image type uki: plugin failed"; }
+[ ! -e "$uki" ] || fail "7: built a UKI around a UKI"
+for type in pe unknown; do
+        KERNEL_INSTALL_IMAGE_TYPE=$type add 2>"$T/7.err" || { cat "$T/7.err"; fail "7: image type $type: add failed"; }
+        [ -f "$uki" ] || fail "7: image type $type: no UKI"
+        rm -f "$uki"
+done
 echo "inner: ok"
 INNER
 

@@ -15,6 +15,7 @@
 
 #include "authenticode.h"
 #include "cli.h"
+#include "fileio.h"
 #include "json.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
@@ -311,6 +312,33 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const 
         json_end(&w);
 }
 
+/* The image could not be read or parsed: one error line on stderr, and with
+ * --json also a JSON object on stdout, so a script reading it gets a
+ * document either way. Returns EXIT_FAILURE. */
+static int verify_fail(const VerifyArgs *a, int r, const char *reason) {
+        _cleanup_free_ char *msg = NULL;
+
+        if (reason)
+                msg = xasprintf("%s", reason);
+        else if (r == -EISDIR || r == -EBADFD || r == -ENOENT || r == -EACCES || r == -ELOOP)
+                msg = xasprintf("%s", input_strerror(r));
+        else
+                msg = xasprintf("cannot read PE image: %s", input_strerror(r));
+        log_error("%s: %s", a->file, msg);
+
+        if (a->json != JSON_OFF) {
+                JsonWriter w;
+                json_begin(&w, stdout, a->json);
+                json_object_begin(&w);
+                json_kv_string(&w, "file", a->file);
+                json_kv_bool(&w, "valid", false);
+                json_kv_string(&w, "error", msg);
+                json_object_end(&w);
+                json_end(&w);
+        }
+        return EXIT_FAILURE;
+}
+
 static int check_sbat(int fd, const PeImage *pe, SbatResult *ret) {
         const PeSection *s = pe_find_section(pe, ".sbat");
         _cleanup_free_ void *text = NULL;
@@ -378,17 +406,12 @@ int verb_verify(int argc, char **argv) {
                 }
         }
 
-        fd = open(a.file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(-errno, "%s", a.file);
+                return verify_fail(&a, fd, NULL);
         r = authenticode_image_load(fd, &img, &reason);
-        if (r < 0) {
-                if (reason)
-                        log_error("%s: %s", a.file, reason);
-                else
-                        log_errno(r, "%s: cannot read PE image", a.file);
-                return EXIT_FAILURE;
-        }
+        if (r < 0)
+                return verify_fail(&a, r, reason);
         /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
          * a UKI is often checked before it is signed. It fails all the same. */
         if (!img->signed_)

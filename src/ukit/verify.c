@@ -167,13 +167,15 @@ static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {
                p->rules_name, p->rules_known ? "" : " (stub not recognised)", p->have_pcrpkey ? fp : "missing");
         for (size_t i = 0; i < p->n_checks; i++) {
                 const PcrSigCheck *c = &p->checks[i];
+                /* The phase and details come from the image's .pcrsig. */
+                _cleanup_free_ char *phase = escape_str(c->phase), *detail = escape_str(c->detail);
                 hex_string(c->pkfp, sizeof(c->pkfp), fp);
                 printf("pcrsig %s[%zu]: phase %s%s%s, key %s: %s", pcr_bank_to_string(c->bank), c->index,
-                       c->phase ? "\"" : "", c->phase ?: "unknown", c->phase ? "\"" : "", fp,
+                       c->phase ? "\"" : "", c->phase ? phase : "unknown", c->phase ? "\"" : "", fp,
                        c->status == PCRSIG_STATUS_UNKNOWN_KEY ? "other key" : pcrsig_status_to_string(c->status));
                 if (c->status == PCRSIG_STATUS_UNKNOWN_KEY && a->strict_pcrsig)
                         printf(" (refused by --strict-pcrsig)");
-                printf("%s%s\n", c->detail ? ": " : "", c->detail ?: "");
+                printf("%s%s\n", c->detail ? ": " : "", detail);
         }
         for (int b = 0; b < _PCR_BANK_MAX; b++)
                 if ((p->banks & PCR_BANK_BIT(b)) && !(p->banks_ok & PCR_BANK_BIT(b)))
@@ -224,7 +226,8 @@ static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAu
 
 static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
                        size_t n, const PcrSigAudit *pcrsig, bool ok) {
-        printf("%s: %zu signature%s\n", a->file, n, n == 1 ? "" : "s");
+        _cleanup_free_ char *file = escape_str(a->file);
+        printf("%s: %zu signature%s\n", file, n, n == 1 ? "" : "s");
         if (sbat->present && sbat->valid)
                 printf("sbat: valid, %u entries\n", sbat->entries);
         else if (sbat->present)

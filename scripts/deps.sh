@@ -10,6 +10,7 @@ packages=(
         libfdisk-dev libblkid-dev fdisk systemd-boot fusefat
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
+        python3-openssl   # pyOpenSSL: back- and forward-dated certificates (test-sign-badinput)
         time    # /usr/bin/time: peak memory of ukit build on a 1 GiB initrd
         netpbm graphicsmagick   # BMP oracles (ppmtobmp, gm) for the splash parser
         jq   # reads ukit's --json output in interop tests

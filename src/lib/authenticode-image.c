@@ -119,7 +119,11 @@ int authenticode_image_load(int fd, AuthenticodeImage **ret, const char **ret_re
 
         r = pe_parse_fd(fd, &img->pe);
         if (r < 0) {
-                *ret_reason = pe_last_error();
+                /* Only the parser's own verdicts have a message; an I/O
+                 * error (or a file that is not regular: -EBADFD) has none,
+                 * and the caller reports the errno. */
+                if (r == -EBADMSG || r == -EOPNOTSUPP)
+                        *ret_reason = pe_last_error();
                 return r;
         }
         if (!img->pe->has_security_dir) {

@@ -3,6 +3,7 @@
  * Specification (UAPI.2). The layout follows what systemd-repart produces
  * for extension images: data, verity, signature, 4 KiB aligned. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -189,7 +190,8 @@ static int part_take(DdiPart *dst, const GptPartition *p, uint32_t ss, uint64_t 
                 return -ENOTUNIQ;
         if (!MUL_OK(p->first_lba, (uint64_t) ss, &off) || !ADD_OK(p->last_lba - p->first_lba, 1, &sectors) ||
             !MUL_OK(sectors, (uint64_t) ss, &size) || !ADD_OK(off, size, &end) || end > disk_size)
-                return -EBADMSG;
+                return disk_image_set_error(-EBADMSG, "GPT partition entry %u extends beyond the end of the disk",
+                                            p->index + 1);
         dst->found = true;
         dst->offset = off;
         dst->size = size;
@@ -207,6 +209,7 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
         uint64_t disk_size;
         int r;
 
+        disk_image_clear_error();
         r = fd_get_size(fd, &disk_size);
         if (r < 0)
                 return r;
@@ -253,7 +256,7 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
         if (d.part[DDI_VERITY].found) {
                 uint8_t sb[VERITY_SUPERBLOCK_SIZE];
                 if (d.part[DDI_VERITY].size < sizeof(sb))
-                        return -EBADMSG;
+                        return disk_image_set_error(-EBADMSG, "verity partition smaller than its superblock");
                 r = pread_full(fd, sb, sizeof(sb), d.part[DDI_VERITY].offset);
                 if (r < 0)
                         return r;
@@ -263,10 +266,15 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
                 uint64_t need;
                 if (!MUL_OK(d.verity.data_blocks, (uint64_t) d.verity.data_block_size, &need) ||
                     need > d.part[DDI_DATA].size)
-                        return -EBADMSG;
+                        return disk_image_set_error(-EBADMSG, "verity superblock: data_blocks %" PRIu64 " x %" PRIu32
+                                                    " bytes is larger than the data partition (%" PRIu64 " bytes)",
+                                                    d.verity.data_blocks, d.verity.data_block_size,
+                                                    d.part[DDI_DATA].size);
                 r = verity_hash_size(&d.verity, &need);
                 if (r < 0 || need > d.part[DDI_VERITY].size)
-                        return -EBADMSG;
+                        return disk_image_set_error(-EBADMSG, "verity superblock: the hash tree does not fit in "
+                                                    "the verity partition (%" PRIu64 " bytes)",
+                                                    d.part[DDI_VERITY].size);
                 d.has_verity = true;
         }
 
@@ -283,7 +291,8 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
                         return r;
                 r = verity_sig_json_parse(buf, n, &d.sig_roothash_hex, &d.sig_der, &d.sig_der_size);
                 if (r < 0)
-                        return -EBADMSG;
+                        return disk_image_set_error(-EBADMSG, "verity signature partition: not a valid "
+                                                    "signature JSON object (rootHash, signature)");
         }
         *ret = d;
         return 0;

@@ -111,7 +111,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
                 struct stat st;
                 if (stat(p, &st) == 0 && (uint64_t) st.st_size > ESP_FILE_SIZE_MAX)
                         continue;       /* the stub refuses to read it */
-                r = read_file_full(p, ESP_FILE_SIZE_MAX, &data[m], &sizes[m]);
+                r = read_input_full(p, ESP_FILE_SIZE_MAX, &data[m], &sizes[m]);
                 if (r == -EFBIG)
                         continue;
                 if (r < 0) {
@@ -169,7 +169,7 @@ static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) 
                 size_t size;
                 if (!p)
                         return -ENOMEM;
-                r = read_file_full(p, ESP_FILE_SIZE_MAX, &img, &size);
+                r = read_input_full(p, ESP_FILE_SIZE_MAX, &img, &size);
                 if (r < 0)
                         return fail_path(r, p, ret_path);
                 /* what the stub skips: not a PE it accepts, or a UKI */

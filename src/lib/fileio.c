@@ -4,6 +4,7 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "fileio.h"
 #include "util.h"
@@ -205,4 +206,142 @@ int fd_get_size(int fd, uint64_t *ret) {
                 return 0;
         }
         return -EBADFD;
+}
+
+/* An anonymous pipe ("<(cmd)", /dev/fd/N) rather than a named FIFO: it
+ * lives on the same internal file system as a pipe of our own. Its writer
+ * exists as long as the pipe does, so reading it cannot wait for a writer
+ * that never comes; a named FIFO can, and reads as empty without one. */
+static bool is_anonymous_pipe(const struct stat *st) {
+        int p[2];
+        struct stat ps;
+        bool r = false;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return false;
+        if (fstat(p[0], &ps) == 0)
+                r = ps.st_dev == st->st_dev;
+        close(p[0]);
+        close(p[1]);
+        return r;
+}
+
+int open_input_at(int dir_fd, const char *path, unsigned flags, uint64_t max_size, uint64_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int fl;
+
+        fd = openat(dir_fd, path,
+                    O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+                    ((flags & OPEN_INPUT_NOFOLLOW) ? O_NOFOLLOW : 0));
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+
+        uint64_t size;
+        if (S_ISREG(st.st_mode))
+                size = (uint64_t) st.st_size;
+        else if (S_ISBLK(st.st_mode) && (flags & OPEN_INPUT_ALLOW_BLOCK)) {
+                if (ioctl(fd, BLKGETSIZE64, &size) < 0)
+                        return -errno;
+        } else if (S_ISFIFO(st.st_mode) && (flags & OPEN_INPUT_ALLOW_PIPE) && is_anonymous_pipe(&st))
+                size = 0;       /* unknown */
+        else
+                return -EBADFD;
+        if (max_size > 0 && size > max_size)
+                return -EFBIG;
+
+        /* Back to blocking reads: a regular file never blocks, but the rest
+         * of ukit does not expect EAGAIN from anything. */
+        fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+                return -errno;
+
+        if (ret_size)
+                *ret_size = size;
+        return TAKE_FD(fd);
+}
+
+int read_input_full(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        uint64_t size;
+        size_t n = 0;
+
+        fd = open_input(path, 0, max, &size);
+        if (fd < 0)
+                return fd;
+        /* Read up to one byte more than fstat() said, to notice growth. */
+        buf = malloc((size_t) size + 2);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, (size_t) size + 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                if (n > size)
+                        return n > max ? -EFBIG : -EIO;   /* grew while read */
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = n;
+        return 0;
+}
+
+const char *input_strerror(int r) {
+        if (r == -EBADFD)
+                return "not a regular file";
+        if (r == -EISDIR)
+                return "not a regular file (a directory)";
+        if (r == -EFBIG)
+                return "file too large";
+        return strerror(r < 0 ? -r : r);
+}
+
+mode_t file_mode_from_umask(void) {
+        /* ukit is single-threaded: reading the umask this way is safe. */
+        mode_t um = umask(0);
+        umask(um);
+        return 0666 & ~um;
+}
+
+int fd_copy_owner_xattrs(int src_fd, int dst_fd) {
+        struct stat s, d;
+        int r = 0;
+
+        if (fstat(src_fd, &s) < 0 || fstat(dst_fd, &d) < 0)
+                return -errno;
+        if ((s.st_uid != d.st_uid || s.st_gid != d.st_gid) && fchown(dst_fd, s.st_uid, s.st_gid) < 0)
+                r = -errno;
+
+        ssize_t n = flistxattr(src_fd, NULL, 0);
+        if (n <= 0)
+                return r;
+        _cleanup_free_ char *names = malloc((size_t) n);
+        if (!names)
+                return r;
+        n = flistxattr(src_fd, names, (size_t) n);
+        for (ssize_t i = 0; n > 0 && i < n; i += (ssize_t) strlen(names + i) + 1) {
+                const char *name = names + i;
+                ssize_t v = fgetxattr(src_fd, name, NULL, 0);
+                if (v < 0 || v > 65536)
+                        continue;
+                _cleanup_free_ char *val = malloc((size_t) v + 1);
+                if (!val)
+                        continue;
+                v = fgetxattr(src_fd, name, val, (size_t) v);
+                if (v >= 0)
+                        (void) fsetxattr(dst_fd, name, val, (size_t) v, 0);
+        }
+        return r;
 }

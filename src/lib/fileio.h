@@ -7,6 +7,7 @@
  * the target's own directory, renamed over the target only on success, so an
  * error (or a crash) never leaves a partial output behind. */
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -46,3 +47,55 @@ void atomic_file_abort(AtomicFile *f);
 
 /* Size of a regular file (or block device); -errno on failure. */
 int fd_get_size(int fd, uint64_t *ret);
+
+/* Opening input files.
+ *
+ * Every file ukit reads as input (images, kernels, initrds, keys,
+ * certificates, files found on the ESP) goes through open_input_at(): it
+ * opens with O_NONBLOCK, so a FIFO without a writer cannot block, checks
+ * with fstat() that the result is a regular file, then clears O_NONBLOCK
+ * again. Character devices (/dev/zero, /dev/urandom), FIFOs and sockets are
+ * refused with -EBADFD, which the command line reports as "not a regular
+ * file"; a directory gives -EISDIR. Text options given as "@FILE" use
+ * read_text_or_file() instead, which still accepts pipes. */
+
+/* Refuse a symlink as the last path component (-ELOOP): for names found by
+ * reading a directory that others control, like EFI/Linux on the ESP. Paths
+ * named on the command line follow symlinks, as every tool does. */
+#define OPEN_INPUT_NOFOLLOW     (1u << 0)
+/* Accept a block device as well (build inputs, images given to sysext verity). */
+#define OPEN_INPUT_ALLOW_BLOCK  (1u << 1)
+/* Accept an anonymous pipe as well ("<(cmd)", /dev/fd/N), for inputs that
+ * are streamed: measure's section files, as systemd-measure reads them.
+ * Named FIFOs and devices stay refused. */
+#define OPEN_INPUT_ALLOW_PIPE   (1u << 2)
+
+/* Open path (relative to dir_fd, or AT_FDCWD) read-only and close-on-exec.
+ * max_size > 0 refuses larger files with -EFBIG. ret_size (optional) gets
+ * the size. Returns the fd, or -errno. */
+int open_input_at(int dir_fd, const char *path, unsigned flags, uint64_t max_size, uint64_t *ret_size);
+
+static inline int open_input(const char *path, unsigned flags, uint64_t max_size, uint64_t *ret_size) {
+        return open_input_at(AT_FDCWD, path, flags, max_size, ret_size);
+}
+
+/* read_file_full() through open_input(): regular files only, at most max
+ * bytes (-EFBIG if larger), NUL-terminated. For keys and certificates. */
+int read_input_full(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* The message for an error from the helpers above: "not a regular file" for
+ * -EBADFD, "not a regular file (a directory)" for -EISDIR, "file too large"
+ * for -EFBIG, else strerror(). */
+const char *input_strerror(int r);
+
+/* 0666 & ~umask: the mode of a new output file, as open(O_CREAT) would
+ * give it (AtomicFile's temporary file is 0600 until committed). */
+mode_t file_mode_from_umask(void);
+
+/* For an in-place rewrite (a temporary file renamed over the original):
+ * give dst_fd the owner and group of src_fd (if they differ) and copy its
+ * extended attributes (ACLs, SELinux label, capabilities) where the file
+ * system and privileges allow. Returns -errno if the owner or group could
+ * not be kept; xattrs are best effort. Call before atomic_file_commit(),
+ * which sets the mode (a chown would clear set-id bits). */
+int fd_copy_owner_xattrs(int src_fd, int dst_fd);

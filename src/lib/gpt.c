@@ -3,6 +3,9 @@
  * entry array; the backup array sits just before the backup header in the
  * last LBA. All CRCs are the IEEE 802.3 CRC-32 (as zlib's crc32()). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +217,27 @@ static void label_decode(const uint8_t *u16, char *out) {
         out[o] = 0;
 }
 
+static _Thread_local char image_error[256];
+
+const char *disk_image_last_error(void) {
+        return image_error[0] ? image_error : NULL;
+}
+
+int disk_image_set_error(int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(image_error, sizeof(image_error), fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+void disk_image_clear_error(void) {
+        image_error[0] = 0;
+}
+
+#define HDR_FAIL(fmt, ...) \
+        disk_image_set_error(-EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
+
 /* 1 valid header at this sector size, 0 none, <0 error. */
 static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, GptTable *ret) {
         _cleanup_free_ uint8_t *hdr = NULL, *array = NULL;
@@ -233,29 +257,32 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
 
         uint32_t hsize = le32_read(hdr + 12);
         if (hsize < GPT_HEADER_SIZE || hsize > ss)
-                return -EBADMSG;
+                return HDR_FAIL("HeaderSize %" PRIu32 " out of range", hsize);
         uint32_t crc = le32_read(hdr + 16);
         le32_write(hdr + 16, 0);
         if (gpt_crc32(hdr, hsize) != crc)
-                return -EBADMSG;
+                return HDR_FAIL("HeaderCRC32 mismatch");
         if (le64_read(hdr + 24) != 1)
-                return -EBADMSG;
+                return HDR_FAIL("MyLBA is %" PRIu64 ", not 1", le64_read(hdr + 24));
 
         uint64_t sectors = disk_size / ss;
         t.first_usable = le64_read(hdr + 40);
         t.last_usable = le64_read(hdr + 48);
         if (t.first_usable > t.last_usable || t.last_usable >= sectors)
-                return -EBADMSG;
+                return HDR_FAIL("usable range FirstUsableLBA %" PRIu64 "..LastUsableLBA %" PRIu64
+                                " invalid for %" PRIu64 " sectors", t.first_usable, t.last_usable, sectors);
         guid_swap(hdr + 56, t.disk_guid);
         uint64_t array_lba = le64_read(hdr + 72);
         uint32_t n = le32_read(hdr + 80), esize = le32_read(hdr + 84);
-        if (n > GPT_ENTRIES_MAX || esize < GPT_ENTRY_SIZE || esize % GPT_ENTRY_SIZE != 0 ||
-            esize > 1024)
-                return -EBADMSG;
+        if (n > GPT_ENTRIES_MAX)
+                return HDR_FAIL("NumberOfPartitionEntries %" PRIu32 " too large", n);
+        if (esize < GPT_ENTRY_SIZE || esize % GPT_ENTRY_SIZE != 0 || esize > 1024)
+                return HDR_FAIL("SizeOfPartitionEntry %" PRIu32 " invalid", esize);
         uint64_t array_size = (uint64_t) n * esize, array_off, array_end;
         if (array_size > GPT_ENTRY_ARRAY_MAX || !MUL_OK(array_lba, (uint64_t) ss, &array_off) ||
             !ADD_OK(array_off, array_size, &array_end) || array_end > disk_size || array_lba < 2)
-                return -EBADMSG;
+                return HDR_FAIL("partition entry array (PartitionEntryLBA %" PRIu64 ", %" PRIu64
+                                " bytes) outside the disk", array_lba, array_size);
 
         array = malloc(array_size + 1);
         if (!array)
@@ -264,7 +291,7 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         if (r < 0)
                 return r;
         if (gpt_crc32(array, (size_t) array_size) != le32_read(hdr + 88))
-                return -EBADMSG;
+                return HDR_FAIL("PartitionEntryArrayCRC32 mismatch");
 
         t.partitions = calloc(n ? n : 1, sizeof(GptPartition));
         if (!t.partitions)
@@ -283,12 +310,16 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
                 label_decode(e + 56, p->label);
                 if (p->first_lba < t.first_usable || p->last_lba > t.last_usable || p->first_lba > p->last_lba) {
                         gpt_table_done(&t);
-                        return -EBADMSG;
+                        return disk_image_set_error(-EBADMSG, "GPT partition entry %" PRIu32 ": StartingLBA %" PRIu64
+                                                    "..EndingLBA %" PRIu64 " outside the usable range or inverted",
+                                                    i + 1, p->first_lba, p->last_lba);
                 }
                 for (size_t j = 0; j < t.n_partitions; j++)
                         if (!(p->last_lba < t.partitions[j].first_lba || p->first_lba > t.partitions[j].last_lba)) {
+                                uint32_t other = t.partitions[j].index + 1;
                                 gpt_table_done(&t);
-                                return -EBADMSG;
+                                return disk_image_set_error(-EBADMSG, "GPT partition entries %" PRIu32 " and %" PRIu32
+                                                            " overlap", other, i + 1);
                         }
                 t.n_partitions++;
         }
@@ -300,6 +331,7 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
         GptTable a = {}, b = {};
         int ra, rb;
 
+        disk_image_clear_error();
         ra = gpt_try(read, userdata, disk_size, 512, &a);
         rb = gpt_try(read, userdata, disk_size, 4096, &b);
         if (ra > 0 && rb > 0) {
@@ -319,7 +351,9 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
                 return ra;
         if (rb < 0 && rb != -EIO)
                 return rb;
-        return ra == -EIO ? -EBADMSG : -ENOENT;
+        if (ra == -EIO)
+                return disk_image_set_error(-EBADMSG, "GPT partition entry array beyond the end of the file");
+        return -ENOENT;
 }
 
 static int read_fd(void *ud, void *buf, size_t n, uint64_t off) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/store.h>
 #include <openssl/ui.h>
@@ -69,28 +70,42 @@ static bool is_uri(const char *s) {
         return access(s, F_OK) < 0;
 }
 
-/* For plain paths, give the caller a real errno (ENOENT, EACCES, EISDIR)
- * instead of OSSL_STORE's generic "unsupported" failure. */
-static int check_path(const char *path_or_uri) {
+/* Key and certificate files are small; a larger file is a mistake (or
+ * /dev/urandom), not a key. */
+#define KEYS_FILE_MAX (1024u * 1024u)
+
+/* The file path a plain path or "file:" URI names, or NULL for any other
+ * URI (a token, handled by its provider). */
+static const char *file_path(const char *path_or_uri) {
         const char *path = path_or_uri;
-        struct stat st;
 
         if (is_uri(path_or_uri)) {
                 const char *rest = startswith(path_or_uri, "file:");
                 if (!rest)
-                        return 0;
+                        return NULL;
                 path = rest;
                 /* "file:///x" and "file:/x" both name /x. */
                 if (startswith(path, "//"))
                         path += 2;
         }
-        if (stat(path, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (access(path, R_OK) < 0)
-                return -errno;
-        return 0;
+        return path;
+}
+
+typedef struct SecretBuf {
+        char *data;
+        size_t size;
+} SecretBuf;
+
+static void secret_buf_done(SecretBuf *b) {
+        if (b->data) {
+                OPENSSL_cleanse(b->data, b->size);
+                free(b->data);
+        }
+}
+
+static void BIO_freep(BIO **p) {
+        if (*p)
+                BIO_free(*p);
 }
 
 typedef struct PassphraseData {
@@ -147,20 +162,38 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *userdata) {
 /* Opens the store and returns the first object of the wanted type (and,
  * for OSSL_STORE_INFO_PKEY, only private keys). */
 static int store_load(const char *path_or_uri, int want, PassphraseData *pd, OSSL_STORE_INFO **ret) {
+        /* Declared before the store: cleanups run in reverse order, and the
+         * store reads from the BIO, which reads from the buffer. */
+        _cleanup_(secret_buf_done) SecretBuf file = {};
+        _cleanup_(BIO_freep) BIO *bio = NULL;
         _cleanup_(UI_destroy_methodp) UI_METHOD *ui = NULL;
         _cleanup_(OSSL_STORE_closep) OSSL_STORE_CTX *store = NULL;
+        const char *path = file_path(path_or_uri);
         int r;
 
-        r = check_path(path_or_uri);
-        if (r < 0)
-                return r;
+        /* A file is read here, through open_input() (regular files only, no
+         * blocking on a FIFO, at most KEYS_FILE_MAX), which also gives the
+         * caller a real errno (ENOENT, EACCES, EISDIR) instead of
+         * OSSL_STORE's generic failure; OSSL_STORE then decodes it from
+         * memory. */
+        if (path) {
+                r = read_input_full(path, KEYS_FILE_MAX, &file.data, &file.size);
+                if (r < 0)
+                        return r;
+                bio = BIO_new_mem_buf(file.data, (int) file.size);
+                if (!bio)
+                        return -ENOMEM;
+        }
 
         ui = UI_UTIL_wrap_read_pem_callback(passphrase_cb, 0);
         if (!ui)
                 return -ENOMEM;
 
         ERR_clear_error();
-        store = OSSL_STORE_open(path_or_uri, ui, pd, NULL, NULL);
+        if (bio)
+                store = OSSL_STORE_attach(bio, "file", NULL, NULL, ui, pd, NULL, NULL, NULL);
+        else
+                store = OSSL_STORE_open(path_or_uri, ui, pd, NULL, NULL);
         if (!store) {
                 ERR_clear_error();
                 return -EBADMSG;
@@ -238,7 +271,7 @@ int keys_load_public(const char *path_or_uri, EVP_PKEY **ret) {
                 PassphraseData pd = { .passphrase_file = "/dev/null" };
 
                 r = store_load(path_or_uri, kinds[i], &pd, &info);
-                if (r == -ENOENT || r == -EISDIR || r == -EACCES)
+                if (r == -ENOENT || r == -EISDIR || r == -EBADFD || r == -EFBIG || r == -EACCES)
                         if (r != -EACCES || !pd.asked)
                                 return r;
                 if (r < 0)

@@ -216,9 +216,11 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                         size = s;       /* mount only what verity covers */
                 }
         } else {
+                const char *why = disk_image_last_error();
                 set(img, EXT_IMAGE_FAILED, "not a usable disk image: %s",
                     r == -ENXIO ? "no root or usr partition for this architecture" :
-                    r == -ENOTUNIQ ? "several root/usr partitions" : strerror(-r));
+                    r == -ENOTUNIQ ? "several root/usr partitions" :
+                    (r == -EBADMSG || r == -EOPNOTSUPP) && why ? why : strerror(-r));
                 return r;
         }
 

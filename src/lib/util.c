@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "util.h"
@@ -70,4 +72,77 @@ int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...) {
                 va_end(ap);
         }
         return r;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Overlong
+ * forms, surrogates and code points above U+10FFFF are invalid. */
+static size_t utf8_seq_len(const unsigned char *p, size_t n, uint32_t *ret_cp) {
+        uint32_t cp;
+        size_t len;
+
+        if (p[0] < 0x80) {
+                *ret_cp = p[0];
+                return 1;
+        }
+        if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+                len = 2;
+                cp = p[0] & 0x1f;
+        } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+                len = 3;
+                cp = p[0] & 0x0f;
+        } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+                len = 4;
+                cp = p[0] & 0x07;
+        } else
+                return 0;
+        if (n < len)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret_cp = cp;
+        return len;
+}
+
+char *escape_controls(const char *s, size_t n, unsigned flags) {
+        const unsigned char *p = (const unsigned char *) (s ? s : "");
+        char *out, *o;
+
+        if (s)
+                n = strnlen(s, n);
+        else
+                n = 0;
+        /* Worst case: every byte becomes "\xNN". */
+        out = o = xmalloc(n * 4 + 1);
+        for (size_t i = 0; i < n; ) {
+                uint32_t cp = 0;
+                size_t len = utf8_seq_len(p + i, n - i, &cp);
+                bool ctl = len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f);
+
+                if (ctl && len == 1 && (flags & ESCAPE_KEEP_NEWLINE) && (cp == '\n' || cp == '\t'))
+                        ctl = false;
+                if (!ctl) {
+                        memcpy(o, p + i, len);
+                        o += len;
+                        i += len;
+                        continue;
+                }
+                /* Escape each byte of the offending sequence (or the one
+                 * invalid byte). */
+                for (size_t k = 0; k < (len ? len : 1); k++) {
+                        static const char hex[] = "0123456789abcdef";
+                        *o++ = '\\';
+                        *o++ = 'x';
+                        *o++ = hex[p[i + k] >> 4];
+                        *o++ = hex[p[i + k] & 15];
+                }
+                i += len ? len : 1;
+        }
+        *o = 0;
+        return out;
 }

@@ -69,6 +69,19 @@ static inline int unhexchar(char c) {
  * len != 2*n or a character is not a hex digit (out may be partly written). */
 int unhexmem(const char *s, size_t len, void *out, size_t n);
 
+/* Escaping untrusted text for a terminal: C0 controls, DEL, C1 controls
+ * (U+0080..U+009F encoded in UTF-8) and bytes that are not valid UTF-8 are
+ * written as "\xNN", so an image cannot send escape sequences (colours,
+ * OSC title changes, screen clears) to whoever runs ukit. Valid UTF-8 text
+ * comes out unchanged. ESCAPE_KEEP_NEWLINE keeps newlines and tabs (multi-line
+ * dumps); otherwise they are escaped too, so a value stays on its line.
+ * n is the length of s (stops early at NUL). Returns a new string. */
+#define ESCAPE_KEEP_NEWLINE (1u << 0)
+char *escape_controls(const char *s, size_t n, unsigned flags);
+static inline char *escape_str(const char *s) {
+        return escape_controls(s, s ? strlen(s) : 0, 0);
+}
+
 /* Allocate or die: only for small, bounded allocations in tools. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);

@@ -9,6 +9,7 @@
  *   root           = digest(the single block of the top level), or the digest of
  *                    the only data block when there is just one. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "fileio.h"
+#include "gpt.h"
 #include "util.h"
 #include "verity.h"
 
@@ -142,34 +144,50 @@ void verity_superblock_build(const VerityParams *p, uint8_t sb[VERITY_SUPERBLOCK
         memcpy(sb + 88, p->salt, MIN(p->salt_size, (size_t) VERITY_SALT_MAX));
 }
 
+#define SB_FAIL(r, fmt, ...) disk_image_set_error(r, "verity superblock: " fmt, ##__VA_ARGS__)
+
 int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret) {
         VerityParams p;
 
+        disk_image_clear_error();
         if (n < VERITY_SUPERBLOCK_SIZE || memcmp(sb, "verity\0\0", 8) != 0)
-                return -EBADMSG;
+                return SB_FAIL(-EBADMSG, "no \"verity\" signature");
         if (le32_read(sb + 8) != 1)
-                return -EBADMSG;
+                return SB_FAIL(-EBADMSG, "version %" PRIu32 " unsupported (only 1)", le32_read(sb + 8));
         memset(&p, 0, sizeof(p));
         p.hash_type = le32_read(sb + 12);
         memcpy(p.uuid, sb + 16, 16);
         if (memchr(sb + 32, 0, 32) == NULL)
-                return -EBADMSG;
+                return SB_FAIL(-EBADMSG, "algorithm name not NUL-terminated");
         memcpy(p.hash_name, sb + 32, 32);
         p.data_block_size = le32_read(sb + 64);
         p.hash_block_size = le32_read(sb + 68);
         p.data_blocks = le64_read(sb + 72);
         p.salt_size = le16_read(sb + 80);
         if (p.salt_size > VERITY_SALT_MAX)
-                return -EBADMSG;
+                return SB_FAIL(-EBADMSG, "salt_size %zu too large (at most %u)", p.salt_size,
+                               (unsigned) VERITY_SALT_MAX);
         memcpy(p.salt, sb + 88, p.salt_size);
         p.superblock = true;
+
+        if (p.hash_type != 1)
+                return SB_FAIL(-EOPNOTSUPP, "hash_type %" PRIu32 " unsupported (only 1)", p.hash_type);
+        if (verity_digest_size(&p) <= 0)
+                return SB_FAIL(-EOPNOTSUPP, "algorithm \"%s\" unsupported", p.hash_name);
+        if (!block_size_ok(p.data_block_size))
+                return SB_FAIL(-EBADMSG, "data_block_size %" PRIu32 " invalid", p.data_block_size);
+        if (!block_size_ok(p.hash_block_size))
+                return SB_FAIL(-EBADMSG, "hash_block_size %" PRIu32 " invalid", p.hash_block_size);
+        if (p.data_blocks == 0)
+                return SB_FAIL(-EBADMSG, "data_blocks is 0");
 
         VerityLayout l;
         int r = verity_layout(&p, &l);
         if (r == -EOPNOTSUPP)
-                return r;
+                return SB_FAIL(r, "parameters unsupported");
         if (r < 0)
-                return -EBADMSG;
+                return SB_FAIL(-EBADMSG, "data_blocks %" PRIu64 " with hash_block_size %" PRIu32
+                               " gives no usable hash tree", p.data_blocks, p.hash_block_size);
         *ret = p;
         return 0;
 }

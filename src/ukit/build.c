@@ -66,6 +66,7 @@ static void help(void) {
                "  --stub=PATH             stub (default %s)\n"
                "  -o --output=PATH        output (default: basename of --linux + .unsigned.efi)\n"
                "  -c --config=PATH        ukify configuration file ([UKI] section)\n"
+               "  -q --quiet              do not print \"Wrote FILE\"\n"
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
                "  -h --help               show this help\n"
@@ -128,29 +129,24 @@ static void push_str(const char ***v, size_t *n, const char *s) {
         (*v)[*n - 1] = s;
 }
 
-/* Open an input file; the fd is owned by the context. */
-static int open_input(BuildContext *c, const char *what, const char *path, int *ret_fd, uint64_t *ret_size) {
-        struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return log_errno(-errno, "%s: cannot open %s", path, what);
-        c->fds = grow(c->fds, &c->n_fds, sizeof(int));
-        c->fds[c->n_fds - 1] = fd;
-        if (fstat(fd, &st) < 0)
-                return log_errno(-errno, "%s: cannot stat", path);
-        if (S_ISDIR(st.st_mode)) {
+/* Open an input file; the fd is owned by the context. The layout needs
+ * every size before the first byte is written, so pipes and character
+ * devices cannot be streamed: open_input() refuses them (and does not block
+ * on a FIFO). */
+static int build_open_input(BuildContext *c, const char *what, const char *path, int *ret_fd, uint64_t *ret_size) {
+        int fd = open_input(path, OPEN_INPUT_ALLOW_BLOCK, 0, ret_size);
+        if (fd == -EISDIR) {
                 log_error("%s: is a directory, expected a file (%s)", path, what);
                 return EXIT_FAILURE;
         }
-        /* The layout needs every size before the first byte is written, so
-         * pipes and character devices cannot be streamed. */
-        if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        if (fd == -EBADFD) {
                 log_error("%s: not a regular file (%s)", path, what);
                 return EXIT_FAILURE;
         }
-        int r = fd_get_size(fd, ret_size);
-        if (r < 0)
-                return log_errno(r, "%s: cannot determine size", path);
+        if (fd < 0)
+                return log_errno(fd, "%s: cannot open %s", path, what);
+        c->fds = grow(c->fds, &c->n_fds, sizeof(int));
+        c->fds[c->n_fds - 1] = fd;
         if (*ret_size > UINT32_MAX) {
                 log_error("%s: too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)", path, *ret_size);
                 return EXIT_FAILURE;
@@ -177,7 +173,7 @@ static int add_file_section(BuildContext *c, const char *name, const char *what,
                             BuildSection **ret) {
         int fd, r;
         uint64_t size;
-        r = open_input(c, what, path, &fd, &size);
+        r = build_open_input(c, what, path, &fd, &size);
         if (r != 0)
                 return r;
         BuildSection *s = add_section(c, name, PE_SECTION_FLAGS_DATA);
@@ -242,6 +238,7 @@ static const struct option build_options[] = {
         { "stub",       required_argument, NULL, ARG_STUB },
         { "output",     required_argument, NULL, 'o' },
         { "config",     required_argument, NULL, 'c' },
+        { "quiet",      no_argument,       NULL, 'q' },
         BUILD_PCR_OPTIONS,
         BUILD_SIGN_OPTIONS,
         {}
@@ -252,11 +249,14 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
 
         optind = 0;
         opterr = 0; /* report in our own format */
-        while ((opt = getopt_long(argc, argv, ":ho:c:", build_options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":ho:c:q", build_options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         help();
                         return -1;
+                case 'q':
+                        arg_quiet = true;
+                        break;
                 case ARG_LINUX:      c->linux_path = optarg; break;
                 case ARG_INITRD:     push_str(&c->initrds, &c->n_initrds, optarg); break;
                 case ARG_CMDLINE:    c->cmdline = optarg; break;
@@ -503,7 +503,7 @@ static int add_initrds(BuildContext *c) {
         for (size_t i = 0; i < c->n_initrds; i++) {
                 int fd, r;
                 uint64_t size;
-                r = open_input(c, "initrd", c->initrds[i], &fd, &size);
+                r = build_open_input(c, "initrd", c->initrds[i], &fd, &size);
                 if (r != 0)
                         return r;
                 section_add_source(s, fd, NULL, size);
@@ -655,7 +655,7 @@ static int open_stub(BuildContext *c) {
         int r;
         uint64_t size;
 
-        r = open_input(c, "stub", c->stub_path, &c->stub_fd, &size);
+        r = build_open_input(c, "stub", c->stub_path, &c->stub_fd, &size);
         if (r != 0)
                 return r;
         r = pe_parse_fd(c->stub_fd, &c->stub);
@@ -679,7 +679,7 @@ static int open_linux(BuildContext *c) {
 
         if (!c->linux_path)
                 return 0;
-        r = open_input(c, "kernel", c->linux_path, &c->linux_fd, &size);
+        r = build_open_input(c, "kernel", c->linux_path, &c->linux_fd, &size);
         if (r != 0)
                 return r;
         c->linux_size = size;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fileio.h"
 
 const char *program_verb = NULL;
 bool arg_quiet = false;
@@ -50,7 +51,7 @@ void log_info(const char *fmt, ...) {
 int log_errno(int r, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        vlog(NULL, fmt, ap, strerror(r < 0 ? -r : r));
+        vlog(NULL, fmt, ap, input_strerror(r));
         va_end(ap);
         return EXIT_FAILURE;
 }
@@ -70,6 +71,13 @@ int log_getopt_error(int c, char **argv) {
         /* A long option given an argument it does not take ("--help=x")
          * leaves its value in optopt: name the word, not a short option. */
         const char *arg = argv[optind - 1];
+        /* An unknown option inside a cluster ("-rf") that is not finished
+         * yet: getopt has not moved past it, so argv[optind - 1] is the
+         * previous word and must not be blamed. */
+        const char *cur = argv[optind];
+        if (optopt > 0 && optopt < 256 && cur && cur[0] == '-' && cur[1] && cur[1] != '-' &&
+            strchr(cur + 1, optopt))
+                return log_usage("unknown option '-%c'", optopt);
         if (optopt && arg[0] == '-' && arg[1] != '-')
                 return log_usage("unknown option '-%c'", optopt);
         if (optopt && strchr(arg, '='))

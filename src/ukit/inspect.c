@@ -424,7 +424,7 @@ static int extract_sections(int fd, const InspectArgs *a, const PeImage *img) {
                 r = stream_section(fd, s, NULL, out.fd);
                 if (r < 0)
                         return log_errno(r, "%s: cannot write section %s", sel->out, s->name);
-                r = atomic_file_commit(&out, 0644);
+                r = atomic_file_commit(&out, file_mode_from_umask());
                 if (r < 0)
                         return log_errno(r, "%s: cannot write", sel->out);
         }
@@ -637,7 +637,10 @@ static void print_indented(const char *t) {
         while (p < t + n) {
                 const char *nl = memchr(p, '\n', (size_t) (t + n - p));
                 size_t l = nl ? (size_t) (nl - p) : (size_t) (t + n - p);
-                printf("    %.*s\n", (int) l, p);
+                /* Section text comes from the image: no control characters
+                 * reach the terminal (tabs stay). */
+                _cleanup_free_ char *e = escape_controls(p, l, ESCAPE_KEEP_NEWLINE);
+                printf("    %s\n", e);
                 p += l + 1;
         }
 }
@@ -647,7 +650,12 @@ static void print_text(const InspectArgs *a, const Report *rep) {
         const char *m = pe_machine_name(img->machine), *ss = subsystem_name(img->subsystem);
         char h[65];
 
-        printf("File: %s\n", a->file);
+        _cleanup_free_ char *file_e = escape_str(a->file), *uname_e = escape_str(rep->uname),
+                            *pretty_e = escape_str(rep->pretty_name);
+
+        /* Every string that comes from the image (or a file name) is
+         * printed through escape_controls(). */
+        printf("File: %s\n", file_e);
         if (m)
                 printf("Machine: %s\n", m);
         else
@@ -658,9 +666,9 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 printf("Subsystem: %u\n", img->subsystem);
         printf("Sections: %u\n", img->n_sections);
         if (rep->uname)
-                printf("Uname: %s%s\n", rep->uname, rep->uname_detected ? " (detected from .linux)" : "");
+                printf("Uname: %s%s\n", uname_e, rep->uname_detected ? " (detected from .linux)" : "");
         if (rep->pretty_name)
-                printf("OS release: %s\n", rep->pretty_name);
+                printf("OS release: %s\n", pretty_e);
         else if (rep->osrel_problem[0])
                 printf("OS release: %s\n", rep->osrel_problem);
 
@@ -668,11 +676,13 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 size_t pos = 0;
                 SbatEntry e;
                 printf("SBAT:\n");
-                while (sbat_next(rep->sbat, rep->sbat_size, &pos, &e) > 0)
-                        printf("    %.*s generation %u (%.*s %.*s %.*s)\n",
-                               (int) e.field_len[0], e.field[0], e.generation,
-                               (int) e.field_len[2], e.field[2], (int) e.field_len[3], e.field[3],
-                               (int) e.field_len[4], e.field[4]);
+                while (sbat_next(rep->sbat, rep->sbat_size, &pos, &e) > 0) {
+                        _cleanup_free_ char *f0 = escape_controls(e.field[0], e.field_len[0], 0),
+                                            *f2 = escape_controls(e.field[2], e.field_len[2], 0),
+                                            *f3 = escape_controls(e.field[3], e.field_len[3], 0),
+                                            *f4 = escape_controls(e.field[4], e.field_len[4], 0);
+                        printf("    %s generation %u (%s %s %s)\n", f0, e.generation, f2, f3, f4);
+                }
         } else if (rep->sbat_problem[0])
                 printf("SBAT: %s\n", rep->sbat_problem);
 
@@ -688,10 +698,12 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                                sr->problem ? sr->problem : "PKCS#7 SignedData",
                                sr->digest ? ", digest " : "", sr->digest ? sr->digest : "");
                         for (size_t j = 0; j < sr->n_signers; j++) {
+                                _cleanup_free_ char *subj = escape_str(sr->signers[j].subject),
+                                                    *iss = escape_str(sr->signers[j].issuer);
                                 if (sr->signers[j].subject)
-                                        printf("        subject: %s\n", sr->signers[j].subject);
+                                        printf("        subject: %s\n", subj);
                                 if (sr->signers[j].issuer)
-                                        printf("        issuer:  %s\n", sr->signers[j].issuer);
+                                        printf("        issuer:  %s\n", iss);
                         }
                 }
         }
@@ -701,8 +713,9 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 const PeSection *s = &img->sections[i];
                 if (!sr->shown)
                         continue;
+                _cleanup_free_ char *name_e = escape_str(s->name);
                 hex(sr->sha256, sizeof sr->sha256, h);
-                printf("%s:\n  size: %u bytes\n  sha256: %s\n", s->name, pe_section_size(s), h);
+                printf("%s:\n  size: %u bytes\n  sha256: %s\n", name_e, pe_section_size(s), h);
                 if (pe_section_file_size(s) != pe_section_size(s))
                         printf("  in file: %u bytes\n", pe_section_file_size(s));
                 if (sr->text_mode) {
@@ -836,7 +849,6 @@ int verb_inspect(int argc, char **argv) {
         _cleanup_close_ int fd = -1;
         InspectArgs a = { .json = JSON_OFF };
         Report rep = {};
-        struct stat st;
         bool to_stdout = false;
         int r;
 
@@ -844,15 +856,9 @@ int verb_inspect(int argc, char **argv) {
         if (r >= 0)
                 return r;
 
-        fd = open(a.file, O_RDONLY | O_CLOEXEC);
+        fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(-errno, "%s", a.file);
-        if (fstat(fd, &st) < 0)
-                return log_errno(-errno, "%s", a.file);
-        if (!S_ISREG(st.st_mode)) {
-                log_error("%s: not a regular file", a.file);
-                return EXIT_FAILURE;
-        }
+                return log_errno(fd, "%s", a.file);
         r = pe_parse_fd(fd, &img);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
                 log_error("%s: not a usable PE image: %s", a.file, pe_last_error());

@@ -223,16 +223,10 @@ static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
  * must fail here, before anything is touched. */
 static int input_size(const char *path, uint64_t *ret) {
         _cleanup_close_ int fd = -1;
-        struct stat st;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_input(path, 0, 0, ret);
         if (fd < 0)
-                return log_errno(-errno, "%s", path);
-        if (fstat(fd, &st) < 0)
-                return log_errno(-errno, "%s", path);
-        if (!S_ISREG(st.st_mode))
-                return log_error("%s: not a regular file", path), EXIT_FAILURE;
-        *ret = (uint64_t) st.st_size;
+                return log_errno(fd, "%s", path);
         return 0;
 }
 
@@ -579,6 +573,8 @@ int verb_install(int argc, char **argv) {
         if (a.os_release)
                 bargv[k++] = o_osrel = xasprintf("--os-release=%s", a.os_release);
         bargv[k++] = o_output = xasprintf("--output=%s", target);
+        if (arg_quiet)
+                bargv[k++] = (char *) "--quiet";       /* no "Wrote FILE" either */
         bargv[k] = NULL;
 
         r = run_build(bargv);

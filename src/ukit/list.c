@@ -19,6 +19,7 @@
 
 #include "authenticode.h"
 #include "cli.h"
+#include "fileio.h"
 #include "install.h"
 #include "json.h"
 #include "osrel.h"
@@ -109,7 +110,7 @@ static const char *signature_state(int fd, char *signer, size_t signer_size);
 
 /* Fill e from one file. Returns 0, or -EBADMSG for files that are no UKI
  * (bootctl skips those too, with a message). */
-static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListEntry *e) {
+static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListEntry *e, const char **ret_reason) {
         static const char *const title_keys[] = { "PRETTY_NAME", "IMAGE_ID", "NAME", "ID", NULL };
         static const char *const version_keys[] = { "IMAGE_VERSION", "VERSION", "VERSION_ID", "BUILD_ID", NULL };
         static const char *const sort_keys[] = { "IMAGE_ID", "ID", NULL };
@@ -120,26 +121,36 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
         size_t osn;
         int r;
 
-        if (uki_name_parse(fname, &nm) < 0)
+        *ret_reason = NULL;
+        if (uki_name_parse(fname, &nm) < 0) {
+                *ret_reason = "not a UKI file name";
                 return -EBADMSG;
-        fd = openat(dir_fd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        }
+        /* No symlinks (they could point anywhere), and no FIFO or device
+         * can block or feed the listing: open_input_at() opens
+         * O_NONBLOCK and refuses non-regular files. */
+        fd = open_input_at(dir_fd, fname, OPEN_INPUT_NOFOLLOW, 0, NULL);
         if (fd < 0) {
                 uki_name_done(&nm);
-                return -errno;
+                return fd;
         }
         r = pe_parse_fd(fd, &img);
         if (r < 0) {
                 uki_name_done(&nm);
+                if (r == -EBADMSG || r == -EOPNOTSUPP)
+                        *ret_reason = pe_last_error();
                 return r;
         }
         osrel = section_text(fd, img, ".osrel");
         if (!osrel || !pe_find_section(img, ".linux")) {
                 uki_name_done(&nm);
+                *ret_reason = !osrel ? "no .osrel section" : "no .linux section";
                 return -EBADMSG;
         }
         osn = strlen(osrel);
         if (!osrel_first(osrel, osn, title_keys, e->title, sizeof(e->title))) {
                 uki_name_done(&nm);
+                *ret_reason = "no PRETTY_NAME, IMAGE_ID, NAME or ID in .osrel";
                 return -EBADMSG;
         }
         osrel_first(osrel, osn, version_keys, e->version, sizeof(e->version));
@@ -211,13 +222,21 @@ static int cmp_names(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Everything shown comes from the ESP, which is not trusted: each string
+ * goes through escape_controls(), so no escape sequence reaches the
+ * terminal. */
 static void print_entry_text(const ListEntry *e, bool first) {
+        _cleanup_free_ char *title = escape_str(e->title), *id = escape_str(e->id), *path = escape_str(e->path),
+                            *sort_key = escape_str(e->sort_key), *version = escape_str(e->version),
+                            *uname = escape_str(e->uname), *linux_rel = escape_str(e->linux_rel),
+                            *options = escape_str(e->options), *signer = escape_str(e->signer);
+
         if (!first)
                 putchar('\n');
         printf("         type: Boot Loader Specification Type #2 (.efi)\n");
-        printf("        title: %s\n", e->title);
-        printf("           id: %s\n", e->id);
-        printf("       source: %s\n", e->path);
+        printf("        title: %s\n", title);
+        printf("           id: %s\n", id);
+        printf("       source: %s\n", path);
         printf("    partition: %s\n", e->partition);
         if (e->tries_left >= 0) {
                 printf("        tries: %d left", e->tries_left);
@@ -226,18 +245,18 @@ static void print_entry_text(const ListEntry *e, bool first) {
                 putchar('\n');
         }
         if (e->sort_key[0])
-                printf("     sort-key: %s\n", e->sort_key);
+                printf("     sort-key: %s\n", sort_key);
         if (e->version[0])
-                printf("      version: %s\n", e->version);
+                printf("      version: %s\n", version);
         if (e->uname)
-                printf("        uname: %s\n", e->uname);
-        printf("        linux: %s\n", e->linux_rel);
+                printf("        uname: %s\n", uname);
+        printf("        linux: %s\n", linux_rel);
         if (e->options)
-                printf("      options: %s\n", e->options);
+                printf("      options: %s\n", options);
         if (streq(e->sig_state, "unsigned"))
                 printf("    signature: unsigned\n");
         else if (streq(e->sig_state, "valid"))
-                printf("    signature: signed, digest matches%s%s\n", e->signer[0] ? ", signer " : "", e->signer);
+                printf("    signature: signed, digest matches%s%s\n", e->signer[0] ? ", signer " : "", signer);
         else if (streq(e->sig_state, "digest-mismatch"))
                 printf("    signature: signed, but the image was modified after signing\n");
         else
@@ -307,10 +326,13 @@ static int list_root(const ListRoot *root, JsonWriter *w, unsigned *count) {
 
         for (size_t i = 0; i < n; i++) {
                 ListEntry e = { .tries_left = -1, .tries_done = -1 };
-                int r = load_entry(root, dir_fd, names[i], &e);
-                if (r < 0)
-                        log_warning("%s/%s: not a UKI (%s), skipped", dirpath, names[i],
-                                    r == -EBADMSG ? "no .osrel/.linux or no name in it" : strerror(-r));
+                const char *reason = NULL;
+                int r = load_entry(root, dir_fd, names[i], &e, &reason);
+                if (r < 0) {
+                        _cleanup_free_ char *dir_e = escape_str(dirpath), *name_e = escape_str(names[i]);
+                        log_warning("%s/%s: not a UKI (%s), skipped", dir_e, name_e,
+                                    reason ?: input_strerror(r));
+                }
                 else {
                         if (w->style != JSON_OFF)
                                 print_entry_json(w, &e);

@@ -308,9 +308,12 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
                 _cleanup_close_ int fd = -1;
                 if (!a->sections[s])
                         continue;
-                fd = open(a->sections[s], O_RDONLY | O_CLOEXEC);
+                /* Files are read to the end, pipes too (as systemd-measure
+                 * does), but no device: /dev/zero would be hashed forever.
+                 * The open never blocks on a FIFO. */
+                fd = open_input(a->sections[s], OPEN_INPUT_ALLOW_PIPE, 0, NULL);
                 if (fd < 0)
-                        return log_errno(-errno, "%s: cannot open", a->sections[s]);
+                        return log_errno(fd, "%s: cannot open", a->sections[s]);
                 r = pcr_measure_section_file(m, (UkiSection) s, fd);
                 if (r < 0)
                         return log_errno(r, "%s: cannot read", a->sections[s]);
@@ -329,9 +332,9 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         const PeSection *sd;
         int r;
 
-        fd = open(a->uki, O_RDONLY | O_CLOEXEC);
+        fd = open_input(a->uki, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(-errno, "%s: cannot open", a->uki);
+                return log_errno(fd, "%s: cannot open", a->uki);
         r = pe_parse_fd(fd, &img);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
                 log_error("%s: not a usable PE image: %s", a->uki, pe_last_error());

@@ -55,8 +55,15 @@ int sign_load_key_and_cert(const char *key_path, const char *passphrase_file, co
                 log_error("%s: private key does not match certificate %s", key_path, cert_path);
                 return EXIT_FAILURE;
         }
+        /* Firmware does not check validity dates, but a certificate outside
+         * its validity period is a mistake (or a wrong clock) either way:
+         * both ends are refused alike. */
         if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
                 log_error("%s: certificate has expired", cert_path);
+                return EXIT_FAILURE;
+        }
+        if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
+                log_error("%s: certificate is not valid yet (its notBefore date is in the future)", cert_path);
                 return EXIT_FAILURE;
         }
 

@@ -38,6 +38,7 @@ typedef struct SignArgs {
         const char *cert;
         const char *passphrase_file;
         const char *output;
+        const char *inplace;    /* in place: the file written (a symlink resolved) */
         const char *detach;
         const char *attach;
         bool append;
@@ -149,7 +150,7 @@ static int write_image(int fd, const SignArgs *a, const struct stat *st, const A
         _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
         _cleanup_(authenticode_hasher_freep) AuthenticodeHasher *h = NULL;
         _cleanup_free_ uint8_t *table = NULL;
-        const char *target = a->output ?: a->file;
+        const char *target = a->output ?: a->inplace;
         uint8_t digest[EVP_MAX_MD_SIZE];
         size_t digest_size = 0, table_size = 0;
         int r;
@@ -157,6 +158,13 @@ static int write_image(int fd, const SignArgs *a, const struct stat *st, const A
         r = atomic_file_open(&out, target);
         if (r < 0)
                 return log_errno(r, "%s: cannot create output", target);
+        /* In place, the result replaces the original: keep its owner,
+         * group, ACLs and other xattrs (the mode is set on commit). */
+        if (!a->output) {
+                r = fd_copy_owner_xattrs(fd, out.fd);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot keep the owner and group of the file", target);
+        }
 
         r = authenticode_digest_fd(fd, &img->layout, &md, 1, out.fd, &h);
         if (r < 0)
@@ -252,7 +260,7 @@ int verb_sign_pe(int argc, char **argv) {
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
         _cleanup_(X509_freep) X509 *cert = NULL;
         _cleanup_(authenticode_signature_freep) AuthenticodeSignature *attach = NULL;
-        _cleanup_free_ char *attach_der = NULL;
+        _cleanup_free_ char *attach_der = NULL, *inplace = NULL;
         _cleanup_close_ int fd = -1;
         size_t attach_der_size = 0;
         SignArgs a = {};
@@ -264,14 +272,18 @@ int verb_sign_pe(int argc, char **argv) {
         if (r >= 0)
                 return r;
 
-        fd = open(a.file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(-errno, "%s", a.file);
+                return log_errno(fd, "%s", a.file);
         if (fstat(fd, &st) < 0)
                 return log_errno(-errno, "%s", a.file);
-        if (!S_ISREG(st.st_mode)) {
-                log_error("%s: not a regular file", a.file);
-                return EXIT_FAILURE;
+        /* In place on a symlink (/boot/vmlinuz -> vmlinuz-6.x) signs the
+         * file it points to and leaves the link alone. */
+        if (!a.output && !a.detach) {
+                inplace = realpath(a.file, NULL);
+                if (!inplace)
+                        return log_errno(-errno, "%s: cannot resolve path", a.file);
+                a.inplace = inplace;
         }
 
         r = authenticode_image_load(fd, &img, &reason);
@@ -303,7 +315,7 @@ int verb_sign_pe(int argc, char **argv) {
         }
 
         if (a.attach) {
-                r = read_file_full(a.attach, SIGN_DETACHED_MAX, &attach_der, &attach_der_size);
+                r = read_input_full(a.attach, SIGN_DETACHED_MAX, &attach_der, &attach_der_size);
                 if (r < 0)
                         return log_errno(r, "%s", a.attach);
                 r = authenticode_signature_parse((const uint8_t *) attach_der, attach_der_size, &attach);
@@ -346,7 +358,7 @@ int verb_sign_pe(int argc, char **argv) {
                         r = write_full(out.fd, der, der_size);
                 OPENSSL_free(der);
                 if (r >= 0)
-                        r = atomic_file_commit(&out, 0644);
+                        r = atomic_file_commit(&out, file_mode_from_umask());
                 if (r < 0)
                         return log_errno(r, "%s: cannot write signature", a.detach);
                 return EXIT_SUCCESS;

@@ -384,7 +384,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
         r = ddi_write(out.fd, &b);
         if (r < 0)
                 return log_errno(r, "%s: writing the image failed", output);
-        r = atomic_file_commit(&out, 0644);
+        r = atomic_file_commit(&out, file_mode_from_umask());
         if (r < 0)
                 return log_errno(r, "%s: cannot write", output);
 

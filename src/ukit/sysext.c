@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,13 +105,10 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
                 return log_usage("expected DATA and HASHFILE");
         const char *data = argv[optind], *hash = argv[optind + 1];
 
-        _cleanup_close_ int dfd = open(data, O_RDONLY | O_CLOEXEC);
-        if (dfd < 0)
-                return log_errno(-errno, "%s", data);
         uint64_t size;
-        r = fd_get_size(dfd, &size);
-        if (r < 0)
-                return log_errno(r, "%s", data);
+        _cleanup_close_ int dfd = open_input(data, OPEN_INPUT_ALLOW_BLOCK, 0, &size);
+        if (dfd < 0)
+                return log_errno(dfd, "%s", data);
         if (blocks_arg) {
                 char *e;
                 p.data_blocks = strtoull(blocks_arg, &e, 10);
@@ -119,7 +117,8 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
         } else
                 p.data_blocks = size / (p.data_block_size ? p.data_block_size : 1);
         if (p.data_blocks == 0)
-                return log_error("%s: smaller than one data block", data), EXIT_FAILURE;
+                return log_error("%s: smaller than one data block (%" PRIu64 " bytes, data block size %" PRIu32 ")",
+                                 data, size, p.data_block_size), EXIT_FAILURE;
 
         uint64_t hash_size;
         r = verity_hash_size(&p, &hash_size);
@@ -137,7 +136,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
                 return log_error("%s: shorter than %llu blocks", data, (unsigned long long) p.data_blocks), EXIT_FAILURE;
         if (r < 0)
                 return log_errno(r, "%s", data);
-        r = atomic_file_commit(&out, 0644);
+        r = atomic_file_commit(&out, file_mode_from_umask());
         if (r < 0)
                 return log_errno(r, "%s", hash);
         _cleanup_free_ char *hex = hex_encode(root, rs);

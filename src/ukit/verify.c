@@ -15,6 +15,7 @@
 
 #include "authenticode.h"
 #include "cli.h"
+#include "fileio.h"
 #include "json.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
@@ -166,13 +167,15 @@ static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {
                p->rules_name, p->rules_known ? "" : " (stub not recognised)", p->have_pcrpkey ? fp : "missing");
         for (size_t i = 0; i < p->n_checks; i++) {
                 const PcrSigCheck *c = &p->checks[i];
+                /* The phase and details come from the image's .pcrsig. */
+                _cleanup_free_ char *phase = escape_str(c->phase), *detail = escape_str(c->detail);
                 hex_string(c->pkfp, sizeof(c->pkfp), fp);
                 printf("pcrsig %s[%zu]: phase %s%s%s, key %s: %s", pcr_bank_to_string(c->bank), c->index,
-                       c->phase ? "\"" : "", c->phase ?: "unknown", c->phase ? "\"" : "", fp,
+                       c->phase ? "\"" : "", c->phase ? phase : "unknown", c->phase ? "\"" : "", fp,
                        c->status == PCRSIG_STATUS_UNKNOWN_KEY ? "other key" : pcrsig_status_to_string(c->status));
                 if (c->status == PCRSIG_STATUS_UNKNOWN_KEY && a->strict_pcrsig)
                         printf(" (refused by --strict-pcrsig)");
-                printf("%s%s\n", c->detail ? ": " : "", c->detail ?: "");
+                printf("%s%s\n", c->detail ? ": " : "", detail);
         }
         for (int b = 0; b < _PCR_BANK_MAX; b++)
                 if ((p->banks & PCR_BANK_BIT(b)) && !(p->banks_ok & PCR_BANK_BIT(b)))
@@ -223,7 +226,8 @@ static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAu
 
 static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
                        size_t n, const PcrSigAudit *pcrsig, bool ok) {
-        printf("%s: %zu signature%s\n", a->file, n, n == 1 ? "" : "s");
+        _cleanup_free_ char *file = escape_str(a->file);
+        printf("%s: %zu signature%s\n", file, n, n == 1 ? "" : "s");
         if (sbat->present && sbat->valid)
                 printf("sbat: valid, %u entries\n", sbat->entries);
         else if (sbat->present)
@@ -311,6 +315,33 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const 
         json_end(&w);
 }
 
+/* The image could not be read or parsed: one error line on stderr, and with
+ * --json also a JSON object on stdout, so a script reading it gets a
+ * document either way. Returns EXIT_FAILURE. */
+static int verify_fail(const VerifyArgs *a, int r, const char *reason) {
+        _cleanup_free_ char *msg = NULL;
+
+        if (reason)
+                msg = xasprintf("%s", reason);
+        else if (r == -EISDIR || r == -EBADFD || r == -ENOENT || r == -EACCES || r == -ELOOP)
+                msg = xasprintf("%s", input_strerror(r));
+        else
+                msg = xasprintf("cannot read PE image: %s", input_strerror(r));
+        log_error("%s: %s", a->file, msg);
+
+        if (a->json != JSON_OFF) {
+                JsonWriter w;
+                json_begin(&w, stdout, a->json);
+                json_object_begin(&w);
+                json_kv_string(&w, "file", a->file);
+                json_kv_bool(&w, "valid", false);
+                json_kv_string(&w, "error", msg);
+                json_object_end(&w);
+                json_end(&w);
+        }
+        return EXIT_FAILURE;
+}
+
 static int check_sbat(int fd, const PeImage *pe, SbatResult *ret) {
         const PeSection *s = pe_find_section(pe, ".sbat");
         _cleanup_free_ void *text = NULL;
@@ -378,17 +409,12 @@ int verb_verify(int argc, char **argv) {
                 }
         }
 
-        fd = open(a.file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(-errno, "%s", a.file);
+                return verify_fail(&a, fd, NULL);
         r = authenticode_image_load(fd, &img, &reason);
-        if (r < 0) {
-                if (reason)
-                        log_error("%s: %s", a.file, reason);
-                else
-                        log_errno(r, "%s: cannot read PE image", a.file);
-                return EXIT_FAILURE;
-        }
+        if (r < 0)
+                return verify_fail(&a, r, reason);
         /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
          * a UKI is often checked before it is signed. It fails all the same. */
         if (!img->signed_)

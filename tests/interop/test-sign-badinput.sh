@@ -23,13 +23,17 @@ echo wrong >"$T/wrongpass"
 echo right >"$T/rightpass"
 # An expired certificate for k1 (pyOpenSSL, as openssl req cannot back-date).
 if $PY -c 'import OpenSSL' 2>/dev/null; then
-        $PY - "$T/k1.pem" "$T/cexp.pem" <<'EOF'
+        $PY - "$T/k1.pem" "$T/cexp.pem" "$T/cfut.pem" <<'EOF'
 import sys
 from OpenSSL import crypto
 key = crypto.load_privatekey(crypto.FILETYPE_PEM, open(sys.argv[1], 'rb').read())
 c = crypto.X509(); c.get_subject().CN = "expired"; c.set_issuer(c.get_subject()); c.set_serial_number(7)
 c.gmtime_adj_notBefore(-7200); c.gmtime_adj_notAfter(-3600); c.set_pubkey(key); c.sign(key, "sha256")
 open(sys.argv[2], 'wb').write(crypto.dump_certificate(crypto.FILETYPE_PEM, c))
+# Not valid yet: refused like an expired one (ukit-sign(1)).
+c = crypto.X509(); c.get_subject().CN = "future"; c.set_issuer(c.get_subject()); c.set_serial_number(8)
+c.gmtime_adj_notBefore(86400); c.gmtime_adj_notAfter(2 * 86400); c.set_pubkey(key); c.sign(key, "sha256")
+open(sys.argv[3], 'wb').write(crypto.dump_certificate(crypto.FILETYPE_PEM, c))
 EOF
 fi
 
@@ -75,6 +79,10 @@ expect_error "certificate is a key" "no X.509 certificate" "$IN" \
 if [ -f "$T/cexp.pem" ]; then
         expect_error "expired certificate" "expired" "$IN" \
                 "$UKIT" sign --key "$T/k1.pem" --cert "$T/cexp.pem" "$IN"
+fi
+if [ -f "$T/cfut.pem" ]; then
+        expect_error "certificate not valid yet" "not valid yet" "$IN" \
+                "$UKIT" sign --key "$T/k1.pem" --cert "$T/cfut.pem" "$IN"
 fi
 expect_error "missing input" "$T/w/none.efi" "$IN" \
         "$UKIT" sign --key "$T/k1.pem" --cert "$T/c1.pem" "$T/w/none.efi"

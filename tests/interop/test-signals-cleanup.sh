@@ -7,16 +7,16 @@
 #  C. an install: the signal to ukit install alone (it must stop its ukit
 #     build child) and to the whole process group;
 #  D. a sysext build, while cp stages the tree, while mkfs.erofs runs and
-#     while the DDI is written;
-#  E. the 64 MiB vfat ESP of the review: an interrupted install of a kernel
-#     that is already installed, then an install of another version that
-#     needs the space; then the same after SIGKILL (nothing can clean up:
-#     the next install sweeps the stale temporary file).
+#     while the hash tree and the DDI are made;
+#  E. the 64 MiB vfat ESP of the review, 28 MiB UKIs: an interrupted
+#     install of a kernel that is already installed, then an install of
+#     another version that needs the space; then the same after SIGKILL
+#     (nothing can clean up: the next install sweeps the stale file).
 # Every time: the process ends by that very signal, no ".#ukit-*" is left,
 # the target is byte-identical to before (sha256), no child is left over.
-# The signal is sent when the files ukit (or its child) has open in the
-# output directory have reached a given size (read from /proc/PID/fd):
-# the points are events, not delays.
+# The signal is sent when ukit (or its child) has written a given number of
+# bytes (wchar in /proc/PID/io) or a given file exists: the points are
+# events, not delays.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/kernel-install-lib.sh"
 
@@ -102,11 +102,14 @@ signal_at() {
         signal_now "$1 at $(($6 >> 20)) MiB" "$2" "$3" "$4" "$5"
 }
 
+# A vfat file system (no O_TMPFILE): the kernel's driver, else fusefat.
 mount_vfat() {         # IMG MB DIR
         truncate -s "$2M" "$1"
         mkfs.vfat -F 32 "$1" >/dev/null
         mkdir -p "$3"
-        fusefat -o rw+ "$1" "$3" >/dev/null 2>&1 || fail "fusefat $1"
+        if ! mount -t vfat -o loop "$1" "$3" 2>/dev/null; then
+                fusefat -o rw+ "$1" "$3" >/dev/null 2>&1 || fail "fusefat $1"
+        fi
         ki_mounts+=("$3")
 }
 
@@ -198,27 +201,28 @@ done
 # ---- E. the 64 MiB vfat ESP
 esp=$T/esp
 mount_vfat "$T/esp.img" 64 "$esp"
-head -c 20M /dev/urandom >"$T/initrd20"
+# 28 MiB UKIs: two fit, two plus what an interrupted third leaves do not.
+head -c 28M /dev/urandom >"$T/initrd28"
 einst=("${UKIT_RUN[@]}" install --boot-path="$esp" --entry-token=literal:esp --cmdline=quiet --os-release=ID=esp)
-"${einst[@]}" 6.1.0-1 "$T/vmlinuz" "$T/initrd20" >/dev/null 2>&1
+"${einst[@]}" 6.1.0-1 "$T/vmlinuz" "$T/initrd28" >/dev/null 2>&1
 e1=$(ki_sum "$esp/EFI/Linux/esp-6.1.0-1.efi")
-"${einst[@]}" 6.1.0-1 "$T/vmlinuz" "$T/initrd20" >/dev/null 2>&1 & pid=$!
-signal_at "E install on a 64 MiB vfat ESP" TERM "-$pid" "$pid" "$esp/EFI/Linux" $((15 << 20)) ukit
-"${einst[@]}" 6.1.0-2 "$T/vmlinuz" "$T/initrd20" >/dev/null 2>"$T/e.err" || { cat "$T/e.err"; fail "E: the install after SIGTERM failed"; }
+"${einst[@]}" 6.1.0-1 "$T/vmlinuz" "$T/initrd28" >/dev/null 2>&1 & pid=$!
+signal_at "E install on a 64 MiB vfat ESP" TERM "-$pid" "$pid" "$esp/EFI/Linux" $((21 << 20)) ukit
+"${einst[@]}" 6.1.0-2 "$T/vmlinuz" "$T/initrd28" >/dev/null 2>"$T/e.err" || { cat "$T/e.err"; fail "E: the install after SIGTERM failed"; }
 assert_eq "$(ki_sum "$esp/EFI/Linux/esp-6.1.0-1.efi")" "$e1" "E: the first UKI after SIGTERM"
 echo "ok: E: installed 6.1.0-2 next to it"
 
 # SIGKILL: nothing can clean up; the next install sweeps.
 "$UKIT" remove -q --boot-path="$esp" --entry-token=literal:esp 6.1.0-2
-"${einst[@]}" 6.1.0-1 "$T/vmlinuz" "$T/initrd20" >/dev/null 2>&1 & pid=$!
-wait_wchar "$pid" $((15 << 20)) ukit
+"${einst[@]}" 6.1.0-1 "$T/vmlinuz" "$T/initrd28" >/dev/null 2>&1 & pid=$!
+wait_wchar "$pid" $((21 << 20)) ukit
 kill -KILL -- "-$pid"   # set -m: the job is its own process group
 wait "$pid" || true
 while pgrep -g "$pid" >/dev/null; do nap; done
 stale=$(ls -A "$esp/EFI/Linux" | grep '^\.#ukit-' || true)
 [ -n "$stale" ] || fail "E: SIGKILL on vfat left no temporary file: the sweep below would test nothing"
 echo "ok: E: SIGKILL left $stale ($(( $(stat -c %s "$esp/EFI/Linux/$stale") >> 20 )) MiB)"
-"${einst[@]}" 6.1.0-2 "$T/vmlinuz" "$T/initrd20" >/dev/null 2>"$T/e.err" || { cat "$T/e.err"; fail "E: the install after SIGKILL failed"; }
+"${einst[@]}" 6.1.0-2 "$T/vmlinuz" "$T/initrd28" >/dev/null 2>"$T/e.err" || { cat "$T/e.err"; fail "E: the install after SIGKILL failed"; }
 grep -q "removed .* KiB of temporary files" "$T/e.err" || { cat "$T/e.err"; fail "E: no word of the sweep"; }
 [ -z "$(ls -A "$esp/EFI/Linux" | grep '^\.#ukit-')" ] || fail "E: the stale temporary file is still there"
 assert_eq "$(ki_sum "$esp/EFI/Linux/esp-6.1.0-1.efi")" "$e1" "E: the first UKI after SIGKILL"

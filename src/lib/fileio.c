@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/fs.h>
+#include <stdio.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 
 #include "fileio.h"
+#include "sig-cleanup.h"
 #include "util.h"
 
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
@@ -121,35 +127,158 @@ int write_full(int fd, const void *buf, size_t n) {
         return 0;
 }
 
-int atomic_file_open(AtomicFile *f, const char *target) {
-        _cleanup_free_ char *copy = NULL, *temp = NULL, *tgt = NULL;
-        const char *dir;
-        int fd;
+static char *dir_of(const char *path) {
+        char *copy = strdup(path), *d;
 
-        copy = strdup(target);
-        tgt = strdup(target);
-        if (!copy || !tgt)
-                return -ENOMEM;
-        dir = dirname(copy);
-        if (asprintf(&temp, "%s/.#ukit-XXXXXX", dir) < 0) {
-                temp = NULL;
-                return -ENOMEM;
-        }
-        fd = mkostemp(temp, O_CLOEXEC);
-        if (fd < 0)
+        if (!copy)
+                return NULL;
+        d = strdup(dirname(copy));
+        free(copy);
+        return d;
+}
+
+/* A name for /proc/self/fd/N: how an O_TMPFILE file is given a name
+ * without CAP_DAC_READ_SEARCH (which linkat(AT_EMPTY_PATH) wants). */
+static int link_fd(int fd, const char *newpath) {
+        char p[sizeof("/proc/self/fd/") + 12];
+
+        snprintf(p, sizeof(p), "/proc/self/fd/%i", fd);
+        if (linkat(AT_FDCWD, p, AT_FDCWD, newpath, AT_SYMLINK_FOLLOW) == 0)
+                return 0;
+        if (errno != ENOENT)
                 return -errno;
+        /* No /proc: the privileged way. */
+        return linkat(fd, "", AT_FDCWD, newpath, AT_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+static bool proc_fd_usable(int fd) {
+        char p[sizeof("/proc/self/fd/") + 12];
+
+        snprintf(p, sizeof(p), "/proc/self/fd/%i", fd);
+        return access(p, F_OK) == 0 || geteuid() == 0;
+}
+
+int atomic_file_open(AtomicFile *f, const char *target) {
+        _cleanup_free_ char *dir = NULL, *temp = NULL, *tgt = NULL;
+        sigset_t old;
+        int fd, slot = -1;
+
+        tgt = strdup(target);
+        dir = dir_of(target);
+        if (!dir || !tgt)
+                return -ENOMEM;
+
+        fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd >= 0 && !proc_fd_usable(fd)) {
+                close(fd);
+                fd = -1;
+                errno = EOPNOTSUPP;
+        }
+        if (fd < 0) {
+                /* EOPNOTSUPP: the file system has none (vfat, FUSE);
+                 * EISDIR: the kernel predates O_TMPFILE. */
+                if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                        return -errno;
+                if (asprintf(&temp, "%s/" ATOMIC_FILE_TEMP_PREFIX "XXXXXX", dir) < 0) {
+                        temp = NULL;
+                        return -ENOMEM;
+                }
+                /* No signal between creating the name and registering it. */
+                sig_cleanup_block(&old);
+                fd = mkostemp(temp, O_CLOEXEC);
+                if (fd >= 0)
+                        slot = sig_cleanup_add(temp, false);
+                sig_cleanup_restore(&old);
+                if (fd < 0)
+                        return -errno;
+        }
+        /* Marks the file as alive for atomic_file_sweep(); a file system
+         * without flock() simply gets no protection from the sweep. */
+        (void) flock(fd, LOCK_EX | LOCK_NB);
 
         f->fd = fd;
         f->temp = TAKE_PTR(temp);
         f->target = TAKE_PTR(tgt);
+        f->slot = slot >= 0 ? slot + 1 : 0;
         return 0;
 }
 
-int atomic_file_commit(AtomicFile *f, mode_t mode) {
-        _cleanup_free_ char *copy = NULL;
+static void fsync_dir_of(const char *path) {
+        _cleanup_free_ char *dir = dir_of(path);
         _cleanup_close_ int dfd = -1;
 
-        if (f->fd < 0 || !f->temp)
+        if (!dir)
+                return;
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                (void) fsync(dfd);
+}
+
+/* Named temporary -> target. */
+static int commit_named(AtomicFile *f, bool noreplace) {
+        if (!noreplace)
+                return rename(f->temp, f->target) < 0 ? -errno : 0;
+        if (renameat2(AT_FDCWD, f->temp, AT_FDCWD, f->target, RENAME_NOREPLACE) == 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+                return -errno;
+        /* File systems without RENAME_NOREPLACE: link() refuses an existing
+         * target just as atomically. */
+        if (link(f->temp, f->target) < 0)
+                return -errno;
+        (void) unlink(f->temp);
+        return 0;
+}
+
+/* Unnamed (O_TMPFILE) -> target. linkat() never replaces; to replace, link
+ * under a temporary name and rename that over the target. */
+static int commit_unnamed(AtomicFile *f, bool noreplace) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (noreplace)
+                return link_fd(f->fd, f->target);
+
+        dir = dir_of(f->target);
+        if (!dir)
+                return -ENOMEM;
+        for (unsigned attempt = 0; attempt < 64; attempt++) {
+                static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+                _cleanup_free_ char *name = NULL;
+                uint8_t rnd[6];
+                char suffix[sizeof(rnd) + 1];
+
+                if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t) sizeof(rnd)) {
+                        uint64_t v = (uint64_t) getpid() * 2654435761u + attempt * 40503u + (uint64_t) time(NULL);
+                        memcpy(rnd, &v, sizeof(rnd));
+                }
+                for (size_t i = 0; i < sizeof(rnd); i++)
+                        suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+                suffix[sizeof(rnd)] = 0;
+                if (asprintf(&name, "%s/" ATOMIC_FILE_TEMP_PREFIX "%s", dir, suffix) < 0) {
+                        name = NULL;
+                        return -ENOMEM;
+                }
+                r = link_fd(f->fd, name);
+                if (r == -EEXIST)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (rename(name, f->target) < 0) {
+                        r = -errno;
+                        (void) unlink(name);
+                        return r;
+                }
+                return 0;
+        }
+        return -EEXIST;
+}
+
+static int commit(AtomicFile *f, mode_t mode, bool noreplace) {
+        sigset_t old;
+        int r;
+
+        if (f->fd < 0 || !f->target)
                 return -EBADF;
         /* FAT (the ESP) cannot store Unix modes: vfat refuses with EPERM,
          * FUSE FAT drivers with ENOSYS. The file is still complete. */
@@ -157,36 +286,90 @@ int atomic_file_commit(AtomicFile *f, mode_t mode) {
                 return -errno;
         if (fsync(f->fd) < 0)
                 return -errno;
-        if (rename(f->temp, f->target) < 0)
-                return -errno;
-        free(f->temp);
-        f->temp = NULL;
+
+        /* A signal now would find a name the handler does not know (the
+         * link before the rename) or forget one it should remove. */
+        sig_cleanup_block(&old);
+        r = f->temp ? commit_named(f, noreplace) : commit_unnamed(f, noreplace);
+        if (r >= 0 && f->temp) {
+                sig_cleanup_remove(f->slot - 1);
+                f->slot = 0;
+                free(f->temp);
+                f->temp = NULL;
+        }
+        sig_cleanup_restore(&old);
+        if (r < 0)
+                return r;
+
         close(f->fd);
         f->fd = -1;
-
-        copy = strdup(f->target);
-        if (copy) {
-                dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd >= 0)
-                        (void) fsync(dfd);
-        }
+        fsync_dir_of(f->target);
         free(f->target);
         f->target = NULL;
         return 0;
 }
 
+int atomic_file_commit(AtomicFile *f, mode_t mode) {
+        return commit(f, mode, false);
+}
+
+int atomic_file_commit_noreplace(AtomicFile *f, mode_t mode) {
+        return commit(f, mode, true);
+}
+
 void atomic_file_abort(AtomicFile *f) {
-        if (f->fd >= 0) {
-                close(f->fd);
-                f->fd = -1;
-        }
         if (f->temp) {
                 (void) unlink(f->temp);
                 free(f->temp);
                 f->temp = NULL;
         }
+        if (f->slot > 0) {
+                sig_cleanup_remove(f->slot - 1);
+                f->slot = 0;
+        }
+        if (f->fd >= 0) {
+                close(f->fd);
+                f->fd = -1;
+        }
         free(f->target);
         f->target = NULL;
+}
+
+int64_t atomic_file_sweep(int dir_fd) {
+        _cleanup_close_ int fd = -1;
+        int64_t freed = 0;
+        DIR *d;
+
+        /* A new open file description: a dup() would share (and move) the
+         * caller's directory offset. */
+        fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        fd = -1;     /* owned by d now */
+        for (struct dirent *de; (de = readdir(d)); ) {
+                _cleanup_close_ int tfd = -1;
+                struct stat st, now;
+
+                if (!startswith(de->d_name, ATOMIC_FILE_TEMP_PREFIX))
+                        continue;
+                tfd = openat(dir_fd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (tfd < 0 || fstat(tfd, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                /* Its writer holds LOCK_EX for as long as it lives. */
+                if (flock(tfd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                /* Still the same file under that name? */
+                if (fstatat(dir_fd, de->d_name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+                        continue;
+                if (unlinkat(dir_fd, de->d_name, 0) == 0)
+                        freed += (int64_t) st.st_blocks * 512;
+        }
+        closedir(d);
+        return freed;
 }
 
 int fd_get_size(int fd, uint64_t *ret) {

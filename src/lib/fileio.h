@@ -30,20 +30,42 @@ int write_full(int fd, const void *buf, size_t n);
 typedef struct AtomicFile {
         int fd;
         char *target;   /* final path */
-        char *temp;     /* temporary path, in the target's directory */
+        char *temp;     /* named temporary file in the target's directory, or
+                         * NULL when the file system gave an O_TMPFILE */
+        int slot;       /* sig_cleanup registration of temp, plus one; 0: none */
 } AtomicFile;
 
 #define ATOMIC_FILE_INIT { .fd = -1 }
 
-/* Create a temporary file next to target. mode is applied on commit. */
+/* Prefix of every temporary name ukit creates next to an output. */
+#define ATOMIC_FILE_TEMP_PREFIX ".#ukit-"
+
+/* Create an unnamed temporary file (O_TMPFILE) in target's directory; where
+ * the file system cannot (vfat, most FUSE file systems), a named one,
+ * ".#ukit-XXXXXX", registered with sig_cleanup so a termination signal
+ * removes it. Either way the file is flock()ed for its whole life, which is
+ * how atomic_file_sweep() tells a live temporary from a stale one. mode is
+ * applied on commit. */
 int atomic_file_open(AtomicFile *f, const char *target);
 
-/* fsync, set mode, rename over the target, fsync the directory. */
+/* fsync, set mode, move into place over the target, fsync the directory.
+ * Termination signals are held back while the file changes names. */
 int atomic_file_commit(AtomicFile *f, mode_t mode);
+
+/* As atomic_file_commit(), but never replaces anything: -EEXIST if target
+ * exists as anything at all (a dangling symlink too), checked atomically
+ * by linkat()/renameat2(RENAME_NOREPLACE)/link(). */
+int atomic_file_commit_noreplace(AtomicFile *f, mode_t mode);
 
 /* Remove the temporary file if it was not committed; safe to call twice.
  * Use as a cleanup handler: _cleanup_(atomic_file_abort). */
 void atomic_file_abort(AtomicFile *f);
+
+/* Remove stale ATOMIC_FILE_TEMP_PREFIX regular files directly in dir_fd:
+ * those nobody holds a flock on any more (their writer was killed). Returns
+ * the number of bytes freed (>= 0) or -errno if the directory cannot be
+ * read. */
+int64_t atomic_file_sweep(int dir_fd);
 
 /* Size of a regular file (or block device); -errno on failure. */
 int fd_get_size(int fd, uint64_t *ret);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -257,7 +258,9 @@ int verb_genkey(int argc, char **argv) {
                                 log_error("%s: given twice", out[i].path);
                                 goto finish;
                         }
-                if (access(out[i].path, F_OK) >= 0) {
+                /* lstat: a dangling symlink (or a loop) exists too. */
+                struct stat st;
+                if (lstat(out[i].path, &st) >= 0) {
                         log_error("%s: already exists, refusing to overwrite", out[i].path);
                         goto finish;
                 }
@@ -306,20 +309,25 @@ int verb_genkey(int argc, char **argv) {
                         goto finish;
                 }
         }
-        for (size_t i = 0; i < n_out; i++) {
-                if (access(out[i].path, F_OK) >= 0) {   /* appeared meanwhile */
-                        log_error("%s: already exists, refusing to overwrite", out[i].path);
-                        goto finish;
-                }
-        }
-        for (size_t i = 0; i < n_out; i++) {
-                r = atomic_file_commit(&out[i].file, out[i].mode);
+        /* Commit without ever replacing (linkat / RENAME_NOREPLACE): a path
+         * that appeared meanwhile, as anything, stops us; the files already
+         * committed are then taken back, so it is all outputs or none. */
+        size_t committed = 0;
+        for (; committed < n_out; committed++) {
+                r = atomic_file_commit_noreplace(&out[committed].file, out[committed].mode);
                 if (r < 0) {
-                        log_errno(r, "%s: cannot write", out[i].path);
+                        if (r == -EEXIST)
+                                log_error("%s: already exists, refusing to overwrite", out[committed].path);
+                        else
+                                log_errno(r, "%s: cannot write", out[committed].path);
+                        for (size_t j = 0; j < committed; j++)
+                                if (unlink(out[j].path) < 0)
+                                        log_warning("%s: cannot remove it again: %s", out[j].path, strerror(errno));
                         goto finish;
                 }
-                printf("Writing %s to %s\n", out[i].what, out[i].path);
         }
+        for (size_t i = 0; i < n_out; i++)
+                printf("Writing %s to %s\n", out[i].what, out[i].path);
         ret = EXIT_SUCCESS;
 
 finish:

@@ -2,14 +2,18 @@
 /* Helpers of the install/remove/list verbs (install.h): choosing $BOOT, the
  * kernel-install configuration files, the entry token. */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "fileio.h"
 #include "install.h"
+#include "lock.h"
 #include "uki-name.h"
 #include "util.h"
 
@@ -82,6 +86,49 @@ int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
         return 0;
 }
 
+static void lock_busy(pid_t holder, void *userdata) {
+        const char *what = userdata;
+        char name[32];
+
+        if (holder <= 0) {
+                log_warning("%s: waiting for another ukit install/remove to finish", what);
+                return;
+        }
+        lock_holder_name(holder, name, sizeof(name));
+        log_warning("%s: waiting for pid %i (%s) to finish", what, (int) holder, name);
+}
+
+int boot_lock(int fd, const char *what, int op) {
+        const char *e = getenv("UKIT_LOCK_TIMEOUT");
+        int64_t timeout_s = BOOT_LOCK_TIMEOUT_DEFAULT_S;
+        int r;
+
+        if (e && *e) {
+                char *end;
+                errno = 0;
+                long long v = strtoll(e, &end, 10);
+                if (errno != 0 || *end || v < 0 || v > INT64_MAX / 1000)
+                        return log_usage("$UKIT_LOCK_TIMEOUT=%s: expected a number of seconds", e);
+                timeout_s = v;
+        }
+        r = lock_fd_wait(fd, op, timeout_s * 1000, lock_busy, (void *) what);
+        if (r == -ETIMEDOUT) {
+                pid_t holder = lock_holder(fd);
+                char name[32];
+                if (holder > 0) {
+                        lock_holder_name(holder, name, sizeof(name));
+                        log_error("%s: still locked by pid %i (%s) after %" PRIi64 " s, giving up "
+                                  "($UKIT_LOCK_TIMEOUT)", what, (int) holder, name, timeout_s);
+                } else
+                        log_error("%s: still locked after %" PRIi64 " s, giving up ($UKIT_LOCK_TIMEOUT)",
+                                  what, timeout_s);
+                return EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot lock", what);
+        return 0;
+}
+
 int boot_root_open(const char *boot_path, const char *image, bool read_only, BootRoot *ret) {
         BootRoot b = BOOT_ROOT_INIT;
         int r;
@@ -90,7 +137,15 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                 return log_usage("--boot-path= and --image= are mutually exclusive");
 
         if (image) {
+                _cleanup_close_ int lock_fd = -1;
                 GptPartition part;
+
+                lock_fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                if (lock_fd < 0)
+                        return log_errno(-errno, "%s", image);
+                r = boot_lock(lock_fd, image, read_only ? LOCK_SH : LOCK_EX);
+                if (r != 0)
+                        return r;
                 r = gpt_find_boot_partition(image, &part);
                 if (r == -EMEDIUMTYPE)
                         return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
@@ -113,6 +168,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                 b.path = xstrdup(b.image.mount_dir);
                 b.kind = part.kind;
                 b.from_image = true;
+                b.image_lock_fd = TAKE_FD(lock_fd);
                 *ret = b;
                 return 0;
         }
@@ -156,6 +212,10 @@ void boot_root_close(BootRoot *b) {
                 if (r < 0)
                         log_warning("%s: cannot unmount: %s", b->path, strerror(-r));
                 b->from_image = false;
+        }
+        if (b->image_lock_fd >= 0) {
+                close(b->image_lock_fd);        /* after the unmount */
+                b->image_lock_fd = -1;
         }
         free(b->path);
         b->path = NULL;

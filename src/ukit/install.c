@@ -11,10 +11,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -25,13 +25,12 @@
 #include "cli.h"
 #include "fileio.h"
 #include "install.h"
+#include "sig-cleanup.h"
 #include "uki-name.h"
 #include "util.h"
 #include "verbs.h"
 
 #include "config.h"
-
-extern char **environ;
 
 #define INITRDS_MAX             64u
 #define CMDLINE_FILE_MAX        (64u * 1024u)
@@ -386,8 +385,7 @@ static int config_scan(const char *config, ConfigScan *ret) {
 static int run_build(char **argv) {
         char self[4096];
         ssize_t n;
-        pid_t pid;
-        int status, r;
+        int status;
 
         n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         if (n < 0)
@@ -395,12 +393,11 @@ static int run_build(char **argv) {
         self[n] = 0;
         argv[0] = self;
 
-        r = posix_spawn(&pid, self, NULL, NULL, argv, environ);
-        if (r != 0)
-                return log_errno(-r, "%s: cannot run", self);
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return log_errno(-errno, "waiting for ukit build");
+        /* A termination signal is passed on to the child, which removes its
+         * temporary file before we end. */
+        status = sig_cleanup_spawn_wait(self, false, NULL, argv);
+        if (status < 0)
+                return log_errno(status, "%s: cannot run", self);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         /* ukit build printed the reason; its output file was never committed. */
@@ -537,6 +534,18 @@ int verb_install(int argc, char **argv) {
                                          boot.path), EXIT_FAILURE;
                 if (r < 0)
                         return log_errno(r, "%s: cannot create", uki_dir);
+                /* One install or remove at a time: two installs of a kernel
+                 * under different names (+N or not) would each remove the
+                 * other's UKI in remove_variants(). Held until we exit. */
+                r = boot_lock(dir_fd, uki_dir, LOCK_EX);
+                if (r != 0)
+                        return r;
+                /* Under the lock, a temporary nobody holds is an
+                 * interrupted run's: its space counts as free. */
+                int64_t freed = atomic_file_sweep(dir_fd);
+                if (freed > 0)
+                        log_info("%s: removed %" PRIi64 " KiB of temporary files an interrupted run left behind",
+                                 uki_dir, (freed + 1023) / 1024);
                 r = check_free_space(dir_fd, uki_dir, need);
                 if (r != 0)
                         return r;
@@ -704,6 +713,9 @@ int verb_remove(int argc, char **argv) {
                                  boot.path), EXIT_FAILURE;
         if (r < 0)
                 return log_errno(r, "%s", uki_dir);
+        r = boot_lock(dir_fd, uki_dir, LOCK_EX);
+        if (r != 0)
+                return r;
 
         fd = dup(dir_fd);
         if (fd < 0)

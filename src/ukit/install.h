@@ -15,11 +15,24 @@ typedef struct BootRoot {
         BootPartitionKind kind; /* UNKNOWN for a plain directory */
         BootImageMount image;   /* when --image */
         bool from_image;
+        int image_lock_fd;      /* flock on the image file while it is mounted */
 } BootRoot;
 
-#define BOOT_ROOT_INIT { .image = BOOT_IMAGE_MOUNT_INIT }
+#define BOOT_ROOT_INIT { .image = BOOT_IMAGE_MOUNT_INIT, .image_lock_fd = -1 }
 
-/* boot_path or image (at most one; neither: discover /efi, /boot, /boot/efi). */
+/* Default for $UKIT_LOCK_TIMEOUT (seconds): how long install/remove wait for
+ * another one working on the same $BOOT. */
+#define BOOT_LOCK_TIMEOUT_DEFAULT_S 300
+
+/* Serialise install and remove: flock() on fd, the EFI/Linux directory (or
+ * with --image the image file), waiting at most $UKIT_LOCK_TIMEOUT seconds
+ * and saying who holds it while waiting. Prints; returns an exit status. */
+int boot_lock(int fd, const char *what, int op);
+
+/* boot_path or image (at most one; neither: discover /efi, /boot, /boot/efi).
+ * An image is locked (boot_lock(), exclusive unless read_only) before it is
+ * mounted: two mounts of one file system through two loop devices would
+ * corrupt it, and would not see each other's EFI/Linux lock either. */
 int boot_root_open(const char *boot_path, const char *image, bool read_only, BootRoot *ret);
 
 /* Unmounts an image; prints a warning if that fails. */

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "sig-cleanup.h"
 #include "verbs.h"
 
 typedef struct Verb {
@@ -62,6 +63,12 @@ int main(int argc, char **argv) {
                 if (strcmp(argv[1], verbs[i].name) == 0) {
                         program_verb = verbs[i].name;
                         opterr = 0;     /* verbs print getopt errors as one "ukit VERB: ..." line */
+                        /* SIGINT/TERM/HUP/PIPE remove our temporary files
+                         * (and stop our child) before ending the process. */
+                        if (sig_cleanup_install() < 0) {
+                                fprintf(stderr, "ukit %s: cannot install signal handlers: %m\n", verbs[i].name);
+                                return EXIT_FAILURE;
+                        }
                         return verbs[i].run(argc - 1, argv + 1);
                 }
 

@@ -5,7 +5,6 @@
  * root hash, GPT assembly (src/lib/ddi.c) into an AtomicFile. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <spawn.h>
@@ -25,47 +24,59 @@
 #include "fileio.h"
 #include "json.h"
 #include "keys.h"
+#include "sig-cleanup.h"
 #include "sysext-cli.h"
 #include "util.h"
 #include "verity-sig.h"
 #include "verity.h"
 
-extern char **environ;
+/* The one temporary directory of a build, next to the output: the staged
+ * tree, the file system image and the hash tree live in it. Removed on
+ * every exit path, and by the signal handler (sig-cleanup.h). */
+typedef struct WorkDir {
+        char *path;
+        int slot;
+} WorkDir;
 
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *f) {
-        (void) st; (void) f;
-        return (type == FTW_DP ? rmdir(p) : unlink(p)) < 0 ? -1 : 0;
+static void work_dir_done(WorkDir *w) {
+        if (!w->path)
+                return;
+        (void) rm_rf_sigsafe(w->path);
+        sig_cleanup_remove(w->slot);
+        free(w->path);
+        w->path = NULL;
 }
 
-static void rm_tree(char **p) {
-        if (*p) {
-                (void) nftw(*p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-                free(*p);
-        }
-}
+static int work_dir_make(const char *outdir, WorkDir *ret) {
+        _cleanup_free_ char *p = xasprintf("%s/" ATOMIC_FILE_TEMP_PREFIX "build-XXXXXX", outdir);
+        sigset_t old;
+        int slot = -1, r = 0;
 
-static void unlink_freep(char **p) {
-        if (*p) {
-                (void) unlink(*p);
-                free(*p);
-        }
+        sig_cleanup_block(&old);
+        if (mkdtemp(p))
+                slot = sig_cleanup_add(p, true);
+        else
+                r = -errno;
+        sig_cleanup_restore(&old);
+        if (r < 0)
+                return r;
+        *ret = (WorkDir) { .path = TAKE_PTR(p), .slot = slot };
+        return 0;
 }
 
 int sysext_run(char *const argv[], bool quiet) {
         posix_spawn_file_actions_t fa;
-        pid_t pid;
-        int status, r;
+        int status;
 
         posix_spawn_file_actions_init(&fa);
         if (quiet)
                 posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        /* A termination signal stops the tool before the work directory
+         * it writes into is removed. */
+        status = sig_cleanup_spawn_wait(argv[0], true, &fa, argv);
         posix_spawn_file_actions_destroy(&fa);
-        if (r != 0)
-                return -r;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
+        if (status < 0)
+                return status;
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -226,8 +237,13 @@ int sysext_build(ExtClass c, int argc, char **argv) {
 
         _cleanup_free_ char *outcopy = xstrdup(output);
         const char *outdir = dirname(outcopy);
-        _cleanup_(rm_tree) char *stage = NULL;
+        _cleanup_(work_dir_done) WorkDir work = { .slot = -1 };
+        _cleanup_free_ char *stage = NULL;
         const char *tree = src;
+
+        r = work_dir_make(outdir, &work);
+        if (r < 0)
+                return log_errno(r, "%s: cannot create a temporary directory", outdir);
 
         /* Stage: copy the tree so the release file can be added without
          * touching the input. */
@@ -238,13 +254,9 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 r = extension_release_format(c, id, version_id, level, arch, scope, &text);
                 if (r < 0)
                         return log_errno(r, "invalid release field value");
-                stage = xasprintf("%s/.#ukit-stage-XXXXXX", outdir);
-                if (!mkdtemp(stage)) {
-                        r = -errno;
-                        free(stage);
-                        stage = NULL;
-                        return log_errno(r, "%s: cannot create staging directory", outdir);
-                }
+                stage = xasprintf("%s/tree", work.path);
+                if (mkdir(stage, 0755) < 0)
+                        return log_errno(-errno, "%s: cannot create staging directory", stage);
                 _cleanup_free_ char *from = xasprintf("%s/.", src);
                 char *cp[] = { "cp", "-a", "--reflink=auto", from, stage, NULL };
                 r = sysext_run(cp, false);
@@ -276,14 +288,10 @@ int sysext_build(ExtClass c, int argc, char **argv) {
         derive(seed, "fs-uuid", d);
         uuid_make_v4(d);
         uuid_to_string(d, fs_uuid);
-        _cleanup_(unlink_freep) char *fs_path = xasprintf("%s/.#ukit-fs-XXXXXX", outdir);
-        _cleanup_close_ int fs_fd = mkostemp(fs_path, O_CLOEXEC);
-        if (fs_fd < 0) {
-                r = -errno;
-                free(fs_path);
-                fs_path = NULL;
-                return log_errno(r, "%s: cannot create temporary file", outdir);
-        }
+        _cleanup_free_ char *fs_path = xasprintf("%s/fs.img", work.path);
+        _cleanup_close_ int fs_fd = open(fs_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fs_fd < 0)
+                return log_errno(-errno, "%s: cannot create temporary file", fs_path);
         if (streq(format, "erofs")) {
                 _cleanup_free_ char *t = sde ? xasprintf("-T%s", sde) : NULL, *u = xasprintf("-U%s", fs_uuid);
                 char *argv_e[] = { "mkfs.erofs", "--quiet", u, t ? t : "-x2", fs_path, (char *) tree, NULL };
@@ -334,14 +342,10 @@ int sysext_build(ExtClass c, int argc, char **argv) {
         r = verity_hash_size(&vp, &hash_size);
         if (r < 0)
                 return log_errno(r, "%s: dm-verity", src);
-        _cleanup_(unlink_freep) char *hash_path = xasprintf("%s/.#ukit-hash-XXXXXX", outdir);
-        _cleanup_close_ int hash_fd = mkostemp(hash_path, O_CLOEXEC);
-        if (hash_fd < 0) {
-                r = -errno;
-                free(hash_path);
-                hash_path = NULL;
-                return log_errno(r, "%s: cannot create temporary file", outdir);
-        }
+        _cleanup_free_ char *hash_path = xasprintf("%s/hash.img", work.path);
+        _cleanup_close_ int hash_fd = open(hash_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (hash_fd < 0)
+                return log_errno(-errno, "%s: cannot create temporary file", hash_path);
         uint8_t root[VERITY_DIGEST_MAX];
         size_t root_size;
         r = verity_format(&vp, fs_fd, 0, hash_fd, 0, root, &root_size);

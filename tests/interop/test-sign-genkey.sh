@@ -52,6 +52,55 @@ assert_fails "genkey where one of the targets exists" "$UKIT" genkey --secureboo
 assert_eq "$(sha256sum sb.key sb.crt pcr1.key)" "$sums" "existing keys unchanged"
 ls -A | grep -q '^\.#' && fail "temporary files left behind"
 
+# A dangling symlink (or a symlink loop) exists too (issue 20, R11).
+ln -s /nonexistent dangling.key
+ln -s loop.pub loop.pub
+assert_fails "genkey over a dangling symlink" "$UKIT" genkey --pcr-private-key dangling.key
+grep -q "dangling.key: already exists" "$T/.out" || fail "dangling symlink: $(cat "$T/.out")"
+[ -L dangling.key ] || fail "the dangling symlink was replaced"
+assert_fails "genkey over a symlink loop" "$UKIT" genkey --pcr-private-key fresh.key --pcr-public-key loop.pub
+[ -L loop.pub ] && [ ! -e fresh.key ] || fail "symlink loop: replaced, or fresh.key written anyway"
+
+# The race: a path that appears after every check, right before the commit.
+# gdb stops ukit at its first rename/renameat2/linkat/link (the commit of
+# the first file) and creates a symlink at the second target there; ukit
+# must refuse it and take the first file back (all outputs or none).
+if command -v gdb >/dev/null; then
+        for kind in symlink file; do
+                rm -f race.key race.pub
+                if [ $kind = symlink ]; then make='ln -s /nonexistent race.pub'; else make='echo theirs >race.pub'; fi
+                cat >race.gdb <<-EOF2
+		set breakpoint pending on
+		set pagination off
+		break rename
+		break renameat2
+		break linkat
+		break link
+		commands 1-4
+		silent
+		shell [ -e race.pub ] || [ -L race.pub ] || $make
+		continue
+		end
+		run
+		EOF2
+                gdb -q -batch -x race.gdb --args "$UKIT" genkey --pcr-private-key race.key --pcr-public-key race.pub \
+                        >race.log 2>&1 || true
+                grep -q "race.pub: already exists, refusing to overwrite" race.log ||
+                        { cat race.log; fail "race ($kind): the path that appeared was not refused"; }
+                if [ $kind = symlink ]; then
+                        [ -L race.pub ] || fail "race: the symlink that appeared was replaced"
+                else
+                        assert_eq "$(cat race.pub)" theirs "race: the file that appeared"
+                fi
+                [ ! -e race.key ] || fail "race ($kind): race.key left behind: not all-or-nothing"
+                echo "ok: a $kind appearing right before the commit is refused, nothing written"
+        done
+elif [ "${CI:-}" = true ]; then
+        fail "gdb missing (scripts/deps.sh installs it)"
+else
+        echo "note: gdb not installed, race case not run"
+fi
+
 # usage errors
 rc=0; "$UKIT" genkey 2>/dev/null || rc=$?; assert_eq $rc 2 "genkey without targets"
 rc=0; "$UKIT" genkey --secureboot-private-key x.key 2>/dev/null || rc=$?; assert_eq $rc 2 "key without certificate"

@@ -279,7 +279,7 @@ echo old >"$C/oldcfg/etc/oldcfg-only"
 grep -q "CONFEXT_LEVEL=2 does not match host CONFEXT_LEVEL=3" "$T/conf.err" || fail "no confext level reason"
 if "$R/etc/cfg-tool" >/dev/null 2>&1; then fail "confext binary executed (must be noexec)"; fi
 grep " $R/etc " /proc/self/mountinfo | grep -q noexec || fail "confext overlay not noexec"
-assert_eq "$(cat "$R/etc/.systemd-confext/extensions")" cfg "confext marker"
+assert_eq "$(cat "$R/etc/.systemd-confext/confexts")" cfg "confext marker (systemd-confext 257 names it confexts)"
 "$UKIT" confext unmerge --root="$R" -q
 [ ! -e "$R/etc/cfg-tool" ] || fail "confext unmerge"
 

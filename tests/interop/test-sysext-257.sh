@@ -25,8 +25,8 @@ if [ -z "${UKIT_IN_NS:-}" ]; then
         exit $?
 fi
 
-# o257 CMD...: run in the 257 root, $T at the same path
-o257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$T" "$@"; }
+# o257 CMD...: run in the 257 root, $T and ukit's directory at the same path
+o257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$T" --bind "$(dirname "$(realpath "$UKIT")")" "$@"; }
 o257 systemd-dissect --version | head -1 | grep -q "^systemd 257" || fail "oracle is not systemd 257"
 dm=no
 [ -e /dev/mapper/control ] && dmsetup version >/dev/null 2>&1 && dm=yes
@@ -138,16 +138,27 @@ assert_eq "$(cat "$R/etc/mdc.conf")" conf "make-ddi=confext /etc"
 "$UKIT" confext unmerge --root="$R" -q
 "$UKIT" sysext unmerge --root="$R" -q
 
-# --- 3. systemd-confext 257 merges a ukit confext DDI ---
+# --- 3. systemd-confext 257 and ukit: DDIs and each other's merges ---
+# (inside the 257 root, where both run; the merges die with its namespace)
 C=$T/R-confext
 mkdir -p "$C/etc" "$C/var/lib/confexts" "$T/ctree/etc/ukitc"
 printf 'ID=debian\nVERSION_ID=13\n' >"$C/etc/os-release"
 echo ukit-conf >"$T/ctree/etc/ukitc/conf"
 "$UKIT" confext build --id=debian --version-id=13 "$T/ctree" "$C/var/lib/confexts/ukitc.raw" >/dev/null
-o257 bash -c "mount --make-rshared / && systemd-confext merge --root=$C >$T/c257.log 2>&1;
-        cat $C/etc/ukitc/conf >$T/c257.out 2>>$T/c257.log;
-        systemd-confext unmerge --root=$C >>$T/c257.log 2>&1"
-assert_eq "$(cat "$T/c257.out" | tr '\n' ' ')" "ukit-conf " "systemd-confext 257 merged the ukit confext DDI ($(tr '\n' ' ' <"$T/c257.log"))"
+o257 bash -c "mount --make-rshared / && cd $T && {
+        systemd-confext merge --root=$C >c257.log 2>&1; cat $C/etc/ukitc/conf >c257.out
+        $UKIT confext status --root=$C --json=short >c257-ukit.status 2>>c257.log
+        $UKIT confext unmerge --root=$C >>c257.log 2>&1
+        grep -q ' $C/etc ' /proc/self/mountinfo && echo 'ukit left 257 merge' >>c257.out
+        $UKIT confext merge --root=$C >>c257.log 2>&1
+        systemd-confext status --root=$C --json=short >c257-sd.status 2>>c257.log
+        systemd-confext unmerge --root=$C >>c257.log 2>&1
+        grep -q ' $C/etc ' /proc/self/mountinfo && echo '257 left ukit merge' >>c257.out; true; }"
+assert_eq "$(tr '\n' ' ' <"$T/c257.out")" "ukit-conf " "systemd-confext 257 and ukit ($(tr '\n' ' ' <"$T/c257.log"))"
+assert_eq "$(jq -c '.[]|select(.hierarchy=="/etc")|.extensions' "$T/c257-ukit.status")" '["ukitc"]' \
+        "ukit confext status of a systemd-confext 257 merge"
+assert_eq "$(jq -c '.[]|select(.hierarchy=="/etc")|.extensions' "$T/c257-sd.status")" '["ukitc"]' \
+        "systemd-confext 257 status of a ukit merge"
 
 # --- 4. differential: systemd-sysext 257 and ukit merge the same sets ---
 seed=${UKIT_SYSEXT_SEED:-$(( $(date +%s) % 100000 ))}

@@ -145,7 +145,10 @@ mkdir -p "$C/etc" "$C/var/lib/confexts" "$T/ctree/etc/ukitc"
 printf 'ID=debian\nVERSION_ID=13\n' >"$C/etc/os-release"
 echo ukit-conf >"$T/ctree/etc/ukitc/conf"
 "$UKIT" confext build --id=debian --version-id=13 "$T/ctree" "$C/var/lib/confexts/ukitc.raw" >/dev/null
-o257 bash -c "mount --make-rshared / && cd $T && {
+# An ASan build of ukit needs the sanitizer runtimes of this host's compiler.
+mkdir -p "$T/hostlib"
+ldd "$UKIT" | awk '$1 ~ /^lib(asan|ubsan)/ && $3 ~ /^\// {print $3}' | xargs -r cp -t "$T/hostlib"
+o257 bash -c "export LD_LIBRARY_PATH=$T/hostlib; mount --make-rshared / && cd $T && {
         systemd-confext merge --root=$C >c257.log 2>&1; cat $C/etc/ukitc/conf >c257.out
         $UKIT confext status --root=$C --json=short >c257-ukit.status 2>>c257.log
         $UKIT confext unmerge --root=$C >>c257.log 2>&1

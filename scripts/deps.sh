@@ -20,7 +20,7 @@ packages=(
         # VM tests and demo
         qemu-system-x86 ovmf busybox-static dosfstools mtools socat
         # sysext/confext: build deps + oracles (veritysetup, systemd-dissect, sgdisk)
-        libcryptsetup-dev cryptsetup-bin erofs-utils squashfs-tools systemd-container gdisk fdisk
+        libcryptsetup-dev cryptsetup-bin dmsetup erofs-utils squashfs-tools systemd-container gdisk fdisk
         # the systemd 257 oracle (a Debian 13 root, scripts/fetch-oracle-257.sh)
         debootstrap
 )

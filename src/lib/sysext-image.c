@@ -186,6 +186,44 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
         return 0;
 }
 
+/* A usr partition holds the contents of /usr (every systemd tool mounts it
+ * there): give it an image root of its own, a read-only tmpfs with the
+ * partition mounted on usr/, so the rest of the merge sees the same layout
+ * as for a root partition. One lazy unmount of mnt removes both. */
+static int mount_usr(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, const char *loopdev,
+                     const char *fstype, const char *mnt, unsigned long flags) {
+        _cleanup_free_ char *usr = xasprintf("%s/usr", mnt);
+        int r;
+
+        if (ctx->cls != EXT_SYSEXT) {
+                set(img, EXT_IMAGE_FAILED, "a usr partition, but a %s image needs a root partition",
+                    ext_class_name(ctx->cls));
+                return -EMEDIUMTYPE;
+        }
+        if (mount("ukit-ext-usr", mnt, "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0) {
+                r = -errno;
+                set(img, EXT_IMAGE_FAILED, "%s: cannot mount a tmpfs: %s", mnt, strerror(errno));
+                return r;
+        }
+        if (mkdir(usr, 0755) < 0) {
+                r = -errno;
+                set(img, EXT_IMAGE_FAILED, "%s: %s", usr, strerror(errno));
+                goto fail;
+        }
+        r = mount_dev(ctx, img, v, loopdev, fstype, usr, flags);
+        if (r < 0)
+                goto fail;
+        if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
+                r = -errno;
+                set(img, EXT_IMAGE_FAILED, "%s: cannot remount read-only: %s", mnt, strerror(errno));
+                goto fail;
+        }
+        return 0;
+fail:
+        (void) umount2(mnt, MNT_DETACH);
+        return r;
+}
+
 static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsigned long flags) {
         _cleanup_close_ int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_(ddi_image_done) DdiImage d = {};
@@ -251,7 +289,9 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 set(img, EXT_IMAGE_FAILED, "no known file system (erofs, squashfs, ext4) found");
                 return r;
         }
-        return mount_dev(ctx, img, &v, dev, fstype, mnt, flags);
+        if (!d.usr)
+                return mount_dev(ctx, img, &v, dev, fstype, mnt, flags);
+        return mount_usr(ctx, img, &v, dev, fstype, mnt, flags);
 }
 
 int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {

@@ -275,7 +275,7 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
         r = mkdir_parents_and(marker, 0755);
         if (r < 0)
                 return r;
-        p = xasprintf("%s/extensions", marker);
+        p = xasprintf("%s/%s", marker, ext_marker_names(ctx->cls));
         r = write_text(p, names);
         if (r < 0)
                 return r;
@@ -570,8 +570,14 @@ int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret
                 *ret_since = 0;
                 return 0;
         }
-        p = xasprintf("%s/%s/extensions", hier, ext_marker_dir(ctx->cls));
+        p = xasprintf("%s/%s/%s", hier, ext_marker_dir(ctx->cls), ext_marker_names(ctx->cls));
         r = read_file_full(p, 1024 * 1024, &text, &n);
+        if (r == -ENOENT && ctx->cls == EXT_CONFEXT) {
+                /* a confext merge made by an older ukit */
+                free(p);
+                p = xasprintf("%s/%s/extensions", hier, ext_marker_dir(ctx->cls));
+                r = read_file_full(p, 1024 * 1024, &text, &n);
+        }
         if (r < 0)
                 return r;
         if (stat(hier, &st) < 0)

@@ -94,6 +94,10 @@ const char *ext_marker_dir(ExtClass c) {
         return c == EXT_CONFEXT ? ".systemd-confext" : ".systemd-sysext";
 }
 
+const char *ext_marker_names(ExtClass c) {
+        return c == EXT_CONFEXT ? "confexts" : "extensions";
+}
+
 int path_is_mount_point(const char *path) {
         struct statx sx;
         if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)

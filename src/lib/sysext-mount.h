@@ -24,6 +24,10 @@ int overlay_escape_append(char **buf, size_t *len, const char *s);
 
 /* Name of the marker directory: ".systemd-sysext" / ".systemd-confext". */
 const char *ext_marker_dir(ExtClass c);
+
+/* File in the marker directory listing the merged names: "extensions" /
+ * "confexts" (what systemd-sysext / systemd-confext 257 write). */
+const char *ext_marker_names(ExtClass c);
 /* Name prefix of the class's dm-verity devices: "ukit-sysext", "ukit-confext". */
 const char *ext_dm_prefix(ExtClass c);
 

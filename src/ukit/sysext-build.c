@@ -3,6 +3,7 @@
  * reproducible extension DDI. Steps: stage the tree with its release file,
  * mkfs.erofs/mksquashfs, dm-verity tree (src/lib/verity.c), PKCS#7 of the
  * root hash, GPT assembly (src/lib/ddi.c) into an AtomicFile. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -112,7 +113,7 @@ static void help(ExtClass c) {
                "  --architecture=ARCH    ARCHITECTURE= (x86-64, arm64, _any) and partition types\n"
                "  --scope=SCOPES         %s= (e.g. \"system initrd\")\n"
                "  --format=erofs|squashfs file system (default erofs)\n"
-               "  --usr                  use a usr partition instead of root\n"
+               "  --usr                  a usr partition (holds the tree's usr/, mounted at /usr)\n"
                "  --private-key=KEY      sign the root hash (with --certificate)\n"
                "  --certificate=CERT\n"
                "  --seed=UUID            derive salt and UUIDs from this seed (reproducible)\n"
@@ -135,6 +136,24 @@ static int mkdir_p(const char *path, mode_t mode) {
         if (mkdir(p, mode) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
+}
+
+/* A usr partition is mounted at /usr by every consumer, so it holds the
+ * contents of DIR/usr and nothing else can be expressed. 0 if DIR has no
+ * other top-level entry, else -EXDEV with *ret_entry naming the first one. */
+static int usr_only_tree(const char *dir, char **ret_entry) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        if (!d)
+                return -errno;
+        *ret_entry = NULL;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && !streq(de->d_name, "usr")) {
+                        *ret_entry = xstrdup(de->d_name);
+                        break;
+                }
+        closedir(d);
+        return *ret_entry ? -EXDEV : 0;
 }
 
 int sysext_build(ExtClass c, int argc, char **argv) {
@@ -190,6 +209,8 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 return log_usage("--format=%s: expected erofs or squashfs", format);
         if (!key_path != !cert_path)
                 return log_usage("--private-key= and --certificate= go together");
+        if (usr && c != EXT_SYSEXT)
+                return log_usage("--usr: a %s image holds /etc, which a usr partition cannot", ext_class_name(c));
         const char *part_arch = arch && !streq(arch, "_any") ? arch : ddi_native_arch();
         if (!ddi_arch_known(part_arch))
                 return log_usage("--architecture=%s: no partition types known for it", part_arch);
@@ -203,6 +224,16 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 return log_errno(-errno, "%s", src);
         if (!S_ISDIR(st.st_mode))
                 return log_errno(-ENOTDIR, "%s", src);
+        if (usr) {
+                _cleanup_free_ char *extra = NULL;
+                r = usr_only_tree(src, &extra);
+                if (r == -EXDEV)
+                        return log_error("%s/%s: outside usr/, but a --usr image holds only /usr (its partition "
+                                         "is mounted at /usr); remove it or build without --usr", src, extra),
+                               EXIT_FAILURE;
+                if (r < 0)
+                        return log_errno(r, "%s", src);
+        }
 
         /* Load keys first: a bad key must fail before any work. */
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
@@ -282,7 +313,11 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                         return log_error("%s: an extension must not contain usr/lib/os-release", src), EXIT_FAILURE;
         }
 
-        /* File system image. */
+        /* File system image: the whole tree for a root partition, the
+         * contents of usr/ for a usr partition. */
+        _cleanup_free_ char *fs_src = usr ? xasprintf("%s/usr", tree) : xstrdup(tree);
+        if (usr && (lstat(fs_src, &st) < 0 || !S_ISDIR(st.st_mode)))
+                return log_errno(-ENOENT, "%s/usr: --usr needs a usr/ directory", src);
         uint8_t d[32];
         char fs_uuid[37];
         derive(seed, "fs-uuid", d);
@@ -294,10 +329,10 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 return log_errno(-errno, "%s: cannot create temporary file", fs_path);
         if (streq(format, "erofs")) {
                 _cleanup_free_ char *t = sde ? xasprintf("-T%s", sde) : NULL, *u = xasprintf("-U%s", fs_uuid);
-                char *argv_e[] = { "mkfs.erofs", "--quiet", u, t ? t : "-x2", fs_path, (char *) tree, NULL };
+                char *argv_e[] = { "mkfs.erofs", "--quiet", u, t ? t : "-x2", fs_path, fs_src, NULL };
                 r = sysext_run(argv_e, true);
         } else {
-                char *argv_s[16] = { "mksquashfs", (char *) tree, fs_path, "-noappend", "-quiet", "-no-progress" };
+                char *argv_s[16] = { "mksquashfs", fs_src, fs_path, "-noappend", "-quiet", "-no-progress" };
                 size_t k = 6;
                 if (sde) {
                         argv_s[k++] = "-all-time";

@@ -89,13 +89,18 @@ char *ext_hierarchy_path(const ExtContext *ctx, size_t i) {
 }
 
 int ext_context_load_host(ExtContext *ctx) {
-        static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+        static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
+        _cleanup_close_ int rootfd = open(ctx->root[0] ? ctx->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         int r = -ENOENT;
 
+        if (rootfd < 0)
+                return -errno;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                _cleanup_free_ char *p = xasprintf("%s%s", ctx->root, paths[i]), *text = NULL;
+                _cleanup_free_ char *text = NULL;
                 size_t n;
-                r = read_file_full(p, OS_RELEASE_MAX, &text, &n);
+                /* /etc/os-release is usually a symlink; below --root it
+                 * resolves inside the root, as systemd does. */
+                r = read_file_at(rootfd, paths[i], READ_IN_ROOT, OS_RELEASE_MAX, &text, &n);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
@@ -570,8 +575,8 @@ int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret
                 *ret_since = 0;
                 return 0;
         }
-        p = xasprintf("%s/%s/extensions", hier, ext_marker_dir(ctx->cls));
-        r = read_file_full(p, 1024 * 1024, &text, &n);
+        p = xasprintf("%s/extensions", ext_marker_dir(ctx->cls));
+        r = ext_read_marker(hier, p, 1024 * 1024, &text, &n);
         if (r < 0)
                 return r;
         if (stat(hier, &st) < 0)

@@ -148,6 +148,7 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 r = ext_verity_activate(ctx, img, v, loopdev, &dm);
                 if (r < 0)
                         return r;
+                ext_test_point("dm-activated");
                 dmfd = open(dm.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (dmfd < 0 || verity_deactivate_deferred(&dm) < 0) {
                         r = dmfd < 0 ? -errno : -EIO;
@@ -158,6 +159,7 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 /* Without udev, libdevmapper unlinks /dev/mapper/NAME as soon
                  * as the removal is scheduled; the open device stays. */
                 snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dmfd);
+                ext_test_point("dm-deferred");
         }
         if (mount(dmfd >= 0 ? fdpath : dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
                 r = -errno;
@@ -231,6 +233,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 set(img, EXT_IMAGE_FAILED, "cannot attach a loop device: %s", strerror(-r));
                 return r;
         }
+        ext_test_point("image-attached");
         if (sidecar) {
                 r = ext_verity_check_sidecar(ctx, img, lfd, size, &v);
                 if (r < 0)
@@ -246,6 +249,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 if (r < 0)
                         return r;
         }
+        ext_test_point("verity-checked");
         r = fs_probe(lfd, 0, &fstype);
         if (r < 0) {
                 set(img, EXT_IMAGE_FAILED, "no known file system (erofs, squashfs, ext4) found");
@@ -332,6 +336,7 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                 }
         }
         img->result->state = EXT_IMAGE_MERGED;
+        ext_test_point("image-mounted");
         return 0;
 
 reject:

@@ -3,7 +3,7 @@
 # merges that are killed or stuck, in a private mount namespace with its own
 # /run (so the class lock is not shared with other tests):
 # - a FIFO as the release file (directory extension, a DDI from ukit, bare
-#   erofs from mkfs.erofs and squashfs from mksquashfs), as sidecar
+#   erofs from mkfs.erofs and squashfs from mksquashfs; a confext), as sidecar
 #   .verity/.roothash, as a verity.d certificate, as the host os-release and
 #   as the merge marker of a foreign mount: every merge/status/unmerge ends
 #   (under `timeout`) with a reason naming the file, and the next merge for
@@ -35,7 +35,10 @@ mkdir -p "$R/etc/verity.d" "$R/usr/share" "$E" "$O/etc" "$O/usr/share" "$O/var/l
 printf 'ID=debian\nVERSION_ID=12\n' >"$R/etc/os-release"
 cp "$R/etc/os-release" "$O/etc/"
 cleanup() {
-        for r in "$R" "$O"; do "$UKIT" sysext unmerge --root="$r" -q --lock-timeout=5 >/dev/null 2>&1 || true; done
+        for r in "$R" "$O"; do
+                "$UKIT" sysext unmerge --root="$r" -q --lock-timeout=5 >/dev/null 2>&1 || true
+                "$UKIT" confext unmerge --root="$r" -q --lock-timeout=5 >/dev/null 2>&1 || true
+        done
 }
 trap cleanup EXIT
 
@@ -97,6 +100,17 @@ done
 grep -q " $R/usr " /proc/self/mountinfo && fail "a merge happened with only failing images"
 other_works "after the FIFO images"
 rm -rf "$E"/*
+
+# --- confext: a FIFO as release file in a directory extension ---
+C=$R/var/lib/confexts
+mkdir -p "$C/cfifo/etc/extension-release.d"; echo c >"$C/cfifo/etc/cfifo-only"
+mkfifo "$C/cfifo/etc/extension-release.d/extension-release.cfifo"
+set +e; u confext merge --root="$R" 2>"$T/cf.err"; rc=$?; set -e
+assert_eq "$rc" 1 "confext merge with a FIFO release file"
+grep -q "cfifo: etc/extension-release.d/extension-release.cfifo: cannot read the release file: not a regular file" "$T/cf.err" ||
+        fail "confext FIFO: $(cat "$T/cf.err")"
+[ ! -e "$R/etc/cfifo-only" ] || fail "cfifo merged"
+rm -rf "$C"
 
 # --- a FIFO as verity.d certificate: skipped, the signature is untrusted ---
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -out "$T/c.crt" -subj /CN=hostile -days 30 2>/dev/null

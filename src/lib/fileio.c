@@ -5,11 +5,15 @@
 #include <linux/fs.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <linux/openat2.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "sig-cleanup.h"
@@ -17,12 +21,16 @@
 
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -1;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        return read_fd_full(fd, max, ret, ret_size);
+}
+
+int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0;
 
         for (;;) {
                 if (size == alloc) {
@@ -60,6 +68,49 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int open_regular_at(int dirfd, const char *path, unsigned flags) {
+        struct open_how how = {
+                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+        };
+        struct stat st;
+
+        if (flags & READ_IN_ROOT)
+                how.resolve |= RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        if (flags & READ_NOFOLLOW) {
+                how.flags |= O_NOFOLLOW;
+                how.resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        }
+        int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (fd < 0)
+                return -errno;
+        int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
+        /* Regular files ignore O_NONBLOCK, but the fd may be handed on. */
+        if (r == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+                r = -errno;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+int read_file_at(int dirfd, const char *path, unsigned flags, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = open_regular_at(dirfd, path, flags);
+        if (fd < 0)
+                return fd;
+        return read_fd_full(fd, max, ret, ret_size);
+}
+
+const char *read_file_strerror(int r) {
+        switch (r) {
+        case -EBADFD: return "not a regular file";
+        case -EFBIG: return "too large";
+        case -ELOOP: return "a symbolic link where none is allowed";
+        case -EXDEV: return "a path leading out of its tree";
+        default: return strerror(-r);
+        }
 }
 
 int read_text_or_file(const char *arg, size_t max, char **ret, size_t *ret_size) {

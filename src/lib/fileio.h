@@ -17,6 +17,24 @@
  * NUL-terminated (not counted in *ret_size). */
 int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
 
+/* The same for an fd already open. */
+int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size);
+
+/* Inputs from trees others control (extension images, --root trees): open
+ * PATH relative to DIRFD with O_NONBLOCK (a FIFO or device cannot block the
+ * open) and refuse anything but a regular file: -EISDIR, -EBADFD ("not a
+ * regular file", see read_file_strerror()). READ_IN_ROOT: symlinks are
+ * followed but resolved inside DIRFD, as if it were "/" (no escape through
+ * ".." or absolute links); READ_NOFOLLOW: no symlink anywhere in PATH
+ * (-ELOOP). Without either, PATH resolves as openat() does. Returns the fd. */
+#define READ_IN_ROOT 1u
+#define READ_NOFOLLOW 2u
+int open_regular_at(int dirfd, const char *path, unsigned flags);
+/* open_regular_at() + read_fd_full(): at most max bytes (-EFBIG). */
+int read_file_at(int dirfd, const char *path, unsigned flags, size_t max, char **ret, size_t *ret_size);
+/* strerror() with the wording for the errors above. */
+const char *read_file_strerror(int r);
+
 /* Parse ukify's "TEXT|@PATH" convention: "@file" reads the file, anything
  * else is taken literally. */
 int read_text_or_file(const char *arg, size_t max, char **ret, size_t *ret_size);

@@ -49,27 +49,6 @@ static int open_in_root(int rootfd, const char *path, int flags) {
         return fd < 0 ? -errno : fd;
 }
 
-static int read_fd_text(int fd, char **ret, size_t *ret_n) {
-        _cleanup_free_ char *buf = malloc(RELEASE_FILE_MAX + 1);
-        size_t n = 0;
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, RELEASE_FILE_MAX + 1 - n);
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > RELEASE_FILE_MAX)
-                        return -EFBIG;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_n = n;
-        return 0;
-}
-
 /* Base name rule (systemd 256): strip .sysext.raw/.confext.raw/.raw, cut
  * at the first '_' or '+'. */
 static char *image_base_name(const char *s, bool strip_raw) {
@@ -88,25 +67,28 @@ static char *image_base_name(const char *s, bool strip_raw) {
 }
 
 static ssize_t fgetxattrat_compat(int dfd, const char *name, char *buf, size_t n) {
-        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        _cleanup_close_ int fd = open_regular_at(dfd, name, READ_NOFOLLOW);
         if (fd < 0)
                 return -1;
         return fgetxattr(fd, "user.extension-release.strict", buf, n);
 }
 
 /* Find and read the release file inside the mounted image. 0 and *ret
- * (NULL if there is none), or -ENOTUNIQ for several fallback candidates. */
-static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n) {
-        _cleanup_free_ char *path = xasprintf("%s/extension-release.%s", ext_release_dir(ctx->cls), img->name);
-        _cleanup_close_ int fd = open_in_root(rootfd, path, O_RDONLY | O_NOCTTY);
-        if (fd >= 0)
-                return read_fd_text(fd, ret, ret_n);
-        if (fd != -ENOENT)
-                return fd;
+ * (NULL if there is none), or -ENOTUNIQ for several fallback candidates.
+ * *ret_path: the file that was read or failed (relative to the image).
+ * Nothing here may block: a FIFO or device node in the image is refused
+ * like any other non-regular file. */
+static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n,
+                        char **ret_path) {
+        const char *dir = ext_release_dir(ctx->cls);
+        *ret_path = xasprintf("%s/extension-release.%s", dir, img->name);
+        int r = read_file_at(rootfd, *ret_path, READ_IN_ROOT, RELEASE_FILE_MAX, ret, ret_n);
+        if (r != -ENOENT)
+                return r;
 
         /* Fallback: a renamed image. Accept a single extension-release.* that
          * either has user.extension-release.strict=false or the same base name. */
-        _cleanup_close_ int dfd = open_in_root(rootfd, ext_release_dir(ctx->cls), O_RDONLY | O_DIRECTORY);
+        _cleanup_close_ int dfd = open_in_root(rootfd, dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
         if (dfd < 0) {
                 *ret = NULL;
                 return dfd == -ENOENT ? 0 : dfd;
@@ -137,13 +119,13 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
                 else
                         found = xstrdup(de->d_name);
         }
-        int dfd2 = dup ? -1 : dirfd(d);
-        int r = 0;
+        r = 0;
         if (dup)
                 r = -ENOTUNIQ;
         else if (found) {
-                _cleanup_close_ int f = open_in_root(dfd2, found, O_RDONLY | O_NOCTTY);
-                r = f < 0 ? f : read_fd_text(f, ret, ret_n);
+                free(*ret_path);
+                *ret_path = xasprintf("%s/%s", dir, found);
+                r = read_file_at(dirfd(d), found, READ_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
         } else
                 *ret = NULL;
         closedir(d);
@@ -166,6 +148,7 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 r = ext_verity_activate(ctx, img, v, loopdev, &dm);
                 if (r < 0)
                         return r;
+                ext_test_point("dm-activated");
                 dmfd = open(dm.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (dmfd < 0 || verity_deactivate_deferred(&dm) < 0) {
                         r = dmfd < 0 ? -errno : -EIO;
@@ -176,6 +159,7 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 /* Without udev, libdevmapper unlinks /dev/mapper/NAME as soon
                  * as the removal is scheduled; the open device stays. */
                 snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dmfd);
+                ext_test_point("dm-deferred");
         }
         if (mount(dmfd >= 0 ? fdpath : dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
                 r = -errno;
@@ -224,8 +208,26 @@ fail:
         return r;
 }
 
+/* The image as discovered (a regular file or a block device), opened
+ * without blocking: it may have been replaced since discovery. */
+static int open_image(const ExtImage *img) {
+        struct stat st;
+        int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        int r = fstat(fd, &st) < 0 ? -errno :
+                (img->type == EXT_IMAGE_BLOCK ? S_ISBLK(st.st_mode) : S_ISREG(st.st_mode)) ? 0 : -EBADFD;
+        if (r == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+                r = -errno;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
 static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsigned long flags) {
-        _cleanup_close_ int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = open_image(img);
         _cleanup_(ddi_image_done) DdiImage d = {};
         _cleanup_(ext_verity_done) ExtVerity v = EXT_VERITY_INIT;
         uint64_t off = 0, size = 0;
@@ -233,8 +235,10 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
         int r;
 
         if (fd < 0) {
-                set(img, EXT_IMAGE_FAILED, "cannot open: %s", strerror(errno));
-                return -errno;
+                set(img, EXT_IMAGE_FAILED, "cannot open: %s",
+                    fd == -EBADFD ? (img->type == EXT_IMAGE_BLOCK ? "not a block device" : "not a regular file")
+                                  : strerror(-fd));
+                return fd;
         }
         bool sidecar = false;
         r = ddi_dissect(fd, ctx->host.arch, &d);
@@ -269,6 +273,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 set(img, EXT_IMAGE_FAILED, "cannot attach a loop device: %s", strerror(-r));
                 return r;
         }
+        ext_test_point("image-attached");
         if (sidecar) {
                 r = ext_verity_check_sidecar(ctx, img, lfd, size, &v);
                 if (r < 0)
@@ -284,6 +289,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 if (r < 0)
                         return r;
         }
+        ext_test_point("verity-checked");
         r = fs_probe(lfd, 0, &fstype);
         if (r < 0) {
                 set(img, EXT_IMAGE_FAILED, "no known file system (erofs, squashfs, ext4) found");
@@ -296,7 +302,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
 
 int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         unsigned long flags = ctx->cls == EXT_CONFEXT ? (MS_NOSUID | MS_NODEV | MS_NOEXEC) : MS_NODEV;
-        _cleanup_free_ char *text = NULL;
+        _cleanup_free_ char *text = NULL, *relpath = NULL;
         _cleanup_close_ int rootfd = -1;
         size_t n = 0;
         int r;
@@ -344,14 +350,14 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                         goto reject;
                 }
         }
-        r = read_release(ctx, img, rootfd, &text, &n);
+        r = read_release(ctx, img, rootfd, &text, &n, &relpath);
         if (r == -ENOTUNIQ) {
                 set(img, EXT_IMAGE_IGNORED, "several candidate extension-release files");
                 r = 0;
                 goto reject;
         }
         if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "cannot read the extension-release file: %s", strerror(-r));
+                set(img, EXT_IMAGE_FAILED, "%s: cannot read the release file: %s", relpath, read_file_strerror(r));
                 goto reject;
         }
         if (!ctx->force) {
@@ -372,6 +378,7 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                 }
         }
         img->result->state = EXT_IMAGE_MERGED;
+        ext_test_point("image-mounted");
         return 0;
 
 reject:
@@ -380,5 +387,6 @@ reject:
 }
 
 int ext_image_read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n) {
-        return read_release(ctx, img, rootfd, ret, ret_n);
+        _cleanup_free_ char *path = NULL;
+        return read_release(ctx, img, rootfd, ret, ret_n, &path);
 }

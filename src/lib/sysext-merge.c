@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -19,6 +20,7 @@
 #include "ddi.h"
 #include "fileio.h"
 #include "sysext-image.h"
+#include "sysext-lock.h"
 #include "sysext-merge.h"
 #include "sysext-mount.h"
 #include "util.h"
@@ -43,6 +45,7 @@ static char *hier_env_copy = NULL;
 int ext_context_init(ExtContext *ctx, ExtClass c, const char *root) {
         memset(ctx, 0, sizeof(*ctx));
         ctx->cls = c;
+        ctx->lock_timeout_usec = EXT_LOCK_TIMEOUT_USEC_DEFAULT;
         if (root && !streq(root, "/")) {
                 if (root[0] != '/' || strlen(root) >= sizeof(ctx->root))
                         return -EINVAL;
@@ -89,13 +92,18 @@ char *ext_hierarchy_path(const ExtContext *ctx, size_t i) {
 }
 
 int ext_context_load_host(ExtContext *ctx) {
-        static const char *const paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+        static const char *const paths[] = { "etc/os-release", "usr/lib/os-release" };
+        _cleanup_close_ int rootfd = open(ctx->root[0] ? ctx->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         int r = -ENOENT;
 
+        if (rootfd < 0)
+                return -errno;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                _cleanup_free_ char *p = xasprintf("%s%s", ctx->root, paths[i]), *text = NULL;
+                _cleanup_free_ char *text = NULL;
                 size_t n;
-                r = read_file_full(p, OS_RELEASE_MAX, &text, &n);
+                /* /etc/os-release is usually a symlink; below --root it
+                 * resolves inside the root, as systemd does. */
+                r = read_file_at(rootfd, paths[i], READ_IN_ROOT, OS_RELEASE_MAX, &text, &n);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
@@ -353,6 +361,7 @@ static int child_run(ExtContext *ctx, const char *ws, int sock) {
                 return -errno;
         if (mount(NULL, ws, NULL, MS_PRIVATE, NULL) < 0)
                 return -errno;
+        ext_test_point("child-started");
 
         for (size_t k = 0; k < ctx->n_images; k++) {
                 _cleanup_free_ char *mnt = xasprintf("%s/ext/%s", ws, ctx->images[k].name);
@@ -372,6 +381,8 @@ static int child_run(ExtContext *ctx, const char *ws, int sock) {
 
         for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                 int fd = build_overlay(ctx, ws, i);
+                if (fd >= 0)
+                        ext_test_point("overlay-built");
                 if (fd == -ENOMSG)
                         r = send_msg(sock, (int32_t) i, 0, -1);
                 else if (fd < 0)
@@ -424,33 +435,16 @@ static int switch_in(ExtContext *ctx, const char *hier, int fd) {
         return 0;
 }
 
-/* The workspace directory, root-only; each merge child mounts its own tmpfs
- * over it inside its own namespace, so killed merges leave nothing behind. */
-static char *workspace_path(ExtClass c) {
-        return xasprintf("%s/ukit-%s", access("/run", W_OK) == 0 ? "/run" : "/tmp", ext_class_name(c));
+void ext_test_point(const char *name) {
+        const char *e = getenv("UKIT_TEST_STOP_AT");
+        if (e && streq(e, name))
+                (void) raise(SIGSTOP);
 }
 
-/* One merge/unmerge at a time per class (two concurrent refreshes would
- * each see the other's half-done state): flock() on the workspace directory. */
-static int take_lock(ExtClass c) {
-        _cleanup_free_ char *p = workspace_path(c);
-        struct stat st;
-
-        if (mkdir(p, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 0077)) {
-                close(fd);
-                return -EPERM;
-        }
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR) {
-                        int r = -errno;
-                        close(fd);
-                        return r;
-                }
+static int take_lock(ExtContext *ctx) {
+        int fd = ext_lock_take(ctx->cls, ctx->lock_timeout_usec, &ctx->lock_holder);
+        if (fd >= 0)
+                ext_test_point("locked");
         return fd;
 }
 
@@ -459,7 +453,7 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
         int sv[2], r, status;
         unsigned merged = 0;
         bool got[EXT_HIERARCHIES_MAX] = {};
-        _cleanup_close_ int lock = take_lock(ctx->cls);
+        _cleanup_close_ int lock = take_lock(ctx);
 
         if (lock < 0)
                 return lock;
@@ -472,9 +466,12 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
                                 return -EBUSY;
                 }
 
-        ws = workspace_path(ctx->cls);
+        ext_test_point("swept");
+
+        ws = ext_workspace_path(ctx->cls);
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 r = -errno;
@@ -483,6 +480,11 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
                 return r;
         }
         if (pid == 0) {
+                /* The child keeps the lock: while it lives it may still
+                 * create loop and dm devices, so no other merge or sweep
+                 * may start. It must therefore not outlive the parent. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(1);
                 close(sv[0]);
                 r = child_run(ctx, ws, sv[1]);
                 (void) send_msg(sv[1], -1, r, -1);
@@ -513,6 +515,7 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
                 got[m.index] = true;
                 _cleanup_free_ char *hier = ext_hierarchy_path(ctx, (size_t) m.index);
                 if (m.status == 1 && fd >= 0) {
+                        ext_test_point(merged == 0 ? "parent-received" : "parent-switched");
                         r = switch_in(ctx, hier, fd);
                         close(fd);
                         if (r < 0 && result == 0)
@@ -539,7 +542,7 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
 }
 
 int ext_unmerge(ExtContext *ctx) {
-        _cleanup_close_ int lock = take_lock(ctx->cls);
+        _cleanup_close_ int lock = take_lock(ctx);
         int n = 0;
 
         if (lock < 0)
@@ -570,13 +573,13 @@ int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret
                 *ret_since = 0;
                 return 0;
         }
-        p = xasprintf("%s/%s/%s", hier, ext_marker_dir(ctx->cls), ext_marker_names(ctx->cls));
-        r = read_file_full(p, 1024 * 1024, &text, &n);
+        p = xasprintf("%s/%s", ext_marker_dir(ctx->cls), ext_marker_names(ctx->cls));
+        r = ext_read_marker(hier, p, 1024 * 1024, &text, &n);
         if (r == -ENOENT && ctx->cls == EXT_CONFEXT) {
                 /* a confext merge made by an older ukit */
                 free(p);
-                p = xasprintf("%s/%s/extensions", hier, ext_marker_dir(ctx->cls));
-                r = read_file_full(p, 1024 * 1024, &text, &n);
+                p = xasprintf("%s/extensions", ext_marker_dir(ctx->cls));
+                r = ext_read_marker(hier, p, 1024 * 1024, &text, &n);
         }
         if (r < 0)
                 return r;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "extension-release.h"
+#include "sysext-lock.h"
 #include "verity-activate.h"
 
 #define EXT_HIERARCHIES_MAX 8u
@@ -64,6 +65,8 @@ typedef struct ExtContext {
         bool strict;                    /* any failed image aborts the merge */
         bool require_signature;         /* images without a trusted signature fail */
         VerityMode verity_mode;         /* kernel dm-verity or the user-space check only */
+        int64_t lock_timeout_usec;      /* wait for the class lock (<0: forever) */
+        ExtLockHolder lock_holder;      /* who held it, after -ETIMEDOUT */
         HostRelease host;
         ExtImage *images;
         size_t n_images;
@@ -85,13 +88,22 @@ int ext_discover(ExtContext *ctx);
 /* Run the merge (refresh = replace an existing merge). Results per image
  * are in ctx->images[i].result. Returns 0 when every hierarchy was switched
  * (or nothing needed switching), -EBUSY already merged (merge only),
- * -ECANCELED --strict and an image failed, other -errno. *ret_merged =
- * number of hierarchies now carrying an overlay. */
+ * -ECANCELED --strict and an image failed, -ETIMEDOUT the class lock stayed
+ * taken for lock_timeout_usec (ctx->lock_holder says by whom), other
+ * -errno. *ret_merged = number of hierarchies now carrying an overlay. */
 int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged);
 
 /* Remove our overlays (all stacked ones) from every hierarchy. Returns the
- * number of hierarchies unmerged or -errno. */
+ * number of hierarchies unmerged or -errno (-ETIMEDOUT as for ext_merge). */
 int ext_unmerge(ExtContext *ctx);
+
+/* Test hook: when $UKIT_TEST_STOP_AT equals name, the process stops itself
+ * (SIGSTOP) there, so a test can kill a merge at exactly that point. Points:
+ * locked, swept (parent, before the fork), child-started, image-attached,
+ * verity-checked, dm-activated, dm-deferred, image-mounted, overlay-built
+ * (child), parent-received, parent-switched (parent, before the first and
+ * a later move_mount). */
+void ext_test_point(const char *name);
 
 /* For hierarchy index i: merged? names ("a\nb\n"), since (usec). */
 int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret_names, uint64_t *ret_since);

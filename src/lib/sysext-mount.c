@@ -107,6 +107,13 @@ int path_is_mount_point(const char *path) {
         return -EOPNOTSUPP;
 }
 
+int ext_read_marker(const char *hier, const char *name, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int dfd = open(hier, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        return read_file_at(dfd, name, READ_NOFOLLOW, max, ret, ret_size);
+}
+
 int ext_is_our_mount(ExtClass c, const char *path) {
         _cleanup_free_ char *p = NULL, *text = NULL;
         unsigned maj, min;
@@ -117,9 +124,11 @@ int ext_is_our_mount(ExtClass c, const char *path) {
         r = path_is_mount_point(path);
         if (r <= 0)
                 return r == -ENOENT ? 0 : r;
-        p = xasprintf("%s/%s/dev", path, ext_marker_dir(c));
-        r = read_file_full(p, 64, &text, &n);
-        if (r == -ENOENT)
+        /* Anyone's overlay may be mounted here: a FIFO, a device or a
+         * symlink as the marker is not ours (and must not block). */
+        p = xasprintf("%s/dev", ext_marker_dir(c));
+        r = ext_read_marker(path, p, 64, &text, &n);
+        if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR || r == -EBADFD || r == -ELOOP || r == -EFBIG)
                 return 0;
         if (r < 0)
                 return r;

@@ -31,6 +31,10 @@ const char *ext_marker_names(ExtClass c);
 /* Name prefix of the class's dm-verity devices: "ukit-sysext", "ukit-confext". */
 const char *ext_dm_prefix(ExtClass c);
 
+/* Read the merge marker NAME (".systemd-sysext/dev", ...) below the
+ * hierarchy hier: no symlinks, regular files only, at most max bytes. */
+int ext_read_marker(const char *hier, const char *name, size_t max, char **ret, size_t *ret_size);
+
 /* 1 if path is the root of a mount whose marker dev file matches its
  * st_dev (an overlay merged by ukit or systemd), 0 if not, -errno. */
 int ext_is_our_mount(ExtClass c, const char *path);

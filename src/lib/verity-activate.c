@@ -3,9 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libcryptsetup.h>
+#include <linux/dm-ioctl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -126,35 +132,113 @@ int verity_deactivate(const VerityDevice *d) {
         return deactivate(d, 0);
 }
 
-int verity_remove_stale(const char *prefix) {
-        size_t pl = strlen(prefix);
-        int n = 0;
+/* The sweep talks to device-mapper directly: libcryptsetup cannot open
+ * (crypt_init_by_name) a device a killed activation left half made - created
+ * without a table, or with its table loaded but never resumed - and such a
+ * device still holds its loop devices. */
+#define DM_LIST_MAX (4u << 20)
 
-        if (!verity_kernel_available())
+static void dm_ioctl_init(struct dm_ioctl *io, size_t size, const char *name) {
+        memset(io, 0, size);
+        io->version[0] = DM_VERSION_MAJOR;
+        io->data_size = (uint32_t) size;
+        io->data_start = sizeof(struct dm_ioctl);
+        if (name)
+                snprintf(io->name, sizeof(io->name), "%s", name);
+}
+
+/* Names of all dm devices, "a\0b\0...\0\0", with their device numbers. */
+static int dm_list(int ctl, char **ret_names, uint64_t **ret_devs, size_t *ret_n) {
+        for (size_t size = 16384; size <= DM_LIST_MAX; size *= 2) {
+                _cleanup_free_ struct dm_ioctl *io = malloc(size);
+                if (!io)
+                        return -ENOMEM;
+                dm_ioctl_init(io, size, NULL);
+                if (ioctl(ctl, DM_LIST_DEVICES, io) < 0)
+                        return -errno;
+                if (io->flags & DM_BUFFER_FULL_FLAG)
+                        continue;
+                size_t end = MIN((size_t) io->data_size, size), off = io->data_start, n = 0, nl = 0;
+                _cleanup_free_ char *names = xmalloc(size + 1);
+                _cleanup_free_ uint64_t *devs = NULL;
+                while (off + sizeof(struct dm_name_list) < end) {
+                        struct dm_name_list *e = (struct dm_name_list *) ((char *) io + off);
+                        size_t room = end - off - offsetof(struct dm_name_list, name);
+                        size_t l = strnlen(e->name, room);
+                        if (e->dev == 0 || l == room)   /* no devices / truncated */
+                                break;
+                        uint64_t *d = realloc(devs, (n + 1) * sizeof(uint64_t));
+                        if (!d)
+                                return -ENOMEM;
+                        devs = d;
+                        devs[n++] = e->dev;
+                        memcpy(names + nl, e->name, l + 1);
+                        nl += l + 1;
+                        if (e->next == 0)
+                                break;
+                        off += e->next;
+                }
+                names[nl] = 0;
+                *ret_names = TAKE_PTR(names);
+                *ret_devs = TAKE_PTR(devs);
+                *ret_n = n;
                 return 0;
-        DIR *dir = opendir("/sys/block");
+        }
+        return -E2BIG;
+}
+
+/* Without udev nobody removes the /dev/mapper node of a device that is
+ * gone: drop our class's block nodes whose device no longer exists. */
+static void dm_drop_nodes(const char *prefix, const uint64_t *devs, size_t n) {
+        size_t pl = strlen(prefix);
+        DIR *dir = opendir("/dev/mapper");
         if (!dir)
-                return -errno;
+                return;
         for (struct dirent *de; (de = readdir(dir));) {
-                char path[300], name[VERITY_DM_NAME_MAX + 2];
-                if (strncmp(de->d_name, "dm-", 3) != 0)
+                struct stat st;
+                if (strncmp(de->d_name, prefix, pl) != 0 || de->d_name[pl] != '-' ||
+                    fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISBLK(st.st_mode))
                         continue;
-                snprintf(path, sizeof(path), "/sys/block/%s/dm/name", de->d_name);
-                FILE *f = fopen(path, "re");
-                if (!f)
-                        continue;
-                bool ok = fgets(name, sizeof(name), f) != NULL;
-                fclose(f);
-                if (!ok)
-                        continue;
-                name[strcspn(name, "\n")] = 0;
-                if (strlen(name) >= VERITY_DM_NAME_MAX || strncmp(name, prefix, pl) != 0 || name[pl] != '-')
-                        continue;
-                VerityDevice d = {};
-                memcpy(d.name, name, strlen(name) + 1);
-                (void) verity_deactivate_deferred(&d);
-                n++;
+                bool live = false;
+                for (size_t i = 0; i < n && !live; i++)
+                        live = major(st.st_rdev) == ((devs[i] >> 8) & 0xfffu) &&
+                               minor(st.st_rdev) == ((devs[i] & 0xffu) | ((devs[i] >> 12) & 0xfff00u));
+                if (!live)
+                        (void) unlinkat(dirfd(dir), de->d_name, 0);
         }
         closedir(dir);
-        return n;
+}
+
+int verity_remove_stale(const char *prefix) {
+        _cleanup_free_ char *names = NULL;
+        _cleanup_free_ uint64_t *devs = NULL;
+        size_t pl = strlen(prefix), n = 0;
+        int found = 0, r;
+
+        _cleanup_close_ int ctl = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+        if (ctl < 0)
+                return 0;       /* no device-mapper, nothing to sweep */
+        r = dm_list(ctl, &names, &devs, &n);
+        if (r < 0)
+                return r;
+        for (const char *name = names; *name; name += strlen(name) + 1) {
+                if (strncmp(name, prefix, pl) != 0 || name[pl] != '-')
+                        continue;
+                /* Unused: removed now. In use: removed by the kernel when the
+                 * last user goes. A table that was loaded but never resumed
+                 * goes with the device. */
+                struct dm_ioctl io;
+                dm_ioctl_init(&io, sizeof(io), name);
+                io.flags = DM_DEFERRED_REMOVE;
+                (void) ioctl(ctl, DM_DEV_REMOVE, &io);
+                found++;
+        }
+        if (found > 0) {
+                _cleanup_free_ char *now = NULL;
+                _cleanup_free_ uint64_t *now_devs = NULL;
+                size_t m = 0;
+                if (dm_list(ctl, &now, &now_devs, &m) == 0)
+                        dm_drop_nodes(prefix, now_devs, m);
+        }
+        return found;
 }

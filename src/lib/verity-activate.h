@@ -57,8 +57,10 @@ int verity_deactivate_deferred(const VerityDevice *d);
 int verity_deactivate(const VerityDevice *d);
 
 /* Request deferred removal of every device whose name starts with
- * "PREFIX-": unused ones (left by a merge killed inside libcryptsetup, before
- * it could request that itself) go at once, devices in use already carry the
- * request. Call it under the lock that serialises merges of that prefix.
+ * "PREFIX-", by device-mapper ioctls (libcryptsetup cannot open a device a
+ * killed activation left without a table, or with a table loaded but never
+ * resumed): unused ones, whatever their state, go at once, devices in use
+ * when their last user goes. Stale /dev/mapper nodes of the prefix (no udev)
+ * are removed. Call it under the lock that serialises merges of that prefix.
  * Returns the number of devices found, or -errno. */
 int verity_remove_stale(const char *prefix);

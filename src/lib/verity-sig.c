@@ -5,6 +5,7 @@
  * the *.crt files of the verity.d directories). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,7 +284,7 @@ static int try_cert(PKCS7 *p7, const char *roothash_hex, const char *path) {
         size_t n;
         int ok;
 
-        if (read_input_full(path, CERT_FILE_MAX, &pem, &n) < 0)
+        if (read_file_at(AT_FDCWD, path, 0, CERT_FILE_MAX, &pem, &n) < 0)
                 return 0;
         cb = BIO_new_mem_buf(pem, (int) n);
         if (!cb)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fileio.h"
 #include "json.h"
 #include "sysext-cli.h"
 #include "sysext-merge.h"
@@ -19,7 +20,7 @@
 
 static void help(ExtClass c, const char *verb) {
         printf("Usage: ukit %s %s [--root=DIR] [--force] [--strict] [--require-signature]\n"
-               "       [--verity=auto|kernel|userspace] [--json=pretty|short]\n"
+               "       [--verity=auto|kernel|userspace] [--lock-timeout=SEC] [--json=pretty|short]\n"
                "\n"
                "  --root=DIR            operate on DIR/usr, DIR/opt (DIR/etc), images under DIR\n"
                "  --force               skip the release file compatibility checks\n"
@@ -29,6 +30,8 @@ static void help(ExtClass c, const char *verb) {
                "                        every read, signatures may be trusted by its keyring);\n"
                "                        userspace: the full check at merge time only;\n"
                "                        auto (default): kernel when device-mapper is available\n"
+               "  --lock-timeout=SEC    wait at most SEC seconds (default 90, 0: not at all,\n"
+               "                        infinity) for another merge/refresh/unmerge to finish\n"
                "  --json=pretty|short   structured output\n"
                "  -q, --quiet           no per-image messages\n"
                "See ukit-sysext(8).\n",
@@ -134,6 +137,34 @@ static int do_list(ExtContext *ctx, JsonStyle json) {
         return EXIT_SUCCESS;
 }
 
+/* -ETIMEDOUT from the class lock: who holds it and what to do. */
+static int log_lock_timeout(const ExtContext *ctx) {
+        _cleanup_free_ char *ws = ext_workspace_path(ctx->cls);
+        char who[96] = "an unknown process";
+        if (ctx->lock_holder.pid > 0)
+                snprintf(who, sizeof(who), "pid %d (%s)%s", (int) ctx->lock_holder.pid,
+                         ctx->lock_holder.comm[0] ? ctx->lock_holder.comm : "?",
+                         ctx->lock_holder.n_pids > 1 ? " and its child" : "");
+        log_error("%s: still locked after %.1f s by %s: another %s merge, refresh or unmerge is running "
+                  "or stuck (--lock-timeout=)", ws, (double) ctx->lock_timeout_usec / 1e6, who,
+                  ext_class_name(ctx->cls));
+        return EXIT_FAILURE;
+}
+
+static int parse_timeout(const char *s, int64_t *ret) {
+        char *end;
+        if (streq(s, "infinity")) {
+                *ret = -1;
+                return 0;
+        }
+        errno = 0;
+        double d = strtod(s, &end);
+        if (errno || end == s || *end || !(d >= 0) || d > 86400.0 * 365)
+                return -EINVAL;
+        *ret = (int64_t) (d * 1e6);
+        return 0;
+}
+
 static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         unsigned merged = 0, n_ok = 0, n_ignored = 0, n_failed = 0, n_userspace = 0;
         int r;
@@ -144,13 +175,16 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         if (r == -ENOMSG)
                 return log_error("%s/etc/os-release: no ID= field", ctx->root), EXIT_FAILURE;
         if (r < 0)
-                return log_errno(r, "%s/etc/os-release: invalid", ctx->root);
+                return log_error("%s/etc/os-release: cannot read the host os-release: %s", ctx->root,
+                                 read_file_strerror(r)), EXIT_FAILURE;
 
         if (ctx->n_images == 0 && !refresh) {
                 log_info("No extensions found.");
                 return EXIT_SUCCESS;
         }
         r = ext_merge(ctx, refresh, &merged);
+        if (r == -ETIMEDOUT)
+                return log_lock_timeout(ctx);
         if (r == -EBUSY) {
                 log_error("%s: already merged (use refresh, or unmerge first)", ctx->root[0] ? ctx->root : "/");
                 return EXIT_FAILURE;
@@ -217,7 +251,7 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
 }
 
 int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
-        enum { O_ROOT = 256, O_FORCE, O_STRICT, O_JSON, O_REQSIG, O_VERITY };
+        enum { O_ROOT = 256, O_FORCE, O_STRICT, O_JSON, O_REQSIG, O_VERITY, O_LOCK_TIMEOUT };
         static const struct option opts[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "root", required_argument, NULL, O_ROOT },
@@ -225,6 +259,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
                 { "strict", no_argument, NULL, O_STRICT },
                 { "require-signature", no_argument, NULL, O_REQSIG },
                 { "verity", required_argument, NULL, O_VERITY },
+                { "lock-timeout", required_argument, NULL, O_LOCK_TIMEOUT },
                 { "json", required_argument, NULL, O_JSON },
                 { "quiet", no_argument, NULL, 'q' },
                 {}
@@ -234,6 +269,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         bool force = false, strict = false, reqsig = false;
         VerityMode verity = VERITY_MODE_AUTO;
         JsonStyle json = JSON_OFF;
+        int64_t lock_timeout = EXT_LOCK_TIMEOUT_USEC_DEFAULT;
         int o, r;
 
         memset(&ctx, 0, sizeof(ctx));
@@ -248,6 +284,10 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
                 case O_VERITY:
                         if (verity_mode_from_string(optarg, &verity) < 0)
                                 return log_usage("--verity=%s: expected auto, kernel or userspace", optarg);
+                        break;
+                case O_LOCK_TIMEOUT:
+                        if (parse_timeout(optarg, &lock_timeout) < 0)
+                                return log_usage("--lock-timeout=%s: expected seconds or infinity", optarg);
                         break;
                 case 'q': arg_quiet = true; break;
                 case O_JSON:
@@ -272,6 +312,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         ctx.strict = strict;
         ctx.require_signature = reqsig;
         ctx.verity_mode = verity;
+        ctx.lock_timeout_usec = lock_timeout;
 
         if (streq(verb, "status"))
                 return do_status(&ctx, json);
@@ -286,6 +327,8 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
                 return log_error("%s: need to be privileged (root)", verb), EXIT_FAILURE;
         if (streq(verb, "unmerge")) {
                 r = ext_unmerge(&ctx);
+                if (r == -ETIMEDOUT)
+                        return log_lock_timeout(&ctx);
                 if (r < 0)
                         return log_errno(r, "unmerging failed");
                 log_info(r > 0 ? "Unmerged extensions." : "No extensions were merged.");

@@ -12,7 +12,7 @@
 # veritysetup on the host (the corrupted DDI really is corrupt).
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-need jq veritysetup sfdisk openssl mkfs.erofs
+need jq veritysetup dmsetup sfdisk openssl mkfs.erofs
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 "$UKIT" sysext merge --help 2>&1 | grep -q -- '--verity' ||
@@ -210,18 +210,66 @@ report "r1 mounted=$(grep -c " $R/usr " /proc/self/mountinfo)"
 report "r1 cat=$(cat $R/usr/share/vt/sig-only $R/usr/share/vt/unsig-only 2>&1 | tr '\n' ' ')"
 vt_unmerge u3 sysext
 
-# 7. merges killed (SIGKILL to ukit and its namespace child) at points
-#    spread over a merge leave no dm or loop device once unmerged
-for d in 0.1 0.2 0.3 0.4 0.5 0.6; do
+# 7. merges killed at named points: UKIT_TEST_STOP_AT makes ukit stop
+#    itself (SIGSTOP) there, then the whole process group, or only the
+#    parent (the child must die with it), is SIGKILLed; after an unmerge no
+#    dm device, loop device or overlay may be left
+vt_stopped() { # SID -> a stopped process of that session, if any
+        for f in /proc/[0-9]*/stat; do
+                s=$(cat $f 2>/dev/null) || continue
+                set -- ${s##*) }
+                # after "PID (COMM) ": state ppid pgrp session
+                [ "$1" = T ] && [ "$4" = "$SID" ] && { f=${f#/proc/}; echo "${f%/stat}"; return; }
+        done
+}
+vt_after_kill() { # KEY: unmerge, wait, report what is left
+        ukit sysext unmerge --root=$R -q --lock-timeout=60 >/tmp/uk.err 2>&1
+        urc=$?
+        vt_wait_dm_gone
+        report "$1=$(vt_dm) $(vt_loops) $(grep -c " $R/usr " /proc/self/mountinfo) $urc$(vt_oneline /tmp/uk.err)"
+}
+for pt in locked swept child-started image-attached verity-checked dm-activated dm-deferred image-mounted \
+          overlay-built parent-received; do
+        for how in group parent; do
+                [ $how = parent ] && case $pt in dm-activated|dm-deferred|image-mounted) ;; *) continue ;; esac
+                UKIT_TEST_STOP_AT=$pt setsid ukit sysext merge --root=$R -q >/dev/null 2>&1 &
+                SID=$!
+                i=0; st=""
+                while [ $i -lt 150 ] && [ -z "$st" ]; do st=$(vt_stopped); [ -n "$st" ] || sleep 0.2; i=$((i + 1)); done
+                [ -n "$st" ] || st=none
+                if [ $how = group ]; then kill -9 -- -$SID 2>/dev/null; else kill -9 $SID; fi
+                wait $SID 2>/dev/null
+                vt_after_kill "kp $pt $how"
+                report "kp $pt $how stopped=$([ "$st" = none ] && echo no || echo yes)"
+        done
+done
+# 7a. SIGKILL after a sweep of delays, with a busy loop competing for the
+#     (single) CPU, so the kill also lands inside libcryptsetup and ioctls
+( while :; do :; done ) &
+busy=$!
+for d in 0.05 0.1 0.2 0.3 0.4 0.6 0.8 1.0; do
         setsid ukit sysext merge --root=$R -q >/dev/null 2>&1 &
         p=$!
         sleep $d
         kill -9 -- -$p 2>/dev/null; kill -9 $p 2>/dev/null
         wait $p 2>/dev/null
-        ukit sysext unmerge --root=$R -q >/dev/null 2>&1
-        vt_wait_dm_gone
-        report "k $d=$(vt_dm) $(vt_loops) $(grep -c " $R/usr " /proc/self/mountinfo)"
+        vt_after_kill "k $d"
 done
+kill $busy; wait $busy 2>/dev/null
+# 7c. what a kill inside libcryptsetup leaves, made with dmsetup: a device
+#     created without a table, and one whose table (over two loop devices)
+#     was loaded but never resumed; libcryptsetup cannot open either
+ph=$(cat /ukit/plainside.roothash)
+veritysetup open /ukit/plainside.raw vt-tmp /ukit/plainside.verity "$ph" 2>/tmp/vs.err
+tbl=$(dmsetup table vt-tmp 2>>/tmp/vs.err)
+dmsetup create ukit-sysext-notable --notable 2>>/tmp/vs.err
+dmsetup create ukit-sysext-inactive --notable 2>>/tmp/vs.err
+dmsetup load --readonly ukit-sysext-inactive --table "$tbl" 2>>/tmp/vs.err
+dmsetup remove vt-tmp 2>>/tmp/vs.err
+report "hm made=$(dmsetup ls | cut -f1 | grep ukit-sysext | sort | xargs) $(vt_loops) $(vt_oneline /tmp/vs.err)"
+ukit sysext unmerge --root=$R -q >/dev/null 2>&1
+vt_wait_dm_gone
+report "hm unmerge=$(dmsetup ls | grep -c ukit-sysext) $(vt_loops) $(ls /dev/mapper | grep -c ukit-sysext)"
 
 # 7b. a device left unused by a merge killed inside libcryptsetup (made here
 #     with veritysetup under ukit's naming) is swept by the next unmerge and
@@ -255,14 +303,14 @@ kernel=$(vm_kernel)
 vm_initrd "$T/initrd.img" --modules "loop dm-verity overlay erofs squashfs" --ukit "$UKIT" --hook "$T/verity.sh" \
         "$T/vt.env" "$T/c.crt" "$T/sig.raw" "$T/unsig.raw" "$T/sq.raw" "$T/nocert.raw" "$T/corrupt.raw" "$T/cfg.raw" \
         "$T"/side.{raw,verity,roothash,roothash.p7s} "$T"/plainside.{raw,verity,roothash} \
-        "$(command -v veritysetup)=/sbin/veritysetup" "$(ldd "$(command -v veritysetup)" | awk '/libpopt/ { print $3 }')=/lib/x86_64-linux-gnu/libpopt.so.0"
+        "$(command -v veritysetup)=/sbin/veritysetup" "$(command -v dmsetup)=/sbin/dmsetup" "$(ldd "$(command -v veritysetup)" | awk '/libpopt/ { print $3 }')=/lib/x86_64-linux-gnu/libpopt.so.0"
 "$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" --cmdline "console=ttyS0 quiet" \
         -o "$T/uki.efi" >/dev/null || fail "ukit build failed"
 mkdir -p "$T/esp/EFI/BOOT"
 cp "$T/uki.efi" "$T/esp/EFI/BOOT/BOOTX64.EFI"
 vm_esp "$T/esp" "$T/esp.img"
 log=$T/serial.log
-vm_run "$T/esp.img" "$log" --no-tpm --timeout 300 || { tail -n 40 "$log" >&2; fail "boot failed (see $log)"; }
+vm_run "$T/esp.img" "$log" --no-tpm --timeout 900 || { tail -n 40 "$log" >&2; fail "boot failed (see $log)"; }
 vm_report_lines "$log" | grep -Ev '^(file|efivar|pcr) ' >&2
 
 r() { vm_report "$log" "$1" || fail "no '$1' in the report"; }
@@ -363,9 +411,20 @@ assert_eq "$(r "u3 rc")" 0 "unmerge after refresh"
 assert_eq "$(r "u3 dm")" none "dm devices after the last unmerge"
 assert_eq "$(r "u3 loops")" 0 "loop devices after the last unmerge"
 
-for d in 0.1 0.2 0.3 0.4 0.5 0.6; do
-        assert_eq "$(r "k $d")" "none 0 0" "dm devices, loop devices, overlays after a merge killed at ${d}s"
+for pt in locked swept child-started image-attached verity-checked dm-activated dm-deferred image-mounted \
+          overlay-built parent-received; do
+        for how in group parent; do
+                [ $how = parent ] && case $pt in dm-activated|dm-deferred|image-mounted) ;; *) continue ;; esac
+                assert_eq "$(r "kp $pt $how stopped")" yes "merge stopped at $pt"
+                assert_eq "$(r "kp $pt $how")" "none 0 0 0" \
+                        "dm devices, loop devices, overlays, unmerge status after a merge stopped at $pt, $how SIGKILLed"
+        done
 done
+for d in 0.05 0.1 0.2 0.3 0.4 0.6 0.8 1.0; do
+        assert_eq "$(r "k $d")" "none 0 0 0" "dm devices, loop devices, overlays after a merge killed at ${d}s under load"
+done
+assert_eq "$(r "hm made")" "ukit-sysext-inactive ukit-sysext-notable 2 " "dmsetup made the half-made devices"
+assert_eq "$(r "hm unmerge")" "0 0 0" "dm devices, loop devices, /dev/mapper nodes after the sweep of half-made devices"
 # no dm-verity target: --verity=kernel fails each image with a reason and
 # leaves no half-made device behind
 assert_eq "$(r "s open" | tr ' ' '\n' | sort | xargs)" "other-verity ukit-sysext-stale1" "veritysetup made the two stand-in devices"

@@ -115,7 +115,7 @@ mkdir -p /etc/initramfs-tools/conf.d
 echo MODULES=list >/etc/initramfs-tools/conf.d/ukit-test.conf
 dpkg -i "$kdeb" >/tmp/kdeb.log 2>&1 || { tail -n 30 /tmp/kdeb.log; die "dpkg -i $kdeb"; }
 grep -E "kernel-install|systemd-boot|ukit" /tmp/kdeb.log || true
-# Debian 12 only: the second kernel-install call of Debian 12's hooks passes
+# Debian 12 only: the second kernel-install call of the Debian 12 hooks passes
 # no initrd and replaces the UKI with one without .initrd (issue 18, part 1,
 # fixed and tested separately); here the UKI has to appear and go.
 if [ "$rel" = 12 ]; then check_uki ".linux .osrel .cmdline .uname"; else check_uki; fi

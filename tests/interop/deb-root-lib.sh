@@ -1,31 +1,21 @@
-#!/usr/bin/env bash
-# ukit's .deb installed into fresh Debian 12 and Debian 13 roots, judged by
-# those distributions' own tools (dpkg, man, kernel-install 252/257, bootctl,
-# ukify 257, systemd-analyze, systemctl). In each root:
+# The checks of tests/interop/test-deb-root-*.sh (sourced; not a test itself):
+# ukit's .deb installed into a fresh Debian root, judged by that
+# distribution's own tools (dpkg, man, kernel-install 252/257, bootctl,
+# ukify 257, systemd-analyze, systemctl):
 #  - dpkg -i the package: no systemd file replaced or changed (dpkg --verify);
-#  - ukit --version, man -w ukit-build;
+#  - ukit --version, man -w ukit-build, the default stub is /usr/lib/ukit's;
 #  - systemd-analyze verify on the units; systemctl preset leaves them disabled;
 #  - kernel-install add with layout=uki (13: 60-ukify masked): the UKI is on
-#    the ESP, bootctl lists it (13: ukify inspect reads it), kernel-install
-#    remove takes it away;
+#    the ESP, bootctl lists it, objdump (13: also ukify inspect) reads it,
+#    kernel-install remove takes it away;
 #  - dpkg -i of Debian's linux-image .deb (its hooks run kernel-install when
 #    bootctl is-installed) puts a UKI on the ESP, dpkg --purge removes it;
 #  - dpkg --purge ukit: no ukit file is left, the user's /etc/kernel/uki.conf is.
-# The roots are never written: each run is an overlay with an upper dir in $T
-# (bookworm: scripts/fetch-root-bookworm.sh; trixie: the systemd 257 oracle
-# root plus the man-db/bash-completion layer of scripts/fetch-trixie-layer.sh).
+# The roots are never written: each run is an overlay with an upper dir in $T.
 # The ESP is a tmpfs (SYSTEMD_RELAX_ESP_CHECKS=1: bootctl refuses a plain dir).
-. "$(dirname "$0")/../lib.sh"
+# One test per root: each needs a few minutes (dpkg -i of a kernel, mkinitramfs).
 . "$(dirname "$0")/deb-lib.sh"
 . "$(dirname "$0")/kernel-install-lib.sh"
-[ "$(id -u)" = 0 ] || skip "needs root (mount namespaces, overlayfs)"
-need unshare
-ki_kernel
-kdeb=$(ls "$UKIT_CACHE"/linux-image-"$KVER"_*.deb | tail -n1)
-bookworm=$(bash "$UKIT_TOP/scripts/fetch-root-bookworm.sh" "$UKIT_CACHE") || fail "no Debian 12 root"
-layer=$(bash "$UKIT_TOP/scripts/fetch-trixie-layer.sh" "$UKIT_CACHE") || fail "no Debian 13 package layer"
-trixie=$(bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" "$UKIT_CACHE") || fail "no Debian 13 root"
-deb_build
 
 # Runs inside the root: $1 = 12 or 13, $2 = kernel version, $3 = ukit .deb,
 # $4 = linux-image .deb (paths inside the root).
@@ -112,7 +102,7 @@ kernel-install remove "$kver"
 step "dpkg -i linux-image, dpkg --purge"
 # A small initrd (no modules) keeps mkinitramfs short; its size is not under test.
 mkdir -p /etc/initramfs-tools/conf.d
-echo MODULES=list >/etc/initramfs-tools/conf.d/ukit-test.conf
+echo MODULES=list >/etc/initramfs-tools/conf.d/small.conf
 dpkg -i "$kdeb" >/tmp/kdeb.log 2>&1 || { tail -n 30 /tmp/kdeb.log; die "dpkg -i $kdeb"; }
 grep -E "kernel-install|systemd-boot|ukit" /tmp/kdeb.log || true
 # Debian 12 only: the second kernel-install call of the Debian 12 hooks passes
@@ -130,17 +120,23 @@ for f in $files; do
         [ -e "$f" ] && die "$f left after purge"
 done
 cmp /tmp/uki.conf.orig /etc/kernel/uki.conf || die "/etc/kernel/uki.conf changed or removed"
-rm -f /etc/kernel/install.conf /etc/kernel/install.d/60-ukify.install
+rm -f /etc/kernel/install.conf /etc/kernel/install.d/60-ukify.install /etc/initramfs-tools/conf.d/small.conf
 snapshot >/tmp/after
 if comm -3 /tmp/before /tmp/after | grep -i ukit; then die "ukit files differ after purge (above)"; fi
 echo "[$rel] OK"
 '
 
-for rel in 12 13; do
-        if [ $rel = 12 ]; then lower=$bookworm; else lower=$layer:$trixie; fi
+
+# deb_root_check REL LOWER: the checks above in an overlay of LOWER.
+deb_root_check() {
+        local rel=$1 lower=$2 kdeb
+        [ "$(id -u)" = 0 ] || skip "needs root (mount namespaces, overlayfs)"
+        need unshare
+        ki_kernel
+        kdeb=$(ls "$UKIT_CACHE"/linux-image-"$KVER"_*.deb | tail -n1)
+        deb_build
         echo "=== Debian $rel"
         deb_root_run "$lower" "$T/root$rel" "$inside" root "$rel" "$KVER" "/deb/$(basename "$DEB")" "/cache/$(basename "$kdeb")" ||
                 fail "Debian $rel root"
-        rm -rf "$T/root$rel"
-done
-echo "both roots OK"
+        echo "Debian $rel OK"
+}

@@ -90,7 +90,7 @@ check_uki() {
                 for s in .linux .osrel .cmdline .uname .initrd .sbat; do
                         grep -q "^$s:" /tmp/inspect || { cat /tmp/inspect; die "ukify inspect: no $s"; }
                 done
-                grep -A3 "^\.uname:" /tmp/inspect | grep -q "$kver" || die "ukify inspect: .uname is not $kver"
+                grep -A4 "^\.uname:" /tmp/inspect | grep -qx " *$kver" || die "ukify inspect: .uname is not $kver"
         fi
         echo "UKI: $ukis"
 }

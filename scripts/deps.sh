@@ -23,6 +23,8 @@ packages=(
         libcryptsetup-dev cryptsetup-bin dmsetup erofs-utils squashfs-tools systemd-container gdisk fdisk
         # the systemd 257 oracle (a Debian 13 root, scripts/fetch-oracle-257.sh)
         debootstrap
+        # the Debian package (debian/) and its checks; bash completion
+        debhelper dpkg-dev lintian bash-completion
 )
 
 missing=()

@@ -91,6 +91,8 @@ static void help(FILE *f) {
                 "                         a provider key is given as its URI\n"
                 "     --certificate=PATH  Certificate to check the (n-th) private key against\n"
                 "                         (instead of --public-key=)\n"
+                "     --certificate-source=file|provider:NAME\n"
+                "                         How to read --certificate=\n"
                 "     --append=PATH       Keep the signatures in this JSON and add the new ones\n"
                 "     --json=MODE         pretty, short or off\n"
                 "  -j                     Same as --json=pretty on a tty, --json=short otherwise\n"

@@ -756,9 +756,13 @@ static int collect_sections(BuildContext *c) {
         if (c->linux_path) {
                 BuildSection *s = add_section(c, ".linux", PE_SECTION_FLAGS_CODE);
                 s->path = c->linux_path;
+                /* VirtualSize = the file's length, as ukify 257 (systemd PR
+                 * #36259 reverted SizeOfImage): the stub measures VirtualSize
+                 * bytes, so PCR 11 is what systemd-measure predicts from the
+                 * kernel file, and a .linux split back out keeps its
+                 * Authenticode hash. The firmware's loader allocates the
+                 * kernel's SizeOfImage from the kernel's own header. */
                 section_add_source(s, c->linux_fd, NULL, c->linux_size);
-                if (c->kernel)
-                        s->min_virtual_size = c->kernel->size_of_image;
         }
         return 0;
 }

@@ -697,6 +697,11 @@ static int open_linux(BuildContext *c) {
                 }
                 if (r < 0)
                         return log_errno(r, "%s: cannot read kernel", c->linux_path);
+                /* As ukify: a kernel without NX_COMPAT makes the UKI lose it
+                 * too (firmware enforcing NX would otherwise refuse to run
+                 * the kernel the stub loads). */
+                if (!(c->kernel->dll_characteristics & PE_DLLCHARACTERISTICS_NX_COMPAT))
+                        c->layout_opts.clear_dll_characteristics |= PE_DLLCHARACTERISTICS_NX_COMPAT;
                 if (c->kernel->machine != c->stub->machine) {
                         log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
                                   pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
@@ -718,10 +723,11 @@ static int open_linux(BuildContext *c) {
 static int collect_sections(BuildContext *c) {
         int r;
 
-        /* ukify's order: .osrel .cmdline .dtb .uname .splash .pcrpkey .initrd
-         * .ucode, then --section, then .sbat, and .linux last (it is the
-         * largest and gets the kernel's SizeOfImage as VirtualSize, which
-         * leaves room behind it for in-place decompression). */
+        /* ukify 257's order: .osrel .cmdline .dtb .uname .splash .pcrpkey
+         * .linux .initrd .ucode, then --section, then .sbat (written into the
+         * stub's own .sbat when it fits, see pe-write.h); build-pcr.c puts a
+         * derived .pcrpkey in its place and .pcrsig last. Same inputs, same
+         * bytes as ukify. */
         r = add_osrel(c);
         if (r != 0)
                 return r;
@@ -742,6 +748,17 @@ static int collect_sections(BuildContext *c) {
                 return r;
         if (c->pcrpkey && (r = add_file_section(c, ".pcrpkey", "PCR public key", c->pcrpkey, NULL)) != 0)
                 return r;
+        if (c->linux_path) {
+                /* VirtualSize = the file's length, as ukify 257 (systemd PR
+                 * #36259 reverted SizeOfImage): the stub measures VirtualSize
+                 * bytes, so PCR 11 is what systemd-measure predicts from the
+                 * kernel file, and a .linux split back out keeps its
+                 * Authenticode hash. The firmware's loader allocates the
+                 * kernel's SizeOfImage from the kernel's own header. */
+                BuildSection *s = add_section(c, ".linux", PE_SECTION_FLAGS_CODE);
+                s->path = c->linux_path;
+                section_add_source(s, c->linux_fd, NULL, c->linux_size);
+        }
         r = add_initrds(c);
         if (r != 0)
                 return r;
@@ -750,21 +767,7 @@ static int collect_sections(BuildContext *c) {
         r = add_extra_sections(c);
         if (r != 0)
                 return r;
-        r = add_sbat(c);
-        if (r != 0)
-                return r;
-        if (c->linux_path) {
-                BuildSection *s = add_section(c, ".linux", PE_SECTION_FLAGS_CODE);
-                s->path = c->linux_path;
-                /* VirtualSize = the file's length, as ukify 257 (systemd PR
-                 * #36259 reverted SizeOfImage): the stub measures VirtualSize
-                 * bytes, so PCR 11 is what systemd-measure predicts from the
-                 * kernel file, and a .linux split back out keeps its
-                 * Authenticode hash. The firmware's loader allocates the
-                 * kernel's SizeOfImage from the kernel's own header. */
-                section_add_source(s, c->linux_fd, NULL, c->linux_size);
-        }
-        return 0;
+        return add_sbat(c);
 }
 
 static int parse_source_date_epoch(BuildContext *c) {

@@ -495,8 +495,9 @@ static int pcr_sections_done(BuildContext *c) {
                 r = parse_banks(p->banks_arg ? "--pcr-banks" : "PCRBanks", banks, &p->banks);
                 if (r != 0)
                         return r;
-        } else
-                p->banks = PCR_BANK_BIT(PCR_BANK_SHA256);
+        } else  /* ukify passes no bank: systemd-measure signs all four */
+                p->banks = PCR_BANK_BIT(PCR_BANK_SHA1) | PCR_BANK_BIT(PCR_BANK_SHA256) |
+                           PCR_BANK_BIT(PCR_BANK_SHA384) | PCR_BANK_BIT(PCR_BANK_SHA512);
 
         r = load_keys(p);
         if (r != 0)

@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
+#include "keys.h"
 #include "osrel.h"
 #include "pe-write.h"
 #include "pe.h"
@@ -66,6 +67,10 @@ static void help(void) {
                "  --stub=PATH             stub (default %s)\n"
                "  -o --output=PATH        output (default: basename of --linux + .unsigned.efi)\n"
                "  -c --config=PATH        ukify configuration file ([UKI] section)\n"
+               "  --efi-arch=ARCH         check that the stub is for ARCH (x64, ia32, aa64, ...)\n"
+               "  --signtool=sbsign|systemd-sbsign  accepted; ukit signs in-house\n"
+               "  --signing-provider=NAME, --certificate-provider=NAME\n"
+               "                          load an OpenSSL 3 provider for key/certificate URIs\n"
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
                "  -h --help               show this help\n"
@@ -224,6 +229,12 @@ enum {
         ARG_SBAT,
         ARG_SECTION,
         ARG_STUB,
+        ARG_EFI_ARCH,
+        ARG_SIGNTOOL,
+        ARG_SIGNING_ENGINE,
+        ARG_SIGNING_PROVIDER,
+        ARG_CERTIFICATE_PROVIDER,
+        ARG_JOIN_PROFILE,
 };
 
 static const struct option build_options[] = {
@@ -242,10 +253,93 @@ static const struct option build_options[] = {
         { "stub",       required_argument, NULL, ARG_STUB },
         { "output",     required_argument, NULL, 'o' },
         { "config",     required_argument, NULL, 'c' },
+        { "efi-arch",   required_argument, NULL, ARG_EFI_ARCH },
+        { "signtool",   required_argument, NULL, ARG_SIGNTOOL },
+        { "signing-engine",       required_argument, NULL, ARG_SIGNING_ENGINE },
+        { "signing-provider",     required_argument, NULL, ARG_SIGNING_PROVIDER },
+        { "certificate-provider", required_argument, NULL, ARG_CERTIFICATE_PROVIDER },
+        { "join-profile",         required_argument, NULL, ARG_JOIN_PROFILE },
         BUILD_PCR_OPTIONS,
         BUILD_SIGN_OPTIONS,
         {}
 };
+
+/* ukify's UEFI architecture names and the PE machine each stands for (0: a
+ * name ukify knows, for machines ukit has no stub for). */
+static const struct {
+        const char *name;
+        uint16_t machine;
+} efi_archs[] = {
+        { "x64",         PE_MACHINE_AMD64 },
+        { "ia32",        PE_MACHINE_I386 },
+        { "aa64",        PE_MACHINE_ARM64 },
+        { "riscv64",     PE_MACHINE_RISCV64 },
+        { "arm",         0 },
+        { "riscv32",     0 },
+        { "loongarch32", 0 },
+        { "loongarch64", 0 },
+};
+
+/* ukify's options for tools that pass them (mkosi 25 passes --efi-arch and
+ * --signtool always, the providers for keys in tokens). */
+static int ukify_option(BuildContext *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
+        case ARG_EFI_ARCH:
+                for (size_t i = 0; i < ELEMENTSOF(efi_archs); i++)
+                        if (streq(arg, efi_archs[i].name)) {
+                                c->efi_arch = arg;
+                                return 0;
+                        }
+                return log_usage("--efi-arch=%s: unknown architecture (ukify's names: x64, ia32, aa64, arm, "
+                                 "riscv32, riscv64, loongarch32, loongarch64)", arg);
+        case ARG_SIGNTOOL:
+                /* ukit signs in-house; sbsign and systemd-sbsign take the
+                 * same key and certificate options, so their result is the
+                 * same image (outside the PKCS#7 encoding). */
+                if (streq(arg, "sbsign") || streq(arg, "systemd-sbsign"))
+                        return 0;
+                if (streq(arg, "pesign"))
+                        return log_usage("--signtool=pesign: not supported (ukit signs in-house with "
+                                         "--secureboot-private-key= and --secureboot-certificate=, files or "
+                                         "provider URIs; pesign's NSS database is not read)");
+                return log_usage("--signtool=%s: unknown signing tool (sbsign, systemd-sbsign, pesign)", arg);
+        case ARG_SIGNING_ENGINE:
+                return log_usage("--signing-engine=%s: OpenSSL engines are not supported; use "
+                                 "--signing-provider= with a provider URI as the key", arg);
+        case ARG_SIGNING_PROVIDER:
+        case ARG_CERTIFICATE_PROVIDER: {
+                /* mkosi passes "provider:NAME" for the PCR certificate */
+                const char *name = startswith(arg, "provider:") ?: arg;
+                r = keys_load_provider(name);
+                if (r < 0) {
+                        log_error("%s=%s: cannot load OpenSSL provider \"%s\"",
+                                  opt == ARG_SIGNING_PROVIDER ? "--signing-provider" : "--certificate-provider",
+                                  arg, name);
+                        return EXIT_FAILURE;
+                }
+                return 0;
+        }
+        case ARG_JOIN_PROFILE:
+                return log_usage("--join-profile=%s: multi-profile UKIs are not supported by ukit build yet", arg);
+        default:
+                return log_usage("internal error: unknown option");
+        }
+}
+
+/* --efi-arch must name the stub's architecture (ukify picks the stub from it;
+ * ukit takes the stub's). */
+static int check_efi_arch(BuildContext *c) {
+        if (!c->efi_arch)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(efi_archs); i++)
+                if (streq(c->efi_arch, efi_archs[i].name) && efi_archs[i].machine == c->stub->machine)
+                        return 0;
+        log_error("%s: stub is for %s, but --efi-arch=%s", c->stub_path,
+                  pe_machine_name(c->stub->machine) ?: "an unknown machine", c->efi_arch);
+        return EXIT_FAILURE;
+}
 
 static int build_parse_argv(BuildContext *c, int argc, char **argv) {
         int opt;
@@ -271,6 +365,12 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case ARG_STUB:       c->stub_path = optarg; break;
                 case 'o':            c->output = optarg; break;
                 case 'c':            c->config = optarg; break;
+                case ARG_EFI_ARCH ... ARG_JOIN_PROFILE: {
+                        int r = ukify_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
                 case ARG_PCR_PRIVATE_KEY ... ARG_PCR_BANKS: {
                         int r = build_pcr_option(c, opt, optarg);
                         if (r != 0)
@@ -359,8 +459,11 @@ static int config_item(void *userdata, const char *section, const char *key, con
                         push_str(&c->sbats, &c->n_sbats, config_keep(c, value));
                 return 0;
         }
-        if (streq(key, "EFIArch"))
-                return 0; /* the architecture follows from the stub */
+        if (streq(key, "EFIArch")) {
+                if (!c->efi_arch)
+                        c->efi_arch = config_keep(c, value);
+                return 0;
+        }
         r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
         if (r != 0)
                 return MIN(r, 0);
@@ -829,6 +932,9 @@ int verb_build(int argc, char **argv) {
         }
 
         r = open_stub(&c);
+        if (r != 0)
+                return r;
+        r = check_efi_arch(&c);
         if (r != 0)
                 return r;
         r = open_linux(&c);

@@ -26,7 +26,7 @@ typedef struct BuildContext BuildContext;
 struct BuildContext {
         /* options (strings point into argv or config_strings) */
         const char *linux_path, *cmdline, *os_release, *uname, *devicetree, *splash, *microcode, *pcrpkey;
-        const char *stub_path, *output, *config;
+        const char *stub_path, *output, *config, *efi_arch;
         const char **initrds;
         size_t n_initrds;
         const char **sbats;

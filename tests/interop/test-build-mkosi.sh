@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # mkosi 25 as a client of ukit, through the `ukify` entry point
 # (ukify-compat/ukify: shell and Python at once, execs `ukit ukify`), judged
-# in the systemd 257 oracle root with mkosi 25's own code and ukify 257:
+# by mkosi 25's own code (from the systemd 257 oracle root, imported by the
+# host's python3, so that ukit runs on the host, ASan builds included) and by
+# ukify 257 (run in the oracle root):
 #  - mkosi's find_binary() finds it through ExtraSearchPaths= and its
 #    systemd_tool_version() reads a version >= 257 from it (plain ukit's
 #    "ukit 0.1" makes mkosi fail with an IndexError);
@@ -27,7 +29,8 @@ ORACLE=$(bash "$UKIT_TOP/scripts/fetch-oracle-257.sh") || fail "no systemd 257 o
 [ -d "$ORACLE/usr/lib/python3/dist-packages/mkosi" ] || fail "no mkosi in the 257 oracle root"
 STUB_IN=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 UKIT_BIN=$(realpath "$UKIT")
-o257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$T" --bind "$(dirname "$UKIT_BIN")" "$@"; }
+o257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$T" "$@"; }
+mkosi_py() { PYTHONPATH=$ORACLE/usr/lib/python3/dist-packages $PY "$@"; }
 o257 mkosi --version | grep -q '^mkosi 25' || fail "the oracle's mkosi is not 25"
 KERNEL=$(build_kernel)
 cd "$T"
@@ -40,18 +43,18 @@ sed "s|@UKIT@|$UKIT_BIN|g" "$UKIT_TOP/ukify-compat/ukify.in" >compat/ukify
 chmod 755 compat/ukify
 
 # 1. mkosi's own lookup and version parsing
-o257 python3 - "$T/compat" <<'PY' >found.txt || fail "mkosi 25 cannot find or version the ukify entry point"
+mkosi_py - "$T/compat" "$PY" <<'PY' >found.txt || fail "mkosi 25 cannot find or version the ukify entry point"
 import sys
 from pathlib import Path
 from mkosi.run import find_binary
 from mkosi.config import systemd_tool_version
 ukify = find_binary("ukify", "/usr/lib/systemd/ukify", root=Path("/"), extra=[Path(sys.argv[1])])
-v = systemd_tool_version("python3", ukify)
+v = systemd_tool_version(sys.argv[2], ukify)
 assert v >= "257", v
 print(ukify, v)
 PY
 grep -q "^$T/compat/ukify " found.txt || fail "mkosi found $(cat found.txt), not the entry point"
-o257 python3 - "$UKIT_BIN" <<'PY' >/dev/null 2>&1 && fail "test assumption: mkosi accepts plain ukit's --version"
+mkosi_py - "$UKIT_BIN" <<'PY' >/dev/null 2>&1 && fail "test assumption: mkosi accepts plain ukit's --version"
 import sys
 from mkosi.config import systemd_tool_version
 systemd_tool_version(sys.argv[1])
@@ -67,20 +70,20 @@ openssl genrsa -out pcr.key 2048 2>/dev/null
 osslsigncode extract-signature -in vmlinuz -out kernel.p7 >/dev/null || fail "cannot extract the kernel's signature"
 openssl pkcs7 -inform DER -in kernel.p7 -print_certs -out debian-signer.pem
 
-mkosi_args() {  # KIND OUTPUT: build_uki() arguments, then run_ukify()'s
-        local kind=$1 out=$2 a=(build --os-release "@$T/os-release" --uname "$kver" --linux "$T/vmlinuz")
+mkosi_args() {  # KIND OUTPUT STUB: build_uki() arguments, then run_ukify()'s
+        local kind=$1 out=$2 stub=$3 a=(build --os-release "@$T/os-release" --uname "$kver" --linux "$T/vmlinuz")
         [ "$kind" = sb ] && a+=(--sign-kernel)
         [ "$kind" = pcr ] && a+=(--pcr-banks sha256 --pcr-private-key "$T/pcr.key")
-        a+=(--microcode "$T/ucode" --initrd "$T/initrd" --efi-arch x64 --stub "$STUB_IN" --output "$out"
+        a+=(--microcode "$T/ucode" --initrd "$T/initrd" --efi-arch x64 --stub "$stub" --output "$out"
             --cmdline "@$T/cmdline")
         [ "$kind" = sb ] && a+=(--signtool sbsign --secureboot-private-key "$T/sb.key" --secureboot-certificate "$T/sb.crt")
         printf '%s\n' "${a[@]}"
 }
 for kind in plain sb pcr; do
-        mapfile -t a < <(mkosi_args $kind "$T/ukify-$kind.efi")
+        mapfile -t a < <(mkosi_args $kind "$T/ukify-$kind.efi" "$STUB_IN")
         o257 python3 /usr/lib/systemd/ukify "${a[@]}" >ukify-$kind.log 2>&1 || { cat ukify-$kind.log; fail "$kind: ukify 257"; }
-        mapfile -t a < <(mkosi_args $kind "$T/ukit-$kind.efi")
-        o257 python3 "$T/compat/ukify" "${a[@]}" >ukit-$kind.log 2>&1 || { cat ukit-$kind.log; fail "$kind: ukit through the entry point"; }
+        mapfile -t a < <(mkosi_args $kind "$T/ukit-$kind.efi" "$ORACLE$STUB_IN")
+        $PY "$T/compat/ukify" "${a[@]}" >ukit-$kind.log 2>&1 || { cat ukit-$kind.log; fail "$kind: ukit through the entry point"; }
         if [ $kind = sb ]; then
                 # --sign-kernel: both add a second signature to Debian's kernel;
                 # sbsign's carries a signingTime, so .linux may differ only in
@@ -105,7 +108,7 @@ PY
                 cmp -s ukify-$kind.efi ukit-$kind.efi || fail "$kind: ukit's UKI is not ukify 257's"
         fi
         # mkosi's split kernel (extract_pe_section's expression) keeps Debian's signature
-        o257 python3 - "$T/ukit-$kind.efi" <<'PY' >split-$kind || fail "$kind: no .linux"
+        mkosi_py - "$T/ukit-$kind.efi" <<'PY' >split-$kind || fail "$kind: no .linux"
 import pefile, sys
 pe = pefile.PE(sys.argv[1], fast_load=True)
 section = {s.Name.decode().strip("\0"): s for s in pe.sections}.get(".linux")
@@ -118,7 +121,7 @@ done
 refuse() {
         local what=$1; shift
         rm -f bad.efi
-        if o257 python3 "$T/compat/ukify" build --linux "$T/vmlinuz" --stub "$STUB_IN" --output "$T/bad.efi" "$@" \
+        if $PY "$T/compat/ukify" build --linux "$T/vmlinuz" --stub "$ORACLE$STUB_IN" --output "$T/bad.efi" "$@" \
                 >bad.out 2>&1; then fail "$what: accepted"; fi
         [ ! -e bad.efi ] || fail "$what: left an output"
         # one error line (usage errors add ukit's "Try 'ukit build --help'." hint)
@@ -130,5 +133,5 @@ refuse engine --signing-engine pkcs11 --secureboot-private-key "$T/sb.key" --sec
 refuse join-profile --join-profile "$T/ukit-plain.efi"
 refuse efi-arch --efi-arch aa64     # the stub is x64
 refuse unknown-arch --efi-arch vax
-o257 python3 "$T/compat/ukify" inspect "$T/ukit-plain.efi" >/dev/null || fail "ukify inspect through the entry point"
+$PY "$T/compat/ukify" inspect "$T/ukit-plain.efi" >/dev/null || fail "ukify inspect through the entry point"
 echo PASS

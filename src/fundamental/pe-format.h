@@ -24,6 +24,7 @@ assert_cc(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
 #define PE_SUBSYSTEM_EFI_RUNTIME_DRIVER         12u
 
 /* Section characteristics */
+#define PE_DLLCHARACTERISTICS_NX_COMPAT 0x0100u
 #define PE_SCN_CNT_CODE                 0x00000020u
 #define PE_SCN_CNT_INITIALIZED_DATA     0x00000040u
 #define PE_SCN_CNT_UNINITIALIZED_DATA   0x00000080u

@@ -34,7 +34,7 @@ static void prefix(JsonWriter *w) {
         if (w->depth == 0)
                 return;
         if (!w->first[w->depth])
-                fputc(',', w->f);
+                fputs(w->style == JSON_SPACED ? ", " : ",", w->f);
         w->first[w->depth] = false;
         indent(w);
 }
@@ -100,7 +100,7 @@ static void put_escaped(FILE *f, const char *s, size_t n) {
 void json_key(JsonWriter *w, const char *key) {
         prefix(w);
         put_escaped(w->f, key, strlen(key));
-        fputs(w->style == JSON_PRETTY ? " : " : ":", w->f);
+        fputs(w->style == JSON_PRETTY ? " : " : w->style == JSON_SPACED ? ": " : ":", w->f);
         w->after_key = true;
 }
 

@@ -13,6 +13,7 @@ typedef enum JsonStyle {
         JSON_OFF,
         JSON_SHORT,
         JSON_PRETTY,
+        JSON_SPACED,    /* one line, ", " and ": " (Python's json.dumps(), as ukify writes .pcrsig) */
 } JsonStyle;
 
 /* Parses "pretty", "short", "off"; -EINVAL otherwise. */

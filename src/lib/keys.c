@@ -15,6 +15,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/provider.h>
 #include <openssl/store.h>
 #include <openssl/ui.h>
 
@@ -327,4 +328,16 @@ int keys_match(EVP_PKEY *priv, EVP_PKEY *pub) {
         if (!priv || !pub)
                 return 0;
         return EVP_PKEY_eq(priv, pub) == 1;
+}
+
+int keys_load_provider(const char *name) {
+        if (!name || !*name)
+                return -EINVAL;
+        /* Loading one provider explicitly stops OpenSSL from loading the
+         * default one implicitly; file keys and digests still need it. */
+        if (!OSSL_PROVIDER_available(NULL, "default") && !OSSL_PROVIDER_load(NULL, "default"))
+                return -ENOENT;
+        if (OSSL_PROVIDER_available(NULL, name))
+                return 0;
+        return OSSL_PROVIDER_load(NULL, name) ? 0 : -ENOENT;
 }

@@ -22,6 +22,12 @@ int keys_load_certificate(const char *path_or_uri, X509 **ret);
 /* Does the private key belong to the public key/certificate? 1 yes, 0 no. */
 int keys_match(EVP_PKEY *priv, EVP_PKEY *pub);
 
+/* Load the OpenSSL 3 provider called name (e.g. "pkcs11", "tpm2") and keep
+ * the default provider available, so that key and certificate URIs of that
+ * provider load through the functions above. -ENOENT when it cannot be
+ * loaded. */
+int keys_load_provider(const char *name);
+
 /* OpenSSL object cleanups. */
 void EVP_PKEY_freep(EVP_PKEY **p);
 void X509_freep(X509 **p);

@@ -77,13 +77,29 @@ static bool stub_section_is_last(const PeImage *stub, size_t i) {
         return true;
 }
 
+/* Whether n bytes fit into stub section i's file data (its SizeOfRawData
+ * rounded up to FileAlignment, as ukify checks) without reaching the next
+ * section in memory. */
+static bool stub_section_fits(const PeImage *stub, size_t i, uint64_t n) {
+        const PeSection *s = &stub->sections[i];
+        uint64_t raw;
+        if (s->raw_size == 0 || !align_up_u64(s->raw_size, stub->file_alignment, &raw) || n > raw)
+                return false;
+        for (size_t j = 0; j < stub->n_sections; j++) {
+                const PeSection *o = &stub->sections[j];
+                if (j != i && o->virtual_address > s->virtual_address &&
+                    (uint64_t) s->virtual_address + n > o->virtual_address)
+                        return false;
+        }
+        return true;
+}
+
 int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t n_new,
               const PeLayoutOptions *opts, PeLayout **ret) {
         _cleanup_pe_layout_ PeLayout *l = NULL;
         _cleanup_free_ size_t *order = NULL;
         const uint32_t fa = stub->file_alignment, sa = stub->section_alignment;
-        ssize_t stub_sbat = -1;
-        bool new_sbat = false;
+        ssize_t stub_sbat = -1, new_sbat = -1;
         size_t n_kept = 0;
         int r;
 
@@ -101,13 +117,13 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                         if (streq(news[i].name, news[j].name))
                                 return pe_set_error(-EEXIST, "duplicate section %s", news[i].name);
                 if (streq(news[i].name, ".sbat")) {
-                        new_sbat = true;
+                        new_sbat = (ssize_t) i;
                         continue;
                 }
                 if (pe_find_section(stub, news[i].name))
                         return pe_set_error(-EEXIST, "section %s already exists in the stub", news[i].name);
         }
-        if (new_sbat) {
+        if (new_sbat >= 0) {
                 const PeSection *s = pe_find_section(stub, ".sbat");
                 if (s)
                         stub_sbat = s - stub->sections;
@@ -124,9 +140,17 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         l->section_alignment = sa;
         l->checksum_offset = stub->checksum_offset;
         l->security_dir_offset = stub->security_dir_offset;
-        if (stub_sbat >= 0)
-                l->stub_sbat = stub_section_is_last(stub, (size_t) stub_sbat) ? PE_STUB_SBAT_DROPPED
-                                                                               : PE_STUB_SBAT_RENAMED_TO;
+        if (stub_sbat >= 0) {
+                uint64_t size;
+                r = content_size(&news[new_sbat], &size);
+                if (r < 0)
+                        return r;
+                if (stub_section_fits(stub, (size_t) stub_sbat, size))
+                        l->stub_sbat = PE_STUB_SBAT_REPLACED;
+                else
+                        l->stub_sbat = stub_section_is_last(stub, (size_t) stub_sbat) ? PE_STUB_SBAT_DROPPED
+                                                                                       : PE_STUB_SBAT_RENAMED_TO;
+        }
         if (l->stub_sbat == PE_STUB_SBAT_RENAMED_TO && pe_find_section(stub, PE_STUB_SBAT_RENAMED))
                 return pe_set_error(-EEXIST, "stub's .sbat cannot be renamed: it already has a section %s",
                                     PE_STUB_SBAT_RENAMED);
@@ -146,7 +170,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                         continue;
                 PeLayoutSection *o = &l->sections[n_kept];
                 memcpy(o->name, s->name, sizeof(o->name));
-                if ((ssize_t) i == stub_sbat)
+                if ((ssize_t) i == stub_sbat && l->stub_sbat == PE_STUB_SBAT_RENAMED_TO)
                         strcpy(o->name, PE_STUB_SBAT_RENAMED);
                 o->virtual_address = s->virtual_address;
                 /* VirtualSize 0 means "SizeOfRawData" to loaders; the raw size
@@ -157,9 +181,19 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 o->from_stub = true;
                 o->source_index = i;
                 vend = MAX(vend, pe_section_vend(s));
+                if ((ssize_t) i == stub_sbat && l->stub_sbat == PE_STUB_SBAT_REPLACED) {
+                        /* as ukify 257: the merged text goes into the stub's
+                         * own .sbat, zero-padded; VirtualSize = its length */
+                        r = content_size(&news[new_sbat], &o->content_size);
+                        if (r < 0)
+                                return r;
+                        o->virtual_size = (uint32_t) o->content_size;
+                        o->replaced = true;
+                        o->new_index = (size_t) new_sbat;
+                }
                 order[n_kept++] = i;
         }
-        l->n_sections = n_kept + n_new;
+        l->n_sections = n_kept + n_new - (l->stub_sbat == PE_STUB_SBAT_REPLACED);
         if (l->n_sections > PE_SECTIONS_MAX)
                 return pe_set_error(-EFBIG, "too many sections (%zu, at most %u)", l->n_sections, PE_SECTIONS_MAX);
 
@@ -232,11 +266,18 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         vend = MAX(vend, (uint64_t) soh);
         if (!align_u32(vend, sa, &va))
                 return pe_set_error(-EFBIG, "image larger than 4 GiB");
-        uint64_t code = stub->size_of_code, data = stub->size_of_initialized_data;
+        /* As ukify: every new section counts as initialized data (.linux
+         * too); SizeOfCode stays the stub's. */
+        uint64_t data = stub->size_of_initialized_data;
+        size_t n_out = n_kept;
         for (size_t j = 0; j < n_new; j++) {
-                PeLayoutSection *o = &l->sections[n_kept + j];
+                PeLayoutSection *o;
                 uint64_t size = 0, vsize, vnext;
                 uint32_t off = 0, raw = 0;
+
+                if (l->stub_sbat == PE_STUB_SBAT_REPLACED && (ssize_t) j == new_sbat)
+                        continue;
+                o = &l->sections[n_out++];
 
                 r = content_size(&news[j], &size);
                 if (r < 0)
@@ -244,16 +285,6 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 vsize = MAX(size, news[j].min_virtual_size);
                 if (size > UINT32_MAX || vsize > UINT32_MAX)
                         return pe_set_error(-EFBIG, "section %s is larger than 4 GiB", news[j].name);
-                if (size >= PE_WRITE_PAGE_ALIGN_MIN && j > 0 && fa < PE_WRITE_PAGE_ALIGN &&
-                    l->sections[n_kept + j - 1].raw_size > 0) {
-                        PeLayoutSection *prev = &l->sections[n_kept + j - 1];
-                        uint32_t a;
-                        if (!align_u32(cursor, PE_WRITE_PAGE_ALIGN, &a))
-                                return pe_set_error(-EFBIG, "image would be larger than 4 GiB (at section %s)",
-                                                    news[j].name);
-                        prev->raw_size += a - (uint32_t) cursor; /* both multiples of fa */
-                        cursor = a;
-                }
                 if (size > 0) {
                         if (!align_u32(cursor, fa, &off) || !align_u32(size, fa, &raw) ||
                             !ADD_OK((uint64_t) off, (uint64_t) raw, &cursor) || cursor > UINT32_MAX)
@@ -274,14 +305,11 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 o->source_index = j;
                 if (!align_u32(vnext, sa, &va))
                         return pe_set_error(-EFBIG, "image would be larger than 4 GiB in memory");
-                if (news[j].characteristics & PE_SCN_CNT_CODE)
-                        code += vsize;
-                else
-                        data += vsize;
+                data += vsize;
         }
         l->size_of_image = va;
         l->file_size = cursor;
-        if (code > UINT32_MAX || data > UINT32_MAX)
+        if (data > UINT32_MAX)
                 return pe_set_error(-EFBIG, "image larger than 4 GiB");
 
         /* The header bytes: the stub's up to its section table, then ours. */
@@ -302,7 +330,9 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                            stub->characteristics | PE_FILE_LOCAL_SYMS_STRIPPED);
                 l->stripped_symtab = true;
         }
-        le32_write(opt + offsetof(PeOptionalHeader64, SizeOfCode), (uint32_t) code);
+        if (opts && opts->clear_dll_characteristics)
+                le16_write(opt + offsetof(PeOptionalHeader64, DllCharacteristics),
+                           stub->dll_characteristics & (uint16_t) ~opts->clear_dll_characteristics);
         le32_write(opt + offsetof(PeOptionalHeader64, SizeOfInitializedData), (uint32_t) data);
         le32_write(opt + offsetof(PeOptionalHeader64, SizeOfImage), l->size_of_image);
         le32_write(opt + offsetof(PeOptionalHeader64, SizeOfHeaders), l->size_of_headers);
@@ -438,6 +468,22 @@ static int emit_fd(Writer *w, int fd, uint64_t off, uint64_t n, ssize_t section,
         return 0;
 }
 
+static int emit_sources(Writer *w, const PeNewSection *ns, ssize_t idx, const PeLayoutSection *s) {
+        for (size_t j = 0; j < ns->n_sources; j++) {
+                const PeSource *src = &ns->sources[j];
+                int r;
+                if (src->fd >= 0)
+                        r = emit_fd(w, src->fd, src->offset, src->size, idx, s);
+                else if (src->data)
+                        r = emit(w, src->data, src->size, idx, s);
+                else
+                        r = emit_zeros(w, src->size, idx, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int section_end(Writer *w, size_t index, const PeLayoutSection *s) {
         for (size_t i = 0; i < w->n_obs; i++)
                 if (w->obs[i]->section_end) {
@@ -480,7 +526,11 @@ static int write_all(Writer *w, size_t *order) {
                 r = pad_to(w, s->raw_offset);
                 if (r < 0)
                         return r;
-                if (s->from_stub) {
+                if (s->replaced) {
+                        r = emit_sources(w, &l->new_sections[s->new_index], (ssize_t) idx, s);
+                        if (r < 0)
+                                return r;
+                } else if (s->from_stub) {
                         const PeSection *old = &l->stub->sections[s->source_index];
                         /* content first (observed as section data), then the
                          * rest of the stub's raw data, then alignment padding */
@@ -492,18 +542,9 @@ static int write_all(Writer *w, size_t *order) {
                         if (r < 0)
                                 return r;
                 } else {
-                        const PeNewSection *ns = &l->new_sections[s->source_index];
-                        for (size_t j = 0; j < ns->n_sources; j++) {
-                                const PeSource *src = &ns->sources[j];
-                                if (src->fd >= 0)
-                                        r = emit_fd(w, src->fd, src->offset, src->size, (ssize_t) idx, s);
-                                else if (src->data)
-                                        r = emit(w, src->data, src->size, (ssize_t) idx, s);
-                                else
-                                        r = emit_zeros(w, src->size, (ssize_t) idx, s);
-                                if (r < 0)
-                                        return r;
-                        }
+                        r = emit_sources(w, &l->new_sections[s->source_index], (ssize_t) idx, s);
+                        if (r < 0)
+                                return r;
                 }
                 r = pad_to(w, (uint64_t) s->raw_offset + s->raw_size);
                 if (r < 0)

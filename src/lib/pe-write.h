@@ -23,22 +23,29 @@
  *     memory. Raw data offsets/sizes are rounded up to FileAlignment.
  *   - new sections follow the stub's last section in memory, each at an
  *     address aligned to SectionAlignment, and in the file, each at an offset
- *     aligned to FileAlignment, in the order given. No two sections overlap.
+ *     aligned to FileAlignment, in the order given (as ukify 257: no other
+ *     padding, so the same inputs give the same bytes). No two sections
+ *     overlap.
  *   - VirtualSize of a new section = max(content size, min_virtual_size).
- *   - large new sections start page-aligned in the file (PE_WRITE_PAGE_ALIGN).
  *   - bytes of the stub outside its headers and sections (a trailing COFF
  *     symbol table, other trailing data) are dropped; PointerToSymbolTable and
  *     NumberOfSymbols become 0.
- *   - if a new section is named ".sbat" and the stub has one, the stub's
- *     header is removed when it is the stub's last section (in memory and in
- *     the file), otherwise it is renamed to PE_STUB_SBAT_RENAMED, so that the
- *     image has exactly one ".sbat" (systemd-stub and shim look it up by name)
- *     and the new, merged text never overlaps another section.
+ *   - if a new section is named ".sbat" and the stub has one, the new
+ *     content replaces the stub's section data in place when it fits into the
+ *     stub's SizeOfRawData (rounded up to FileAlignment), zero-padded, with
+ *     VirtualSize = the content's length; the new section then gets no header
+ *     of its own (ukify 257 does this). When it does not fit (ukify fails),
+ *     the stub's header is removed when it is the stub's last section (in
+ *     memory and in the file), otherwise it is renamed to
+ *     PE_STUB_SBAT_RENAMED, and the new section is added; either way the image
+ *     has exactly one ".sbat" (systemd-stub and shim look it up by name).
  *   - other name clashes (with the stub or among the new sections) fail with
  *     -EEXIST.
  *   - NumberOfSections, SizeOfImage and SizeOfHeaders are recomputed;
- *     SizeOfCode / SizeOfInitializedData grow by the VirtualSize of each new
- *     code / data section.
+ *     SizeOfInitializedData grows by the VirtualSize of each new section,
+ *     code or data, and SizeOfCode stays the stub's (both as ukify 257).
+ *   - DllCharacteristics: the bits in opts->clear_dll_characteristics are
+ *     cleared (ukify clears NX_COMPAT when the kernel lacks it).
  *   - CheckSum is set to 0 (as ukify, objcopy and sbsign's input expect; no
  *     UEFI loader checks it, and signers compute it when they sign).
  *   - a signed stub is refused (-EPERM): its signature could not survive.
@@ -54,13 +61,6 @@
 
 #define PE_WRITE_BUFFER_SIZE    (4u * 1024u * 1024u)
 #define PE_WRITE_SOURCES_MAX    4096u
-/* Sections of at least PE_WRITE_PAGE_ALIGN_MIN bytes start at a file offset
- * that is a multiple of PE_WRITE_PAGE_ALIGN (the previous new section's raw
- * data is extended with zeros to get there, so there is no gap that
- * Authenticode would not cover): the kernel then copies whole pages
- * (copy_file_range), and file systems with reflinks can share the blocks. */
-#define PE_WRITE_PAGE_ALIGN     4096u
-#define PE_WRITE_PAGE_ALIGN_MIN (1024u * 1024u)
 #define PE_STUB_SBAT_RENAMED    ".sbatstb"
 
 /* ukify's section flags: data sections are initialized read-only data;
@@ -99,17 +99,21 @@ typedef struct PeLayoutSection {
         uint64_t content_size;          /* bytes passed to section_data() */
         bool from_stub;
         size_t source_index;            /* index into stub->sections or the new sections */
+        bool replaced;                  /* stub section whose data is new section new_index */
+        size_t new_index;
 } PeLayoutSection;
 
 typedef enum PeStubSbat {
         PE_STUB_SBAT_NONE,              /* stub has no .sbat, or no new .sbat given */
         PE_STUB_SBAT_DROPPED,
         PE_STUB_SBAT_RENAMED_TO,        /* renamed to PE_STUB_SBAT_RENAMED */
+        PE_STUB_SBAT_REPLACED,          /* holds the new .sbat's content */
 } PeStubSbat;
 
 typedef struct PeLayoutOptions {
         bool set_timestamp;             /* else the stub's TimeDateStamp is kept */
         uint32_t timestamp;
+        uint16_t clear_dll_characteristics;
 } PeLayoutOptions;
 
 typedef struct PeLayout {
@@ -124,7 +128,8 @@ typedef struct PeLayout {
         uint32_t file_alignment, section_alignment;
         uint64_t file_size;
 
-        PeLayoutSection *sections;      /* output section table order: stub's, then new */
+        PeLayoutSection *sections;      /* output section table order: stub's, then new (without
+                                         * a new .sbat that replaced the stub's) */
         size_t n_sections;
 
         uint32_t header_growth;         /* bytes the stub's section data moved */

@@ -17,6 +17,8 @@
 #define BUILD_PCR_KEYS_MAX      16u
 #define BUILD_PCR_PHASES_MAX    64u
 #define BUILD_PCR_SDMAGIC_MAX   4096u
+/* ukify 257 writes .pcrsig with Python's json.dumps(): ", " and ": " */
+#define PCRSIG_JSON_STYLE       JSON_SPACED
 
 static const char *const default_phases[] = {
         "enter-initrd",
@@ -286,7 +288,7 @@ static int sign_into_reserved(BuildPcr *p) {
                 if (r < 0)
                         return r;
         }
-        r = pcrsig_to_string(&sig, JSON_SHORT, &json, &n);
+        r = pcrsig_to_string(&sig, PCRSIG_JSON_STYLE, &json, &n);
         if (r < 0)
                 return r;
         if (n > p->pcrsig_size)
@@ -340,13 +342,16 @@ static int obs_section_end(void *userdata, size_t index, const PeLayoutSection *
 
 /* ---- before the layout -------------------------------------------------------- */
 
-static BuildSection *append_section(BuildContext *c, const char *name, const void *data, size_t n) {
+/* Insert a section at index at (c->n_sections: append). */
+static BuildSection *insert_section(BuildContext *c, size_t at, const char *name, const void *data, size_t n) {
         BuildSection *v = reallocarray(c->sections, c->n_sections + 1, sizeof(BuildSection));
         PeSource *src = calloc(1, sizeof(PeSource));
         if (!v || !src)
                 abort();
         c->sections = v;
-        BuildSection *s = &c->sections[c->n_sections++];
+        memmove(&v[at + 1], &v[at], (c->n_sections - at) * sizeof(BuildSection));
+        c->n_sections++;
+        BuildSection *s = &c->sections[at];
         *s = (BuildSection) { .flags = PE_SECTION_FLAGS_DATA, .size = n, .sources_buf = src, .n_sources = 1 };
         snprintf(s->name, sizeof(s->name), "%s", name);
         *src = (PeSource) { .fd = -1, .data = data, .size = n };
@@ -444,7 +449,7 @@ static int reserve_pcrsig(BuildPcr *p) {
                                         return -ENOMEM;
                         }
         }
-        r = pcrsig_to_string(&dummy, JSON_SHORT, &json, &n);
+        r = pcrsig_to_string(&dummy, PCRSIG_JSON_STYLE, &json, &n);
         if (r < 0)
                 return r;
         p->pcrsig = malloc(n);
@@ -490,8 +495,9 @@ static int pcr_sections_done(BuildContext *c) {
                 r = parse_banks(p->banks_arg ? "--pcr-banks" : "PCRBanks", banks, &p->banks);
                 if (r != 0)
                         return r;
-        } else
-                p->banks = PCR_BANK_BIT(PCR_BANK_SHA256);       /* ukify's default */
+        } else  /* ukify passes no bank: systemd-measure signs all four */
+                p->banks = PCR_BANK_BIT(PCR_BANK_SHA1) | PCR_BANK_BIT(PCR_BANK_SHA256) |
+                           PCR_BANK_BIT(PCR_BANK_SHA384) | PCR_BANK_BIT(PCR_BANK_SHA512);
 
         r = load_keys(p);
         if (r != 0)
@@ -510,7 +516,18 @@ static int pcr_sections_done(BuildContext *c) {
                 r = pcrsig_public_key_pem(p->keys[0].pub ? p->keys[0].pub : p->keys[0].priv, &p->pcrpkey, &p->pcrpkey_size);
                 if (r < 0)
                         return log_errno(r, "%s: cannot export the public key", p->keys[0].private_key);
-                append_section(c, ".pcrpkey", p->pcrpkey, p->pcrpkey_size);
+                /* in ukify's place: after .osrel .cmdline .dtb .uname .splash */
+                static const char *const before[] = { ".osrel", ".cmdline", ".dtb", ".uname", ".splash" };
+                size_t at = 0;
+                while (at < c->n_sections) {
+                        bool found = false;
+                        for (size_t i = 0; i < ELEMENTSOF(before); i++)
+                                found = found || streq(c->sections[at].name, before[i]);
+                        if (!found)
+                                break;
+                        at++;
+                }
+                insert_section(c, at, ".pcrpkey", p->pcrpkey, p->pcrpkey_size);
         }
 
         r = reserve_pcrsig(p);
@@ -521,7 +538,7 @@ static int pcr_sections_done(BuildContext *c) {
                 return log_errno(r, "cannot set up PCR hashing");
 
         /* Last, so that every measured section precedes it in the file. */
-        append_section(c, ".pcrsig", p->pcrsig, p->pcrsig_size);
+        insert_section(c, c->n_sections, ".pcrsig", p->pcrsig, p->pcrsig_size);
 
         p->observer = (PeWriteObserver) {
                 .section_data = obs_section_data,

@@ -18,7 +18,7 @@
  * the same position; default the four standard phase paths). As in ukify,
  * --pcr-public-key and --phases are given once per key or not at all.
  * --pcr-banks=
- * sha1,sha256,... (default sha256). Config: [UKI] PCRBanks=, PCRPrivateKey=,
+ * sha1,sha256,... (default all four). Config: [UKI] PCRBanks=, PCRPrivateKey=,
  * PCRPublicKey=, Phases= and [PCRSignature:NAME] groups of the last three. */
 
 #include "build.h"
@@ -40,7 +40,7 @@ enum {
         "  --pcr-private-key=KEY   sign PCR 11 policies into .pcrsig, repeatable\n"     \
         "  --pcr-public-key=KEY    public key of the key at the same position\n"        \
         "  --phases='PATH...'      phase paths to sign for (per key)\n"                 \
-        "  --pcr-banks=BANK,...    sha1,sha256,sha384,sha512 (default sha256)\n"
+        "  --pcr-banks=BANK,...    sha1,sha256,sha384,sha512 (default: all four)\n"
 
 /* Installs the hooks (call before the config file is read). 0 or exit status. */
 int build_pcr_setup(BuildContext *c);

@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "config.h"
 #include "fileio.h"
+#include "keys.h"
 #include "osrel.h"
 #include "pe-write.h"
 #include "pe.h"
@@ -67,6 +68,10 @@ static void help(void) {
                "  -o --output=PATH        output (default: basename of --linux + .unsigned.efi)\n"
                "  -c --config=PATH        ukify configuration file ([UKI] section)\n"
                "  -q --quiet              do not print \"Wrote FILE\"\n"
+               "  --efi-arch=ARCH         check that the stub is for ARCH (x64, ia32, aa64, ...)\n"
+               "  --signtool=sbsign|systemd-sbsign  accepted; ukit signs in-house\n"
+               "  --signing-provider=NAME, --certificate-provider=NAME\n"
+               "                          load an OpenSSL 3 provider for key/certificate URIs\n"
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
                "  -h --help               show this help\n"
@@ -220,6 +225,12 @@ enum {
         ARG_SBAT,
         ARG_SECTION,
         ARG_STUB,
+        ARG_EFI_ARCH,
+        ARG_SIGNTOOL,
+        ARG_SIGNING_ENGINE,
+        ARG_SIGNING_PROVIDER,
+        ARG_CERTIFICATE_PROVIDER,
+        ARG_JOIN_PROFILE,
 };
 
 static const struct option build_options[] = {
@@ -239,10 +250,93 @@ static const struct option build_options[] = {
         { "output",     required_argument, NULL, 'o' },
         { "config",     required_argument, NULL, 'c' },
         { "quiet",      no_argument,       NULL, 'q' },
+        { "efi-arch",   required_argument, NULL, ARG_EFI_ARCH },
+        { "signtool",   required_argument, NULL, ARG_SIGNTOOL },
+        { "signing-engine",       required_argument, NULL, ARG_SIGNING_ENGINE },
+        { "signing-provider",     required_argument, NULL, ARG_SIGNING_PROVIDER },
+        { "certificate-provider", required_argument, NULL, ARG_CERTIFICATE_PROVIDER },
+        { "join-profile",         required_argument, NULL, ARG_JOIN_PROFILE },
         BUILD_PCR_OPTIONS,
         BUILD_SIGN_OPTIONS,
         {}
 };
+
+/* ukify's UEFI architecture names and the PE machine each stands for (0: a
+ * name ukify knows, for machines ukit has no stub for). */
+static const struct {
+        const char *name;
+        uint16_t machine;
+} efi_archs[] = {
+        { "x64",         PE_MACHINE_AMD64 },
+        { "ia32",        PE_MACHINE_I386 },
+        { "aa64",        PE_MACHINE_ARM64 },
+        { "riscv64",     PE_MACHINE_RISCV64 },
+        { "arm",         0 },
+        { "riscv32",     0 },
+        { "loongarch32", 0 },
+        { "loongarch64", 0 },
+};
+
+/* ukify's options for tools that pass them (mkosi 25 passes --efi-arch and
+ * --signtool always, the providers for keys in tokens). */
+static int ukify_option(BuildContext *c, int opt, const char *arg) {
+        int r;
+
+        switch (opt) {
+        case ARG_EFI_ARCH:
+                for (size_t i = 0; i < ELEMENTSOF(efi_archs); i++)
+                        if (streq(arg, efi_archs[i].name)) {
+                                c->efi_arch = arg;
+                                return 0;
+                        }
+                return log_usage("--efi-arch=%s: unknown architecture (ukify's names: x64, ia32, aa64, arm, "
+                                 "riscv32, riscv64, loongarch32, loongarch64)", arg);
+        case ARG_SIGNTOOL:
+                /* ukit signs in-house; sbsign and systemd-sbsign take the
+                 * same key and certificate options, so their result is the
+                 * same image (outside the PKCS#7 encoding). */
+                if (streq(arg, "sbsign") || streq(arg, "systemd-sbsign"))
+                        return 0;
+                if (streq(arg, "pesign"))
+                        return log_usage("--signtool=pesign: not supported (ukit signs in-house with "
+                                         "--secureboot-private-key= and --secureboot-certificate=, files or "
+                                         "provider URIs; pesign's NSS database is not read)");
+                return log_usage("--signtool=%s: unknown signing tool (sbsign, systemd-sbsign, pesign)", arg);
+        case ARG_SIGNING_ENGINE:
+                return log_usage("--signing-engine=%s: OpenSSL engines are not supported; use "
+                                 "--signing-provider= with a provider URI as the key", arg);
+        case ARG_SIGNING_PROVIDER:
+        case ARG_CERTIFICATE_PROVIDER: {
+                /* mkosi passes "provider:NAME" for the PCR certificate */
+                const char *name = startswith(arg, "provider:") ?: arg;
+                r = keys_load_provider(name);
+                if (r < 0) {
+                        log_error("%s=%s: cannot load OpenSSL provider \"%s\"",
+                                  opt == ARG_SIGNING_PROVIDER ? "--signing-provider" : "--certificate-provider",
+                                  arg, name);
+                        return EXIT_FAILURE;
+                }
+                return 0;
+        }
+        case ARG_JOIN_PROFILE:
+                return log_usage("--join-profile=%s: multi-profile UKIs are not supported by ukit build yet", arg);
+        default:
+                return log_usage("internal error: unknown option");
+        }
+}
+
+/* --efi-arch must name the stub's architecture (ukify picks the stub from it;
+ * ukit takes the stub's). */
+static int check_efi_arch(BuildContext *c) {
+        if (!c->efi_arch)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(efi_archs); i++)
+                if (streq(c->efi_arch, efi_archs[i].name) && efi_archs[i].machine == c->stub->machine)
+                        return 0;
+        log_error("%s: stub is for %s, but --efi-arch=%s", c->stub_path,
+                  pe_machine_name(c->stub->machine) ?: "an unknown machine", c->efi_arch);
+        return EXIT_FAILURE;
+}
 
 static int build_parse_argv(BuildContext *c, int argc, char **argv) {
         int opt;
@@ -271,6 +365,12 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case ARG_STUB:       c->stub_path = optarg; break;
                 case 'o':            c->output = optarg; break;
                 case 'c':            c->config = optarg; break;
+                case ARG_EFI_ARCH ... ARG_JOIN_PROFILE: {
+                        int r = ukify_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
                 case ARG_PCR_PRIVATE_KEY ... ARG_PCR_BANKS: {
                         int r = build_pcr_option(c, opt, optarg);
                         if (r != 0)
@@ -359,8 +459,11 @@ static int config_item(void *userdata, const char *section, const char *key, con
                         push_str(&c->sbats, &c->n_sbats, config_keep(c, value));
                 return 0;
         }
-        if (streq(key, "EFIArch"))
-                return 0; /* the architecture follows from the stub */
+        if (streq(key, "EFIArch")) {
+                if (!c->efi_arch)
+                        c->efi_arch = config_keep(c, value);
+                return 0;
+        }
         r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
         if (r != 0)
                 return MIN(r, 0);
@@ -697,6 +800,11 @@ static int open_linux(BuildContext *c) {
                 }
                 if (r < 0)
                         return log_errno(r, "%s: cannot read kernel", c->linux_path);
+                /* As ukify: a kernel without NX_COMPAT makes the UKI lose it
+                 * too (firmware enforcing NX would otherwise refuse to run
+                 * the kernel the stub loads). */
+                if (!(c->kernel->dll_characteristics & PE_DLLCHARACTERISTICS_NX_COMPAT))
+                        c->layout_opts.clear_dll_characteristics |= PE_DLLCHARACTERISTICS_NX_COMPAT;
                 if (c->kernel->machine != c->stub->machine) {
                         log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
                                   pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
@@ -718,10 +826,11 @@ static int open_linux(BuildContext *c) {
 static int collect_sections(BuildContext *c) {
         int r;
 
-        /* ukify's order: .osrel .cmdline .dtb .uname .splash .pcrpkey .initrd
-         * .ucode, then --section, then .sbat, and .linux last (it is the
-         * largest and gets the kernel's SizeOfImage as VirtualSize, which
-         * leaves room behind it for in-place decompression). */
+        /* ukify 257's order: .osrel .cmdline .dtb .uname .splash .pcrpkey
+         * .linux .initrd .ucode, then --section, then .sbat (written into the
+         * stub's own .sbat when it fits, see pe-write.h); build-pcr.c puts a
+         * derived .pcrpkey in its place and .pcrsig last. Same inputs, same
+         * bytes as ukify. */
         r = add_osrel(c);
         if (r != 0)
                 return r;
@@ -742,6 +851,17 @@ static int collect_sections(BuildContext *c) {
                 return r;
         if (c->pcrpkey && (r = add_file_section(c, ".pcrpkey", "PCR public key", c->pcrpkey, NULL)) != 0)
                 return r;
+        if (c->linux_path) {
+                /* VirtualSize = the file's length, as ukify 257 (systemd PR
+                 * #36259 reverted SizeOfImage): the stub measures VirtualSize
+                 * bytes, so PCR 11 is what systemd-measure predicts from the
+                 * kernel file, and a .linux split back out keeps its
+                 * Authenticode hash. The firmware's loader allocates the
+                 * kernel's SizeOfImage from the kernel's own header. */
+                BuildSection *s = add_section(c, ".linux", PE_SECTION_FLAGS_CODE);
+                s->path = c->linux_path;
+                section_add_source(s, c->linux_fd, NULL, c->linux_size);
+        }
         r = add_initrds(c);
         if (r != 0)
                 return r;
@@ -750,17 +870,7 @@ static int collect_sections(BuildContext *c) {
         r = add_extra_sections(c);
         if (r != 0)
                 return r;
-        r = add_sbat(c);
-        if (r != 0)
-                return r;
-        if (c->linux_path) {
-                BuildSection *s = add_section(c, ".linux", PE_SECTION_FLAGS_CODE);
-                s->path = c->linux_path;
-                section_add_source(s, c->linux_fd, NULL, c->linux_size);
-                if (c->kernel)
-                        s->min_virtual_size = c->kernel->size_of_image;
-        }
-        return 0;
+        return add_sbat(c);
 }
 
 static int parse_source_date_epoch(BuildContext *c) {
@@ -822,6 +932,9 @@ int verb_build(int argc, char **argv) {
         }
 
         r = open_stub(&c);
+        if (r != 0)
+                return r;
+        r = check_efi_arch(&c);
         if (r != 0)
                 return r;
         r = open_linux(&c);

@@ -15,7 +15,7 @@
 typedef struct BuildSection {
         char name[PE_SECTION_NAME_MAX + 1];
         uint32_t flags;                 /* PE characteristics */
-        uint64_t min_virtual_size;      /* .linux: the kernel's SizeOfImage */
+        uint64_t min_virtual_size;      /* VirtualSize at least this (0: content size) */
         uint64_t size;                  /* content bytes (sum of sources) */
         const char *path;               /* input file, for messages; NULL for text */
         PeSource *sources_buf;          /* owned array; fds and data owned by the context */
@@ -26,7 +26,7 @@ typedef struct BuildContext BuildContext;
 struct BuildContext {
         /* options (strings point into argv or config_strings) */
         const char *linux_path, *cmdline, *os_release, *uname, *devicetree, *splash, *microcode, *pcrpkey;
-        const char *stub_path, *output, *config;
+        const char *stub_path, *output, *config, *efi_arch;
         const char **initrds;
         size_t n_initrds;
         const char **sbats;

@@ -16,3 +16,4 @@ int verb_install(int argc, char **argv);
 int verb_remove(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_inspect(int argc, char **argv);
+int verb_ukify(int argc, char **argv);

@@ -339,10 +339,16 @@ static void test_sbat(void) {
         static const char merged[] = "sbat,1,SBAT Version,sbat,1,https://example.com\nx,1,X,x,1,https://x\n";
         PeSource s1[] = { { .fd = -1, .data = merged, .size = sizeof(merged) } };
         PeNewSection news[] = { { ".sbat", PE_SECTION_FLAGS_DATA, 0, s1, 1 } };
+        /* larger than the stub's .sbat raw data (0x200) */
+        char *big = malloc(0x300);
+        memset(big, 'y', 0x300);
+        PeSource s2[] = { { .fd = -1, .data = big, .size = 0x300 } };
+        PeNewSection bignews[] = { { ".sbat", PE_SECTION_FLAGS_DATA, 0, s2, 1 } };
         PeLayout *l;
         int r;
 
-        /* .sbat not last (like Debian's systemd-stub: .sdmagic follows): renamed */
+        /* fits: the merged text replaces the stub's .sbat data (as ukify
+         * 257), zero-padded; no new header; VirtualSize = its length */
         static const SynthSection a[] = {
                 { ".text", 0x1000, 0x100, 0x400, 0x200, 0x60000020u, 1 },
                 { ".sbat", 0x2000, 0x20, 0x600, 0x200, 0x40000040u, 's' },
@@ -351,24 +357,45 @@ static void test_sbat(void) {
         SynthPe stub = synth_pe(a, 3, 0, 0x100, 0x100, 0);
         int ofd = build(&stub, news, 1, true, &l, &r);
         CHECK_EQ_INT(r, 0);
-        CHECK_EQ_INT(l->stub_sbat, PE_STUB_SBAT_RENAMED_TO);
+        CHECK_EQ_INT(l->stub_sbat, PE_STUB_SBAT_REPLACED);
         PeImage *img = check_output(ofd);
+        CHECK_EQ_INT(img->n_sections, 3);
+        CHECK(pe_find_section(img, ".sbat") == &img->sections[1]);
+        CHECK_EQ_INT(img->sections[1].virtual_address, 0x2000);
+        CHECK_EQ_INT(img->sections[1].raw_offset, 0x600);
+        CHECK_EQ_INT(img->sections[1].raw_size, 0x200);
+        check_content(ofd, img, ".sbat", merged, sizeof(merged), sizeof(merged));
+        {
+                uint8_t pad[0x200 - sizeof(merged)], zero[sizeof(pad)] = {};
+                CHECK_EQ_INT(pread_full(ofd, pad, sizeof(pad), 0x600 + sizeof(merged)), 0);
+                CHECK(memcmp(pad, zero, sizeof(pad)) == 0);
+        }
+        check_content(ofd, img, ".sdmagic", stub.data + 0x800, 0x20, 0x20);
+        pe_image_free(img);
+        pe_layout_free(l);
+        close(ofd);
+
+        /* does not fit, .sbat not last (.sdmagic follows): renamed, new .sbat added */
+        ofd = build(&stub, bignews, 1, true, &l, &r);
+        CHECK_EQ_INT(r, 0);
+        CHECK_EQ_INT(l->stub_sbat, PE_STUB_SBAT_RENAMED_TO);
+        img = check_output(ofd);
         CHECK_EQ_INT(img->n_sections, 4);
         CHECK_EQ_STR(img->sections[1].name, PE_STUB_SBAT_RENAMED);
         CHECK(pe_find_section(img, ".sbat") == &img->sections[3]);
         CHECK(img->sections[3].virtual_address >= 0x2200); /* after .sdmagic, no overlap */
-        check_content(ofd, img, ".sbat", merged, sizeof(merged), sizeof(merged));
+        check_content(ofd, img, ".sbat", big, 0x300, 0x300);
         check_content(ofd, img, ".sdmagic", stub.data + 0x800, 0x20, 0x20);
         pe_image_free(img);
         pe_layout_free(l);
         close(ofd);
         free(stub.data);
 
-        /* the stub's only section is .sbat: dropped, and the new sections
-         * must still start above the headers (found by fuzz-pe) */
+        /* the stub's only section is .sbat, too small: dropped, and the new
+         * sections must still start above the headers (found by fuzz-pe) */
         static const SynthSection only[] = { { ".sbat", 0x1000, 0x20, 0x400, 0x200, 0x40000040u, 's' } };
         stub = synth_pe(only, 1, 0, 0x200, 0x1000, 0);
-        PeNewSection two[] = { { ".fuzz", PE_SECTION_FLAGS_DATA, 0, s1, 1 }, news[0] };
+        PeNewSection two[] = { { ".fuzz", PE_SECTION_FLAGS_DATA, 0, s1, 1 }, bignews[0] };
         ofd = build(&stub, two, 2, true, &l, &r);
         CHECK_EQ_INT(r, 0);
         CHECK_EQ_INT(l->stub_sbat, PE_STUB_SBAT_DROPPED);
@@ -380,13 +407,13 @@ static void test_sbat(void) {
         close(ofd);
         free(stub.data);
 
-        /* .sbat last: its header and data are dropped */
+        /* .sbat last, too small: its header and data are dropped */
         static const SynthSection b[] = {
                 { ".text", 0x1000, 0x100, 0x400, 0x200, 0x60000020u, 1 },
                 { ".sbat", 0x2000, 0x20, 0x600, 0x200, 0x40000040u, 's' },
         };
         stub = synth_pe(b, 2, 0, 0x200, 0x1000, 0);
-        ofd = build(&stub, news, 1, true, &l, &r);
+        ofd = build(&stub, bignews, 1, true, &l, &r);
         CHECK_EQ_INT(r, 0);
         CHECK_EQ_INT(l->stub_sbat, PE_STUB_SBAT_DROPPED);
         img = check_output(ofd);
@@ -394,11 +421,12 @@ static void test_sbat(void) {
         CHECK_EQ_STR(img->sections[1].name, ".sbat");
         CHECK_EQ_INT(img->sections[1].virtual_address, 0x2000);
         CHECK_EQ_INT(img->sections[1].raw_offset, 0x600);
-        check_content(ofd, img, ".sbat", merged, sizeof(merged), sizeof(merged));
+        check_content(ofd, img, ".sbat", big, 0x300, 0x300);
         pe_image_free(img);
         pe_layout_free(l);
         close(ofd);
         free(stub.data);
+        free(big);
 }
 
 static void test_names_and_limits(void) {
@@ -502,20 +530,20 @@ static void test_large(void) {
         free(stub.data);
 }
 
-/* A large section after a small one starts page-aligned in the file; the
- * small one's raw data covers the padding (no gap between sections). */
-static void test_page_align(void) {
+/* A large section after a small one follows it at the next FileAlignment
+ * boundary, as ukify lays it out (no page alignment, so the bytes equal). */
+static void test_no_page_align(void) {
         SynthPe stub = synth_default();
-        size_t n = PE_WRITE_PAGE_ALIGN_MIN + 3;
+        size_t n = 1024 * 1024 + 3;
         uint8_t *d = malloc(n);
         for (size_t i = 0; i < n; i++)
                 d[i] = (uint8_t) (i * 13);
         int fd = memfd_with(d, n), r;
         PeSource small[] = { { .fd = -1, .data = "abc", .size = 3 } };
-        PeSource big[] = { { .fd = fd, .size = n } };
+        PeSource bigsrc[] = { { .fd = fd, .size = n } };
         PeNewSection news[] = {
                 { ".osrel", PE_SECTION_FLAGS_DATA, 0, small, 1 },
-                { ".initrd", PE_SECTION_FLAGS_DATA, 0, big, 1 },
+                { ".initrd", PE_SECTION_FLAGS_DATA, 0, bigsrc, 1 },
                 { ".cmdline", PE_SECTION_FLAGS_DATA, 0, small, 1 },
         };
         for (int observe = 0; observe <= 1; observe++) {
@@ -525,10 +553,9 @@ static void test_page_align(void) {
                 const PeSection *a = pe_find_section(img, ".osrel"), *b = pe_find_section(img, ".initrd"),
                                 *c = pe_find_section(img, ".cmdline");
                 CHECK_EQ_INT(a->raw_offset, 0xa00);
-                CHECK_EQ_INT(b->raw_offset % PE_WRITE_PAGE_ALIGN, 0);
-                CHECK_EQ_INT(a->raw_offset + a->raw_size, b->raw_offset);
-                CHECK_EQ_INT(b->raw_offset + b->raw_size, c->raw_offset); /* small ones are not aligned */
-                CHECK(c->raw_offset % PE_WRITE_PAGE_ALIGN != 0);
+                CHECK_EQ_INT(a->raw_size, img->file_alignment);
+                CHECK_EQ_INT(b->raw_offset, a->raw_offset + img->file_alignment);
+                CHECK_EQ_INT(b->raw_offset + b->raw_size, c->raw_offset);
                 check_content(ofd, img, ".osrel", "abc", 3, 3);
                 check_content(ofd, img, ".initrd", d, n, (uint32_t) n);
                 close(ofd);
@@ -548,6 +575,6 @@ int main(void) {
         test_names_and_limits();
         test_short_source();
         test_large();
-        test_page_align();
+        test_no_page_align();
         TEST_DONE();
 }

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ukit ukify: ukify's command line, for programs that run ukify (mkosi 25
+ * runs `python3 <ukify> build ...` and reads its version as the third word
+ * of `ukify --version`). `ukit ukify build|genkey|inspect ARGS` is
+ * `ukit VERB ARGS`; `--version` prints a line in ukify's shape. The optional
+ * entry point PREFIX/lib/ukit/ukify-compat/ukify (meson -Dukify_compat=true)
+ * execs this verb. */
+
+#include "cli.h"
+#include "config.h"
+#include "util.h"
+#include "verbs.h"
+
+/* ukit build follows ukify 257's options and layout (ukit-build(1)). */
+#define UKIFY_COMPAT_VERSION "257"
+
+static void help(void) {
+        printf("Usage: ukit ukify build|genkey|inspect [OPTIONS...]\n"
+               "       ukit ukify --version\n"
+               "\n"
+               "ukify's command line: the verbs run ukit build, ukit genkey and\n"
+               "ukit inspect. For tools that run ukify (e.g. mkosi); see ukit(1).\n");
+}
+
+int verb_ukify(int argc, char **argv) {
+        static const struct {
+                const char *name;
+                int (*run)(int argc, char **argv);
+                const char *verb;
+        } map[] = {
+                { "build",   verb_build,   "build" },
+                { "genkey",  verb_genkey,  "genkey" },
+                { "inspect", verb_inspect, "inspect" },
+        };
+
+        if (argc < 2) {
+                log_usage("expected a verb (build, genkey, inspect) or --version");
+                return EXIT_USAGE;
+        }
+        if (streq(argv[1], "--version") || streq(argv[1], "-V")) {
+                /* "ukify 257 (257-ukit-X)": the third word is a version at
+                 * least 257 to version comparisons (mkosi's included). */
+                printf("ukify %s (%s-ukit-%s)\n", UKIFY_COMPAT_VERSION, UKIFY_COMPAT_VERSION, UKIT_VERSION);
+                return EXIT_SUCCESS;
+        }
+        if (streq(argv[1], "--help") || streq(argv[1], "-h")) {
+                help();
+                return EXIT_SUCCESS;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(map); i++)
+                if (streq(argv[1], map[i].name)) {
+                        program_verb = map[i].verb;
+                        return map[i].run(argc - 1, argv + 1);
+                }
+        log_usage("'%s': not a ukify verb ukit provides (build, genkey, inspect; ukify's verb-less "
+                  "legacy syntax is not supported)", argv[1]);
+        return EXIT_USAGE;
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a minimal Debian 12 (bookworm) root exists, for the tests that
-# install ukit's .deb into a fresh Debian 12 system (tests/interop/test-deb-*.sh):
+# install ukit's .deb into a fresh Debian 12 system (tests/interop/test-deb-*.sh)
+# and those that install a kernel package the way Debian does
+# (test-kernel-install-debian-dpkg.sh: dpkg -i, its postinst hooks):
 # systemd (kernel-install 252, systemd-analyze), systemd-boot (bootctl and
 # Debian's kernel/initramfs hooks), initramfs-tools and linux-base (what a
 # linux-image .deb needs), man-db and bash-completion. Built once into the
@@ -44,7 +46,9 @@ if ! ready; then
                 rm -f "$tmp/etc/dpkg/dpkg.cfg.d/excludes"
                 for f in usr/bin/kernel-install usr/bin/bootctl usr/bin/systemd-analyze usr/bin/man \
                          usr/share/bash-completion/bash_completion usr/sbin/update-initramfs \
-                         etc/kernel/postinst.d/zz-systemd-boot etc/initramfs/post-update.d/systemd-boot; do
+                         etc/kernel/postinst.d/zz-systemd-boot etc/initramfs/post-update.d/systemd-boot \
+                         etc/kernel/postinst.d/initramfs-tools usr/lib/kernel/install.d/85-initrd.install \
+                         usr/lib/systemd/boot/efi/systemd-bootx64.efi usr/bin/objcopy usr/sbin/mkinitramfs; do
                         [ -e "$tmp/$f" ] || { echo "fetch-root-bookworm: $f missing in the bookworm root" >&2; exit 1; }
                 done
                 umount "$tmp/proc"

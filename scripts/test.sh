@@ -54,7 +54,7 @@ bash scripts/fetch-kernel.sh "$UKIT_CACHE" >/dev/null || { echo "could not get a
 if has_suite interop || has_suite vm; then
         bash scripts/fetch-oracle-257.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the systemd 257 oracle root"; echo "0 passed, 1 failed"; exit 1; }
         # A Debian 12 root for dpkg -i of the kernel package (test-kernel-install-debian-dpkg).
-        bash scripts/fetch-bookworm-root.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the Debian 12 root"; echo "0 passed, 1 failed"; exit 1; }
+        bash scripts/fetch-root-bookworm.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the Debian 12 root"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 logs=$build/test-logs

@@ -105,10 +105,9 @@ mkdir -p /etc/initramfs-tools/conf.d
 echo MODULES=list >/etc/initramfs-tools/conf.d/small.conf
 dpkg -i "$kdeb" >/tmp/kdeb.log 2>&1 || { tail -n 30 /tmp/kdeb.log; die "dpkg -i $kdeb"; }
 grep -E "kernel-install|systemd-boot|ukit" /tmp/kdeb.log || true
-# Debian 12 only: the second kernel-install call of the Debian 12 hooks passes
-# no initrd and replaces the UKI with one without .initrd (issue 18, part 1,
-# fixed and tested separately); here the UKI has to appear and go.
-if [ "$rel" = 12 ]; then check_uki ".linux .osrel .cmdline .uname"; else check_uki; fi
+# On Debian 12 too the UKI keeps its .initrd through the hooks' second
+# kernel-install call, which passes none (60-ukit.install finds it in /boot).
+check_uki
 dpkg --purge "linux-image-$kver" >/tmp/kpurge.log 2>&1 || { tail -n 30 /tmp/kpurge.log; die "dpkg --purge linux-image-$kver"; }
 [ -z "$(ls /boot/efi/EFI/Linux/*"$kver"* 2>/dev/null)" ] || die "dpkg --purge left $(ls /boot/efi/EFI/Linux)"
 

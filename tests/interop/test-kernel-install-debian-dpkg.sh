@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real `dpkg -i` of Debian 12's kernel package with 60-ukit.install, in a
-# Debian 12 root (scripts/fetch-bookworm-root.sh: systemd 252, systemd-boot,
+# Debian 12 root (scripts/fetch-root-bookworm.sh: systemd 252, systemd-boot,
 # initramfs-tools) used as the lower layer of an overlay, so neither the
 # cached root nor the host's /boot or dpkg database is touched:
 #  - the package's postinst runs /etc/kernel/postinst.d/initramfs-tools
@@ -18,7 +18,7 @@ ki_init
 need unshare meson objdump objcopy ldd
 ki_kernel
 deb=$(ls "$UKIT_CACHE"/linux-image-"$KVER"_*.deb | sort -V | tail -n1)
-root=$(bash "$UKIT_TOP/scripts/fetch-bookworm-root.sh" "$UKIT_CACHE") || skip "no Debian 12 root (scripts/fetch-bookworm-root.sh)"
+root=$(bash "$UKIT_TOP/scripts/fetch-root-bookworm.sh" "$UKIT_CACHE") || fail "no Debian 12 root (scripts/fetch-root-bookworm.sh)"
 ki_disk "$T/disk.img" 256 nomount
 mkdir -p "$T/ov/upper" "$T/ov/work" "$T/root"
 cp "$deb" "$T/linux-image.deb"

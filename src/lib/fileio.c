@@ -70,49 +70,6 @@ int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size) {
         return 0;
 }
 
-int open_regular_at(int dirfd, const char *path, unsigned flags) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-        };
-        struct stat st;
-
-        if (flags & READ_IN_ROOT)
-                how.resolve |= RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-        if (flags & READ_NOFOLLOW) {
-                how.flags |= O_NOFOLLOW;
-                how.resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-        }
-        int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-        if (fd < 0)
-                return -errno;
-        int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
-        /* Regular files ignore O_NONBLOCK, but the fd may be handed on. */
-        if (r == 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
-                r = -errno;
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        return fd;
-}
-
-int read_file_at(int dirfd, const char *path, unsigned flags, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = open_regular_at(dirfd, path, flags);
-        if (fd < 0)
-                return fd;
-        return read_fd_full(fd, max, ret, ret_size);
-}
-
-const char *read_file_strerror(int r) {
-        switch (r) {
-        case -EBADFD: return "not a regular file";
-        case -EFBIG: return "too large";
-        case -ELOOP: return "a symbolic link where none is allowed";
-        case -EXDEV: return "a path leading out of its tree";
-        default: return strerror(-r);
-        }
-}
-
 int read_text_or_file(const char *arg, size_t max, char **ret, size_t *ret_size) {
         if (arg[0] == '@')
                 return read_file_full(arg + 1, max, ret, ret_size);
@@ -465,9 +422,16 @@ int open_input_at(int dir_fd, const char *path, unsigned flags, uint64_t max_siz
         struct stat st;
         int fl;
 
-        fd = openat(dir_fd, path,
-                    O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
-                    ((flags & OPEN_INPUT_NOFOLLOW) ? O_NOFOLLOW : 0));
+        struct open_how how = {
+                .flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+        };
+        if (flags & OPEN_INPUT_IN_ROOT)
+                how.resolve |= RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        if (flags & OPEN_INPUT_NOFOLLOW) {
+                how.flags |= O_NOFOLLOW;
+                how.resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        }
+        fd = (int) syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
@@ -499,13 +463,13 @@ int open_input_at(int dir_fd, const char *path, unsigned flags, uint64_t max_siz
         return TAKE_FD(fd);
 }
 
-int read_input_full(const char *path, size_t max, char **ret, size_t *ret_size) {
+int read_input_at(int dir_fd, const char *path, unsigned flags, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
         uint64_t size;
         size_t n = 0;
 
-        fd = open_input(path, 0, max, &size);
+        fd = open_input_at(dir_fd, path, flags, max, &size);
         if (fd < 0)
                 return fd;
         /* Read up to one byte more than fstat() said, to notice growth. */
@@ -539,6 +503,10 @@ const char *input_strerror(int r) {
                 return "not a regular file (a directory)";
         if (r == -EFBIG)
                 return "file too large";
+        if (r == -ELOOP)
+                return "a symbolic link where none is allowed";
+        if (r == -EXDEV)
+                return "a path leading out of its tree";
         return strerror(r < 0 ? -r : r);
 }
 

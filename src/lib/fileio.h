@@ -20,20 +20,6 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size);
 /* The same for an fd already open. */
 int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size);
 
-/* Inputs from trees others control (extension images, --root trees): open
- * PATH relative to DIRFD with O_NONBLOCK (a FIFO or device cannot block the
- * open) and refuse anything but a regular file: -EISDIR, -EBADFD ("not a
- * regular file", see read_file_strerror()). READ_IN_ROOT: symlinks are
- * followed but resolved inside DIRFD, as if it were "/" (no escape through
- * ".." or absolute links); READ_NOFOLLOW: no symlink anywhere in PATH
- * (-ELOOP). Without either, PATH resolves as openat() does. Returns the fd. */
-#define READ_IN_ROOT 1u
-#define READ_NOFOLLOW 2u
-int open_regular_at(int dirfd, const char *path, unsigned flags);
-/* open_regular_at() + read_fd_full(): at most max bytes (-EFBIG). */
-int read_file_at(int dirfd, const char *path, unsigned flags, size_t max, char **ret, size_t *ret_size);
-/* strerror() with the wording for the errors above. */
-const char *read_file_strerror(int r);
 
 /* Parse ukify's "TEXT|@PATH" convention: "@file" reads the file, anything
  * else is taken literally. */
@@ -99,9 +85,10 @@ int fd_get_size(int fd, uint64_t *ret);
  * file"; a directory gives -EISDIR. Text options given as "@FILE" use
  * read_text_or_file() instead, which still accepts pipes. */
 
-/* Refuse a symlink as the last path component (-ELOOP): for names found by
- * reading a directory that others control, like EFI/Linux on the ESP. Paths
- * named on the command line follow symlinks, as every tool does. */
+/* Refuse a symlink anywhere in the path (-ELOOP): for names found by
+ * reading a directory that others control, like EFI/Linux on the ESP, or
+ * files inside an extension image. Paths named on the command line follow
+ * symlinks, as every tool does. */
 #define OPEN_INPUT_NOFOLLOW     (1u << 0)
 /* Accept a block device as well (build inputs, images given to sysext verity). */
 #define OPEN_INPUT_ALLOW_BLOCK  (1u << 1)
@@ -109,6 +96,10 @@ int fd_get_size(int fd, uint64_t *ret);
  * are streamed: measure's section files, as systemd-measure reads them.
  * Named FIFOs and devices stay refused. */
 #define OPEN_INPUT_ALLOW_PIPE   (1u << 2)
+/* Resolve the path inside dir_fd as if it were "/": symlinks are followed
+ * but cannot leave it ("..", absolute links). For trees others control whose
+ * own symlinks count (an extension's os-release), as systemd reads them. */
+#define OPEN_INPUT_IN_ROOT      (1u << 3)
 
 /* Open path (relative to dir_fd, or AT_FDCWD) read-only and close-on-exec.
  * max_size > 0 refuses larger files with -EFBIG. ret_size (optional) gets
@@ -119,13 +110,18 @@ static inline int open_input(const char *path, unsigned flags, uint64_t max_size
         return open_input_at(AT_FDCWD, path, flags, max_size, ret_size);
 }
 
-/* read_file_full() through open_input(): regular files only, at most max
- * bytes (-EFBIG if larger), NUL-terminated. For keys and certificates. */
-int read_input_full(const char *path, size_t max, char **ret, size_t *ret_size);
+/* read_file_full() through open_input_at(): regular files only, at most max
+ * bytes (-EFBIG if larger), NUL-terminated. For keys, certificates and
+ * files inside trees others control. */
+int read_input_at(int dir_fd, const char *path, unsigned flags, size_t max, char **ret, size_t *ret_size);
+static inline int read_input_full(const char *path, size_t max, char **ret, size_t *ret_size) {
+        return read_input_at(AT_FDCWD, path, 0, max, ret, ret_size);
+}
 
 /* The message for an error from the helpers above: "not a regular file" for
  * -EBADFD, "not a regular file (a directory)" for -EISDIR, "file too large"
- * for -EFBIG, else strerror(). */
+ * for -EFBIG, a symlink refused (-ELOOP) or leading out (-EXDEV), else
+ * strerror(). */
 const char *input_strerror(int r);
 
 /* 0666 & ~umask: the mode of a new output file, as open(O_CREAT) would

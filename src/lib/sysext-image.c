@@ -67,7 +67,7 @@ static char *image_base_name(const char *s, bool strip_raw) {
 }
 
 static ssize_t fgetxattrat_compat(int dfd, const char *name, char *buf, size_t n) {
-        _cleanup_close_ int fd = open_regular_at(dfd, name, READ_NOFOLLOW);
+        _cleanup_close_ int fd = open_input_at(dfd, name, OPEN_INPUT_NOFOLLOW, 0, NULL);
         if (fd < 0)
                 return -1;
         return fgetxattr(fd, "user.extension-release.strict", buf, n);
@@ -82,7 +82,7 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
                         char **ret_path) {
         const char *dir = ext_release_dir(ctx->cls);
         *ret_path = xasprintf("%s/extension-release.%s", dir, img->name);
-        int r = read_file_at(rootfd, *ret_path, READ_IN_ROOT, RELEASE_FILE_MAX, ret, ret_n);
+        int r = read_input_at(rootfd, *ret_path, OPEN_INPUT_IN_ROOT, RELEASE_FILE_MAX, ret, ret_n);
         if (r != -ENOENT)
                 return r;
 
@@ -125,7 +125,7 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
         else if (found) {
                 free(*ret_path);
                 *ret_path = xasprintf("%s/%s", dir, found);
-                r = read_file_at(dirfd(d), found, READ_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
+                r = read_input_at(dirfd(d), found, OPEN_INPUT_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
         } else
                 *ret = NULL;
         closedir(d);
@@ -357,7 +357,7 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                 goto reject;
         }
         if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: cannot read the release file: %s", relpath, read_file_strerror(r));
+                set(img, EXT_IMAGE_FAILED, "%s: cannot read the release file: %s", relpath, input_strerror(r));
                 goto reject;
         }
         if (!ctx->force) {

@@ -103,7 +103,7 @@ int ext_context_load_host(ExtContext *ctx) {
                 size_t n;
                 /* /etc/os-release is usually a symlink; below --root it
                  * resolves inside the root, as systemd does. */
-                r = read_file_at(rootfd, paths[i], READ_IN_ROOT, OS_RELEASE_MAX, &text, &n);
+                r = read_input_at(rootfd, paths[i], OPEN_INPUT_IN_ROOT, OS_RELEASE_MAX, &text, &n);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)

@@ -111,7 +111,7 @@ int ext_read_marker(const char *hier, const char *name, size_t max, char **ret, 
         _cleanup_close_ int dfd = open(hier, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
-        return read_file_at(dfd, name, READ_NOFOLLOW, max, ret, ret_size);
+        return read_input_at(dfd, name, OPEN_INPUT_NOFOLLOW, max, ret, ret_size);
 }
 
 int ext_is_our_mount(ExtClass c, const char *path) {

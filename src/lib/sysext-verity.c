@@ -169,11 +169,11 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
         spath = xasprintf("%s.roothash.p7s", base);
         /* Sidecars sit next to the image and, like it, may be symlinks; a
          * FIFO or device there must neither block nor be read. */
-        _cleanup_close_ int hfd = open_regular_at(AT_FDCWD, vpath, 0);
+        _cleanup_close_ int hfd = open_input_at(AT_FDCWD, vpath, 0, 0, NULL);
         if (hfd < 0) {
                 if (hfd == -ENOENT)
                         return 0;
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", vpath, read_file_strerror(hfd));
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", vpath, input_strerror(hfd));
                 return hfd;
         }
         if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp) < 0 ||
@@ -185,9 +185,9 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
                 ext_image_set(img, EXT_IMAGE_FAILED, "%s: covers more data than the image has", vpath);
                 return -EBADMSG;
         }
-        r = read_file_at(AT_FDCWD, rpath, 0, 1024, &hex, &n);
+        r = read_input_at(AT_FDCWD, rpath, 0, 1024, &hex, &n);
         if (r < 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s (needed with %s)", rpath, read_file_strerror(r), vpath);
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s (needed with %s)", rpath, input_strerror(r), vpath);
                 return r;
         }
         hex[strcspn(hex, " \t\r\n")] = 0;
@@ -196,7 +196,7 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
                 return -EBADMSG;
         }
         set_root(v, root, root_size);
-        r = read_file_at(AT_FDCWD, spath, 0, VERITY_SIG_DER_MAX, &der, &der_size);
+        r = read_input_at(AT_FDCWD, spath, 0, VERITY_SIG_DER_MAX, &der, &der_size);
         if (r >= 0) {
                 r = take_signature(ctx, img, v, (uint8_t *) TAKE_PTR(der), der_size);
                 if (r < 0)
@@ -208,7 +208,7 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
                 }
                 strcpy(img->result->protection, "verity");
         } else {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", spath, read_file_strerror(r));
+                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", spath, input_strerror(r));
                 return r;
         }
         r = verify_tree(img, &vp, data_fd, 0, hfd, 0, v);

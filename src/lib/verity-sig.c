@@ -284,7 +284,7 @@ static int try_cert(PKCS7 *p7, const char *roothash_hex, const char *path) {
         size_t n;
         int ok;
 
-        if (read_file_at(AT_FDCWD, path, 0, CERT_FILE_MAX, &pem, &n) < 0)
+        if (read_input_at(AT_FDCWD, path, 0, CERT_FILE_MAX, &pem, &n) < 0)
                 return 0;
         cb = BIO_new_mem_buf(pem, (int) n);
         if (!cb)

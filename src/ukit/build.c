@@ -72,6 +72,8 @@ static void help(void) {
                "  --signtool=sbsign|systemd-sbsign  accepted; ukit signs in-house\n"
                "  --signing-provider=NAME, --certificate-provider=NAME\n"
                "                          load an OpenSSL 3 provider for key/certificate URIs\n"
+               "  --signing-engine=NAME   refused (OpenSSL engines are not supported)\n"
+               "  --join-profile=PATH     refused (multi-profile UKIs are not built yet)\n"
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
                "  -h --help               show this help\n"

@@ -176,7 +176,7 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                 return log_error("%s/etc/os-release: no ID= field", ctx->root), EXIT_FAILURE;
         if (r < 0)
                 return log_error("%s/etc/os-release: cannot read the host os-release: %s", ctx->root,
-                                 read_file_strerror(r)), EXIT_FAILURE;
+                                 input_strerror(r)), EXIT_FAILURE;
 
         if (ctx->n_images == 0 && !refresh) {
                 log_info("No extensions found.");

@@ -19,7 +19,7 @@ static void help(void) {
                "       ukit ukify --version\n"
                "\n"
                "ukify's command line: the verbs run ukit build, ukit genkey and\n"
-               "ukit inspect. For tools that run ukify (e.g. mkosi); see ukit(1).\n");
+               "ukit inspect. For tools that run ukify (e.g. mkosi); see ukit-ukify(1).\n");
 }
 
 int verb_ukify(int argc, char **argv) {
@@ -47,6 +47,10 @@ int verb_ukify(int argc, char **argv) {
                 help();
                 return EXIT_SUCCESS;
         }
+        if (startswith(argv[1], "--help=") || startswith(argv[1], "--version="))
+                return log_usage("option '%.*s' takes no argument", (int) strcspn(argv[1], "="), argv[1]);
+        if (argv[1][0] == '-')
+                return log_usage("unknown option '%s'", argv[1]);
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (streq(argv[1], map[i].name)) {
                         program_verb = map[i].verb;

@@ -105,7 +105,7 @@ mkdir -p /etc/initramfs-tools/conf.d
 echo MODULES=list >/etc/initramfs-tools/conf.d/small.conf
 dpkg -i "$kdeb" >/tmp/kdeb.log 2>&1 || { tail -n 30 /tmp/kdeb.log; die "dpkg -i $kdeb"; }
 grep -E "kernel-install|systemd-boot|ukit" /tmp/kdeb.log || true
-# On Debian 12 too the UKI keeps its .initrd through the hooks' second
+# On Debian 12 too the UKI keeps its .initrd through the second
 # kernel-install call, which passes none (60-ukit.install finds it in /boot).
 check_uki
 dpkg --purge "linux-image-$kver" >/tmp/kpurge.log 2>&1 || { tail -n 30 /tmp/kpurge.log; die "dpkg --purge linux-image-$kver"; }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* open_regular_at()/read_file_at(): inputs from trees others control. */
+/* open_input_at()/read_input_at(): inputs from trees others control. */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,37 +35,37 @@ int main(void) {
 
         /* A FIFO without a writer: refused at once, not waited on. */
         CHECK(mkfifo(fifo, 0600) == 0);
-        CHECK_EQ_INT(open_regular_at(dfd, "fifo", 0), -EBADFD);
-        CHECK_EQ_INT(read_file_at(AT_FDCWD, fifo, READ_NOFOLLOW, 100, &buf, &n), -EBADFD);
-        CHECK_EQ_STR(read_file_strerror(-EBADFD), "not a regular file");
+        CHECK_EQ_INT(open_input_at(dfd, "fifo", 0, 0, NULL), -EBADFD);
+        CHECK_EQ_INT(read_input_at(AT_FDCWD, fifo, OPEN_INPUT_NOFOLLOW, 100, &buf, &n), -EBADFD);
+        CHECK_EQ_STR(input_strerror(-EBADFD), "not a regular file");
         /* Directories and devices. */
-        CHECK_EQ_INT(read_file_at(dfd, "root", 0, 100, &buf, &n), -EISDIR);
-        CHECK_EQ_INT(read_file_at(AT_FDCWD, "/dev/null", 0, 100, &buf, &n), -EBADFD);
+        CHECK_EQ_INT(read_input_at(dfd, "root", 0, 100, &buf, &n), -EISDIR);
+        CHECK_EQ_INT(read_input_at(AT_FDCWD, "/dev/null", 0, 100, &buf, &n), -EBADFD);
         /* Size cap. */
-        CHECK_EQ_INT(read_file_at(dfd, "big", 0, 9, &buf, &n), -EFBIG);
-        CHECK(read_file_at(dfd, "big", 0, 10, &buf, &n) == 0);
+        CHECK_EQ_INT(read_input_at(dfd, "big", 0, 9, &buf, &n), -EFBIG);
+        CHECK(read_input_at(dfd, "big", 0, 10, &buf, &n) == 0);
         CHECK_EQ_INT(n, 10);
         free(buf);
 
-        /* READ_IN_ROOT: an absolute symlink and one climbing out with ".."
+        /* OPEN_INPUT_IN_ROOT: an absolute symlink and one climbing out with ".."
          * both resolve inside the root. */
         int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         CHECK(rfd >= 0);
         CHECK(symlink("/etc/os-release", out) == 0);
         CHECK(symlink("../../../secret", esc) == 0);
-        CHECK(read_file_at(rfd, "etc/out", READ_IN_ROOT, 100, &buf, &n) == 0);
+        CHECK(read_input_at(rfd, "etc/out", OPEN_INPUT_IN_ROOT, 100, &buf, &n) == 0);
         CHECK_EQ_STR(buf, "ID=inside\n");
         free(buf);
-        CHECK_EQ_INT(read_file_at(rfd, "etc/esc", READ_IN_ROOT, 100, &buf, &n), -ENOENT);
-        /* READ_NOFOLLOW: no symlink at all, even a harmless one. */
+        CHECK_EQ_INT(read_input_at(rfd, "etc/esc", OPEN_INPUT_IN_ROOT, 100, &buf, &n), -ENOENT);
+        /* OPEN_INPUT_NOFOLLOW: no symlink at all, even a harmless one. */
         CHECK(symlink("os-release", rel) == 0);
-        CHECK_EQ_INT(read_file_at(rfd, "etc/rel", READ_NOFOLLOW, 100, &buf, &n), -ELOOP);
-        CHECK(read_file_at(rfd, "etc/rel", READ_IN_ROOT, 100, &buf, &n) == 0);
+        CHECK_EQ_INT(read_input_at(rfd, "etc/rel", OPEN_INPUT_NOFOLLOW, 100, &buf, &n), -ELOOP);
+        CHECK(read_input_at(rfd, "etc/rel", OPEN_INPUT_IN_ROOT, 100, &buf, &n) == 0);
         CHECK_EQ_STR(buf, "ID=inside\n");
         free(buf);
 
         /* The fd handed back is blocking again. */
-        int fd = open_regular_at(rfd, "etc/os-release", 0);
+        int fd = open_input_at(rfd, "etc/os-release", 0, 0, NULL);
         CHECK(fd >= 0);
         CHECK_EQ_INT(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
         close(fd);

@@ -2,7 +2,7 @@
 #pragma once
 
 /* Rules for what ukit-stub picks up from the ESP, shared by the stub
- * (src/stub/addons.c) and the host prediction (src/lib/esp-predict.c), so
+ * (src/stub/addons.c) and the host prediction (src/lib/pcr/esp-predict.c), so
  * that `ukit measure calculate --esp` cannot drift from what the stub
  * measures. Freestanding.
  *
@@ -24,7 +24,7 @@
 #define ESP_ADDONS_GLOBAL_DIR "loader/addons"   /* relative to the ESP root */
 
 /* One kind of file packed into a generated initrd (src/stub/extra.c,
- * src/lib/esp-predict.c). A name is taken if it ends in suffix and not in
+ * src/lib/pcr/esp-predict.c). A name is taken if it ends in suffix and not in
  * exclude (NULL: no exclusion). As current systemd-stub: sysexts are "*.raw"
  * (compatible with systemd-stub 252, which knows no confexts) minus
  * "*.confext.raw", which are the confexts, measured into PCR 12 after the

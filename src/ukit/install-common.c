@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Helpers of the install/remove/list verbs (install.h): choosing $BOOT, the
+/* Helpers of the install/remove/list verbs (install-common.h): choosing $BOOT, the
  * kernel-install configuration files, the entry token. */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "fileio.h"
-#include "install.h"
+#include "install-common.h"
 #include "lock.h"
 #include "uki-name.h"
 #include "util.h"

@@ -24,7 +24,7 @@
 #include "build-config.h"
 #include "cli.h"
 #include "fileio.h"
-#include "install.h"
+#include "install-common.h"
 #include "sig-cleanup.h"
 #include "uki-name.h"
 #include "util.h"

@@ -20,7 +20,7 @@
 #include "authenticode.h"
 #include "cli.h"
 #include "fileio.h"
-#include "install.h"
+#include "install-common.h"
 #include "json.h"
 #include "osrel.h"
 #include "pe.h"

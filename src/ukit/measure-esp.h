@@ -2,7 +2,7 @@
 #pragma once
 
 /* `ukit measure calculate --esp DIR --uki FILE`: PCR 12 and 13 as ukit-stub
- * will measure them from the ESP (src/lib/esp-predict.h), printed next to
+ * will measure them from the ESP (src/lib/pcr/esp-predict.h), printed next to
  * the PCR 11 values. */
 
 #include "json.h"

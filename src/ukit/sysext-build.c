@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `ukit sysext build` / `ukit confext build`: directory tree -> signed,
  * reproducible extension DDI. Steps: stage the tree with its release file,
- * mkfs.erofs/mksquashfs, dm-verity tree (src/lib/verity.c), PKCS#7 of the
- * root hash, GPT assembly (src/lib/ddi.c) into an AtomicFile. */
+ * mkfs.erofs/mksquashfs, dm-verity tree (src/lib/ddi/verity.c), PKCS#7 of the
+ * root hash, GPT assembly (src/lib/ddi/ddi.c) into an AtomicFile. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

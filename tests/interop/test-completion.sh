@@ -39,7 +39,7 @@ mkdir -p "$T/files/subdir"
 # The getopt tables: FILE#N -> "--name" or "--name=" per entry.
 tables() {
         local f=$1 n=0
-        cc -E -P -D_GNU_SOURCE -I"$src" -I"$UKIT_TOP/src/lib" -I"$UKIT_TOP/src/fundamental" \
+        cc -E -P -D_GNU_SOURCE -I"$src" $(for d in "$UKIT_TOP"/src/lib/*/; do printf -- "-I%s " "$d"; done) -I"$UKIT_TOP/src/fundamental" \
                 -I"$UKIT_BUILD" "$src/$f" 2>"$T/cpp.err" >"$T/cpp.out" || { cat "$T/cpp.err" >&2; fail "cc -E $f"; }
         awk -v f="$f" '
                 /struct option [a-z_]+\[\] *= *\{/ { on = 1; n++ }

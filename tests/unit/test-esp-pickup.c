@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The ESP pick-up rules shared by ukit-stub and `ukit measure --esp`
  * (src/fundamental/esp-pickup.c) and the host prediction
- * (src/lib/esp-predict.c) on a directory tree (credentials, sysexts and
+ * (src/lib/pcr/esp-predict.c) on a directory tree (credentials, sysexts and
  * confexts, which the sysext rule must not take): the generated archives are
  * read back by bsdtar and GNU cpio with the original contents, in sorted
  * order, and PCR 12/13 are the extends of their SHA-256 (computed here

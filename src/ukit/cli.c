@@ -24,11 +24,12 @@ static void vlog(const char *level, const char *fmt, va_list ap, const char *suf
         fputc('\n', stderr);
 }
 
-void log_error(const char *fmt, ...) {
+int log_error(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         vlog(NULL, fmt, ap, NULL);
         va_end(ap);
+        return EXIT_FAILURE;
 }
 
 void log_warning(const char *fmt, ...) {

@@ -14,7 +14,9 @@
 /* Set by main() to the verb being run, used as the message prefix. */
 extern const char *program_verb;
 
-_printf_(1, 2) void log_error(const char *fmt, ...);
+/* Prints one error line and returns EXIT_FAILURE, for
+ * "return log_error("%s: not a PE file", path);" */
+_printf_(1, 2) int log_error(const char *fmt, ...);
 _printf_(1, 2) void log_warning(const char *fmt, ...);
 _printf_(1, 2) void log_info(const char *fmt, ...);
 

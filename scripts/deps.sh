@@ -19,6 +19,7 @@ packages=(
         swtpm swtpm-tools tpm2-tools
         # VM tests and demo
         qemu-system-x86 ovmf busybox-static dosfstools mtools socat
+        qemu-system-arm qemu-efi-aarch64     # the arm64 boot (tests/vm/test-stub-arm64.sh)
         # sysext/confext: build deps + oracles (veritysetup, systemd-dissect, sgdisk)
         libcryptsetup-dev cryptsetup-bin dmsetup erofs-utils squashfs-tools systemd-container gdisk fdisk
         # the systemd 257 oracle (a Debian 13 root, scripts/fetch-oracle-257.sh)

@@ -30,9 +30,23 @@ VM_ESP_DISK_GUID=1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5
 VM_SNAKEOIL_KEY_ENC=/usr/share/ovmf/PkKek-1-snakeoil.key
 VM_SNAKEOIL_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
 VM_OVMF_DIR=/usr/share/OVMF
+# VM_ARCH=aa64 (set before sourcing): the arm64 Debian kernel and busybox
+# (scripts/fetch-arm64.sh), qemu-system-aarch64 `virt` with AAVMF and a
+# tpm-tis-device; the default x64 is q35 + OVMF.
+VM_ARCH=${VM_ARCH:-x64}
+VM_AAVMF_DIR=/usr/share/AAVMF
 
 need qemu-system-x86_64 swtpm busybox dpkg-deb cpio gzip mkfs.vfat mcopy mmd sfdisk flock
 [ -f "$VM_OVMF_DIR/OVMF_CODE_4M.fd" ] || skip "OVMF not installed ($VM_OVMF_DIR/OVMF_CODE_4M.fd)"
+if [ "$VM_ARCH" = aa64 ]; then
+        need qemu-system-aarch64
+        [ -f "$VM_AAVMF_DIR/AAVMF_CODE.fd" ] || skip "AAVMF not installed ($VM_AAVMF_DIR/AAVMF_CODE.fd)"
+fi
+
+# _vm_arm64_dir: the cached arm64 kernel, efivarfs module and busybox.
+_vm_arm64_dir() {
+        bash "$UKIT_TOP/scripts/fetch-arm64.sh" "$UKIT_CACHE" || fail "could not get the arm64 kernel and busybox"
+}
 
 _vm_pids=()     # processes to stop on exit (swtpm daemons, a stray qemu)
 _vm_cleanup() {
@@ -137,6 +151,10 @@ _vm_extract_ext_modules() {
 vm_kernel() {
         local deb ver dir tmp
         mkdir -p "$UKIT_CACHE"
+        if [ "$VM_ARCH" = aa64 ]; then
+                dir=$(_vm_arm64_dir) || exit 1
+                ls "$dir"/vmlinuz-* | head -n1; return
+        fi
         deb=$(bash "$UKIT_TOP/scripts/fetch-kernel.sh" "$UKIT_CACHE") || fail "vm_kernel: could not get a kernel package"
         ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
         if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ] || [ ! -d "$UKIT_CACHE/modules-$ver" ]; then
@@ -173,6 +191,7 @@ vm_kernel() {
 # vm_kernel_modules: the directory of the modules vm_kernel extracted (call
 # vm_kernel first).
 vm_kernel_modules() {
+        if [ "$VM_ARCH" = aa64 ]; then echo "$(_vm_arm64_dir)/modules"; return; fi
         local k; k=$(vm_kernel)
         echo "$UKIT_CACHE/modules-${k##*/vmlinuz-}"
 }
@@ -262,6 +281,7 @@ vm_initrd() {
         local out=$1; shift
         local root; root=$(mktemp -d "$T/initrd.XXXXXX")
         local bb; bb=$(command -v busybox)
+        [ "$VM_ARCH" = aa64 ] && bb=$(_vm_arm64_dir)/busybox
         mkdir -p "$root/bin" "$root/lib/modules" "$root/etc/ukit" "$root/ukit"
         # busybox-static: the initrd has no libc.
         file -L "$bb" 2>/dev/null | grep 'dynamically linked' >/dev/null && fail "vm_initrd: $bb is not static (install busybox-static)"
@@ -326,6 +346,10 @@ vm_esp() {
         rm -f "$fat"
 }
 
+# VM_SWTPM_LOG_LEVEL=20 makes swtpm log every TPM command in hex, which
+# tests/vm/swtpm-pcr.py replays into PCR values: the way to read PCRs when
+# the guest kernel has no driver for the TPM device (arm64, see
+# test-stub-arm64.sh).
 # vm_swtpm_start [DIR]: starts a TPM 2.0 (swtpm) with its state in DIR
 # (default $T/swtpm: a fresh TPM per test) and sets VM_SWTPM_SOCK (the
 # control socket QEMU talks to), VM_SWTPM_PID and VM_SWTPM_DIR. vm_run calls
@@ -340,7 +364,7 @@ vm_swtpm_start() {
         rm -f "$dir/swtpm.sock" "$dir/swtpm.pid"
         swtpm socket --tpm2 --tpmstate "dir=$dir" \
                 --ctrl "type=unixio,path=$dir/swtpm.sock" \
-                --pid "file=$dir/swtpm.pid" --log "file=$dir/swtpm.log,level=1" \
+                --pid "file=$dir/swtpm.pid" --log "file=$dir/swtpm.log,level=${VM_SWTPM_LOG_LEVEL:-1}" \
                 --daemon || fail "vm_swtpm_start: swtpm failed ($(cat "$dir/swtpm.log" 2>/dev/null))"
         local i
         for i in $(seq 50); do
@@ -411,7 +435,11 @@ vm_run() {
         done
         [ -f "$esp" ] || fail "vm_run: $esp: no such image"
         local code varsrc
-        if [ $secureboot = 1 ]; then
+        if [ "$VM_ARCH" = aa64 ] && [ $secureboot = 1 ]; then
+                code=$VM_AAVMF_DIR/AAVMF_CODE.snakeoil.fd; varsrc=$VM_AAVMF_DIR/AAVMF_VARS.snakeoil.fd
+        elif [ "$VM_ARCH" = aa64 ]; then
+                code=$VM_AAVMF_DIR/AAVMF_CODE.fd; varsrc=$VM_AAVMF_DIR/AAVMF_VARS.fd
+        elif [ $secureboot = 1 ]; then
                 code=$VM_OVMF_DIR/OVMF_CODE_4M.secboot.fd; varsrc=$VM_OVMF_DIR/OVMF_VARS_4M.snakeoil.fd
         else
                 code=$VM_OVMF_DIR/OVMF_CODE_4M.fd; varsrc=$VM_OVMF_DIR/OVMF_VARS_4M.fd
@@ -429,7 +457,12 @@ vm_run() {
                 -drive "if=none,id=esp,format=raw,file=$esp"
                 -device virtio-blk-pci,drive=esp,bootindex=1
                 -device virtio-rng-pci)
-        if [ $secureboot = 1 ]; then
+        local qemu=qemu-system-x86_64 tpmdev=tpm-tis
+        if [ "$VM_ARCH" = aa64 ]; then
+                # AArch64 needs no SMM for a protected variable store.
+                qemu=qemu-system-aarch64 tpmdev=tpm-tis-device
+                args[1]=virt,accel=tcg; args=(-cpu cortex-a57 "${args[@]}")
+        elif [ $secureboot = 1 ]; then
                 args+=(-global driver=cfi.pflash01,property=secure,value=on
                        -global ICH9-LPC.disable_s3=1)
         fi
@@ -442,7 +475,7 @@ vm_run() {
                 fi
                 args+=(-chardev "socket,id=chrtpm,path=$VM_SWTPM_SOCK"
                        -tpmdev emulator,id=tpm0,chardev=chrtpm
-                       -device tpm-tis,tpmdev=tpm0)
+                       -device "$tpmdev,tpmdev=tpm0")
         fi
         if [ -n "$qmp" ]; then
                 args+=(-device VGA -qmp "unix:$qmp,server=on,wait=off")
@@ -456,9 +489,9 @@ vm_run() {
         flock "$lockfd"
         [ $((SECONDS - waited)) -gt 1 ] && vm_log "waited $((SECONDS - waited))s for $VM_QEMU_LOCK"
         start=$(date +%s%N)
-        vm_log "qemu-system-x86_64 ${args[*]}"
+        vm_log "$qemu ${args[*]}"
         # `timeout` as a backstop in case this shell is killed hard.
-        timeout -k 5 $((timeout + 30)) qemu-system-x86_64 "${args[@]}" </dev/null >"$T/qemu.out" 2>&1 &
+        timeout -k 5 $((timeout + 30)) "$qemu" "${args[@]}" </dev/null >"$T/qemu.out" 2>&1 &
         pid=$!
         _vm_pids+=("$pid")
         local done_at="" started_at=""

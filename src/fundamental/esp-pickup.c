@@ -23,10 +23,10 @@ bool esp_name_ok(const char *name, size_t len, const char *suffix) {
         return true;
 }
 
-const EspPickup esp_pickup_credentials = { ".cred", NULL, ".extra/credentials", 0500, 0400, 12 };
-const EspPickup esp_pickup_global_credentials = { ".cred", NULL, ".extra/global_credentials", 0500, 0400, 12 };
-const EspPickup esp_pickup_sysext = { ".raw", ".confext.raw", ".extra/sysext", 0555, 0444, 13 };
-const EspPickup esp_pickup_confext = { ".confext.raw", NULL, ".extra/confext", 0555, 0444, 12 };
+const EspPickup esp_pickup_credentials = { ".cred", NULL, ".extra/credentials", 0500, 0400, TPM2_PCR_KERNEL_CONFIG };
+const EspPickup esp_pickup_global_credentials = { ".cred", NULL, ".extra/global_credentials", 0500, 0400, TPM2_PCR_KERNEL_CONFIG };
+const EspPickup esp_pickup_sysext = { ".raw", ".confext.raw", ".extra/sysext", 0555, 0444, TPM2_PCR_SYSEXTS };
+const EspPickup esp_pickup_confext = { ".confext.raw", NULL, ".extra/confext", 0555, 0444, TPM2_PCR_KERNEL_CONFIG };
 
 bool esp_pickup_name_ok(const EspPickup *p, const char *name, size_t len) {
         return p && esp_name_ok(name, len, p->suffix) && !(p->exclude && esp_name_ok(name, len, p->exclude));

@@ -12,6 +12,7 @@
  * (ASCII case-insensitive), sorted by plain byte comparison. */
 
 #include "macro.h"
+#include "tpm2-pcr.h"
 
 #define ESP_NAME_MAX 255u                       /* Linux NAME_MAX, as extra.c */
 #define ESP_FILES_MAX 64u                       /* per directory, as extra.c */

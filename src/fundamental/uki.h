@@ -6,6 +6,7 @@
  * and the host (what `ukit measure` predicts). */
 
 #include "macro.h"
+#include "tpm2-pcr.h"
 
 /* All UKI sections ukit knows, in the measurement order of current
  * systemd-stub (src/fundamental/uki.h upstream). */
@@ -51,8 +52,6 @@ UkiSection uki_section_from_name(const char *name);
  * the PCR 11 these rules predict (so 252 measures .pcrpkey, not .uname or
  * .sbat). 253 added .uname and .sbat, 256 added .ucode (from the sources).
  * ukit-stub measures what current systemd-stub measures. */
-
-#define UKI_PCR_KERNEL_BOOT 11u
 
 #define UKI_SECTION_BIT(s) (1u << (s))
 

@@ -188,7 +188,7 @@ EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const C
         }
         memcpy(joined + clen, extra, (elen + 1) * sizeof(CHAR16));
 
-        EFI_STATUS err = measure_event(PCR_KERNEL_PARAMETERS, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
+        EFI_STATUS err = measure_event(TPM2_PCR_KERNEL_CONFIG, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
         if (err != EFI_SUCCESS)
                 log_error(err, L"cannot measure the add-on command line");
         free(*cmdline);

@@ -134,6 +134,14 @@ static CHAR16 *image_identifier(const EFI_DEVICE_PATH_PROTOCOL *dp) {
         return s;
 }
 
+/* StubPcr*: the PCR a kind of measurement went to, in decimal. */
+static void export_pcr(const CHAR16 *name, uint32_t pcr) {
+        CHAR16 number[11];
+
+        u32_to_str16(pcr, number, 1);
+        (void) efivar_set_str16(&loader_guid, name, number);
+}
+
 static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features, uint32_t profile) {
         CHAR16 uuid[37], number[11];
 
@@ -186,8 +194,8 @@ static bool measure_sections(const uint8_t *base, const PeSectionRef sections[_U
                 bool m1 = false, m2 = false;
                 if (!desc)
                         return any;
-                (void) measure_event(UKI_PCR_KERNEL_BOOT, name, strlen8(name) + 1, desc, &m1);
-                (void) measure_event(UKI_PCR_KERNEL_BOOT, base + sections[s].rva, sections[s].size, desc, &m2);
+                (void) measure_event(TPM2_PCR_KERNEL_BOOT, name, strlen8(name) + 1, desc, &m1);
+                (void) measure_event(TPM2_PCR_KERNEL_BOOT, base + sections[s].rva, sections[s].size, desc, &m2);
                 any = any || m1 || m2;
         }
         return any;
@@ -284,7 +292,7 @@ static CHAR16 *pick_cmdline(CHAR16 *user, const uint8_t *base, const PeSectionRe
         *ret_parameters_measured = false;
         *ret_user_in_force = user && (!cmdline->present || !secure_boot_enabled());
         if (*ret_user_in_force) {
-                (void) measure_event(PCR_KERNEL_PARAMETERS, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
+                (void) measure_event(TPM2_PCR_KERNEL_CONFIG, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
                                      ret_parameters_measured);
                 return user;
         }
@@ -303,7 +311,7 @@ static bool measure_profile(uint32_t profile) {
         if (profile == 0)
                 return false;
         u32_to_str16(profile, number, 1);
-        (void) measure_tagged_event(PCR_KERNEL_PARAMETERS, EVENT_TAG_UKI_PROFILE, number,
+        (void) measure_tagged_event(TPM2_PCR_KERNEL_CONFIG, EVENT_TAG_UKI_PROFILE, number,
                                     (strlen16(number) + 1) * sizeof(CHAR16), number, &m);
         return m;
 }
@@ -392,7 +400,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
                                                       &user_in_force, &parameters_measured);
         parameters_measured = parameters_measured || profile_measured;
         if (image_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
+                export_pcr(L"StubPcrKernelImage", TPM2_PCR_KERNEL_BOOT);
 
         if (sections[UKI_SECTION_DTB].present)
                 (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
@@ -448,13 +456,13 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
          * parameters and sysexts even when there was nothing to measure, so
          * userspace knows where to look. */
         if (image_measured || parameters_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
+                export_pcr(L"StubPcrKernelParameters", TPM2_PCR_KERNEL_CONFIG);
         if (image_measured || sysext_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDSysExts", L"13");
+                export_pcr(L"StubPcrInitRDSysExts", TPM2_PCR_SYSEXTS);
         /* newer than 252: only when a confext was measured, as current
          * systemd-stub does */
         if (confext_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDConfExts", L"12");
+                export_pcr(L"StubPcrInitRDConfExts", TPM2_PCR_KERNEL_CONFIG);
 
         err = initrd_register(pieces, ELEMENTSOF(pieces), &initrd_handle);
         if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)

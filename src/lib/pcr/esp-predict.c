@@ -241,7 +241,8 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
 
         pcr_state_init(&s12, banks);
         pcr_state_init(&s13, banks);
-        const Extender e12 = { &s12, 12, observe, userdata }, e13 = { &s13, 13, observe, userdata };
+        const Extender e12 = { &s12, TPM2_PCR_KERNEL_CONFIG, observe, userdata },
+                      e13 = { &s13, TPM2_PCR_SYSEXTS, observe, userdata };
         r = addons_extend(&e12, esp_real, dropin, ret_path);
         if (r < 0)
                 return r;
@@ -256,7 +257,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
                 { &esp_pickup_confext, dropin },
         };
         for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
-                r = pack_dir(packs[i].rule->pcr == 13 ? &e13 : &e12, packs[i].dir, packs[i].rule, ret_path);
+                r = pack_dir(packs[i].rule->pcr == TPM2_PCR_SYSEXTS ? &e13 : &e12, packs[i].dir, packs[i].rule, ret_path);
                 if (r < 0)
                         return r;
         }

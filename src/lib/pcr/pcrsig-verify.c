@@ -194,7 +194,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(a.banks & PCR_BANK_BIT(b)))
                                 continue;
-                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << UKI_PCR_KERNEL_BOOT,
+                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
                                 goto fail;

@@ -8,6 +8,27 @@
 #include "macro.h"
 #include "tpm2-pcr.h"
 
+/* Section names: the one spelling of each, for the stub and the host. */
+#define UKI_NAME_LINUX   ".linux"
+#define UKI_NAME_OSREL   ".osrel"
+#define UKI_NAME_CMDLINE ".cmdline"
+#define UKI_NAME_INITRD  ".initrd"
+#define UKI_NAME_UCODE   ".ucode"
+#define UKI_NAME_SPLASH  ".splash"
+#define UKI_NAME_DTB     ".dtb"
+#define UKI_NAME_UNAME   ".uname"
+#define UKI_NAME_SBAT    ".sbat"
+#define UKI_NAME_PCRSIG  ".pcrsig"
+#define UKI_NAME_PCRPKEY ".pcrpkey"
+#define UKI_NAME_PROFILE ".profile"
+#define UKI_NAME_DTBAUTO ".dtbauto"
+#define UKI_NAME_HWIDS   ".hwids"
+/* not UkiSections (never measured): the stub's identity, and what newer
+ * ukify may add */
+#define UKI_NAME_SDMAGIC ".sdmagic"
+#define UKI_NAME_EFIFW   ".efifw"
+#define UKI_NAME_SBOM    ".sbom"
+
 /* All UKI sections ukit knows, in the measurement order of current
  * systemd-stub (src/fundamental/uki.h upstream). */
 typedef enum UkiSection {

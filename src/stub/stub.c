@@ -24,12 +24,12 @@
 
 /* Identity string read by `ukit measure` / `ukit inspect` to pick the
  * measurement rule set, in the same form systemd-stub uses. */
-__attribute__((used, section(".sdmagic")))
-static const char sdmagic[] = "#### LoaderInfo: ukit-stub " UKIT_VERSION " ####";
+__attribute__((used, section(UKI_NAME_SDMAGIC)))
+static const char sdmagic[] = UKI_SDMAGIC_PREFIX "ukit-stub " UKIT_VERSION UKI_SDMAGIC_SUFFIX;
 
 /* SBAT (https://github.com/rhboot/shim/blob/main/SBAT.md): the header line,
  * then one line for this component. `ukit build` merges it with the kernel's. */
-__attribute__((used, section(".sbat")))
+__attribute__((used, section(UKI_NAME_SBAT)))
 static const char sbat[] =
         "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
         "ukit-stub,1,ukit,ukit-stub," UKIT_VERSION ",https://uapi-group.org/specifications/specs/unified_kernel_image/\n";

@@ -345,7 +345,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", a->uki);
 
-        sd = pe_find_section(img, ".sdmagic");
+        sd = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (sd) {
                 _cleanup_free_ void *magic = NULL;
                 size_t n = 0;
@@ -358,7 +358,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 log_warning("%s: stub not recognised (no known .sdmagic), assuming current systemd-stub rules", a->uki);
                 rules = &uki_rules_current;
         }
-        if (!pe_find_section(img, ".linux")) {
+        if (!pe_find_section(img, UKI_NAME_LINUX)) {
                 log_error("%s: no .linux section, not a UKI", a->uki);
                 return EXIT_FAILURE;
         }

@@ -41,6 +41,7 @@ static const char sbat[] =
 #define STUB_FEATURE_PICK_UP_CONFEXTS      (UINT64_C(1) << 8)
 #define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
 #define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
+#define STUB_FEATURE_CMDLINE_SMBIOS        (UINT64_C(1) << 6)
 #define STUB_FEATURE_MULTI_PROFILE_UKI     (UINT64_C(1) << 9)
 #define STUB_FEATURE_REPORT_STUB_PARTITION (UINT64_C(1) << 10)
 
@@ -285,12 +286,13 @@ static void process_arguments(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, u
 }
 
 /* The command line: .cmdline, unless the user passed one and we may honour
- * it (Secure Boot off, or no .cmdline to protect). User options are
- * measured into PCR 12 so policies can tell. Takes user. */
+ * it (Secure Boot off, or no .cmdline to protect and no confidential VM,
+ * whose host could pass it: 257's rule). User options are measured into
+ * PCR 12 so policies can tell. Takes user. */
 static CHAR16 *pick_cmdline(CHAR16 *user, const uint8_t *base, const PeSectionRef *cmdline,
                             bool *ret_user_in_force, bool *ret_parameters_measured) {
         *ret_parameters_measured = false;
-        *ret_user_in_force = user && (!cmdline->present || !secure_boot_enabled());
+        *ret_user_in_force = user && (!secure_boot_enabled() || (!cmdline->present && !is_confidential_vm()));
         if (*ret_user_in_force) {
                 (void) measure_event(TPM2_PCR_KERNEL_CONFIG, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
                                      ret_parameters_measured);
@@ -409,6 +411,7 @@ static EFI_STATUS boot_open(Boot *b) {
         }
         if (!b->sections[UKI_SECTION_LINUX].present)
                 return log_error(EFI_NOT_FOUND, L"image has no .linux section");
+        dtbauto_select(b->li->ImageBase, b->li->ImageSize, b->profile, b->sections);
         b->base = b->li->ImageBase;
         return EFI_SUCCESS;
 }
@@ -416,7 +419,7 @@ static EFI_STATUS boot_open(Boot *b) {
 static void boot_export_variables(Boot *b) {
         uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
                 STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
-                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION;
+                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION | STUB_FEATURE_CMDLINE_SMBIOS;
         if (random_seed_install(b->li) == EFI_SUCCESS)
                 features |= STUB_FEATURE_RANDOM_SEED;
         export_variables(b->li, features, b->profile);
@@ -443,8 +446,11 @@ static void boot_cmdline(Boot *b) {
                 export_pcr(L"StubPcrKernelImage", TPM2_PCR_KERNEL_BOOT);
 }
 
+/* The selected .dtbauto (dtbauto.c), else .dtb. */
 static void boot_devicetree(Boot *b) {
-        const PeSectionRef *s = boot_section(b, UKI_SECTION_DTB);
+        const PeSectionRef *s = boot_section(b, UKI_SECTION_DTBAUTO);
+        if (!s)
+                s = boot_section(b, UKI_SECTION_DTB);
         if (s)
                 (void) devicetree_install(b->base + s->rva, s->size);
 }
@@ -459,6 +465,14 @@ static void boot_addons(Boot *b) {
                                  &b->cmdline, &m) == EFI_SUCCESS)
                         b->pickup_measured[i] = m;
         }
+}
+
+/* SMBIOS type 11 io.systemd.stub.kernel-cmdline-extra= (PCR 12). */
+static void boot_smbios_cmdline(Boot *b) {
+        bool m;
+
+        if (smbios_cmdline_append(&b->cmdline, &m) == EFI_SUCCESS)
+                b->parameters_measured = b->parameters_measured || m;
 }
 
 /* The archive rows of esp_pickups[] (credentials, sysexts, confexts). */
@@ -560,6 +574,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         boot_devicetree(&b);
         b.dropin = dropin_dir(b.li->FilePath);
         boot_addons(&b);                                                /* PCR 12 */
+        boot_smbios_cmdline(&b);                                        /* PCR 12 */
         boot_pickup_archives(&b);                                       /* PCR 12, 13 */
         boot_section_pieces(&b);
         boot_export_pcrs(&b);

@@ -6,6 +6,8 @@
 
 #include "fdt.h"
 #include "hwids.h"
+#include "pe-sections.h"
+#include "pe-synth.h"
 #include "test.h"
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -124,8 +126,47 @@ static void test_fdt(void) {
         CHECK(!fdt_root_compatible(d, o));
 }
 
+static bool pick_fill(const uint8_t *data, size_t size, void *userdata) {
+        return size > 0 && data[0] == *(const uint8_t *) userdata;
+}
+
+/* Several .dtbauto: the first the pick accepts, in the profile before the
+ * base; none when it accepts none; the first (the profile's) without a pick. */
+static void test_pick(void) {
+        static const SynthSection secs[] = {
+                { ".dtbauto", 0x1000, 0x10, 0x400, 0x200, 0x40000040u, 0x11 },
+                { ".dtbauto", 0x2000, 0x10, 0x600, 0x200, 0x40000040u, 0x22 },
+                { ".dtbauto", 0x3000, 0x10, 0x800, 0x200, 0x40000040u, 0x33 },
+                { ".profile", 0x4000, 0x10, 0xa00, 0x200, 0x40000040u, 0x50 },
+                { ".dtbauto", 0x5000, 0x10, 0xc00, 0x200, 0x40000040u, 0x44 },
+        };
+        SynthPe pe = synth_pe(secs, ELEMENTSOF(secs), 0, 0, 0, 0);
+        PeSectionRef r[_UKI_SECTION_MAX];
+        uint8_t want;
+
+        CHECK_EQ_INT(pe_locate_uki_profile_pick(pe.data, pe.size, false, 0, r, NULL, NULL, NULL), PE_SECTIONS_OK);
+        CHECK(r[UKI_SECTION_DTBAUTO].present);
+        CHECK_EQ_INT(r[UKI_SECTION_DTBAUTO].rva, 0x5000);        /* profile 0 is the first .profile's */
+        want = 0x33;
+        CHECK_EQ_INT(pe_locate_uki_profile_pick(pe.data, pe.size, false, 0, r, NULL, pick_fill, &want), PE_SECTIONS_OK);
+        CHECK_EQ_INT(r[UKI_SECTION_DTBAUTO].rva, 0x3000);
+        want = 0x99;
+        CHECK_EQ_INT(pe_locate_uki_profile_pick(pe.data, pe.size, false, 0, r, NULL, pick_fill, &want), PE_SECTIONS_OK);
+        CHECK(!r[UKI_SECTION_DTBAUTO].present);
+        want = 0x44;
+        CHECK_EQ_INT(pe_locate_uki_profile_pick(pe.data, pe.size, false, 0, r, NULL, pick_fill, &want), PE_SECTIONS_OK);
+        CHECK_EQ_INT(r[UKI_SECTION_DTBAUTO].rva, 0x5000);
+        want = 0x22;
+        CHECK_EQ_INT(pe_locate_uki_profile_pick(pe.data, pe.size, false, 0, r, NULL, pick_fill, &want), PE_SECTIONS_OK);
+        CHECK_EQ_INT(r[UKI_SECTION_DTBAUTO].rva, 0x2000);
+        CHECK_EQ_INT(pe_locate_uki_profile_pick(pe.data, pe.size, false, 1, r, NULL, pick_fill, &want),
+                     PE_SECTIONS_E_NO_PROFILE);
+        free(pe.data);
+}
+
 int main(void) {
         test_match();
+        test_pick();
         test_fdt();
         TEST_DONE();
 }

@@ -128,6 +128,7 @@ for c in match miss; do
                         "$(vm_report "$W/$s-$c.log" "pcr sha256 11")")
                 assert_eq "$got" "$want" "$c: $s stub: PCR 11 vs the replay with .dtbauto=${dtb##*/}"
         done
-        echo "$c: both stubs measured .dtbauto=${dtb:+${dtb##*/}}${dtb:-none}"
+        name=${dtb##*/}
+        echo "$c: both stubs measured .dtbauto=${name:-none}"
 done
 echo "ok: HWID devicetree selection (match and miss) agrees with systemd-stub 257"

@@ -423,6 +423,8 @@ typedef struct ConfigState {
         const char *path;
         const char **initrds;   /* from the file; put before the command line's */
         size_t n_initrds;
+        const char **dtbautos;  /* DeviceTreeAuto=, the same way */
+        size_t n_dtbautos;
         bool sbat_from_cmdline;
 } ConfigState;
 
@@ -442,6 +444,7 @@ static int config_item(void *userdata, const char *section, const char *key, con
                 { "Microcode",  offsetof(BuildContext, microcode) },
                 { "PCRPKey",    offsetof(BuildContext, pcrpkey) },
                 { "Stub",       offsetof(BuildContext, stub_path) },
+                { "HWIDs",      offsetof(BuildContext, hwids) },
         };
         int r;
 
@@ -459,12 +462,17 @@ static int config_item(void *userdata, const char *section, const char *key, con
                                 *p = config_keep(c, value);
                         return 0;
                 }
-        if (streq(key, "Initrd")) {
-                /* space separated; several Initrd= lines accumulate */
+        if (streq(key, "Initrd") || streq(key, "DeviceTreeAuto")) {
+                /* space separated; several Initrd= lines accumulate, but
+                 * of DeviceTreeAuto= the last line counts (ukify 257) */
+                bool initrd = streq(key, "Initrd");
+                if (!initrd)
+                        st->n_dtbautos = 0;
                 _cleanup_free_ char *copy = xstrdup(value);
                 char *save = NULL;
                 for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
-                        push_str(&st->initrds, &st->n_initrds, config_keep(c, w));
+                        push_str(initrd ? &st->initrds : &st->dtbautos, initrd ? &st->n_initrds : &st->n_dtbautos,
+                                 config_keep(c, w));
                 return 0;
         }
         if (streq(key, "SBAT")) {
@@ -501,6 +509,7 @@ static int apply_config(BuildContext *c) {
         r = build_config_parse(text, n, config_item, &st, &line);
         if (r < 0) {
                 free(st.initrds);
+                free(st.dtbautos);
                 if (r == -EBADMSG) {
                         log_error("%s:%u: syntax error", path, line);
                         return EXIT_FAILURE;
@@ -517,6 +526,13 @@ static int apply_config(BuildContext *c) {
                 free(c->initrds);
                 c->initrds = st.initrds;
                 c->n_initrds = st.n_initrds;
+        }
+        if (st.n_dtbautos > 0) {
+                for (size_t i = 0; i < c->n_devicetree_autos; i++)
+                        push_str(&st.dtbautos, &st.n_dtbautos, c->devicetree_autos[i]);
+                free(c->devicetree_autos);
+                c->devicetree_autos = st.dtbautos;
+                c->n_devicetree_autos = st.n_dtbautos;
         }
         return 0;
 }

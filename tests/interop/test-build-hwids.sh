@@ -6,7 +6,8 @@
 # and unsorted CHIDs, upper-case and braced UUIDs, and names whose byte
 # order differs from their path order; also --hwids alone and with
 # --devicetree. A description without "compatible" fails in both tools (ukit:
-# one line naming the file, no output). --pcr-private-key together with
+# one line naming the file, no output). uki.conf's DeviceTreeAuto= and
+# HWIDs= as ukify reads them. --pcr-private-key together with
 # --devicetree-auto is refused (ukify 257 signs once per .dtbauto).
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$UKIT_TOP/tests/interop/build-lib.sh"
@@ -60,6 +61,11 @@ same() {        # same ARGS...: ukify 257 and ukit build give the same file
 same --devicetree-auto="$T/a.dtb" --devicetree-auto="$T/b.dtb" --hwids="$T/hw"
 same --devicetree="$T/c.dtb" --devicetree-auto="$T/b.dtb" --hwids="$T/hw"
 same --hwids="$T/hw/sub"
+# uki.conf: DeviceTreeAuto= (space separated, the last line counts, before
+# the command line's: what ukify 257 does) and HWIDs=
+printf '[UKI]\nDeviceTreeAuto=%s %s\nDeviceTreeAuto=%s\nHWIDs=%s\n' "$T/c.dtb" "$T/a.dtb" "$T/c.dtb" "$T/hw/a" >"$T/uki.conf"
+same --config="$T/uki.conf" --devicetree-auto="$T/b.dtb"
+[ "$(objdump -h ukit$n.efi | grep -c ' \.dtbauto ')" = 2 ] || fail "config case: not two .dtbauto sections"
 echo "byte-identical to ukify 257: $n cases"
 
 # The section's layout, read back by python (the format of stub 257's chid.h).

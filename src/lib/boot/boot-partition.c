@@ -18,11 +18,9 @@
 
 #include "boot-partition.h"
 #include "fileio.h"
+#include "fs-probe.h"
+#include "loop.h"
 #include "util.h"
-
-/* Attempts at grabbing a free loop device before giving up: another process
- * may take the one LOOP_CTL_GET_FREE returned. */
-#define LOOP_ATTACH_TRIES 16
 
 const char *boot_partition_kind_name(BootPartitionKind k) {
         switch (k) {
@@ -387,78 +385,6 @@ int gpt_find_partition(const char *disk, BootPartitionKind kind, GptPartition *r
         return gpt_find(disk, kind, ret);
 }
 
-/* Filesystem type of a block device (TYPE= from the superblock). */
-static int probe_fstype(int fd, char **ret) {
-        _cleanup_(blkid_free_probep) blkid_probe pr = NULL;
-        const char *v = NULL;
-
-        pr = blkid_new_probe();
-        if (!pr)
-                return -ENOMEM;
-        if (blkid_probe_set_device(pr, fd, 0, 0) != 0)
-                return -EIO;
-        blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-        blkid_probe_enable_partitions(pr, 0);
-        if (blkid_do_safeprobe(pr) != 0)
-                return -EMEDIUMTYPE;
-        if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) != 0 || !v)
-                return -EMEDIUMTYPE;
-        *ret = strdup(v);
-        return *ret ? 0 : -ENOMEM;
-}
-
-/* Attach [offset, offset+size) of image_fd to a free loop device. Containers
- * often lack the /dev node of a loop device the kernel hands out: create it. */
-static int loop_attach(int image_fd, uint64_t offset, uint64_t size, bool read_only,
-                       int *ret_fd, char **ret_path) {
-        _cleanup_close_ int ctl = -1;
-
-        ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-        if (ctl < 0)
-                return -errno;
-
-        for (unsigned attempt = 0; attempt < LOOP_ATTACH_TRIES; attempt++) {
-                _cleanup_close_ int fd = -1;
-                char path[32];
-                int nr = ioctl(ctl, LOOP_CTL_GET_FREE);
-                if (nr < 0)
-                        return -errno;
-                snprintf(path, sizeof(path), "/dev/loop%d", nr);
-                fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-                if (fd < 0 && errno == ENOENT) {
-                        if (mknod(path, S_IFBLK | 0600, makedev(7, (unsigned) nr)) < 0 && errno != EEXIST)
-                                return -errno;
-                        fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-                }
-                if (fd < 0)
-                        return -errno;
-
-                struct loop_config cfg = {
-                        .fd = (uint32_t) image_fd,
-                        .info = {
-                                .lo_offset = offset,
-                                .lo_sizelimit = size,
-                                .lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0),
-                        },
-                };
-                if (ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) {
-                        *ret_fd = TAKE_FD(fd);
-                        *ret_path = strdup(path);
-                        if (!*ret_path) {
-                                close(*ret_fd);
-                                *ret_fd = -1;
-                                return -ENOMEM;
-                        }
-                        return 0;
-                }
-                if (errno != EBUSY)
-                        return -errno;
-                /* Somebody else took it between GET_FREE and CONFIGURE: next. */
-        }
-        return -EBUSY;
-}
-
 int boot_image_mount(const char *disk, const GptPartition *part, bool read_only,
                      const char *tmp_parent, BootImageMount *ret) {
         _cleanup_close_ int image_fd = -1, loop_fd = -1;
@@ -482,7 +408,7 @@ int boot_image_mount(const char *disk, const GptPartition *part, bool read_only,
         if (r < 0)
                 return r;
 
-        r = probe_fstype(loop_fd, &fstype);
+        r = fs_probe(loop_fd, 0, &fstype);
         if (r < 0)
                 return r;       /* closing loop_fd detaches (autoclear) */
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "loop.h"
 #include "sysext-image.h"
 #include "sysext-mount.h"
 #include "sysext-verity.h"
@@ -234,7 +235,7 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
                               "--verity=kernel, but there is no device-mapper (/dev/mapper/control)");
                 return -ENXIO;
         }
-        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, &hloop, &hdev);
+        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, /* read_only= */ true, &hloop, &hdev);
         if (r < 0) {
                 ext_image_set(img, EXT_IMAGE_FAILED, "cannot attach a loop device for the hash tree: %s",
                               strerror(-r));

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "gpt.h"
 #include "install-common.h"
 #include "lock.h"
 #include "uki-name.h"
@@ -138,7 +139,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
 
         if (image) {
                 _cleanup_close_ int lock_fd = -1;
-                GptPartition part;
+                BootImagePartition part;
 
                 lock_fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
                 if (lock_fd < 0)
@@ -151,6 +152,8 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                         return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
                 if (r == -ENOENT)
                         return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image), EXIT_FAILURE;
+                if (r == -EBADMSG)
+                        return log_error("%s: %s", image, disk_image_last_error() ?: "broken GPT"), EXIT_FAILURE;
                 if (r < 0)
                         return log_errno(r, "%s: cannot read the partition table", image);
                 r = boot_image_mount(image, &part, read_only, NULL, &b.image);

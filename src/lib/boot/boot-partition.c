@@ -3,7 +3,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libfdisk.h>
 #include <limits.h>
 #include <linux/loop.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "boot-partition.h"
 #include "fileio.h"
 #include "fs-probe.h"
+#include "gpt.h"
 #include "loop.h"
 #include "util.h"
 
@@ -288,68 +288,39 @@ int boot_partition_discover(const char *const *candidates, BootPartition *ret) {
         return 0;
 }
 
-static void fdisk_unref_contextp(struct fdisk_context **c) {
-        if (*c)
-                fdisk_unref_context(*c);
-}
-static void fdisk_unref_tablep(struct fdisk_table **t) {
-        if (*t)
-                fdisk_unref_table(*t);
-}
-
-static void copy_guid_lower(char dst[static 37], const char *src) {
-        size_t i = 0;
-        if (src)
-                for (; src[i] && i < 36; i++)
-                        dst[i] = (char) tolower((unsigned char) src[i]);
-        dst[i] = 0;
-}
-
-/* Walk the GPT; pick the first partition of kind (or, for UNKNOWN, the first
- * XBOOTLDR else the first ESP). */
-static int gpt_find(const char *disk, BootPartitionKind want, GptPartition *ret) {
-        _cleanup_(fdisk_unref_contextp) struct fdisk_context *cxt = NULL;
-        _cleanup_(fdisk_unref_tablep) struct fdisk_table *tb = NULL;
-        GptPartition best = {}, esp = {};
+/* Walk the GPT (lib/ddi/gpt.c: the primary table, validated); pick the first
+ * partition of kind (or, for UNKNOWN, the first XBOOTLDR else the first ESP). */
+static int gpt_find(const char *disk, BootPartitionKind want, BootImagePartition *ret) {
+        _cleanup_(gpt_table_done) GptTable t = {};
+        _cleanup_close_ int fd = -1;
+        BootImagePartition best = {}, esp = {};
         bool have_best = false, have_esp = false;
-        unsigned long ssz;
         size_t n;
         int r;
 
-        cxt = fdisk_new_context();
-        if (!cxt)
-                return -ENOMEM;
-        r = fdisk_assign_device(cxt, disk, /* readonly= */ 1);
+        fd = open(disk, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        r = gpt_read_fd(fd, &t);
+        if (r == -ENOENT)
+                return -EMEDIUMTYPE;
+        if (r == -ENOTUNIQ)
+                return disk_image_set_error(-EBADMSG, "valid GPT headers for both 512 and 4096-byte sectors");
         if (r < 0)
                 return r;
-        if (!fdisk_is_label(cxt, GPT))
-                return -EMEDIUMTYPE;
-        ssz = fdisk_get_sector_size(cxt);
-        if (ssz == 0)
-                return -EBADMSG;
-        r = fdisk_get_partitions(cxt, &tb);
-        if (r < 0)
-                return -EBADMSG;
 
-        n = fdisk_table_get_nents(tb);
-        if (n > GPT_PARTITIONS_MAX)
-                n = GPT_PARTITIONS_MAX;
+        n = t.n_partitions < GPT_PARTITIONS_MAX ? t.n_partitions : GPT_PARTITIONS_MAX;
         for (size_t i = 0; i < n; i++) {
-                struct fdisk_partition *pa = fdisk_table_get_partition(tb, i);
-                struct fdisk_parttype *t;
-                GptPartition g = {};
+                const GptPartition *p = t.partitions + i;
+                BootImagePartition g = {};
 
-                if (!pa || !fdisk_partition_has_start(pa) || !fdisk_partition_has_size(pa))
-                        continue;
-                t = fdisk_partition_get_type(pa);
-                if (!t)
-                        continue;
-                copy_guid_lower(g.type, fdisk_parttype_get_string(t));
-                copy_guid_lower(g.uuid, fdisk_partition_get_uuid(pa));
+                uuid_to_string(p->type, g.type);
+                if (!uuid_is_null(p->uuid))
+                        uuid_to_string(p->uuid, g.uuid);
                 g.kind = boot_partition_kind_from_type(g.type);
-                g.partno = fdisk_partition_get_partno(pa);
-                if (!MUL_OK((uint64_t) fdisk_partition_get_start(pa), (uint64_t) ssz, &g.offset) ||
-                    !MUL_OK((uint64_t) fdisk_partition_get_size(pa), (uint64_t) ssz, &g.size))
+                g.partno = p->index;
+                if (!MUL_OK(p->first_lba, (uint64_t) t.sector_size, &g.offset) ||
+                    !MUL_OK(p->last_lba - p->first_lba + 1, (uint64_t) t.sector_size, &g.size))
                         return -EBADMSG;
 
                 if (want == BOOT_PARTITION_UNKNOWN) {
@@ -375,17 +346,17 @@ static int gpt_find(const char *disk, BootPartitionKind want, GptPartition *ret)
         return 0;
 }
 
-int gpt_find_boot_partition(const char *disk, GptPartition *ret) {
+int gpt_find_boot_partition(const char *disk, BootImagePartition *ret) {
         return gpt_find(disk, BOOT_PARTITION_UNKNOWN, ret);
 }
 
-int gpt_find_partition(const char *disk, BootPartitionKind kind, GptPartition *ret) {
+int gpt_find_partition(const char *disk, BootPartitionKind kind, BootImagePartition *ret) {
         if (kind != BOOT_PARTITION_ESP && kind != BOOT_PARTITION_XBOOTLDR)
                 return -EINVAL;
         return gpt_find(disk, kind, ret);
 }
 
-int boot_image_mount(const char *disk, const GptPartition *part, bool read_only,
+int boot_image_mount(const char *disk, const BootImagePartition *part, bool read_only,
                      const char *tmp_parent, BootImageMount *ret) {
         _cleanup_close_ int image_fd = -1, loop_fd = -1;
         _cleanup_free_ char *loop_path = NULL, *dir = NULL, *fstype = NULL;

@@ -9,7 +9,8 @@
  * On the running system the candidates are the mount points /efi, /boot and
  * /boot/efi (kernel-install's order); a mount point's partition type is read
  * from the GPT entry with libblkid (PART_ENTRY_TYPE). Inside a disk image
- * (--image) the GPT is read with libfdisk and the chosen partition is
+ * (--image) the primary GPT is read with lib/ddi/gpt.c (a corrupt one is
+ * refused, not repaired from the backup) and the chosen partition is
  * attached to a loop device limited to exactly that partition's byte range
  * (offset + sizelimit), so nothing written through the mount can land
  * outside it, then mounted on a private temporary directory.
@@ -81,29 +82,30 @@ int boot_partition_probe(const char *path, BootPartition *ret);
 int boot_partition_discover(const char *const *candidates, BootPartition *ret);
 
 /* A partition in a GPT disk image. */
-typedef struct GptPartition {
-        size_t partno;          /* 0-based, as libfdisk counts */
+typedef struct BootImagePartition {
+        size_t partno;          /* 0-based slot in the GPT entry array */
         uint64_t offset;        /* bytes from the start of the image */
         uint64_t size;          /* bytes */
         char type[37];          /* type GUID, lowercase */
         char uuid[37];          /* partition GUID, lowercase ("" if none) */
         BootPartitionKind kind;
-} GptPartition;
+} BootImagePartition;
 
 /* Read the GPT of a disk image (regular file or block device) and return its
  * $BOOT: the first XBOOTLDR partition, else the first ESP.
- * -EMEDIUMTYPE no GPT, -ENOENT neither partition, -EBADMSG broken table. */
-int gpt_find_boot_partition(const char *disk, GptPartition *ret);
+ * -EMEDIUMTYPE no GPT, -ENOENT neither partition, -EBADMSG broken table
+ * (disk_image_last_error() says why). */
+int gpt_find_boot_partition(const char *disk, BootImagePartition *ret);
 
 /* Same, but for the ESP only (used to list the ESP next to XBOOTLDR). */
-int gpt_find_partition(const char *disk, BootPartitionKind kind, GptPartition *ret);
+int gpt_find_partition(const char *disk, BootPartitionKind kind, BootImagePartition *ret);
 
 /* A partition of an image, attached to a loop device and mounted. */
 typedef struct BootImageMount {
         char *mount_dir;        /* private temporary directory */
         char *loop_dev;         /* /dev/loopN */
         int loop_fd;            /* kept open: the loop device has autoclear set */
-        GptPartition part;
+        BootImagePartition part;
         bool mounted;
 } BootImageMount;
 
@@ -114,7 +116,7 @@ typedef struct BootImageMount {
  * file system type (e.g. no vfat driver), -EMEDIUMTYPE if the partition holds
  * no recognisable file system. tmp_parent is where the mount directory is
  * created (NULL: $TMPDIR or /tmp). */
-int boot_image_mount(const char *disk, const GptPartition *part, bool read_only,
+int boot_image_mount(const char *disk, const BootImagePartition *part, bool read_only,
                      const char *tmp_parent, BootImageMount *ret);
 
 /* Unmount, detach, remove the temporary directory; safe to call twice.

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "boot-image.h"
 #include "boot-partition.h"
 
 typedef struct BootRoot {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot-image.h"
 #include "boot-partition.h"
 #include "gpt.h"
 #include "test.h"

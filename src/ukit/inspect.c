@@ -619,15 +619,6 @@ static const char *subsystem_name(uint16_t s) {
         }
 }
 
-static void hex(const uint8_t *d, size_t n, char *out) {
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[d[i] >> 4];
-                out[2 * i + 1] = digits[d[i] & 15];
-        }
-        out[2 * n] = '\0';
-}
-
 /* Indent every line of text by four spaces (ukify's layout). */
 static void print_indented(const char *t) {
         const char *p = t;
@@ -714,7 +705,7 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 if (!sr->shown)
                         continue;
                 _cleanup_free_ char *name_e = escape_str(s->name);
-                hex(sr->sha256, sizeof sr->sha256, h);
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
                 printf("%s:\n  size: %u bytes\n  sha256: %s\n", name_e, pe_section_size(s), h);
                 if (pe_section_file_size(s) != pe_section_size(s))
                         printf("  in file: %u bytes\n", pe_section_file_size(s));
@@ -771,7 +762,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_object_begin(&w);
                 json_kv_uint(&w, "size", pe_section_size(s));
                 json_kv_uint(&w, "file_size", pe_section_file_size(s));
-                hex(sr->sha256, sizeof sr->sha256, h);
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
                 json_kv_string(&w, "sha256", h);
                 if (sr->text_mode)
                         json_kv_opt(&w, "text", sr->text);

@@ -416,8 +416,10 @@ static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "%02x", p[i]);
+        char hex[2 * PCR_DIGEST_MAX + 1];
+
+        hex_encode_to(p, n, hex);
+        fputs(hex, f);
 }
 
 static int verb_calculate(const MeasureArgs *a) {
@@ -471,8 +473,7 @@ static int verb_calculate(const MeasureArgs *a) {
                                 r = pcr_state_extend_phase(&st, a->phases[p]);
                                 if (r < 0)
                                         return log_errno(r, "cannot extend phase");
-                                for (size_t i = 0; i < n; i++)
-                                        snprintf(hex + 2 * i, 3, "%02x", st.value[b][i]);
+                                hex_encode_to(st.value[b], n, hex);
                                 json_object_begin(&w);
                                 if (a->phases[p][0])
                                         json_kv_string(&w, "phase", a->phases[p]);

@@ -124,20 +124,6 @@ static void help(ExtClass c) {
                ext_class_name(c), ext_class_name(c), ext_level_key(c), ext_scope_key(c), ext_release_dir(c));
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = xstrdup(path);
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = 0;
-                        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                                return -errno;
-                        *s = '/';
-                }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 /* A usr partition is mounted at /usr by every consumer, so it holds the
  * contents of DIR/usr and nothing else can be expressed. 0 if DIR has no
  * other top-level entry, else -EXDEV with *ret_entry naming the first one. */

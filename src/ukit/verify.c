@@ -144,15 +144,6 @@ static char *serial_string(const ASN1_INTEGER *i) {
         return copy;
 }
 
-static void hex_string(const uint8_t *p, size_t n, char *out) {
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[p[i] >> 4];
-                out[2 * i + 1] = digits[p[i] & 15];
-        }
-        out[2 * n] = 0;
-}
-
 static void sk_X509_pop_freep(STACK_OF(X509) **s) {
         if (*s)
                 sk_X509_pop_free(*s, X509_free);
@@ -162,14 +153,14 @@ static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {
         char fp[2 * PCRSIG_FINGERPRINT_SIZE + 1];
 
         if (p->have_pcrpkey)
-                hex_string(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
+                hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
         printf("pcrsig: %zu entr%s, PCR 11 from %s rules%s, .pcrpkey %s\n", p->n_checks, p->n_checks == 1 ? "y" : "ies",
                p->rules_name, p->rules_known ? "" : " (stub not recognised)", p->have_pcrpkey ? fp : "missing");
         for (size_t i = 0; i < p->n_checks; i++) {
                 const PcrSigCheck *c = &p->checks[i];
                 /* The phase and details come from the image's .pcrsig. */
                 _cleanup_free_ char *phase = escape_str(c->phase), *detail = escape_str(c->detail);
-                hex_string(c->pkfp, sizeof(c->pkfp), fp);
+                hex_encode_to(c->pkfp, sizeof(c->pkfp), fp);
                 printf("pcrsig %s[%zu]: phase %s%s%s, key %s: %s", pcr_bank_to_string(c->bank), c->index,
                        c->phase ? "\"" : "", c->phase ? phase : "unknown", c->phase ? "\"" : "", fp,
                        c->status == PCRSIG_STATUS_UNKNOWN_KEY ? "other key" : pcrsig_status_to_string(c->status));
@@ -197,7 +188,7 @@ static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAu
         json_kv_bool(w, "stubRecognised", p->rules_known);
         json_key(w, "pcrpkeyFingerprint");
         if (p->have_pcrpkey) {
-                hex_string(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
+                hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
                 json_string(w, fp);
         } else
                 json_null(w);
@@ -213,7 +204,7 @@ static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAu
                         json_string(w, c->phase);
                 else
                         json_null(w);
-                hex_string(c->pkfp, sizeof(c->pkfp), fp);
+                hex_encode_to(c->pkfp, sizeof(c->pkfp), fp);
                 json_kv_string(w, "pkfp", fp);
                 json_kv_string(w, "status", pcrsig_status_to_string(c->status));
                 if (c->detail)
@@ -286,7 +277,7 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const 
                         json_kv_uint(&w, "nestedIn", r->nested_in);
                 if (r->sig) {
                         char hex[2 * EVP_MAX_MD_SIZE + 1];
-                        hex_string(r->sig->digest, r->sig->digest_size, hex);
+                        hex_encode_to(r->sig->digest, r->sig->digest_size, hex);
                         json_kv_string(&w, "digestAlgorithm", authenticode_md_name(r->sig->md));
                         json_kv_string(&w, "digest", hex);
                 }

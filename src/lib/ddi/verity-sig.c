@@ -21,18 +21,6 @@
 #define CERT_FILE_MAX (64u * 1024u)
 #define CERT_FILES_MAX 256u
 
-char *hex_encode(const uint8_t *data, size_t n) {
-        static const char hex[] = "0123456789abcdef";
-        char *s = malloc(n * 2 + 1);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                s[2 * i] = hex[data[i] >> 4];
-                s[2 * i + 1] = hex[data[i] & 15];
-        }
-        s[2 * n] = 0;
-        return s;
-}
 
 int hex_decode(const char *s, uint8_t *buf, size_t bufsz, size_t *ret_n) {
         size_t l = strlen(s);

@@ -328,7 +328,7 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         strcpy(img->result->protection, "none");
         strcpy(img->result->verity, "none");
         strcpy(img->result->trust, "none");
-        r = mkdir_parents_and(mnt, 0700);
+        r = mkdir_p(mnt, 0700);
         if (r < 0) {
                 set(img, EXT_IMAGE_FAILED, "%s: %s", mnt, strerror(-r));
                 return r;

@@ -280,7 +280,7 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
 
         meta = xasprintf("%s/meta%s", ws, h);
         marker = xasprintf("%s/%s", meta, ext_marker_dir(ctx->cls));
-        r = mkdir_parents_and(marker, 0755);
+        r = mkdir_p(marker, 0755);
         if (r < 0)
                 return r;
         p = xasprintf("%s/%s", marker, ext_marker_names(ctx->cls));
@@ -325,7 +325,7 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
                 (void) chmod(meta, 0755);
 
         ovl = xasprintf("%s/overlay%s", ws, h);
-        r = mkdir_parents_and(ovl, 0755);
+        r = mkdir_p(ovl, 0755);
         if (r < 0)
                 return r;
         unsigned long flags = MS_RDONLY | MS_NODEV;
@@ -427,7 +427,7 @@ static int switch_in(ExtContext *ctx, const char *hier, int fd) {
                 /* Old kernel: stack on top instead (still one atomic step for
                  * readers); unmerge removes every stacked layer. */
         }
-        r = mkdir_parents_and(hier, 0755);
+        r = mkdir_p(hier, 0755);
         if (r < 0)
                 return r;
         if (move_mount(fd, "", AT_FDCWD, hier, MOVE_MOUNT_F_EMPTY_PATH) < 0)

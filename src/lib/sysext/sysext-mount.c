@@ -81,17 +81,3 @@ int ext_is_our_mount(ExtClass c, const char *path) {
                 return -errno;
         return st.st_dev == makedev(maj, min);
 }
-
-int mkdir_parents_and(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = xstrdup(path);
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = 0;
-                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                                return -errno;
-                        *s = '/';
-                }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}

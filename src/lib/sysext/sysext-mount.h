@@ -32,5 +32,3 @@ int ext_is_our_mount(ExtClass c, const char *path);
 
 /* Is path the root of a mount? 1/0/-errno. */
 int path_is_mount_point(const char *path);
-
-int mkdir_parents_and(const char *path, mode_t mode);

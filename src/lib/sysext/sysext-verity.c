@@ -36,8 +36,7 @@ bool ext_verity_use_kernel(const ExtContext *ctx) {
 static void set_root(ExtVerity *v, const uint8_t *root, size_t n) {
         memcpy(v->root, root, n);
         v->root_size = n;
-        for (size_t i = 0; i < n; i++)
-                snprintf(v->root_hex + 2 * i, 3, "%02x", root[i]);
+        hex_encode_to(root, n, v->root_hex);
         v->present = true;
 }
 

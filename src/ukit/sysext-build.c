@@ -25,6 +25,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "sig-cleanup.h"
 #include "sysext-cli.h"
 #include "util.h"

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "pcrsig-verify.h"
 #include "pe-format.h"
 #include "sbat.h"
@@ -142,11 +143,6 @@ static char *serial_string(const ASN1_INTEGER *i) {
         OPENSSL_free(hex);
         BN_free(bn);
         return copy;
-}
-
-static void sk_X509_pop_freep(STACK_OF(X509) **s) {
-        if (*s)
-                sk_X509_pop_free(*s, X509_free);
 }
 
 static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {

@@ -11,6 +11,7 @@
 
 #include "boot-partition.h"
 #include "fileio.h"
+#include "fs-probe.h"
 #include "util.h"
 
 const char *boot_partition_kind_name(BootPartitionKind k) {
@@ -38,11 +39,6 @@ void boot_partition_done(BootPartition *p) {
         free(p->fstype);
         free(p->part_type);
         *p = (BootPartition) BOOT_PARTITION_INIT;
-}
-
-static void blkid_free_probep(blkid_probe *p) {
-        if (*p)
-                blkid_free_probe(*p);
 }
 
 /* PART_ENTRY_TYPE of a partition block device, via libblkid (which finds the

@@ -15,6 +15,7 @@
 #include <openssl/pkcs7.h>
 
 #include "fileio.h"
+#include "openssl-util.h"
 #include "util.h"
 #include "verity-sig.h"
 
@@ -36,12 +37,6 @@ int hex_decode(const char *s, uint8_t *buf, size_t bufsz, size_t *ret_n) {
         return 0;
 }
 
-static void BIO_freep(BIO **b) {
-        BIO_free(*b);
-}
-static void PKCS7_freep(PKCS7 **p) {
-        PKCS7_free(*p);
-}
 
 int verity_sig_sign(const char *roothash_hex, EVP_PKEY *key, X509 *cert, uint8_t **ret_der, size_t *ret_size) {
         _cleanup_(BIO_freep) BIO *in = NULL;
@@ -260,14 +255,10 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static void X509_freep_local(X509 **x) {
-        X509_free(*x);
-}
-
 /* 1 = this certificate verifies the signature, 0 = it does not. */
 static int try_cert(PKCS7 *p7, const char *roothash_hex, const char *path) {
         _cleanup_(BIO_freep) BIO *cb = NULL, *content = NULL;
-        _cleanup_(X509_freep_local) X509 *x = NULL;
+        _cleanup_(X509_freep) X509 *x = NULL;
         _cleanup_free_ char *pem = NULL;
         size_t n;
         int ok;

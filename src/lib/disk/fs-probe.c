@@ -7,11 +7,6 @@
 #include "fs-probe.h"
 #include "util.h"
 
-static void blkid_free_probep(blkid_probe *p) {
-        if (*p)
-                blkid_free_probe(*p);
-}
-
 int fs_probe(int fd, uint64_t offset, char **ret) {
         _cleanup_(blkid_free_probep) blkid_probe pr = NULL;
         const char *v = NULL;

@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include "openssl-util.h"
 #include "pcr-image.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
@@ -20,11 +21,6 @@
 static const char *const boot_sequence[] = {
         "enter-initrd", "leave-initrd", "sysinit", "ready", "shutdown", "final",
 };
-
-static void BIO_free_allp(BIO **b) {
-        if (*b)
-                BIO_free_all(*b);
-}
 
 const char *pcrsig_status_to_string(PcrSigStatus s) {
         static const char *const names[_PCRSIG_STATUS_MAX] = {

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "keys.h"
+#include "openssl-util.h"
 #include "pcrsig.h"
 #include "tpm2-policy.h"
 #include "util.h"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ukit install/list/remove --image DISK: the UKI goes into the XBOOTLDR
-# partition of a GPT disk image (found with libfdisk, attached to a loop
+# partition of a GPT disk image (found in the primary GPT, attached to a loop
 # device bounded to that partition), nothing else in the image changes, and
 # nothing stays attached or mounted afterwards.
 # Oracles: sfdisk/blkid for the layout, an independent losetup -P + mount of

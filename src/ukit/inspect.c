@@ -391,8 +391,7 @@ static int inspect_sections(int fd, InspectArgs *a, Report *rep) {
 
         for (size_t k = 0; k < a->n_sel; k++)
                 if (!a->sel[k].found) {
-                        log_error("%s: no section %s", a->file, a->sel[k].name);
-                        return EXIT_FAILURE;
+                        return log_error("%s: no section %s", a->file, a->sel[k].name);
                 }
         return 0;
 }
@@ -861,8 +860,7 @@ int verb_inspect(int argc, char **argv) {
                 return log_errno(fd, "%s", a.file);
         r = pe_parse_fd(fd, &img);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                log_error("%s: not a usable PE image: %s", a.file, pe_last_error());
-                return EXIT_FAILURE;
+                return log_error("%s: not a usable PE image: %s", a.file, pe_last_error());
         }
         if (r < 0)
                 return log_errno(r, "%s", a.file);

@@ -399,7 +399,7 @@ static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootParti
         if (stat(path, &st) < 0)
                 return log_errno(-errno, "%s", path);
         if (!S_ISDIR(st.st_mode))
-                return log_error("%s: not a directory", path), EXIT_FAILURE;
+                return log_error("%s: not a directory", path);
         if (boot_partition_probe(path, &p) == 0) {
                 kind = p.kind;
                 boot_partition_done(&p);
@@ -430,14 +430,14 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
                 if (r == -ENOENT)
                         continue;
                 if (r == -EMEDIUMTYPE)
-                        return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
+                        return log_error("%s: no GPT partition table", image);
                 if (r < 0)
                         return log_errno(r, "%s: cannot read the partition table", image);
                 ListRoot *lr = &roots[*n];
                 *lr = (ListRoot) { .kind = kinds[i], .image = BOOT_IMAGE_MOUNT_INIT };
                 r = boot_image_mount(image, &part, /* read_only= */ true, NULL, &lr->image);
                 if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root", image), EXIT_FAILURE;
+                        return log_error("%s: mounting a partition of an image needs root", image);
                 if (r == -ENODEV) {
                         /* e.g. no vfat driver: still show the other partition */
                         log_warning("%s: partition %zu (%s): the kernel cannot mount its file system, skipped",
@@ -452,7 +452,7 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
                 any = true;
         }
         if (!any)
-                return log_error("%s: no mountable ESP or XBOOTLDR partition in the GPT", image), EXIT_FAILURE;
+                return log_error("%s: no mountable ESP or XBOOTLDR partition in the GPT", image);
         return 0;
 }
 

@@ -302,16 +302,14 @@ int verb_sign_pe(int argc, char **argv) {
 
         if (a.remove) {
                 if (!img->signed_) {
-                        log_error("%s: image is not signed", a.file);
-                        return EXIT_FAILURE;
+                        return log_error("%s: image is not signed", a.file);
                 }
                 return write_image(fd, &a, &st, img, EVP_sha256(), NULL, NULL);
         }
 
         if (img->signed_ && !a.append && !a.detach) {
-                log_error("%s: image is already signed (use --append to add a signature, --remove to drop them)",
-                          a.file);
-                return EXIT_FAILURE;
+                return log_error("%s: image is already signed (use --append to add a signature, --remove to drop them)",
+                                 a.file);
         }
 
         if (a.attach) {
@@ -320,12 +318,10 @@ int verb_sign_pe(int argc, char **argv) {
                         return log_errno(r, "%s", a.attach);
                 r = authenticode_signature_parse((const uint8_t *) attach_der, attach_der_size, &attach);
                 if (r == -EOPNOTSUPP) {
-                        log_error("%s: unsupported digest algorithm in signature", a.attach);
-                        return EXIT_FAILURE;
+                        return log_error("%s: unsupported digest algorithm in signature", a.attach);
                 }
                 if (r < 0) {
-                        log_error("%s: not a DER PKCS#7 Authenticode signature", a.attach);
-                        return EXIT_FAILURE;
+                        return log_error("%s: not a DER PKCS#7 Authenticode signature", a.attach);
                 }
                 TableArgs t = {
                         .a = &a, .img = img, .attach = attach,

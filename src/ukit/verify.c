@@ -398,8 +398,7 @@ int verb_verify(int argc, char **argv) {
                 X509 *x = NULL;
                 r = keys_load_certificate(a.certs[i], &x);
                 if (r == -EBADMSG) {
-                        log_error("%s: no X.509 certificate found", a.certs[i]);
-                        return EXIT_FAILURE;
+                        return log_error("%s: no X.509 certificate found", a.certs[i]);
                 }
                 if (r < 0)
                         return log_errno(r, "%s", a.certs[i]);

@@ -25,6 +25,9 @@ typedef struct UkitError {
         char item[64];          /* ".initrd", "usr-verity", ... or "" */
 } UkitError;
 
+/* "UkitError err = UKIT_ERROR_INIT;": empty, no offset. */
+#define UKIT_ERROR_INIT { .code = 0, .offset = UKIT_ERROR_NO_OFFSET }
+
 /* Clears *err (NULL is fine). */
 void ukit_error_clear(UkitError *err);
 

@@ -129,7 +129,7 @@ static int sign_kernel(BuildContext *c, BuildSign *s, BuildSection *sec, bool ex
         uint8_t digest[EVP_MAX_MD_SIZE], *der = NULL;
         size_t digest_size = 0, der_size = 0, table_size = 0;
         uint64_t padded;
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         int r;
 
         if (!c->kernel || sec->n_sources != 1 || sec->sources_buf[0].fd < 0 || sec->sources_buf[0].offset != 0) {
@@ -138,9 +138,9 @@ static int sign_kernel(BuildContext *c, BuildSign *s, BuildSection *sec, bool ex
                 return log_error("%s: not a PE image, cannot sign the kernel", c->linux_path);
         }
         int fd = sec->sources_buf[0].fd;
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0) {
-                return log_error("%s: %s", c->linux_path, reason ?: "cannot read PE image");
+                return log_error("%s: %s", c->linux_path, ukit_error_what(&err) ?: "cannot read PE image");
         }
         if (img->pe->file_size != sec->size) {
                 return log_error("%s: changed while reading", c->linux_path);
@@ -270,10 +270,10 @@ static int sign_before_commit(BuildContext *c, int fd) {
                  * compute. */
                 _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
                 const EVP_MD *md = EVP_sha256();
-                const char *reason;
-                r = authenticode_image_load(fd, &img, &reason);
+                UkitError err = UKIT_ERROR_INIT;
+                r = authenticode_image_load(fd, &img, &err);
                 if (r < 0) {
-                        return log_error("%s: %s", c->output, reason ?: "cannot re-read the output");
+                        return log_error("%s: %s", c->output, ukit_error_what(&err) ?: "cannot re-read the output");
                 }
                 authenticode_hasher_free(s->hasher);
                 s->hasher = NULL;

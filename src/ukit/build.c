@@ -740,15 +740,16 @@ static int add_sbat(BuildContext *c) {
 }
 
 static int open_stub(BuildContext *c) {
+        UkitError err = UKIT_ERROR_INIT;
         int r;
         uint64_t size;
 
         r = build_open_input(c, "stub", c->stub_path, &c->stub_fd, &size);
         if (r != 0)
                 return r;
-        r = pe_parse_fd(c->stub_fd, &c->stub);
+        r = pe_parse_fd(c->stub_fd, &c->stub, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                return log_error("%s: invalid stub: %s", c->stub_path, pe_last_error());
+                return log_error("%s: invalid stub: %s", c->stub_path, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read stub", c->stub_path);
@@ -759,6 +760,7 @@ static int open_stub(BuildContext *c) {
 }
 
 static int open_linux(BuildContext *c) {
+        UkitError err = UKIT_ERROR_INIT;
         uint8_t mz[2] = {};
         uint64_t size;
         int r;
@@ -775,9 +777,9 @@ static int open_linux(BuildContext *c) {
         /* A PE kernel (EFI stub) must be a valid one; anything else (an arm64
          * Image.gz, say) is embedded as is, like ukify does. */
         if (size >= 2 && pread_full(c->linux_fd, mz, 2, 0) >= 0 && le16_read(mz) == PE_DOS_MAGIC) {
-                r = pe_parse_fd(c->linux_fd, &c->kernel);
+                r = pe_parse_fd(c->linux_fd, &c->kernel, &err);
                 if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                        return log_error("%s: invalid PE kernel image: %s", c->linux_path, pe_last_error());
+                        return log_error("%s: invalid PE kernel image: %s", c->linux_path, ukit_error_reason(&err, r));
                 }
                 if (r < 0)
                         return log_errno(r, "%s: cannot read kernel", c->linux_path);
@@ -876,6 +878,7 @@ static const char *section_origin(const BuildContext *c, const char *name) {
 }
 
 int verb_build(int argc, char **argv) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_(build_context_done) BuildContext c = { .stub_fd = -1, .linux_fd = -1 };
         _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
         _cleanup_free_ PeNewSection *news = NULL;
@@ -942,16 +945,15 @@ int verb_build(int argc, char **argv) {
                 news[i].n_sources = s->n_sources;
         }
 
-        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout);
+        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout, &err);
         if (r == -EEXIST || r == -EFBIG || r == -ENOSPC || r == -EPERM || r == -EINVAL || r == -EBADMSG) {
                 /* name the file the problem comes from where there is one */
-                const char *msg = pe_last_error();
                 const char *who = c.stub_path;
                 if (r == -EFBIG)
                         for (size_t i = 0; i < c.n_sections; i++)
-                                if (strstr(msg, c.sections[i].name) && c.sections[i].path)
+                                if (streq(err.item, c.sections[i].name) && c.sections[i].path)
                                         who = section_origin(&c, c.sections[i].name);
-                return log_error("%s: %s", who, msg);
+                return log_error("%s: %s", who, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot lay out the image", c.stub_path);

@@ -844,6 +844,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
 }
 
 int verb_inspect(int argc, char **argv) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         InspectArgs a = { .json = JSON_OFF };
@@ -858,9 +859,9 @@ int verb_inspect(int argc, char **argv) {
         fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
                 return log_errno(fd, "%s", a.file);
-        r = pe_parse_fd(fd, &img);
+        r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                return log_error("%s: not a usable PE image: %s", a.file, pe_last_error());
+                return log_error("%s: not a usable PE image: %s", a.file, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s", a.file);

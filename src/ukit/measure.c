@@ -328,6 +328,7 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
 
 /* Measures the sections of a built UKI with the rules of its stub. */
 static int measure_uki(const MeasureArgs *a, PcrState *ret) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         const UkiMeasureRules *rules = NULL;
@@ -337,9 +338,9 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         fd = open_input(a->uki, 0, 0, NULL);
         if (fd < 0)
                 return log_errno(fd, "%s: cannot open", a->uki);
-        r = pe_parse_fd(fd, &img);
+        r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                return log_error("%s: not a usable PE image: %s", a->uki, pe_last_error());
+                return log_error("%s: not a usable PE image: %s", a->uki, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", a->uki);

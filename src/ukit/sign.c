@@ -264,7 +264,7 @@ int verb_sign_pe(int argc, char **argv) {
         _cleanup_close_ int fd = -1;
         size_t attach_der_size = 0;
         SignArgs a = {};
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         struct stat st;
         int r;
 
@@ -286,10 +286,10 @@ int verb_sign_pe(int argc, char **argv) {
                 a.inplace = inplace;
         }
 
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0) {
-                if (reason)
-                        log_error("%s: %s", a.file, reason);
+                if (ukit_error_what(&err))
+                        log_error("%s: %s", a.file, err.what);
                 else
                         log_errno(r, "%s: cannot read PE image", a.file);
                 return EXIT_FAILURE;

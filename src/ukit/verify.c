@@ -381,7 +381,7 @@ int verb_verify(int argc, char **argv) {
         PcrSigAudit pcrsig = {};
         bool have_pcrsig = false;
         char pcrsig_error[256] = "";
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         bool ok = true;
         int r, ret = EXIT_FAILURE;
 
@@ -411,9 +411,9 @@ int verb_verify(int argc, char **argv) {
         fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
                 return verify_fail(&a, fd, NULL);
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0)
-                return verify_fail(&a, r, reason);
+                return verify_fail(&a, r, ukit_error_what(&err));
         /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
          * a UKI is often checked before it is signed. It fails all the same. */
         if (!img->signed_)

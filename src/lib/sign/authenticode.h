@@ -196,10 +196,10 @@ typedef struct AuthenticodeImage {
 } AuthenticodeImage;
 
 /* Parses the PE headers of fd and reads and splits its certificate table.
- * -EBADMSG etc.; *ret_reason (static or from pe_last_error()) says why. A
+ * -EBADMSG etc.; the optional err says why (I/O errors have no reason). A
  * table that is not at the very end of the file is refused: its bytes and
  * those after it could not both be covered by the digest. */
-int authenticode_image_load(int fd, AuthenticodeImage **ret, const char **ret_reason);
+int authenticode_image_load(int fd, AuthenticodeImage **ret, UkitError *err);
 void authenticode_image_free(AuthenticodeImage *img);
 static inline void authenticode_image_freep(AuthenticodeImage **p) {
         if (*p)

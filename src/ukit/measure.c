@@ -500,7 +500,7 @@ static void pkeys_free(EVP_PKEY *(*keys)[MEASURE_KEYS_MAX]) {
  * ones, bank by bank, as systemd-measure does. */
 static int load_append(const char *path, PcrSig *sig) {
         _cleanup_free_ char *text = NULL;
-        char why[256] = "";
+        UkitError err = UKIT_ERROR_INIT;
         size_t n = 0;
         int r;
 
@@ -510,9 +510,9 @@ static int load_append(const char *path, PcrSig *sig) {
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read", path);
-        r = pcrsig_parse(text, n, sig, NULL, why, sizeof(why));
+        r = pcrsig_parse(text, n, sig, NULL, &err);
         if (r == -EBADMSG) {
-                return log_error("%s: not a PCR signature document: %s", path, why);
+                return log_error("%s: not a PCR signature document: %s", path, err.what);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", path);

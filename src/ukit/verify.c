@@ -380,7 +380,6 @@ int verb_verify(int argc, char **argv) {
         SbatResult sbat = {};
         PcrSigAudit pcrsig = {};
         bool have_pcrsig = false;
-        char pcrsig_error[256] = "";
         UkitError err = UKIT_ERROR_INIT;
         bool ok = true;
         int r, ret = EXIT_FAILURE;
@@ -525,10 +524,9 @@ int verb_verify(int argc, char **argv) {
         if (sbat.present && !sbat.valid)
                 ok = false;
 
-        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, pcrsig_error,
-                               sizeof(pcrsig_error));
+        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, &err);
         if (r == -EBADMSG) {
-                log_error("%s: %s", a.file, pcrsig_error);
+                log_error("%s: %s", a.file, err.what);
                 goto finish;
         }
         if (r < 0 && r != -ENOENT) {

@@ -38,14 +38,14 @@ static void check(bool b) {
 }
 
 static void audit(int fd, const PeImage *img) {
-        char error[256] = "";
+        UkitError err = UKIT_ERROR_INIT;
         PcrSigAudit a = {};
         char *extra[] = { (char *) "sysinit:ready" };
 
-        int r = pcrsig_audit_image(fd, img, extra, 1, &a, error, sizeof(error));
+        int r = pcrsig_audit_image(fd, img, extra, 1, &a, &err);
         if (r == -EBADMSG) {
                 /* malformed input: a reason, one line */
-                check(error[0] != 0 && !strchr(error, '\n'));
+                check(err.what[0] != 0 && !strchr(err.what, '\n'));
                 return;
         }
         if (r < 0)

@@ -19,7 +19,7 @@
 
 typedef struct UkitError {
         int code;               /* the -errno the function returned, 0 if unset */
-        char what[256];         /* "section .initrd: extends beyond the end of the file" */
+        char what[512];         /* "section .initrd: extends beyond the end of the file" */
         char path[512];         /* the file concerned when not the caller's input, else "" */
         uint64_t offset;        /* byte offset in that file, or UKIT_ERROR_NO_OFFSET */
         char item[64];          /* ".initrd", "usr-verity", ... or "" */

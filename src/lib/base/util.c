@@ -64,16 +64,6 @@ int unhexmem(const char *s, size_t len, void *out, size_t n) {
         return 0;
 }
 
-int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...) {
-        if (buf && size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(buf, size, fmt, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Overlong
  * forms, surrogates and code points above U+10FFFF are invalid. */
 static size_t utf8_seq_len(const unsigned char *p, size_t n, uint32_t *ret_cp) {

@@ -88,8 +88,3 @@ void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 void *xmemdup(const void *p, size_t n);
 _printf_(1, 2) char *xasprintf(const char *fmt, ...);
-
-/* Formats a one-line reason into buf (size bytes; nothing when buf is NULL
- * or size 0) and returns r: for library calls that report why they failed
- * through a caller's buffer. */
-_printf_(4, 5) int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...);

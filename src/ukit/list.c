@@ -209,7 +209,7 @@ static const char *signature_state(int fd, char *signer, size_t signer_size) {
                 match = memcmp(digest, sig->digest, sig->digest_size) == 0;
                 if (!match)
                         state = "digest-mismatch";
-                else if (authenticode_signature_verify(sig, NULL, NULL, 0) < 0)
+                else if (authenticode_signature_verify(sig, NULL, NULL) < 0)
                         return "invalid";
         }
         return state;

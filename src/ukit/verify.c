@@ -48,7 +48,7 @@ typedef struct SbatResult {
 typedef struct SigResult {
         AuthenticodeSignature *sig;
         const char *error;              /* static text; NULL if fine so far */
-        char reason[256];
+        char reason[512];
         bool digest_ok;
         bool signature_ok;
         int trusted;                    /* 1 yes, 0 no, -1 not checked */
@@ -496,7 +496,9 @@ int verb_verify(int argc, char **argv) {
                         continue;
                 }
 
-                r = authenticode_signature_verify(s->sig, trusted, s->reason, sizeof(s->reason));
+                UkitError verr = UKIT_ERROR_INIT;
+                r = authenticode_signature_verify(s->sig, trusted, &verr);
+                snprintf(s->reason, sizeof(s->reason), "%s", verr.what);
                 if (r == -EKEYREJECTED) {
                         s->signature_ok = true;
                         s->trusted = 0;

@@ -168,10 +168,9 @@ int authenticode_signature_nested(const AuthenticodeSignature *s, size_t index, 
  * non-empty stack), also checks that the signer chains to one of them
  * (any of them is a trust anchor, as db entries are for firmware; validity
  * times are not checked, firmware has no trusted clock; no EKU needed).
- * 0 ok, -EBADMSG bad signature, -EKEYREJECTED untrusted chain. A
- * human-readable reason goes into reason (may be NULL). */
-int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509) *trusted, char *reason,
-                                  size_t reason_size);
+ * 0 ok, -EBADMSG bad signature, -EKEYREJECTED untrusted chain, with the
+ * reason in the optional err. */
+int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509) *trusted, UkitError *err);
 
 /* "sha256" etc. */
 const char *authenticode_md_name(const EVP_MD *md);

@@ -201,11 +201,11 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         break;
                 case EXT_IMAGE_IGNORED:
                         n_ignored++;
-                        log_info("Skipping extension '%s': %s.", m->name, m->result->reason);
+                        log_info("Skipping extension '%s': %s.", m->name, m->result->error.what);
                         break;
                 case EXT_IMAGE_FAILED:
                         n_failed++;
-                        log_error("%s: %s", m->path, m->result->reason);
+                        log_error("%s: %s", m->path, m->result->error.what);
                         break;
                 default:
                         break;
@@ -224,8 +224,8 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         json_kv_string(&w, "protection", m->result->protection);
                         json_kv_string(&w, "verity", m->result->verity);
                         json_kv_string(&w, "trust", m->result->trust);
-                        if (m->result->reason[0])
-                                json_kv_string(&w, "reason", m->result->reason);
+                        if (m->result->error.what[0])
+                                json_kv_string(&w, "reason", m->result->error.what);
                         json_object_end(&w);
                 }
                 json_array_end(&w);

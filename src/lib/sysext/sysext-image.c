@@ -27,18 +27,23 @@
 
 #define RELEASE_FILE_MAX (64u * 1024u)
 
-void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...) {
+int ext_image_set(ExtImage *img, ExtImageState s, int r, const char *fmt, ...) {
+        UkitError *e = &img->result->error;
         va_list ap;
         img->result->state = s;
         /* Not merged: nothing enforces verity for it (trust stays, it says
          * whether the signature itself was accepted). */
         if (s != EXT_IMAGE_MERGED)
                 strcpy(img->result->verity, "none");
+        /* the latest verdict replaces an earlier one */
+        ukit_error_clear(e);
+        e->code = r;
         va_start(ap, fmt);
-        vsnprintf(img->result->reason, sizeof(img->result->reason), fmt, ap);
+        vsnprintf(e->what, sizeof(e->what), fmt, ap);
         va_end(ap);
+        snprintf(e->item, sizeof(e->item), "%s", img->name);
+        return r;
 }
-#define set ext_image_set
 
 static int open_in_root(int rootfd, const char *path, int flags) {
         struct open_how how = {
@@ -152,7 +157,8 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 dmfd = open(dm.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (dmfd < 0 || verity_deactivate_deferred(&dm) < 0) {
                         r = dmfd < 0 ? -errno : -EIO;
-                        set(img, EXT_IMAGE_FAILED, "%s: cannot schedule removal: %s", dm.path, strerror(-r));
+                        ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                      "%s: cannot schedule removal: %s", dm.path, strerror(-r));
                         (void) verity_deactivate(&dm);
                         return r;
                 }
@@ -163,9 +169,9 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
         }
         if (mount(dmfd >= 0 ? fdpath : dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "mounting %s (%s) failed: %s", dmfd >= 0 ? dm.path : dev, fstype,
-                    strerror(errno));
-                return r;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                     "mounting %s (%s) failed: %s", dmfd >= 0 ? dm.path : dev, fstype,
+                                     strerror(errno));
         }
         return 0;
 }
@@ -179,19 +185,17 @@ static int mount_usr(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
         _cleanup_free_ char *usr = xasprintf("%s/usr", mnt);
         int r;
 
-        if (ctx->cls != EXT_SYSEXT) {
-                set(img, EXT_IMAGE_FAILED, "a usr partition, but a %s image needs a root partition",
-                    ext_class_name(ctx->cls));
-                return -EMEDIUMTYPE;
-        }
+        if (ctx->cls != EXT_SYSEXT)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -EMEDIUMTYPE,
+                                     "a usr partition, but a %s image needs a root partition",
+                                     ext_class_name(ctx->cls));
         if (mount("ukit-ext-usr", mnt, "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: cannot mount a tmpfs: %s", mnt, strerror(errno));
-                return r;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot mount a tmpfs: %s", mnt, strerror(errno));
         }
         if (mkdir(usr, 0755) < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: %s", usr, strerror(errno));
+                ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", usr, strerror(errno));
                 goto fail;
         }
         r = mount_dev(ctx, img, v, loopdev, fstype, usr, flags);
@@ -199,7 +203,7 @@ static int mount_usr(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 goto fail;
         if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: cannot remount read-only: %s", mnt, strerror(errno));
+                ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot remount read-only: %s", mnt, strerror(errno));
                 goto fail;
         }
         return 0;
@@ -234,21 +238,18 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
         const char *fstype;
         int r;
 
-        if (fd < 0) {
-                set(img, EXT_IMAGE_FAILED, "cannot open: %s",
-                    fd == -EBADFD ? (img->type == EXT_IMAGE_BLOCK ? "not a block device" : "not a regular file")
-                                  : strerror(-fd));
-                return fd;
-        }
+        if (fd < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, fd, "cannot open: %s",
+                                     fd != -EBADFD                  ? strerror(-fd)
+                                     : img->type == EXT_IMAGE_BLOCK ? "not a block device"
+                                                                    : "not a regular file");
         bool sidecar = false;
         r = ddi_dissect(fd, ctx->host.arch, &d);
         if (r == -ENOENT) {
                 /* A bare file system image, possibly with sidecar verity files. */
                 r = fd_get_size(fd, &size);
-                if (r < 0) {
-                        set(img, EXT_IMAGE_FAILED, "%s", strerror(-r));
-                        return r;
-                }
+                if (r < 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s", strerror(-r));
                 sidecar = true;
         } else if (r == 0) {
                 off = d.part[DDI_DATA].offset;
@@ -259,29 +260,25 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 }
         } else {
                 const char *why = disk_image_last_error();
-                set(img, EXT_IMAGE_FAILED, "not a usable disk image: %s",
-                    r == -ENXIO ? "no root or usr partition for this architecture" :
-                    r == -ENOTUNIQ ? "several root/usr partitions" :
-                    (r == -EBADMSG || r == -EOPNOTSUPP) && why ? why : strerror(-r));
-                return r;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "not a usable disk image: %s",
+                                     r == -ENXIO ? "no root or usr partition for this architecture" :
+                                     r == -ENOTUNIQ ? "several root/usr partitions" :
+                                     (r == -EBADMSG || r == -EOPNOTSUPP) && why ? why : strerror(-r));
         }
 
         _cleanup_close_ int lfd = -1;
         _cleanup_free_ char *dev = NULL;
         r = loop_attach(fd, off, size, &lfd, &dev);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "cannot attach a loop device: %s", strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "cannot attach a loop device: %s", strerror(-r));
         ext_test_point("image-attached");
         if (sidecar) {
                 r = ext_verity_check_sidecar(ctx, img, lfd, size, &v);
                 if (r < 0)
                         return r;
-                if (r == 0 && ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "bare file system image, but a signature is required");
-                        return -EPERM;
-                }
+                if (r == 0 && ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "bare file system image, but a signature is required");
         } else if (d.part[DDI_DATA].found) {
                 /* Data through the loop device that is about to be mounted,
                  * hash tree from the verity partition. */
@@ -291,10 +288,8 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
         }
         ext_test_point("verity-checked");
         r = fs_probe(lfd, 0, &fstype);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "no known file system (erofs, squashfs, ext4) found");
-                return r;
-        }
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "no known file system (erofs, squashfs, ext4) found");
         if (!d.usr)
                 return mount_dev(ctx, img, &v, dev, fstype, mnt, flags);
         return mount_usr(ctx, img, &v, dev, fstype, mnt, flags);
@@ -308,25 +303,22 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         int r;
 
         img->result->state = EXT_IMAGE_PENDING;
-        img->result->reason[0] = 0;
+        ukit_error_clear(&img->result->error);
         strcpy(img->result->protection, "none");
         strcpy(img->result->verity, "none");
         strcpy(img->result->trust, "none");
         r = mkdir_parents_and(mnt, 0700);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: %s", mnt, strerror(-r));
-                return r;
-        }
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(-r));
 
         if (img->type == EXT_IMAGE_DIRECTORY) {
-                if (ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "directory image, but a signature is required");
-                        return -EPERM;
-                }
+                if (ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "directory image, but a signature is required");
                 if (mount(img->path, mnt, NULL, MS_BIND | MS_REC, NULL) < 0 ||
                     mount(NULL, mnt, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) < 0) {
                         r = -errno;
-                        set(img, EXT_IMAGE_FAILED, "bind mount failed: %s", strerror(errno));
+                        ext_image_set(img, EXT_IMAGE_FAILED, r, "bind mount failed: %s", strerror(errno));
                         (void) umount2(mnt, MNT_DETACH);
                         return r;
                 }
@@ -339,41 +331,41 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         rootfd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: %s", mnt, strerror(errno));
+                ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(errno));
                 goto reject;
         }
         if (ctx->cls == EXT_SYSEXT) {
                 _cleanup_close_ int o = open_in_root(rootfd, "usr/lib/os-release", O_PATH);
                 if (o >= 0) {
-                        set(img, EXT_IMAGE_FAILED, "contains usr/lib/os-release, which an extension must not");
-                        r = -EPERM;
+                        r = ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                          "contains usr/lib/os-release, which an extension must not");
                         goto reject;
                 }
         }
         r = read_release(ctx, img, rootfd, &text, &n, &relpath);
         if (r == -ENOTUNIQ) {
-                set(img, EXT_IMAGE_IGNORED, "several candidate extension-release files");
-                r = 0;
+                r = ext_image_set(img, EXT_IMAGE_IGNORED, 0, "several candidate extension-release files");
                 goto reject;
         }
         if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: cannot read the release file: %s", relpath, input_strerror(r));
+                ext_image_set(img, EXT_IMAGE_FAILED, r,
+                              "%s: cannot read the release file: %s", relpath, input_strerror(r));
                 goto reject;
         }
         if (!ctx->force) {
                 if (!text) {
-                        set(img, EXT_IMAGE_IGNORED, "no %s/extension-release.%s", ext_release_dir(ctx->cls), img->name);
-                        r = 0;
+                        r = ext_image_set(img, EXT_IMAGE_IGNORED, 0, "no %s/extension-release.%s",
+                                          ext_release_dir(ctx->cls), img->name);
                         goto reject;
                 }
                 char reason[EXT_REASON_MAX];
                 r = extension_release_validate(ctx->cls, img->name, text, n, &ctx->host, reason);
                 if (r < 0) {
-                        set(img, EXT_IMAGE_FAILED, "validating the release file: %s", strerror(-r));
+                        ext_image_set(img, EXT_IMAGE_FAILED, r, "validating the release file: %s", strerror(-r));
                         goto reject;
                 }
                 if (r == 0) {
-                        set(img, EXT_IMAGE_IGNORED, "%s", reason);
+                        ext_image_set(img, EXT_IMAGE_IGNORED, r, "%s", reason);
                         goto reject;
                 }
         }

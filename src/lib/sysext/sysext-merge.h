@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "extension-release.h"
 #include "sysext-lock.h"
 #include "verity-activate.h"
@@ -45,7 +46,7 @@ typedef struct ExtImageResult {
         char protection[16];    /* "signed", "verity", "none" */
         char verity[16];        /* who checks the blocks: "kernel" (dm-verity), "userspace" (at merge), "none" */
         char trust[16];         /* who accepted the signature: "kernel-keyring", "verity.d", "none" */
-        char reason[EXT_REASON_MAX];
+        UkitError error;        /* why IGNORED (code 0) or FAILED (code -errno); item: the image name */
 } ExtImageResult;
 
 typedef struct ExtImage {

@@ -146,7 +146,7 @@ static int log_lock_timeout(const ExtContext *ctx) {
                          ctx->lock_holder.comm[0] ? ctx->lock_holder.comm : "?",
                          ctx->lock_holder.n_pids > 1 ? " and its child" : "");
         return log_error("%s: still locked after %.1f s by %s: another %s merge, refresh or unmerge is running "
-                         "or stuck (--lock-timeout=)", ws, (double) ctx->lock_timeout_usec / 1e6, who,
+                         "or stuck (--lock-timeout=)", ws ?: "workspace", (double) ctx->lock_timeout_usec / 1e6, who,
                          ext_class_name(ctx->cls));
 }
 

@@ -39,6 +39,17 @@ char *xstrdup(const char *s) {
         return p;
 }
 
+char *strprintf(const char *fmt, ...) {
+        va_list ap;
+        char *p;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&p, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : p;
+}
+
 char *xasprintf(const char *fmt, ...) {
         va_list ap;
         char *p;

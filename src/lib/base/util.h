@@ -82,7 +82,12 @@ static inline char *escape_str(const char *s) {
         return escape_controls(s, s ? strlen(s) : 0, 0);
 }
 
-/* Allocate or die: only for small, bounded allocations in tools. */
+/* printf into a new string; NULL when out of memory (for the library, which
+ * returns -ENOMEM instead of aborting). */
+_printf_(1, 2) char *strprintf(const char *fmt, ...);
+
+/* Allocate or die: only for small, bounded allocations in tools (src/ukit;
+ * the library returns -ENOMEM instead). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);

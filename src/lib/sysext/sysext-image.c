@@ -57,8 +57,10 @@ static int open_in_root(int rootfd, const char *path, int flags) {
 /* Base name rule (systemd 256): strip .sysext.raw/.confext.raw/.raw, cut
  * at the first '_' or '+'. */
 static char *image_base_name(const char *s, bool strip_raw) {
-        char *b = xstrdup(s);
+        char *b = strdup(s);
         static const char *const sfx[] = { ".sysext.raw", ".confext.raw", ".raw" };
+        if (!b)
+                return NULL;
         size_t l = strlen(b);
         for (size_t i = 0; strip_raw && i < ELEMENTSOF(sfx); i++) {
                 size_t k = strlen(sfx[i]);
@@ -86,7 +88,9 @@ static ssize_t fgetxattrat_compat(int dfd, const char *name, char *buf, size_t n
 static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n,
                         char **ret_path) {
         const char *dir = ext_release_dir(ctx->cls);
-        *ret_path = xasprintf("%s/extension-release.%s", dir, img->name);
+        *ret_path = strprintf("%s/extension-release.%s", dir, img->name);
+        if (!*ret_path)
+                return -ENOMEM;
         int r = read_input_at(rootfd, *ret_path, OPEN_INPUT_IN_ROOT, RELEASE_FILE_MAX, ret, ret_n);
         if (r != -ENOENT)
                 return r;
@@ -103,9 +107,9 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
                 return -errno;
         dfd = -1;
         _cleanup_free_ char *found = NULL, *want = image_base_name(img->name, false);
-        bool dup = false;
+        bool dup = false, oom = !want;
         struct dirent *de;
-        while ((de = readdir(d))) {
+        while (!oom && (de = readdir(d))) {
                 const char *n = startswith(de->d_name, "extension-release.");
                 if (!n || !ext_image_name_valid(n) || de->d_type != DT_REG)
                         continue;
@@ -115,22 +119,28 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
                 if (xl > 0 && (streq(x, "0") || streq(x, "no") || streq(x, "false") || streq(x, "n") || streq(x, "off")))
                         ok = true;
                 _cleanup_free_ char *base = image_base_name(n, false);
+                if (!base) {
+                        oom = true;
+                        break;
+                }
                 if (streq(base, want))
                         ok = true;
                 if (!ok)
                         continue;
                 if (found)
                         dup = true;
-                else
-                        found = xstrdup(de->d_name);
+                else if (!(found = strdup(de->d_name)))
+                        oom = true;
         }
         r = 0;
-        if (dup)
+        if (oom)
+                r = -ENOMEM;
+        else if (dup)
                 r = -ENOTUNIQ;
         else if (found) {
                 free(*ret_path);
-                *ret_path = xasprintf("%s/%s", dir, found);
-                r = read_input_at(dirfd(d), found, OPEN_INPUT_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
+                *ret_path = strprintf("%s/%s", dir, found);
+                r = !*ret_path ? -ENOMEM : read_input_at(dirfd(d), found, OPEN_INPUT_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
         } else
                 *ret = NULL;
         closedir(d);
@@ -182,8 +192,11 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
  * as for a root partition. One lazy unmount of mnt removes both. */
 static int mount_usr(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, const char *loopdev,
                      const char *fstype, const char *mnt, unsigned long flags) {
-        _cleanup_free_ char *usr = xasprintf("%s/usr", mnt);
+        _cleanup_free_ char *usr = strprintf("%s/usr", mnt);
         int r;
+
+        if (!usr)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -ENOMEM, "%s", strerror(ENOMEM));
 
         if (ctx->cls != EXT_SYSEXT)
                 return ext_image_set(img, EXT_IMAGE_FAILED, -EMEDIUMTYPE,
@@ -349,7 +362,8 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         }
         if (r < 0) {
                 ext_image_set(img, EXT_IMAGE_FAILED, r,
-                              "%s: cannot read the release file: %s", relpath, input_strerror(r));
+                              "%s: cannot read the release file: %s", relpath ?: "release file",
+                              input_strerror(r));
                 goto reject;
         }
         if (!ctx->force) {

@@ -109,5 +109,5 @@ void ext_test_point(const char *name);
 /* For hierarchy index i: merged? names ("a\nb\n"), since (usec). */
 int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret_names, uint64_t *ret_since);
 
-/* Full path of hierarchy i under the root. */
+/* Full path of hierarchy i under the root; NULL when out of memory. */
 char *ext_hierarchy_path(const ExtContext *ctx, size_t i);

@@ -57,16 +57,20 @@ static int require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *
  * without a kernel to ask the image fails here. <0 with the reason set. */
 static int take_signature(const ExtContext *ctx, ExtImage *img, ExtVerity *v, uint8_t *sig, size_t sig_size) {
         char *dirs[4] = {
-                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
-                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
+                strprintf("%s/etc/verity.d", ctx->root), strprintf("%s/run/verity.d", ctx->root),
+                strprintf("%s/usr/local/lib/verity.d", ctx->root), strprintf("%s/usr/lib/verity.d", ctx->root),
         };
         const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
 
         v->sig = sig;
         v->sig_size = sig_size;
-        int r = verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
+        int r = !sig || !dirs[0] || !dirs[1] || !dirs[2] || !dirs[3]
+                        ? -ENOMEM
+                        : verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 free(dirs[i]);
+        if (r == -ENOMEM)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s", strerror(-r));
         if (r < 0 && r != -ENOKEY)
                 return ext_image_set(img, EXT_IMAGE_FAILED, r, "root hash signature is not valid PKCS#7");
         if (r == 0) {
@@ -112,7 +116,10 @@ int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int 
                         return ext_image_set(img, EXT_IMAGE_FAILED, -EADDRNOTAVAIL,
                                              "signed root hash does not match the partition UUIDs");
                 set_root(v, root, root_size);
-                r = take_signature(ctx, img, v, xmemdup(d->sig_der, d->sig_der_size), d->sig_der_size);
+                uint8_t *sig = malloc(MAX(d->sig_der_size, (size_t) 1));
+                if (sig)
+                        memcpy(sig, d->sig_der, d->sig_der_size);
+                r = take_signature(ctx, img, v, sig, d->sig_der_size);
                 if (r < 0)
                         return r;
         } else {
@@ -143,9 +150,9 @@ int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int 
 
 int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_size,
                              ExtVerity *v) {
-        _cleanup_free_ char *base = xstrdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
+        _cleanup_free_ char *base = strdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
                 *hex = NULL, *der = NULL;
-        size_t l = strlen(base), n, der_size = 0;
+        size_t l = base ? strlen(base) : 0, n, der_size = 0;
         uint8_t sb[VERITY_SUPERBLOCK_SIZE], root[VERITY_DIGEST_MAX];
         size_t root_size;
         uint64_t hsize;
@@ -154,9 +161,11 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
 
         if (l > 4 && streq(base + l - 4, ".raw"))
                 base[l - 4] = 0;
-        vpath = xasprintf("%s.verity", base);
-        rpath = xasprintf("%s.roothash", base);
-        spath = xasprintf("%s.roothash.p7s", base);
+        vpath = base ? strprintf("%s.verity", base) : NULL;
+        rpath = base ? strprintf("%s.roothash", base) : NULL;
+        spath = base ? strprintf("%s.roothash.p7s", base) : NULL;
+        if (!vpath || !rpath || !spath)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -ENOMEM, "%s", strerror(ENOMEM));
         /* Sidecars sit next to the image and, like it, may be symlinks; a
          * FIFO or device there must neither block nor be read. */
         _cleanup_close_ int hfd = open_input_at(AT_FDCWD, vpath, 0, 0, NULL);

@@ -159,8 +159,10 @@ static int dm_list(int ctl, char **ret_names, uint64_t **ret_devs, size_t *ret_n
                 if (io->flags & DM_BUFFER_FULL_FLAG)
                         continue;
                 size_t end = MIN((size_t) io->data_size, size), off = io->data_start, n = 0, nl = 0;
-                _cleanup_free_ char *names = xmalloc(size + 1);
+                _cleanup_free_ char *names = malloc(size + 1);
                 _cleanup_free_ uint64_t *devs = NULL;
+                if (!names)
+                        return -ENOMEM;
                 while (off + sizeof(struct dm_name_list) < end) {
                         struct dm_name_list *e = (struct dm_name_list *) ((char *) io + off);
                         size_t room = end - off - offsetof(struct dm_name_list, name);

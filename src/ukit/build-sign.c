@@ -314,8 +314,8 @@ static int sign_sections_done(BuildContext *c) {
                 /* Before anything is written: a wrong key fails the build
                  * with no output. */
                 r = sign_load_key_and_cert(key, s->passphrase_file, cert, &s->pkey, &s->x509);
-                if (r != 0)
-                        return r;
+                if (r < 0)
+                        return EXIT_FAILURE;
 
                 BuildSection *linux_sec = find_section(c, ".linux");
                 if (linux_sec && sk != SIGN_KERNEL_NO) {

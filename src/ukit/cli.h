@@ -30,6 +30,12 @@ _printf_(2, 3) int log_errno(int r, const char *fmt, ...);
 struct UkitError;
 _printf_(3, 4) int log_fail(const struct UkitError *err, int r, const char *fmt, ...);
 
+/* For helpers below verb_*(), which return -errno: print as log_error() /
+ * log_errno() and return r (negative): "return log_error_r(-EINVAL, ...);".
+ * The verb turns r < 0 into EXIT_FAILURE. */
+_printf_(2, 3) int log_error_r(int r, const char *fmt, ...);
+_printf_(2, 3) int log_errno_r(int r, const char *fmt, ...);
+
 /* Prints a usage error and returns EXIT_USAGE. */
 _printf_(1, 2) int log_usage(const char *fmt, ...);
 

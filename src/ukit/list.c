@@ -299,12 +299,12 @@ static int list_root(const ListRoot *root, JsonWriter *w, unsigned *count) {
 
         dir_fd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
-                return errno == ENOENT ? 0 : log_errno(-errno, "%s", dirpath);
+                return errno == ENOENT ? 0 : log_errno_r(-errno, "%s", dirpath);
         fd = dup(dir_fd);
         if (fd < 0 || !(d = fdopendir(fd))) {
                 if (fd >= 0)
                         close(fd);
-                return log_errno(-errno, "%s", dirpath);
+                return log_errno_r(-errno, "%s", dirpath);
         }
         names = xcalloc(LIST_ENTRIES_MAX, sizeof(char *));
         for (struct dirent *de; (de = readdir(d)); ) {
@@ -394,9 +394,9 @@ static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootParti
         struct stat st;
 
         if (stat(path, &st) < 0)
-                return log_errno(-errno, "%s", path);
+                return log_errno_r(-errno, "%s", path);
         if (!S_ISDIR(st.st_mode))
-                return log_error("%s: not a directory", path);
+                return log_error_r(-ENOTDIR, "%s: not a directory", path);
         if (boot_partition_probe(path, &p) == 0) {
                 kind = p.kind;
                 boot_partition_done(&p);
@@ -412,7 +412,7 @@ static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootParti
                         return 0;
         char *canon = realpath(path, NULL);
         if (!canon)
-                return log_errno(-errno, "%s", path);
+                return log_errno_r(-errno, "%s", path);
         roots[(*n)++] = (ListRoot) { .path = canon, .kind = kind, .dev = st.st_dev, .image = BOOT_IMAGE_MOUNT_INIT };
         return 0;
 }
@@ -427,14 +427,14 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
                 if (r == -ENOENT)
                         continue;
                 if (r == -EMEDIUMTYPE)
-                        return log_error("%s: no GPT partition table", image);
+                        return log_error_r(r, "%s: no GPT partition table", image);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read the partition table", image);
+                        return log_errno_r(r, "%s: cannot read the partition table", image);
                 ListRoot *lr = &roots[*n];
                 *lr = (ListRoot) { .kind = kinds[i], .image = BOOT_IMAGE_MOUNT_INIT };
                 r = boot_image_mount(image, &part, /* read_only= */ true, NULL, &lr->image);
                 if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root", image);
+                        return log_error_r(r, "%s: mounting a partition of an image needs root", image);
                 if (r == -ENODEV) {
                         /* e.g. no vfat driver: still show the other partition */
                         log_warning("%s: partition %zu (%s): the kernel cannot mount its file system, skipped",
@@ -442,14 +442,14 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
                         continue;
                 }
                 if (r < 0)
-                        return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
+                        return log_errno_r(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
                 lr->path = xstrdup(lr->image.mount_dir);
                 lr->from_image = true;
                 (*n)++;
                 any = true;
         }
         if (!any)
-                return log_error("%s: no mountable ESP or XBOOTLDR partition in the GPT", image);
+                return log_error_r(-ENOENT, "%s: no mountable ESP or XBOOTLDR partition in the GPT", image);
         return 0;
 }
 
@@ -592,5 +592,5 @@ int verb_list(int argc, char **argv) {
         }
         if (fflush(stdout) != 0 && r == 0)
                 r = log_errno(-errno, "stdout");
-        return r;
+        return r < 0 ? EXIT_FAILURE : r;
 }

@@ -331,8 +331,8 @@ int verb_sign_pe(int argc, char **argv) {
         }
 
         r = sign_load_key_and_cert(a.key, a.passphrase_file, a.cert, &key, &cert);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
 
         if (a.detach) {
                 _cleanup_(authenticode_hasher_freep) AuthenticodeHasher *h = NULL;

@@ -861,7 +861,7 @@ int verb_inspect(int argc, char **argv) {
                 return log_errno(fd, "%s", a.file);
         r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                return log_error("%s: not a usable PE image: %s", a.file, ukit_error_reason(&err, r));
+                return log_fail(&err, r, "%s: not a usable PE image", a.file);
         }
         if (r < 0)
                 return log_errno(r, "%s", a.file);

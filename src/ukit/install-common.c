@@ -153,8 +153,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                         return log_errno(r, "%s: cannot read the partition table", image);
                 r = boot_image_mount(image, &part, read_only, NULL, &b.image);
                 if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image),
-                               EXIT_FAILURE;
+                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image);
                 if (r == -ENODEV)
                         return log_error("%s: partition %zu: the kernel cannot mount its file system (driver missing?)",
                                          image, part.partno + 1);

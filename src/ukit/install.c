@@ -513,8 +513,7 @@ int verb_install(int argc, char **argv) {
                         if (tp) {
                                 r = uki_tries_read(tp, &t);
                                 if (r == -EINVAL)
-                                        return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX),
-                                               EXIT_FAILURE;
+                                        return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX);
                                 if (r < 0 && r != -ENOENT)
                                         return log_errno(r, "%s: cannot read", tp);
                                 if (r == 0)

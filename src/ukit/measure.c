@@ -340,7 +340,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 return log_errno(fd, "%s: cannot open", a->uki);
         r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                return log_error("%s: not a usable PE image: %s", a->uki, ukit_error_reason(&err, r));
+                return log_fail(&err, r, "%s: not a usable PE image", a->uki);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", a->uki);
@@ -512,7 +512,7 @@ static int load_append(const char *path, PcrSig *sig) {
                 return log_errno(r, "%s: cannot read", path);
         r = pcrsig_parse(text, n, sig, NULL, &err);
         if (r == -EBADMSG) {
-                return log_error("%s: not a PCR signature document: %s", path, err.what);
+                return log_fail(&err, r, "%s: not a PCR signature document", path);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", path);

@@ -229,8 +229,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 r = usr_only_tree(src, &extra);
                 if (r == -EXDEV)
                         return log_error("%s/%s: outside usr/, but a --usr image holds only /usr (its partition "
-                                         "is mounted at /usr); remove it or build without --usr", src, extra),
-                               EXIT_FAILURE;
+                                         "is mounted at /usr); remove it or build without --usr", src, extra);
                 if (r < 0)
                         return log_errno(r, "%s", src);
         }
@@ -354,8 +353,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 sde = getenv("SOURCE_DATE_EPOCH");
         }
         if (r != 0)
-                return log_error("%s: %s failed (exit %d)", src, streq(format, "erofs") ? "mkfs.erofs" : "mksquashfs", r),
-                       EXIT_FAILURE;
+                return log_error("%s: %s failed (exit %d)", src, streq(format, "erofs") ? "mkfs.erofs" : "mksquashfs", r);
 
         uint64_t fs_size, padded;
         r = fd_get_size(fs_fd, &fs_size);

@@ -528,7 +528,7 @@ int verb_verify(int argc, char **argv) {
 
         r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, &err);
         if (r == -EBADMSG) {
-                log_error("%s: %s", a.file, err.what);
+                log_fail(&err, r, "%s", a.file);
                 goto finish;
         }
         if (r < 0 && r != -ENOENT) {

@@ -186,6 +186,13 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
         return 0;
 }
 
+/* Detaches the mount at *p when the scope is left, unless disarmed (*p set
+ * to NULL) once the mount is to stay. */
+static void umount_guard(const char **p) {
+        if (*p)
+                (void) umount2(*p, MNT_DETACH);
+}
+
 /* A usr partition holds the contents of /usr (every systemd tool mounts it
  * there): give it an image root of its own, a read-only tmpfs with the
  * partition mounted on usr/, so the rest of the merge sees the same layout
@@ -206,23 +213,21 @@ static int mount_usr(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 r = -errno;
                 return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot mount a tmpfs: %s", mnt, strerror(errno));
         }
+        _cleanup_(umount_guard) const char *mounted = mnt;
         if (mkdir(usr, 0755) < 0) {
                 r = -errno;
-                ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", usr, strerror(errno));
-                goto fail;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", usr, strerror(errno));
         }
         r = mount_dev(ctx, img, v, loopdev, fstype, usr, flags);
         if (r < 0)
-                goto fail;
+                return r;
         if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
                 r = -errno;
-                ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot remount read-only: %s", mnt, strerror(errno));
-                goto fail;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot remount read-only: %s", mnt,
+                                     strerror(errno));
         }
+        mounted = NULL;
         return 0;
-fail:
-        (void) umount2(mnt, MNT_DETACH);
-        return r;
 }
 
 /* The image as discovered (a regular file or a block device), opened
@@ -340,56 +345,42 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                 if (r < 0)
                         return r;
         }
+        _cleanup_(umount_guard) const char *mounted = mnt;
 
         rootfd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0) {
                 r = -errno;
-                ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(errno));
-                goto reject;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(errno));
         }
         if (ctx->cls == EXT_SYSEXT) {
                 _cleanup_close_ int o = open_in_root(rootfd, "usr/lib/os-release", O_PATH);
-                if (o >= 0) {
-                        r = ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
-                                          "contains usr/lib/os-release, which an extension must not");
-                        goto reject;
-                }
+                if (o >= 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "contains usr/lib/os-release, which an extension must not");
         }
         r = read_release(ctx, img, rootfd, &text, &n, &relpath);
-        if (r == -ENOTUNIQ) {
-                r = ext_image_set(img, EXT_IMAGE_IGNORED, 0, "several candidate extension-release files");
-                goto reject;
-        }
-        if (r < 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, r,
-                              "%s: cannot read the release file: %s", relpath ?: "release file",
-                              input_strerror(r));
-                goto reject;
-        }
+        if (r == -ENOTUNIQ)
+                return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "several candidate extension-release files");
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                     "%s: cannot read the release file: %s", relpath ?: "release file",
+                                     input_strerror(r));
         if (!ctx->force) {
-                if (!text) {
-                        r = ext_image_set(img, EXT_IMAGE_IGNORED, 0, "no %s/extension-release.%s",
-                                          ext_release_dir(ctx->cls), img->name);
-                        goto reject;
-                }
+                if (!text)
+                        return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "no %s/extension-release.%s",
+                                             ext_release_dir(ctx->cls), img->name);
                 char reason[EXT_REASON_MAX];
                 r = extension_release_validate(ctx->cls, img->name, text, n, &ctx->host, reason);
-                if (r < 0) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, r, "validating the release file: %s", strerror(-r));
-                        goto reject;
-                }
-                if (r == 0) {
-                        ext_image_set(img, EXT_IMAGE_IGNORED, r, "%s", reason);
-                        goto reject;
-                }
+                if (r < 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r, "validating the release file: %s",
+                                             strerror(-r));
+                if (r == 0)
+                        return ext_image_set(img, EXT_IMAGE_IGNORED, r, "%s", reason);
         }
         img->result->state = EXT_IMAGE_MERGED;
         ext_test_point("image-mounted");
+        mounted = NULL;
         return 0;
-
-reject:
-        (void) umount2(mnt, MNT_DETACH);
-        return r;
 }
 
 int ext_image_read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n) {

@@ -659,6 +659,15 @@ static int verb_status(const MeasureArgs *a) {
         return EXIT_SUCCESS;
 }
 
+static const struct {
+        const char *name;
+        int (*run)(const MeasureArgs *a);
+} measure_commands[] = {
+        { "calculate", verb_calculate },
+        { "sign",      verb_sign },
+        { "status",    verb_status },
+};
+
 int verb_measure(int argc, char **argv) {
         MeasureArgs a = {};
         const char *cmd;
@@ -674,15 +683,13 @@ int verb_measure(int argc, char **argv) {
                 return log_usage("missing command: status, calculate or sign");
         }
         cmd = argv[optind];
+        r = -1;
         if (optind + 1 < argc)
                 r = log_usage("unexpected argument '%s'", argv[optind + 1]);
-        else if (streq(cmd, "calculate"))
-                r = verb_calculate(&a);
-        else if (streq(cmd, "sign"))
-                r = verb_sign(&a);
-        else if (streq(cmd, "status"))
-                r = verb_status(&a);
-        else
+        for (size_t i = 0; r < 0 && i < ELEMENTSOF(measure_commands); i++)
+                if (streq(cmd, measure_commands[i].name))
+                        r = measure_commands[i].run(&a);
+        if (r < 0)
                 r = log_usage("unknown command '%s' (status, calculate, sign)", cmd);
         args_done(&a);
         return r;

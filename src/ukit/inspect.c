@@ -776,7 +776,7 @@ int verb_inspect(int argc, char **argv) {
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         InspectArgs a = { .json = JSON_OFF };
-        Report rep = {};
+        _cleanup_(report_done) Report rep = {};
         bool to_stdout = false;
         int r;
 
@@ -797,7 +797,7 @@ int verb_inspect(int argc, char **argv) {
         rep.img = img;
         r = inspect_sections(fd, &a, &rep);
         if (r != 0)
-                goto finish;
+                return r;
         inspect_sbat(fd, &rep);
         inspect_osrel(fd, &rep);
         inspect_uname(fd, &rep);
@@ -805,7 +805,7 @@ int verb_inspect(int argc, char **argv) {
 
         r = extract_sections(fd, &a, img);
         if (r != 0)
-                goto finish;
+                return r;
 
         for (size_t k = 0; k < a.n_sel; k++)
                 if (a.sel[k].out && streq(a.sel[k].out, "-"))
@@ -816,12 +816,7 @@ int verb_inspect(int argc, char **argv) {
                 else
                         print_text(&a, &rep);
         }
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-                r = log_errno(-EIO, "cannot write to stdout");
-                goto finish;
-        }
-        r = EXIT_SUCCESS;
-finish:
-        report_done(&rep);
-        return r;
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_errno(-EIO, "cannot write to stdout");
+        return EXIT_SUCCESS;
 }

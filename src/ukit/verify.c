@@ -354,22 +354,36 @@ static int check_sbat(int fd, const PeImage *pe, SbatResult *ret) {
         return 0;
 }
 
+static void sig_results_done(SigResult (*res)[AUTHENTICODE_SIGNATURES_MAX]) {
+        for (size_t i = 0; i < AUTHENTICODE_SIGNATURES_MAX; i++) {
+                authenticode_signature_free((*res)[i].sig);
+                free((*res)[i].subject);
+                free((*res)[i].issuer);
+                free((*res)[i].serial);
+        }
+}
+
+static void hashers_done(AuthenticodeHasher *(*hs)[VERIFY_MDS_MAX]) {
+        for (size_t k = 0; k < VERIFY_MDS_MAX; k++)
+                authenticode_hasher_free((*hs)[k]);
+}
+
 int verb_verify(int argc, char **argv) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
         _cleanup_(sk_X509_pop_freep) STACK_OF(X509) *trusted = NULL;
         _cleanup_close_ int fd = -1;
-        SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
+        _cleanup_(sig_results_done) SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
         const EVP_MD *mds[VERIFY_MDS_MAX];
-        AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
+        _cleanup_(hashers_done) AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
         uint8_t digests[VERIFY_MDS_MAX][EVP_MAX_MD_SIZE];
         size_t n_md = 0, n_res = 0;
         VerifyArgs a = { .json = JSON_OFF };
         SbatResult sbat = {};
-        PcrSigAudit pcrsig = {};
+        _cleanup_(pcrsig_audit_done) PcrSigAudit pcrsig = {};
         bool have_pcrsig = false;
         UkitError err = UKIT_ERROR_INIT;
         bool ok = true;
-        int r, ret = EXIT_FAILURE;
+        int r;
 
         r = parse_args(argc, argv, &a);
         if (r >= 0)
@@ -451,16 +465,12 @@ int verb_verify(int argc, char **argv) {
 
         if (n_md > 0) {
                 r = authenticode_digest_fd(fd, &img->layout, mds, n_md, -1, hashers);
-                if (r < 0) {
-                        log_errno(r, "%s: cannot read image", a.file);
-                        goto finish;
-                }
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read image", a.file);
                 for (size_t k = 0; k < n_md; k++) {
                         r = authenticode_hasher_finish(hashers[k], false, digests[k], NULL, NULL);
-                        if (r < 0) {
-                                log_errno(r, "%s: cannot hash image", a.file);
-                                goto finish;
-                        }
+                        if (r < 0)
+                                return log_errno(r, "%s: cannot hash image", a.file);
                 }
         }
 
@@ -506,22 +516,16 @@ int verb_verify(int argc, char **argv) {
                         ok = false;
 
         r = check_sbat(fd, img->pe, &sbat);
-        if (r < 0) {
-                log_errno(r, "%s: cannot read .sbat", a.file);
-                goto finish;
-        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot read .sbat", a.file);
         if (sbat.present && !sbat.valid)
                 ok = false;
 
         r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, &err);
-        if (r == -EBADMSG) {
-                log_fail(&err, r, "%s", a.file);
-                goto finish;
-        }
-        if (r < 0 && r != -ENOENT) {
-                log_errno(r, "%s: cannot audit .pcrsig", a.file);
-                goto finish;
-        }
+        if (r == -EBADMSG)
+                return log_fail(&err, r, "%s", a.file);
+        if (r < 0 && r != -ENOENT)
+                return log_errno(r, "%s: cannot audit .pcrsig", a.file);
         have_pcrsig = r >= 0;
         if (have_pcrsig && !pcrsig_audit_ok(&pcrsig, a.strict_pcrsig))
                 ok = false;
@@ -532,17 +536,5 @@ int verb_verify(int argc, char **argv) {
                 print_text(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
         if (!img->signed_)
                 log_error("%s: image is not signed", a.file);
-        ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
-
-finish:
-        pcrsig_audit_done(&pcrsig);
-        for (size_t k = 0; k < n_md; k++)
-                authenticode_hasher_free(hashers[k]);
-        for (size_t i = 0; i < n_res; i++) {
-                authenticode_signature_free(res[i].sig);
-                free(res[i].subject);
-                free(res[i].issuer);
-                free(res[i].serial);
-        }
-        return ret;
+        return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -483,8 +483,8 @@ int verb_install(int argc, char **argv) {
                 return log_error("inputs too large");
 
         r = entry_token_get(a.entry_token, &token, &machine_id);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
 
         bool conf_cmdline = cs.has_cmdline && !a.cmdline;
         if (a.cmdline)
@@ -697,8 +697,8 @@ int verb_remove(int argc, char **argv) {
                 return log_usage("invalid kernel version '%s'", version);
 
         r = entry_token_get(spec, &token, NULL);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
         r = boot_root_open(boot_path, image, false, &boot);
         if (r != 0)
                 return r;

@@ -20,6 +20,7 @@
 #include "authenticode.h"
 #include "cli.h"
 #include "fileio.h"
+#include "gpt.h"
 #include "install-common.h"
 #include "json.h"
 #include "osrel.h"
@@ -423,12 +424,14 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
         bool any = false;
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-                GptPartition part;
+                BootImagePartition part;
                 int r = gpt_find_partition(image, kinds[i], &part);
                 if (r == -ENOENT)
                         continue;
                 if (r == -EMEDIUMTYPE)
                         return log_error_r(r, "%s: no GPT partition table", image);
+                if (r == -EBADMSG)
+                        return log_error_r(r, "%s: %s", image, disk_image_last_error() ?: "broken GPT");
                 if (r < 0)
                         return log_errno_r(r, "%s: cannot read the partition table", image);
                 ListRoot *lr = &roots[*n];

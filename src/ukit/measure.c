@@ -304,7 +304,7 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
 
         r = pcr_measure_new(&uki_rules_current, a->banks, 0, &m);
         if (r < 0)
-                return log_errno(r, "cannot set up hashing");
+                return log_errno_r(r, "cannot set up hashing");
 
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
                 _cleanup_close_ int fd = -1;
@@ -315,14 +315,14 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
                  * The open never blocks on a FIFO. */
                 fd = open_input(a->sections[s], OPEN_INPUT_ALLOW_PIPE, 0, NULL);
                 if (fd < 0)
-                        return log_errno(fd, "%s: cannot open", a->sections[s]);
+                        return log_errno_r(fd, "%s: cannot open", a->sections[s]);
                 r = pcr_measure_section_file(m, (UkiSection) s, fd);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read", a->sections[s]);
+                        return log_errno_r(r, "%s: cannot read", a->sections[s]);
         }
         r = pcr_measure_finish(m, ret);
         if (r < 0)
-                return log_errno(r, "cannot compute PCR 11");
+                return log_errno_r(r, "cannot compute PCR 11");
         return 0;
 }
 
@@ -337,13 +337,14 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
 
         fd = open_input(a->uki, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(fd, "%s: cannot open", a->uki);
+                return log_errno_r(fd, "%s: cannot open", a->uki);
         r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                return log_fail(&err, r, "%s: not a usable PE image", a->uki);
+                log_fail(&err, r, "%s: not a usable PE image", a->uki);
+                return r;
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot parse", a->uki);
+                return log_errno_r(r, "%s: cannot parse", a->uki);
 
         sd = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (sd) {
@@ -351,7 +352,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 size_t n = 0;
                 r = pe_read_section(fd, img, sd, SDMAGIC_MAX, &magic, &n);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read .sdmagic", a->uki);
+                        return log_errno_r(r, "%s: cannot read .sdmagic", a->uki);
                 rules = uki_rules_for_stub(magic, n);
         }
         if (!rules) {
@@ -359,12 +360,12 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 rules = &uki_rules_current;
         }
         if (!pe_find_section(img, UKI_NAME_LINUX)) {
-                return log_error("%s: no .linux section, not a UKI", a->uki);
+                return log_error_r(-EBADMSG, "%s: no .linux section, not a UKI", a->uki);
         }
 
         r = pcr_measure_pe_image(fd, img, rules, a->banks, ret);
         if (r < 0)
-                return log_errno(r, "%s: cannot measure its sections", a->uki);
+                return log_errno_r(r, "%s: cannot measure its sections", a->uki);
         return 0;
 }
 
@@ -398,11 +399,11 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                 for (int s = 0; s < _UKI_SECTION_MAX; s++)
                         if (a->sections[s])
                                 return log_usage("--uki= cannot be combined with --%s=", uki_section_names[s] + 1);
-                return measure_uki(a, ret);
+                return measure_uki(a, ret) < 0 ? EXIT_FAILURE : 0;
         }
         if (!a->sections[UKI_SECTION_LINUX])
                 return log_usage("either --linux=, --uki= or --current must be specified");
-        return measure_files(a, ret);
+        return measure_files(a, ret) < 0 ? EXIT_FAILURE : 0;
 }
 
 static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
@@ -414,8 +415,10 @@ static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "%02x", p[i]);
+        char hex[2 * PCR_DIGEST_MAX + 1];
+
+        hex_encode_to(p, n, hex);
+        fputs(hex, f);
 }
 
 static int verb_calculate(const MeasureArgs *a) {
@@ -469,8 +472,7 @@ static int verb_calculate(const MeasureArgs *a) {
                                 r = pcr_state_extend_phase(&st, a->phases[p]);
                                 if (r < 0)
                                         return log_errno(r, "cannot extend phase");
-                                for (size_t i = 0; i < n; i++)
-                                        snprintf(hex + 2 * i, 3, "%02x", st.value[b][i]);
+                                hex_encode_to(st.value[b], n, hex);
                                 json_object_begin(&w);
                                 if (a->phases[p][0])
                                         json_kv_string(&w, "phase", a->phases[p]);
@@ -506,20 +508,22 @@ static int load_append(const char *path, PcrSig *sig) {
 
         r = read_file_full(path, JSON_PARSE_SIZE_MAX, &text, &n);
         if (r == -EFBIG) {
-                return log_error("%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
+                return log_error_r(r, "%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot read", path);
+                return log_errno_r(r, "%s: cannot read", path);
         r = pcrsig_parse(text, n, sig, NULL, &err);
         if (r == -EBADMSG) {
-                return log_fail(&err, r, "%s: not a PCR signature document", path);
+                log_fail(&err, r, "%s: not a PCR signature document", path);
+                return r;
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot parse", path);
+                return log_errno_r(r, "%s: cannot parse", path);
         for (size_t i = 0; i < sig->n_entries; i++)
                 if (sig->entries[i].not_pcr11) {
-                        return log_error("%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
-                                         path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
+                        return log_error_r(-EOPNOTSUPP,
+                                           "%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
+                                           path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
                 }
         return 0;
 }
@@ -560,8 +564,8 @@ static int verb_sign(const MeasureArgs *a) {
 
         if (a->append) {
                 r = load_append(a->append, &sig);
-                if (r != 0)
-                        return r;
+                if (r < 0)
+                        return EXIT_FAILURE;
         }
 
         r = measure_image(a, &base);
@@ -659,6 +663,15 @@ static int verb_status(const MeasureArgs *a) {
         return EXIT_SUCCESS;
 }
 
+static const struct {
+        const char *name;
+        int (*run)(const MeasureArgs *a);
+} measure_commands[] = {
+        { "calculate", verb_calculate },
+        { "sign",      verb_sign },
+        { "status",    verb_status },
+};
+
 int verb_measure(int argc, char **argv) {
         MeasureArgs a = {};
         const char *cmd;
@@ -674,15 +687,13 @@ int verb_measure(int argc, char **argv) {
                 return log_usage("missing command: status, calculate or sign");
         }
         cmd = argv[optind];
+        r = -1;
         if (optind + 1 < argc)
                 r = log_usage("unexpected argument '%s'", argv[optind + 1]);
-        else if (streq(cmd, "calculate"))
-                r = verb_calculate(&a);
-        else if (streq(cmd, "sign"))
-                r = verb_sign(&a);
-        else if (streq(cmd, "status"))
-                r = verb_status(&a);
-        else
+        for (size_t i = 0; r < 0 && i < ELEMENTSOF(measure_commands); i++)
+                if (streq(cmd, measure_commands[i].name))
+                        r = measure_commands[i].run(&a);
+        if (r < 0)
                 r = log_usage("unknown command '%s' (status, calculate, sign)", cmd);
         args_done(&a);
         return r;

@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include "openssl-util.h"
 #include "pcr-image.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
@@ -21,11 +22,6 @@
 static const char *const boot_sequence[] = {
         "enter-initrd", "leave-initrd", "sysinit", "ready", "shutdown", "final",
 };
-
-static void BIO_free_allp(BIO **b) {
-        if (*b)
-                BIO_free_all(*b);
-}
 
 const char *pcrsig_status_to_string(PcrSigStatus s) {
         static const char *const names[_PCRSIG_STATUS_MAX] = {
@@ -124,7 +120,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
         const UkiMeasureRules *rules = NULL;
         const PeSection *s;
-        PcrSigAudit a = {};
+        _cleanup_(pcrsig_audit_done) PcrSigAudit a = {};
         PcrState base = {};
         size_t n = 0;
         int r;
@@ -170,35 +166,33 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
 
         r = candidate_phases(&a, extra_phases, n_extra);
         if (r < 0)
-                goto fail;
+                return r;
 
         if (a.banks != 0) {
                 r = pcr_measure_pe_image(fd, img, rules, a.banks, &base);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
 
         /* Candidate policies: one per (phase, bank). */
         pols = calloc(MAX(a.n_phases, (size_t) 1), sizeof(*pols));
         a.checks = calloc(MAX(sig.n_entries, (size_t) 1), sizeof(PcrSigCheck));
-        if (!pols || !a.checks) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (!pols || !a.checks)
+                return -ENOMEM;
         for (size_t p = 0; p < a.n_phases; p++) {
                 PcrState st = base;
                 if (a.banks == 0)
                         break;
                 r = pcr_state_extend_phase(&st, a.phases[p]);
                 if (r < 0)
-                        goto fail;
+                        return r;
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(a.banks & PCR_BANK_BIT(b)))
                                 continue;
                         r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
-                                goto fail;
+                                return r;
                 }
         }
 
@@ -233,10 +227,8 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         }
 
         *ret = a;
+        a = (PcrSigAudit) {};   /* the caller owns it now */
         return 0;
-fail:
-        pcrsig_audit_done(&a);
-        return r;
 }
 
 bool pcrsig_audit_ok(const PcrSigAudit *a, bool strict) {

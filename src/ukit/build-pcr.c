@@ -10,29 +10,21 @@
 #include "build-pcr.h"
 #include "cli.h"
 #include "keys.h"
+#include "pcr-phases.h"
 #include "pcr.h"
 #include "pcrsig.h"
 #include "util.h"
 
 #define BUILD_PCR_KEYS_MAX      16u
-#define BUILD_PCR_PHASES_MAX    64u
 #define BUILD_PCR_SDMAGIC_MAX   4096u
 /* ukify 257 writes .pcrsig with Python's json.dumps(): ", " and ": " */
 #define PCRSIG_JSON_STYLE       JSON_SPACED
-
-static const char *const default_phases[] = {
-        "enter-initrd",
-        "enter-initrd:leave-initrd",
-        "enter-initrd:leave-initrd:sysinit",
-        "enter-initrd:leave-initrd:sysinit:ready",
-};
 
 typedef struct PcrKey {
         const char *private_key, *public_key, *phases;  /* option strings (argv or owned) */
         const char *origin;                             /* "--pcr-private-key", "[PCRSignature:x]" */
         EVP_PKEY *priv, *pub;
-        char *phase_list[BUILD_PCR_PHASES_MAX];
-        size_t n_phases;
+        PcrPhases phase_list;
 } PcrKey;
 
 typedef struct BuildPcr {
@@ -81,8 +73,7 @@ static const char *keep(BuildPcr *p, const char *s) {
 static void key_done(PcrKey *k) {
         EVP_PKEY_free(k->priv);
         EVP_PKEY_free(k->pub);
-        for (size_t i = 0; i < k->n_phases; i++)
-                free(k->phase_list[i]);
+        pcr_phases_done(&k->phase_list);
         memset(k, 0, sizeof(*k));
 }
 
@@ -124,46 +115,26 @@ static int parse_banks(const char *what, const char *arg, unsigned *ret) {
         return 0;
 }
 
-static int phase_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* "enter-initrd enter-initrd:leave-initrd" -> sorted, unique, normalised list
  * (systemd-measure's order, which ukify's .pcrsig inherits). */
 static int parse_phases(PcrKey *k) {
-        if (!k->phases) {
-                for (size_t i = 0; i < ELEMENTSOF(default_phases); i++)
-                        k->phase_list[k->n_phases++] = xstrdup(default_phases[i]);
-                return 0;
-        }
-        _cleanup_free_ char *copy = xstrdup(k->phases);
-        char *save = NULL;
-        for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-                char *n = NULL;
-                int r = pcr_phase_normalize(w, /* strict= */ true, &n);
-                if (r == -EINVAL)
-                        return log_usage("%s: unknown boot phase in '%s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)",
-                                         k->origin, w);
-                if (r < 0)
-                        return log_errno(r, "%s: phase '%s'", k->origin, w);
-                if (k->n_phases >= BUILD_PCR_PHASES_MAX) {
-                        free(n);
-                        return log_usage("%s: too many phases (at most %u)", k->origin, BUILD_PCR_PHASES_MAX);
-                }
-                k->phase_list[k->n_phases++] = n;
-        }
-        if (k->n_phases == 0)
+        const char *bad = NULL;
+        int r = 0;
+
+        if (k->phases)
+                r = pcr_phases_add_words(&k->phase_list, k->phases, &bad);
+        if (r == -ENODATA)
                 return log_usage("%s: empty phase list", k->origin);
-        qsort(k->phase_list, k->n_phases, sizeof(char *), phase_cmp);
-        size_t o = 0;
-        for (size_t i = 0; i < k->n_phases; i++) {
-                if (o > 0 && streq(k->phase_list[o - 1], k->phase_list[i])) {
-                        free(k->phase_list[i]);
-                        continue;
-                }
-                k->phase_list[o++] = k->phase_list[i];
-        }
-        k->n_phases = o;
+        if (r == -EINVAL)
+                return log_usage("%s: unknown boot phase in '%.*s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)",
+                                 k->origin, (int) strcspn(bad, " \t\n"), bad);
+        if (r == -E2BIG)
+                return log_usage("%s: too many phases (at most %u)", k->origin, PCR_PHASES_MAX);
+        if (r < 0)
+                return log_errno(r, "%s: phases", k->origin);
+        r = pcr_phases_finish(&k->phase_list);
+        if (r < 0)
+                return log_errno(r, "cannot allocate");
         return 0;
 }
 
@@ -284,7 +255,7 @@ static int sign_into_reserved(BuildPcr *p) {
                 return r;
         for (size_t i = 0; i < p->n_keys; i++) {
                 r = pcrsig_sign(&sig, p->keys[i].priv, p->keys[i].pub, &base,
-                                p->keys[i].phase_list, p->keys[i].n_phases);
+                                p->keys[i].phase_list.list, p->keys[i].phase_list.n);
                 if (r < 0)
                         return r;
         }
@@ -429,7 +400,7 @@ static int reserve_pcrsig(BuildPcr *p) {
         int r;
 
         for (size_t i = 0; i < p->n_keys; i++)
-                total += p->keys[i].n_phases * (size_t) __builtin_popcount(p->banks);
+                total += p->keys[i].phase_list.n * (size_t) __builtin_popcount(p->banks);
         dummy.entries = calloc(total ? total : 1, sizeof(PcrSigEntry));
         if (!dummy.entries)
                 return -ENOMEM;
@@ -437,7 +408,7 @@ static int reserve_pcrsig(BuildPcr *p) {
                 int max = EVP_PKEY_get_size(p->keys[i].priv);
                 if (max <= 0)
                         return -EBADMSG;
-                for (size_t ph = 0; ph < p->keys[i].n_phases; ph++)
+                for (size_t ph = 0; ph < p->keys[i].phase_list.n; ph++)
                         for (int b = 0; b < _PCR_BANK_MAX; b++) {
                                 if (!(p->banks & PCR_BANK_BIT(b)))
                                         continue;

@@ -11,19 +11,16 @@
 /* ukify 257 writes .pcrsig with Python's json.dumps(): ", " and ": " */
 #define PCRSIG_JSON_STYLE       JSON_SPACED
 
-/* Once per write: where .pcrsig is, and that everything measured precedes it
- * in the file (else PCR 11 would not be final when .pcrsig is copied out). */
-static int check_layout(UkiBuild *b) {
+/* After the layout: where .pcrsig is, and that everything measured precedes
+ * it in the file (else PCR 11 would not be final when .pcrsig is copied
+ * out). */
+int uki_build_pcr_check_layout(UkiBuild *b) {
         const PeLayout *l = b->layout;
         const PeLayoutSection *sig;
 
-        if (b->checked)
-                return 0;
-        if (!l)
-                return -EINVAL;
         b->pcrsig_index = pe_layout_find(l, ".pcrsig");
         if (b->pcrsig_index < 0)
-                return -EINVAL;
+                return uki_build_fail(b, -EINVAL, b->output, "internal error: no .pcrsig in the layout");
         sig = &l->sections[b->pcrsig_index];
         b->before_index = -1;
         for (size_t i = 0; i < l->n_sections; i++) {
@@ -34,26 +31,33 @@ static int check_layout(UkiBuild *b) {
                 if (s->raw_offset < sig->raw_offset &&
                     (b->before_index < 0 || s->raw_offset > l->sections[b->before_index].raw_offset))
                         b->before_index = (ssize_t) i;
-                if (u != _UKI_SECTION_INVALID && pcr_measure_wants(b->measure, u) && s->raw_offset > sig->raw_offset)
-                        return -EINVAL;
+                if (u != _UKI_SECTION_INVALID && pcr_measure_wants(b->banks[0].measure, u) &&
+                    s->raw_offset > sig->raw_offset)
+                        return uki_build_fail(b, -EINVAL, b->output, "internal error: a measured section follows .pcrsig");
         }
         if (b->before_index < 0)
-                return -EINVAL;
-        b->checked = true;
+                return uki_build_fail(b, -EINVAL, b->output, "internal error: nothing before .pcrsig");
         return 0;
 }
 
+/* PCR 11 from every bank's measurement, signed into the reserved .pcrsig. */
 static int sign_into_reserved(UkiBuild *b) {
         const UkiPcrSpec *p = b->spec->pcr;
         _cleanup_(pcrsig_done) PcrSig sig = {};
         _cleanup_free_ char *json = NULL;
-        PcrState base;
+        PcrState base, one;
         size_t n = 0;
         int r;
 
-        r = pcr_measure_finish(b->measure, &base);
-        if (r < 0)
-                return r;
+        pcr_state_init(&base, p->banks);
+        for (size_t i = 0; i < b->n_banks; i++) {
+                r = pcr_measure_finish(b->banks[i].measure, &one);
+                if (r < 0)
+                        return r;
+                for (int k = 0; k < _PCR_BANK_MAX; k++)
+                        if (one.banks & PCR_BANK_BIT(k))
+                                memcpy(base.value[k], one.value[k], PCR_DIGEST_MAX);
+        }
         for (size_t i = 0; i < p->n_keys; i++) {
                 r = pcrsig_sign(&sig, p->keys[i].priv, p->keys[i].pub, &base,
                                 (char **) p->keys[i].phases, p->keys[i].n_phases);
@@ -70,46 +74,64 @@ static int sign_into_reserved(UkiBuild *b) {
         return 0;
 }
 
-static int obs_section_data(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
-        UkiBuild *b = userdata;
-        int r = check_layout(b);
-        if (r < 0)
-                return r;
-        if ((ssize_t) index == b->pcrsig_index)
-                return b->filled ? 0 : -EINVAL;
-        if (!b->section_open) {
+/* One bank's consumer (on its own thread with the fan-out). */
+static int bank_section_data(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
+        struct UkiBuildBank *k = userdata;
+        int r;
+
+        if ((ssize_t) index == k->b->pcrsig_index)
+                return 0;
+        if (!k->section_open) {
                 UkiSection u = uki_section_from_name(s->name);
-                if (u == _UKI_SECTION_INVALID || !pcr_measure_wants(b->measure, u))
+                if (u == _UKI_SECTION_INVALID || !pcr_measure_wants(k->measure, u))
                         return 0;
-                r = pcr_measure_section_begin(b->measure, u);
+                r = pcr_measure_section_begin(k->measure, u);
                 if (r < 0)
                         return r;
-                b->section_open = true;
+                k->section_open = true;
         }
-        return pcr_measure_section_data(b->measure, buf, n);
+        return pcr_measure_section_data(k->measure, buf, n);
 }
 
-static int obs_section_end(void *userdata, size_t index, const PeLayoutSection *s) {
-        UkiBuild *b = userdata;
-        int r = check_layout(b);
-        if (r < 0)
-                return r;
-        if (b->section_open) {
-                /* The stub measures VirtualSize bytes: the loader zero-fills
-                 * beyond the raw data (.linux gets the kernel's SizeOfImage). */
-                if (s->virtual_size > s->content_size) {
-                        r = pcr_measure_section_zeros(b->measure, s->virtual_size - s->content_size);
-                        if (r < 0)
-                                return r;
-                }
-                r = pcr_measure_section_end(b->measure);
+static int bank_section_end(void *userdata, size_t index, const PeLayoutSection *s) {
+        struct UkiBuildBank *k = userdata;
+        int r;
+
+        if (!k->section_open)
+                return 0;
+        /* The stub measures VirtualSize bytes: the loader zero-fills beyond
+         * the raw data (.linux gets the kernel's SizeOfImage). */
+        if (s->virtual_size > s->content_size) {
+                r = pcr_measure_section_zeros(k->measure, s->virtual_size - s->content_size);
                 if (r < 0)
                         return r;
-                b->section_open = false;
         }
-        if ((ssize_t) index == b->before_index && !b->filled)
-                return sign_into_reserved(b);
+        r = pcr_measure_section_end(k->measure);
+        if (r < 0)
+                return r;
+        k->section_open = false;
         return 0;
+}
+
+/* On the writer's thread, after the fan-out: .pcrsig is filled once the
+ * section before it has been hashed by every bank. */
+static int sync_section_data(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
+        UkiBuild *b = userdata;
+        if ((ssize_t) index == b->pcrsig_index)
+                return b->filled ? 0 : -EINVAL;
+        return 0;
+}
+
+static int sync_section_end(void *userdata, size_t index, const PeLayoutSection *s) {
+        UkiBuild *b = userdata;
+        int r;
+
+        if ((ssize_t) index != b->before_index || b->filled)
+                return 0;
+        r = write_fanout_drain(b->fanout);
+        if (r < 0)
+                return r;
+        return sign_into_reserved(b);
 }
 
 /* The JSON's length does not depend on the PCR values, only on its shape and
@@ -183,9 +205,22 @@ int uki_build_pcr_prepare(UkiBuild *b) {
         r = reserve_pcrsig(b);
         if (r < 0)
                 return uki_build_fail_errno(b, r, b->output, "cannot size .pcrsig");
-        r = pcr_measure_new(p->rules, p->banks, p->max_threads, &b->measure);
-        if (r < 0)
-                return uki_build_fail_errno(b, r, b->output, "cannot set up PCR hashing");
+        for (int k = 0; k < _PCR_BANK_MAX; k++) {
+                if (!(p->banks & PCR_BANK_BIT(k)))
+                        continue;
+                struct UkiBuildBank *bank = &b->banks[b->n_banks++];
+                bank->b = b;
+                r = pcr_measure_new(p->rules, PCR_BANK_BIT(k), 1, &bank->measure);
+                if (r < 0)
+                        return uki_build_fail_errno(b, r, b->output, "cannot set up PCR hashing");
+                uki_build_add_consumer(b, &(PeWriteObserver) {
+                        .section_data = bank_section_data,
+                        .section_end = bank_section_end,
+                        .userdata = bank,
+                });
+        }
+        if (b->n_banks == 0)
+                return uki_build_fail(b, -EINVAL, b->output, "no PCR bank");
 
         /* Last, so that every measured section precedes it in the file. */
         b->pcrsig_source = (PeSource) { .fd = -1, .data = b->pcrsig, .size = b->pcrsig_size };
@@ -193,10 +228,11 @@ int uki_build_pcr_prepare(UkiBuild *b) {
         if (r < 0)
                 return uki_build_fail_errno(b, r, b->output, "cannot allocate");
 
-        uki_build_add_observer(b, &(PeWriteObserver) {
-                .section_data = obs_section_data,
-                .section_end = obs_section_end,
+        b->sync = (PeWriteObserver) {
+                .section_data = sync_section_data,
+                .section_end = sync_section_end,
                 .userdata = b,
-        });
+        };
+        b->have_sync = true;
         return 0;
 }

@@ -110,7 +110,7 @@ static int obs_data(void *userdata, const void *buf, size_t n, uint64_t off) {
 }
 
 int uki_build_sign_prepare(UkiBuild *b) {
-        uki_build_add_observer(b, &(PeWriteObserver) { .data = obs_data, .userdata = b });
+        uki_build_add_consumer(b, &(PeWriteObserver) { .data = obs_data, .userdata = b });
         return 0;
 }
 

@@ -51,10 +51,10 @@ ssize_t uki_build_find(const UkiBuild *b, const char *name) {
         return -1;
 }
 
-void uki_build_add_observer(UkiBuild *b, const PeWriteObserver *o) {
-        b->observers[b->n_observers] = *o;
-        b->observer_ptrs[b->n_observers] = &b->observers[b->n_observers];
-        b->n_observers++;
+void uki_build_add_consumer(UkiBuild *b, const PeWriteObserver *o) {
+        b->consumers[b->n_consumers] = *o;
+        b->consumer_ptrs[b->n_consumers] = &b->consumers[b->n_consumers];
+        b->n_consumers++;
 }
 
 void uki_build_done(UkiBuild *b) {
@@ -62,7 +62,10 @@ void uki_build_done(UkiBuild *b) {
         free(b->paths);
         free(b->kernel_table);
         authenticode_hasher_free(b->hasher);
-        pcr_measure_free(b->measure);
+        if (b->fanout)
+                write_fanout_free(b->fanout);
+        for (size_t i = 0; i < b->n_banks; i++)
+                pcr_measure_free(b->banks[i].measure);
         free(b->pcrsig);
 }
 
@@ -115,13 +118,24 @@ static int layout(UkiBuild *b, PeLayout **ret) {
 
 static int write_and_commit(UkiBuild *b) {
         _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
+        const PeWriteObserver *obs[2];
+        size_t n_obs = 0;
         int r;
+
+        r = write_fanout_new(b->consumer_ptrs, b->n_consumers, 0, &b->fanout);
+        if (r < 0)
+                return uki_build_fail_errno(b, r, b->output, "cannot start the hashers");
+        obs[n_obs++] = write_fanout_observer(b->fanout);
+        if (b->have_sync)
+                obs[n_obs++] = &b->sync;
 
         r = atomic_file_open(&out, b->output);
         if (r < 0)
                 return uki_build_fail_errno(b, r, b->output, "cannot create output file");
 
-        r = pe_write(b->layout, out.fd, b->observer_ptrs, b->n_observers);
+        r = pe_write(b->layout, out.fd, obs, n_obs);
+        if (r >= 0)
+                r = write_fanout_drain(b->fanout);
         if (r == -EIO)
                 return uki_build_fail_errno(b, r, b->output, "input changed or shrank while writing");
         if (r < 0)
@@ -165,8 +179,11 @@ int uki_build(const UkiBuildSpec *spec, const char *output, UkitError *err) {
                 r = layout(&b, &l);
         if (r >= 0) {
                 b.layout = l;
-                r = write_and_commit(&b);
+                if (b.have_sync)
+                        r = uki_build_pcr_check_layout(&b);
         }
+        if (r >= 0)
+                r = write_and_commit(&b);
         uki_build_done(&b);
         return r;
 }

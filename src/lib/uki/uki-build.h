@@ -61,7 +61,6 @@ typedef struct UkiPcrSpec {
         size_t n_keys;
         const void *pcrpkey;            /* .pcrpkey to add, or NULL */
         size_t pcrpkey_size;
-        unsigned max_threads;           /* for the PCR banks; 0: automatic */
 } UkiPcrSpec;
 
 typedef struct UkiBuildSection {

@@ -125,7 +125,8 @@ static int write_and_commit(UkiBuild *b) {
         r = write_fanout_new(b->consumer_ptrs, b->n_consumers, 0, &b->fanout);
         if (r < 0)
                 return uki_build_fail_errno(b, r, b->output, "cannot start the hashers");
-        obs[n_obs++] = write_fanout_observer(b->fanout);
+        if (b->n_consumers > 0)    /* else pe_write() may let the kernel copy */
+                obs[n_obs++] = write_fanout_observer(b->fanout);
         if (b->have_sync)
                 obs[n_obs++] = &b->sync;
 

@@ -62,7 +62,7 @@ static void handle(Consumer *c, const Slot *sl) {
         const PeWriteObserver *o = c->o;
         int r = 0;
 
-        if (c->error < 0)
+        if (__atomic_load_n(&c->error, __ATOMIC_ACQUIRE) < 0)
                 return;
         if (sl->kind == EVENT_SECTION_END) {
                 if (o->section_end)
@@ -77,7 +77,7 @@ static void handle(Consumer *c, const Slot *sl) {
                         r = o->section_data(o->userdata, (size_t) sl->section, sl->s, sl->buf, sl->n);
         }
         if (r < 0)
-                c->error = r;
+                __atomic_store_n(&c->error, r, __ATOMIC_RELEASE);
 }
 
 static void *consumer_main(void *p) {
@@ -118,8 +118,8 @@ static uint64_t slowest(const WriteFanout *f) {
 
 static int first_error(const WriteFanout *f) {
         for (size_t i = 0; i < f->n; i++)
-                if (f->consumers[i].error < 0)
-                        return f->consumers[i].error;
+                if (__atomic_load_n(&f->consumers[i].error, __ATOMIC_ACQUIRE) < 0)
+                        return __atomic_load_n(&f->consumers[i].error, __ATOMIC_ACQUIRE);
         return 0;
 }
 

@@ -120,8 +120,8 @@ int build_sign_spec(BuildContext *c, UkiSignSpec **ret) {
         /* Before anything is written: a wrong key fails the build with no
          * output. */
         r = sign_load_key_and_cert(key, s->passphrase_file, cert, &s->pkey, &s->x509);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
         s->spec = (UkiSignSpec) {
                 .key = s->pkey,
                 .cert = s->x509,

@@ -310,9 +310,8 @@ static int check_free_space(int dir_fd, const char *dir, uint64_t need) {
         if (!MUL_OK((uint64_t) sv.f_bavail, (uint64_t) sv.f_frsize, &avail))
                 avail = UINT64_MAX;
         if (avail < need) {
-                log_error("%s: not enough free space: need about %" PRIu64 " KiB, %" PRIu64 " KiB available",
-                          dir, (need + 1023) / 1024, avail / 1024);
-                return EXIT_FAILURE;
+                return log_error("%s: not enough free space: need about %" PRIu64 " KiB, %" PRIu64 " KiB available",
+                                 dir, (need + 1023) / 1024, avail / 1024);
         }
         return 0;
 }
@@ -372,7 +371,7 @@ static int config_scan(const char *config, ConfigScan *ret) {
         if (r < 0) {
                 free(cs.stub);
                 if (r == -EBADMSG)
-                        return log_error("%s:%u: syntax error", config, line), EXIT_FAILURE;
+                        return log_error("%s:%u: syntax error", config, line);
                 return log_errno(r, "%s", config);
         }
         *ret = cs;
@@ -641,8 +640,8 @@ int verb_install(int argc, char **argv) {
         if (r != 0)
                 return r;
         r = entry_token_get(in.a.entry_token, &in.token, &in.machine_id);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
 
         bool conf_cmdline = in.cs.has_cmdline && !in.a.cmdline;
         if (in.a.cmdline)
@@ -752,8 +751,8 @@ int verb_remove(int argc, char **argv) {
                 return log_usage("invalid kernel version '%s'", version);
 
         r = entry_token_get(spec, &token, NULL);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
         r = boot_root_open(boot_path, image, false, &boot);
         if (r != 0)
                 return r;
@@ -763,7 +762,7 @@ int verb_remove(int argc, char **argv) {
                 return EXIT_SUCCESS;    /* nothing installed: removing is idempotent */
         if (r == -EXDEV)
                 return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
-                                 boot.path), EXIT_FAILURE;
+                                 boot.path);
         if (r < 0)
                 return log_errno(r, "%s", uki_dir);
         r = boot_lock(dir_fd, uki_dir, LOCK_EX);

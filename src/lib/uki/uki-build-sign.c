@@ -50,7 +50,7 @@ int uki_build_sign_kernel(UkiBuild *b) {
         size_t digest_size = 0, der_size = 0, table_size = 0;
         bool explicit = s->sign_kernel == UKI_SIGN_KERNEL_YES;
         uint64_t padded;
-        const char *reason;
+        UkitError le = UKIT_ERROR_INIT;
         int r;
 
         ssize_t i = uki_build_find(b, ".linux");
@@ -60,9 +60,9 @@ int uki_build_sign_kernel(UkiBuild *b) {
         if (!b->spec->kernel || sec->n_sources != 1 || sec->sources[0].fd < 0 || sec->sources[0].offset != 0)
                 return explicit ? uki_build_fail(b, -EBADMSG, path, "not a PE image, cannot sign the kernel") : 0;
         int fd = sec->sources[0].fd;
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &le);
         if (r < 0)
-                return uki_build_fail(b, r, path, "%s", reason ?: "cannot read PE image");
+                return uki_build_fail(b, r, path, "%s", ukit_error_what(&le) ?: "cannot read PE image");
         if (img->pe->file_size != sec->sources[0].size)
                 return uki_build_fail(b, -EIO, path, "changed while reading");
         if (img->signed_ && !explicit)
@@ -144,12 +144,12 @@ static bool layout_is_linear(const PeLayout *l) {
 static int rehash_output(UkiBuild *b, int fd) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
         const EVP_MD *md = EVP_sha256();
-        const char *reason;
+        UkitError le = UKIT_ERROR_INIT;
         int r;
 
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &le);
         if (r < 0)
-                return uki_build_fail(b, r, b->output, "%s", reason ?: "cannot re-read the output");
+                return uki_build_fail(b, r, b->output, "%s", ukit_error_what(&le) ?: "cannot re-read the output");
         authenticode_hasher_free(b->hasher);
         b->hasher = NULL;
         r = authenticode_digest_fd(fd, &img->layout, &md, 1, -1, &b->hasher);

@@ -98,18 +98,18 @@ static const char *section_origin(const UkiBuild *b, const char *name) {
 
 static int layout(UkiBuild *b, PeLayout **ret) {
         const UkiBuildSpec *spec = b->spec;
+        UkitError le = UKIT_ERROR_INIT;
         int r;
 
-        r = pe_layout(spec->stub_fd, spec->stub, b->news, b->n_news, &spec->layout_opts, ret);
+        r = pe_layout(spec->stub_fd, spec->stub, b->news, b->n_news, &spec->layout_opts, ret, &le);
         if (r == -EEXIST || r == -EFBIG || r == -ENOSPC || r == -EPERM || r == -EINVAL || r == -EBADMSG) {
                 /* name the file the problem comes from where there is one */
-                const char *msg = pe_last_error();      /* TODO(errors) */
                 const char *who = spec->stub_path;
                 if (r == -EFBIG)
                         for (size_t i = 0; i < b->n_news; i++)
-                                if (strstr(msg, b->news[i].name) && b->paths[i])
+                                if (streq(le.item, b->news[i].name) && b->paths[i])
                                         who = section_origin(b, b->news[i].name);
-                return uki_build_fail(b, r, who, "%s", msg);
+                return uki_build_fail(b, r, who, "%s", ukit_error_reason(&le, r));
         }
         if (r < 0)
                 return uki_build_fail_errno(b, r, spec->stub_path, "cannot lay out the image");

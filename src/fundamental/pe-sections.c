@@ -71,6 +71,8 @@ int pe_locate_uki_profile_pick(const void *image, size_t size, bool loaded, uint
                 /* 64-bit sums of 32-bit fields cannot overflow. */
                 if (loaded)
                         end = (uint64_t) rva + vsize;
+                else if (MIN(vsize, raw_size) == 0)
+                        end = 0;        /* nothing in the file: PointerToRawData is unused */
                 else
                         end = (uint64_t) raw_off + MIN(vsize, raw_size);
                 if (end > size)

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "build-hwids.h"
 #include "cli.h"
+#include "error.h"
 #include "fileio.h"
 #include "hwids.h"
 #include "json-parse.h"
@@ -135,17 +137,17 @@ static bool uuid_parse(const char *s, uint8_t out[16]) {
 static int add_file(HwidsState *st, const char *path) {
         _cleanup_free_ char *text = NULL;
         size_t n;
-        const char *err = NULL;
-        size_t off = 0;
+        UkitError err = UKIT_ERROR_INIT;
         JsonValue *v = NULL;
 
         int r = read_input_full(path, HWIDS_FILE_MAX, &text, &n);
         if (r < 0)
                 return log_errno(r, "%s: cannot read the HWID description", path);
-        r = json_parse(text, n, &v, &err, &off);
+        r = json_parse(text, n, &v, &err);
         if (r < 0) {
-                log_error("%s: not JSON: %s at byte %zu", path, err ? err : strerror(-r), off);
-                return EXIT_FAILURE;
+                if (err.offset != UKIT_ERROR_NO_OFFSET)
+                        return log_error("%s: not JSON: %s at byte %" PRIu64, path, ukit_error_reason(&err, r), err.offset);
+                return log_error("%s: not JSON: %s", path, ukit_error_reason(&err, r));
         }
         JsonValue **docs = realloc(st->docs, (st->n_docs + 1) * sizeof(*docs));
         if (!docs) {

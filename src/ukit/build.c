@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ukit build: a drop-in for `ukify build`. Collects the inputs as section
- * sources (fd ranges or small memory buffers), lays them out behind the stub
- * and writes the image in one streaming pass through an AtomicFile.
- *
- * Hooks for other parts of ukit (see BuildContext): options are parsed in
- * build_parse_argv() (add cases there), measured-boot/signing code gets the
- * section list before the layout (build_add_sections_done), can register
- * observers that see every output byte (ctx->observers), and can append to
- * the output before it is committed (build_before_commit). */
+ * sources (fd ranges or small memory buffers) and fills a UkiBuildSpec; the
+ * signing and PCR options fill its sign and pcr parts (build-sign.c,
+ * build-pcr.c). uki_build() (lib/uki/uki-build.h) does the rest: layout,
+ * one streaming pass through an AtomicFile, signing and measuring. */
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,6 +25,7 @@
 #include "osrel.h"
 #include "pe-write.h"
 #include "pe.h"
+#include "uki-build.h"
 #include "sbat.h"
 #include "stub-path.h"
 #include "uname.h"
@@ -103,7 +100,6 @@ void build_context_done(BuildContext *c) {
         for (size_t i = 0; i < c->n_bufs; i++)
                 free(c->bufs[i]);
         free(c->bufs);
-        free(c->observers);
         pe_image_free(c->stub);
         pe_image_free(c->kernel);
         free(c->initrds);
@@ -148,20 +144,17 @@ static void push_str(const char ***v, size_t *n, const char *s) {
 static int build_open_input(BuildContext *c, const char *what, const char *path, int *ret_fd, uint64_t *ret_size) {
         int fd = open_input(path, OPEN_INPUT_ALLOW_BLOCK, 0, ret_size);
         if (fd == -EISDIR) {
-                log_error("%s: is a directory, expected a file (%s)", path, what);
-                return EXIT_FAILURE;
+                return log_error("%s: is a directory, expected a file (%s)", path, what);
         }
         if (fd == -EBADFD) {
-                log_error("%s: not a regular file (%s)", path, what);
-                return EXIT_FAILURE;
+                return log_error("%s: not a regular file (%s)", path, what);
         }
         if (fd < 0)
                 return log_errno(fd, "%s: cannot open %s", path, what);
         c->fds = grow(c->fds, &c->n_fds, sizeof(int));
         c->fds[c->n_fds - 1] = fd;
         if (*ret_size > UINT32_MAX) {
-                log_error("%s: too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)", path, *ret_size);
-                return EXIT_FAILURE;
+                return log_error("%s: too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)", path, *ret_size);
         }
         *ret_fd = fd;
         return 0;
@@ -207,8 +200,7 @@ static int read_text_arg(BuildContext *c, const char *opt, const char *arg, size
         size_t n;
         int r = read_text_or_file(arg, max, &buf, &n);
         if (r == -EFBIG) {
-                log_error("%s: %s too large (at most %zu bytes)", arg[0] == '@' ? arg + 1 : opt, opt, max);
-                return EXIT_FAILURE;
+                return log_error("%s: %s too large (at most %zu bytes)", arg[0] == '@' ? arg + 1 : opt, opt, max);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read %s", arg[0] == '@' ? arg + 1 : opt, opt);
@@ -322,10 +314,9 @@ static int ukify_option(BuildContext *c, int opt, const char *arg) {
                 const char *name = startswith(arg, "provider:") ?: arg;
                 r = keys_load_provider(name);
                 if (r < 0) {
-                        log_error("%s=%s: cannot load OpenSSL provider \"%s\"",
-                                  opt == ARG_SIGNING_PROVIDER ? "--signing-provider" : "--certificate-provider",
-                                  arg, name);
-                        return EXIT_FAILURE;
+                        return log_error("%s=%s: cannot load OpenSSL provider \"%s\"",
+                                         opt == ARG_SIGNING_PROVIDER ? "--signing-provider" : "--certificate-provider",
+                                         arg, name);
                 }
                 return 0;
         }
@@ -344,9 +335,8 @@ static int check_efi_arch(BuildContext *c) {
         for (size_t i = 0; i < ELEMENTSOF(efi_archs); i++)
                 if (streq(c->efi_arch, efi_archs[i].name) && efi_archs[i].machine == c->stub->machine)
                         return 0;
-        log_error("%s: stub is for %s, but --efi-arch=%s", c->stub_path,
-                  pe_machine_name(c->stub->machine) ?: "an unknown machine", c->efi_arch);
-        return EXIT_FAILURE;
+        return log_error("%s: stub is for %s, but --efi-arch=%s", c->stub_path,
+                         pe_machine_name(c->stub->machine) ?: "an unknown machine", c->efi_arch);
 }
 
 static int build_parse_argv(BuildContext *c, int argc, char **argv) {
@@ -428,6 +418,15 @@ typedef struct ConfigState {
         bool sbat_from_cmdline;
 } ConfigState;
 
+/* Keys of the PCR and signing options: 1 if handled, 0 if not, <0 to
+ * refuse the file with c->config_error. */
+static int extension_config(BuildContext *c, const char *section, const char *key, const char *value) {
+        int r = build_pcr_config(c, section, key, value);
+        if (r != 0)
+                return r;
+        return build_sign_config(c, section, key, value);
+}
+
 static int config_item(void *userdata, const char *section, const char *key, const char *value, unsigned line) {
         ConfigState *st = userdata;
         BuildContext *c = st->c;
@@ -449,7 +448,7 @@ static int config_item(void *userdata, const char *section, const char *key, con
         int r;
 
         if (!streq(section, "UKI")) {
-                r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
+                r = extension_config(c, section, key, value);
                 if (r != 0)
                         return MIN(r, 0);
                 log_warning("%s:%u: unknown config setting [%s] %s=", st->path, line, section, key);
@@ -485,7 +484,7 @@ static int config_item(void *userdata, const char *section, const char *key, con
                         c->efi_arch = config_keep(c, value);
                 return 0;
         }
-        r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
+        r = extension_config(c, section, key, value);
         if (r != 0)
                 return MIN(r, 0);
         log_warning("%s:%u: unknown config setting [UKI] %s=", st->path, line, key);
@@ -511,12 +510,10 @@ static int apply_config(BuildContext *c) {
                 free(st.initrds);
                 free(st.dtbautos);
                 if (r == -EBADMSG) {
-                        log_error("%s:%u: syntax error", path, line);
-                        return EXIT_FAILURE;
+                        return log_error("%s:%u: syntax error", path, line);
                 }
                 if (c->config_error) {
-                        log_error("%s:%u: %s", path, line, c->config_error);
-                        return EXIT_FAILURE;
+                        return log_error("%s:%u: %s", path, line, c->config_error);
                 }
                 return log_errno(r, "%s:%u: cannot parse", path, line);
         }
@@ -555,8 +552,7 @@ static int add_osrel(BuildContext *c) {
         if (r != 0)
                 return r;
         if (osrel_validate(text, n, &line) < 0) {
-                log_error("%s: invalid os-release syntax at line %u", arg[0] == '@' ? arg + 1 : "--os-release", line);
-                return EXIT_FAILURE;
+                return log_error("%s: invalid os-release syntax at line %u", arg[0] == '@' ? arg + 1 : "--os-release", line);
         }
         if (n > 0)
                 add_text_section(c, ".osrel", text, n);
@@ -609,8 +605,7 @@ static int add_splash(BuildContext *c) {
                 return r;
         /* Validate without reading the image into memory. */
         if (s->size == 0) {
-                log_error("%s: not a BMP image: file is empty", c->splash);
-                return EXIT_FAILURE;
+                return log_error("%s: not a BMP image: file is empty", c->splash);
         }
         void *p = mmap(NULL, (size_t) s->size, PROT_READ, MAP_PRIVATE, s->sources_buf[0].fd, 0);
         if (p == MAP_FAILED)
@@ -618,8 +613,7 @@ static int add_splash(BuildContext *c) {
         r = bmp_parse(p, (size_t) s->size, &info);
         munmap(p, (size_t) s->size);
         if (r < 0) {
-                log_error("%s: not a valid BMP image: %s", c->splash, bmp_error_string(r));
-                return EXIT_FAILURE;
+                return log_error("%s: not a valid BMP image: %s", c->splash, bmp_error_string(r));
         }
         return 0;
 }
@@ -645,9 +639,8 @@ static int add_initrds(BuildContext *c) {
                         section_add_source(s, -1, pad, 4 - size % 4);
         }
         if (s->size > UINT32_MAX) {
-                log_error("%s: initrds together too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)",
-                          c->initrds[0], s->size);
-                return EXIT_FAILURE;
+                return log_error("%s: initrds together too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)",
+                                 c->initrds[0], s->size);
         }
         return 0;
 }
@@ -663,26 +656,22 @@ static int add_extra_sections(BuildContext *c) {
                         return EXIT_USAGE;
                 }
                 if ((size_t) (colon - spec) > PE_SECTION_NAME_MAX) {
-                        log_error("--section=%s: section name \"%.*s\" longer than %u characters", spec,
-                                  (int) (colon - spec), spec, PE_SECTION_NAME_MAX);
-                        return EXIT_FAILURE;
+                        return log_error("--section=%s: section name \"%.*s\" longer than %u characters", spec,
+                                         (int) (colon - spec), spec, PE_SECTION_NAME_MAX);
                 }
                 memcpy(name, spec, (size_t) (colon - spec));
                 name[colon - spec] = 0;
                 for (const char *p = name; *p; p++)
                         if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f) {
-                                log_error("--section=%s: invalid section name", spec);
-                                return EXIT_FAILURE;
+                                return log_error("--section=%s: invalid section name", spec);
                         }
                 for (size_t j = 0; j < c->n_sections; j++)
                         if (streq(c->sections[j].name, name)) {
-                                log_error("--section=%s: duplicate section %s", spec, name);
-                                return EXIT_FAILURE;
+                                return log_error("--section=%s: duplicate section %s", spec, name);
                         }
                 if (streq(name, ".linux") || streq(name, ".sbat")) {
-                        log_error("--section=%s: section %s is generated by ukit build (use --%s)", spec, name,
-                                  streq(name, ".sbat") ? "sbat" : "linux");
-                        return EXIT_FAILURE;
+                        return log_error("--section=%s: section %s is generated by ukit build (use --%s)", spec, name,
+                                         streq(name, ".sbat") ? "sbat" : "linux");
                 }
                 if (colon[1] == '@') {
                         r = add_file_section(c, name, "section content", colon + 2, NULL);
@@ -768,8 +757,7 @@ static int add_sbat(BuildContext *c) {
                         len = strlen(t);
                 }
                 if (sbat_validate(text, len, &line) < 0) {
-                        log_error("%s: invalid SBAT data at line %u", arg[0] == '@' ? arg + 1 : "--sbat", line);
-                        return EXIT_FAILURE;
+                        return log_error("%s: invalid SBAT data at line %u", arg[0] == '@' ? arg + 1 : "--sbat", line);
                 }
                 texts[n] = text;
                 sizes[n++] = len;
@@ -784,27 +772,27 @@ static int add_sbat(BuildContext *c) {
 }
 
 static int open_stub(BuildContext *c) {
+        UkitError err = UKIT_ERROR_INIT;
         int r;
         uint64_t size;
 
         r = build_open_input(c, "stub", c->stub_path, &c->stub_fd, &size);
         if (r != 0)
                 return r;
-        r = pe_parse_fd(c->stub_fd, &c->stub);
+        r = pe_parse_fd(c->stub_fd, &c->stub, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                log_error("%s: invalid stub: %s", c->stub_path, pe_last_error());
-                return EXIT_FAILURE;
+                return log_error("%s: invalid stub: %s", c->stub_path, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read stub", c->stub_path);
         if (pe_is_signed(c->stub)) {
-                log_error("%s: stub is signed; refusing to build from a signed stub (use an unsigned one)", c->stub_path);
-                return EXIT_FAILURE;
+                return log_error("%s: stub is signed; refusing to build from a signed stub (use an unsigned one)", c->stub_path);
         }
         return 0;
 }
 
 static int open_linux(BuildContext *c) {
+        UkitError err = UKIT_ERROR_INIT;
         uint8_t mz[2] = {};
         uint64_t size;
         int r;
@@ -816,16 +804,14 @@ static int open_linux(BuildContext *c) {
                 return r;
         c->linux_size = size;
         if (size == 0) {
-                log_error("%s: kernel image is empty", c->linux_path);
-                return EXIT_FAILURE;
+                return log_error("%s: kernel image is empty", c->linux_path);
         }
         /* A PE kernel (EFI stub) must be a valid one; anything else (an arm64
          * Image.gz, say) is embedded as is, like ukify does. */
         if (size >= 2 && pread_full(c->linux_fd, mz, 2, 0) >= 0 && le16_read(mz) == PE_DOS_MAGIC) {
-                r = pe_parse_fd(c->linux_fd, &c->kernel);
+                r = pe_parse_fd(c->linux_fd, &c->kernel, &err);
                 if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                        log_error("%s: invalid PE kernel image: %s", c->linux_path, pe_last_error());
-                        return EXIT_FAILURE;
+                        return log_error("%s: invalid PE kernel image: %s", c->linux_path, ukit_error_reason(&err, r));
                 }
                 if (r < 0)
                         return log_errno(r, "%s: cannot read kernel", c->linux_path);
@@ -835,10 +821,9 @@ static int open_linux(BuildContext *c) {
                 if (!(c->kernel->dll_characteristics & PE_DLLCHARACTERISTICS_NX_COMPAT))
                         c->layout_opts.clear_dll_characteristics |= PE_DLLCHARACTERISTICS_NX_COMPAT;
                 if (c->kernel->machine != c->stub->machine) {
-                        log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
-                                  pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
-                                  pe_machine_name(c->stub->machine) ?: "?");
-                        return EXIT_FAILURE;
+                        return log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
+                                         pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
+                                         pe_machine_name(c->stub->machine) ?: "?");
                 }
         }
         if (!c->uname) {
@@ -891,8 +876,7 @@ static int collect_sections(BuildContext *c) {
                 return r;
         if (c->uname) {
                 if (strlen(c->uname) == 0 || strpbrk(c->uname, "\n")) {
-                        log_error("--uname=%s: invalid kernel release", c->uname);
-                        return EXIT_FAILURE;
+                        return log_error("--uname=%s: invalid kernel release", c->uname);
                 }
                 add_text_section(c, ".uname", c->uname, strlen(c->uname));
         }
@@ -932,127 +916,113 @@ static int parse_source_date_epoch(BuildContext *c) {
         errno = 0;
         unsigned long long v = strtoull(e, &end, 10);
         if (errno != 0 || *end || e[0] == '-') {
-                log_error("SOURCE_DATE_EPOCH=%s: not a number of seconds", e);
-                return EXIT_FAILURE;
+                return log_error("SOURCE_DATE_EPOCH=%s: not a number of seconds", e);
         }
         c->layout_opts.set_timestamp = true;
         c->layout_opts.timestamp = (uint32_t) MIN(v, (unsigned long long) UINT32_MAX);
         return 0;
 }
 
-static const char *section_origin(const BuildContext *c, const char *name) {
-        for (size_t i = 0; i < c->n_sections; i++)
-                if (streq(c->sections[i].name, name) && c->sections[i].path)
-                        return c->sections[i].path;
-        return c->stub_path;
+/* The new sections as the library takes them (same order). */
+static int build_sections_spec(BuildContext *c, UkiBuildSection **ret) {
+        UkiBuildSection *v = calloc(c->n_sections ? c->n_sections : 1, sizeof(UkiBuildSection));
+        if (!v)
+                return log_errno(-ENOMEM, "cannot allocate");
+        for (size_t i = 0; i < c->n_sections; i++) {
+                BuildSection *s = &c->sections[i];
+                memcpy(v[i].name, s->name, sizeof(v[i].name));
+                v[i].characteristics = s->flags;
+                v[i].min_virtual_size = s->min_virtual_size;
+                v[i].size = s->size;
+                v[i].sources = s->sources_buf;
+                v[i].n_sources = s->n_sources;
+                v[i].path = s->path;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* Reads the options, the config file and the inputs. 0, -1 for --help
+ * (done), or an exit status. */
+static int build_prepare(BuildContext *c, int argc, char **argv) {
+        int r;
+
+        r = build_sign_setup(c);
+        if (r != 0)
+                return r;
+        r = build_pcr_setup(c);
+        if (r != 0)
+                return r;
+        r = build_parse_argv(c, argc, argv);
+        if (r != 0)
+                return r;
+        r = apply_config(c);
+        if (r != 0)
+                return r;
+        r = parse_source_date_epoch(c);
+        if (r != 0)
+                return r;
+
+        if (!c->stub_path)   /* no --linux: an add-on, built on the add-on stub */
+                c->stub_path = stub_default_path(!c->linux_path);
+        if (!c->output) {
+                if (!c->linux_path)
+                        return log_usage("--output= is required when --linux= is not given");
+                _cleanup_free_ char *copy = xstrdup(c->linux_path);
+                c->output = c->output_buf = xasprintf("%s%s", basename(copy), c->output_suffix ?: ".unsigned.efi");
+        }
+
+        r = open_stub(c);
+        if (r != 0)
+                return r;
+        r = check_efi_arch(c);
+        if (r != 0)
+                return r;
+        r = open_linux(c);
+        if (r != 0)
+                return r;
+        return collect_sections(c);
 }
 
 int verb_build(int argc, char **argv) {
         _cleanup_(build_context_done) BuildContext c = { .stub_fd = -1, .linux_fd = -1 };
-        _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
-        _cleanup_free_ PeNewSection *news = NULL;
-        _cleanup_pe_layout_ PeLayout *layout = NULL;
+        _cleanup_free_ UkiBuildSection *sections = NULL;
+        UkitError err = UKIT_ERROR_INIT;
+        UkiBuildSpec spec;
         int r;
 
-        r = build_sign_setup(&c);       /* first: it signs .linux before PCR code sees it */
-        if (r != 0)
-                return r;
-        r = build_pcr_setup(&c);
-        if (r != 0)
-                return r;
-        r = build_parse_argv(&c, argc, argv);
+        r = build_prepare(&c, argc, argv);
         if (r < 0)
                 return EXIT_SUCCESS; /* --help */
         if (r != 0)
                 return r;
-        r = apply_config(&c);
-        if (r != 0)
-                return r;
-        r = parse_source_date_epoch(&c);
-        if (r != 0)
-                return r;
 
-        if (!c.stub_path)   /* no --linux: an add-on, built on the add-on stub */
-                c.stub_path = stub_default_path(!c.linux_path);
-        if (!c.output) {
-                if (!c.linux_path)
-                        return log_usage("--output= is required when --linux= is not given");
-                _cleanup_free_ char *copy = xstrdup(c.linux_path);
-                c.output = c.output_buf = xasprintf("%s%s", basename(copy), c.output_suffix ?: ".unsigned.efi");
+        spec = (UkiBuildSpec) {
+                .stub_fd = c.stub_fd,
+                .stub = c.stub,
+                .stub_path = c.stub_path,
+                .kernel = c.kernel,
+                .kernel_path = c.linux_path,
+                .layout_opts = c.layout_opts,
+                .mode = file_mode_from_umask(),
+        };
+        /* sign first (the kernel is signed before PCR code sees .linux) */
+        r = build_sign_spec(&c, (UkiSignSpec **) &spec.sign);
+        if (r != 0)
+                return r;
+        r = build_pcr_spec(&c, (UkiPcrSpec **) &spec.pcr);
+        if (r != 0)
+                return r;
+        r = build_sections_spec(&c, &sections);
+        if (r != 0)
+                return r;
+        spec.sections = sections;
+        spec.n_sections = c.n_sections;
+
+        r = uki_build(&spec, c.output, &err);
+        if (r < 0) {
+                return log_error("%s: %s", err.path[0] ? err.path : c.output, ukit_error_reason(&err, r));
         }
-
-        r = open_stub(&c);
-        if (r != 0)
-                return r;
-        r = check_efi_arch(&c);
-        if (r != 0)
-                return r;
-        r = open_linux(&c);
-        if (r != 0)
-                return r;
-        r = collect_sections(&c);
-        if (r != 0)
-                return r;
-
-        /* Hook: code that needs the final section list (PCR prediction,
-         * .pcrsig generation) runs here and may append sections. */
-        if (c.sections_done_hook) {
-                r = c.sections_done_hook(&c);
-                if (r != 0)
-                        return r;
-        }
-
-        news = calloc(c.n_sections ? c.n_sections : 1, sizeof(PeNewSection));
-        if (!news)
-                return log_errno(-ENOMEM, "cannot allocate");
-        for (size_t i = 0; i < c.n_sections; i++) {
-                BuildSection *s = &c.sections[i];
-                memcpy(news[i].name, s->name, sizeof(news[i].name));
-                news[i].characteristics = s->flags;
-                news[i].min_virtual_size = s->min_virtual_size;
-                news[i].sources = s->sources_buf;
-                news[i].n_sources = s->n_sources;
-        }
-
-        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout);
-        if (r == -EEXIST || r == -EFBIG || r == -ENOSPC || r == -EPERM || r == -EINVAL || r == -EBADMSG) {
-                /* name the file the problem comes from where there is one */
-                const char *msg = pe_last_error();
-                const char *who = c.stub_path;
-                if (r == -EFBIG)
-                        for (size_t i = 0; i < c.n_sections; i++)
-                                if (strstr(msg, c.sections[i].name) && c.sections[i].path)
-                                        who = section_origin(&c, c.sections[i].name);
-                log_error("%s: %s", who, msg);
-                return EXIT_FAILURE;
-        }
-        if (r < 0)
-                return log_errno(r, "%s: cannot lay out the image", c.stub_path);
-        c.layout = layout;
-
-        r = atomic_file_open(&out, c.output);
-        if (r < 0)
-                return log_errno(r, "%s: cannot create output file", c.output);
-
-        r = pe_write(layout, out.fd, (const PeWriteObserver *const *) c.observers, c.n_observers);
-        if (r == -EIO)
-                return log_errno(r, "%s: input changed or shrank while writing", c.output);
-        if (r < 0)
-                return log_errno(r, "%s: cannot write", c.output);
-
-        /* Hook: signing appends the certificate table here. */
-        if (c.before_commit_hook) {
-                r = c.before_commit_hook(&c, out.fd);
-                if (r != 0)
-                        return r;
-        }
-
-        mode_t um = umask(0);
-        umask(um);
-        r = atomic_file_commit(&out, 0666 & ~um);
-        if (r < 0)
-                return log_errno(r, "%s: cannot write", c.output);
-
         if (!arg_quiet)
                 log_info("Wrote %s", c.output);
         return EXIT_SUCCESS;

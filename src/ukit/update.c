@@ -274,6 +274,8 @@ static int do_update(UpdateContext *c, const char *version) {
                 const UpdateVersion *u = update_context_find(c, version);
                 if (!u || !u->available)
                         return log_error("version %s is not available", version);
+                if (u->below_min)
+                        return log_error("version %s is older than MinVersion=", version);
                 if (u->installed) {
                         log_info("Selected update '%s' is already installed. Skipping update.", version);
                         return EXIT_SUCCESS;

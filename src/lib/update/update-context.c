@@ -123,6 +123,9 @@ static int build_versions(UpdateContext *c) {
                 for (size_t i = 0; i < nt; i++) {
                         ni += update_instances_find(&c->installed[i], v->version) != NULL;
                         na += update_instances_find(&c->available[i], v->version) != NULL;
+                        if (c->defs.transfers[i].min_version &&
+                            update_version_cmp(v->version, c->defs.transfers[i].min_version) < 0)
+                                v->below_min = true;
                         if (c->defs.transfers[i].protect_version &&
                             streq(c->defs.transfers[i].protect_version, v->version))
                                 v->protected_ = true;
@@ -130,9 +133,17 @@ static int build_versions(UpdateContext *c) {
                 v->installed = ni == nt;
                 v->incomplete = ni > 0 && ni < nt;
                 v->available = na == nt;
+                if (!v->available && ni == 0) {
+                        /* offered by some sources only: not an update set, as 257 treats it */
+                        free(v->version);
+                        memmove(v, v + 1, (c->n_versions - k - 1) * sizeof(*v));
+                        c->n_versions--;
+                        k--;
+                        continue;
+                }
                 if (v->installed && !c->current)
                         c->current = v;
-                if (v->available && !c->current && !c->candidate)
+                if (v->available && !v->below_min && !c->current && !c->candidate)
                         c->candidate = v;
         }
         return 0;
@@ -159,7 +170,7 @@ static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *
                 }
                 if (o->skip_available)
                         continue;
-                r = update_instances_scan(&t->source, c->source_dirs[i], t->min_version, &c->available[i]);
+                r = update_instances_scan(&t->source, c->source_dirs[i], NULL, &c->available[i]);
                 if (r < 0) {
                         ukit_error(err, r, "cannot scan the source: %s", strerror(-r));
                         return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);

@@ -16,6 +16,7 @@ typedef struct UpdateVersion {
         bool available;         /* every transfer's source offers it */
         bool incomplete;        /* installed in some transfers only */
         bool protected_;        /* a transfer's ProtectVersion= names it */
+        bool below_min;         /* older than a transfer's MinVersion=: listed, never installed */
 } UpdateVersion;
 
 typedef struct UpdateContext {

@@ -211,24 +211,24 @@ static int copy_fd_hashed(int in, int out, uint8_t digest[32], uint64_t *ret_siz
         return r;
 }
 
-/* The metadata of the new instance: the source's, with the target's settings on top. */
+/* The metadata of the new instance: the source's, with the target's
+ * settings on top. As sysupdate 257 does: unset tries are 3 left, 0 done
+ * (systemd-boot's usual start); mode and mtime come from the source file;
+ * size and SHA-256 only from the source's name. */
 static void target_meta(const UpdateTransfer *t, const UpdateInstance *src, UpdateMeta *m) {
         *m = src->meta;
-        m->version = src->meta.version;
-        if (t->tries_left != UPDATE_UNSET)
-                m->tries_left = t->tries_left;
-        if (t->tries_done != UPDATE_UNSET)
-                m->tries_done = t->tries_done;
+        m->tries_left = t->tries_left != UPDATE_UNSET ? t->tries_left : 3;
+        m->tries_done = t->tries_done != UPDATE_UNSET ? t->tries_done : 0;
         if (t->mode != UPDATE_UNSET)
                 m->mode = t->mode;
+        else if (m->mode == UPDATE_UNSET)
+                m->mode = src->mode;
         if (t->no_auto >= 0)
                 m->no_auto = t->no_auto;
         if (t->growfs >= 0)
                 m->growfs = t->growfs;
         if (t->read_only >= 0)
                 m->read_only = t->read_only;
-        if (m->size == UPDATE_UNSET)
-                m->size = src->size;
         if (m->mtime_usec == UPDATE_UNSET)
                 m->mtime_usec = src->mtime_usec;
 }
@@ -248,16 +248,6 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
                 return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
         }
         target_meta(t, src, &m);
-        if (update_pattern_has(&t->target.patterns[0], UPDATE_FIELD_SHA256) && !m.has_sha256) {
-                r = copy_fd_hashed(in, -1, m.sha256, NULL);
-                if (r >= 0 && lseek(in, 0, SEEK_SET) < 0)
-                        r = -errno;
-                if (r < 0) {
-                        ukit_error(err, r, "cannot read: %s", strerror(-r));
-                        return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
-                }
-                m.has_sha256 = true;
-        }
         r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
         if (r < 0)
                 return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);

@@ -53,7 +53,7 @@ typedef struct UpdateTransfer {
 } UpdateTransfer;
 
 /* sysupdate's default InstancesMax= */
-#define UPDATE_INSTANCES_MAX_DEFAULT 2u
+#define UPDATE_INSTANCES_MAX_DEFAULT 3u
 
 typedef struct UpdateSpecifiers {
         const char *image_version, *image_id, *os_id, *version_id, *build_id, *variant_id;

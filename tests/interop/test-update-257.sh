@@ -255,4 +255,25 @@ setup_transfer_wins() {
 }
 scenario transfer_wins
 
+setup_compressed() {
+        mkdir -p "$W/src" "$W/defs"
+        # .zst: 257 (Debian 13) copies it compressed, ukit decompresses it
+        # (ukit-update(1), DIFFERENCES); test-update-faults.sh checks that.
+        for v in 1 2; do head -c 300000 /dev/urandom >"$W/src/uki_$v.efi"; done
+        gzip -9 "$W/src/uki_1.efi"; xz "$W/src/uki_2.efi"
+        cat >"$W/defs/50-uki.transfer" <<EOT
+[Source]
+Type=regular-file
+Path=$W/src
+MatchPattern=uki_@v.efi.gz uki_@v.efi.xz
+[Target]
+Type=regular-file
+Path=$W/esp
+MatchPattern=uki_@v.efi
+InstancesMax=4
+EOT
+        steps=("--definitions=$W/defs update 1" "--definitions=$W/defs update 2")
+}
+command -v xz >/dev/null && scenario compressed
+
 echo "$n scenarios: ukit update leaves what systemd-sysupdate 257 leaves"

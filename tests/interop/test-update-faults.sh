@@ -62,4 +62,22 @@ assert_fails "locked" u update
 grep -q 'another update is running' "$T/.out" || fail "locked: $(cat "$T/.out")"
 wait
 u update >/dev/null 2>&1 || fail "update after the lock"
+# compressed payloads: decompressed while copying (checked against the
+# tools' own decompressors); a truncated stream installs nothing
+need xz zstd gzip
+rm -rf "$W/src" "$W/esp"; mkdir -p "$W/src" "$W/esp/EFI/Linux"
+head -c 3000000 /dev/urandom >"$T/payload"
+gzip -c "$T/payload" >"$W/src/uki_1.efi.gz"; xz -c "$T/payload" >"$W/src/uki_2.efi.xz"; zstd -q -c "$T/payload" >"$W/src/uki_3.efi.zst"
+sed -i 's/^MatchPattern=uki_@v.efi$/MatchPattern=uki_@v.efi.gz uki_@v.efi.xz uki_@v.efi.zst/; s/^TriesLeft=3/TriesLeft=3\nInstancesMax=4/' "$W/defs/50-uki.transfer"
+for v in 1 2 3; do
+        u update $v >/dev/null 2>&1 || fail "update $v (compressed)"
+        cmp "$T/payload" "$W/esp/EFI/Linux/uki_$v+3-0.efi" || fail "version $v not decompressed to the payload"
+done
+head -c 100000 "$W/src/uki_3.efi.zst" >"$W/src/uki_4.efi.zst"; head -c 100000 "$W/src/uki_2.efi.xz" >"$W/src/uki_5.efi.xz"
+for v in 4 5; do
+        assert_fails "truncated $v" u update $v
+        grep -q 'truncated' "$T/.out" || fail "truncated $v: $(cat "$T/.out")"
+        [ ! -e "$W/esp/EFI/Linux/uki_$v+3-0.efi" ] || fail "truncated $v: installed"
+done
+[ -z "$(find "$W/esp" -name '.#*')" ] || fail "temporaries left after truncated payloads"
 echo "update faults OK"

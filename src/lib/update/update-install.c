@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "sig-cleanup.h"
+#include "update-decompress.h"
 #include "update-install.h"
 #include "util.h"
 
@@ -258,9 +259,9 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
                 ukit_error(err, r, "cannot create a temporary file: %s", strerror(-r));
                 return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
         }
-        r = copy_fd_hashed(in, p->files[i].fd, digest, NULL);
+        r = update_copy_decompress(in, p->files[i].fd, digest, NULL);
         if (r < 0) {
-                ukit_error(err, r, "cannot copy: %s", strerror(-r));
+                ukit_error(err, r, r == -EBADMSG ? "damaged or truncated compressed data" : "cannot copy: %s", strerror(-r));
                 return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
         }
         if ((src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0) ||

@@ -24,7 +24,7 @@ o257 $SU --version | head -1 | grep -q "^systemd 257" || fail "oracle is not sys
 
 # dump DIR: one line per entry, independent of timestamps
 dump() {
-        (cd "$1" && find . -mindepth 1 ! -name '.#*' -printf '%p %y %m %l\n' | sort | while read -r p y m l; do
+        (cd "$1" && find . -mindepth 1 ! -name '.#*' -printf '%p %y %m:%U:%G %l\n' | sort | while read -r p y m l; do
                 if [ "$y" = f ]; then echo "$p f $m $(sha256sum <"$p" | cut -c1-16)"; else echo "$p $y $m $l"; fi
         done)
 }
@@ -275,5 +275,31 @@ EOT
         steps=("--definitions=$W/defs update 1" "--definitions=$W/defs update 2")
 }
 command -v xz >/dev/null && scenario compressed
+
+setup_tar() {
+        mkdir -p "$W/src" "$W/defs" "$W/tgt"
+        for v in 1 2; do
+                rm -rf "$T/tree"; mkdir -p "$T/tree/etc" "$T/tree/usr/bin"
+                echo "v$v" >"$T/tree/etc/version"; chmod 0640 "$T/tree/etc/version"; chown 1234:5678 "$T/tree/etc/version"
+                printf 'exec\n' >"$T/tree/usr/bin/tool"; chmod 0755 "$T/tree/usr/bin/tool"; ln -s ../etc/version "$T/tree/usr/version"
+                chmod 0751 "$T/tree"
+                tar -C "$T/tree" -c . | { [ $v = 1 ] && gzip || xz; } >"$W/src/tree_$v.tar.$([ $v = 1 ] && echo gz || echo xz)"
+        done
+        tar -C "$T/tree" -c etc >"$W/src/tree_3.tar"     # no "./" entry
+        cat >"$W/defs/20-tree.transfer" <<EOT
+[Source]
+Type=tar
+Path=$W/src
+MatchPattern=tree_@v.tar.gz tree_@v.tar.xz tree_@v.tar
+[Target]
+Type=directory
+Path=$W/tgt
+MatchPattern=tree_@v
+InstancesMax=5
+EOT
+        steps=("=--definitions=$W/defs --json=short list" "--definitions=$W/defs update 1" "--definitions=$W/defs update 2"
+               "--definitions=$W/defs update 3")
+}
+scenario tar
 
 echo "$n scenarios: ukit update leaves what systemd-sysupdate 257 leaves"

@@ -71,7 +71,7 @@ int update_instances_scan(const UpdateResource *res, const char *dir, const char
         while ((de = readdir(d))) {
                 UpdateMeta m;
                 struct stat st;
-                bool want_dir = res->type == UPDATE_RESOURCE_DIRECTORY;
+                bool want_dir = res->type == UPDATE_RESOURCE_DIRECTORY || res->type == UPDATE_RESOURCE_SUBVOLUME;
 
                 if (de->d_name[0] == '.' && (de->d_name[1] == '#' || streq(de->d_name, ".") || streq(de->d_name, "..")))
                         continue;

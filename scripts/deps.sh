@@ -8,7 +8,7 @@ packages=(
         meson ninja-build pkg-config gcc clang lld libssl-dev
         libclang-rt-14-dev      # libFuzzer + sanitizer runtimes for clang (only a Recommends of clang-14)
         libfdisk-dev libblkid-dev fdisk
-        zlib1g-dev liblzma-dev libzstd-dev libarchive-dev   # update payloads (.gz .xz .zst, tar)
+        zlib1g-dev liblzma-dev libzstd-dev libarchive-dev libcurl4-openssl-dev gpgv   # update payloads (.gz .xz .zst, tar, url-file + SHA256SUMS.gpg)
         systemd-boot fusefat gdb
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl

@@ -97,6 +97,7 @@ static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
                 case ARG_VERIFY:
                         if (!streq(optarg, "yes") && !streq(optarg, "no") && !streq(optarg, "1") && !streq(optarg, "0"))
                                 return log_usage("--verify=%s: expected yes or no", optarg);
+                        a->ctx.verify = streq(optarg, "yes") || streq(optarg, "1");
                         break;
                 case ARG_OFFLINE:
                         a->offline = true;
@@ -419,7 +420,7 @@ static int run_verb(const UpdateArgs *a, const char *verb, int argc, char **argv
 }
 
 int verb_update(int argc, char **argv) {
-        UpdateArgs a = { .ctx.instances_max = UPDATE_UNSET, .json = JSON_OFF };
+        UpdateArgs a = { .ctx.instances_max = UPDATE_UNSET, .ctx.verify = true, .json = JSON_OFF };
         int r, ind = 0;
 
         r = parse_args(argc, argv, &a, &ind);

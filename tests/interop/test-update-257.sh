@@ -302,4 +302,40 @@ EOT
 }
 scenario tar
 
+# url-file over a loopback HTTP server (python3 http.server), SHA256SUMS
+# checked by both; signatures: test-update-remote.sh (257 reads its keyring
+# from its own /etc, which this test does not touch)
+if command -v python3 >/dev/null; then
+        mkdir -p "$T/www"
+        port=$((20000 + RANDOM % 20000))
+        python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" >"$T/http.log" 2>&1 &
+        http_pid=$!
+        trap 'kill $http_pid 2>/dev/null || true' EXIT
+        for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+        setup_url() {
+                rm -rf "$T/www"/*
+                for v in 1.0 1.5 2.0; do head -c 200000 /dev/urandom >"$T/www/uki_$v.efi"; done
+                xz "$T/www/uki_2.0.efi"
+                (cd "$T/www" && sha256sum uki_* >SHA256SUMS)
+                mkfiles "$W/esp" uki_ .efi 0.1
+                mkdir -p "$W/defs"
+                cat >"$W/defs/50-uki.transfer" <<EOT
+[Transfer]
+Verify=no
+[Source]
+Type=url-file
+Path=http://127.0.0.1:$port
+MatchPattern=uki_@v.efi.xz uki_@v.efi
+[Target]
+Type=regular-file
+Path=$W/esp
+MatchPattern=uki_@v+@l-@d.efi uki_@v.efi
+TriesLeft=2
+EOT
+                steps=("=--definitions=$W/defs --json=short list" "=--definitions=$W/defs check-new"
+                       "--definitions=$W/defs update 1.5" "--definitions=$W/defs update")
+        }
+        scenario url
+fi
+
 echo "$n scenarios: ukit update leaves what systemd-sysupdate 257 leaves"

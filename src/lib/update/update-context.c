@@ -32,6 +32,8 @@ static char *resolve_path(const char *root, const UpdateResource *res) {
         const char *rel = res->path_relative_to;
         const char *base = NULL;
 
+        if (res->type == UPDATE_RESOURCE_URL_FILE || res->type == UPDATE_RESOURCE_URL_TAR)
+                return xstrdup(res->path);
         if (!rel || streq(rel, "root") || streq(rel, "explicit"))
                 return in_root(rel && streq(rel, "explicit") ? NULL : root, res->path);
         if (streq(rel, "xbootldr") || streq(rel, "boot")) {
@@ -170,6 +172,13 @@ static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *
                 }
                 if (o->skip_available)
                         continue;
+                if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
+                        r = update_instances_scan_url(&t->source, c->source_dirs[i], c->root, t->verify && o->verify,
+                                                      &c->available[i], err);
+                        if (r < 0)
+                                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+                        continue;
+                }
                 r = update_instances_scan(&t->source, c->source_dirs[i], NULL, &c->available[i]);
                 if (r < 0) {
                         ukit_error(err, r, "cannot scan the source: %s", strerror(-r));

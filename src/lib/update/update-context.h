@@ -36,6 +36,7 @@ typedef struct UpdateContextOptions {
         const char *root, *definitions, *component;
         uint64_t instances_max;         /* UPDATE_UNSET: from the definitions */
         bool skip_available;            /* do not scan the sources (pending, vacuum) */
+        bool verify;                    /* --verify=yes (default): SHA256SUMS.gpg of url sources */
 } UpdateContextOptions;
 
 int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitError *err);

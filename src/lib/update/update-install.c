@@ -17,6 +17,7 @@
 #include "sig-cleanup.h"
 #include "update-decompress.h"
 #include "update-install.h"
+#include "update-remote.h"
 #include "update-tar.h"
 #include "util.h"
 
@@ -244,7 +245,21 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
         UpdateMeta m;
         int r;
 
-        in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
+        if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
+                /* downloaded into an unnamed file next to the target first:
+                 * the SHA-256 must match SHA256SUMS before anything is named */
+                in = open(c->target_dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+                if (in < 0) {
+                        ukit_error(err, -errno, "cannot create a download file: %s", strerror(errno));
+                        return ukit_error_where(err, -errno, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+                r = update_http_get_fd(src->path, in, err);
+                if (r < 0)
+                        return r;
+                if (lseek(in, 0, SEEK_SET) < 0)
+                        return ukit_error(err, -errno, "lseek: %s", strerror(errno));
+        } else
+                in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
         if (in < 0) {
                 ukit_error(err, in, "cannot open: %s", input_strerror(in));
                 return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
@@ -265,14 +280,17 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
                 ukit_error(err, r, r == -EBADMSG ? "damaged or truncated compressed data" : "cannot copy: %s", strerror(-r));
                 return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
         }
-        if ((src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0) ||
-            ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0 && memcmp(listed, digest, 32) != 0)) {
-                ukit_error(err, -EBADMSG, "SHA-256 does not match %s", src->meta.has_sha256 ? "its name" : "SHA256SUMS");
-                return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
-        }
+        if (src->has_listed)
+                r = memcmp(src->listed, digest, 32) != 0 ? 1 : 0;
+        else if ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0)
+                r = memcmp(listed, digest, 32) != 0;
         if (r < 0) {
                 ukit_error(err, r, "cannot read SHA256SUMS: %s", input_strerror(r));
                 return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        if (r > 0 || (src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0)) {
+                ukit_error(err, -EBADMSG, "SHA-256 does not match %s", r > 0 ? "SHA256SUMS" : "its name");
+                return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
         }
         if (fsync(p->files[i].fd) < 0)
                 return ukit_error(err, -errno, "fsync: %s", strerror(errno));

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "update-instance.h"
+#include "update-remote.h"
 #include "update-version.h"
 #include "util.h"
 
@@ -116,4 +117,72 @@ const UpdateInstance *update_instances_find(const UpdateInstances *l, const char
                     streq(l->items[i].meta.version, v))
                         return &l->items[i];
         return NULL;
+}
+
+static int parse_sums(const UpdateResource *res, const char *url, char *text, UpdateInstances *l) {
+        char *save = NULL;
+        int r;
+
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                const char *name;
+                UpdateMeta m;
+                uint8_t h[32];
+                UpdateInstance *t;
+
+                if (strlen(line) < 67 || line[64] != ' ' || unhexmem(line, 64, h, 32) < 0)
+                        continue;
+                name = line + 65;
+                if (*name == ' ' || *name == '*')
+                        name++;
+                if (!*name || strchr(name, '/'))
+                        continue;
+                r = match_any(res, name, &m);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                if (l->n >= UPDATE_INSTANCES_SCAN_MAX || !(t = realloc(l->items, (l->n + 1) * sizeof(*t)))) {
+                        update_meta_done(&m);
+                        return l->n >= UPDATE_INSTANCES_SCAN_MAX ? -E2BIG : -ENOMEM;
+                }
+                l->items = t;
+                t[l->n] = (UpdateInstance) {
+                        .name = xstrdup(name), .path = xasprintf("%s/%s", url, name), .meta = m,
+                        .mtime_usec = UPDATE_UNSET, .mode = 0644, .size = UPDATE_UNSET, .has_listed = true,
+                };
+                memcpy(t[l->n].listed, h, 32);
+                l->n++;
+        }
+        return 0;
+}
+
+int update_instances_scan_url(const UpdateResource *res, const char *url, const char *root, bool verify,
+                              UpdateInstances *ret, UkitError *err) {
+        _cleanup_free_ char *sums_url = xasprintf("%s/SHA256SUMS", url), *sig_url = NULL;
+        _cleanup_free_ char *sums = NULL, *sig = NULL;
+        UpdateInstances l = {};
+        size_t n, sn;
+        int r;
+
+        r = update_http_get(sums_url, UPDATE_SUMS_MAX, &sums, &n, err);
+        if (r < 0)
+                return r;
+        if (verify) {
+                sig_url = xasprintf("%s/SHA256SUMS.gpg", url);
+                r = update_http_get(sig_url, 64 * 1024, &sig, &sn, err);
+                if (r < 0)
+                        return r;
+                r = update_gpg_verify(root, sums, n, sig, sn, err);
+                if (r < 0)
+                        return r;
+        }
+        r = parse_sums(res, url, sums, &l);
+        if (r < 0) {
+                update_instances_done(&l);
+                return r;
+        }
+        if (l.n > 1)
+                qsort(l.items, l.n, sizeof(UpdateInstance), cmp_instance);
+        *ret = l;
+        return 0;
 }

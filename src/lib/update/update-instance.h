@@ -18,6 +18,8 @@ typedef struct UpdateInstance {
         UpdateMeta meta;        /* from the name */
         uint64_t mtime_usec, mode, size;        /* from the file system */
         bool is_dir;
+        bool has_listed;        /* url-file: SHA256SUMS gave listed[] */
+        uint8_t listed[32];
 } UpdateInstance;
 
 typedef struct UpdateInstances {
@@ -32,6 +34,11 @@ typedef struct UpdateInstances {
 int update_instances_scan(const UpdateResource *res, const char *dir, const char *min_version,
                           UpdateInstances *ret);
 void update_instances_done(UpdateInstances *l);
+
+/* url-file: the instances SHA256SUMS at url lists (after checking
+ * SHA256SUMS.gpg with the import keyring under root when verify). */
+int update_instances_scan_url(const UpdateResource *res, const char *url, const char *root, bool verify,
+                              UpdateInstances *ret, UkitError *err);
 
 /* The instance of version v, or NULL. */
 const UpdateInstance *update_instances_find(const UpdateInstances *l, const char *v);

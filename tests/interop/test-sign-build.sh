@@ -3,7 +3,7 @@
 # the one-pass signed build equals build-then-sign byte for byte, the
 # reference tools accept it, the kernel is signed as ukify does it, and bad
 # keys leave no output.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
 need sbverify osslsigncode pesign openssl objcopy
 PY=/usr/bin/python3

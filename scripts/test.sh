@@ -88,7 +88,7 @@ run_suites() {
         f=$(jq -s '[.[] | select(.result != "OK" and .result != "SKIP")] | length' "$b/meson-logs/testlog.json")
         pass=$((pass + p)); skip=$((skip + k)); fail=$((fail + f))
         mapfile -t -O ${#failed[@]} failed < <(jq -r --arg l "$label" \
-                'select(.result != "OK" and .result != "SKIP") | "\($l)/\(.suite[0] | sub("^[^:]*:"; ""))/\(.name) (\(.result))"' \
+                'select(.result != "OK" and .result != "SKIP") | "\($l): \(.name) (\(.result))"' \
                 "$b/meson-logs/testlog.json")
 }
 
@@ -106,6 +106,7 @@ has_suite vm && run_suites "$build" build vm
 has_suite fuzz && run_suites "$fuzzbuild" build-fuzz fuzz
 
 echo
+# testlog.json names a test "ukit:SUITE / NAME".
 [ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
 if [ $skip -gt 0 ]; then
         echo "$pass passed, $fail failed, $skip skipped"

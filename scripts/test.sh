@@ -62,7 +62,7 @@ pass=0; fail=0; skip=0; failed=()
 
 # run_suites BUILD LABEL SUITE...: `meson test` of the registered tests of
 # those suites in BUILD (tests/*/meson.build; -k picks names containing
-# SUBSTRING), then adds up meson-logs/testlog.json. Each test runs through
+# SUBSTRING), then adds up its meson-logs/testlog-SUITES.json. Each test runs through
 # tests/run-test.sh: log in BUILD/test-logs/SUITE_NAME.log, a skip fails
 # under CI=true.
 run_suites() {
@@ -76,20 +76,23 @@ run_suites() {
         [ ${#names[@]} -gt 0 ] || return 0
         local args=()
         for s in "$@"; do args+=(--suite "$s"); done
-        rm -f "$b/meson-logs/testlog.json"
-        meson test -C "$b" --no-rebuild --print-errorlogs "${args[@]}" "${names[@]}"
-        if [ ! -f "$b/meson-logs/testlog.json" ]; then
-                fail=$((fail + 1)); failed+=("$label: meson test wrote no testlog.json")
+        # One log per suite set (meson-logs/testlog-unit-interop.json, ...),
+        # so runs of different suites in one build do not mix their logs.
+        local base; base=testlog-$(IFS=-; echo "$*")
+        local json=$b/meson-logs/$base.json
+        rm -f "$json"
+        meson test -C "$b" --no-rebuild --print-errorlogs --logbase "$base" "${args[@]}" "${names[@]}"
+        if [ ! -f "$json" ]; then
+                fail=$((fail + 1)); failed+=("$label: meson test wrote no $json")
                 return 0
         fi
         local p f k
-        p=$(jq -s '[.[] | select(.result == "OK")] | length' "$b/meson-logs/testlog.json")
-        k=$(jq -s '[.[] | select(.result == "SKIP")] | length' "$b/meson-logs/testlog.json")
-        f=$(jq -s '[.[] | select(.result != "OK" and .result != "SKIP")] | length' "$b/meson-logs/testlog.json")
+        p=$(jq -s '[.[] | select(.result == "OK")] | length' "$json")
+        k=$(jq -s '[.[] | select(.result == "SKIP")] | length' "$json")
+        f=$(jq -s '[.[] | select(.result != "OK" and .result != "SKIP")] | length' "$json")
         pass=$((pass + p)); skip=$((skip + k)); fail=$((fail + f))
         mapfile -t -O ${#failed[@]} failed < <(jq -r --arg l "$label" \
-                'select(.result != "OK" and .result != "SKIP") | "\($l): \(.name) (\(.result))"' \
-                "$b/meson-logs/testlog.json")
+                'select(.result != "OK" and .result != "SKIP") | "\($l): \(.name) (\(.result))"' "$json")
 }
 
 for b in "${builds[@]}"; do

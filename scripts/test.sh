@@ -69,10 +69,12 @@ run_suites() {
         local b=$1 label=$2; shift 2
         local sel s names=()
         sel=$(printf '"%s",' "$@"); sel="[${sel%,}]"
-        # Exact names of the selected tests (meson test matches names exactly).
+        # Exact names of the selected tests (meson test matches names
+        # exactly); -k matches NAME or SUITE/NAME, as in the log names.
         mapfile -t names < <(meson introspect --tests "$b" | jq -r --argjson sel "$sel" --arg k "$filter" '
-                .[] | select(any(.suite[]; sub("^[^:]*:"; "") as $s | any($sel[]; . == $s)))
-                    | select(.name | contains($k)) | .name' | sort -u)
+                .[] | .name as $n | [.suite[] | sub("^[^:]*:"; "")] as $ss
+                    | select(any($ss[]; . as $s | any($sel[]; . == $s)))
+                    | select(any($ss[]; "\(.)/\($n)" | contains($k))) | $n' | sort -u)
         [ ${#names[@]} -gt 0 ] || return 0
         local args=()
         for s in "$@"; do args+=(--suite "$s"); done

@@ -391,8 +391,7 @@ static int inspect_sections(int fd, InspectArgs *a, Report *rep) {
 
         for (size_t k = 0; k < a->n_sel; k++)
                 if (!a->sel[k].found) {
-                        log_error("%s: no section %s", a->file, a->sel[k].name);
-                        return EXIT_FAILURE;
+                        return log_error("%s: no section %s", a->file, a->sel[k].name);
                 }
         return 0;
 }
@@ -845,6 +844,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
 }
 
 int verb_inspect(int argc, char **argv) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         InspectArgs a = { .json = JSON_OFF };
@@ -859,10 +859,9 @@ int verb_inspect(int argc, char **argv) {
         fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
                 return log_errno(fd, "%s", a.file);
-        r = pe_parse_fd(fd, &img);
+        r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                log_error("%s: not a usable PE image: %s", a.file, pe_last_error());
-                return EXIT_FAILURE;
+                return log_fail(&err, r, "%s: not a usable PE image", a.file);
         }
         if (r < 0)
                 return log_errno(r, "%s", a.file);

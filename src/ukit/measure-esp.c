@@ -9,19 +9,17 @@
 #include "measure-esp.h"
 
 int measure_esp_predict(const char *esp, const char *uki, unsigned banks, MeasureEsp *ret) {
-        char *path = NULL;
+        UkitError err = UKIT_ERROR_INIT;
         int r;
 
         if (!uki)
                 return log_usage("--esp= needs --uki=");
-        r = esp_predict(esp, uki, banks, &ret->pcr12, &ret->pcr13, &path);
+        r = esp_predict(esp, uki, banks, &ret->pcr12, &ret->pcr13, &err);
         if (r < 0) {
                 const char *what = r == -EXDEV ? "the UKI is not inside the --esp directory" :
                         r == -E2BIG ? "more files than ukit-stub picks up from one directory" :
                         r == -EILSEQ ? "non-ASCII add-on command lines are not predicted" : strerror(-r);
-                log_error("%s: %s", path ? path : esp, what);
-                free(path);
-                return EXIT_FAILURE;
+                return log_error("%s: %s", err.path[0] ? err.path : esp, what);
         }
         return 0;
 }

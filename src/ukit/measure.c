@@ -328,6 +328,7 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
 
 /* Measures the sections of a built UKI with the rules of its stub. */
 static int measure_uki(const MeasureArgs *a, PcrState *ret) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         const UkiMeasureRules *rules = NULL;
@@ -337,10 +338,9 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         fd = open_input(a->uki, 0, 0, NULL);
         if (fd < 0)
                 return log_errno(fd, "%s: cannot open", a->uki);
-        r = pe_parse_fd(fd, &img);
+        r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                log_error("%s: not a usable PE image: %s", a->uki, pe_last_error());
-                return EXIT_FAILURE;
+                return log_fail(&err, r, "%s: not a usable PE image", a->uki);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", a->uki);
@@ -359,8 +359,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 rules = &uki_rules_current;
         }
         if (!pe_find_section(img, ".linux")) {
-                log_error("%s: no .linux section, not a UKI", a->uki);
-                return EXIT_FAILURE;
+                return log_error("%s: no .linux section, not a UKI", a->uki);
         }
 
         r = pcr_measure_pe_image(fd, img, rules, a->banks, ret);
@@ -386,9 +385,8 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                                 continue;
                         int r = read_sysfs_pcr((PcrBank) b, text, s.value[b]);
                         if (r == -ENOENT) {
-                                log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
-                                          pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
-                                return EXIT_FAILURE;
+                                return log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
+                                                 pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
                         }
                         if (r != 0)
                                 return r;
@@ -502,29 +500,26 @@ static void pkeys_free(EVP_PKEY *(*keys)[MEASURE_KEYS_MAX]) {
  * ones, bank by bank, as systemd-measure does. */
 static int load_append(const char *path, PcrSig *sig) {
         _cleanup_free_ char *text = NULL;
-        char why[256] = "";
+        UkitError err = UKIT_ERROR_INIT;
         size_t n = 0;
         int r;
 
         r = read_file_full(path, JSON_PARSE_SIZE_MAX, &text, &n);
         if (r == -EFBIG) {
-                log_error("%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
-                return EXIT_FAILURE;
+                return log_error("%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read", path);
-        r = pcrsig_parse(text, n, sig, NULL, why, sizeof(why));
+        r = pcrsig_parse(text, n, sig, NULL, &err);
         if (r == -EBADMSG) {
-                log_error("%s: not a PCR signature document: %s", path, why);
-                return EXIT_FAILURE;
+                return log_fail(&err, r, "%s: not a PCR signature document", path);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", path);
         for (size_t i = 0; i < sig->n_entries; i++)
                 if (sig->entries[i].not_pcr11) {
-                        log_error("%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
-                                  path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
-                        return EXIT_FAILURE;
+                        return log_error("%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
+                                         path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
                 }
         return 0;
 }
@@ -554,12 +549,10 @@ static int verb_sign(const MeasureArgs *a) {
                 }
                 r = pcrsig_check_keys(priv[i], pub[i]);
                 if (r == -EOPNOTSUPP) {
-                        log_error("%s: key type not supported (need RSA or EC)", k);
-                        return EXIT_FAILURE;
+                        return log_error("%s: key type not supported (need RSA or EC)", k);
                 }
                 if (r == -EKEYREJECTED) {
-                        log_error("%s: public key does not belong to private key %s", p, k);
-                        return EXIT_FAILURE;
+                        return log_error("%s: public key does not belong to private key %s", p, k);
                 }
                 if (r < 0)
                         return log_errno(r, "%s: unusable key", k);
@@ -606,8 +599,7 @@ static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value) {
         for (size_t i = 0; i < n; i++)
                 buf[i] = (char) tolower((unsigned char) buf[i]);
         if (n != want || strspn(buf, "0123456789abcdef") != n) {
-                log_error("%s: not a PCR value", path);
-                return EXIT_FAILURE;
+                return log_error("%s: not a PCR value", path);
         }
         memcpy(text, buf, n + 1);
         for (size_t i = 0; i < n / 2; i++) {
@@ -658,8 +650,7 @@ static int verb_status(const MeasureArgs *a) {
                 any = true;
         }
         if (!any && style == JSON_OFF) {
-                log_error(SYSFS_TPM ": no PCR banks readable (no TPM, or kernel too old)");
-                return EXIT_FAILURE;
+                return log_error(SYSFS_TPM ": no PCR banks readable (no TPM, or kernel too old)");
         }
         if (style != JSON_OFF) {
                 json_object_end(&w);

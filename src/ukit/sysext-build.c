@@ -229,8 +229,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 r = usr_only_tree(src, &extra);
                 if (r == -EXDEV)
                         return log_error("%s/%s: outside usr/, but a --usr image holds only /usr (its partition "
-                                         "is mounted at /usr); remove it or build without --usr", src, extra),
-                               EXIT_FAILURE;
+                                         "is mounted at /usr); remove it or build without --usr", src, extra);
                 if (r < 0)
                         return log_errno(r, "%s", src);
         }
@@ -247,7 +246,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                         return log_errno(r, "%s: cannot load certificate", cert_path);
                 EVP_PKEY *pub = X509_get0_pubkey(cert);
                 if (!pub || keys_match(key, pub) != 1)
-                        return log_error("%s: certificate does not match %s", cert_path, key_path), EXIT_FAILURE;
+                        return log_error("%s: certificate does not match %s", cert_path, key_path);
         }
 
         /* Seed: explicit, else derived from SOURCE_DATE_EPOCH + name, else random. */
@@ -292,7 +291,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 char *cp[] = { "cp", "-a", "--reflink=auto", from, stage, NULL };
                 r = sysext_run(cp, false);
                 if (r != 0)
-                        return log_error("%s: copying the tree failed", src), EXIT_FAILURE;
+                        return log_error("%s: copying the tree failed", src);
                 reldir = xasprintf("%s/%s", stage, ext_release_dir(c));
                 r = mkdir_p(reldir, 0755);
                 if (r < 0)
@@ -310,7 +309,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
         if (c == EXT_SYSEXT) {
                 _cleanup_free_ char *osr = xasprintf("%s/usr/lib/os-release", tree);
                 if (access(osr, F_OK) == 0)
-                        return log_error("%s: an extension must not contain usr/lib/os-release", src), EXIT_FAILURE;
+                        return log_error("%s: an extension must not contain usr/lib/os-release", src);
         }
 
         /* File system image: the whole tree for a root partition, the
@@ -354,8 +353,7 @@ int sysext_build(ExtClass c, int argc, char **argv) {
                 sde = getenv("SOURCE_DATE_EPOCH");
         }
         if (r != 0)
-                return log_error("%s: %s failed (exit %d)", src, streq(format, "erofs") ? "mkfs.erofs" : "mksquashfs", r),
-                       EXIT_FAILURE;
+                return log_error("%s: %s failed (exit %d)", src, streq(format, "erofs") ? "mkfs.erofs" : "mksquashfs", r);
 
         uint64_t fs_size, padded;
         r = fd_get_size(fs_fd, &fs_size);

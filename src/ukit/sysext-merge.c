@@ -145,10 +145,9 @@ static int log_lock_timeout(const ExtContext *ctx) {
                 snprintf(who, sizeof(who), "pid %d (%s)%s", (int) ctx->lock_holder.pid,
                          ctx->lock_holder.comm[0] ? ctx->lock_holder.comm : "?",
                          ctx->lock_holder.n_pids > 1 ? " and its child" : "");
-        log_error("%s: still locked after %.1f s by %s: another %s merge, refresh or unmerge is running "
-                  "or stuck (--lock-timeout=)", ws, (double) ctx->lock_timeout_usec / 1e6, who,
-                  ext_class_name(ctx->cls));
-        return EXIT_FAILURE;
+        return log_error("%s: still locked after %.1f s by %s: another %s merge, refresh or unmerge is running "
+                         "or stuck (--lock-timeout=)", ws ?: "workspace", (double) ctx->lock_timeout_usec / 1e6, who,
+                         ext_class_name(ctx->cls));
 }
 
 static int parse_timeout(const char *s, int64_t *ret) {
@@ -173,10 +172,10 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         if (r == -ENOENT)
                 return log_errno(r, "%s/etc/os-release: cannot read the host os-release", ctx->root);
         if (r == -ENOMSG)
-                return log_error("%s/etc/os-release: no ID= field", ctx->root), EXIT_FAILURE;
+                return log_error("%s/etc/os-release: no ID= field", ctx->root);
         if (r < 0)
                 return log_error("%s/etc/os-release: cannot read the host os-release: %s", ctx->root,
-                                 input_strerror(r)), EXIT_FAILURE;
+                                 input_strerror(r));
 
         if (ctx->n_images == 0 && !refresh) {
                 log_info("No extensions found.");
@@ -186,8 +185,7 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         if (r == -ETIMEDOUT)
                 return log_lock_timeout(ctx);
         if (r == -EBUSY) {
-                log_error("%s: already merged (use refresh, or unmerge first)", ctx->root[0] ? ctx->root : "/");
-                return EXIT_FAILURE;
+                return log_error("%s: already merged (use refresh, or unmerge first)", ctx->root[0] ? ctx->root : "/");
         }
 
         for (size_t i = 0; i < ctx->n_images; i++) {
@@ -203,11 +201,11 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         break;
                 case EXT_IMAGE_IGNORED:
                         n_ignored++;
-                        log_info("Skipping extension '%s': %s.", m->name, m->result->reason);
+                        log_info("Skipping extension '%s': %s.", m->name, m->result->error.what);
                         break;
                 case EXT_IMAGE_FAILED:
                         n_failed++;
-                        log_error("%s: %s", m->path, m->result->reason);
+                        log_error("%s: %s", m->path, m->result->error.what);
                         break;
                 default:
                         break;
@@ -226,8 +224,8 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         json_kv_string(&w, "protection", m->result->protection);
                         json_kv_string(&w, "verity", m->result->verity);
                         json_kv_string(&w, "trust", m->result->trust);
-                        if (m->result->reason[0])
-                                json_kv_string(&w, "reason", m->result->reason);
+                        if (m->result->error.what[0])
+                                json_kv_string(&w, "reason", m->result->error.what);
                         json_object_end(&w);
                 }
                 json_array_end(&w);
@@ -235,8 +233,7 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         }
 
         if (r == -ECANCELED) {
-                log_error("%u image(s) failed and --strict is set: nothing merged", n_failed);
-                return EXIT_FAILURE;
+                return log_error("%u image(s) failed and --strict is set: nothing merged", n_failed);
         }
         if (r < 0)
                 return log_errno(r, "merging failed");
@@ -324,7 +321,7 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
                 return do_list(&ctx, json);
 
         if (geteuid() != 0)
-                return log_error("%s: need to be privileged (root)", verb), EXIT_FAILURE;
+                return log_error("%s: need to be privileged (root)", verb);
         if (streq(verb, "unmerge")) {
                 r = ext_unmerge(&ctx);
                 if (r == -ETIMEDOUT)

@@ -118,7 +118,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
                 p.data_blocks = size / (p.data_block_size ? p.data_block_size : 1);
         if (p.data_blocks == 0)
                 return log_error("%s: smaller than one data block (%" PRIu64 " bytes, data block size %" PRIu32 ")",
-                                 data, size, p.data_block_size), EXIT_FAILURE;
+                                 data, size, p.data_block_size);
 
         uint64_t hash_size;
         r = verity_hash_size(&p, &hash_size);
@@ -133,7 +133,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
         size_t rs;
         r = verity_format(&p, dfd, 0, out.fd, 0, root, &rs);
         if (r == -EIO)
-                return log_error("%s: shorter than %llu blocks", data, (unsigned long long) p.data_blocks), EXIT_FAILURE;
+                return log_error("%s: shorter than %llu blocks", data, (unsigned long long) p.data_blocks);
         if (r < 0)
                 return log_errno(r, "%s", data);
         r = atomic_file_commit(&out, file_mode_from_umask());

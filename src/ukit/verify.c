@@ -48,7 +48,7 @@ typedef struct SbatResult {
 typedef struct SigResult {
         AuthenticodeSignature *sig;
         const char *error;              /* static text; NULL if fine so far */
-        char reason[256];
+        char reason[512];
         bool digest_ok;
         bool signature_ok;
         int trusted;                    /* 1 yes, 0 no, -1 not checked */
@@ -380,8 +380,7 @@ int verb_verify(int argc, char **argv) {
         SbatResult sbat = {};
         PcrSigAudit pcrsig = {};
         bool have_pcrsig = false;
-        char pcrsig_error[256] = "";
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         bool ok = true;
         int r, ret = EXIT_FAILURE;
 
@@ -398,8 +397,7 @@ int verb_verify(int argc, char **argv) {
                 X509 *x = NULL;
                 r = keys_load_certificate(a.certs[i], &x);
                 if (r == -EBADMSG) {
-                        log_error("%s: no X.509 certificate found", a.certs[i]);
-                        return EXIT_FAILURE;
+                        return log_error("%s: no X.509 certificate found", a.certs[i]);
                 }
                 if (r < 0)
                         return log_errno(r, "%s", a.certs[i]);
@@ -412,9 +410,9 @@ int verb_verify(int argc, char **argv) {
         fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
                 return verify_fail(&a, fd, NULL);
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0)
-                return verify_fail(&a, r, reason);
+                return verify_fail(&a, r, ukit_error_what(&err));
         /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
          * a UKI is often checked before it is signed. It fails all the same. */
         if (!img->signed_)
@@ -498,7 +496,9 @@ int verb_verify(int argc, char **argv) {
                         continue;
                 }
 
-                r = authenticode_signature_verify(s->sig, trusted, s->reason, sizeof(s->reason));
+                UkitError verr = UKIT_ERROR_INIT;
+                r = authenticode_signature_verify(s->sig, trusted, &verr);
+                snprintf(s->reason, sizeof(s->reason), "%s", verr.what);
                 if (r == -EKEYREJECTED) {
                         s->signature_ok = true;
                         s->trusted = 0;
@@ -526,10 +526,9 @@ int verb_verify(int argc, char **argv) {
         if (sbat.present && !sbat.valid)
                 ok = false;
 
-        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, pcrsig_error,
-                               sizeof(pcrsig_error));
+        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, &err);
         if (r == -EBADMSG) {
-                log_error("%s: %s", a.file, pcrsig_error);
+                log_fail(&err, r, "%s", a.file);
                 goto finish;
         }
         if (r < 0 && r != -ENOENT) {

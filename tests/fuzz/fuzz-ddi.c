@@ -122,7 +122,7 @@ static void check_image(int fd, const DdiImage *d, uint64_t disk) {
         int r = ext_verity_check_ddi(&ctx, &img, data_fd, fd, d, &v);
         if (getenv("UKIT_FUZZ_DEBUG"))
                 fprintf(stderr, "%s %s: %d protection=%s trust=%s %s\n", d->arch, d->usr ? "usr" : "root", r,
-                        res.protection, res.trust, res.reason);
+                        res.protection, res.trust, res.error.what);
         if (r < 0)
                 check(res.reason[0] != 0);
         else if (v.present)

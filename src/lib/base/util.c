@@ -39,6 +39,17 @@ char *xstrdup(const char *s) {
         return p;
 }
 
+char *strprintf(const char *fmt, ...) {
+        va_list ap;
+        char *p;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&p, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : p;
+}
+
 char *xasprintf(const char *fmt, ...) {
         va_list ap;
         char *p;
@@ -62,16 +73,6 @@ int unhexmem(const char *s, size_t len, void *out, size_t n) {
                 o[i] = (uint8_t) (hi << 4 | lo);
         }
         return 0;
-}
-
-int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...) {
-        if (buf && size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(buf, size, fmt, ap);
-                va_end(ap);
-        }
-        return r;
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Overlong

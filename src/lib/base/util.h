@@ -82,14 +82,14 @@ static inline char *escape_str(const char *s) {
         return escape_controls(s, s ? strlen(s) : 0, 0);
 }
 
-/* Allocate or die: only for small, bounded allocations in tools. */
+/* printf into a new string; NULL when out of memory (for the library, which
+ * returns -ENOMEM instead of aborting). */
+_printf_(1, 2) char *strprintf(const char *fmt, ...);
+
+/* Allocate or die: only for small, bounded allocations in tools (src/ukit;
+ * the library returns -ENOMEM instead). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 void *xmemdup(const void *p, size_t n);
 _printf_(1, 2) char *xasprintf(const char *fmt, ...);
-
-/* Formats a one-line reason into buf (size bytes; nothing when buf is NULL
- * or size 0) and returns r: for library calls that report why they failed
- * through a caller's buffer. */
-_printf_(4, 5) int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...);

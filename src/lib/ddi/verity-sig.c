@@ -341,12 +341,18 @@ int verity_sig_verify(const char *roothash_hex, const uint8_t *der, size_t der_s
                         return -ENOMEM;
                 }
                 struct dirent *de;
-                while ((de = readdir(dir)) && n < CERT_FILES_MAX) {
+                bool oom = false;
+                while (!oom && (de = readdir(dir)) && n < CERT_FILES_MAX) {
                         size_t l = strlen(de->d_name);
                         if (l > 4 && streq(de->d_name + l - 4, ".crt") && de->d_name[0] != '.')
-                                names[n++] = xasprintf("%s/%s", cert_dirs[d], de->d_name);
+                                oom = !(names[n++] = strprintf("%s/%s", cert_dirs[d], de->d_name));
                 }
                 closedir(dir);
+                if (oom) {
+                        for (size_t j = 0; j < n; j++)
+                                free(names[j]);
+                        return -ENOMEM;
+                }
                 qsort(names, n, sizeof(char *), cmp_str);
                 int found = -1;
                 for (size_t i = 0; i < n && found < 0; i++) {

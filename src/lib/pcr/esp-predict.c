@@ -43,24 +43,24 @@ static char *path_join(const char *a, const char *b) {
         return s;
 }
 
-static int fail_path(int r, const char *path, char **ret_path) {
-        if (ret_path && path)
-                *ret_path = strdup(path);
-        return r;
+/* err: r, its strerror() and the path the problem is about. */
+static int fail_path(int r, const char *path, UkitError *err) {
+        ukit_error(err, r, "%s", strerror(-r));
+        return ukit_error_where(err, r, path, UKIT_ERROR_NO_OFFSET);
 }
 
 /* The regular files of dir whose names the stub takes for rule (or,
  * without one, for suffix), sorted.
  * A missing directory is an empty one (the stub does the same). */
 static int list_dir(const char *dir, const EspPickup *rule, const char *suffix, size_t max, EspName *names, size_t *ret_n,
-                    char **ret_path) {
+                    UkitError *err) {
         DIR *d = opendir(dir);
         struct dirent *de;
         size_t n = 0;
 
         *ret_n = 0;
         if (!d)
-                return errno == ENOENT || errno == ENOTDIR ? 0 : fail_path(-errno, dir, ret_path);
+                return errno == ENOENT || errno == ENOTDIR ? 0 : fail_path(-errno, dir, err);
         while ((errno = 0, de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 struct stat st;
@@ -75,14 +75,14 @@ static int list_dir(const char *dir, const EspPickup *rule, const char *suffix, 
                         continue;
                 if (n >= max) {
                         closedir(d);
-                        return fail_path(-E2BIG, dir, ret_path);
+                        return fail_path(-E2BIG, dir, err);
                 }
                 memcpy(names[n++], de->d_name, len + 1);
         }
         int r = errno ? -errno : 0;
         closedir(d);
         if (r < 0)
-                return fail_path(r, dir, ret_path);
+                return fail_path(r, dir, err);
         esp_sort_names(names, n);
         *ret_n = n;
         return 0;
@@ -91,7 +91,7 @@ static int list_dir(const char *dir, const EspPickup *rule, const char *suffix, 
 /* The archive extra_pack() in src/stub/extra.c builds for dir, extended
  * into s; nothing when no file matches. Files over the size limit are
  * skipped, as the stub skips files it cannot read. */
-static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, char **ret_path) {
+static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, UkitError *err) {
         _cleanup_free_ EspName *names = calloc(ESP_FILES_MAX, sizeof(EspName));
         char *data[ESP_FILES_MAX] = {};
         size_t sizes[ESP_FILES_MAX] = {}, n, m = 0;
@@ -99,7 +99,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, pk, NULL, ESP_FILES_MAX, names, &n, ret_path);
+        r = list_dir(dir, pk, NULL, ESP_FILES_MAX, names, &n, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -115,7 +115,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
                 if (r == -EFBIG)
                         continue;
                 if (r < 0) {
-                        fail_path(r, p, ret_path);
+                        fail_path(r, p, err);
                         goto out;
                 }
                 if (m != i)
@@ -138,7 +138,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
                 if (pass == 0) {
                         total = cpio_writer_finish(&w);
                         if (total == 0 || !(buf = malloc(total))) {
-                                r = total == 0 ? fail_path(-EINVAL, dir, ret_path) : -ENOMEM;
+                                r = total == 0 ? fail_path(-EINVAL, dir, err) : -ENOMEM;
                                 goto out;
                         }
                 }
@@ -153,14 +153,14 @@ out:
 
 /* Appends the .cmdline of the add-ons in dir to buf, as addons.c does with
  * the images the firmware loaded. */
-static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) {
+static int addons_dir(const char *dir, char *buf, size_t *len, UkitError *err) {
         _cleanup_free_ EspName *names = calloc(ESP_ADDONS_MAX, sizeof(EspName));
         size_t n;
         int r;
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, NULL, ESP_ADDON_SUFFIX, ESP_ADDONS_MAX, names, &n, ret_path);
+        r = list_dir(dir, NULL, ESP_ADDON_SUFFIX, ESP_ADDONS_MAX, names, &n, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -171,7 +171,7 @@ static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) 
                         return -ENOMEM;
                 r = read_input_full(p, ESP_FILE_SIZE_MAX, &img, &size);
                 if (r < 0)
-                        return fail_path(r, p, ret_path);
+                        return fail_path(r, p, err);
                 /* what the stub skips: not a PE it accepts, or a UKI */
                 if (pe_locate_uki_sections(img, size, false, sections) != PE_SECTIONS_OK ||
                     sections[UKI_SECTION_LINUX].present || !sections[UKI_SECTION_CMDLINE].present)
@@ -188,7 +188,7 @@ static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) 
         return 0;
 }
 
-static int addons_extend(const Extender *s, const char *esp, const char *dropin, char **ret_path) {
+static int addons_extend(const Extender *s, const char *esp, const char *dropin, UkitError *err) {
         _cleanup_free_ char *buf = malloc(ESP_ADDONS_CMDLINE_MAX + 1), *global = path_join(esp, ESP_ADDONS_GLOBAL_DIR);
         size_t len = 0;
         int r;
@@ -196,10 +196,10 @@ static int addons_extend(const Extender *s, const char *esp, const char *dropin,
         if (!buf || !global)
                 return -ENOMEM;
         buf[0] = 0;
-        r = addons_dir(global, buf, &len, ret_path);
+        r = addons_dir(global, buf, &len, err);
         if (r < 0)
                 return r;
-        r = addons_dir(dropin, buf, &len, ret_path);
+        r = addons_dir(dropin, buf, &len, err);
         if (r < 0)
                 return r;
         if (len == 0)
@@ -210,7 +210,7 @@ static int addons_extend(const Extender *s, const char *esp, const char *dropin,
                 return -ENOMEM;
         for (size_t i = 0; i <= len; i++) {
                 if ((unsigned char) buf[i] >= 0x80)
-                        return fail_path(-EILSEQ, dropin, ret_path);
+                        return fail_path(-EILSEQ, dropin, err);
                 u16[2 * i] = (uint8_t) buf[i];
                 u16[2 * i + 1] = 0;
         }
@@ -218,21 +218,19 @@ static int addons_extend(const Extender *s, const char *esp, const char *dropin,
 }
 
 int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
-                        PcrState *ret_pcr13, char **ret_path, EspObserveFn observe, void *userdata) {
+                        PcrState *ret_pcr13, UkitError *err, EspObserveFn observe, void *userdata) {
         char esp_real[PATH_MAX], uki_real[PATH_MAX];
         PcrState s12, s13;
         size_t el;
         int r;
 
-        if (ret_path)
-                *ret_path = NULL;
         if (!realpath(esp, esp_real))
-                return fail_path(-errno, esp, ret_path);
+                return fail_path(-errno, esp, err);
         if (!realpath(uki, uki_real))
-                return fail_path(-errno, uki, ret_path);
+                return fail_path(-errno, uki, err);
         el = strlen(esp_real);
         if (strncmp(uki_real, esp_real, el) != 0 || (uki_real[el] != '/' && el > 1))
-                return fail_path(-EXDEV, uki, ret_path);        /* not on this ESP */
+                return fail_path(-EXDEV, uki, err);        /* not on this ESP */
         _cleanup_free_ char *dropin = malloc(strlen(uki_real) + sizeof(".extra.d"));
         _cleanup_free_ char *gcred = path_join(esp_real, "loader/credentials");
         if (!dropin || !gcred)
@@ -242,7 +240,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         pcr_state_init(&s12, banks);
         pcr_state_init(&s13, banks);
         const Extender e12 = { &s12, 12, observe, userdata }, e13 = { &s13, 13, observe, userdata };
-        r = addons_extend(&e12, esp_real, dropin, ret_path);
+        r = addons_extend(&e12, esp_real, dropin, err);
         if (r < 0)
                 return r;
         /* the stub's order (src/stub/stub.c); each rule names its PCR */
@@ -256,7 +254,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
                 { &esp_pickup_confext, dropin },
         };
         for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
-                r = pack_dir(packs[i].rule->pcr == 13 ? &e13 : &e12, packs[i].dir, packs[i].rule, ret_path);
+                r = pack_dir(packs[i].rule->pcr == 13 ? &e13 : &e12, packs[i].dir, packs[i].rule, err);
                 if (r < 0)
                         return r;
         }
@@ -266,6 +264,6 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
 }
 
 int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
-                char **ret_path) {
-        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, ret_path, NULL, NULL);
+                UkitError *err) {
+        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, err, NULL, NULL);
 }

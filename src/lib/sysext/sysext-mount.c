@@ -126,7 +126,9 @@ int ext_is_our_mount(ExtClass c, const char *path) {
                 return r == -ENOENT ? 0 : r;
         /* Anyone's overlay may be mounted here: a FIFO, a device or a
          * symlink as the marker is not ours (and must not block). */
-        p = xasprintf("%s/dev", ext_marker_dir(c));
+        p = strprintf("%s/dev", ext_marker_dir(c));
+        if (!p)
+                return -ENOMEM;
         r = ext_read_marker(path, p, 64, &text, &n);
         if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR || r == -EBADFD || r == -ELOOP || r == -EFBIG)
                 return 0;
@@ -140,7 +142,9 @@ int ext_is_our_mount(ExtClass c, const char *path) {
 }
 
 int mkdir_parents_and(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = xstrdup(path);
+        _cleanup_free_ char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
         for (char *s = p + 1; *s; s++)
                 if (*s == '/') {
                         *s = 0;

@@ -367,7 +367,10 @@ vm_swtpm_start() {
 # vm_swtpm_stop: stops the swtpm vm_swtpm_start started (by its pid).
 vm_swtpm_stop() {
         [ -n "${VM_SWTPM_PID:-}" ] || return 0
-        swtpm_stop "$VM_SWTPM_DIR"
+        # By pid: callers may have set VM_SWTPM_DIR for the start only.
+        kill "$VM_SWTPM_PID" 2>/dev/null || true
+        local i
+        for i in $(seq 30); do kill -0 "$VM_SWTPM_PID" 2>/dev/null || break; sleep 0.1; done
         VM_SWTPM_PID=; VM_SWTPM_SOCK=
 }
 

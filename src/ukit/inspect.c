@@ -13,8 +13,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/pkcs7.h>
-#include <openssl/x509.h>
 
 #include "authenticode.h"
 #include "cli.h"
@@ -23,6 +21,7 @@
 #include "osrel.h"
 #include "pe.h"
 #include "sbat.h"
+#include "uki.h"
 #include "uname.h"
 #include "util.h"
 #include "verbs.h"
@@ -36,10 +35,12 @@ static const struct {
         const char *name;
         bool text;
 } default_sections[] = {
-        { ".linux", false },   { ".initrd", false }, { ".ucode", false },  { ".splash", false },
-        { ".dtb", false },     { ".dtbauto", false }, { ".hwids", false }, { ".efifw", false },
-        { ".sbom", false },    { ".cmdline", true },  { ".osrel", true },  { ".uname", true },
-        { ".pcrpkey", true },  { ".pcrsig", true },   { ".sbat", true },   { ".profile", true },
+        { UKI_NAME_LINUX, false },    { UKI_NAME_INITRD, false },  { UKI_NAME_UCODE, false },
+        { UKI_NAME_SPLASH, false },   { UKI_NAME_DTB, false },     { UKI_NAME_DTBAUTO, false },
+        { UKI_NAME_HWIDS, false },    { UKI_NAME_EFIFW, false },   { UKI_NAME_SBOM, false },
+        { UKI_NAME_CMDLINE, true },   { UKI_NAME_OSREL, true },    { UKI_NAME_UNAME, true },
+        { UKI_NAME_PCRPKEY, true },   { UKI_NAME_PCRSIG, true },   { UKI_NAME_SBAT, true },
+        { UKI_NAME_PROFILE, true },
 };
 
 typedef struct Selection {
@@ -65,18 +66,10 @@ typedef struct SectionReport {
         const char *text_problem;       /* why there is no text in text mode */
 } SectionReport;
 
-typedef struct Signer {
-        char *subject, *issuer;
-} Signer;
-
 typedef struct SignatureReport {
         uint16_t revision, type;
         uint32_t length;
-        const char *digest;             /* "sha256", or NULL if not parseable */
-        Signer signers[4];
-        size_t n_signers;
-        size_t n_certs;
-        const char *problem;
+        AuthenticodeSummary sum;
 } SignatureReport;
 
 typedef struct Report {
@@ -103,10 +96,7 @@ static void report_done(Report *r) {
         free(r->pretty_name);
         free(r->uname);
         for (size_t i = 0; i < r->n_sigs; i++)
-                for (size_t j = 0; j < r->sigs[i].n_signers; j++) {
-                        OPENSSL_free(r->sigs[i].signers[j].subject);
-                        OPENSSL_free(r->sigs[i].signers[j].issuer);
-                }
+                authenticode_summary_done(&r->sigs[i].sum);
 }
 
 static void help(FILE *f) {
@@ -431,7 +421,7 @@ static int extract_sections(int fd, const InspectArgs *a, const PeImage *img) {
 }
 
 static void inspect_sbat(int fd, Report *rep) {
-        const PeSection *s = pe_find_section(rep->img, ".sbat");
+        const PeSection *s = pe_find_section(rep->img, UKI_NAME_SBAT);
         char *t = NULL;
         size_t n = 0;
         unsigned line = 0;
@@ -459,7 +449,7 @@ static void inspect_sbat(int fd, Report *rep) {
 }
 
 static void inspect_osrel(int fd, Report *rep) {
-        const PeSection *s = pe_find_section(rep->img, ".osrel");
+        const PeSection *s = pe_find_section(rep->img, UKI_NAME_OSREL);
         static char buf[OSREL_LINE_MAX + 1];
         _cleanup_free_ char *t = NULL;
         size_t n = 0;
@@ -485,7 +475,7 @@ static void inspect_osrel(int fd, Report *rep) {
 }
 
 static void inspect_uname(int fd, Report *rep) {
-        const PeSection *s = pe_find_section(rep->img, ".uname");
+        const PeSection *s = pe_find_section(rep->img, UKI_NAME_UNAME);
         char *t = NULL;
         size_t n = 0;
 
@@ -503,7 +493,7 @@ static void inspect_uname(int fd, Report *rep) {
         }
 
         /* No .uname: look into the kernel itself, as `ukit build` would. */
-        s = pe_find_section(rep->img, ".linux");
+        s = pe_find_section(rep->img, UKI_NAME_LINUX);
         if (!s || pe_section_file_size(s) == 0)
                 return;
         size_t len = MIN((size_t) pe_section_file_size(s), (size_t) UNAME_SCAN_MAX);
@@ -518,56 +508,6 @@ static void inspect_uname(int fd, Report *rep) {
                 rep->uname_detected = true;
         }
         munmap(m, len + delta);
-}
-
-static char *name_oneline(X509_NAME *n) {
-        /* Same format as sbverify/pesign ("/C=DE/CN=..."). */
-        return n ? X509_NAME_oneline(n, NULL, 0) : NULL;
-}
-
-static void inspect_pkcs7(const AuthenticodeEntry *e, SignatureReport *sr) {
-        const unsigned char *p = e->data;
-        PKCS7 *p7;
-
-        if (e->revision != WIN_CERT_REVISION_2_0 || e->type != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
-                sr->problem = "not a PKCS#7 SignedData certificate";
-                return;
-        }
-        if (e->data_size > (size_t) LONG_MAX || !(p7 = d2i_PKCS7(NULL, &p, (long) e->data_size))) {
-                sr->problem = "malformed PKCS#7";
-                return;
-        }
-        if (!PKCS7_type_is_signed(p7) || !p7->d.sign) {
-                sr->problem = "PKCS#7 is not SignedData";
-                PKCS7_free(p7);
-                return;
-        }
-
-        STACK_OF(X509) *certs = p7->d.sign->cert;
-        STACK_OF(PKCS7_SIGNER_INFO) *infos = PKCS7_get_signer_info(p7);
-        sr->n_certs = certs ? (size_t) sk_X509_num(certs) : 0;
-        for (int i = 0; infos && i < sk_PKCS7_SIGNER_INFO_num(infos); i++) {
-                PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(infos, i);
-                if (!si || !si->issuer_and_serial)
-                        continue;
-                if (!sr->digest && si->digest_alg && si->digest_alg->algorithm) {
-                        int nid = OBJ_obj2nid(si->digest_alg->algorithm);
-                        sr->digest = nid != NID_undef ? OBJ_nid2ln(nid) : "unknown";   /* "sha256" */
-                }
-                if (sr->n_signers >= ELEMENTSOF(sr->signers))
-                        break;
-                X509 *cert = certs ? X509_find_by_issuer_and_serial(certs, si->issuer_and_serial->issuer,
-                                                                     si->issuer_and_serial->serial) : NULL;
-                Signer *sg = &sr->signers[sr->n_signers++];
-                if (cert) {
-                        sg->subject = name_oneline(X509_get_subject_name(cert));
-                        sg->issuer = name_oneline(X509_get_issuer_name(cert));
-                } else {
-                        /* Signer certificate not embedded: issuer is all we know. */
-                        sg->issuer = name_oneline(si->issuer_and_serial->issuer);
-                }
-        }
-        PKCS7_free(p7);
 }
 
 static void inspect_signatures(int fd, Report *rep) {
@@ -604,7 +544,7 @@ static void inspect_signatures(int fd, Report *rep) {
                 sr->revision = entries[i].revision;
                 sr->type = entries[i].type;
                 sr->length = entries[i].length;
-                inspect_pkcs7(&entries[i], sr);
+                authenticode_summarize(&entries[i], &sr->sum);
         }
 }
 
@@ -616,15 +556,6 @@ static const char *subsystem_name(uint16_t s) {
         case 13:                                        return "EFI ROM";
         default:                                        return NULL;
         }
-}
-
-static void hex(const uint8_t *d, size_t n, char *out) {
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[d[i] >> 4];
-                out[2 * i + 1] = digits[d[i] & 15];
-        }
-        out[2 * n] = '\0';
 }
 
 /* Indent every line of text by four spaces (ukify's layout). */
@@ -694,14 +625,14 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 for (size_t i = 0; i < rep->n_sigs; i++) {
                         const SignatureReport *sr = &rep->sigs[i];
                         printf("    signature %zu: %u bytes, %s%s%s\n", i + 1, sr->length,
-                               sr->problem ? sr->problem : "PKCS#7 SignedData",
-                               sr->digest ? ", digest " : "", sr->digest ? sr->digest : "");
-                        for (size_t j = 0; j < sr->n_signers; j++) {
-                                _cleanup_free_ char *subj = escape_str(sr->signers[j].subject),
-                                                    *iss = escape_str(sr->signers[j].issuer);
-                                if (sr->signers[j].subject)
+                               sr->sum.problem ? sr->sum.problem : "PKCS#7 SignedData",
+                               sr->sum.digest ? ", digest " : "", sr->sum.digest ? sr->sum.digest : "");
+                        for (size_t j = 0; j < sr->sum.n_signers; j++) {
+                                _cleanup_free_ char *subj = escape_str(sr->sum.signers[j].subject),
+                                                    *iss = escape_str(sr->sum.signers[j].issuer);
+                                if (sr->sum.signers[j].subject)
                                         printf("        subject: %s\n", subj);
-                                if (sr->signers[j].issuer)
+                                if (sr->sum.signers[j].issuer)
                                         printf("        issuer:  %s\n", iss);
                         }
                 }
@@ -713,7 +644,7 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 if (!sr->shown)
                         continue;
                 _cleanup_free_ char *name_e = escape_str(s->name);
-                hex(sr->sha256, sizeof sr->sha256, h);
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
                 printf("%s:\n  size: %u bytes\n  sha256: %s\n", name_e, pe_section_size(s), h);
                 if (pe_section_file_size(s) != pe_section_size(s))
                         printf("  in file: %u bytes\n", pe_section_file_size(s));
@@ -770,7 +701,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_object_begin(&w);
                 json_kv_uint(&w, "size", pe_section_size(s));
                 json_kv_uint(&w, "file_size", pe_section_file_size(s));
-                hex(sr->sha256, sizeof sr->sha256, h);
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
                 json_kv_string(&w, "sha256", h);
                 if (sr->text_mode)
                         json_kv_opt(&w, "text", sr->text);
@@ -810,7 +741,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_kv_string(&w, "os_release_problem", rep->osrel_problem);
         json_kv_opt(&w, "uname", rep->uname);
         if (rep->uname)
-                json_kv_string(&w, "uname_source", rep->uname_detected ? ".linux" : ".uname");
+                json_kv_string(&w, "uname_source", rep->uname_detected ? UKI_NAME_LINUX : UKI_NAME_UNAME);
 
         json_kv_bool(&w, "signed", pe_is_signed(img));
         if (rep->sig_problem)
@@ -823,16 +754,16 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_kv_uint(&w, "length", sr->length);
                 json_kv_uint(&w, "revision", sr->revision);
                 json_kv_uint(&w, "type", sr->type);
-                json_kv_opt(&w, "digest", sr->digest);
-                json_kv_uint(&w, "certificates", sr->n_certs);
-                if (sr->problem)
-                        json_kv_string(&w, "problem", sr->problem);
+                json_kv_opt(&w, "digest", sr->sum.digest);
+                json_kv_uint(&w, "certificates", sr->sum.n_certs);
+                if (sr->sum.problem)
+                        json_kv_string(&w, "problem", sr->sum.problem);
                 json_key(&w, "signers");
                 json_array_begin(&w);
-                for (size_t j = 0; j < sr->n_signers; j++) {
+                for (size_t j = 0; j < sr->sum.n_signers; j++) {
                         json_object_begin(&w);
-                        json_kv_opt(&w, "subject", sr->signers[j].subject);
-                        json_kv_opt(&w, "issuer", sr->signers[j].issuer);
+                        json_kv_opt(&w, "subject", sr->sum.signers[j].subject);
+                        json_kv_opt(&w, "issuer", sr->sum.signers[j].issuer);
                         json_object_end(&w);
                 }
                 json_array_end(&w);
@@ -848,7 +779,7 @@ int verb_inspect(int argc, char **argv) {
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         InspectArgs a = { .json = JSON_OFF };
-        Report rep = {};
+        _cleanup_(report_done) Report rep = {};
         bool to_stdout = false;
         int r;
 
@@ -869,7 +800,7 @@ int verb_inspect(int argc, char **argv) {
         rep.img = img;
         r = inspect_sections(fd, &a, &rep);
         if (r != 0)
-                goto finish;
+                return r;
         inspect_sbat(fd, &rep);
         inspect_osrel(fd, &rep);
         inspect_uname(fd, &rep);
@@ -877,7 +808,7 @@ int verb_inspect(int argc, char **argv) {
 
         r = extract_sections(fd, &a, img);
         if (r != 0)
-                goto finish;
+                return r;
 
         for (size_t k = 0; k < a.n_sel; k++)
                 if (a.sel[k].out && streq(a.sel[k].out, "-"))
@@ -888,12 +819,7 @@ int verb_inspect(int argc, char **argv) {
                 else
                         print_text(&a, &rep);
         }
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-                r = log_errno(-EIO, "cannot write to stdout");
-                goto finish;
-        }
-        r = EXIT_SUCCESS;
-finish:
-        report_done(&rep);
-        return r;
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_errno(-EIO, "cannot write to stdout");
+        return EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "gpt.h"
 #include "install-common.h"
 #include "lock.h"
 #include "uki-name.h"
@@ -55,7 +56,7 @@ int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
 
         if (!spec && env_tok && *env_tok) {
                 if (!uki_entry_token_valid(env_tok)) {
-                        return log_error("$KERNEL_INSTALL_ENTRY_TOKEN: invalid entry token '%s'", env_tok);
+                        return log_error_r(-EINVAL, "$KERNEL_INSTALL_ENTRY_TOKEN: invalid entry token '%s'", env_tok);
                 }
                 *ret = xstrdup(env_tok);
                 if (ret_machine_id)
@@ -67,17 +68,18 @@ int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
         if (tokfile_path) {
                 r = read_file_full(tokfile_path, SMALL_FILE_MAX, &tokfile, NULL);
                 if (r < 0 && r != -ENOENT)
-                        return log_errno(r, "%s: cannot read", tokfile_path);
+                        return log_errno_r(r, "%s: cannot read", tokfile_path);
         }
         if (read_file_full("/etc/os-release", SMALL_FILE_MAX, &osrel, &osn) < 0)
                 (void) read_file_full("/usr/lib/os-release", SMALL_FILE_MAX, &osrel, &osn);
 
         r = uki_entry_token_resolve(spec, tokfile, have_mid ? mid : NULL, osrel, osn, ret);
         if (r == -ENXIO)
-                return log_errno(r, "entry token '%s': source not available", spec ? spec : "auto");
+                return log_errno_r(r, "entry token '%s': source not available", spec ? spec : "auto");
         if (r < 0) {
-                return log_error("entry token '%s': invalid (expected machine-id, os-id, os-image-id, auto or literal:TOKEN "
-                                 "giving [A-Za-z0-9._-], at most %u characters)", spec ? spec : "auto", UKI_ENTRY_TOKEN_MAX);
+                return log_error_r(r, "entry token '%s': invalid (expected machine-id, os-id, os-image-id, auto or "
+                                   "literal:TOKEN giving [A-Za-z0-9._-], at most %u characters)", spec ? spec : "auto",
+                                   UKI_ENTRY_TOKEN_MAX);
         }
         if (ret_machine_id)
                 *ret_machine_id = have_mid ? xstrdup(mid) : NULL;
@@ -136,7 +138,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
 
         if (image) {
                 _cleanup_close_ int lock_fd = -1;
-                GptPartition part;
+                BootImagePartition part;
 
                 lock_fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
                 if (lock_fd < 0)
@@ -149,6 +151,8 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                         return log_error("%s: no GPT partition table", image);
                 if (r == -ENOENT)
                         return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image);
+                if (r == -EBADMSG)
+                        return log_error("%s: %s", image, disk_image_last_error() ?: "broken GPT");
                 if (r < 0)
                         return log_errno(r, "%s: cannot read the partition table", image);
                 r = boot_image_mount(image, &part, read_only, NULL, &b.image);

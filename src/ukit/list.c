@@ -20,11 +20,13 @@
 #include "authenticode.h"
 #include "cli.h"
 #include "fileio.h"
+#include "gpt.h"
 #include "install-common.h"
 #include "json.h"
 #include "osrel.h"
 #include "pe.h"
 #include "uki-name.h"
+#include "uki.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -140,8 +142,8 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
                         *err = pe_err;
                 return r;
         }
-        osrel = section_text(fd, img, ".osrel");
-        if (!osrel || !pe_find_section(img, ".linux")) {
+        osrel = section_text(fd, img, UKI_NAME_OSREL);
+        if (!osrel || !pe_find_section(img, UKI_NAME_LINUX)) {
                 uki_name_done(&nm);
                 return ukit_error(err, -EBADMSG, "%s", !osrel ? "no .osrel section" : "no .linux section");
         }
@@ -161,8 +163,8 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
         e->root = xstrdup(root->path);
         e->linux_rel = xasprintf("EFI/Linux/%s", fname);
         e->partition = boot_partition_kind_name(root->kind);
-        e->options = section_text(fd, img, ".cmdline");
-        e->uname = section_text(fd, img, ".uname");
+        e->options = section_text(fd, img, UKI_NAME_CMDLINE);
+        e->uname = section_text(fd, img, UKI_NAME_UNAME);
         e->is_signed = pe_is_signed(img);
         e->cert_size = img->cert_table_size;
         e->sig_state = signature_state(fd, e->signer, sizeof(e->signer));
@@ -422,12 +424,14 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
         bool any = false;
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-                GptPartition part;
+                BootImagePartition part;
                 int r = gpt_find_partition(image, kinds[i], &part);
                 if (r == -ENOENT)
                         continue;
                 if (r == -EMEDIUMTYPE)
                         return log_error_r(r, "%s: no GPT partition table", image);
+                if (r == -EBADMSG)
+                        return log_error_r(r, "%s: %s", image, disk_image_last_error() ?: "broken GPT");
                 if (r < 0)
                         return log_errno_r(r, "%s: cannot read the partition table", image);
                 ListRoot *lr = &roots[*n];

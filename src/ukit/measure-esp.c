@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "esp-predict.h"
 #include "measure-esp.h"
+#include "tpm2-pcr.h"
+#include "util.h"
 
 int measure_esp_predict(const char *esp, const char *uki, unsigned banks, MeasureEsp *ret) {
         UkitError err = UKIT_ERROR_INIT;
@@ -24,24 +26,19 @@ int measure_esp_predict(const char *esp, const char *uki, unsigned banks, Measur
         return 0;
 }
 
-static void hex(char *out, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
 void measure_esp_print_text(const MeasureEsp *m, const char *esp) {
         const PcrState *st[2] = { &m->pcr12, &m->pcr13 };
         char buf[2 * PCR_DIGEST_MAX + 1];
 
         for (unsigned i = 0; i < 2; i++) {
                 fflush(stdout);
-                fprintf(stderr, "# PCR[%u] ESP %s\n", 12 + i, esp);
+                fprintf(stderr, "# PCR[%u] ESP %s\n", TPM2_PCR_KERNEL_CONFIG + i, esp);
                 fflush(stderr);
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(st[i]->banks & PCR_BANK_BIT(b)))
                                 continue;
-                        hex(buf, st[i]->value[b], pcr_bank_digest_size((PcrBank) b));
-                        printf("%u:%s=%s\n", 12 + i, pcr_bank_to_string((PcrBank) b), buf);
+                        hex_encode_to(st[i]->value[b], pcr_bank_digest_size((PcrBank) b), buf);
+                        printf("%u:%s=%s\n", TPM2_PCR_KERNEL_CONFIG + i, pcr_bank_to_string((PcrBank) b), buf);
                 }
         }
 }
@@ -53,9 +50,9 @@ void measure_esp_print_json(JsonWriter *w, const MeasureEsp *m, PcrBank b) {
         for (unsigned i = 0; i < 2; i++) {
                 if (!(st[i]->banks & PCR_BANK_BIT(b)))
                         continue;
-                hex(buf, st[i]->value[b], pcr_bank_digest_size(b));
+                hex_encode_to(st[i]->value[b], pcr_bank_digest_size(b), buf);
                 json_object_begin(w);
-                json_kv_uint(w, "pcr", 12 + i);
+                json_kv_uint(w, "pcr", TPM2_PCR_KERNEL_CONFIG + i);
                 json_key(w, "hash");
                 json_string(w, buf);
                 json_object_end(w);

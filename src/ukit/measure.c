@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "measure-esp.h"
 #include "pcr-image.h"
+#include "pcr-phases.h"
 #include "pcr.h"
 #include "pcrsig.h"
 #include "pe.h"
@@ -25,24 +26,15 @@
 #include "util.h"
 #include "verbs.h"
 
-#define MEASURE_PHASES_MAX      64u
 #define SDMAGIC_MAX             4096u
 #define MEASURE_KEYS_MAX        16u
 #define SYSFS_TPM               "/sys/class/tpm/tpm0"
-
-static const char *default_phases[] = {
-        "enter-initrd",
-        "enter-initrd:leave-initrd",
-        "enter-initrd:leave-initrd:sysinit",
-        "enter-initrd:leave-initrd:sysinit:ready",
-};
 
 typedef struct MeasureArgs {
         const char *sections[_UKI_SECTION_MAX];
         const char *uki;
         unsigned banks;
-        char *phases[MEASURE_PHASES_MAX];
-        size_t n_phases;
+        PcrPhases phases;
         /* Repeatable (an extension: systemd-measure takes one key): each key
          * appends its signatures, the i-th --public-key checks the i-th key. */
         const char *private_keys[MEASURE_KEYS_MAX];
@@ -59,8 +51,7 @@ typedef struct MeasureArgs {
 } MeasureArgs;
 
 static void args_done(MeasureArgs *a) {
-        for (size_t i = 0; i < a->n_phases; i++)
-                free(a->phases[i]);
+        pcr_phases_done(&a->phases);
 }
 
 static void help(FILE *f) {
@@ -118,22 +109,14 @@ static void help(FILE *f) {
                 SYSFS_TPM);
 }
 
-static int phase_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int add_phase(MeasureArgs *a, const char *p) {
-        char *n = NULL;
-        int r = pcr_phase_normalize(p, /* strict= */ true, &n);
+        int r = pcr_phases_add(&a->phases, p);
         if (r == -EINVAL)
                 return log_usage("unknown boot phase in '%s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)", p);
+        if (r == -E2BIG)
+                return log_usage("too many --phase= options (at most %u)", PCR_PHASES_MAX);
         if (r < 0)
                 return log_errno(r, "phase '%s'", p);
-        if (a->n_phases >= MEASURE_PHASES_MAX) {
-                free(n);
-                return log_usage("too many --phase= options (at most %u)", MEASURE_PHASES_MAX);
-        }
-        a->phases[a->n_phases++] = n;
         return 0;
 }
 
@@ -278,22 +261,10 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
         if (a->banks == 0)      /* systemd-measure 252: all banks unless chosen */
                 a->banks = PCR_BANKS_ALL;
 
-        if (a->n_phases == 0) {
-                for (size_t i = 0; i < ELEMENTSOF(default_phases); i++)
-                        a->phases[a->n_phases++] = xstrdup(default_phases[i]);
-        } else {
-                /* Sorted and de-duplicated, as systemd-measure prints them. */
-                size_t o = 0;
-                qsort(a->phases, a->n_phases, sizeof(char *), phase_cmp);
-                for (size_t i = 0; i < a->n_phases; i++) {
-                        if (o > 0 && streq(a->phases[o - 1], a->phases[i])) {
-                                free(a->phases[i]);
-                                continue;
-                        }
-                        a->phases[o++] = a->phases[i];
-                }
-                a->n_phases = o;
-        }
+        /* Sorted and de-duplicated, as systemd-measure prints them. */
+        r = pcr_phases_finish(&a->phases);
+        if (r < 0)
+                return log_errno(r, "cannot allocate");
         return -1;      /* go on */
 }
 
@@ -304,7 +275,7 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
 
         r = pcr_measure_new(&uki_rules_current, a->banks, 0, &m);
         if (r < 0)
-                return log_errno(r, "cannot set up hashing");
+                return log_errno_r(r, "cannot set up hashing");
 
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
                 _cleanup_close_ int fd = -1;
@@ -315,14 +286,14 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
                  * The open never blocks on a FIFO. */
                 fd = open_input(a->sections[s], OPEN_INPUT_ALLOW_PIPE, 0, NULL);
                 if (fd < 0)
-                        return log_errno(fd, "%s: cannot open", a->sections[s]);
+                        return log_errno_r(fd, "%s: cannot open", a->sections[s]);
                 r = pcr_measure_section_file(m, (UkiSection) s, fd);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read", a->sections[s]);
+                        return log_errno_r(r, "%s: cannot read", a->sections[s]);
         }
         r = pcr_measure_finish(m, ret);
         if (r < 0)
-                return log_errno(r, "cannot compute PCR 11");
+                return log_errno_r(r, "cannot compute PCR 11");
         return 0;
 }
 
@@ -337,34 +308,35 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
 
         fd = open_input(a->uki, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(fd, "%s: cannot open", a->uki);
+                return log_errno_r(fd, "%s: cannot open", a->uki);
         r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                return log_fail(&err, r, "%s: not a usable PE image", a->uki);
+                log_fail(&err, r, "%s: not a usable PE image", a->uki);
+                return r;
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot parse", a->uki);
+                return log_errno_r(r, "%s: cannot parse", a->uki);
 
-        sd = pe_find_section(img, ".sdmagic");
+        sd = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (sd) {
                 _cleanup_free_ void *magic = NULL;
                 size_t n = 0;
                 r = pe_read_section(fd, img, sd, SDMAGIC_MAX, &magic, &n);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read .sdmagic", a->uki);
+                        return log_errno_r(r, "%s: cannot read .sdmagic", a->uki);
                 rules = uki_rules_for_stub(magic, n);
         }
         if (!rules) {
                 log_warning("%s: stub not recognised (no known .sdmagic), assuming current systemd-stub rules", a->uki);
                 rules = &uki_rules_current;
         }
-        if (!pe_find_section(img, ".linux")) {
-                return log_error("%s: no .linux section, not a UKI", a->uki);
+        if (!pe_find_section(img, UKI_NAME_LINUX)) {
+                return log_error_r(-EBADMSG, "%s: no .linux section, not a UKI", a->uki);
         }
 
         r = pcr_measure_pe_image(fd, img, rules, a->banks, ret);
         if (r < 0)
-                return log_errno(r, "%s: cannot measure its sections", a->uki);
+                return log_errno_r(r, "%s: cannot measure its sections", a->uki);
         return 0;
 }
 
@@ -386,7 +358,7 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                         int r = read_sysfs_pcr((PcrBank) b, text, s.value[b]);
                         if (r == -ENOENT) {
                                 return log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
-                                                 pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
+                                                 pcr_bank_to_string((PcrBank) b), TPM2_PCR_KERNEL_BOOT);
                         }
                         if (r != 0)
                                 return r;
@@ -398,11 +370,11 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                 for (int s = 0; s < _UKI_SECTION_MAX; s++)
                         if (a->sections[s])
                                 return log_usage("--uki= cannot be combined with --%s=", uki_section_names[s] + 1);
-                return measure_uki(a, ret);
+                return measure_uki(a, ret) < 0 ? EXIT_FAILURE : 0;
         }
         if (!a->sections[UKI_SECTION_LINUX])
                 return log_usage("either --linux=, --uki= or --current must be specified");
-        return measure_files(a, ret);
+        return measure_files(a, ret) < 0 ? EXIT_FAILURE : 0;
 }
 
 static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
@@ -414,8 +386,10 @@ static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "%02x", p[i]);
+        char hex[2 * PCR_DIGEST_MAX + 1];
+
+        hex_encode_to(p, n, hex);
+        fputs(hex, f);
 }
 
 static int verb_calculate(const MeasureArgs *a) {
@@ -433,20 +407,20 @@ static int verb_calculate(const MeasureArgs *a) {
                 return r;
 
         if (style == JSON_OFF) {
-                for (size_t p = 0; p < a->n_phases; p++) {
+                for (size_t p = 0; p < a->phases.n; p++) {
                         PcrState st = base;
-                        r = pcr_state_extend_phase(&st, a->phases[p]);
+                        r = pcr_state_extend_phase(&st, a->phases.list[p]);
                         if (r < 0)
                                 return log_errno(r, "cannot extend phase");
                         /* The header goes to stderr, the values to stdout (like systemd-measure). */
                         fflush(stdout);
-                        fprintf(stderr, "# PCR[%u] Phase <%s>\n", UKI_PCR_KERNEL_BOOT,
-                                a->phases[p][0] ? a->phases[p] : ":");
+                        fprintf(stderr, "# PCR[%u] Phase <%s>\n", TPM2_PCR_KERNEL_BOOT,
+                                a->phases.list[p][0] ? a->phases.list[p] : ":");
                         fflush(stderr);
                         for (int b = 0; b < _PCR_BANK_MAX; b++) {
                                 if (!(st.banks & PCR_BANK_BIT(b)))
                                         continue;
-                                printf("%u:%s=", UKI_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b));
+                                printf("%u:%s=", TPM2_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b));
                                 print_hex(stdout, st.value[b], pcr_bank_digest_size((PcrBank) b));
                                 putchar('\n');
                         }
@@ -462,19 +436,18 @@ static int verb_calculate(const MeasureArgs *a) {
                                 continue;
                         json_key(&w, pcr_bank_to_string((PcrBank) b));
                         json_array_begin(&w);
-                        for (size_t p = 0; p < a->n_phases; p++) {
+                        for (size_t p = 0; p < a->phases.n; p++) {
                                 PcrState st = base;
                                 char hex[2 * PCR_DIGEST_MAX + 1];
                                 size_t n = pcr_bank_digest_size((PcrBank) b);
-                                r = pcr_state_extend_phase(&st, a->phases[p]);
+                                r = pcr_state_extend_phase(&st, a->phases.list[p]);
                                 if (r < 0)
                                         return log_errno(r, "cannot extend phase");
-                                for (size_t i = 0; i < n; i++)
-                                        snprintf(hex + 2 * i, 3, "%02x", st.value[b][i]);
+                                hex_encode_to(st.value[b], n, hex);
                                 json_object_begin(&w);
-                                if (a->phases[p][0])
-                                        json_kv_string(&w, "phase", a->phases[p]);
-                                json_kv_uint(&w, "pcr", UKI_PCR_KERNEL_BOOT);
+                                if (a->phases.list[p][0])
+                                        json_kv_string(&w, "phase", a->phases.list[p]);
+                                json_kv_uint(&w, "pcr", TPM2_PCR_KERNEL_BOOT);
                                 json_key(&w, "hash");
                                 json_string_n(&w, hex, 2 * n);
                                 json_object_end(&w);
@@ -506,20 +479,22 @@ static int load_append(const char *path, PcrSig *sig) {
 
         r = read_file_full(path, JSON_PARSE_SIZE_MAX, &text, &n);
         if (r == -EFBIG) {
-                return log_error("%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
+                return log_error_r(r, "%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot read", path);
+                return log_errno_r(r, "%s: cannot read", path);
         r = pcrsig_parse(text, n, sig, NULL, &err);
         if (r == -EBADMSG) {
-                return log_fail(&err, r, "%s: not a PCR signature document", path);
+                log_fail(&err, r, "%s: not a PCR signature document", path);
+                return r;
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot parse", path);
+                return log_errno_r(r, "%s: cannot parse", path);
         for (size_t i = 0; i < sig->n_entries; i++)
                 if (sig->entries[i].not_pcr11) {
-                        return log_error("%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
-                                         path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
+                        return log_error_r(-EOPNOTSUPP,
+                                           "%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
+                                           path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
                 }
         return 0;
 }
@@ -560,8 +535,8 @@ static int verb_sign(const MeasureArgs *a) {
 
         if (a->append) {
                 r = load_append(a->append, &sig);
-                if (r != 0)
-                        return r;
+                if (r < 0)
+                        return EXIT_FAILURE;
         }
 
         r = measure_image(a, &base);
@@ -569,7 +544,7 @@ static int verb_sign(const MeasureArgs *a) {
                 return r;
 
         for (size_t i = 0; i < a->n_private_keys; i++) {
-                r = pcrsig_sign(&sig, priv[i], pub[i], &base, a->phases, a->n_phases);
+                r = pcrsig_sign(&sig, priv[i], pub[i], &base, a->phases.list, a->phases.n);
                 if (r < 0)
                         return log_errno(r, "%s: signing failed", a->private_keys[i]);
         }
@@ -588,7 +563,7 @@ static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value) {
         size_t n = 0, want = 2 * pcr_bank_digest_size(b);
         int r;
 
-        path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string(b), UKI_PCR_KERNEL_BOOT);
+        path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string(b), TPM2_PCR_KERNEL_BOOT);
         r = read_file_full(path, 4096, &buf, &n);
         if (r == -ENOENT)
                 return r;
@@ -634,15 +609,15 @@ static int verb_status(const MeasureArgs *a) {
                 if (style == JSON_OFF) {
                         if (!any) {
                                 fflush(stdout);
-                                fprintf(stderr, "# PCR[%u] kernel-boot\n", UKI_PCR_KERNEL_BOOT);
+                                fprintf(stderr, "# PCR[%u] kernel-boot\n", TPM2_PCR_KERNEL_BOOT);
                                 fflush(stderr);
                         }
-                        printf("%u:%s=%s\n", UKI_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b), text);
+                        printf("%u:%s=%s\n", TPM2_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b), text);
                 } else {
                         json_key(&w, pcr_bank_to_string((PcrBank) b));
                         json_array_begin(&w);
                         json_object_begin(&w);
-                        json_kv_uint(&w, "pcr", UKI_PCR_KERNEL_BOOT);
+                        json_kv_uint(&w, "pcr", TPM2_PCR_KERNEL_BOOT);
                         json_kv_string(&w, "hash", text);
                         json_object_end(&w);
                         json_array_end(&w);
@@ -659,6 +634,15 @@ static int verb_status(const MeasureArgs *a) {
         return EXIT_SUCCESS;
 }
 
+static const struct {
+        const char *name;
+        int (*run)(const MeasureArgs *a);
+} measure_commands[] = {
+        { "calculate", verb_calculate },
+        { "sign",      verb_sign },
+        { "status",    verb_status },
+};
+
 int verb_measure(int argc, char **argv) {
         MeasureArgs a = {};
         const char *cmd;
@@ -674,15 +658,13 @@ int verb_measure(int argc, char **argv) {
                 return log_usage("missing command: status, calculate or sign");
         }
         cmd = argv[optind];
+        r = -1;
         if (optind + 1 < argc)
                 r = log_usage("unexpected argument '%s'", argv[optind + 1]);
-        else if (streq(cmd, "calculate"))
-                r = verb_calculate(&a);
-        else if (streq(cmd, "sign"))
-                r = verb_sign(&a);
-        else if (streq(cmd, "status"))
-                r = verb_status(&a);
-        else
+        for (size_t i = 0; r < 0 && i < ELEMENTSOF(measure_commands); i++)
+                if (streq(cmd, measure_commands[i].name))
+                        r = measure_commands[i].run(&a);
+        if (r < 0)
                 r = log_usage("unknown command '%s' (status, calculate, sign)", cmd);
         args_done(&a);
         return r;

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "sign-common.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "sign-common.h"
 #include "util.h"
 #include "verbs.h"

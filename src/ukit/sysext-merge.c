@@ -247,6 +247,38 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         return n_failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+static int do_unmerge(ExtContext *ctx, JsonStyle json) {
+        int r = ext_unmerge(ctx);
+        if (r == -ETIMEDOUT)
+                return log_lock_timeout(ctx);
+        if (r < 0)
+                return log_errno(r, "unmerging failed");
+        log_info(r > 0 ? "Unmerged extensions." : "No extensions were merged.");
+        return EXIT_SUCCESS;
+}
+
+static int do_merge_new(ExtContext *ctx, JsonStyle json) {
+        return do_merge(ctx, false, json);
+}
+
+static int do_refresh(ExtContext *ctx, JsonStyle json) {
+        return do_merge(ctx, true, json);
+}
+
+/* What each verb needs before it runs: the images discovered, root. */
+static const struct {
+        const char *name;
+        bool discover;
+        bool privileged;
+        int (*run)(ExtContext *ctx, JsonStyle json);
+} merge_verbs[] = {
+        { "status",  false, false, do_status },
+        { "list",    true,  false, do_list },
+        { "unmerge", true,  true,  do_unmerge },
+        { "merge",   true,  true,  do_merge_new },
+        { "refresh", true,  true,  do_refresh },
+};
+
 int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         enum { O_ROOT = 256, O_FORCE, O_STRICT, O_JSON, O_REQSIG, O_VERITY, O_LOCK_TIMEOUT };
         static const struct option opts[] = {
@@ -311,25 +343,17 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         ctx.verity_mode = verity;
         ctx.lock_timeout_usec = lock_timeout;
 
-        if (streq(verb, "status"))
-                return do_status(&ctx, json);
-
-        r = ext_discover(&ctx);
-        if (r < 0)
-                return log_errno(r, "discovering images");
-        if (streq(verb, "list"))
-                return do_list(&ctx, json);
-
-        if (geteuid() != 0)
-                return log_error("%s: need to be privileged (root)", verb);
-        if (streq(verb, "unmerge")) {
-                r = ext_unmerge(&ctx);
-                if (r == -ETIMEDOUT)
-                        return log_lock_timeout(&ctx);
-                if (r < 0)
-                        return log_errno(r, "unmerging failed");
-                log_info(r > 0 ? "Unmerged extensions." : "No extensions were merged.");
-                return EXIT_SUCCESS;
+        for (size_t i = 0; i < ELEMENTSOF(merge_verbs); i++) {
+                if (!streq(verb, merge_verbs[i].name))
+                        continue;
+                if (merge_verbs[i].discover) {
+                        r = ext_discover(&ctx);
+                        if (r < 0)
+                                return log_errno(r, "discovering images");
+                }
+                if (merge_verbs[i].privileged && geteuid() != 0)
+                        return log_error("%s: need to be privileged (root)", verb);
+                return merge_verbs[i].run(&ctx, json);
         }
-        return do_merge(&ctx, streq(verb, "refresh"), json);
+        return log_usage("unknown verb '%s'", verb);
 }

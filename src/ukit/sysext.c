@@ -144,6 +144,27 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
         return EXIT_SUCCESS;
 }
 
+static int run_build(ExtClass c, const char *verb, int argc, char **argv) {
+        return sysext_build(c, argc, argv);
+}
+
+static int run_verity(ExtClass c, const char *verb, int argc, char **argv) {
+        return verb_verity(c, argc, argv);
+}
+
+static const struct {
+        const char *name;
+        int (*run)(ExtClass c, const char *verb, int argc, char **argv);
+} sub_verbs[] = {
+        { "build",   run_build },
+        { "verity",  run_verity },
+        { "status",  sysext_merge_verbs },
+        { "merge",   sysext_merge_verbs },
+        { "unmerge", sysext_merge_verbs },
+        { "refresh", sysext_merge_verbs },
+        { "list",    sysext_merge_verbs },
+};
+
 static int run(ExtClass c, int argc, char **argv) {
         const char *verb = argc >= 2 ? argv[1] : "status";
 
@@ -157,13 +178,9 @@ static int run(ExtClass c, int argc, char **argv) {
                 argc--;
                 argv++;
         }
-        if (streq(verb, "build"))
-                return sysext_build(c, argc, argv);
-        if (streq(verb, "verity"))
-                return verb_verity(c, argc, argv);
-        if (streq(verb, "status") || streq(verb, "merge") || streq(verb, "unmerge") ||
-            streq(verb, "refresh") || streq(verb, "list"))
-                return sysext_merge_verbs(c, verb, argc, argv);
+        for (size_t i = 0; i < ELEMENTSOF(sub_verbs); i++)
+                if (streq(verb, sub_verbs[i].name))
+                        return sub_verbs[i].run(c, verb, argc, argv);
         return log_usage("unknown verb '%s'", verb);
 }
 

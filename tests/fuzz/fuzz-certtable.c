@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (pe_parse_buffer(data, size, &pe, NULL) < 0)
                         return 0;
                 uint64_t image_size = pe->cert_table_size > 0 ? pe->cert_table_offset : pe->file_size;
-                if (pe->has_security_dir && authenticode_layout_from_pe(pe, image_size, &l, NULL) == 0) {
+                if (pe->has_security_dir && authenticode_layout_from_pe(pe, image_size, &l) == 0) {
                         for (size_t i = 0; i < l.n_ranges; i++)
                                 if (l.ranges[i].start > l.ranges[i].end || l.ranges[i].end > image_size)
                                         __builtin_trap();

@@ -62,6 +62,7 @@ declare -A table_of=(
         [build]=build.c#1 [genkey]=genkey.c#1 [inspect]=inspect.c#1
         [install]=install.c#1 [remove]=install.c#2 [list]=list.c#1
         [measure]=measure.c#1 [sign]=sign.c#1 [verify]=verify.c#1
+        [update]=update.c#1 [bless]=bless.c#1
         ["sysext build"]=sysext-build.c#1 ["confext build"]=sysext-build.c#1
         ["sysext verity"]=sysext.c#1 ["confext verity"]=sysext.c#1
 )

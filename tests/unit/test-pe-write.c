@@ -445,6 +445,9 @@ static void test_names_and_limits(void) {
         PeNewSection clash[] = { { ".data", PE_SECTION_FLAGS_DATA, 0, s1, 1 } };
         CHECK_EQ_INT(build(&stub, clash, 1, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -EEXIST);
+        /* the reason names the section in err->item, for callers to branch on */
+        CHECK_EQ_INT(build_err.code, -EEXIST);
+        CHECK(streq(build_err.item, ".data"));
         PeNewSection empty[] = { { "", PE_SECTION_FLAGS_DATA, 0, s1, 1 } };
         CHECK_EQ_INT(build(&stub, empty, 1, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -EINVAL);
@@ -464,6 +467,7 @@ static void test_names_and_limits(void) {
         PeNewSection h3[] = { { ".a", PE_SECTION_FLAGS_DATA, 0, three, 1 }, { ".b", PE_SECTION_FLAGS_DATA, 0, three, 1 } };
         CHECK_EQ_INT(build(&stub, h3, 2, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -EFBIG);
+        CHECK(streq(build_err.item, ".b"));     /* the section at which the image outgrows 4 GiB */
         PeSource overflow[] = { { .fd = -1, .size = UINT64_MAX }, { .fd = -1, .size = 2 } };
         PeNewSection h4[] = { { ".a", PE_SECTION_FLAGS_DATA, 0, overflow, 2 } };
         CHECK_EQ_INT(build(&stub, h4, 1, false, NULL, &r), -1);

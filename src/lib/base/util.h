@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -64,6 +65,20 @@ static inline int unhexchar(char c) {
                 return c - 'A' + 10;
         return -1;
 }
+
+/* mkdir -p: the missing parents with 0755, path itself with mode; an
+ * existing directory (or anything else by that name) is not an error. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Lower-case hex digit of the low 4 bits of x. */
+static inline char hexchar(unsigned x) {
+        return "0123456789abcdef"[x & 15];
+}
+
+/* Lower-case hex of n bytes into out (2*n+1 bytes, NUL-terminated). */
+void hex_encode_to(const void *data, size_t n, char *out);
+/* The same, allocated; NULL when out of memory. */
+char *hex_encode(const void *data, size_t n);
 
 /* Decode exactly 2*n hex digits from s (len chars) into out; -EINVAL if
  * len != 2*n or a character is not a hex digit (out may be partly written). */

@@ -7,10 +7,12 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include "openssl-util.h"
 #include "pcr-image.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
 #include "tpm2-policy.h"
+#include "uki.h"
 #include "util.h"
 
 #define SDMAGIC_READ_MAX   4096u
@@ -20,11 +22,6 @@
 static const char *const boot_sequence[] = {
         "enter-initrd", "leave-initrd", "sysinit", "ready", "shutdown", "final",
 };
-
-static void BIO_free_allp(BIO **b) {
-        if (*b)
-                BIO_free_all(*b);
-}
 
 const char *pcrsig_status_to_string(PcrSigStatus s) {
         static const char *const names[_PCRSIG_STATUS_MAX] = {
@@ -81,7 +78,7 @@ static int candidate_phases(PcrSigAudit *a, char *const *extra, size_t n_extra) 
 }
 
 static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, UkitError *err) {
-        const PeSection *s = pe_find_section(img, ".pcrpkey");
+        const PeSection *s = pe_find_section(img, UKI_NAME_PCRPKEY);
         _cleanup_free_ void *pem = NULL;
         size_t n = 0;
         int r;
@@ -123,12 +120,12 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
         const UkiMeasureRules *rules = NULL;
         const PeSection *s;
-        PcrSigAudit a = {};
+        _cleanup_(pcrsig_audit_done) PcrSigAudit a = {};
         PcrState base = {};
         size_t n = 0;
         int r;
 
-        s = pe_find_section(img, ".pcrsig");
+        s = pe_find_section(img, UKI_NAME_PCRSIG);
         if (!s)
                 return -ENOENT;
         r = pe_read_section(fd, img, s, PCRSIG_VERIFY_SECTION_MAX, &text, &n);
@@ -142,7 +139,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         if (r < 0)
                 return r;
 
-        s = pe_find_section(img, ".sdmagic");
+        s = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (s) {
                 _cleanup_free_ void *magic = NULL;
                 size_t mn = 0;
@@ -169,35 +166,33 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
 
         r = candidate_phases(&a, extra_phases, n_extra);
         if (r < 0)
-                goto fail;
+                return r;
 
         if (a.banks != 0) {
                 r = pcr_measure_pe_image(fd, img, rules, a.banks, &base);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
 
         /* Candidate policies: one per (phase, bank). */
         pols = calloc(MAX(a.n_phases, (size_t) 1), sizeof(*pols));
         a.checks = calloc(MAX(sig.n_entries, (size_t) 1), sizeof(PcrSigCheck));
-        if (!pols || !a.checks) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (!pols || !a.checks)
+                return -ENOMEM;
         for (size_t p = 0; p < a.n_phases; p++) {
                 PcrState st = base;
                 if (a.banks == 0)
                         break;
                 r = pcr_state_extend_phase(&st, a.phases[p]);
                 if (r < 0)
-                        goto fail;
+                        return r;
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(a.banks & PCR_BANK_BIT(b)))
                                 continue;
-                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << UKI_PCR_KERNEL_BOOT,
+                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
-                                goto fail;
+                                return r;
                 }
         }
 
@@ -232,10 +227,8 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         }
 
         *ret = a;
+        a = (PcrSigAudit) {};   /* the caller owns it now */
         return 0;
-fail:
-        pcrsig_audit_done(&a);
-        return r;
 }
 
 bool pcrsig_audit_ok(const PcrSigAudit *a, bool strict) {

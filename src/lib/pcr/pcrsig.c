@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "keys.h"
+#include "openssl-util.h"
 #include "pcrsig.h"
 #include "tpm2-policy.h"
 #include "util.h"
@@ -95,7 +96,7 @@ int pcrsig_sign(PcrSig *s, EVP_PKEY *priv, EVP_PKEY *pub, const PcrState *base,
                         *x = (PcrSigEntry) { .bank = (PcrBank) b };
                         memcpy(x->pkfp, fp, sizeof(fp));
                         memset(x->pol, 0, sizeof(x->pol));      /* a fresh session's policy */
-                        r = tpm2_policy_pcr(x->pol, pcr_bank_tpm2_alg((PcrBank) b), 1u << UKI_PCR_KERNEL_BOOT,
+                        r = tpm2_policy_pcr(x->pol, pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
                                 return r;
@@ -110,12 +111,8 @@ int pcrsig_sign(PcrSig *s, EVP_PKEY *priv, EVP_PKEY *pub, const PcrState *base,
 
 static void json_hex(JsonWriter *w, const uint8_t *p, size_t n) {
         char buf[2 * 64 + 1];
-        static const char hex[] = "0123456789abcdef";
         n = MIN(n, (size_t) 64);
-        for (size_t i = 0; i < n; i++) {
-                buf[2 * i] = hex[p[i] >> 4];
-                buf[2 * i + 1] = hex[p[i] & 15];
-        }
+        hex_encode_to(p, n, buf);
         json_string_n(w, buf, 2 * n);
 }
 
@@ -138,7 +135,7 @@ void pcrsig_write_json(const PcrSig *s, FILE *f, JsonStyle style) {
                         json_object_begin(&w);
                         json_key(&w, "pcrs");
                         json_array_begin(&w);
-                        json_uint(&w, UKI_PCR_KERNEL_BOOT);
+                        json_uint(&w, TPM2_PCR_KERNEL_BOOT);
                         json_array_end(&w);
                         json_key(&w, "pkfp");
                         json_hex(&w, e->pkfp, sizeof(e->pkfp));

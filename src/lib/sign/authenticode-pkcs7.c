@@ -13,6 +13,7 @@
 
 #include "authenticode.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "util.h"
 
 #define SPC_INDIRECT_DATA_OID   "1.3.6.1.4.1.311.2.1.4"
@@ -135,15 +136,6 @@ IMPLEMENT_ASN1_FUNCTIONS(SpcIndirectDataContent)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(SpcPeImageData *, SpcPeImageData_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(SpcIndirectDataContent *, SpcIndirectDataContent_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(PKCS7 *, PKCS7_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(ASN1_OBJECT *, ASN1_OBJECT_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(ASN1_OCTET_STRING *, ASN1_OCTET_STRING_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(BIO *, BIO_free_all)
-DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE *, X509_STORE_free)
-
-static void OPENSSL_freep(void *p) {
-        OPENSSL_free(*(void **) p);
-}
 
 static const EVP_MD *md_from_nid(int nid) {
         /* Only the digests Authenticode signers use; MD5 is not accepted. */

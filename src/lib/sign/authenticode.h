@@ -175,6 +175,28 @@ int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509)
 /* "sha256" etc. */
 const char *authenticode_md_name(const EVP_MD *md);
 
+/* ---- summary (authenticode-summary.c) ---- */
+
+#define AUTHENTICODE_SUMMARY_SIGNERS_MAX 4u
+
+typedef struct AuthenticodeSigner {
+        char *subject, *issuer;         /* "/C=DE/CN=..." (sbverify's format), or NULL */
+} AuthenticodeSigner;
+
+/* What a table entry holds, for showing: tolerant where
+ * authenticode_signature_parse() is strict (any PKCS#7 SignedData). */
+typedef struct AuthenticodeSummary {
+        const char *digest;             /* "sha256", or NULL if not parseable */
+        AuthenticodeSigner signers[AUTHENTICODE_SUMMARY_SIGNERS_MAX];
+        size_t n_signers;
+        size_t n_certs;                 /* embedded certificates */
+        const char *problem;            /* "malformed PKCS#7", ..., or NULL */
+} AuthenticodeSummary;
+
+/* Fills *ret (zeroed first); never fails, a problem is in ret->problem. */
+void authenticode_summarize(const AuthenticodeEntry *e, AuthenticodeSummary *ret);
+void authenticode_summary_done(AuthenticodeSummary *s);
+
 /* ---- images on disk ---- */
 
 /* Ends an output file whose image bytes [0, position) were fed to h (and

@@ -18,6 +18,8 @@
 
 #include "ddi.h"
 #include "fileio.h"
+#include "fs-probe.h"
+#include "loop.h"
 #include "sysext-image.h"
 #include "sysext-mount.h"
 #include "sysext-verity.h"
@@ -248,10 +250,21 @@ static int open_image(const ExtImage *img) {
         return fd;
 }
 
+/* The file systems an extension image may hold, as mount(2) types: erofs,
+ * squashfs and the ext family (mounted by the ext4 driver). */
+static const char *ext_fstype(const char *probed) {
+        if (streq(probed, "erofs") || streq(probed, "squashfs"))
+                return probed;
+        if (streq(probed, "ext4") || streq(probed, "ext3") || streq(probed, "ext2"))
+                return "ext4";
+        return NULL;
+}
+
 static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsigned long flags) {
         _cleanup_close_ int fd = open_image(img);
         _cleanup_(ddi_image_done) DdiImage d = {};
         _cleanup_(ext_verity_done) ExtVerity v = EXT_VERITY_INIT;
+        _cleanup_free_ char *probed = NULL;
         uint64_t off = 0, size = 0;
         const char *fstype;
         int r;
@@ -286,7 +299,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
 
         _cleanup_close_ int lfd = -1;
         _cleanup_free_ char *dev = NULL;
-        r = loop_attach(fd, off, size, &lfd, &dev);
+        r = loop_attach(fd, off, size, /* read_only= */ true, &lfd, &dev);
         if (r < 0)
                 return ext_image_set(img, EXT_IMAGE_FAILED, r, "cannot attach a loop device: %s", strerror(-r));
         ext_test_point("image-attached");
@@ -305,9 +318,11 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                         return r;
         }
         ext_test_point("verity-checked");
-        r = fs_probe(lfd, 0, &fstype);
-        if (r < 0)
-                return ext_image_set(img, EXT_IMAGE_FAILED, r, "no known file system (erofs, squashfs, ext4) found");
+        r = fs_probe(lfd, 0, &probed);
+        fstype = r < 0 ? NULL : ext_fstype(probed);
+        if (!fstype)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r == -ENOMEM ? r : -ENOPKG,
+                                     "no known file system (erofs, squashfs, ext4) found");
         if (!d.usr)
                 return mount_dev(ctx, img, &v, dev, fstype, mnt, flags);
         return mount_usr(ctx, img, &v, dev, fstype, mnt, flags);
@@ -325,7 +340,7 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         strcpy(img->result->protection, "none");
         strcpy(img->result->verity, "none");
         strcpy(img->result->trust, "none");
-        r = mkdir_parents_and(mnt, 0700);
+        r = mkdir_p(mnt, 0700);
         if (r < 0)
                 return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(-r));
 

@@ -304,7 +304,7 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
         marker = meta ? strprintf("%s/%s", meta, ext_marker_dir(ctx->cls)) : NULL;
         if (!marker)
                 return -ENOMEM;
-        r = mkdir_parents_and(marker, 0755);
+        r = mkdir_p(marker, 0755);
         if (r < 0)
                 return r;
         p = strprintf("%s/%s", marker, ext_marker_names(ctx->cls));
@@ -357,7 +357,7 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
         ovl = strprintf("%s/overlay%s", ws, h);
         if (!ovl)
                 return -ENOMEM;
-        r = mkdir_parents_and(ovl, 0755);
+        r = mkdir_p(ovl, 0755);
         if (r < 0)
                 return r;
         unsigned long flags = MS_RDONLY | MS_NODEV;
@@ -465,7 +465,7 @@ static int switch_in(ExtContext *ctx, const char *hier, int fd) {
                 /* Old kernel: stack on top instead (still one atomic step for
                  * readers); unmerge removes every stacked layer. */
         }
-        r = mkdir_parents_and(hier, 0755);
+        r = mkdir_p(hier, 0755);
         if (r < 0)
                 return r;
         if (move_mount(fd, "", AT_FDCWD, hier, MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "loop.h"
 #include "sysext-image.h"
 #include "sysext-mount.h"
 #include "sysext-verity.h"
@@ -35,8 +36,7 @@ bool ext_verity_use_kernel(const ExtContext *ctx) {
 static void set_root(ExtVerity *v, const uint8_t *root, size_t n) {
         memcpy(v->root, root, n);
         v->root_size = n;
-        for (size_t i = 0; i < n; i++)
-                snprintf(v->root_hex + 2 * i, 3, "%02x", root[i]);
+        hex_encode_to(root, n, v->root_hex);
         v->present = true;
 }
 
@@ -221,7 +221,7 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
         if (!verity_kernel_available())
                 return ext_image_set(img, EXT_IMAGE_FAILED, -ENXIO,
                                      "--verity=kernel, but there is no device-mapper (/dev/mapper/control)");
-        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, &hloop, &hdev);
+        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, /* read_only= */ true, &hloop, &hdev);
         if (r < 0)
                 return ext_image_set(img, EXT_IMAGE_FAILED, r, "cannot attach a loop device for the hash tree: %s",
                                      strerror(-r));

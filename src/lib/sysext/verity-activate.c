@@ -64,9 +64,7 @@ static int make_name(const char *prefix, const uint8_t *root, size_t root_size, 
 
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
                 return -EIO;
-        for (size_t i = 0; i < n; i++)
-                snprintf(hex + 2 * i, 3, "%02x", root[i]);
-        hex[2 * n] = 0;
+        hex_encode_to(root, n, hex);
         snprintf(d->name, sizeof(d->name), "%s-%s-%02x%02x%02x%02x", prefix, hex, rnd[0], rnd[1], rnd[2], rnd[3]);
         snprintf(d->path, sizeof(d->path), "/dev/mapper/%s", d->name);
         return 0;

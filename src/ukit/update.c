@@ -115,7 +115,7 @@ static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
 
 static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
         UpdateContextOptions o = a->ctx;
-        UkitError err = {};
+        UkitError err = UKIT_ERROR_INIT;
         int r;
 
         o.skip_available = skip_available || a->offline;
@@ -124,9 +124,7 @@ static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
                 if (err.path[0] && err.offset != UKIT_ERROR_NO_OFFSET)
                         return log_error("%s:%llu: %s", err.path, (unsigned long long) err.offset,
                                          ukit_error_reason(&err, r));
-                if (err.path[0])
-                        return log_error("%s: %s", err.path, ukit_error_reason(&err, r));
-                return log_error("%s", ukit_error_reason(&err, r));
+                return log_fail(&err, r, "cannot load the transfer definitions");
         }
         return 0;
 }
@@ -257,14 +255,12 @@ static void removed_cb(const char *path, void *userdata) {
         (*n)++;
 }
 
-static int report(int r, const UkitError *err) {
-        if (err->path[0])
-                return log_error("%s: %s", err->path, ukit_error_reason(err, r));
-        return log_error("%s", ukit_error_reason(err, r));
+static int report(int r, const UkitError *err, const char *what) {
+        return log_fail(err, r, "%s", what);
 }
 
 static int do_update(UpdateContext *c, const char *version) {
-        UkitError err = {};
+        UkitError err = UKIT_ERROR_INIT;
         UpdatePending *p = NULL;
         _cleanup_free_ char *v = NULL;
         int *locks = NULL;
@@ -289,7 +285,7 @@ static int do_update(UpdateContext *c, const char *version) {
         log_info("Selected update '%s' for install.", v);
         r = update_lock(c, &locks, &err);
         if (r < 0)
-                return report(r, &err);
+                return report(r, &err, "cannot lock the targets");
         r = update_vacuum(c, 1, v, removed_cb, &removed, &err);
         if (r >= 0)
                 r = update_acquire(c, v, &p, &err);
@@ -303,24 +299,24 @@ static int do_update(UpdateContext *c, const char *version) {
         update_pending_free(p);
         update_unlock(locks, c->defs.n_transfers);
         if (r < 0)
-                return report(r, &err);
+                return log_fail(&err, r, "update to %s failed", v);
         log_info("Successfully installed update '%s'.", v);
         return EXIT_SUCCESS;
 }
 
 static int do_vacuum(UpdateContext *c) {
-        UkitError err = {};
+        UkitError err = UKIT_ERROR_INIT;
         int *locks = NULL;
         unsigned removed = 0;
         int r;
 
         r = update_lock(c, &locks, &err);
         if (r < 0)
-                return report(r, &err);
+                return report(r, &err, "cannot lock the targets");
         r = update_vacuum(c, 0, NULL, removed_cb, &removed, &err);
         update_unlock(locks, c->defs.n_transfers);
         if (r < 0)
-                return report(r, &err);
+                return report(r, &err, "vacuum failed");
         log_info("Removed %u instances.", removed);
         return EXIT_SUCCESS;
 }

@@ -115,7 +115,7 @@ static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
 
 static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
         UpdateContextOptions o = a->ctx;
-        UkitError err = {};
+        UkitError err = UKIT_ERROR_INIT;
         int r;
 
         o.skip_available = skip_available || a->offline;
@@ -124,9 +124,7 @@ static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
                 if (err.path[0] && err.offset != UKIT_ERROR_NO_OFFSET)
                         return log_error("%s:%llu: %s", err.path, (unsigned long long) err.offset,
                                          ukit_error_reason(&err, r));
-                if (err.path[0])
-                        return log_error("%s: %s", err.path, ukit_error_reason(&err, r));
-                return log_error("%s", ukit_error_reason(&err, r));
+                return log_fail(&err, r, "cannot load the transfer definitions");
         }
         return 0;
 }
@@ -257,14 +255,12 @@ static void removed_cb(const char *path, void *userdata) {
         (*n)++;
 }
 
-static int report(int r, const UkitError *err) {
-        if (err->path[0])
-                return log_error("%s: %s", err->path, ukit_error_reason(err, r));
-        return log_error("%s", ukit_error_reason(err, r));
+static int report(int r, const UkitError *err, const char *what) {
+        return log_fail(err, r, "%s", what);
 }
 
 static int do_update(UpdateContext *c, const char *version) {
-        UkitError err = {};
+        UkitError err = UKIT_ERROR_INIT;
         UpdatePending *p = NULL;
         _cleanup_free_ char *v = NULL;
         int *locks = NULL;
@@ -289,7 +285,7 @@ static int do_update(UpdateContext *c, const char *version) {
         log_info("Selected update '%s' for install.", v);
         r = update_lock(c, &locks, &err);
         if (r < 0)
-                return report(r, &err);
+                return report(r, &err, "cannot lock the targets");
         r = update_vacuum(c, 1, v, removed_cb, &removed, &err);
         if (r >= 0)
                 r = update_acquire(c, v, &p, &err);
@@ -303,24 +299,24 @@ static int do_update(UpdateContext *c, const char *version) {
         update_pending_free(p);
         update_unlock(locks, c->defs.n_transfers);
         if (r < 0)
-                return report(r, &err);
+                return log_fail(&err, r, "update to %s failed", v);
         log_info("Successfully installed update '%s'.", v);
         return EXIT_SUCCESS;
 }
 
 static int do_vacuum(UpdateContext *c) {
-        UkitError err = {};
+        UkitError err = UKIT_ERROR_INIT;
         int *locks = NULL;
         unsigned removed = 0;
         int r;
 
         r = update_lock(c, &locks, &err);
         if (r < 0)
-                return report(r, &err);
+                return report(r, &err, "cannot lock the targets");
         r = update_vacuum(c, 0, NULL, removed_cb, &removed, &err);
         update_unlock(locks, c->defs.n_transfers);
         if (r < 0)
-                return report(r, &err);
+                return report(r, &err, "vacuum failed");
         log_info("Removed %u instances.", removed);
         return EXIT_SUCCESS;
 }
@@ -372,6 +368,83 @@ static int do_components(const UpdateArgs *a) {
         return EXIT_SUCCESS;
 }
 
+static void feature_one(const UpdateArgs *a, const UpdateFeature *f, const UpdateDefinitions *d) {
+        if (a->json != JSON_OFF) {
+                JsonWriter j;
+                json_begin(&j, stdout, a->json);
+                json_object_begin(&j);
+                json_kv_string(&j, "name", f->name);
+                json_kv_bool(&j, "enabled", f->enabled);
+                if (f->description)
+                        json_kv_string(&j, "description", f->description);
+                if (f->documentation)
+                        json_kv_string(&j, "documentation", f->documentation);
+                json_key(&j, "transfers");
+                json_array_begin(&j);
+                for (size_t i = 0; i < d->n_transfers; i++) {
+                        const UpdateTransfer *t = &d->transfers[i];
+                        bool named = false;
+                        for (size_t k = 0; k < t->n_features; k++)
+                                named = named || streq(t->features[k], f->name);
+                        for (size_t k = 0; k < t->n_requisite_features; k++)
+                                named = named || streq(t->requisite_features[k], f->name);
+                        if (named)
+                                json_string(&j, t->id);
+                }
+                json_array_end(&j);
+                json_object_end(&j);
+                json_end(&j);
+                return;
+        }
+        printf("         Name: %s\n      Enabled: %s\n  Description: %s\nDocumentation: %s\n", f->name,
+               f->enabled ? "yes" : "no", f->description ? f->description : "",
+               f->documentation ? f->documentation : "");
+}
+
+static int do_features(const UpdateArgs *a, const char *name) {
+        const char *root = a->ctx.root && !streq(a->ctx.root, "/") ? a->ctx.root : NULL;
+        UkitError err = UKIT_ERROR_INIT;
+        UpdateFeatures f = {};
+        UpdateDefinitions d = {};
+        int r;
+
+        r = update_features_load(root, a->ctx.definitions, a->ctx.component, &f, &err);
+        if (r < 0)
+                return log_fail(&err, r, "cannot load the features");
+        (void) update_definitions_load(root, a->ctx.definitions, a->ctx.component, NULL, &d, NULL);
+        if (name) {
+                const UpdateFeature *x = update_features_find(&f, name);
+                if (!x)
+                        r = log_error("feature '%s' not found", name);
+                else {
+                        feature_one(a, x, &d);
+                        r = EXIT_SUCCESS;
+                }
+        } else if (a->json != JSON_OFF) {
+                JsonWriter j;
+                json_begin(&j, stdout, a->json);
+                json_object_begin(&j);
+                json_key(&j, "features");
+                json_array_begin(&j);
+                for (size_t i = 0; i < f.n; i++)
+                        json_string(&j, f.items[i].name);
+                json_array_end(&j);
+                json_object_end(&j);
+                json_end(&j);
+                r = EXIT_SUCCESS;
+        } else {
+                printf("  FEATURE DESCRIPTION DOCUMENTATION\n");
+                for (size_t i = 0; i < f.n; i++)
+                        printf("%s %s %s %s\n", f.items[i].enabled ? "✓" : "✗", f.items[i].name,
+                               f.items[i].description ? f.items[i].description : "",
+                               f.items[i].documentation ? f.items[i].documentation : "");
+                r = EXIT_SUCCESS;
+        }
+        update_definitions_done(&d);
+        update_features_done(&f);
+        return r;
+}
+
 static int run_verb(const UpdateArgs *a, const char *verb, int argc, char **argv) {
         UpdateContext c = {};
         bool local = streq(verb, "vacuum") || streq(verb, "pending") || streq(verb, "reboot");
@@ -379,13 +452,8 @@ static int run_verb(const UpdateArgs *a, const char *verb, int argc, char **argv
 
         if (streq(verb, "components"))
                 return argc > 0 ? log_usage("components takes no argument") : do_components(a);
-        if (streq(verb, "features")) {
-                if (a->json != JSON_OFF)
-                        printf(a->json == JSON_PRETTY ? "{\n\t\"features\" : []\n}\n" : "{\"features\":[]}\n");
-                else
-                        printf("FEATURE DESCRIPTION DOCUMENTATION\n");
-                return EXIT_SUCCESS;
-        }
+        if (streq(verb, "features"))
+                return argc > 1 ? log_usage("features takes at most one argument") : do_features(a, argc ? argv[0] : NULL);
         if (!streq(verb, "list") && !streq(verb, "check-new") && !streq(verb, "update") && !local)
                 return log_usage("unknown verb '%s'; see 'ukit update --help'", verb);
         if (argc > (streq(verb, "list") || streq(verb, "update") ? 1 : 0))

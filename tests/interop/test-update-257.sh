@@ -10,7 +10,7 @@
 
 if [ -z "${UKIT_IN_NS:-}" ]; then
         [ "$(id -u)" = 0 ] || skip "needs root (chroot into the 257 root)"
-        need unshare
+        need unshare jq
         bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" >/dev/null || fail "the systemd 257 oracle root could not be made"
         export UKIT UKIT_TMP UKIT_TOP
         UKIT_IN_NS=1 unshare -m --propagation private bash "$0"
@@ -29,18 +29,22 @@ dump() {
         done)
 }
 
-# run_steps TOOL OUT: run the scenario's steps; "=ARGS" compares stdout
+# run_steps TOOL OUT: run the scenario's steps; "=ARGS" compares stdout,
+# "%ARGS" the stdout with its "features" array sorted
 run_steps() {
         local tool=$1 out=$2 s args rc
         : >"$out"
         for s in "${steps[@]}"; do
-                args=${s#=}
+                args=${s#[=%]}
                 # shellcheck disable=SC2086
                 rc=0
                 if [ "$tool" = 257 ]; then o257 $SU $args >"$T/stdout" 2>"$T/stderr" || rc=$?
                 else "$UKIT" update $args >"$T/stdout" 2>"$T/stderr" || rc=$?; fi
                 echo "step '$args' rc=$rc" >>"$out"
-                [ "$s" = "$args" ] || cat "$T/stdout" >>"$out"
+                case $s in
+                =*) cat "$T/stdout" >>"$out" ;;
+                %*) jq -c '.features |= sort' "$T/stdout" >>"$out" ;;   # 257 lists them in hash order
+                esac
                 cat "$T/stderr" >>"$T/log.$tool"
         done
         dump "$W" >>"$out"
@@ -301,6 +305,21 @@ EOT
                "--definitions=$W/defs update 3")
 }
 scenario tar
+
+setup_features() {
+        mkfiles "$W/src" uki_ .efi 1 2
+        mkdir -p "$W/defs"
+        printf '[Feature]\nDescription=Debug tools\nDocumentation=https://example.invalid/dbg\nEnabled=no\n' >"$W/defs/dbg.feature"
+        printf '[Feature]\nDescription=Base\nEnabled=yes\n' >"$W/defs/base.feature"
+        uki_transfer "$W/defs/40-base.transfer" "Features=base" ""
+        uki_transfer "$W/defs/50-dbg.transfer" "Features=dbg" ""
+        sed -i 's|esp/EFI/Linux|dbg|' "$W/defs/50-dbg.transfer"
+        uki_transfer "$W/defs/60-req.transfer" "RequisiteFeatures=base dbg" ""
+        sed -i 's|esp/EFI/Linux|req|' "$W/defs/60-req.transfer"
+        steps=("%--definitions=$W/defs --json=short features" "=--definitions=$W/defs --json=short features dbg"
+               "=--definitions=$W/defs --json=short features base" "--definitions=$W/defs update")
+}
+scenario features
 
 # url-file over a loopback HTTP server (python3 http.server), SHA256SUMS
 # checked by both; signatures: test-update-remote.sh (257 reads its keyring

@@ -203,6 +203,19 @@ int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitE
         for (size_t i = 0; i < ELEMENTSOF(storage); i++)
                 free(storage[i]);
         if (r >= 0)
+                r = update_features_load(c.root, o->definitions, o->component, &c.features, err);
+        if (r >= 0) {
+                /* transfers of disabled features take no part */
+                size_t k = 0;
+                for (size_t i = 0; i < c.defs.n_transfers; i++) {
+                        if (update_transfer_enabled(&c.defs.transfers[i], &c.features))
+                                c.defs.transfers[k++] = c.defs.transfers[i];
+                        else
+                                update_transfer_done(&c.defs.transfers[i]);
+                }
+                c.defs.n_transfers = k;
+        }
+        if (r >= 0)
                 r = scan_all(&c, o, err);
         if (r >= 0)
                 r = build_versions(&c);
@@ -235,6 +248,7 @@ void update_context_done(UpdateContext *c) {
         free(c->root);
         free(c->booted_version);
         update_definitions_done(&c->defs);
+        update_features_done(&c->features);
         *c = (UpdateContext) {};
 }
 

@@ -21,7 +21,8 @@ typedef struct UpdateVersion {
 
 typedef struct UpdateContext {
         char *root;                     /* NULL: the host */
-        UpdateDefinitions defs;
+        UpdateDefinitions defs;         /* the enabled transfers */
+        UpdateFeatures features;
         char **source_dirs, **target_dirs;
         UpdateInstances *installed, *available;
         char *booted_version;           /* IMAGE_VERSION= of the root's os-release, or NULL */

@@ -200,3 +200,113 @@ int update_components_list(const char *root, char ***ret, size_t *ret_n, bool *r
         *ret_default = def;
         return 0;
 }
+
+void update_features_done(UpdateFeatures *f) {
+        for (size_t i = 0; i < f->n; i++) {
+                free(f->items[i].name);
+                free(f->items[i].description);
+                free(f->items[i].documentation);
+        }
+        free(f->items);
+        *f = (UpdateFeatures) {};
+}
+
+const UpdateFeature *update_features_find(const UpdateFeatures *f, const char *name) {
+        for (size_t i = 0; i < f->n; i++)
+                if (streq(f->items[i].name, name))
+                        return &f->items[i];
+        return NULL;
+}
+
+static char *strip_value(char *v) {
+        char *e;
+        while (*v == ' ' || *v == '\t')
+                v++;
+        e = v + strlen(v);
+        while (e > v && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                *--e = 0;
+        return v;
+}
+
+static int parse_feature(const char *path, const char *name, UpdateFeature *ret, UkitError *err) {
+        _cleanup_free_ char *text = NULL;
+        UpdateFeature f = { .name = xstrdup(name) };
+        char *save = NULL, *dot = strrchr(f.name, '.');
+        bool in_feature = false;
+        int r;
+
+        if (dot)
+                *dot = 0;
+        r = read_input_at(AT_FDCWD, path, 0, UPDATE_DEFINITION_MAX, &text, NULL);
+        if (r < 0) {
+                free(f.name);
+                ukit_error(err, r, "cannot read: %s", input_strerror(r));
+                return ukit_error_where(err, r, path, UKIT_ERROR_NO_OFFSET);
+        }
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *line = strip_value(l), *eq, *k, *v;
+                if (*line == '[') {
+                        in_feature = streq(line, "[Feature]");
+                        continue;
+                }
+                if (!in_feature || *line == '#' || *line == ';' || !(eq = strchr(line, '=')))
+                        continue;
+                *eq = 0;
+                k = strip_value(line);
+                v = strip_value(eq + 1);
+                if (streq(k, "Description")) {
+                        free(f.description);
+                        f.description = xstrdup(v);
+                } else if (streq(k, "Documentation")) {
+                        free(f.documentation);
+                        f.documentation = xstrdup(v);
+                } else if (streq(k, "Enabled"))
+                        f.enabled = streq(v, "yes") || streq(v, "true") || streq(v, "on") || streq(v, "1");
+        }
+        *ret = f;
+        return 0;
+}
+
+int update_features_load(const char *root, const char *definitions_dir, const char *component,
+                         UpdateFeatures *ret, UkitError *err) {
+        char **names = NULL, **paths = NULL;
+        size_t n = 0;
+        UpdateFeatures f = {};
+        int r;
+
+        r = find_files(root, definitions_dir, component, ".feature", &names, &paths, &n);
+        if (r < 0)
+                r = ukit_error(err, r, "cannot read the definitions: %s", strerror(-r));
+        if (r >= 0 && n > 0) {
+                sort_pairs(names, paths, n);
+                f.items = calloc(n, sizeof(UpdateFeature));
+                if (!f.items)
+                        r = -ENOMEM;
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = parse_feature(paths[i], names[i], &f.items[i], err);
+                if (r >= 0)
+                        f.n++;
+        }
+        update_strv_free(names, n);
+        update_strv_free(paths, n);
+        if (r < 0) {
+                update_features_done(&f);
+                return r;
+        }
+        *ret = f;
+        return 0;
+}
+
+bool update_transfer_enabled(const UpdateTransfer *t, const UpdateFeatures *f) {
+        bool any = t->n_features == 0;
+        const UpdateFeature *x;
+
+        for (size_t i = 0; i < t->n_features; i++)
+                if ((x = update_features_find(f, t->features[i])) && x->enabled)
+                        any = true;
+        for (size_t i = 0; i < t->n_requisite_features; i++)
+                if (!(x = update_features_find(f, t->requisite_features[i])) || !x->enabled)
+                        return false;
+        return any;
+}

@@ -82,6 +82,27 @@ int update_definitions_load(const char *root, const char *definitions_dir, const
                             const UpdateSpecifiers *spec, UpdateDefinitions *ret, UkitError *err);
 void update_definitions_done(UpdateDefinitions *d);
 
+typedef struct UpdateFeature {
+        char *name, *description, *documentation;
+        bool enabled;
+} UpdateFeature;
+
+typedef struct UpdateFeatures {
+        UpdateFeature *items;   /* sorted by name */
+        size_t n;
+} UpdateFeatures;
+
+/* The "*.feature" files (sysupdate.features(5)) next to the transfers:
+ * [Feature] Description=, Documentation=, Enabled= (default no). */
+int update_features_load(const char *root, const char *definitions_dir, const char *component,
+                         UpdateFeatures *ret, UkitError *err);
+void update_features_done(UpdateFeatures *f);
+const UpdateFeature *update_features_find(const UpdateFeatures *f, const char *name);
+
+/* A transfer is enabled when it lists no Features= or one of them is
+ * enabled, and all its RequisiteFeatures= are enabled. */
+bool update_transfer_enabled(const UpdateTransfer *t, const UpdateFeatures *f);
+
 /* The names of components ("sysupdate.NAME.d" directories) under root,
  * sorted, and whether the default "sysupdate.d" exists. */
 int update_components_list(const char *root, char ***ret, size_t *ret_n, bool *ret_default);

@@ -237,7 +237,7 @@ static int load_keys(BuildPcr *p) {
 
 static int pick_rules(BuildPcr *p) {
         BuildContext *c = p->c;
-        const PeSection *sd = pe_find_section(c->stub, ".sdmagic");
+        const PeSection *sd = pe_find_section(c->stub, UKI_NAME_SDMAGIC);
 
         if (sd) {
                 _cleanup_free_ void *magic = NULL;
@@ -293,7 +293,7 @@ int build_pcr_spec(BuildContext *c, UkiPcrSpec **ret) {
         r = load_keys(p);
         if (r != 0)
                 return r;
-        if (have_section(c, ".pcrsig")) {
+        if (have_section(c, UKI_NAME_PCRSIG)) {
                 return log_error("--section=.pcrsig: conflicts with --pcr-private-key= (which generates .pcrsig)");
         }
         /* ukify 257 runs systemd-measure sign once per .dtbauto (each
@@ -307,7 +307,7 @@ int build_pcr_spec(BuildContext *c, UkiPcrSpec **ret) {
 
         /* .pcrpkey as ukify does: --pcrpkey=, else the key when there is
          * exactly one (with several keys, say which one with --pcrpkey=). */
-        if (!have_section(c, ".pcrpkey") && p->n_keys == 1) {
+        if (!have_section(c, UKI_NAME_PCRPKEY) && p->n_keys == 1) {
                 r = pcrsig_public_key_pem(p->keys[0].pub ? p->keys[0].pub : p->keys[0].priv, &p->pcrpkey, &p->pcrpkey_size);
                 if (r < 0)
                         return log_errno(r, "%s: cannot export the public key", p->keys[0].private_key);

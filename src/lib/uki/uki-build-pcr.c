@@ -18,7 +18,7 @@ int uki_build_pcr_check_layout(UkiBuild *b) {
         const PeLayout *l = b->layout;
         const PeLayoutSection *sig;
 
-        b->pcrsig_index = pe_layout_find(l, ".pcrsig");
+        b->pcrsig_index = pe_layout_find(l, UKI_NAME_PCRSIG);
         if (b->pcrsig_index < 0)
                 return uki_build_fail(b, -EINVAL, b->output, "internal error: no .pcrsig in the layout");
         sig = &l->sections[b->pcrsig_index];
@@ -177,8 +177,8 @@ static int reserve_pcrsig(UkiBuild *b) {
 
 /* .pcrpkey in ukify's place: after .osrel .cmdline .dtb .dtbauto .hwids .uname .splash */
 static int insert_pcrpkey(UkiBuild *b) {
-        static const char *const before[] = { ".osrel", ".cmdline", ".dtb", ".dtbauto", ".hwids", ".uname",
-                                              ".splash" };
+        static const char *const before[] = { UKI_NAME_OSREL, UKI_NAME_CMDLINE, UKI_NAME_DTB, UKI_NAME_DTBAUTO,
+                                              UKI_NAME_HWIDS, UKI_NAME_UNAME, UKI_NAME_SPLASH };
         const UkiPcrSpec *p = b->spec->pcr;
         size_t at = 0;
 
@@ -191,7 +191,7 @@ static int insert_pcrpkey(UkiBuild *b) {
                 at++;
         }
         b->pcrpkey_source = (PeSource) { .fd = -1, .data = p->pcrpkey, .size = p->pcrpkey_size };
-        return uki_build_insert(b, at, ".pcrpkey", &b->pcrpkey_source);
+        return uki_build_insert(b, at, UKI_NAME_PCRPKEY, &b->pcrpkey_source);
 }
 
 int uki_build_pcr_prepare(UkiBuild *b) {
@@ -225,7 +225,7 @@ int uki_build_pcr_prepare(UkiBuild *b) {
 
         /* Last, so that every measured section precedes it in the file. */
         b->pcrsig_source = (PeSource) { .fd = -1, .data = b->pcrsig, .size = b->pcrsig_size };
-        r = uki_build_insert(b, b->n_news, ".pcrsig", &b->pcrsig_source);
+        r = uki_build_insert(b, b->n_news, UKI_NAME_PCRSIG, &b->pcrsig_source);
         if (r < 0)
                 return uki_build_fail_errno(b, r, b->output, "cannot allocate");
 

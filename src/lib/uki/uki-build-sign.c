@@ -53,7 +53,7 @@ int uki_build_sign_kernel(UkiBuild *b) {
         UkitError le = UKIT_ERROR_INIT;
         int r;
 
-        ssize_t i = uki_build_find(b, ".linux");
+        ssize_t i = uki_build_find(b, UKI_NAME_LINUX);
         if (i < 0 || s->sign_kernel == UKI_SIGN_KERNEL_NO)
                 return 0;
         PeNewSection *sec = &b->news[i];

@@ -23,10 +23,32 @@ bool esp_name_ok(const char *name, size_t len, const char *suffix) {
         return true;
 }
 
-const EspPickup esp_pickup_credentials = { ".cred", NULL, ".extra/credentials", 0500, 0400, 12 };
-const EspPickup esp_pickup_global_credentials = { ".cred", NULL, ".extra/global_credentials", 0500, 0400, 12 };
-const EspPickup esp_pickup_sysext = { ".raw", ".confext.raw", ".extra/sysext", 0555, 0444, 13 };
-const EspPickup esp_pickup_confext = { ".confext.raw", NULL, ".extra/confext", 0555, 0444, 12 };
+const EspPickup esp_pickups[_ESP_PICKUP_MAX] = {
+        [ESP_PICKUP_ADDON_CMDLINE] = {
+                .kind = ESP_PICKUP_ADDONS, .global_dir = ESP_ADDONS_GLOBAL_DIR, .dropin = true,
+                .suffix = ESP_ADDON_SUFFIX, .pcr = TPM2_PCR_KERNEL_CONFIG,
+        },
+        [ESP_PICKUP_CREDENTIALS] = {
+                .kind = ESP_PICKUP_ARCHIVE, .dropin = true, .suffix = ".cred",
+                .target = ".extra/credentials", .dir_mode = 0500, .file_mode = 0400,
+                .pcr = TPM2_PCR_KERNEL_CONFIG, .description = "Credentials initrd",
+        },
+        [ESP_PICKUP_GLOBAL_CREDENTIALS] = {
+                .kind = ESP_PICKUP_ARCHIVE, .global_dir = "loader/credentials", .suffix = ".cred",
+                .target = ".extra/global_credentials", .dir_mode = 0500, .file_mode = 0400,
+                .pcr = TPM2_PCR_KERNEL_CONFIG, .description = "Global credentials initrd",
+        },
+        [ESP_PICKUP_SYSEXTS] = {
+                .kind = ESP_PICKUP_ARCHIVE, .dropin = true, .suffix = ".raw", .exclude = ".confext.raw",
+                .target = ".extra/sysext", .dir_mode = 0555, .file_mode = 0444,
+                .pcr = TPM2_PCR_SYSEXTS, .description = "System extension initrd",
+        },
+        [ESP_PICKUP_CONFEXTS] = {
+                .kind = ESP_PICKUP_ARCHIVE, .dropin = true, .suffix = ".confext.raw",
+                .target = ".extra/confext", .dir_mode = 0555, .file_mode = 0444,
+                .pcr = TPM2_PCR_KERNEL_CONFIG, .description = "Configuration extension initrd",
+        },
+};
 
 bool esp_pickup_name_ok(const EspPickup *p, const char *name, size_t len) {
         return p && esp_name_ok(name, len, p->suffix) && !(p->exclude && esp_name_ok(name, len, p->exclude));

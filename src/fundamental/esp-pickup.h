@@ -12,6 +12,7 @@
  * (ASCII case-insensitive), sorted by plain byte comparison. */
 
 #include "macro.h"
+#include "tpm2-pcr.h"
 
 #define ESP_NAME_MAX 255u                       /* Linux NAME_MAX, as extra.c */
 #define ESP_FILES_MAX 64u                       /* per directory, as extra.c */
@@ -23,29 +24,47 @@
 #define ESP_ADDON_SUFFIX ".addon.efi"
 #define ESP_ADDONS_GLOBAL_DIR "loader/addons"   /* relative to the ESP root */
 
-/* One kind of file packed into a generated initrd (src/stub/extra.c,
- * src/lib/pcr/esp-predict.c). A name is taken if it ends in suffix and not in
- * exclude (NULL: no exclusion). As current systemd-stub: sysexts are "*.raw"
- * (compatible with systemd-stub 252, which knows no confexts) minus
- * "*.confext.raw", which are the confexts, measured into PCR 12 after the
- * credentials. Stub and prediction both pack in this order:
- * credentials, global credentials, sysexts, confexts. */
+/* What ukit-stub picks up from the ESP, one row per measurement, in the
+ * order it measures them: esp_pickups[]. The stub (src/stub/stub.c,
+ * addons.c, extra.c) and the prediction (src/lib/pcr/esp-predict.c) both
+ * loop over this table, so the PCR 12 and 13 values they arrive at cannot
+ * disagree on the order. As current systemd-stub: the add-on command lines
+ * (global "loader/addons" first, then "<uki>.extra.d", joined and measured
+ * as one event), then the archives packed into the initrd: credentials,
+ * global credentials, sysexts ("*.raw", compatible with systemd-stub 252,
+ * which knows no confexts, minus "*.confext.raw"), confexts. All add-on
+ * rows come before all archive rows (the stub has steps between the two). */
+typedef enum EspPickupKind {
+        ESP_PICKUP_ADDONS,                      /* PE add-ons the firmware loads (src/stub/addons.c) */
+        ESP_PICKUP_ARCHIVE,                     /* files packed into one cpio (src/stub/extra.c) */
+} EspPickupKind;
+
+typedef enum EspPickupId {
+        ESP_PICKUP_ADDON_CMDLINE,               /* .cmdline of *.addon.efi -> PCR 12 */
+        ESP_PICKUP_CREDENTIALS,                 /* <uki>.extra.d: *.cred -> .extra/credentials, PCR 12 */
+        ESP_PICKUP_GLOBAL_CREDENTIALS,          /* loader/credentials: *.cred -> .extra/global_credentials, PCR 12 */
+        ESP_PICKUP_SYSEXTS,                     /* <uki>.extra.d: *.raw but *.confext.raw -> .extra/sysext, PCR 13 */
+        ESP_PICKUP_CONFEXTS,                    /* <uki>.extra.d: *.confext.raw -> .extra/confext, PCR 12 */
+        _ESP_PICKUP_MAX,
+} EspPickupId;
+
+/* A name is taken if it ends in suffix and not in exclude (NULL: no
+ * exclusion). The directories: global_dir (relative to the ESP root, '/'
+ * separated; NULL: none), then, if dropin, the UKI's "<uki>.extra.d". */
 typedef struct EspPickup {
+        EspPickupKind kind;
+        const char *global_dir;
+        bool dropin;
         const char *suffix;
         const char *exclude;
-        const char *target;                     /* directory in the archive */
-        uint32_t dir_mode, file_mode;
+        const char *target;                     /* ARCHIVE: directory in the archive */
+        uint32_t dir_mode, file_mode;           /* ARCHIVE: modes in the archive */
         unsigned pcr;
+        uint32_t tag;                           /* EV_EVENT_TAG id, 0: an EV_IPL event */
+        const char *description;               /* the event's; NULL: the measured string itself */
 } EspPickup;
 
-/* <uki>.extra.d: *.cred -> .extra/credentials (PCR 12) */
-extern const EspPickup esp_pickup_credentials;
-/* loader/credentials: *.cred -> .extra/global_credentials (PCR 12) */
-extern const EspPickup esp_pickup_global_credentials;
-/* <uki>.extra.d: *.raw except *.confext.raw -> .extra/sysext (PCR 13) */
-extern const EspPickup esp_pickup_sysext;
-/* <uki>.extra.d: *.confext.raw -> .extra/confext (PCR 12) */
-extern const EspPickup esp_pickup_confext;
+extern const EspPickup esp_pickups[_ESP_PICKUP_MAX];
 
 /* True if name[0..len) is a name the stub packs for p. */
 bool esp_pickup_name_ok(const EspPickup *p, const char *name, size_t len);

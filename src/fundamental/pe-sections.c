@@ -70,6 +70,8 @@ int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t 
                 /* 64-bit sums of 32-bit fields cannot overflow. */
                 if (loaded)
                         end = (uint64_t) rva + vsize;
+                else if (MIN(vsize, raw_size) == 0)
+                        end = 0;        /* nothing in the file: PointerToRawData is unused */
                 else
                         end = (uint64_t) raw_off + MIN(vsize, raw_size);
                 if (end > size)

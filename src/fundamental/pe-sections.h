@@ -41,7 +41,9 @@ bool pe_section_name_eq(const uint8_t name[PE_SECTION_NAME_MAX], const char *s);
  * PointerToRawData; bytes past SizeOfRawData read as zero). Fills ret[] for
  * every UKI section found (profile 0 of a multi-profile image, see below;
  * otherwise the first of duplicate names wins); sections whose
- * data lies outside the buffer make the whole call fail.
+ * data lies outside the buffer make the whole call fail (in the file
+ * layout, a section with no bytes in the file, MIN(VirtualSize,
+ * SizeOfRawData) == 0, has no data there, wherever PointerToRawData points).
  * Returns PE_SECTIONS_OK or a negative PE_SECTIONS_E_* code; ret is written
  * only on success. */
 int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectionRef ret[_UKI_SECTION_MAX]);

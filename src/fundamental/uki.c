@@ -2,20 +2,20 @@
 #include "uki.h"
 
 const char *const uki_section_names[_UKI_SECTION_MAX] = {
-        [UKI_SECTION_LINUX]   = ".linux",
-        [UKI_SECTION_OSREL]   = ".osrel",
-        [UKI_SECTION_CMDLINE] = ".cmdline",
-        [UKI_SECTION_INITRD]  = ".initrd",
-        [UKI_SECTION_UCODE]   = ".ucode",
-        [UKI_SECTION_SPLASH]  = ".splash",
-        [UKI_SECTION_DTB]     = ".dtb",
-        [UKI_SECTION_UNAME]   = ".uname",
-        [UKI_SECTION_SBAT]    = ".sbat",
-        [UKI_SECTION_PCRSIG]  = ".pcrsig",
-        [UKI_SECTION_PCRPKEY] = ".pcrpkey",
-        [UKI_SECTION_PROFILE] = ".profile",
-        [UKI_SECTION_DTBAUTO] = ".dtbauto",
-        [UKI_SECTION_HWIDS]   = ".hwids",
+        [UKI_SECTION_LINUX]   = UKI_NAME_LINUX,
+        [UKI_SECTION_OSREL]   = UKI_NAME_OSREL,
+        [UKI_SECTION_CMDLINE] = UKI_NAME_CMDLINE,
+        [UKI_SECTION_INITRD]  = UKI_NAME_INITRD,
+        [UKI_SECTION_UCODE]   = UKI_NAME_UCODE,
+        [UKI_SECTION_SPLASH]  = UKI_NAME_SPLASH,
+        [UKI_SECTION_DTB]     = UKI_NAME_DTB,
+        [UKI_SECTION_UNAME]   = UKI_NAME_UNAME,
+        [UKI_SECTION_SBAT]    = UKI_NAME_SBAT,
+        [UKI_SECTION_PCRSIG]  = UKI_NAME_PCRSIG,
+        [UKI_SECTION_PCRPKEY] = UKI_NAME_PCRPKEY,
+        [UKI_SECTION_PROFILE] = UKI_NAME_PROFILE,
+        [UKI_SECTION_DTBAUTO] = UKI_NAME_DTBAUTO,
+        [UKI_SECTION_HWIDS]   = UKI_NAME_HWIDS,
 };
 
 static bool streq_fundamental(const char *a, const char *b) {

@@ -6,6 +6,28 @@
  * and the host (what `ukit measure` predicts). */
 
 #include "macro.h"
+#include "tpm2-pcr.h"
+
+/* Section names: the one spelling of each, for the stub and the host. */
+#define UKI_NAME_LINUX   ".linux"
+#define UKI_NAME_OSREL   ".osrel"
+#define UKI_NAME_CMDLINE ".cmdline"
+#define UKI_NAME_INITRD  ".initrd"
+#define UKI_NAME_UCODE   ".ucode"
+#define UKI_NAME_SPLASH  ".splash"
+#define UKI_NAME_DTB     ".dtb"
+#define UKI_NAME_UNAME   ".uname"
+#define UKI_NAME_SBAT    ".sbat"
+#define UKI_NAME_PCRSIG  ".pcrsig"
+#define UKI_NAME_PCRPKEY ".pcrpkey"
+#define UKI_NAME_PROFILE ".profile"
+#define UKI_NAME_DTBAUTO ".dtbauto"
+#define UKI_NAME_HWIDS   ".hwids"
+/* not UkiSections (never measured): the stub's identity, and what newer
+ * ukify may add */
+#define UKI_NAME_SDMAGIC ".sdmagic"
+#define UKI_NAME_EFIFW   ".efifw"
+#define UKI_NAME_SBOM    ".sbom"
 
 /* All UKI sections ukit knows, in the measurement order of current
  * systemd-stub (src/fundamental/uki.h upstream). */
@@ -51,8 +73,6 @@ UkiSection uki_section_from_name(const char *name);
  * the PCR 11 these rules predict (so 252 measures .pcrpkey, not .uname or
  * .sbat). 253 added .uname and .sbat, 256 added .ucode (from the sources).
  * ukit-stub measures what current systemd-stub measures. */
-
-#define UKI_PCR_KERNEL_BOOT 11u
 
 #define UKI_SECTION_BIT(s) (1u << (s))
 

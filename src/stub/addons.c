@@ -21,13 +21,13 @@ static void file_closep(EFI_FILE_PROTOCOL **f) {
 
 /* Sorted names of the add-ons in dir; the rest of the listing is ignored
  * once ESP_ADDONS_MAX are found. */
-static size_t list_addons(EFI_FILE_PROTOCOL *dir, char (*names)[ESP_NAME_MAX + 1]) {
+static size_t list_addons(EFI_FILE_PROTOCOL *dir, const EspPickup *p, char (*names)[ESP_NAME_MAX + 1]) {
         EspDirEntry e;
         size_t n = 0;
 
         /* a name that was not ASCII has a 0x7f in it, which esp_name_ok refuses */
         while (esp_dir_next(dir, &e)) {
-                if (!esp_name_ok(e.name, e.len, ESP_ADDON_SUFFIX))
+                if (!esp_pickup_name_ok(p, e.name, e.len))
                         continue;
                 if (n >= ESP_ADDONS_MAX) {
                         log_error(EFI_OUT_OF_RESOURCES, L"too many add-ons in one directory, ignoring the rest");
@@ -133,19 +133,20 @@ static void apply_one(EFI_HANDLE image, EFI_HANDLE device, const CHAR16 *dir, co
         (void) BS->UnloadImage(h);
 }
 
-static void apply_dir(EFI_HANDLE image, EFI_HANDLE device, EFI_FILE_PROTOCOL *root, const CHAR16 *dir_path,
-                      char (*names)[ESP_NAME_MAX + 1], char *buf, size_t *len) {
+static void apply_dir(EFI_HANDLE image, EFI_HANDLE device, EFI_FILE_PROTOCOL *root, const EspPickup *p,
+                      const CHAR16 *dir_path, char (*names)[ESP_NAME_MAX + 1], char *buf, size_t *len) {
         _cleanup_(file_closep) EFI_FILE_PROTOCOL *dir = NULL;
 
-        if (root->Open(root, &dir, dir_path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
+        if (!dir_path || root->Open(root, &dir, dir_path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
                 return;
-        size_t n = list_addons(dir, names);
+        size_t n = list_addons(dir, p, names);
         for (size_t i = 0; i < n; i++)
                 apply_one(image, device, dir_path, names[i], buf, len);
 }
 
-EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir,
-                        bool user_cmdline_in_force, CHAR16 **cmdline, bool *ret_measured) {
+EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const EspPickup *p,
+                        const CHAR16 *dropin_dir, bool user_cmdline_in_force, CHAR16 **cmdline,
+                        bool *ret_measured) {
         static const EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
         _cleanup_(file_closep) EFI_FILE_PROTOCOL *root = NULL;
         EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
@@ -165,9 +166,11 @@ EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const C
                 return EFI_OUT_OF_RESOURCES;
         buf[0] = 0;
 
-        apply_dir(image, li->DeviceHandle, root, L"\\loader\\addons", names, buf, &len);
-        if (dropin_dir)
-                apply_dir(image, li->DeviceHandle, root, dropin_dir, names, buf, &len);
+        /* global_dir, then the UKI's drop-in directory */
+        for (int global = 1; global >= 0; global--) {
+                _cleanup_free_ CHAR16 *dir = esp_pickup_path(p, global, dropin_dir);
+                apply_dir(image, li->DeviceHandle, root, p, dir, names, buf, &len);
+        }
         if (len == 0)
                 return EFI_NOT_FOUND;
 
@@ -188,7 +191,7 @@ EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const C
         }
         memcpy(joined + clen, extra, (elen + 1) * sizeof(CHAR16));
 
-        EFI_STATUS err = measure_event(PCR_KERNEL_PARAMETERS, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
+        EFI_STATUS err = measure_tagged_event(p->pcr, p->tag, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
         if (err != EFI_SUCCESS)
                 log_error(err, L"cannot measure the add-on command line");
         free(*cmdline);

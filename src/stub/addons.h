@@ -13,12 +13,16 @@
  * as description), as systemd-stub does. */
 
 #include "efi.h"
+#include "esp-pickup.h"
 #include "proto/loaded-image.h"
 
-/* image/li: the stub's own image. dropin_dir: "<uki>.efi.extra.d" or NULL.
+/* image/li: the stub's own image. p: the table row (src/fundamental/esp-pickup.h,
+ * ESP_PICKUP_ADDON_CMDLINE): suffix, directories, PCR. dropin_dir:
+ * "<uki>.efi.extra.d" or NULL.
  * user_cmdline_in_force: the user's command line replaced the UKI's
  * (pick_cmdline() in stub.c decides), so nothing is added. *cmdline (may be NULL) is
  * replaced by a new string with the add-ons appended. EFI_NOT_FOUND when no
  * add-on applied; failing add-ons are skipped with a one-line message. */
-EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir,
-                        bool user_cmdline_in_force, CHAR16 **cmdline, bool *ret_measured);
+EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const EspPickup *p,
+                        const CHAR16 *dropin_dir, bool user_cmdline_in_force, CHAR16 **cmdline,
+                        bool *ret_measured);

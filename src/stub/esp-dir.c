@@ -20,3 +20,25 @@ bool esp_dir_next(EFI_FILE_PROTOCOL *dir, EspDirEntry *e) {
                 return true;
         }
 }
+
+CHAR16 *esp_pickup_path(const EspPickup *p, bool global, const CHAR16 *dropin_dir) {
+        if (!global) {
+                if (!p->dropin || !dropin_dir)
+                        return NULL;
+                size_t n = strlen16(dropin_dir);
+                CHAR16 *s = xmalloc((n + 1) * sizeof(CHAR16));
+                if (s)
+                        memcpy(s, dropin_dir, (n + 1) * sizeof(CHAR16));
+                return s;
+        }
+        if (!p->global_dir)
+                return NULL;
+        size_t n = strlen8(p->global_dir);
+        CHAR16 *s = xmalloc((n + 2) * sizeof(CHAR16));
+        if (!s)
+                return NULL;
+        s[0] = L'\\';
+        for (size_t i = 0; i <= n; i++)
+                s[i + 1] = p->global_dir[i] == '/' ? L'\\' : (CHAR16) (unsigned char) p->global_dir[i];
+        return s;
+}

@@ -31,3 +31,8 @@ static inline EFI_FILE_INFO *esp_dir_entry_info(EspDirEntry *e) {
  * does for an entry too large for the buffer: the file protocol cannot skip
  * one, so the listing stops there. */
 bool esp_dir_next(EFI_FILE_PROTOCOL *dir, EspDirEntry *e);
+
+/* The directory of row p to open on the UKI's partition: "\" + its
+ * global_dir with '\' for '/' (global), or a copy of dropin_dir (the UKI's
+ * "<uki>.extra.d"). NULL when p has no such directory (or out of memory). */
+CHAR16 *esp_pickup_path(const EspPickup *p, bool global, const CHAR16 *dropin_dir);

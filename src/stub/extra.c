@@ -17,13 +17,8 @@
 #include "stub.h"
 #include "util.h"
 
-#define EXTRA_FILES_MAX 64u
-#define EXTRA_NAME_MAX ESP_NAME_MAX             /* Linux NAME_MAX; the listing's (esp-dir.h) */
-#define EXTRA_FILE_SIZE_MAX (256u * 1024u * 1024u)
-#define EXTRA_DIRENT_SIZE (sizeof(EFI_FILE_INFO) + (EXTRA_NAME_MAX + 2) * sizeof(CHAR16))
-
 typedef struct ExtraFile {
-        char name[EXTRA_NAME_MAX + 1];          /* ASCII, as in the archive */
+        char name[ESP_NAME_MAX + 1];            /* ASCII, as in the archive */
         void *data;
         size_t size;
 } ExtraFile;
@@ -36,7 +31,7 @@ static void file_closep(EFI_FILE_PROTOCOL **f) {
 static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **ret, size_t *ret_size) {
         static const EFI_GUID info_guid = EFI_FILE_INFO_GUID;
         _cleanup_(file_closep) EFI_FILE_PROTOCOL *f = NULL;
-        uint8_t info_buf[EXTRA_DIRENT_SIZE];
+        uint8_t info_buf[ESP_DIRENT_SIZE];
         uint64_t info_size = sizeof(info_buf), size;
         EFI_STATUS err;
 
@@ -47,7 +42,7 @@ static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **r
         if (err != EFI_SUCCESS)
                 return err;
         size = ((EFI_FILE_INFO *) info_buf)->FileSize;
-        if (size > EXTRA_FILE_SIZE_MAX)
+        if (size > ESP_FILE_SIZE_MAX)
                 return EFI_BAD_BUFFER_SIZE;
         void *buf = xmalloc(size);
         if (!buf)
@@ -64,7 +59,7 @@ static EFI_STATUS read_file(EFI_FILE_PROTOCOL *dir, const CHAR16 *name, void **r
 }
 
 /* Collects the matching regular files of dir (sorted by name). */
-static size_t collect(EFI_FILE_PROTOCOL *dir, const EspPickup *p, ExtraFile files[EXTRA_FILES_MAX]) {
+static size_t collect(EFI_FILE_PROTOCOL *dir, const EspPickup *p, ExtraFile files[ESP_FILES_MAX]) {
         EspDirEntry e;
         size_t n = 0;
 
@@ -72,7 +67,7 @@ static size_t collect(EFI_FILE_PROTOCOL *dir, const EspPickup *p, ExtraFile file
         while (esp_dir_next(dir, &e)) {
                 if (!esp_pickup_name_ok(p, e.name, e.len))
                         continue;
-                if (n >= EXTRA_FILES_MAX) {
+                if (n >= ESP_FILES_MAX) {
                         log_error(EFI_OUT_OF_RESOURCES, L"too many files in an ESP drop-in directory, ignoring the rest");
                         break;
                 }
@@ -95,8 +90,8 @@ static size_t collect(EFI_FILE_PROTOCOL *dir, const EspPickup *p, ExtraFile file
         return n;
 }
 
-EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, const EspPickup *p,
-                      const CHAR16 *description, void **ret, size_t *ret_size, bool *ret_measured) {
+EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const EspPickup *p, const CHAR16 *dropin_dir, void **ret,
+                      size_t *ret_size, bool *ret_measured) {
         static const EFI_GUID fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
         _cleanup_(file_closep) EFI_FILE_PROTOCOL *root = NULL, *dir = NULL;
         EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
@@ -105,15 +100,20 @@ EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, c
         *ret = NULL;
         *ret_size = 0;
         *ret_measured = false;
+        /* an archive row has one directory: its global one or the drop-in */
+        _cleanup_free_ CHAR16 *dir_path = esp_pickup_path(p, p->global_dir != NULL, dropin_dir);
+        if (!dir_path)
+                return EFI_NOT_FOUND;
         if (!li->DeviceHandle || BS->HandleProtocol(li->DeviceHandle, &fs_guid, (void **) &fs) != EFI_SUCCESS ||
             fs->OpenVolume(fs, &root) != EFI_SUCCESS)
                 return EFI_NOT_FOUND;
-        if (root->Open(root, &dir, dropin_dir, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
+        if (root->Open(root, &dir, dir_path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
                 return EFI_NOT_FOUND;
 
         /* ~17 KiB: on the heap, firmware stacks are small */
-        _cleanup_free_ ExtraFile *files = xmalloc0(EXTRA_FILES_MAX * sizeof(ExtraFile));
-        if (!files)
+        _cleanup_free_ ExtraFile *files = xmalloc0(ESP_FILES_MAX * sizeof(ExtraFile));
+        _cleanup_free_ CHAR16 *description = utf8_to_utf16(p->description, strlen8(p->description));
+        if (!files || !description)
                 return EFI_OUT_OF_RESOURCES;
         size_t n = collect(dir, p, files);
         if (n == 0)
@@ -142,7 +142,7 @@ EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, c
                 return log_error(EFI_OUT_OF_RESOURCES, description);
         }
 
-        err = measure_event(p->pcr, buf, *ret_size, description, ret_measured);
+        err = measure_tagged_event(p->pcr, p->tag, buf, *ret_size, description, ret_measured);
         if (err != EFI_SUCCESS)
                 log_error(err, L"cannot measure an ESP drop-in initrd");
         *ret = buf;

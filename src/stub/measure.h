@@ -2,11 +2,7 @@
 #pragma once
 
 #include "efi.h"
-
-/* PCR numbers of the Boot Loader Interface (systemd's tpm2-pcr.h). */
-#define PCR_KERNEL_IMAGE        11u
-#define PCR_KERNEL_PARAMETERS   12u
-#define PCR_INITRD_SYSEXTS      13u
+#include "tpm2-pcr.h"   /* the PCR numbers, shared with the host */
 
 /* True if a TPM (TCG2 with a TPM present) or a confidential-computing
  * measurement protocol is available. */

@@ -24,12 +24,12 @@
 
 /* Identity string read by `ukit measure` / `ukit inspect` to pick the
  * measurement rule set, in the same form systemd-stub uses. */
-__attribute__((used, section(".sdmagic")))
-static const char sdmagic[] = "#### LoaderInfo: ukit-stub " UKIT_VERSION " ####";
+__attribute__((used, section(UKI_NAME_SDMAGIC)))
+static const char sdmagic[] = UKI_SDMAGIC_PREFIX "ukit-stub " UKIT_VERSION UKI_SDMAGIC_SUFFIX;
 
 /* SBAT (https://github.com/rhboot/shim/blob/main/SBAT.md): the header line,
  * then one line for this component. `ukit build` merges it with the kernel's. */
-__attribute__((used, section(".sbat")))
+__attribute__((used, section(UKI_NAME_SBAT)))
 static const char sbat[] =
         "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
         "ukit-stub,1,ukit,ukit-stub," UKIT_VERSION ",https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
@@ -134,6 +134,14 @@ static CHAR16 *image_identifier(const EFI_DEVICE_PATH_PROTOCOL *dp) {
         return s;
 }
 
+/* StubPcr*: the PCR a kind of measurement went to, in decimal. */
+static void export_pcr(const CHAR16 *name, uint32_t pcr) {
+        CHAR16 number[11];
+
+        u32_to_str16(pcr, number, 1);
+        (void) efivar_set_str16(&loader_guid, name, number);
+}
+
 static void export_variables(EFI_LOADED_IMAGE_PROTOCOL *li, uint64_t features, uint32_t profile) {
         CHAR16 uuid[37], number[11];
 
@@ -186,8 +194,8 @@ static bool measure_sections(const uint8_t *base, const PeSectionRef sections[_U
                 bool m1 = false, m2 = false;
                 if (!desc)
                         return any;
-                (void) measure_event(UKI_PCR_KERNEL_BOOT, name, strlen8(name) + 1, desc, &m1);
-                (void) measure_event(UKI_PCR_KERNEL_BOOT, base + sections[s].rva, sections[s].size, desc, &m2);
+                (void) measure_event(TPM2_PCR_KERNEL_BOOT, name, strlen8(name) + 1, desc, &m1);
+                (void) measure_event(TPM2_PCR_KERNEL_BOOT, base + sections[s].rva, sections[s].size, desc, &m2);
                 any = any || m1 || m2;
         }
         return any;
@@ -284,7 +292,7 @@ static CHAR16 *pick_cmdline(CHAR16 *user, const uint8_t *base, const PeSectionRe
         *ret_parameters_measured = false;
         *ret_user_in_force = user && (!cmdline->present || !secure_boot_enabled());
         if (*ret_user_in_force) {
-                (void) measure_event(PCR_KERNEL_PARAMETERS, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
+                (void) measure_event(TPM2_PCR_KERNEL_CONFIG, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
                                      ret_parameters_measured);
                 return user;
         }
@@ -303,7 +311,7 @@ static bool measure_profile(uint32_t profile) {
         if (profile == 0)
                 return false;
         u32_to_str16(profile, number, 1);
-        (void) measure_tagged_event(PCR_KERNEL_PARAMETERS, EVENT_TAG_UKI_PROFILE, number,
+        (void) measure_tagged_event(TPM2_PCR_KERNEL_CONFIG, EVENT_TAG_UKI_PROFILE, number,
                                     (strlen16(number) + 1) * sizeof(CHAR16), number, &m);
         return m;
 }
@@ -340,127 +348,220 @@ static CHAR16 *dropin_dir(const EFI_DEVICE_PATH_PROTOCOL *file_path) {
         return s;
 }
 
+/* The initrd, in systemd-stub 257's order: .ucode (the kernel takes early
+ * microcode from the first archive that has it, uncompressed), .initrd, the
+ * archives of the ESP pick-ups (esp_pickups[] order: credentials, global
+ * credentials, sysexts, confexts), then archives of the PCR signature,
+ * public key, os-release and profile (measured as sections already, or not
+ * at all for the signature). */
+enum {
+        PIECE_UCODE,
+        PIECE_INITRD,
+        PIECE_PICKUP,                           /* + EspPickupId, archive rows only */
+        PIECE_PCRSIG = PIECE_PICKUP + _ESP_PICKUP_MAX,
+        PIECE_PCRPKEY,
+        PIECE_OSREL,
+        PIECE_PROFILE,
+        _PIECE_MAX,
+};
+
+/* One boot, filled in step by step by efi_main(). */
+typedef struct Boot {
+        EFI_HANDLE image;
+        EFI_LOADED_IMAGE_PROTOCOL *li;
+        const uint8_t *base;                    /* our loaded image */
+        PeSectionRef sections[_UKI_SECTION_MAX];
+        uint32_t profile;
+        CHAR16 *user_cmdline;                   /* what the user passed, until pick_cmdline takes it */
+        CHAR16 *cmdline;                        /* the one the kernel gets */
+        bool user_cmdline_in_force;
+        CHAR16 *dropin;                         /* "<uki>.extra.d" or NULL */
+        bool image_measured;                    /* PCR 11 */
+        bool parameters_measured;               /* PCR 12: profile, command line, add-ons, credentials */
+        bool pickup_measured[_ESP_PICKUP_MAX];
+        InitrdPiece pieces[_PIECE_MAX];
+        void *buffers[_PIECE_MAX];              /* the archives we made for pieces */
+        EFI_HANDLE initrd_handle;
+} Boot;
+
+static void boot_done(Boot *b) {
+        free(b->user_cmdline);
+        free(b->cmdline);
+        free(b->dropin);
+        for (size_t i = 0; i < _PIECE_MAX; i++)
+                free(b->buffers[i]);
+}
+
+/* The loaded image, the arguments and our own UKI sections. */
+static EFI_STATUS boot_open(Boot *b) {
+        static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+        EFI_STATUS err;
+
+        err = BS->HandleProtocol(b->image, &loaded_image_guid, (void **) &b->li);
+        if (err != EFI_SUCCESS)
+                return log_error(err, L"no loaded image protocol for the stub");
+        process_arguments(b->image, b->li, &b->profile, &b->user_cmdline);
+
+        int r = pe_locate_uki_profile(b->li->ImageBase, b->li->ImageSize, true, b->profile, b->sections, NULL);
+        if (r < 0) {
+                _cleanup_free_ CHAR16 *msg = utf8_to_utf16(pe_sections_error_string(r), 64);
+                return log_error(EFI_LOAD_ERROR, msg ? msg : L"bad PE image");
+        }
+        if (!b->sections[UKI_SECTION_LINUX].present)
+                return log_error(EFI_NOT_FOUND, L"image has no .linux section");
+        b->base = b->li->ImageBase;
+        return EFI_SUCCESS;
+}
+
+static void boot_export_variables(Boot *b) {
+        uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
+                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
+                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION;
+        if (random_seed_install(b->li) == EFI_SUCCESS)
+                features |= STUB_FEATURE_RANDOM_SEED;
+        export_variables(b->li, features, b->profile);
+}
+
+static const PeSectionRef *boot_section(const Boot *b, UkiSection s) {
+        return b->sections[s].present ? &b->sections[s] : NULL;
+}
+
+static void boot_splash(Boot *b) {
+        const PeSectionRef *s = boot_section(b, UKI_SECTION_SPLASH);
+        if (s)
+                (void) splash_show(b->base + s->rva, s->size);
+}
+
+static void boot_cmdline(Boot *b) {
+        bool m;
+
+        b->cmdline = pick_cmdline(b->user_cmdline, b->base, &b->sections[UKI_SECTION_CMDLINE],
+                                  &b->user_cmdline_in_force, &m);
+        b->user_cmdline = NULL;
+        b->parameters_measured = b->parameters_measured || m;
+        if (b->image_measured)
+                export_pcr(L"StubPcrKernelImage", TPM2_PCR_KERNEL_BOOT);
+}
+
+static void boot_devicetree(Boot *b) {
+        const PeSectionRef *s = boot_section(b, UKI_SECTION_DTB);
+        if (s)
+                (void) devicetree_install(b->base + s->rva, s->size);
+}
+
+/* The add-on rows of esp_pickups[] (add-on command lines, PCR 12). */
+static void boot_addons(Boot *b) {
+        for (size_t i = 0; i < _ESP_PICKUP_MAX; i++) {
+                bool m;
+                if (esp_pickups[i].kind != ESP_PICKUP_ADDONS)
+                        continue;
+                if (addons_apply(b->image, b->li, &esp_pickups[i], b->dropin, b->user_cmdline_in_force,
+                                 &b->cmdline, &m) == EFI_SUCCESS)
+                        b->pickup_measured[i] = m;
+        }
+}
+
+/* The archive rows of esp_pickups[] (credentials, sysexts, confexts). */
+static void boot_pickup_archives(Boot *b) {
+        for (size_t i = 0; i < _ESP_PICKUP_MAX; i++) {
+                InitrdPiece *piece = &b->pieces[PIECE_PICKUP + i];
+                void **buf = &b->buffers[PIECE_PICKUP + i];
+                size_t size;
+                bool m;
+                if (esp_pickups[i].kind != ESP_PICKUP_ARCHIVE)
+                        continue;
+                if (extra_pack(b->li, &esp_pickups[i], b->dropin, buf, &size, &m) == EFI_SUCCESS) {
+                        *piece = (InitrdPiece) { *buf, size };
+                        b->pickup_measured[i] = m;
+                }
+        }
+}
+
+/* The initrd pieces that are our own sections: as they are, or as a
+ * /.extra file. */
+static void boot_section_pieces(Boot *b) {
+        static const struct {
+                unsigned piece;
+                UkiSection section;
+                const char *extra_name;         /* NULL: the section itself */
+        } map[] = {
+                { PIECE_UCODE,   UKI_SECTION_UCODE,   NULL },
+                { PIECE_INITRD,  UKI_SECTION_INITRD,  NULL },
+                { PIECE_PCRSIG,  UKI_SECTION_PCRSIG,  "tpm2-pcr-signature.json" },
+                { PIECE_PCRPKEY, UKI_SECTION_PCRPKEY, "tpm2-pcr-public-key.pem" },
+                { PIECE_OSREL,   UKI_SECTION_OSREL,   "os-release" },
+                { PIECE_PROFILE, UKI_SECTION_PROFILE, "profile" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(map); i++) {
+                InitrdPiece *piece = &b->pieces[map[i].piece];
+                const PeSectionRef *s = &b->sections[map[i].section];
+                if (!map[i].extra_name) {
+                        if (s->present)
+                                *piece = (InitrdPiece) { b->base + s->rva, s->size };
+                        continue;
+                }
+                piece->data = b->buffers[map[i].piece] = extra_cpio(b->base, s, map[i].extra_name, &piece->size);
+        }
+}
+
+/* As systemd-stub 252 does: with a TPM, announce the PCRs we use for
+ * parameters and sysexts even when there was nothing to measure, so
+ * userspace knows where to look. */
+static void boot_export_pcrs(Boot *b) {
+        bool parameters = b->parameters_measured || b->pickup_measured[ESP_PICKUP_ADDON_CMDLINE] ||
+                          b->pickup_measured[ESP_PICKUP_CREDENTIALS] ||
+                          b->pickup_measured[ESP_PICKUP_GLOBAL_CREDENTIALS];
+
+        if (b->image_measured || parameters)
+                export_pcr(L"StubPcrKernelParameters", TPM2_PCR_KERNEL_CONFIG);
+        if (b->image_measured || b->pickup_measured[ESP_PICKUP_SYSEXTS])
+                export_pcr(L"StubPcrInitRDSysExts", TPM2_PCR_SYSEXTS);
+        /* newer than 252: only when a confext was measured, as current
+         * systemd-stub does */
+        if (b->pickup_measured[ESP_PICKUP_CONFEXTS])
+                export_pcr(L"StubPcrInitRDConfExts", TPM2_PCR_KERNEL_CONFIG);
+}
+
+static EFI_STATUS boot_linux(Boot *b) {
+        const PeSectionRef *kernel = &b->sections[UKI_SECTION_LINUX];
+        EFI_STATUS err;
+
+        err = initrd_register(b->pieces, ELEMENTSOF(b->pieces), &b->initrd_handle);
+        if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)
+                return log_error(err, L"cannot register the initrd");
+        err = linux_exec(b->image, b->cmdline, b->base + kernel->rva, kernel->size);
+        (void) initrd_unregister(b->initrd_handle);
+        return err;
+}
+
+/* The boot as named steps, in systemd-stub 257's order: PCR 12 first gets
+ * the profile, then PCR 11 the sections, then the splash is shown (nothing
+ * is used unmeasured); then the command line and what extends it (PCR 12:
+ * the user's, the add-ons'; further command line sources go right after
+ * boot_addons), then the initrd pieces (PCR 12 and 13). */
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table);
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
-        static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
-        EFI_LOADED_IMAGE_PROTOCOL *li;
-        PeSectionRef sections[_UKI_SECTION_MAX];
-        EFI_HANDLE initrd_handle = NULL;
+        _cleanup_(boot_done) Boot b = { .image = image };
         EFI_STATUS err;
-        int r;
 
         ST = system_table;
         BS = system_table->BootServices;
         RT = system_table->RuntimeServices;
 
-        err = BS->HandleProtocol(image, &loaded_image_guid, (void **) &li);
+        err = boot_open(&b);
         if (err != EFI_SUCCESS)
-                return log_error(err, L"no loaded image protocol for the stub");
-
-        uint32_t profile;
-        CHAR16 *user_cmdline;
-        process_arguments(image, li, &profile, &user_cmdline);
-
-        r = pe_locate_uki_profile(li->ImageBase, li->ImageSize, true, profile, sections, NULL);
-        if (r < 0) {
-                free(user_cmdline);
-                _cleanup_free_ CHAR16 *msg = utf8_to_utf16(pe_sections_error_string(r), 64);
-                return log_error(EFI_LOAD_ERROR, msg ? msg : L"bad PE image");
-        }
-        if (!sections[UKI_SECTION_LINUX].present) {
-                free(user_cmdline);
-                return log_error(EFI_NOT_FOUND, L"image has no .linux section");
-        }
-
-        const uint8_t *base = li->ImageBase;
-        uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
-                STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
-                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION;
-        if (random_seed_install(li) == EFI_SUCCESS)
-                features |= STUB_FEATURE_RANDOM_SEED;
-        export_variables(li, features, profile);
-
-        /* PCR 12 first gets the profile, then PCR 11 the sections, then the
-         * splash is shown (systemd 257's order: nothing is used unmeasured). */
-        bool profile_measured = measure_profile(profile);
-        bool image_measured = measure_sections(base, sections), parameters_measured, sysext_measured = false,
-             confext_measured = false;
-        if (sections[UKI_SECTION_SPLASH].present)
-                (void) splash_show(base + sections[UKI_SECTION_SPLASH].rva, sections[UKI_SECTION_SPLASH].size);
-        bool user_in_force;
-        _cleanup_free_ CHAR16 *cmdline = pick_cmdline(user_cmdline, base, &sections[UKI_SECTION_CMDLINE],
-                                                      &user_in_force, &parameters_measured);
-        parameters_measured = parameters_measured || profile_measured;
-        if (image_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelImage", L"11");
-
-        if (sections[UKI_SECTION_DTB].present)
-                (void) devicetree_install(base + sections[UKI_SECTION_DTB].rva, sections[UKI_SECTION_DTB].size);
-
-        /* The initrd, in systemd-stub 257's order: .ucode (the kernel takes
-         * early microcode from the first archive that has it, uncompressed),
-         * .initrd, credentials (PCR 12), global credentials (PCR 12), sysexts
-         * (PCR 13), confexts (PCR 12), then archives of the PCR signature,
-         * public key, os-release and profile (measured as sections already,
-         * or not at all for the signature). Indices below are this order. */
-        InitrdPiece pieces[10] = {};
-        _cleanup_free_ void *cred_cpio = NULL, *global_cred_cpio = NULL, *sysext_cpio = NULL, *confext_cpio = NULL;
-        _cleanup_free_ void *pcrsig_cpio = NULL, *pcrpkey_cpio = NULL, *osrel_cpio = NULL, *profile_cpio = NULL;
-        InitrdPiece *ucode = &pieces[0], *initrd = &pieces[1], *creds = &pieces[2], *gcreds = &pieces[3],
-                    *sysexts = &pieces[4], *confexts = &pieces[5], *pcrsig = &pieces[6], *pcrpkey = &pieces[7],
-                    *osrel = &pieces[8], *prof = &pieces[9];
-        if (sections[UKI_SECTION_UCODE].present)
-                *ucode = (InitrdPiece) { base + sections[UKI_SECTION_UCODE].rva, sections[UKI_SECTION_UCODE].size };
-        if (sections[UKI_SECTION_INITRD].present)
-                *initrd = (InitrdPiece) { base + sections[UKI_SECTION_INITRD].rva, sections[UKI_SECTION_INITRD].size };
-        _cleanup_free_ CHAR16 *dropin = dropin_dir(li->FilePath);
-        bool m;
-        /* add-on command lines (addons.c): PCR 12, before the credentials */
-        if (addons_apply(image, li, dropin, user_in_force, &cmdline, &m) == EFI_SUCCESS)
-                parameters_measured = parameters_measured || m;
-        if (dropin && extra_pack(li, dropin, &esp_pickup_credentials, L"Credentials initrd", &cred_cpio,
-                                 &creds->size, &m) == EFI_SUCCESS) {
-                creds->data = cred_cpio;
-                parameters_measured = parameters_measured || m;
-        }
-        if (extra_pack(li, L"\\loader\\credentials", &esp_pickup_global_credentials, L"Global credentials initrd",
-                       &global_cred_cpio, &gcreds->size, &m) == EFI_SUCCESS) {
-                gcreds->data = global_cred_cpio;
-                parameters_measured = parameters_measured || m;
-        }
-        if (dropin && extra_pack(li, dropin, &esp_pickup_sysext, L"System extension initrd", &sysext_cpio,
-                                 &sysexts->size, &m) == EFI_SUCCESS) {
-                sysexts->data = sysext_cpio;
-                sysext_measured = m;
-        }
-        if (dropin && extra_pack(li, dropin, &esp_pickup_confext, L"Configuration extension initrd", &confext_cpio,
-                                 &confexts->size, &m) == EFI_SUCCESS) {
-                confexts->data = confext_cpio;
-                confext_measured = m;
-        }
-        pcrsig->data = pcrsig_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRSIG], "tpm2-pcr-signature.json",
-                                                &pcrsig->size);
-        pcrpkey->data = pcrpkey_cpio = extra_cpio(base, &sections[UKI_SECTION_PCRPKEY], "tpm2-pcr-public-key.pem",
-                                                  &pcrpkey->size);
-        osrel->data = osrel_cpio = extra_cpio(base, &sections[UKI_SECTION_OSREL], "os-release", &osrel->size);
-        prof->data = profile_cpio = extra_cpio(base, &sections[UKI_SECTION_PROFILE], "profile", &prof->size);
-        /* As systemd-stub 252 does: with a TPM, announce the PCRs we use for
-         * parameters and sysexts even when there was nothing to measure, so
-         * userspace knows where to look. */
-        if (image_measured || parameters_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrKernelParameters", L"12");
-        if (image_measured || sysext_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDSysExts", L"13");
-        /* newer than 252: only when a confext was measured, as current
-         * systemd-stub does */
-        if (confext_measured)
-                (void) efivar_set_str16(&loader_guid, L"StubPcrInitRDConfExts", L"12");
-
-        err = initrd_register(pieces, ELEMENTSOF(pieces), &initrd_handle);
-        if (err != EFI_SUCCESS && err != EFI_NOT_FOUND)
-                return log_error(err, L"cannot register the initrd");
-
-        err = linux_exec(image, cmdline, base + sections[UKI_SECTION_LINUX].rva, sections[UKI_SECTION_LINUX].size);
-        (void) initrd_unregister(initrd_handle);
-        return err;
+                return err;
+        boot_export_variables(&b);
+        b.parameters_measured = measure_profile(b.profile);             /* PCR 12 */
+        b.image_measured = measure_sections(b.base, b.sections);        /* PCR 11 */
+        boot_splash(&b);
+        boot_cmdline(&b);                                               /* PCR 12 if the user's */
+        boot_devicetree(&b);
+        b.dropin = dropin_dir(b.li->FilePath);
+        boot_addons(&b);                                                /* PCR 12 */
+        boot_pickup_archives(&b);                                       /* PCR 12, 13 */
+        boot_section_pieces(&b);
+        boot_export_pcrs(&b);
+        return boot_linux(&b);
 }

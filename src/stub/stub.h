@@ -18,13 +18,13 @@ EFI_STATUS random_seed_install(EFI_LOADED_IMAGE_PROTOCOL *li);
 /* splash.c: centres the BMP on the GOP framebuffer. */
 EFI_STATUS splash_show(const void *bmp, size_t size);
 
-/* extra.c: packs the regular files of dropin_dir on the UKI's partition
- * whose names the rule p takes (src/fundamental/esp-pickup.h) into a cpio
- * under p->target/ and measures the archive into p->pcr. EFI_NOT_FOUND when
- * there is nothing to pack. */
+/* extra.c: packs the regular files of the directory of the archive row p
+ * (src/fundamental/esp-pickup.h: its global_dir, or dropin_dir) on the UKI's
+ * partition whose names p takes into a cpio under p->target/ and measures
+ * the archive into p->pcr. EFI_NOT_FOUND when there is nothing to pack. */
 struct EspPickup;
-EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const CHAR16 *dropin_dir, const struct EspPickup *p,
-                      const CHAR16 *description, void **ret, size_t *ret_size, bool *ret_measured);
+EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const struct EspPickup *p, const CHAR16 *dropin_dir, void **ret,
+                      size_t *ret_size, bool *ret_measured);
 
 /* devicetree.c: installs the DTB as configuration table, through the DT fixup
  * protocol where the firmware has it. */

@@ -23,6 +23,7 @@
 #include "osrel.h"
 #include "pe.h"
 #include "sbat.h"
+#include "uki.h"
 #include "uname.h"
 #include "util.h"
 #include "verbs.h"
@@ -36,10 +37,12 @@ static const struct {
         const char *name;
         bool text;
 } default_sections[] = {
-        { ".linux", false },   { ".initrd", false }, { ".ucode", false },  { ".splash", false },
-        { ".dtb", false },     { ".dtbauto", false }, { ".hwids", false }, { ".efifw", false },
-        { ".sbom", false },    { ".cmdline", true },  { ".osrel", true },  { ".uname", true },
-        { ".pcrpkey", true },  { ".pcrsig", true },   { ".sbat", true },   { ".profile", true },
+        { UKI_NAME_LINUX, false },    { UKI_NAME_INITRD, false },  { UKI_NAME_UCODE, false },
+        { UKI_NAME_SPLASH, false },   { UKI_NAME_DTB, false },     { UKI_NAME_DTBAUTO, false },
+        { UKI_NAME_HWIDS, false },    { UKI_NAME_EFIFW, false },   { UKI_NAME_SBOM, false },
+        { UKI_NAME_CMDLINE, true },   { UKI_NAME_OSREL, true },    { UKI_NAME_UNAME, true },
+        { UKI_NAME_PCRPKEY, true },   { UKI_NAME_PCRSIG, true },   { UKI_NAME_SBAT, true },
+        { UKI_NAME_PROFILE, true },
 };
 
 typedef struct Selection {
@@ -432,7 +435,7 @@ static int extract_sections(int fd, const InspectArgs *a, const PeImage *img) {
 }
 
 static void inspect_sbat(int fd, Report *rep) {
-        const PeSection *s = pe_find_section(rep->img, ".sbat");
+        const PeSection *s = pe_find_section(rep->img, UKI_NAME_SBAT);
         char *t = NULL;
         size_t n = 0;
         unsigned line = 0;
@@ -460,7 +463,7 @@ static void inspect_sbat(int fd, Report *rep) {
 }
 
 static void inspect_osrel(int fd, Report *rep) {
-        const PeSection *s = pe_find_section(rep->img, ".osrel");
+        const PeSection *s = pe_find_section(rep->img, UKI_NAME_OSREL);
         static char buf[OSREL_LINE_MAX + 1];
         _cleanup_free_ char *t = NULL;
         size_t n = 0;
@@ -486,7 +489,7 @@ static void inspect_osrel(int fd, Report *rep) {
 }
 
 static void inspect_uname(int fd, Report *rep) {
-        const PeSection *s = pe_find_section(rep->img, ".uname");
+        const PeSection *s = pe_find_section(rep->img, UKI_NAME_UNAME);
         char *t = NULL;
         size_t n = 0;
 
@@ -504,7 +507,7 @@ static void inspect_uname(int fd, Report *rep) {
         }
 
         /* No .uname: look into the kernel itself, as `ukit build` would. */
-        s = pe_find_section(rep->img, ".linux");
+        s = pe_find_section(rep->img, UKI_NAME_LINUX);
         if (!s || pe_section_file_size(s) == 0)
                 return;
         size_t len = MIN((size_t) pe_section_file_size(s), (size_t) UNAME_SCAN_MAX);
@@ -811,7 +814,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_kv_string(&w, "os_release_problem", rep->osrel_problem);
         json_kv_opt(&w, "uname", rep->uname);
         if (rep->uname)
-                json_kv_string(&w, "uname_source", rep->uname_detected ? ".linux" : ".uname");
+                json_kv_string(&w, "uname_source", rep->uname_detected ? UKI_NAME_LINUX : UKI_NAME_UNAME);
 
         json_kv_bool(&w, "signed", pe_is_signed(img));
         if (rep->sig_problem)

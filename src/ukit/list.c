@@ -25,6 +25,7 @@
 #include "osrel.h"
 #include "pe.h"
 #include "uki-name.h"
+#include "uki.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -141,8 +142,8 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
                         *ret_reason = pe_last_error();
                 return r;
         }
-        osrel = section_text(fd, img, ".osrel");
-        if (!osrel || !pe_find_section(img, ".linux")) {
+        osrel = section_text(fd, img, UKI_NAME_OSREL);
+        if (!osrel || !pe_find_section(img, UKI_NAME_LINUX)) {
                 uki_name_done(&nm);
                 *ret_reason = !osrel ? "no .osrel section" : "no .linux section";
                 return -EBADMSG;
@@ -164,8 +165,8 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
         e->root = xstrdup(root->path);
         e->linux_rel = xasprintf("EFI/Linux/%s", fname);
         e->partition = boot_partition_kind_name(root->kind);
-        e->options = section_text(fd, img, ".cmdline");
-        e->uname = section_text(fd, img, ".uname");
+        e->options = section_text(fd, img, UKI_NAME_CMDLINE);
+        e->uname = section_text(fd, img, UKI_NAME_UNAME);
         e->is_signed = pe_is_signed(img);
         e->cert_size = img->cert_table_size;
         e->sig_state = signature_state(fd, e->signer, sizeof(e->signer));

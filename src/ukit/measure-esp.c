@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "esp-predict.h"
 #include "measure-esp.h"
+#include "tpm2-pcr.h"
 
 int measure_esp_predict(const char *esp, const char *uki, unsigned banks, MeasureEsp *ret) {
         char *path = NULL;
@@ -37,13 +38,13 @@ void measure_esp_print_text(const MeasureEsp *m, const char *esp) {
 
         for (unsigned i = 0; i < 2; i++) {
                 fflush(stdout);
-                fprintf(stderr, "# PCR[%u] ESP %s\n", 12 + i, esp);
+                fprintf(stderr, "# PCR[%u] ESP %s\n", TPM2_PCR_KERNEL_CONFIG + i, esp);
                 fflush(stderr);
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(st[i]->banks & PCR_BANK_BIT(b)))
                                 continue;
                         hex(buf, st[i]->value[b], pcr_bank_digest_size((PcrBank) b));
-                        printf("%u:%s=%s\n", 12 + i, pcr_bank_to_string((PcrBank) b), buf);
+                        printf("%u:%s=%s\n", TPM2_PCR_KERNEL_CONFIG + i, pcr_bank_to_string((PcrBank) b), buf);
                 }
         }
 }
@@ -57,7 +58,7 @@ void measure_esp_print_json(JsonWriter *w, const MeasureEsp *m, PcrBank b) {
                         continue;
                 hex(buf, st[i]->value[b], pcr_bank_digest_size(b));
                 json_object_begin(w);
-                json_kv_uint(w, "pcr", 12 + i);
+                json_kv_uint(w, "pcr", TPM2_PCR_KERNEL_CONFIG + i);
                 json_key(w, "hash");
                 json_string(w, buf);
                 json_object_end(w);

@@ -345,7 +345,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         if (r < 0)
                 return log_errno(r, "%s: cannot parse", a->uki);
 
-        sd = pe_find_section(img, ".sdmagic");
+        sd = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (sd) {
                 _cleanup_free_ void *magic = NULL;
                 size_t n = 0;
@@ -358,7 +358,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 log_warning("%s: stub not recognised (no known .sdmagic), assuming current systemd-stub rules", a->uki);
                 rules = &uki_rules_current;
         }
-        if (!pe_find_section(img, ".linux")) {
+        if (!pe_find_section(img, UKI_NAME_LINUX)) {
                 log_error("%s: no .linux section, not a UKI", a->uki);
                 return EXIT_FAILURE;
         }
@@ -387,7 +387,7 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                         int r = read_sysfs_pcr((PcrBank) b, text, s.value[b]);
                         if (r == -ENOENT) {
                                 log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
-                                          pcr_bank_to_string((PcrBank) b), UKI_PCR_KERNEL_BOOT);
+                                          pcr_bank_to_string((PcrBank) b), TPM2_PCR_KERNEL_BOOT);
                                 return EXIT_FAILURE;
                         }
                         if (r != 0)
@@ -442,13 +442,13 @@ static int verb_calculate(const MeasureArgs *a) {
                                 return log_errno(r, "cannot extend phase");
                         /* The header goes to stderr, the values to stdout (like systemd-measure). */
                         fflush(stdout);
-                        fprintf(stderr, "# PCR[%u] Phase <%s>\n", UKI_PCR_KERNEL_BOOT,
+                        fprintf(stderr, "# PCR[%u] Phase <%s>\n", TPM2_PCR_KERNEL_BOOT,
                                 a->phases[p][0] ? a->phases[p] : ":");
                         fflush(stderr);
                         for (int b = 0; b < _PCR_BANK_MAX; b++) {
                                 if (!(st.banks & PCR_BANK_BIT(b)))
                                         continue;
-                                printf("%u:%s=", UKI_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b));
+                                printf("%u:%s=", TPM2_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b));
                                 print_hex(stdout, st.value[b], pcr_bank_digest_size((PcrBank) b));
                                 putchar('\n');
                         }
@@ -476,7 +476,7 @@ static int verb_calculate(const MeasureArgs *a) {
                                 json_object_begin(&w);
                                 if (a->phases[p][0])
                                         json_kv_string(&w, "phase", a->phases[p]);
-                                json_kv_uint(&w, "pcr", UKI_PCR_KERNEL_BOOT);
+                                json_kv_uint(&w, "pcr", TPM2_PCR_KERNEL_BOOT);
                                 json_key(&w, "hash");
                                 json_string_n(&w, hex, 2 * n);
                                 json_object_end(&w);
@@ -595,7 +595,7 @@ static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value) {
         size_t n = 0, want = 2 * pcr_bank_digest_size(b);
         int r;
 
-        path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string(b), UKI_PCR_KERNEL_BOOT);
+        path = xasprintf(SYSFS_TPM "/pcr-%s/%u", pcr_bank_to_string(b), TPM2_PCR_KERNEL_BOOT);
         r = read_file_full(path, 4096, &buf, &n);
         if (r == -ENOENT)
                 return r;
@@ -642,15 +642,15 @@ static int verb_status(const MeasureArgs *a) {
                 if (style == JSON_OFF) {
                         if (!any) {
                                 fflush(stdout);
-                                fprintf(stderr, "# PCR[%u] kernel-boot\n", UKI_PCR_KERNEL_BOOT);
+                                fprintf(stderr, "# PCR[%u] kernel-boot\n", TPM2_PCR_KERNEL_BOOT);
                                 fflush(stderr);
                         }
-                        printf("%u:%s=%s\n", UKI_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b), text);
+                        printf("%u:%s=%s\n", TPM2_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b), text);
                 } else {
                         json_key(&w, pcr_bank_to_string((PcrBank) b));
                         json_array_begin(&w);
                         json_object_begin(&w);
-                        json_kv_uint(&w, "pcr", UKI_PCR_KERNEL_BOOT);
+                        json_kv_uint(&w, "pcr", TPM2_PCR_KERNEL_BOOT);
                         json_kv_string(&w, "hash", text);
                         json_object_end(&w);
                         json_array_end(&w);

@@ -21,6 +21,7 @@
 #include "pcrsig-verify.h"
 #include "pe-format.h"
 #include "sbat.h"
+#include "uki.h"
 #include "util.h"
 #include "verbs.h"
 
@@ -343,7 +344,7 @@ static int verify_fail(const VerifyArgs *a, int r, const char *reason) {
 }
 
 static int check_sbat(int fd, const PeImage *pe, SbatResult *ret) {
-        const PeSection *s = pe_find_section(pe, ".sbat");
+        const PeSection *s = pe_find_section(pe, UKI_NAME_SBAT);
         _cleanup_free_ void *text = NULL;
         size_t n = 0, pos = 0;
         SbatEntry e;

@@ -23,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         for (size_t k = 0; k < _UKI_SECTION_MAX; k++) {
                                 if (!s[k].present)
                                         continue;
+                                uint32_t in_file = MIN(s[k].size, s[k].raw_size);
                                 uint64_t end = loaded ? (uint64_t) s[k].rva + s[k].size
-                                                      : (uint64_t) s[k].file_offset + MIN(s[k].size, s[k].raw_size);
+                                                      : in_file ? (uint64_t) s[k].file_offset + in_file : 0;
                                 if (end > size)
                                         abort();
                         }

@@ -75,24 +75,24 @@ static void test_rules(void) {
 
         /* sysexts: *.raw as systemd-stub 252, minus the confexts (current
          * systemd-stub); confexts go to PCR 12 */
-        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "ext.raw", 7));
-        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "x.sysext.raw", 12));
-        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "confext.raw", 11));     /* no ".confext.raw" suffix */
-        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "x.confext.raw", 13) == false);
-        CHECK(esp_pickup_name_ok(&esp_pickup_sysext, "X.CONFEXT.RAW", 13) == false);
-        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "x.confext.raw", 13));
-        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "X.ConfExt.Raw", 13));
-        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "x.raw", 5) == false);
-        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "confext.raw", 11) == false);
-        CHECK(esp_pickup_name_ok(&esp_pickup_confext, ".confext.raw", 12) == false);   /* hidden */
-        CHECK(esp_pickup_name_ok(&esp_pickup_confext, "x.confext.raw~", 14) == false);
-        CHECK(esp_pickup_name_ok(&esp_pickup_credentials, "a.cred", 6));
-        CHECK(esp_pickup_name_ok(&esp_pickup_credentials, "a.raw", 5) == false);
-        CHECK_EQ_INT(esp_pickup_sysext.pcr, 13);
-        CHECK_EQ_INT(esp_pickup_confext.pcr, 12);
-        CHECK_EQ_INT(esp_pickup_credentials.pcr, 12);
-        CHECK_EQ_INT(esp_pickup_global_credentials.pcr, 12);
-        CHECK_EQ_STR(esp_pickup_confext.target, ".extra/confext");
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_SYSEXTS], "ext.raw", 7));
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_SYSEXTS], "x.sysext.raw", 12));
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_SYSEXTS], "confext.raw", 11));     /* no ".confext.raw" suffix */
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_SYSEXTS], "x.confext.raw", 13) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_SYSEXTS], "X.CONFEXT.RAW", 13) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CONFEXTS], "x.confext.raw", 13));
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CONFEXTS], "X.ConfExt.Raw", 13));
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CONFEXTS], "x.raw", 5) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CONFEXTS], "confext.raw", 11) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CONFEXTS], ".confext.raw", 12) == false);   /* hidden */
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CONFEXTS], "x.confext.raw~", 14) == false);
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CREDENTIALS], "a.cred", 6));
+        CHECK(esp_pickup_name_ok(&esp_pickups[ESP_PICKUP_CREDENTIALS], "a.raw", 5) == false);
+        CHECK_EQ_INT(esp_pickups[ESP_PICKUP_SYSEXTS].pcr, 13);
+        CHECK_EQ_INT(esp_pickups[ESP_PICKUP_CONFEXTS].pcr, 12);
+        CHECK_EQ_INT(esp_pickups[ESP_PICKUP_CREDENTIALS].pcr, 12);
+        CHECK_EQ_INT(esp_pickups[ESP_PICKUP_GLOBAL_CREDENTIALS].pcr, 12);
+        CHECK_EQ_STR(esp_pickups[ESP_PICKUP_CONFEXTS].target, ".extra/confext");
 
         char names[4][ESP_NAME_MAX + 1] = { "b", "a", "B", "ab" };
         esp_sort_names(names, 4);

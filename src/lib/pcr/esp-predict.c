@@ -49,10 +49,9 @@ static int fail_path(int r, const char *path, char **ret_path) {
         return r;
 }
 
-/* The regular files of dir whose names the stub takes for rule (or,
- * without one, for suffix), sorted.
+/* The regular files of dir whose names the stub takes for rule, sorted.
  * A missing directory is an empty one (the stub does the same). */
-static int list_dir(const char *dir, const EspPickup *rule, const char *suffix, size_t max, EspName *names, size_t *ret_n,
+static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName *names, size_t *ret_n,
                     char **ret_path) {
         DIR *d = opendir(dir);
         struct dirent *de;
@@ -64,7 +63,7 @@ static int list_dir(const char *dir, const EspPickup *rule, const char *suffix, 
         while ((errno = 0, de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 struct stat st;
-                if (rule ? !esp_pickup_name_ok(rule, de->d_name, len) : !esp_name_ok(de->d_name, len, suffix))
+                if (!esp_pickup_name_ok(rule, de->d_name, len))
                         continue;
                 _cleanup_free_ char *p = path_join(dir, de->d_name);
                 if (!p) {
@@ -99,7 +98,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, pk, NULL, ESP_FILES_MAX, names, &n, ret_path);
+        r = list_dir(dir, pk, ESP_FILES_MAX, names, &n, ret_path);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -153,14 +152,14 @@ out:
 
 /* Appends the .cmdline of the add-ons in dir to buf, as addons.c does with
  * the images the firmware loaded. */
-static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) {
+static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *len, char **ret_path) {
         _cleanup_free_ EspName *names = calloc(ESP_ADDONS_MAX, sizeof(EspName));
         size_t n;
         int r;
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, NULL, ESP_ADDON_SUFFIX, ESP_ADDONS_MAX, names, &n, ret_path);
+        r = list_dir(dir, pk, ESP_ADDONS_MAX, names, &n, ret_path);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -188,20 +187,34 @@ static int addons_dir(const char *dir, char *buf, size_t *len, char **ret_path) 
         return 0;
 }
 
-static int addons_extend(const Extender *s, const char *esp, const char *dropin, char **ret_path) {
-        _cleanup_free_ char *buf = malloc(ESP_ADDONS_CMDLINE_MAX + 1), *global = path_join(esp, ESP_ADDONS_GLOBAL_DIR);
+/* The directory of row pk to read: its global one under esp, or dropin. */
+static char *pickup_dir(const EspPickup *pk, bool global, const char *esp, const char *dropin) {
+        if (!global)
+                return pk->dropin ? strdup(dropin) : NULL;
+        return pk->global_dir ? path_join(esp, pk->global_dir) : NULL;
+}
+
+/* An add-on row: the joined command line of its directories (global first),
+ * one event. */
+static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp, const char *dropin,
+                         char **ret_path) {
+        _cleanup_free_ char *buf = malloc(ESP_ADDONS_CMDLINE_MAX + 1);
         size_t len = 0;
         int r;
 
-        if (!buf || !global)
+        if (!buf)
                 return -ENOMEM;
         buf[0] = 0;
-        r = addons_dir(global, buf, &len, ret_path);
-        if (r < 0)
-                return r;
-        r = addons_dir(dropin, buf, &len, ret_path);
-        if (r < 0)
-                return r;
+        for (int global = 1; global >= 0; global--) {
+                if (!(global ? pk->global_dir != NULL : pk->dropin))
+                        continue;
+                _cleanup_free_ char *dir = pickup_dir(pk, global, esp, dropin);
+                if (!dir)
+                        return -ENOMEM;
+                r = addons_dir(dir, pk, buf, &len, ret_path);
+                if (r < 0)
+                        return r;
+        }
         if (len == 0)
                 return 0;
         /* UTF-16LE with its NUL, as the stub measures it */
@@ -234,29 +247,24 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         if (strncmp(uki_real, esp_real, el) != 0 || (uki_real[el] != '/' && el > 1))
                 return fail_path(-EXDEV, uki, ret_path);        /* not on this ESP */
         _cleanup_free_ char *dropin = malloc(strlen(uki_real) + sizeof(".extra.d"));
-        _cleanup_free_ char *gcred = path_join(esp_real, "loader/credentials");
-        if (!dropin || !gcred)
+        if (!dropin)
                 return -ENOMEM;
         strcpy(stpcpy(dropin, uki_real), ".extra.d");
 
         pcr_state_init(&s12, banks);
         pcr_state_init(&s13, banks);
-        const Extender e12 = { &s12, 12, observe, userdata }, e13 = { &s13, 13, observe, userdata };
-        r = addons_extend(&e12, esp_real, dropin, ret_path);
-        if (r < 0)
-                return r;
-        /* the stub's order (src/stub/stub.c); each rule names its PCR */
-        const struct {
-                const EspPickup *rule;
-                const char *dir;
-        } packs[] = {
-                { &esp_pickup_credentials, dropin },
-                { &esp_pickup_global_credentials, gcred },
-                { &esp_pickup_sysext, dropin },
-                { &esp_pickup_confext, dropin },
-        };
-        for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
-                r = pack_dir(packs[i].rule->pcr == 13 ? &e13 : &e12, packs[i].dir, packs[i].rule, ret_path);
+        const Extender e12 = { &s12, TPM2_PCR_KERNEL_CONFIG, observe, userdata },
+                      e13 = { &s13, TPM2_PCR_SYSEXTS, observe, userdata };
+        /* the stub's order: the table's; each row names its PCR */
+        for (size_t i = 0; i < _ESP_PICKUP_MAX; i++) {
+                const EspPickup *pk = &esp_pickups[i];
+                const Extender *e = pk->pcr == TPM2_PCR_SYSEXTS ? &e13 : &e12;
+                if (pk->kind == ESP_PICKUP_ADDONS)
+                        r = addons_extend(e, pk, esp_real, dropin, ret_path);
+                else {
+                        _cleanup_free_ char *dir = pickup_dir(pk, pk->global_dir != NULL, esp_real, dropin);
+                        r = dir ? pack_dir(e, dir, pk, ret_path) : -ENOMEM;
+                }
                 if (r < 0)
                         return r;
         }

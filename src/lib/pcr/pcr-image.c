@@ -12,7 +12,9 @@ int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rule
                 const PeSection *sec = pe_find_section(img, uki_section_names[s]);
                 if (!sec || !pcr_measure_wants(m, (UkiSection) s))
                         continue;
-                uint32_t in_file = pe_section_file_size(sec);
+                /* what the stub measures: VirtualSize bytes (none if 0,
+                 * whatever SizeOfRawData says), zero past the raw data */
+                uint32_t in_file = MIN(sec->virtual_size, sec->raw_size);
                 r = pcr_measure_section_begin(m, (UkiSection) s);
                 if (r >= 0)
                         r = pcr_measure_section_fd(m, fd, sec->raw_offset, in_file);

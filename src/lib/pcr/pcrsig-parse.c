@@ -76,7 +76,7 @@ static int check_shape(const JsonValue *doc, unsigned *ret_banks, size_t *ret_en
 
 static bool pcrs_is_11(const JsonValue *pcrs) {
         return pcrs->array.n == 1 && pcrs->array.items[0]->type == JSON_TYPE_INTEGER &&
-               pcrs->array.items[0]->integer == UKI_PCR_KERNEL_BOOT;
+               pcrs->array.items[0]->integer == TPM2_PCR_KERNEL_BOOT;
 }
 
 static int decode_entry(const JsonValue *e, PcrBank b, const char *bank, size_t j, PcrSigEntry *x,

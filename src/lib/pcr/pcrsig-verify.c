@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "pcrsig-verify.h"
 #include "tpm2-policy.h"
+#include "uki.h"
 #include "util.h"
 
 #define SDMAGIC_READ_MAX   4096u
@@ -81,7 +82,7 @@ static int candidate_phases(PcrSigAudit *a, char *const *extra, size_t n_extra) 
 }
 
 static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, char *error, size_t error_size) {
-        const PeSection *s = pe_find_section(img, ".pcrpkey");
+        const PeSection *s = pe_find_section(img, UKI_NAME_PCRPKEY);
         _cleanup_free_ void *pem = NULL;
         size_t n = 0;
         int r;
@@ -128,7 +129,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         size_t n = 0;
         int r;
 
-        s = pe_find_section(img, ".pcrsig");
+        s = pe_find_section(img, UKI_NAME_PCRSIG);
         if (!s)
                 return -ENOENT;
         r = pe_read_section(fd, img, s, PCRSIG_VERIFY_SECTION_MAX, &text, &n);
@@ -142,7 +143,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         if (r < 0)
                 return r;
 
-        s = pe_find_section(img, ".sdmagic");
+        s = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (s) {
                 _cleanup_free_ void *magic = NULL;
                 size_t mn = 0;
@@ -194,7 +195,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(a.banks & PCR_BANK_BIT(b)))
                                 continue;
-                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << UKI_PCR_KERNEL_BOOT,
+                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
                                 goto fail;

@@ -95,7 +95,7 @@ int pcrsig_sign(PcrSig *s, EVP_PKEY *priv, EVP_PKEY *pub, const PcrState *base,
                         *x = (PcrSigEntry) { .bank = (PcrBank) b };
                         memcpy(x->pkfp, fp, sizeof(fp));
                         memset(x->pol, 0, sizeof(x->pol));      /* a fresh session's policy */
-                        r = tpm2_policy_pcr(x->pol, pcr_bank_tpm2_alg((PcrBank) b), 1u << UKI_PCR_KERNEL_BOOT,
+                        r = tpm2_policy_pcr(x->pol, pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
                                 return r;
@@ -138,7 +138,7 @@ void pcrsig_write_json(const PcrSig *s, FILE *f, JsonStyle style) {
                         json_object_begin(&w);
                         json_key(&w, "pcrs");
                         json_array_begin(&w);
-                        json_uint(&w, UKI_PCR_KERNEL_BOOT);
+                        json_uint(&w, TPM2_PCR_KERNEL_BOOT);
                         json_array_end(&w);
                         json_key(&w, "pkfp");
                         json_hex(&w, e->pkfp, sizeof(e->pkfp));

@@ -6,6 +6,7 @@
 
 #include "fileio.h"
 #include "pe-write.h"
+#include "uki.h"
 #include "util.h"
 
 #define PE_FILE_LOCAL_SYMS_STRIPPED 0x0008u
@@ -116,7 +117,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 for (size_t j = 0; j < i; j++)
                         if (streq(news[i].name, news[j].name))
                                 return pe_set_error(-EEXIST, "duplicate section %s", news[i].name);
-                if (streq(news[i].name, ".sbat")) {
+                if (streq(news[i].name, UKI_NAME_SBAT)) {
                         new_sbat = (ssize_t) i;
                         continue;
                 }
@@ -124,7 +125,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                         return pe_set_error(-EEXIST, "section %s already exists in the stub", news[i].name);
         }
         if (new_sbat >= 0) {
-                const PeSection *s = pe_find_section(stub, ".sbat");
+                const PeSection *s = pe_find_section(stub, UKI_NAME_SBAT);
                 if (s)
                         stub_sbat = s - stub->sections;
         }

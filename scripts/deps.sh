@@ -14,6 +14,7 @@ packages=(
         time    # /usr/bin/time: peak memory of ukit build on a 1 GiB initrd
         netpbm graphicsmagick   # BMP oracles (ppmtobmp, gm) for the splash parser
         jq   # reads ukit's --json output in interop tests
+        fwupd   # fwupdtool hwids: the CHID oracle (test-chid-fwupd)
         systemd systemd-boot-efi cpio libarchive-tools xxd
         # TPM
         swtpm swtpm-tools tpm2-tools

@@ -11,8 +11,9 @@ bool pe_section_name_eq(const uint8_t name[PE_SECTION_NAME_MAX], const char *s) 
         return i == PE_SECTION_NAME_MAX || name[i] == 0;
 }
 
-int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t profile,
-                          PeSectionRef ret[_UKI_SECTION_MAX], uint32_t *ret_n_profiles) {
+int pe_locate_uki_profile_pick(const void *image, size_t size, bool loaded, uint32_t profile,
+                               PeSectionRef ret[_UKI_SECTION_MAX], uint32_t *ret_n_profiles,
+                               PeDtbautoPick pick, void *userdata) {
         const uint8_t *p = image;
         PeSectionRef base[_UKI_SECTION_MAX] = {}, prof[_UKI_SECTION_MAX] = {};
         uint32_t n_profiles = 0;        /* .profile sections seen so far */
@@ -76,6 +77,9 @@ int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t 
                         end = (uint64_t) raw_off + MIN(vsize, raw_size);
                 if (end > size)
                         return PE_SECTIONS_E_TRUNCATED;
+                if (s == UKI_SECTION_DTBAUTO && pick &&
+                    !pick(p + (loaded ? rva : raw_off), loaded ? vsize : MIN(vsize, raw_size), userdata))
+                        continue;
 
                 *slot = (PeSectionRef) {
                         .present = true,
@@ -94,6 +98,11 @@ int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t 
         if (ret_n_profiles)
                 *ret_n_profiles = n_profiles;
         return PE_SECTIONS_OK;
+}
+
+int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t profile,
+                          PeSectionRef ret[_UKI_SECTION_MAX], uint32_t *ret_n_profiles) {
+        return pe_locate_uki_profile_pick(image, size, loaded, profile, ret, ret_n_profiles, NULL, NULL);
 }
 
 int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectionRef ret[_UKI_SECTION_MAX]) {

@@ -59,4 +59,12 @@ int pe_locate_uki_sections(const void *image, size_t size, bool loaded, PeSectio
 int pe_locate_uki_profile(const void *image, size_t size, bool loaded, uint32_t profile,
                           PeSectionRef ret[_UKI_SECTION_MAX], uint32_t *ret_n_profiles);
 
+/* The same, where a .dtbauto section only fills its slot when pick accepts
+ * its data (the stub's devicetree selection; several .dtbauto may be
+ * present). pick NULL: the first one, as for any other name. */
+typedef bool (*PeDtbautoPick)(const uint8_t *data, size_t size, void *userdata);
+int pe_locate_uki_profile_pick(const void *image, size_t size, bool loaded, uint32_t profile,
+                               PeSectionRef ret[_UKI_SECTION_MAX], uint32_t *ret_n_profiles,
+                               PeDtbautoPick pick, void *userdata);
+
 const char *pe_sections_error_string(int code);

@@ -42,6 +42,7 @@ static const char sbat[] =
 #define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
 #define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
 #define STUB_FEATURE_CMDLINE_ADDONS        (UINT64_C(1) << 5)
+#define STUB_FEATURE_CMDLINE_SMBIOS        (UINT64_C(1) << 6)
 #define STUB_FEATURE_DEVICETREE_ADDONS     (UINT64_C(1) << 7)
 #define STUB_FEATURE_MULTI_PROFILE_UKI     (UINT64_C(1) << 9)
 #define STUB_FEATURE_REPORT_STUB_PARTITION (UINT64_C(1) << 10)
@@ -287,12 +288,13 @@ static void process_arguments(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, u
 }
 
 /* The command line: .cmdline, unless the user passed one and we may honour
- * it (Secure Boot off, or no .cmdline to protect). User options are
- * measured into PCR 12 so policies can tell. Takes user. */
+ * it (Secure Boot off, or no .cmdline to protect and no confidential VM,
+ * whose host could pass it: 257's rule). User options are measured into
+ * PCR 12 so policies can tell. Takes user. */
 static CHAR16 *pick_cmdline(CHAR16 *user, const uint8_t *base, const PeSectionRef *cmdline,
                             bool *ret_user_in_force, bool *ret_parameters_measured) {
         *ret_parameters_measured = false;
-        *ret_user_in_force = user && (!cmdline->present || !secure_boot_enabled());
+        *ret_user_in_force = user && (!secure_boot_enabled() || (!cmdline->present && !is_confidential_vm()));
         if (*ret_user_in_force) {
                 (void) measure_event(TPM2_PCR_KERNEL_CONFIG, user, (strlen16(user) + 1) * sizeof(CHAR16), user,
                                      ret_parameters_measured);
@@ -418,6 +420,7 @@ static EFI_STATUS boot_open(Boot *b) {
         }
         if (!b->sections[UKI_SECTION_LINUX].present)
                 return log_error(EFI_NOT_FOUND, L"image has no .linux section");
+        dtbauto_select(b->li->ImageBase, b->li->ImageSize, b->profile, b->sections);
         b->base = b->li->ImageBase;
         return EFI_SUCCESS;
 }
@@ -426,7 +429,7 @@ static void boot_export_variables(Boot *b) {
         uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
                 STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
                 STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION | STUB_FEATURE_CMDLINE_ADDONS |
-                STUB_FEATURE_DEVICETREE_ADDONS;
+                STUB_FEATURE_CMDLINE_SMBIOS | STUB_FEATURE_DEVICETREE_ADDONS;
         if (random_seed_install(b->li) == EFI_SUCCESS)
                 features |= STUB_FEATURE_RANDOM_SEED;
         export_variables(b->li, features, b->profile);
@@ -453,14 +456,17 @@ static void boot_cmdline(Boot *b) {
                 export_pcr(L"StubPcrKernelImage", TPM2_PCR_KERNEL_BOOT);
 }
 
+/* The selected .dtbauto (dtbauto.c), else .dtb. */
 static void boot_devicetree(Boot *b) {
-        const PeSectionRef *s = boot_section(b, UKI_SECTION_DTB);
+        const PeSectionRef *s = boot_section(b, UKI_SECTION_DTBAUTO);
+        if (!s)
+                s = boot_section(b, UKI_SECTION_DTB);
         if (s)
                 (void) devicetree_install(b->base + s->rva, s->size);
 }
 
-/* The add-on rows of esp_pickups[] (add-on command lines, PCR 12), then
- * the add-on devicetrees (PCR 12, tagged). */
+/* The add-on rows of esp_pickups[] (add-on command lines, PCR 12); their
+ * .dtb/.initrd/.ucode are kept for later steps. */
 static void boot_addons(Boot *b) {
         const PeSectionRef *uname = boot_section(b, UKI_SECTION_UNAME);
         const char *u = uname ? (const char *) b->base + uname->rva : NULL;
@@ -478,10 +484,16 @@ static void boot_addons(Boot *b) {
                                  &m) == EFI_SUCCESS)
                         b->pickup_measured[i] = m;
         }
-        if (b->addons) {
-                addons_install_devicetrees(b->addons, &m);
-                b->addon_blobs_measured = m;
-        }
+}
+
+/* The add-on devicetrees (PCR 12, tagged), after the SMBIOS command line. */
+static void boot_addon_devicetrees(Boot *b) {
+        bool m;
+
+        if (!b->addons)
+                return;
+        addons_install_devicetrees(b->addons, &m);
+        b->addon_blobs_measured = b->addon_blobs_measured || m;
 }
 
 static void addon_piece(Boot *b, unsigned piece, const AddonBlob *list, size_t n, bool reverse, uint32_t tag) {
@@ -501,6 +513,14 @@ static void boot_addon_pieces(Boot *b) {
                 return;
         addon_piece(b, PIECE_UCODE_ADDONS, b->addons->ucode, b->addons->n_ucode, true, EVENT_TAG_UCODE_ADDON);
         addon_piece(b, PIECE_INITRD_ADDONS, b->addons->initrd, b->addons->n_initrd, false, EVENT_TAG_INITRD_ADDON);
+}
+
+/* SMBIOS type 11 io.systemd.stub.kernel-cmdline-extra= (PCR 12). */
+static void boot_smbios_cmdline(Boot *b) {
+        bool m;
+
+        if (smbios_cmdline_append(&b->cmdline, &m) == EFI_SUCCESS)
+                b->parameters_measured = b->parameters_measured || m;
 }
 
 /* The archive rows of esp_pickups[] (credentials, sysexts, confexts). */
@@ -603,6 +623,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         boot_devicetree(&b);
         b.dropin = dropin_dir(b.li->FilePath);
         boot_addons(&b);                                                /* PCR 12 */
+        boot_smbios_cmdline(&b);                                        /* PCR 12 */
+        boot_addon_devicetrees(&b);                                     /* PCR 12 */
         boot_pickup_archives(&b);                                       /* PCR 12, 13 */
         boot_addon_pieces(&b);                                          /* PCR 12 */
         boot_section_pieces(&b);

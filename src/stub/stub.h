@@ -29,3 +29,22 @@ EFI_STATUS extra_pack(EFI_LOADED_IMAGE_PROTOCOL *li, const struct EspPickup *p, 
 /* devicetree.c: installs the DTB as configuration table, through the DT fixup
  * protocol where the firmware has it. */
 EFI_STATUS devicetree_install(const void *dtb, size_t size);
+
+/* smbios-fw.c: a configuration table of the firmware by GUID, or NULL; the
+ * SMBIOS structure table (3.x entry point first, as systemd-stub). */
+void *config_table_find(const EFI_GUID *guid);
+bool smbios_firmware_table(const uint8_t **ret_table, size_t *ret_size);
+
+/* vmm.c: inside an AMD SEV(-ES/-SNP) or Intel TDX guest (systemd-stub 257's
+ * checks). */
+bool is_confidential_vm(void);
+
+/* smbios-cmdline.c: appends SMBIOS `io.systemd.stub.kernel-cmdline-extra=`
+ * to *cmdline and measures it into PCR 12, unless in a confidential VM.
+ * EFI_NOT_FOUND when there is none. */
+EFI_STATUS smbios_cmdline_append(CHAR16 **cmdline, bool *ret_measured);
+
+/* dtbauto.c: picks the .dtbauto of the profile (see there) and fills
+ * sections[UKI_SECTION_DTBAUTO] with it, or clears it when none matches. */
+struct PeSectionRef;
+void dtbauto_select(const void *image, size_t size, uint32_t profile, struct PeSectionRef *sections);

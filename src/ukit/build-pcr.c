@@ -506,6 +506,13 @@ static int pcr_sections_done(BuildContext *c) {
                 log_error("--section=.pcrsig: conflicts with --pcr-private-key= (which generates .pcrsig)");
                 return EXIT_FAILURE;
         }
+        /* ukify 257 runs systemd-measure sign once per .dtbauto (each
+         * selectable devicetree gets its own signatures); ukit signs one
+         * set of sections in one pass. */
+        if (have_section(c, ".dtbauto")) {
+                log_error("--devicetree-auto=: not supported together with --pcr-private-key= (ukify 257 signs once per .dtbauto)");
+                return EXIT_FAILURE;
+        }
         r = pick_rules(p);
         if (r != 0)
                 return r;
@@ -516,8 +523,9 @@ static int pcr_sections_done(BuildContext *c) {
                 r = pcrsig_public_key_pem(p->keys[0].pub ? p->keys[0].pub : p->keys[0].priv, &p->pcrpkey, &p->pcrpkey_size);
                 if (r < 0)
                         return log_errno(r, "%s: cannot export the public key", p->keys[0].private_key);
-                /* in ukify's place: after .osrel .cmdline .dtb .uname .splash */
-                static const char *const before[] = { ".osrel", ".cmdline", ".dtb", ".uname", ".splash" };
+                /* in ukify's place: after .osrel .cmdline .dtb .dtbauto .hwids .uname .splash */
+                static const char *const before[] = { ".osrel", ".cmdline", ".dtb", ".dtbauto", ".hwids", ".uname",
+                                                      ".splash" };
                 size_t at = 0;
                 while (at < c->n_sections) {
                         bool found = false;

@@ -18,6 +18,7 @@
 
 #include "bmp.h"
 #include "build-config.h"
+#include "build-hwids.h"
 #include "build.h"
 #include "build-pcr.h"
 #include "build-sign.h"
@@ -58,6 +59,9 @@ static void help(void) {
                "                          then /usr/lib/os-release)\n"
                "  --uname=VERSION         kernel release [.uname] (default: from the kernel)\n"
                "  --devicetree=PATH       device tree [.dtb]\n"
+               "  --devicetree-auto=PATH  device tree for automatic selection, repeatable\n"
+               "                          [.dtbauto]\n"
+               "  --hwids=DIR             directory of HWID JSON files [.hwids]\n"
                "  --splash=PATH           BMP splash image [.splash]\n"
                "  --microcode=PATH        microcode initrd [.ucode]\n"
                "  --pcrpkey=PATH          public key for PCR policies [.pcrpkey]\n"
@@ -103,6 +107,7 @@ void build_context_done(BuildContext *c) {
         pe_image_free(c->stub);
         pe_image_free(c->kernel);
         free(c->initrds);
+        free(c->devicetree_autos);
         free(c->sbats);
         free(c->extra_sections);
         free(c->output_buf);
@@ -223,6 +228,8 @@ enum {
         ARG_DEVICETREE,
         ARG_SPLASH,
         ARG_MICROCODE,
+        ARG_DEVICETREE_AUTO,
+        ARG_HWIDS,
         ARG_PCRPKEY,
         ARG_SBAT,
         ARG_SECTION,
@@ -245,6 +252,8 @@ static const struct option build_options[] = {
         { "devicetree", required_argument, NULL, ARG_DEVICETREE },
         { "splash",     required_argument, NULL, ARG_SPLASH },
         { "microcode",  required_argument, NULL, ARG_MICROCODE },
+        { "devicetree-auto", required_argument, NULL, ARG_DEVICETREE_AUTO },
+        { "hwids",      required_argument, NULL, ARG_HWIDS },
         { "pcrpkey",    required_argument, NULL, ARG_PCRPKEY },
         { "sbat",       required_argument, NULL, ARG_SBAT },
         { "section",    required_argument, NULL, ARG_SECTION },
@@ -361,6 +370,8 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case ARG_DEVICETREE: c->devicetree = optarg; break;
                 case ARG_SPLASH:     c->splash = optarg; break;
                 case ARG_MICROCODE:  c->microcode = optarg; break;
+                case ARG_DEVICETREE_AUTO: push_str(&c->devicetree_autos, &c->n_devicetree_autos, optarg); break;
+                case ARG_HWIDS:      c->hwids = optarg; break;
                 case ARG_PCRPKEY:    c->pcrpkey = optarg; break;
                 case ARG_SBAT:       push_str(&c->sbats, &c->n_sbats, optarg); break;
                 case ARG_SECTION:    push_str(&c->extra_sections, &c->n_extra_sections, optarg); break;
@@ -825,10 +836,28 @@ static int open_linux(BuildContext *c) {
         return 0;
 }
 
+/* ukify 257: every --devicetree-auto as its own .dtbauto, then .hwids. */
+static int add_dtbauto_hwids(BuildContext *c) {
+        int r;
+
+        for (size_t i = 0; i < c->n_devicetree_autos; i++)
+                if ((r = add_file_section(c, ".dtbauto", "devicetree", c->devicetree_autos[i], NULL)) != 0)
+                        return r;
+        if (c->hwids) {
+                uint8_t *blob;
+                size_t n;
+                r = build_hwids_blob(c->hwids, &blob, &n);
+                if (r != 0)
+                        return r;
+                add_text_section(c, ".hwids", keep_buf(c, (char *) blob), n);
+        }
+        return 0;
+}
+
 static int collect_sections(BuildContext *c) {
         int r;
 
-        /* ukify 257's order: .osrel .cmdline .dtb .uname .splash .pcrpkey
+        /* ukify 257's order: .osrel .cmdline .dtb .dtbauto .hwids .uname .splash .pcrpkey
          * .linux .initrd .ucode, then --section, then .sbat (written into the
          * stub's own .sbat when it fits, see pe-write.h); build-pcr.c puts a
          * derived .pcrpkey in its place and .pcrsig last. Same inputs, same
@@ -840,6 +869,9 @@ static int collect_sections(BuildContext *c) {
         if (r != 0)
                 return r;
         if (c->devicetree && (r = add_file_section(c, ".dtb", "devicetree", c->devicetree, NULL)) != 0)
+                return r;
+        r = add_dtbauto_hwids(c);
+        if (r != 0)
                 return r;
         if (c->uname) {
                 if (strlen(c->uname) == 0 || strpbrk(c->uname, "\n")) {

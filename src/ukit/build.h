@@ -29,6 +29,9 @@ struct BuildContext {
         const char *stub_path, *output, *config, *efi_arch;
         const char **initrds;
         size_t n_initrds;
+        const char **devicetree_autos;
+        size_t n_devicetree_autos;
+        const char *hwids;
         const char **sbats;
         size_t n_sbats;
         const char **extra_sections;

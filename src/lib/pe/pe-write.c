@@ -109,13 +109,15 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         if (stub->n_sections == 0)
                 return pe_set_error(-EBADMSG, "stub has no sections");
 
-        /* Names: valid, unique among the new ones, no clash with the stub. */
+        /* Names: valid, unique among the new ones (but for .dtbauto, of
+         * which ukify 257 adds one per --devicetree-auto), no clash with
+         * the stub. */
         for (size_t i = 0; i < n_new; i++) {
                 if (!valid_section_name(news[i].name))
                         return pe_set_error(-EINVAL, "invalid section name \"%s\" (1..8 printable characters)",
                                             news[i].name);
                 for (size_t j = 0; j < i; j++)
-                        if (streq(news[i].name, news[j].name))
+                        if (streq(news[i].name, news[j].name) && !streq(news[i].name, UKI_NAME_DTBAUTO))
                                 return pe_set_error(-EEXIST, "duplicate section %s", news[i].name);
                 if (streq(news[i].name, UKI_NAME_SBAT)) {
                         new_sbat = (ssize_t) i;

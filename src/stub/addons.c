@@ -11,7 +11,6 @@
 #include "measure.h"
 #include "pe-sections.h"
 #include "proto/device-path.h"
-#include "proto/dt-fixup.h"
 #include "proto/simple-fs.h"
 #include "stub.h"
 #include "util.h"
@@ -257,23 +256,10 @@ void addon_blobs_free(AddonBlobs *b) {
         b->n_dtb = b->n_initrd = b->n_ucode = 0;
 }
 
-static bool firmware_has_devicetree(void) {
-        static const EFI_GUID table_guid = EFI_DTB_TABLE_GUID;
-
-        for (size_t i = 0; i < ST->NumberOfTableEntries; i++)
-                if (guid_eq(&ST->ConfigurationTable[i].VendorGuid, &table_guid) && ST->ConfigurationTable[i].VendorTable)
-                        return true;
-        return false;
-}
-
 void addons_install_devicetrees(const AddonBlobs *b, bool *ret_measured) {
         *ret_measured = false;
         for (size_t i = 0; i < b->n_dtb; i++) {
                 bool m = false;
-                if (!firmware_has_devicetree()) {
-                        log_error(EFI_UNSUPPORTED, L"no firmware devicetree, ignoring the add-on devicetrees");
-                        return;
-                }
                 if (devicetree_install(b->dtb[i].data, b->dtb[i].size) != EFI_SUCCESS)
                         continue;
                 (void) measure_tagged_event(TPM2_PCR_KERNEL_CONFIG, EVENT_TAG_DEVICETREE_ADDON, b->dtb[i].data,

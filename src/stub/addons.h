@@ -50,10 +50,9 @@ EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const E
                         const CHAR16 *dropin_dir, const char *uname, size_t uname_len, CHAR16 **cmdline,
                         AddonBlobs *blobs, bool *ret_measured);
 
-/* The add-on devicetrees, in order, each replacing the firmware's one and
- * measured into PCR 12 (EV_EVENT_TAG DEVICETREE_ADDON) once installed. As
- * systemd-stub 257, only when the firmware provides a devicetree: without
- * one (OVMF on x86) nothing is installed nor measured. */
+/* The add-on devicetrees, in order, each replacing the installed one and
+ * measured into PCR 12 (EV_EVENT_TAG DEVICETREE_ADDON) once installed, also
+ * without a firmware devicetree (OVMF on x86), as systemd-stub 257 does. */
 void addons_install_devicetrees(const AddonBlobs *b, bool *ret_measured);
 
 /* One initrd piece of n blobs (each padded to 4 bytes), each measured into

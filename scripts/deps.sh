@@ -7,7 +7,7 @@ packages=(
         # build
         meson ninja-build pkg-config gcc clang lld libssl-dev
         libclang-rt-14-dev      # libFuzzer + sanitizer runtimes for clang (only a Recommends of clang-14)
-        libfdisk-dev libblkid-dev fdisk systemd-boot fusefat gdb
+        libblkid-dev fdisk systemd-boot fusefat gdb
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
         python3-openssl   # pyOpenSSL: back- and forward-dated certificates (test-sign-badinput)

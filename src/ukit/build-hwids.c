@@ -135,16 +135,16 @@ static bool uuid_parse(const char *s, uint8_t out[16]) {
 static int add_file(HwidsState *st, const char *path) {
         _cleanup_free_ char *text = NULL;
         size_t n;
-        const char *err = NULL;
-        size_t off = 0;
+        UkitError err = UKIT_ERROR_INIT;
         JsonValue *v = NULL;
 
         int r = read_input_full(path, HWIDS_FILE_MAX, &text, &n);
         if (r < 0)
                 return log_errno(r, "%s: cannot read the HWID description", path);
-        r = json_parse(text, n, &v, &err, &off);
+        r = json_parse(text, n, &v, &err);
         if (r < 0) {
-                log_error("%s: not JSON: %s at byte %zu", path, err ? err : strerror(-r), off);
+                log_error("%s: not JSON: %s at byte %llu", path, err.what[0] ? err.what : strerror(-r),
+                          (unsigned long long) err.offset);
                 return EXIT_FAILURE;
         }
         JsonValue **docs = realloc(st->docs, (st->n_docs + 1) * sizeof(*docs));

@@ -371,8 +371,7 @@ static int load_keys(BuildPcr *p) {
                 int r;
 
                 if (!k->private_key) {
-                        log_error("%s: PCRPublicKey=/Phases= without PCRPrivateKey=", k->origin);
-                        return EXIT_FAILURE;
+                        return log_error("%s: PCRPublicKey=/Phases= without PCRPrivateKey=", k->origin);
                 }
                 r = keys_load_private(k->private_key, NULL, &k->priv);
                 if (r < 0)
@@ -384,12 +383,10 @@ static int load_keys(BuildPcr *p) {
                 }
                 r = pcrsig_check_keys(k->priv, k->pub);
                 if (r == -EOPNOTSUPP) {
-                        log_error("%s: PCR key type not supported (need RSA or EC)", k->private_key);
-                        return EXIT_FAILURE;
+                        return log_error("%s: PCR key type not supported (need RSA or EC)", k->private_key);
                 }
                 if (r == -EKEYREJECTED) {
-                        log_error("%s: public key does not belong to PCR private key %s", k->public_key, k->private_key);
-                        return EXIT_FAILURE;
+                        return log_error("%s: public key does not belong to PCR private key %s", k->public_key, k->private_key);
                 }
                 if (r < 0)
                         return log_errno(r, "%s: unusable PCR key", k->private_key);
@@ -503,8 +500,7 @@ static int pcr_sections_done(BuildContext *c) {
         if (r != 0)
                 return r;
         if (have_section(c, ".pcrsig")) {
-                log_error("--section=.pcrsig: conflicts with --pcr-private-key= (which generates .pcrsig)");
-                return EXIT_FAILURE;
+                return log_error("--section=.pcrsig: conflicts with --pcr-private-key= (which generates .pcrsig)");
         }
         /* ukify 257 runs systemd-measure sign once per .dtbauto (each
          * selectable devicetree gets its own signatures); ukit signs one

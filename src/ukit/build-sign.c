@@ -129,30 +129,26 @@ static int sign_kernel(BuildContext *c, BuildSign *s, BuildSection *sec, bool ex
         uint8_t digest[EVP_MAX_MD_SIZE], *der = NULL;
         size_t digest_size = 0, der_size = 0, table_size = 0;
         uint64_t padded;
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         int r;
 
         if (!c->kernel || sec->n_sources != 1 || sec->sources_buf[0].fd < 0 || sec->sources_buf[0].offset != 0) {
                 if (!explicit)
                         return 0;
-                log_error("%s: not a PE image, cannot sign the kernel", c->linux_path);
-                return EXIT_FAILURE;
+                return log_error("%s: not a PE image, cannot sign the kernel", c->linux_path);
         }
         int fd = sec->sources_buf[0].fd;
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0) {
-                log_error("%s: %s", c->linux_path, reason ?: "cannot read PE image");
-                return EXIT_FAILURE;
+                return log_error("%s: %s", c->linux_path, ukit_error_what(&err) ?: "cannot read PE image");
         }
         if (img->pe->file_size != sec->size) {
-                log_error("%s: changed while reading", c->linux_path);
-                return EXIT_FAILURE;
+                return log_error("%s: changed while reading", c->linux_path);
         }
         if (img->signed_ && !explicit)
                 return 0;       /* ukify signs only unsigned kernels by default */
         if (img->layout.checksum_offset + 4 > img->layout.security_dir_offset) {
-                log_error("%s: unexpected optional header layout", c->linux_path);
-                return EXIT_FAILURE;
+                return log_error("%s: unexpected optional header layout", c->linux_path);
         }
 
         r = authenticode_digest_fd(fd, &img->layout, &md, 1, -1, &h);
@@ -265,8 +261,7 @@ static int sign_before_commit(BuildContext *c, int fd) {
         if (!s->pkey)
                 return 0;
         if (!s->hasher || authenticode_hasher_position(s->hasher) != c->layout->file_size) {
-                log_error("%s: internal error: the signing hash did not see the whole image", c->output);
-                return EXIT_FAILURE;
+                return log_error("%s: internal error: the signing hash did not see the whole image", c->output);
         }
         if (!layout_is_linear(c->layout)) {
                 /* Gaps between sections (only possible with unusual stubs):
@@ -275,11 +270,10 @@ static int sign_before_commit(BuildContext *c, int fd) {
                  * compute. */
                 _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
                 const EVP_MD *md = EVP_sha256();
-                const char *reason;
-                r = authenticode_image_load(fd, &img, &reason);
+                UkitError err = UKIT_ERROR_INIT;
+                r = authenticode_image_load(fd, &img, &err);
                 if (r < 0) {
-                        log_error("%s: %s", c->output, reason ?: "cannot re-read the output");
-                        return EXIT_FAILURE;
+                        return log_error("%s: %s", c->output, ukit_error_what(&err) ?: "cannot re-read the output");
                 }
                 authenticode_hasher_free(s->hasher);
                 s->hasher = NULL;
@@ -320,8 +314,8 @@ static int sign_sections_done(BuildContext *c) {
                 /* Before anything is written: a wrong key fails the build
                  * with no output. */
                 r = sign_load_key_and_cert(key, s->passphrase_file, cert, &s->pkey, &s->x509);
-                if (r != 0)
-                        return r;
+                if (r < 0)
+                        return EXIT_FAILURE;
 
                 BuildSection *linux_sec = find_section(c, ".linux");
                 if (linux_sec && sk != SIGN_KERNEL_NO) {

@@ -148,20 +148,17 @@ static void push_str(const char ***v, size_t *n, const char *s) {
 static int build_open_input(BuildContext *c, const char *what, const char *path, int *ret_fd, uint64_t *ret_size) {
         int fd = open_input(path, OPEN_INPUT_ALLOW_BLOCK, 0, ret_size);
         if (fd == -EISDIR) {
-                log_error("%s: is a directory, expected a file (%s)", path, what);
-                return EXIT_FAILURE;
+                return log_error("%s: is a directory, expected a file (%s)", path, what);
         }
         if (fd == -EBADFD) {
-                log_error("%s: not a regular file (%s)", path, what);
-                return EXIT_FAILURE;
+                return log_error("%s: not a regular file (%s)", path, what);
         }
         if (fd < 0)
                 return log_errno(fd, "%s: cannot open %s", path, what);
         c->fds = grow(c->fds, &c->n_fds, sizeof(int));
         c->fds[c->n_fds - 1] = fd;
         if (*ret_size > UINT32_MAX) {
-                log_error("%s: too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)", path, *ret_size);
-                return EXIT_FAILURE;
+                return log_error("%s: too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)", path, *ret_size);
         }
         *ret_fd = fd;
         return 0;
@@ -207,8 +204,7 @@ static int read_text_arg(BuildContext *c, const char *opt, const char *arg, size
         size_t n;
         int r = read_text_or_file(arg, max, &buf, &n);
         if (r == -EFBIG) {
-                log_error("%s: %s too large (at most %zu bytes)", arg[0] == '@' ? arg + 1 : opt, opt, max);
-                return EXIT_FAILURE;
+                return log_error("%s: %s too large (at most %zu bytes)", arg[0] == '@' ? arg + 1 : opt, opt, max);
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read %s", arg[0] == '@' ? arg + 1 : opt, opt);
@@ -322,10 +318,9 @@ static int ukify_option(BuildContext *c, int opt, const char *arg) {
                 const char *name = startswith(arg, "provider:") ?: arg;
                 r = keys_load_provider(name);
                 if (r < 0) {
-                        log_error("%s=%s: cannot load OpenSSL provider \"%s\"",
-                                  opt == ARG_SIGNING_PROVIDER ? "--signing-provider" : "--certificate-provider",
-                                  arg, name);
-                        return EXIT_FAILURE;
+                        return log_error("%s=%s: cannot load OpenSSL provider \"%s\"",
+                                         opt == ARG_SIGNING_PROVIDER ? "--signing-provider" : "--certificate-provider",
+                                         arg, name);
                 }
                 return 0;
         }
@@ -344,9 +339,8 @@ static int check_efi_arch(BuildContext *c) {
         for (size_t i = 0; i < ELEMENTSOF(efi_archs); i++)
                 if (streq(c->efi_arch, efi_archs[i].name) && efi_archs[i].machine == c->stub->machine)
                         return 0;
-        log_error("%s: stub is for %s, but --efi-arch=%s", c->stub_path,
-                  pe_machine_name(c->stub->machine) ?: "an unknown machine", c->efi_arch);
-        return EXIT_FAILURE;
+        return log_error("%s: stub is for %s, but --efi-arch=%s", c->stub_path,
+                         pe_machine_name(c->stub->machine) ?: "an unknown machine", c->efi_arch);
 }
 
 static int build_parse_argv(BuildContext *c, int argc, char **argv) {
@@ -502,12 +496,10 @@ static int apply_config(BuildContext *c) {
         if (r < 0) {
                 free(st.initrds);
                 if (r == -EBADMSG) {
-                        log_error("%s:%u: syntax error", path, line);
-                        return EXIT_FAILURE;
+                        return log_error("%s:%u: syntax error", path, line);
                 }
                 if (c->config_error) {
-                        log_error("%s:%u: %s", path, line, c->config_error);
-                        return EXIT_FAILURE;
+                        return log_error("%s:%u: %s", path, line, c->config_error);
                 }
                 return log_errno(r, "%s:%u: cannot parse", path, line);
         }
@@ -539,8 +531,7 @@ static int add_osrel(BuildContext *c) {
         if (r != 0)
                 return r;
         if (osrel_validate(text, n, &line) < 0) {
-                log_error("%s: invalid os-release syntax at line %u", arg[0] == '@' ? arg + 1 : "--os-release", line);
-                return EXIT_FAILURE;
+                return log_error("%s: invalid os-release syntax at line %u", arg[0] == '@' ? arg + 1 : "--os-release", line);
         }
         if (n > 0)
                 add_text_section(c, ".osrel", text, n);
@@ -593,8 +584,7 @@ static int add_splash(BuildContext *c) {
                 return r;
         /* Validate without reading the image into memory. */
         if (s->size == 0) {
-                log_error("%s: not a BMP image: file is empty", c->splash);
-                return EXIT_FAILURE;
+                return log_error("%s: not a BMP image: file is empty", c->splash);
         }
         void *p = mmap(NULL, (size_t) s->size, PROT_READ, MAP_PRIVATE, s->sources_buf[0].fd, 0);
         if (p == MAP_FAILED)
@@ -602,8 +592,7 @@ static int add_splash(BuildContext *c) {
         r = bmp_parse(p, (size_t) s->size, &info);
         munmap(p, (size_t) s->size);
         if (r < 0) {
-                log_error("%s: not a valid BMP image: %s", c->splash, bmp_error_string(r));
-                return EXIT_FAILURE;
+                return log_error("%s: not a valid BMP image: %s", c->splash, bmp_error_string(r));
         }
         return 0;
 }
@@ -629,9 +618,8 @@ static int add_initrds(BuildContext *c) {
                         section_add_source(s, -1, pad, 4 - size % 4);
         }
         if (s->size > UINT32_MAX) {
-                log_error("%s: initrds together too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)",
-                          c->initrds[0], s->size);
-                return EXIT_FAILURE;
+                return log_error("%s: initrds together too large for a PE section (%" PRIu64 " bytes, at most 4 GiB)",
+                                 c->initrds[0], s->size);
         }
         return 0;
 }
@@ -647,26 +635,22 @@ static int add_extra_sections(BuildContext *c) {
                         return EXIT_USAGE;
                 }
                 if ((size_t) (colon - spec) > PE_SECTION_NAME_MAX) {
-                        log_error("--section=%s: section name \"%.*s\" longer than %u characters", spec,
-                                  (int) (colon - spec), spec, PE_SECTION_NAME_MAX);
-                        return EXIT_FAILURE;
+                        return log_error("--section=%s: section name \"%.*s\" longer than %u characters", spec,
+                                         (int) (colon - spec), spec, PE_SECTION_NAME_MAX);
                 }
                 memcpy(name, spec, (size_t) (colon - spec));
                 name[colon - spec] = 0;
                 for (const char *p = name; *p; p++)
                         if ((unsigned char) *p <= 0x20 || (unsigned char) *p >= 0x7f) {
-                                log_error("--section=%s: invalid section name", spec);
-                                return EXIT_FAILURE;
+                                return log_error("--section=%s: invalid section name", spec);
                         }
                 for (size_t j = 0; j < c->n_sections; j++)
                         if (streq(c->sections[j].name, name)) {
-                                log_error("--section=%s: duplicate section %s", spec, name);
-                                return EXIT_FAILURE;
+                                return log_error("--section=%s: duplicate section %s", spec, name);
                         }
                 if (streq(name, ".linux") || streq(name, ".sbat")) {
-                        log_error("--section=%s: section %s is generated by ukit build (use --%s)", spec, name,
-                                  streq(name, ".sbat") ? "sbat" : "linux");
-                        return EXIT_FAILURE;
+                        return log_error("--section=%s: section %s is generated by ukit build (use --%s)", spec, name,
+                                         streq(name, ".sbat") ? "sbat" : "linux");
                 }
                 if (colon[1] == '@') {
                         r = add_file_section(c, name, "section content", colon + 2, NULL);
@@ -752,8 +736,7 @@ static int add_sbat(BuildContext *c) {
                         len = strlen(t);
                 }
                 if (sbat_validate(text, len, &line) < 0) {
-                        log_error("%s: invalid SBAT data at line %u", arg[0] == '@' ? arg + 1 : "--sbat", line);
-                        return EXIT_FAILURE;
+                        return log_error("%s: invalid SBAT data at line %u", arg[0] == '@' ? arg + 1 : "--sbat", line);
                 }
                 texts[n] = text;
                 sizes[n++] = len;
@@ -768,27 +751,27 @@ static int add_sbat(BuildContext *c) {
 }
 
 static int open_stub(BuildContext *c) {
+        UkitError err = UKIT_ERROR_INIT;
         int r;
         uint64_t size;
 
         r = build_open_input(c, "stub", c->stub_path, &c->stub_fd, &size);
         if (r != 0)
                 return r;
-        r = pe_parse_fd(c->stub_fd, &c->stub);
+        r = pe_parse_fd(c->stub_fd, &c->stub, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                log_error("%s: invalid stub: %s", c->stub_path, pe_last_error());
-                return EXIT_FAILURE;
+                return log_error("%s: invalid stub: %s", c->stub_path, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot read stub", c->stub_path);
         if (pe_is_signed(c->stub)) {
-                log_error("%s: stub is signed; refusing to build from a signed stub (use an unsigned one)", c->stub_path);
-                return EXIT_FAILURE;
+                return log_error("%s: stub is signed; refusing to build from a signed stub (use an unsigned one)", c->stub_path);
         }
         return 0;
 }
 
 static int open_linux(BuildContext *c) {
+        UkitError err = UKIT_ERROR_INIT;
         uint8_t mz[2] = {};
         uint64_t size;
         int r;
@@ -800,16 +783,14 @@ static int open_linux(BuildContext *c) {
                 return r;
         c->linux_size = size;
         if (size == 0) {
-                log_error("%s: kernel image is empty", c->linux_path);
-                return EXIT_FAILURE;
+                return log_error("%s: kernel image is empty", c->linux_path);
         }
         /* A PE kernel (EFI stub) must be a valid one; anything else (an arm64
          * Image.gz, say) is embedded as is, like ukify does. */
         if (size >= 2 && pread_full(c->linux_fd, mz, 2, 0) >= 0 && le16_read(mz) == PE_DOS_MAGIC) {
-                r = pe_parse_fd(c->linux_fd, &c->kernel);
+                r = pe_parse_fd(c->linux_fd, &c->kernel, &err);
                 if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                        log_error("%s: invalid PE kernel image: %s", c->linux_path, pe_last_error());
-                        return EXIT_FAILURE;
+                        return log_error("%s: invalid PE kernel image: %s", c->linux_path, ukit_error_reason(&err, r));
                 }
                 if (r < 0)
                         return log_errno(r, "%s: cannot read kernel", c->linux_path);
@@ -819,10 +800,9 @@ static int open_linux(BuildContext *c) {
                 if (!(c->kernel->dll_characteristics & PE_DLLCHARACTERISTICS_NX_COMPAT))
                         c->layout_opts.clear_dll_characteristics |= PE_DLLCHARACTERISTICS_NX_COMPAT;
                 if (c->kernel->machine != c->stub->machine) {
-                        log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
-                                  pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
-                                  pe_machine_name(c->stub->machine) ?: "?");
-                        return EXIT_FAILURE;
+                        return log_error("%s: kernel is for %s, but the stub %s is for %s", c->linux_path,
+                                         pe_machine_name(c->kernel->machine) ?: "?", c->stub_path,
+                                         pe_machine_name(c->stub->machine) ?: "?");
                 }
         }
         if (!c->uname) {
@@ -875,8 +855,7 @@ static int collect_sections(BuildContext *c) {
                 return r;
         if (c->uname) {
                 if (strlen(c->uname) == 0 || strpbrk(c->uname, "\n")) {
-                        log_error("--uname=%s: invalid kernel release", c->uname);
-                        return EXIT_FAILURE;
+                        return log_error("--uname=%s: invalid kernel release", c->uname);
                 }
                 add_text_section(c, ".uname", c->uname, strlen(c->uname));
         }
@@ -916,8 +895,7 @@ static int parse_source_date_epoch(BuildContext *c) {
         errno = 0;
         unsigned long long v = strtoull(e, &end, 10);
         if (errno != 0 || *end || e[0] == '-') {
-                log_error("SOURCE_DATE_EPOCH=%s: not a number of seconds", e);
-                return EXIT_FAILURE;
+                return log_error("SOURCE_DATE_EPOCH=%s: not a number of seconds", e);
         }
         c->layout_opts.set_timestamp = true;
         c->layout_opts.timestamp = (uint32_t) MIN(v, (unsigned long long) UINT32_MAX);
@@ -932,6 +910,7 @@ static const char *section_origin(const BuildContext *c, const char *name) {
 }
 
 int verb_build(int argc, char **argv) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_(build_context_done) BuildContext c = { .stub_fd = -1, .linux_fd = -1 };
         _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
         _cleanup_free_ PeNewSection *news = NULL;
@@ -998,17 +977,15 @@ int verb_build(int argc, char **argv) {
                 news[i].n_sources = s->n_sources;
         }
 
-        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout);
+        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout, &err);
         if (r == -EEXIST || r == -EFBIG || r == -ENOSPC || r == -EPERM || r == -EINVAL || r == -EBADMSG) {
                 /* name the file the problem comes from where there is one */
-                const char *msg = pe_last_error();
                 const char *who = c.stub_path;
                 if (r == -EFBIG)
                         for (size_t i = 0; i < c.n_sections; i++)
-                                if (strstr(msg, c.sections[i].name) && c.sections[i].path)
+                                if (streq(err.item, c.sections[i].name) && c.sections[i].path)
                                         who = section_origin(&c, c.sections[i].name);
-                log_error("%s: %s", who, msg);
-                return EXIT_FAILURE;
+                return log_error("%s: %s", who, ukit_error_reason(&err, r));
         }
         if (r < 0)
                 return log_errno(r, "%s: cannot lay out the image", c.stub_path);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "error.h"
 #include "fileio.h"
 
 const char *program_verb = NULL;
@@ -53,6 +54,39 @@ int log_errno(int r, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         vlog(NULL, fmt, ap, input_strerror(r));
+        va_end(ap);
+        return EXIT_FAILURE;
+}
+
+int log_error_r(int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog(NULL, fmt, ap, NULL);
+        va_end(ap);
+        return r;
+}
+
+int log_errno_r(int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vlog(NULL, fmt, ap, input_strerror(r));
+        va_end(ap);
+        return r;
+}
+
+int log_fail(const UkitError *err, int r, const char *fmt, ...) {
+        char reason[sizeof(err->path) + sizeof(err->what) + 2];
+        va_list ap;
+
+        if (err && err->code != 0 && err->what[0]) {
+                if (err->path[0])
+                        snprintf(reason, sizeof(reason), "%s: %s", err->path, err->what);
+                else
+                        snprintf(reason, sizeof(reason), "%s", err->what);
+        } else
+                snprintf(reason, sizeof(reason), "%s", input_strerror(r));
+        va_start(ap, fmt);
+        vlog(NULL, fmt, ap, reason);
         va_end(ap);
         return EXIT_FAILURE;
 }

@@ -24,6 +24,18 @@ _printf_(1, 2) void log_info(const char *fmt, ...);
  * "return log_errno(r, "%s: cannot read", path);" */
 _printf_(2, 3) int log_errno(int r, const char *fmt, ...);
 
+/* Prints "FMT: REASON" and returns EXIT_FAILURE, REASON being the library's
+ * err->what when set (prefixed by err->path when set), else strerror(-r):
+ * "return log_fail(&err, r, "%s", path);" */
+struct UkitError;
+_printf_(3, 4) int log_fail(const struct UkitError *err, int r, const char *fmt, ...);
+
+/* For helpers below verb_*(), which return -errno: print as log_error() /
+ * log_errno() and return r (negative): "return log_error_r(-EINVAL, ...);".
+ * The verb turns r < 0 into EXIT_FAILURE. */
+_printf_(2, 3) int log_error_r(int r, const char *fmt, ...);
+_printf_(2, 3) int log_errno_r(int r, const char *fmt, ...);
+
 /* Prints a usage error and returns EXIT_USAGE. */
 _printf_(1, 2) int log_usage(const char *fmt, ...);
 

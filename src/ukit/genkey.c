@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* ukit genkey: ukify's genkey. A Secure Boot signing key (RSA-2048) with a
- * self-signed certificate, and PCR signing key pairs (RSA-2048). Existing
+/* ukit genkey: ukify's genkey. The keys and the certificate come from
+ * lib/sign/keygen.c; this is the command line and the files. Existing
  * files are never overwritten: every target is checked before anything is
- * written, and all outputs appear only once all of them could be made. */
+ * generated, and all outputs appear only once all of them could be made. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,22 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bn.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
-
 #include "cli.h"
 #include "fileio.h"
-#include "keys.h"
+#include "keygen.h"
 #include "util.h"
 #include "verbs.h"
 
-#define GENKEY_RSA_BITS         2048
-#define GENKEY_PCR_KEYS_MAX     16u
+#define GENKEY_PCR_KEYS_MAX     KEYGEN_PCR_KEYS_MAX
 #define GENKEY_OUTPUTS_MAX      (2u + 2u * GENKEY_PCR_KEYS_MAX)
-#define GENKEY_VALIDITY_DEFAULT (365 * 10)      /* ukify's default, days */
-#define GENKEY_CN_MAX           64              /* X.520 ub-common-name */
+#define GENKEY_VALIDITY_DEFAULT KEYGEN_VALIDITY_DEFAULT
+#define GENKEY_CN_MAX           KEYGEN_CN_MAX
 
 typedef struct GenkeyArgs {
         const char *sb_key, *sb_cert;
@@ -40,8 +34,7 @@ typedef struct GenkeyArgs {
 
 typedef struct Output {
         const char *path;
-        char *data;
-        long size;
+        const KeygenPem *pem;
         mode_t mode;
         const char *what;
         AtomicFile file;
@@ -98,7 +91,7 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
                         errno = 0;
                         a->validity_days = strtol(optarg, &end, 10);
                         /* up to ~100 years: X509_time_adj_ex takes days as int */
-                        if (errno || *end || end == optarg || a->validity_days < 1 || a->validity_days > 36525)
+                        if (errno || *end || end == optarg || a->validity_days < 1 || a->validity_days > KEYGEN_VALIDITY_MAX)
                                 return log_usage("invalid --secureboot-certificate-validity=%s (1..36525 days)", optarg);
                         break;
                 case ARG_CN:
@@ -132,188 +125,41 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
         return -1;
 }
 
-static EVP_PKEY *rsa_new(void) {
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) GENKEY_RSA_BITS);
+/* Temporary files of the outputs, all taken back unless committed. */
+static void outputs_abort(Output (*out)[GENKEY_OUTPUTS_MAX]) {
+        for (size_t i = 0; i < GENKEY_OUTPUTS_MAX; i++)
+                atomic_file_abort(&(*out)[i].file);
 }
 
-static int add_ext(X509 *x, int nid, const char *value) {
-        X509V3_CTX ctx;
-        X509V3_set_ctx_nodb(&ctx);
-        X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-        X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-        if (!e)
-                return -EINVAL;
-        int ok = X509_add_ext(x, e, -1);
-        X509_EXTENSION_free(e);
-        return ok ? 0 : -ENOMEM;
-}
-
-/* A self-signed code-signing certificate like ukify's: random serial, CN
- * only, not a CA. */
-static X509 *self_signed(EVP_PKEY *key, const char *cn, long days) {
-        _cleanup_(X509_freep) X509 *x = X509_new();
-        uint8_t serial[16];
-        BIGNUM *bn;
-
-        if (!x || RAND_bytes(serial, sizeof(serial)) != 1)
-                return NULL;
-        serial[0] &= 0x7f;      /* positive */
-        serial[0] |= 0x40;      /* full length */
-        bn = BN_bin2bn(serial, sizeof(serial), NULL);
-        if (!bn)
-                return NULL;
-        ASN1_INTEGER *sn = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
-        BN_free(bn);
-        if (!sn)
-                return NULL;
-
-        X509_NAME *name = X509_get_subject_name(x);
-        if (X509_set_version(x, 2) != 1 ||
-            !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
-            !X509_time_adj_ex(X509_getm_notAfter(x), (int) days, 0, NULL) ||
-            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *) cn, -1, -1, 0) != 1 ||
-            X509_set_issuer_name(x, name) != 1 ||
-            X509_set_pubkey(x, key) != 1)
-                return NULL;
-        if (add_ext(x, NID_basic_constraints, "critical,CA:FALSE") < 0 ||
-            add_ext(x, NID_key_usage, "critical,digitalSignature") < 0 ||
-            add_ext(x, NID_ext_key_usage, "codeSigning") < 0 ||
-            add_ext(x, NID_subject_key_identifier, "hash") < 0)
-                return NULL;
-        if (X509_sign(x, key, EVP_sha256()) <= 0)
-                return NULL;
-        return TAKE_PTR(x);
-}
-
-/* PEM text of an object, through a memory BIO. */
-static int pem_to_output(Output *o, int (*write)(BIO *, const void *), const void *obj) {
-        BIO *b = BIO_new(BIO_s_mem());
-        char *p;
-        long n;
-
-        if (!b || write(b, obj) != 1) {
-                BIO_free(b);
-                return -ENOMEM;
+/* Refuse before generating anything: no path twice, none already there. */
+static int check_targets(const Output *out, size_t n_out) {
+        for (size_t i = 0; i < n_out; i++) {
+                for (size_t j = 0; j < i; j++)
+                        if (streq(out[i].path, out[j].path))
+                                return log_error("%s: given twice", out[i].path);
+                /* lstat: a dangling symlink (or a loop) exists too. */
+                struct stat st;
+                if (lstat(out[i].path, &st) >= 0)
+                        return log_error("%s: already exists, refusing to overwrite", out[i].path);
         }
-        n = BIO_get_mem_data(b, &p);
-        o->data = malloc((size_t) n);
-        if (!o->data) {
-                BIO_free(b);
-                return -ENOMEM;
-        }
-        memcpy(o->data, p, (size_t) n);
-        o->size = n;
-        OPENSSL_cleanse(p, (size_t) n);
-        BIO_free(b);
         return 0;
 }
 
-/* ukify writes "BEGIN RSA PRIVATE KEY" (traditional OpenSSL format). */
-static int write_priv(BIO *b, const void *k) {
-        return PEM_write_bio_PrivateKey_traditional(b, (EVP_PKEY *) k, NULL, NULL, 0, NULL, NULL);
-}
-static int write_pub(BIO *b, const void *k) {
-        return PEM_write_bio_PUBKEY(b, (EVP_PKEY *) k);
-}
-static int write_cert(BIO *b, const void *x) {
-        return PEM_write_bio_X509(b, (X509 *) x);
-}
+/* Write every temporary file first, then commit them all. Commit without
+ * ever replacing (linkat / RENAME_NOREPLACE): a path that appeared
+ * meanwhile, as anything, stops us; the files already committed are then
+ * taken back, so it is all outputs or none. */
+static int write_outputs(Output *out, size_t n_out) {
+        int r;
 
-static void default_cn(char *buf, size_t size) {
-        char host[256] = "localhost";
-        (void) gethostname(host, sizeof(host) - 1);
-        host[sizeof(host) - 1] = 0;
-        snprintf(buf, size, "SecureBoot signing key on host %s", host);
-        /* the CN must not exceed 64 bytes; ukify cuts it with "..." */
-        if (strlen(buf) > GENKEY_CN_MAX)
-                memcpy(buf + GENKEY_CN_MAX - 3, "...", 4);
-}
-
-int verb_genkey(int argc, char **argv) {
-        GenkeyArgs a = {};
-        Output out[GENKEY_OUTPUTS_MAX] = {};
-        size_t n_out = 0;
-        EVP_PKEY *keys[1 + GENKEY_PCR_KEYS_MAX] = {};
-        X509 *cert = NULL;
-        int r, ret = EXIT_FAILURE;
-
-        r = parse_args(argc, argv, &a);
-        if (r >= 0)
-                return r;
-
-        /* Collect the targets and refuse before generating anything. */
-        if (a.sb_key) {
-                out[n_out++] = (Output) { .path = a.sb_key, .mode = 0600, .what = "SecureBoot private key" };
-                out[n_out++] = (Output) { .path = a.sb_cert, .mode = 0644, .what = "SecureBoot certificate" };
-        }
-        for (size_t i = 0; i < a.n_pcr_priv; i++) {
-                out[n_out++] = (Output) { .path = a.pcr_priv[i], .mode = 0600, .what = "private key for PCR signing" };
-                if (i < a.n_pcr_pub)
-                        out[n_out++] = (Output) { .path = a.pcr_pub[i], .mode = 0644, .what = "public key for PCR signing" };
-        }
-        for (size_t i = 0; i < n_out; i++) {
-                out[i].file = (AtomicFile) ATOMIC_FILE_INIT;
-                for (size_t j = 0; j < i; j++)
-                        if (streq(out[i].path, out[j].path)) {
-                                log_error("%s: given twice", out[i].path);
-                                goto finish;
-                        }
-                /* lstat: a dangling symlink (or a loop) exists too. */
-                struct stat st;
-                if (lstat(out[i].path, &st) >= 0) {
-                        log_error("%s: already exists, refusing to overwrite", out[i].path);
-                        goto finish;
-                }
-        }
-
-        size_t k = 0, nk = 0;
-        if (a.sb_key) {
-                char cn[GENKEY_CN_MAX + 64];
-                if (a.cn)
-                        snprintf(cn, sizeof(cn), "%s", a.cn);
-                else
-                        default_cn(cn, sizeof(cn));
-                keys[nk] = rsa_new();
-                cert = keys[nk] ? self_signed(keys[nk], cn, a.validity_days) : NULL;
-                if (!cert) {
-                        log_error("cannot generate the Secure Boot key and certificate");
-                        goto finish;
-                }
-                if (pem_to_output(&out[k++], write_priv, keys[nk]) < 0 || pem_to_output(&out[k++], write_cert, cert) < 0) {
-                        log_errno(-ENOMEM, "out of memory");
-                        goto finish;
-                }
-                nk++;
-        }
-        for (size_t i = 0; i < a.n_pcr_priv; i++) {
-                keys[nk] = rsa_new();
-                if (!keys[nk]) {
-                        log_error("cannot generate a PCR signing key");
-                        goto finish;
-                }
-                if (pem_to_output(&out[k++], write_priv, keys[nk]) < 0 ||
-                    (i < a.n_pcr_pub && pem_to_output(&out[k++], write_pub, keys[nk]) < 0)) {
-                        log_errno(-ENOMEM, "out of memory");
-                        goto finish;
-                }
-                nk++;
-        }
-
-        /* Write every temporary file first, then commit them all. */
         for (size_t i = 0; i < n_out; i++) {
                 r = atomic_file_open(&out[i].file, out[i].path);
                 if (r >= 0)
-                        r = write_full(out[i].file.fd, out[i].data, (size_t) out[i].size);
-                if (r < 0) {
-                        log_errno(r, "%s: cannot write", out[i].path);
-                        goto finish;
-                }
+                        r = write_full(out[i].file.fd, out[i].pem->data, out[i].pem->size);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot write", out[i].path);
         }
-        /* Commit without ever replacing (linkat / RENAME_NOREPLACE): a path
-         * that appeared meanwhile, as anything, stops us; the files already
-         * committed are then taken back, so it is all outputs or none. */
-        size_t committed = 0;
-        for (; committed < n_out; committed++) {
+        for (size_t committed = 0; committed < n_out; committed++) {
                 r = atomic_file_commit_noreplace(&out[committed].file, out[committed].mode);
                 if (r < 0) {
                         if (r == -EEXIST)
@@ -323,23 +169,56 @@ int verb_genkey(int argc, char **argv) {
                         for (size_t j = 0; j < committed; j++)
                                 if (unlink(out[j].path) < 0)
                                         log_warning("%s: cannot remove it again: %s", out[j].path, strerror(errno));
-                        goto finish;
+                        return EXIT_FAILURE;
                 }
         }
+        return 0;
+}
+
+int verb_genkey(int argc, char **argv) {
+        _cleanup_(keygen_result_done) KeygenResult keys = {};
+        _cleanup_(outputs_abort) Output out[GENKEY_OUTPUTS_MAX] = {};
+        UkitError err = {};
+        GenkeyArgs a = {};
+        size_t n_out = 0;
+        int r;
+
+        for (size_t i = 0; i < GENKEY_OUTPUTS_MAX; i++)
+                out[i].file = (AtomicFile) ATOMIC_FILE_INIT;
+        r = parse_args(argc, argv, &a);
+        if (r >= 0)
+                return r;
+
+        if (a.sb_key) {
+                out[n_out++] = (Output) { .path = a.sb_key, .pem = &keys.sb_key, .mode = 0600,
+                                          .file = ATOMIC_FILE_INIT, .what = "SecureBoot private key" };
+                out[n_out++] = (Output) { .path = a.sb_cert, .pem = &keys.sb_cert, .mode = 0644,
+                                          .file = ATOMIC_FILE_INIT, .what = "SecureBoot certificate" };
+        }
+        for (size_t i = 0; i < a.n_pcr_priv; i++) {
+                out[n_out++] = (Output) { .path = a.pcr_priv[i], .pem = &keys.pcr_priv[i], .mode = 0600,
+                                          .file = ATOMIC_FILE_INIT, .what = "private key for PCR signing" };
+                if (i < a.n_pcr_pub)
+                        out[n_out++] = (Output) { .path = a.pcr_pub[i], .pem = &keys.pcr_pub[i], .mode = 0644,
+                                                  .file = ATOMIC_FILE_INIT, .what = "public key for PCR signing" };
+        }
+        r = check_targets(out, n_out);
+        if (r != 0)
+                return r;
+
+        r = keygen_generate(&(KeygenSpec) {
+                                    .secureboot = a.sb_key,
+                                    .cn = a.cn,
+                                    .validity_days = a.validity_days,
+                                    .n_pcr = a.n_pcr_priv,
+                            }, &keys, &err);
+        if (r < 0)
+                return log_error("%s", ukit_error_reason(&err, r));
+
+        r = write_outputs(out, n_out);
+        if (r != 0)
+                return r;
         for (size_t i = 0; i < n_out; i++)
                 printf("Writing %s to %s\n", out[i].what, out[i].path);
-        ret = EXIT_SUCCESS;
-
-finish:
-        for (size_t i = 0; i < n_out; i++) {
-                atomic_file_abort(&out[i].file);
-                if (out[i].data) {
-                        OPENSSL_cleanse(out[i].data, (size_t) out[i].size);
-                        free(out[i].data);
-                }
-        }
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                EVP_PKEY_free(keys[i]);
-        X509_free(cert);
-        return ret;
+        return EXIT_SUCCESS;
 }

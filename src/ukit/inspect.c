@@ -13,8 +13,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/pkcs7.h>
-#include <openssl/x509.h>
 
 #include "authenticode.h"
 #include "cli.h"
@@ -68,18 +66,10 @@ typedef struct SectionReport {
         const char *text_problem;       /* why there is no text in text mode */
 } SectionReport;
 
-typedef struct Signer {
-        char *subject, *issuer;
-} Signer;
-
 typedef struct SignatureReport {
         uint16_t revision, type;
         uint32_t length;
-        const char *digest;             /* "sha256", or NULL if not parseable */
-        Signer signers[4];
-        size_t n_signers;
-        size_t n_certs;
-        const char *problem;
+        AuthenticodeSummary sum;
 } SignatureReport;
 
 typedef struct Report {
@@ -106,10 +96,7 @@ static void report_done(Report *r) {
         free(r->pretty_name);
         free(r->uname);
         for (size_t i = 0; i < r->n_sigs; i++)
-                for (size_t j = 0; j < r->sigs[i].n_signers; j++) {
-                        OPENSSL_free(r->sigs[i].signers[j].subject);
-                        OPENSSL_free(r->sigs[i].signers[j].issuer);
-                }
+                authenticode_summary_done(&r->sigs[i].sum);
 }
 
 static void help(FILE *f) {
@@ -394,8 +381,7 @@ static int inspect_sections(int fd, InspectArgs *a, Report *rep) {
 
         for (size_t k = 0; k < a->n_sel; k++)
                 if (!a->sel[k].found) {
-                        log_error("%s: no section %s", a->file, a->sel[k].name);
-                        return EXIT_FAILURE;
+                        return log_error("%s: no section %s", a->file, a->sel[k].name);
                 }
         return 0;
 }
@@ -524,56 +510,6 @@ static void inspect_uname(int fd, Report *rep) {
         munmap(m, len + delta);
 }
 
-static char *name_oneline(X509_NAME *n) {
-        /* Same format as sbverify/pesign ("/C=DE/CN=..."). */
-        return n ? X509_NAME_oneline(n, NULL, 0) : NULL;
-}
-
-static void inspect_pkcs7(const AuthenticodeEntry *e, SignatureReport *sr) {
-        const unsigned char *p = e->data;
-        PKCS7 *p7;
-
-        if (e->revision != WIN_CERT_REVISION_2_0 || e->type != WIN_CERT_TYPE_PKCS_SIGNED_DATA) {
-                sr->problem = "not a PKCS#7 SignedData certificate";
-                return;
-        }
-        if (e->data_size > (size_t) LONG_MAX || !(p7 = d2i_PKCS7(NULL, &p, (long) e->data_size))) {
-                sr->problem = "malformed PKCS#7";
-                return;
-        }
-        if (!PKCS7_type_is_signed(p7) || !p7->d.sign) {
-                sr->problem = "PKCS#7 is not SignedData";
-                PKCS7_free(p7);
-                return;
-        }
-
-        STACK_OF(X509) *certs = p7->d.sign->cert;
-        STACK_OF(PKCS7_SIGNER_INFO) *infos = PKCS7_get_signer_info(p7);
-        sr->n_certs = certs ? (size_t) sk_X509_num(certs) : 0;
-        for (int i = 0; infos && i < sk_PKCS7_SIGNER_INFO_num(infos); i++) {
-                PKCS7_SIGNER_INFO *si = sk_PKCS7_SIGNER_INFO_value(infos, i);
-                if (!si || !si->issuer_and_serial)
-                        continue;
-                if (!sr->digest && si->digest_alg && si->digest_alg->algorithm) {
-                        int nid = OBJ_obj2nid(si->digest_alg->algorithm);
-                        sr->digest = nid != NID_undef ? OBJ_nid2ln(nid) : "unknown";   /* "sha256" */
-                }
-                if (sr->n_signers >= ELEMENTSOF(sr->signers))
-                        break;
-                X509 *cert = certs ? X509_find_by_issuer_and_serial(certs, si->issuer_and_serial->issuer,
-                                                                     si->issuer_and_serial->serial) : NULL;
-                Signer *sg = &sr->signers[sr->n_signers++];
-                if (cert) {
-                        sg->subject = name_oneline(X509_get_subject_name(cert));
-                        sg->issuer = name_oneline(X509_get_issuer_name(cert));
-                } else {
-                        /* Signer certificate not embedded: issuer is all we know. */
-                        sg->issuer = name_oneline(si->issuer_and_serial->issuer);
-                }
-        }
-        PKCS7_free(p7);
-}
-
 static void inspect_signatures(int fd, Report *rep) {
         const PeImage *img = rep->img;
         _cleanup_free_ uint8_t *table = NULL;
@@ -608,7 +544,7 @@ static void inspect_signatures(int fd, Report *rep) {
                 sr->revision = entries[i].revision;
                 sr->type = entries[i].type;
                 sr->length = entries[i].length;
-                inspect_pkcs7(&entries[i], sr);
+                authenticode_summarize(&entries[i], &sr->sum);
         }
 }
 
@@ -620,15 +556,6 @@ static const char *subsystem_name(uint16_t s) {
         case 13:                                        return "EFI ROM";
         default:                                        return NULL;
         }
-}
-
-static void hex(const uint8_t *d, size_t n, char *out) {
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[d[i] >> 4];
-                out[2 * i + 1] = digits[d[i] & 15];
-        }
-        out[2 * n] = '\0';
 }
 
 /* Indent every line of text by four spaces (ukify's layout). */
@@ -698,14 +625,14 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 for (size_t i = 0; i < rep->n_sigs; i++) {
                         const SignatureReport *sr = &rep->sigs[i];
                         printf("    signature %zu: %u bytes, %s%s%s\n", i + 1, sr->length,
-                               sr->problem ? sr->problem : "PKCS#7 SignedData",
-                               sr->digest ? ", digest " : "", sr->digest ? sr->digest : "");
-                        for (size_t j = 0; j < sr->n_signers; j++) {
-                                _cleanup_free_ char *subj = escape_str(sr->signers[j].subject),
-                                                    *iss = escape_str(sr->signers[j].issuer);
-                                if (sr->signers[j].subject)
+                               sr->sum.problem ? sr->sum.problem : "PKCS#7 SignedData",
+                               sr->sum.digest ? ", digest " : "", sr->sum.digest ? sr->sum.digest : "");
+                        for (size_t j = 0; j < sr->sum.n_signers; j++) {
+                                _cleanup_free_ char *subj = escape_str(sr->sum.signers[j].subject),
+                                                    *iss = escape_str(sr->sum.signers[j].issuer);
+                                if (sr->sum.signers[j].subject)
                                         printf("        subject: %s\n", subj);
-                                if (sr->signers[j].issuer)
+                                if (sr->sum.signers[j].issuer)
                                         printf("        issuer:  %s\n", iss);
                         }
                 }
@@ -717,7 +644,7 @@ static void print_text(const InspectArgs *a, const Report *rep) {
                 if (!sr->shown)
                         continue;
                 _cleanup_free_ char *name_e = escape_str(s->name);
-                hex(sr->sha256, sizeof sr->sha256, h);
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
                 printf("%s:\n  size: %u bytes\n  sha256: %s\n", name_e, pe_section_size(s), h);
                 if (pe_section_file_size(s) != pe_section_size(s))
                         printf("  in file: %u bytes\n", pe_section_file_size(s));
@@ -774,7 +701,7 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_object_begin(&w);
                 json_kv_uint(&w, "size", pe_section_size(s));
                 json_kv_uint(&w, "file_size", pe_section_file_size(s));
-                hex(sr->sha256, sizeof sr->sha256, h);
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
                 json_kv_string(&w, "sha256", h);
                 if (sr->text_mode)
                         json_kv_opt(&w, "text", sr->text);
@@ -827,16 +754,16 @@ static void print_json(const InspectArgs *a, const Report *rep) {
                 json_kv_uint(&w, "length", sr->length);
                 json_kv_uint(&w, "revision", sr->revision);
                 json_kv_uint(&w, "type", sr->type);
-                json_kv_opt(&w, "digest", sr->digest);
-                json_kv_uint(&w, "certificates", sr->n_certs);
-                if (sr->problem)
-                        json_kv_string(&w, "problem", sr->problem);
+                json_kv_opt(&w, "digest", sr->sum.digest);
+                json_kv_uint(&w, "certificates", sr->sum.n_certs);
+                if (sr->sum.problem)
+                        json_kv_string(&w, "problem", sr->sum.problem);
                 json_key(&w, "signers");
                 json_array_begin(&w);
-                for (size_t j = 0; j < sr->n_signers; j++) {
+                for (size_t j = 0; j < sr->sum.n_signers; j++) {
                         json_object_begin(&w);
-                        json_kv_opt(&w, "subject", sr->signers[j].subject);
-                        json_kv_opt(&w, "issuer", sr->signers[j].issuer);
+                        json_kv_opt(&w, "subject", sr->sum.signers[j].subject);
+                        json_kv_opt(&w, "issuer", sr->sum.signers[j].issuer);
                         json_object_end(&w);
                 }
                 json_array_end(&w);
@@ -848,10 +775,11 @@ static void print_json(const InspectArgs *a, const Report *rep) {
 }
 
 int verb_inspect(int argc, char **argv) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         InspectArgs a = { .json = JSON_OFF };
-        Report rep = {};
+        _cleanup_(report_done) Report rep = {};
         bool to_stdout = false;
         int r;
 
@@ -862,10 +790,9 @@ int verb_inspect(int argc, char **argv) {
         fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
                 return log_errno(fd, "%s", a.file);
-        r = pe_parse_fd(fd, &img);
+        r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP || r == -EFBIG) {
-                log_error("%s: not a usable PE image: %s", a.file, pe_last_error());
-                return EXIT_FAILURE;
+                return log_fail(&err, r, "%s: not a usable PE image", a.file);
         }
         if (r < 0)
                 return log_errno(r, "%s", a.file);
@@ -873,7 +800,7 @@ int verb_inspect(int argc, char **argv) {
         rep.img = img;
         r = inspect_sections(fd, &a, &rep);
         if (r != 0)
-                goto finish;
+                return r;
         inspect_sbat(fd, &rep);
         inspect_osrel(fd, &rep);
         inspect_uname(fd, &rep);
@@ -881,7 +808,7 @@ int verb_inspect(int argc, char **argv) {
 
         r = extract_sections(fd, &a, img);
         if (r != 0)
-                goto finish;
+                return r;
 
         for (size_t k = 0; k < a.n_sel; k++)
                 if (a.sel[k].out && streq(a.sel[k].out, "-"))
@@ -892,12 +819,7 @@ int verb_inspect(int argc, char **argv) {
                 else
                         print_text(&a, &rep);
         }
-        if (fflush(stdout) != 0 || ferror(stdout)) {
-                r = log_errno(-EIO, "cannot write to stdout");
-                goto finish;
-        }
-        r = EXIT_SUCCESS;
-finish:
-        report_done(&rep);
-        return r;
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_errno(-EIO, "cannot write to stdout");
+        return EXIT_SUCCESS;
 }

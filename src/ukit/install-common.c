@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "fileio.h"
+#include "gpt.h"
 #include "install-common.h"
 #include "lock.h"
 #include "uki-name.h"
@@ -55,8 +56,7 @@ int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
 
         if (!spec && env_tok && *env_tok) {
                 if (!uki_entry_token_valid(env_tok)) {
-                        log_error("$KERNEL_INSTALL_ENTRY_TOKEN: invalid entry token '%s'", env_tok);
-                        return EXIT_FAILURE;
+                        return log_error_r(-EINVAL, "$KERNEL_INSTALL_ENTRY_TOKEN: invalid entry token '%s'", env_tok);
                 }
                 *ret = xstrdup(env_tok);
                 if (ret_machine_id)
@@ -68,18 +68,18 @@ int entry_token_get(const char *spec, char **ret, char **ret_machine_id) {
         if (tokfile_path) {
                 r = read_file_full(tokfile_path, SMALL_FILE_MAX, &tokfile, NULL);
                 if (r < 0 && r != -ENOENT)
-                        return log_errno(r, "%s: cannot read", tokfile_path);
+                        return log_errno_r(r, "%s: cannot read", tokfile_path);
         }
         if (read_file_full("/etc/os-release", SMALL_FILE_MAX, &osrel, &osn) < 0)
                 (void) read_file_full("/usr/lib/os-release", SMALL_FILE_MAX, &osrel, &osn);
 
         r = uki_entry_token_resolve(spec, tokfile, have_mid ? mid : NULL, osrel, osn, ret);
         if (r == -ENXIO)
-                return log_errno(r, "entry token '%s': source not available", spec ? spec : "auto");
+                return log_errno_r(r, "entry token '%s': source not available", spec ? spec : "auto");
         if (r < 0) {
-                log_error("entry token '%s': invalid (expected machine-id, os-id, os-image-id, auto or literal:TOKEN "
-                          "giving [A-Za-z0-9._-], at most %u characters)", spec ? spec : "auto", UKI_ENTRY_TOKEN_MAX);
-                return EXIT_FAILURE;
+                return log_error_r(r, "entry token '%s': invalid (expected machine-id, os-id, os-image-id, auto or "
+                                   "literal:TOKEN giving [A-Za-z0-9._-], at most %u characters)", spec ? spec : "auto",
+                                   UKI_ENTRY_TOKEN_MAX);
         }
         if (ret_machine_id)
                 *ret_machine_id = have_mid ? xstrdup(mid) : NULL;
@@ -138,7 +138,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
 
         if (image) {
                 _cleanup_close_ int lock_fd = -1;
-                GptPartition part;
+                BootImagePartition part;
 
                 lock_fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
                 if (lock_fd < 0)
@@ -148,21 +148,22 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                         return r;
                 r = gpt_find_boot_partition(image, &part);
                 if (r == -EMEDIUMTYPE)
-                        return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
+                        return log_error("%s: no GPT partition table", image);
                 if (r == -ENOENT)
-                        return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image), EXIT_FAILURE;
+                        return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image);
+                if (r == -EBADMSG)
+                        return log_error("%s: %s", image, disk_image_last_error() ?: "broken GPT");
                 if (r < 0)
                         return log_errno(r, "%s: cannot read the partition table", image);
                 r = boot_image_mount(image, &part, read_only, NULL, &b.image);
                 if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image),
-                               EXIT_FAILURE;
+                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image);
                 if (r == -ENODEV)
                         return log_error("%s: partition %zu: the kernel cannot mount its file system (driver missing?)",
-                                         image, part.partno + 1), EXIT_FAILURE;
+                                         image, part.partno + 1);
                 if (r == -EMEDIUMTYPE)
                         return log_error("%s: partition %zu (%s): no file system on it", image, part.partno + 1,
-                                         boot_partition_kind_name(part.kind)), EXIT_FAILURE;
+                                         boot_partition_kind_name(part.kind));
                 if (r < 0)
                         return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
                 b.path = xstrdup(b.image.mount_dir);
@@ -179,7 +180,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                 if (stat(boot_path, &st) < 0)
                         return log_errno(-errno, "%s", boot_path);
                 if (!S_ISDIR(st.st_mode))
-                        return log_error("%s: not a directory", boot_path), EXIT_FAILURE;
+                        return log_error("%s: not a directory", boot_path);
                 b.path = realpath(boot_path, NULL);
                 if (!b.path)
                         return log_errno(-errno, "%s", boot_path);
@@ -196,7 +197,7 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
         r = boot_partition_discover(NULL, &p);
         if (r == -ENOENT)
                 return log_error("no XBOOTLDR or EFI System Partition mounted on /efi, /boot or /boot/efi "
-                                 "(use --boot-path= or --image=)"), EXIT_FAILURE;
+                                 "(use --boot-path= or --image=)");
         if (r < 0)
                 return log_errno(r, "cannot determine $BOOT");
         b.path = TAKE_PTR(p.path);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "boot-image.h"
 #include "boot-partition.h"
 
 typedef struct BootRoot {
@@ -48,5 +49,5 @@ char *kernel_conf_path(const char *name, bool lib_fallback);
 
 /* Entry token for install/remove: spec (--entry-token), else
  * $KERNEL_INSTALL_ENTRY_TOKEN, else "auto" (entry-token file, machine ID,
- * os-release IMAGE_ID=/ID=). Prints the error. */
+ * os-release IMAGE_ID=/ID=). Prints the error and returns -errno. */
 int entry_token_get(const char *spec, char **ret, char **ret_machine_id);

@@ -312,9 +312,8 @@ static int check_free_space(int dir_fd, const char *dir, uint64_t need) {
         if (!MUL_OK((uint64_t) sv.f_bavail, (uint64_t) sv.f_frsize, &avail))
                 avail = UINT64_MAX;
         if (avail < need) {
-                log_error("%s: not enough free space: need about %" PRIu64 " KiB, %" PRIu64 " KiB available",
-                          dir, (need + 1023) / 1024, avail / 1024);
-                return EXIT_FAILURE;
+                return log_error("%s: not enough free space: need about %" PRIu64 " KiB, %" PRIu64 " KiB available",
+                                 dir, (need + 1023) / 1024, avail / 1024);
         }
         return 0;
 }
@@ -374,7 +373,7 @@ static int config_scan(const char *config, ConfigScan *ret) {
         if (r < 0) {
                 free(cs.stub);
                 if (r == -EBADMSG)
-                        return log_error("%s:%u: syntax error", config, line), EXIT_FAILURE;
+                        return log_error("%s:%u: syntax error", config, line);
                 return log_errno(r, "%s", config);
         }
         *ret = cs;
@@ -469,7 +468,7 @@ int verb_install(int argc, char **argv) {
                 if (r != 0)
                         return r;
                 if (!ADD_OK(need, sz, &need))
-                        return log_error("%s: inputs too large", a.initrds[i]), EXIT_FAILURE;
+                        return log_error("%s: inputs too large", a.initrds[i]);
         }
         {
                 const char *stub = a.stub ?: conf_stub ?: stub_default_path(false);
@@ -477,15 +476,15 @@ int verb_install(int argc, char **argv) {
                 if (r != 0)
                         return r;
                 if (!ADD_OK(need, sz, &need) || !ADD_OK(need, cs.extra_bytes, &need))
-                        return log_error("inputs too large"), EXIT_FAILURE;
+                        return log_error("inputs too large");
         }
         margin = need / 100 * SPACE_MARGIN_PERCENT + SPACE_MARGIN_FIXED;
         if (!ADD_OK(need, margin, &need))
-                return log_error("inputs too large"), EXIT_FAILURE;
+                return log_error("inputs too large");
 
         r = entry_token_get(a.entry_token, &token, &machine_id);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
 
         bool conf_cmdline = cs.has_cmdline && !a.cmdline;
         if (a.cmdline)
@@ -514,8 +513,7 @@ int verb_install(int argc, char **argv) {
                         if (tp) {
                                 r = uki_tries_read(tp, &t);
                                 if (r == -EINVAL)
-                                        return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX),
-                                               EXIT_FAILURE;
+                                        return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX);
                                 if (r < 0 && r != -ENOENT)
                                         return log_errno(r, "%s: cannot read", tp);
                                 if (r == 0)
@@ -531,7 +529,7 @@ int verb_install(int argc, char **argv) {
                 r = open_uki_dir(boot.path, true, &dir_fd);
                 if (r == -EXDEV)
                         return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
-                                         boot.path), EXIT_FAILURE;
+                                         boot.path);
                 if (r < 0)
                         return log_errno(r, "%s: cannot create", uki_dir);
                 /* One install or remove at a time: two installs of a kernel
@@ -598,7 +596,7 @@ int verb_install(int argc, char **argv) {
                 struct stat st;
                 /* It must be in the directory we checked, not elsewhere. */
                 if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-                        return log_error("%s: not found in %s after the build", name, uki_dir), EXIT_FAILURE;
+                        return log_error("%s: not found in %s after the build", name, uki_dir);
                 remove_variants(dir_fd, name, token, a.version);
                 if (a.image)
                         log_info("Installed EFI/Linux/%s in partition %zu (%s) of %s", name,
@@ -699,8 +697,8 @@ int verb_remove(int argc, char **argv) {
                 return log_usage("invalid kernel version '%s'", version);
 
         r = entry_token_get(spec, &token, NULL);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
         r = boot_root_open(boot_path, image, false, &boot);
         if (r != 0)
                 return r;
@@ -710,7 +708,7 @@ int verb_remove(int argc, char **argv) {
                 return EXIT_SUCCESS;    /* nothing installed: removing is idempotent */
         if (r == -EXDEV)
                 return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
-                                 boot.path), EXIT_FAILURE;
+                                 boot.path);
         if (r < 0)
                 return log_errno(r, "%s", uki_dir);
         r = boot_lock(dir_fd, uki_dir, LOCK_EX);

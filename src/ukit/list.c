@@ -20,6 +20,7 @@
 #include "authenticode.h"
 #include "cli.h"
 #include "fileio.h"
+#include "gpt.h"
 #include "install-common.h"
 #include "json.h"
 #include "osrel.h"
@@ -111,7 +112,7 @@ static const char *signature_state(int fd, char *signer, size_t signer_size);
 
 /* Fill e from one file. Returns 0, or -EBADMSG for files that are no UKI
  * (bootctl skips those too, with a message). */
-static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListEntry *e, const char **ret_reason) {
+static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListEntry *e, UkitError *err) {
         static const char *const title_keys[] = { "PRETTY_NAME", "IMAGE_ID", "NAME", "ID", NULL };
         static const char *const version_keys[] = { "IMAGE_VERSION", "VERSION", "VERSION_ID", "BUILD_ID", NULL };
         static const char *const sort_keys[] = { "IMAGE_ID", "ID", NULL };
@@ -119,13 +120,12 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *osrel = NULL;
         UkiName nm = UKI_NAME_INIT;
+        UkitError pe_err = UKIT_ERROR_INIT;
         size_t osn;
         int r;
 
-        *ret_reason = NULL;
         if (uki_name_parse(fname, &nm) < 0) {
-                *ret_reason = "not a UKI file name";
-                return -EBADMSG;
+                return ukit_error(err, -EBADMSG, "not a UKI file name");
         }
         /* No symlinks (they could point anywhere), and no FIFO or device
          * can block or feed the listing: open_input_at() opens
@@ -135,24 +135,22 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
                 uki_name_done(&nm);
                 return fd;
         }
-        r = pe_parse_fd(fd, &img);
+        r = pe_parse_fd(fd, &img, &pe_err);
         if (r < 0) {
                 uki_name_done(&nm);
                 if (r == -EBADMSG || r == -EOPNOTSUPP)
-                        *ret_reason = pe_last_error();
+                        *err = pe_err;
                 return r;
         }
         osrel = section_text(fd, img, UKI_NAME_OSREL);
         if (!osrel || !pe_find_section(img, UKI_NAME_LINUX)) {
                 uki_name_done(&nm);
-                *ret_reason = !osrel ? "no .osrel section" : "no .linux section";
-                return -EBADMSG;
+                return ukit_error(err, -EBADMSG, "%s", !osrel ? "no .osrel section" : "no .linux section");
         }
         osn = strlen(osrel);
         if (!osrel_first(osrel, osn, title_keys, e->title, sizeof(e->title))) {
                 uki_name_done(&nm);
-                *ret_reason = "no PRETTY_NAME, IMAGE_ID, NAME or ID in .osrel";
-                return -EBADMSG;
+                return ukit_error(err, -EBADMSG, "no PRETTY_NAME, IMAGE_ID, NAME or ID in .osrel");
         }
         osrel_first(osrel, osn, version_keys, e->version, sizeof(e->version));
         osrel_first(osrel, osn, sort_keys, e->sort_key, sizeof(e->sort_key));
@@ -179,10 +177,10 @@ static int load_entry(const ListRoot *root, int dir_fd, const char *fname, ListE
  * signer is trusted by the firmware is for `ukit verify --cert`. */
 static const char *signature_state(int fd, char *signer, size_t signer_size) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
-        const char *reason = NULL, *state = "valid";
+        const char *state = "valid";
 
         signer[0] = 0;
-        if (authenticode_image_load(fd, &img, &reason) < 0)
+        if (authenticode_image_load(fd, &img, NULL) < 0)
                 return "invalid";
         if (!img->signed_)
                 return "unsigned";
@@ -213,7 +211,7 @@ static const char *signature_state(int fd, char *signer, size_t signer_size) {
                 match = memcmp(digest, sig->digest, sig->digest_size) == 0;
                 if (!match)
                         state = "digest-mismatch";
-                else if (authenticode_signature_verify(sig, NULL, NULL, 0) < 0)
+                else if (authenticode_signature_verify(sig, NULL, NULL) < 0)
                         return "invalid";
         }
         return state;
@@ -303,12 +301,12 @@ static int list_root(const ListRoot *root, JsonWriter *w, unsigned *count) {
 
         dir_fd = open(dirpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir_fd < 0)
-                return errno == ENOENT ? 0 : log_errno(-errno, "%s", dirpath);
+                return errno == ENOENT ? 0 : log_errno_r(-errno, "%s", dirpath);
         fd = dup(dir_fd);
         if (fd < 0 || !(d = fdopendir(fd))) {
                 if (fd >= 0)
                         close(fd);
-                return log_errno(-errno, "%s", dirpath);
+                return log_errno_r(-errno, "%s", dirpath);
         }
         names = xcalloc(LIST_ENTRIES_MAX, sizeof(char *));
         for (struct dirent *de; (de = readdir(d)); ) {
@@ -327,12 +325,12 @@ static int list_root(const ListRoot *root, JsonWriter *w, unsigned *count) {
 
         for (size_t i = 0; i < n; i++) {
                 ListEntry e = { .tries_left = -1, .tries_done = -1 };
-                const char *reason = NULL;
-                int r = load_entry(root, dir_fd, names[i], &e, &reason);
+                UkitError err = UKIT_ERROR_INIT;
+                int r = load_entry(root, dir_fd, names[i], &e, &err);
                 if (r < 0) {
                         _cleanup_free_ char *dir_e = escape_str(dirpath), *name_e = escape_str(names[i]);
                         log_warning("%s/%s: not a UKI (%s), skipped", dir_e, name_e,
-                                    reason ?: input_strerror(r));
+                                    ukit_error_what(&err) ?: input_strerror(r));
                 }
                 else {
                         if (w->style != JSON_OFF)
@@ -398,9 +396,9 @@ static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootParti
         struct stat st;
 
         if (stat(path, &st) < 0)
-                return log_errno(-errno, "%s", path);
+                return log_errno_r(-errno, "%s", path);
         if (!S_ISDIR(st.st_mode))
-                return log_error("%s: not a directory", path), EXIT_FAILURE;
+                return log_error_r(-ENOTDIR, "%s: not a directory", path);
         if (boot_partition_probe(path, &p) == 0) {
                 kind = p.kind;
                 boot_partition_done(&p);
@@ -416,7 +414,7 @@ static int add_path_root(ListRoot *roots, size_t *n, const char *path, BootParti
                         return 0;
         char *canon = realpath(path, NULL);
         if (!canon)
-                return log_errno(-errno, "%s", path);
+                return log_errno_r(-errno, "%s", path);
         roots[(*n)++] = (ListRoot) { .path = canon, .kind = kind, .dev = st.st_dev, .image = BOOT_IMAGE_MOUNT_INIT };
         return 0;
 }
@@ -426,19 +424,21 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
         bool any = false;
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
-                GptPartition part;
+                BootImagePartition part;
                 int r = gpt_find_partition(image, kinds[i], &part);
                 if (r == -ENOENT)
                         continue;
                 if (r == -EMEDIUMTYPE)
-                        return log_error("%s: no GPT partition table", image), EXIT_FAILURE;
+                        return log_error_r(r, "%s: no GPT partition table", image);
+                if (r == -EBADMSG)
+                        return log_error_r(r, "%s: %s", image, disk_image_last_error() ?: "broken GPT");
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read the partition table", image);
+                        return log_errno_r(r, "%s: cannot read the partition table", image);
                 ListRoot *lr = &roots[*n];
                 *lr = (ListRoot) { .kind = kinds[i], .image = BOOT_IMAGE_MOUNT_INIT };
                 r = boot_image_mount(image, &part, /* read_only= */ true, NULL, &lr->image);
                 if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root", image), EXIT_FAILURE;
+                        return log_error_r(r, "%s: mounting a partition of an image needs root", image);
                 if (r == -ENODEV) {
                         /* e.g. no vfat driver: still show the other partition */
                         log_warning("%s: partition %zu (%s): the kernel cannot mount its file system, skipped",
@@ -446,14 +446,14 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
                         continue;
                 }
                 if (r < 0)
-                        return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
+                        return log_errno_r(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
                 lr->path = xstrdup(lr->image.mount_dir);
                 lr->from_image = true;
                 (*n)++;
                 any = true;
         }
         if (!any)
-                return log_error("%s: no mountable ESP or XBOOTLDR partition in the GPT", image), EXIT_FAILURE;
+                return log_error_r(-ENOENT, "%s: no mountable ESP or XBOOTLDR partition in the GPT", image);
         return 0;
 }
 
@@ -596,5 +596,5 @@ int verb_list(int argc, char **argv) {
         }
         if (fflush(stdout) != 0 && r == 0)
                 r = log_errno(-errno, "stdout");
-        return r;
+        return r < 0 ? EXIT_FAILURE : r;
 }

@@ -8,28 +8,22 @@
 #include "esp-predict.h"
 #include "measure-esp.h"
 #include "tpm2-pcr.h"
+#include "util.h"
 
 int measure_esp_predict(const char *esp, const char *uki, unsigned banks, MeasureEsp *ret) {
-        char *path = NULL;
+        UkitError err = UKIT_ERROR_INIT;
         int r;
 
         if (!uki)
                 return log_usage("--esp= needs --uki=");
-        r = esp_predict(esp, uki, banks, &ret->pcr12, &ret->pcr13, &path);
+        r = esp_predict(esp, uki, banks, &ret->pcr12, &ret->pcr13, &err);
         if (r < 0) {
                 const char *what = r == -EXDEV ? "the UKI is not inside the --esp directory" :
                         r == -E2BIG ? "more files than ukit-stub picks up from one directory" :
                         r == -EILSEQ ? "non-ASCII add-on command lines are not predicted" : strerror(-r);
-                log_error("%s: %s", path ? path : esp, what);
-                free(path);
-                return EXIT_FAILURE;
+                return log_error("%s: %s", err.path[0] ? err.path : esp, what);
         }
         return 0;
-}
-
-static void hex(char *out, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
 void measure_esp_print_text(const MeasureEsp *m, const char *esp) {
@@ -43,7 +37,7 @@ void measure_esp_print_text(const MeasureEsp *m, const char *esp) {
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(st[i]->banks & PCR_BANK_BIT(b)))
                                 continue;
-                        hex(buf, st[i]->value[b], pcr_bank_digest_size((PcrBank) b));
+                        hex_encode_to(st[i]->value[b], pcr_bank_digest_size((PcrBank) b), buf);
                         printf("%u:%s=%s\n", TPM2_PCR_KERNEL_CONFIG + i, pcr_bank_to_string((PcrBank) b), buf);
                 }
         }
@@ -56,7 +50,7 @@ void measure_esp_print_json(JsonWriter *w, const MeasureEsp *m, PcrBank b) {
         for (unsigned i = 0; i < 2; i++) {
                 if (!(st[i]->banks & PCR_BANK_BIT(b)))
                         continue;
-                hex(buf, st[i]->value[b], pcr_bank_digest_size(b));
+                hex_encode_to(st[i]->value[b], pcr_bank_digest_size(b), buf);
                 json_object_begin(w);
                 json_kv_uint(w, "pcr", TPM2_PCR_KERNEL_CONFIG + i);
                 json_key(w, "hash");

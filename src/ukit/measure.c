@@ -304,7 +304,7 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
 
         r = pcr_measure_new(&uki_rules_current, a->banks, 0, &m);
         if (r < 0)
-                return log_errno(r, "cannot set up hashing");
+                return log_errno_r(r, "cannot set up hashing");
 
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
                 _cleanup_close_ int fd = -1;
@@ -315,19 +315,20 @@ static int measure_files(const MeasureArgs *a, PcrState *ret) {
                  * The open never blocks on a FIFO. */
                 fd = open_input(a->sections[s], OPEN_INPUT_ALLOW_PIPE, 0, NULL);
                 if (fd < 0)
-                        return log_errno(fd, "%s: cannot open", a->sections[s]);
+                        return log_errno_r(fd, "%s: cannot open", a->sections[s]);
                 r = pcr_measure_section_file(m, (UkiSection) s, fd);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read", a->sections[s]);
+                        return log_errno_r(r, "%s: cannot read", a->sections[s]);
         }
         r = pcr_measure_finish(m, ret);
         if (r < 0)
-                return log_errno(r, "cannot compute PCR 11");
+                return log_errno_r(r, "cannot compute PCR 11");
         return 0;
 }
 
 /* Measures the sections of a built UKI with the rules of its stub. */
 static int measure_uki(const MeasureArgs *a, PcrState *ret) {
+        UkitError err = UKIT_ERROR_INIT;
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_close_ int fd = -1;
         const UkiMeasureRules *rules = NULL;
@@ -336,14 +337,14 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
 
         fd = open_input(a->uki, 0, 0, NULL);
         if (fd < 0)
-                return log_errno(fd, "%s: cannot open", a->uki);
-        r = pe_parse_fd(fd, &img);
+                return log_errno_r(fd, "%s: cannot open", a->uki);
+        r = pe_parse_fd(fd, &img, &err);
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                log_error("%s: not a usable PE image: %s", a->uki, pe_last_error());
-                return EXIT_FAILURE;
+                log_fail(&err, r, "%s: not a usable PE image", a->uki);
+                return r;
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot parse", a->uki);
+                return log_errno_r(r, "%s: cannot parse", a->uki);
 
         sd = pe_find_section(img, UKI_NAME_SDMAGIC);
         if (sd) {
@@ -351,7 +352,7 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 size_t n = 0;
                 r = pe_read_section(fd, img, sd, SDMAGIC_MAX, &magic, &n);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read .sdmagic", a->uki);
+                        return log_errno_r(r, "%s: cannot read .sdmagic", a->uki);
                 rules = uki_rules_for_stub(magic, n);
         }
         if (!rules) {
@@ -359,13 +360,12 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 rules = &uki_rules_current;
         }
         if (!pe_find_section(img, UKI_NAME_LINUX)) {
-                log_error("%s: no .linux section, not a UKI", a->uki);
-                return EXIT_FAILURE;
+                return log_error_r(-EBADMSG, "%s: no .linux section, not a UKI", a->uki);
         }
 
         r = pcr_measure_pe_image(fd, img, rules, a->banks, ret);
         if (r < 0)
-                return log_errno(r, "%s: cannot measure its sections", a->uki);
+                return log_errno_r(r, "%s: cannot measure its sections", a->uki);
         return 0;
 }
 
@@ -386,9 +386,8 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                                 continue;
                         int r = read_sysfs_pcr((PcrBank) b, text, s.value[b]);
                         if (r == -ENOENT) {
-                                log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
-                                          pcr_bank_to_string((PcrBank) b), TPM2_PCR_KERNEL_BOOT);
-                                return EXIT_FAILURE;
+                                return log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
+                                                 pcr_bank_to_string((PcrBank) b), TPM2_PCR_KERNEL_BOOT);
                         }
                         if (r != 0)
                                 return r;
@@ -400,11 +399,11 @@ static int measure_image(const MeasureArgs *a, PcrState *ret) {
                 for (int s = 0; s < _UKI_SECTION_MAX; s++)
                         if (a->sections[s])
                                 return log_usage("--uki= cannot be combined with --%s=", uki_section_names[s] + 1);
-                return measure_uki(a, ret);
+                return measure_uki(a, ret) < 0 ? EXIT_FAILURE : 0;
         }
         if (!a->sections[UKI_SECTION_LINUX])
                 return log_usage("either --linux=, --uki= or --current must be specified");
-        return measure_files(a, ret);
+        return measure_files(a, ret) < 0 ? EXIT_FAILURE : 0;
 }
 
 static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
@@ -416,8 +415,10 @@ static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
 }
 
 static void print_hex(FILE *f, const uint8_t *p, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                fprintf(f, "%02x", p[i]);
+        char hex[2 * PCR_DIGEST_MAX + 1];
+
+        hex_encode_to(p, n, hex);
+        fputs(hex, f);
 }
 
 static int verb_calculate(const MeasureArgs *a) {
@@ -471,8 +472,7 @@ static int verb_calculate(const MeasureArgs *a) {
                                 r = pcr_state_extend_phase(&st, a->phases[p]);
                                 if (r < 0)
                                         return log_errno(r, "cannot extend phase");
-                                for (size_t i = 0; i < n; i++)
-                                        snprintf(hex + 2 * i, 3, "%02x", st.value[b][i]);
+                                hex_encode_to(st.value[b], n, hex);
                                 json_object_begin(&w);
                                 if (a->phases[p][0])
                                         json_kv_string(&w, "phase", a->phases[p]);
@@ -502,29 +502,28 @@ static void pkeys_free(EVP_PKEY *(*keys)[MEASURE_KEYS_MAX]) {
  * ones, bank by bank, as systemd-measure does. */
 static int load_append(const char *path, PcrSig *sig) {
         _cleanup_free_ char *text = NULL;
-        char why[256] = "";
+        UkitError err = UKIT_ERROR_INIT;
         size_t n = 0;
         int r;
 
         r = read_file_full(path, JSON_PARSE_SIZE_MAX, &text, &n);
         if (r == -EFBIG) {
-                log_error("%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
-                return EXIT_FAILURE;
+                return log_error_r(r, "%s: larger than %u bytes", path, JSON_PARSE_SIZE_MAX);
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot read", path);
-        r = pcrsig_parse(text, n, sig, NULL, why, sizeof(why));
+                return log_errno_r(r, "%s: cannot read", path);
+        r = pcrsig_parse(text, n, sig, NULL, &err);
         if (r == -EBADMSG) {
-                log_error("%s: not a PCR signature document: %s", path, why);
-                return EXIT_FAILURE;
+                log_fail(&err, r, "%s: not a PCR signature document", path);
+                return r;
         }
         if (r < 0)
-                return log_errno(r, "%s: cannot parse", path);
+                return log_errno_r(r, "%s: cannot parse", path);
         for (size_t i = 0; i < sig->n_entries; i++)
                 if (sig->entries[i].not_pcr11) {
-                        log_error("%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
-                                  path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
-                        return EXIT_FAILURE;
+                        return log_error_r(-EOPNOTSUPP,
+                                           "%s: %s[%zu] is a policy for other PCRs than 11, which ukit cannot carry over",
+                                           path, pcr_bank_to_string(sig->entries[i].bank), sig->entries[i].index);
                 }
         return 0;
 }
@@ -554,12 +553,10 @@ static int verb_sign(const MeasureArgs *a) {
                 }
                 r = pcrsig_check_keys(priv[i], pub[i]);
                 if (r == -EOPNOTSUPP) {
-                        log_error("%s: key type not supported (need RSA or EC)", k);
-                        return EXIT_FAILURE;
+                        return log_error("%s: key type not supported (need RSA or EC)", k);
                 }
                 if (r == -EKEYREJECTED) {
-                        log_error("%s: public key does not belong to private key %s", p, k);
-                        return EXIT_FAILURE;
+                        return log_error("%s: public key does not belong to private key %s", p, k);
                 }
                 if (r < 0)
                         return log_errno(r, "%s: unusable key", k);
@@ -567,8 +564,8 @@ static int verb_sign(const MeasureArgs *a) {
 
         if (a->append) {
                 r = load_append(a->append, &sig);
-                if (r != 0)
-                        return r;
+                if (r < 0)
+                        return EXIT_FAILURE;
         }
 
         r = measure_image(a, &base);
@@ -606,8 +603,7 @@ static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value) {
         for (size_t i = 0; i < n; i++)
                 buf[i] = (char) tolower((unsigned char) buf[i]);
         if (n != want || strspn(buf, "0123456789abcdef") != n) {
-                log_error("%s: not a PCR value", path);
-                return EXIT_FAILURE;
+                return log_error("%s: not a PCR value", path);
         }
         memcpy(text, buf, n + 1);
         for (size_t i = 0; i < n / 2; i++) {
@@ -658,8 +654,7 @@ static int verb_status(const MeasureArgs *a) {
                 any = true;
         }
         if (!any && style == JSON_OFF) {
-                log_error(SYSFS_TPM ": no PCR banks readable (no TPM, or kernel too old)");
-                return EXIT_FAILURE;
+                return log_error(SYSFS_TPM ": no PCR banks readable (no TPM, or kernel too old)");
         }
         if (style != JSON_OFF) {
                 json_object_end(&w);
@@ -667,6 +662,15 @@ static int verb_status(const MeasureArgs *a) {
         }
         return EXIT_SUCCESS;
 }
+
+static const struct {
+        const char *name;
+        int (*run)(const MeasureArgs *a);
+} measure_commands[] = {
+        { "calculate", verb_calculate },
+        { "sign",      verb_sign },
+        { "status",    verb_status },
+};
 
 int verb_measure(int argc, char **argv) {
         MeasureArgs a = {};
@@ -683,15 +687,13 @@ int verb_measure(int argc, char **argv) {
                 return log_usage("missing command: status, calculate or sign");
         }
         cmd = argv[optind];
+        r = -1;
         if (optind + 1 < argc)
                 r = log_usage("unexpected argument '%s'", argv[optind + 1]);
-        else if (streq(cmd, "calculate"))
-                r = verb_calculate(&a);
-        else if (streq(cmd, "sign"))
-                r = verb_sign(&a);
-        else if (streq(cmd, "status"))
-                r = verb_status(&a);
-        else
+        for (size_t i = 0; r < 0 && i < ELEMENTSOF(measure_commands); i++)
+                if (streq(cmd, measure_commands[i].name))
+                        r = measure_commands[i].run(&a);
+        if (r < 0)
                 r = log_usage("unknown command '%s' (status, calculate, sign)", cmd);
         args_done(&a);
         return r;

@@ -4,22 +4,20 @@
 
 #include "cli.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "sign-common.h"
 #include "util.h"
 
 static int key_error(int r, const char *path) {
         switch (r) {
         case -EACCES:
-                log_error("%s: wrong or missing passphrase for the private key", path);
-                return EXIT_FAILURE;
+                return log_error_r(r, "%s: wrong or missing passphrase for the private key", path);
         case -EOPNOTSUPP:
-                log_error("%s: unsupported key type (Secure Boot signatures need RSA)", path);
-                return EXIT_FAILURE;
+                return log_error_r(r, "%s: unsupported key type (Secure Boot signatures need RSA)", path);
         case -EBADMSG:
-                log_error("%s: no usable private key found", path);
-                return EXIT_FAILURE;
+                return log_error_r(r, "%s: no usable private key found", path);
         default:
-                return log_errno(r, "%s", path);
+                return log_errno_r(r, "%s", path);
         }
 }
 
@@ -33,38 +31,33 @@ int sign_load_key_and_cert(const char *key_path, const char *passphrase_file, co
         if (r < 0)
                 return key_error(r, key_path);
         if (!EVP_PKEY_is_a(key, "RSA")) {
-                log_error("%s: unsupported key type %s (Secure Boot signatures need RSA)", key_path,
-                          EVP_PKEY_get0_type_name(key) ?: "unknown");
-                return EXIT_FAILURE;
+                return log_error_r(-EOPNOTSUPP, "%s: unsupported key type %s (Secure Boot signatures need RSA)",
+                                   key_path, EVP_PKEY_get0_type_name(key) ?: "unknown");
         }
         if (EVP_PKEY_get_bits(key) < SIGN_RSA_BITS_MIN) {
-                log_error("%s: RSA key of %d bits is too small (at least %d)", key_path, EVP_PKEY_get_bits(key),
-                          SIGN_RSA_BITS_MIN);
-                return EXIT_FAILURE;
+                return log_error_r(-EOPNOTSUPP, "%s: RSA key of %d bits is too small (at least %d)", key_path,
+                                   EVP_PKEY_get_bits(key), SIGN_RSA_BITS_MIN);
         }
 
         r = keys_load_certificate(cert_path, &cert);
         if (r == -EBADMSG) {
-                log_error("%s: no X.509 certificate found", cert_path);
-                return EXIT_FAILURE;
+                return log_error_r(r, "%s: no X.509 certificate found", cert_path);
         }
         if (r < 0)
-                return log_errno(r, "%s", cert_path);
+                return log_errno_r(r, "%s", cert_path);
 
         if (!keys_match(key, X509_get0_pubkey(cert))) {
-                log_error("%s: private key does not match certificate %s", key_path, cert_path);
-                return EXIT_FAILURE;
+                return log_error_r(-EKEYREJECTED, "%s: private key does not match certificate %s", key_path, cert_path);
         }
         /* Firmware does not check validity dates, but a certificate outside
          * its validity period is a mistake (or a wrong clock) either way:
          * both ends are refused alike. */
         if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0) {
-                log_error("%s: certificate has expired", cert_path);
-                return EXIT_FAILURE;
+                return log_error_r(-EKEYEXPIRED, "%s: certificate has expired", cert_path);
         }
         if (X509_cmp_current_time(X509_get0_notBefore(cert)) > 0) {
-                log_error("%s: certificate is not valid yet (its notBefore date is in the future)", cert_path);
-                return EXIT_FAILURE;
+                return log_error_r(-EKEYEXPIRED,
+                                   "%s: certificate is not valid yet (its notBefore date is in the future)", cert_path);
         }
 
         *ret_key = TAKE_PTR(key);

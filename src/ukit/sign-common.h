@@ -13,7 +13,7 @@
 /* Loads a Secure Boot signing key and its certificate and checks that they
  * belong together, the key is RSA of at least SIGN_RSA_BITS_MIN bits and
  * the certificate is within its validity period (neither expired nor
- * not valid yet). Prints a one-line error and returns
- * EXIT_FAILURE, or returns 0. */
+ * not valid yet). Prints a one-line error and returns -errno, or returns
+ * 0. */
 int sign_load_key_and_cert(const char *key_path, const char *passphrase_file, const char *cert_path,
                            EVP_PKEY **ret_key, X509 **ret_cert);

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "sign-common.h"
 #include "util.h"
 #include "verbs.h"
@@ -264,7 +265,7 @@ int verb_sign_pe(int argc, char **argv) {
         _cleanup_close_ int fd = -1;
         size_t attach_der_size = 0;
         SignArgs a = {};
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         struct stat st;
         int r;
 
@@ -286,10 +287,10 @@ int verb_sign_pe(int argc, char **argv) {
                 a.inplace = inplace;
         }
 
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0) {
-                if (reason)
-                        log_error("%s: %s", a.file, reason);
+                if (ukit_error_what(&err))
+                        log_error("%s: %s", a.file, err.what);
                 else
                         log_errno(r, "%s: cannot read PE image", a.file);
                 return EXIT_FAILURE;
@@ -302,16 +303,14 @@ int verb_sign_pe(int argc, char **argv) {
 
         if (a.remove) {
                 if (!img->signed_) {
-                        log_error("%s: image is not signed", a.file);
-                        return EXIT_FAILURE;
+                        return log_error("%s: image is not signed", a.file);
                 }
                 return write_image(fd, &a, &st, img, EVP_sha256(), NULL, NULL);
         }
 
         if (img->signed_ && !a.append && !a.detach) {
-                log_error("%s: image is already signed (use --append to add a signature, --remove to drop them)",
-                          a.file);
-                return EXIT_FAILURE;
+                return log_error("%s: image is already signed (use --append to add a signature, --remove to drop them)",
+                                 a.file);
         }
 
         if (a.attach) {
@@ -320,12 +319,10 @@ int verb_sign_pe(int argc, char **argv) {
                         return log_errno(r, "%s", a.attach);
                 r = authenticode_signature_parse((const uint8_t *) attach_der, attach_der_size, &attach);
                 if (r == -EOPNOTSUPP) {
-                        log_error("%s: unsupported digest algorithm in signature", a.attach);
-                        return EXIT_FAILURE;
+                        return log_error("%s: unsupported digest algorithm in signature", a.attach);
                 }
                 if (r < 0) {
-                        log_error("%s: not a DER PKCS#7 Authenticode signature", a.attach);
-                        return EXIT_FAILURE;
+                        return log_error("%s: not a DER PKCS#7 Authenticode signature", a.attach);
                 }
                 TableArgs t = {
                         .a = &a, .img = img, .attach = attach,
@@ -335,8 +332,8 @@ int verb_sign_pe(int argc, char **argv) {
         }
 
         r = sign_load_key_and_cert(a.key, a.passphrase_file, a.cert, &key, &cert);
-        if (r != 0)
-                return r;
+        if (r < 0)
+                return EXIT_FAILURE;
 
         if (a.detach) {
                 _cleanup_(authenticode_hasher_freep) AuthenticodeHasher *h = NULL;

@@ -9,6 +9,3 @@
 
 int sysext_build(ExtClass c, int argc, char **argv);
 int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv);
-
-/* Run argv (PATH lookup); returns the exit status, 128+signal, or -errno. */
-int sysext_run(char *const argv[], bool quiet);

@@ -145,10 +145,9 @@ static int log_lock_timeout(const ExtContext *ctx) {
                 snprintf(who, sizeof(who), "pid %d (%s)%s", (int) ctx->lock_holder.pid,
                          ctx->lock_holder.comm[0] ? ctx->lock_holder.comm : "?",
                          ctx->lock_holder.n_pids > 1 ? " and its child" : "");
-        log_error("%s: still locked after %.1f s by %s: another %s merge, refresh or unmerge is running "
-                  "or stuck (--lock-timeout=)", ws, (double) ctx->lock_timeout_usec / 1e6, who,
-                  ext_class_name(ctx->cls));
-        return EXIT_FAILURE;
+        return log_error("%s: still locked after %.1f s by %s: another %s merge, refresh or unmerge is running "
+                         "or stuck (--lock-timeout=)", ws ?: "workspace", (double) ctx->lock_timeout_usec / 1e6, who,
+                         ext_class_name(ctx->cls));
 }
 
 static int parse_timeout(const char *s, int64_t *ret) {
@@ -173,10 +172,10 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         if (r == -ENOENT)
                 return log_errno(r, "%s/etc/os-release: cannot read the host os-release", ctx->root);
         if (r == -ENOMSG)
-                return log_error("%s/etc/os-release: no ID= field", ctx->root), EXIT_FAILURE;
+                return log_error("%s/etc/os-release: no ID= field", ctx->root);
         if (r < 0)
                 return log_error("%s/etc/os-release: cannot read the host os-release: %s", ctx->root,
-                                 input_strerror(r)), EXIT_FAILURE;
+                                 input_strerror(r));
 
         if (ctx->n_images == 0 && !refresh) {
                 log_info("No extensions found.");
@@ -186,8 +185,7 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         if (r == -ETIMEDOUT)
                 return log_lock_timeout(ctx);
         if (r == -EBUSY) {
-                log_error("%s: already merged (use refresh, or unmerge first)", ctx->root[0] ? ctx->root : "/");
-                return EXIT_FAILURE;
+                return log_error("%s: already merged (use refresh, or unmerge first)", ctx->root[0] ? ctx->root : "/");
         }
 
         for (size_t i = 0; i < ctx->n_images; i++) {
@@ -203,11 +201,11 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         break;
                 case EXT_IMAGE_IGNORED:
                         n_ignored++;
-                        log_info("Skipping extension '%s': %s.", m->name, m->result->reason);
+                        log_info("Skipping extension '%s': %s.", m->name, m->result->error.what);
                         break;
                 case EXT_IMAGE_FAILED:
                         n_failed++;
-                        log_error("%s: %s", m->path, m->result->reason);
+                        log_error("%s: %s", m->path, m->result->error.what);
                         break;
                 default:
                         break;
@@ -226,8 +224,8 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                         json_kv_string(&w, "protection", m->result->protection);
                         json_kv_string(&w, "verity", m->result->verity);
                         json_kv_string(&w, "trust", m->result->trust);
-                        if (m->result->reason[0])
-                                json_kv_string(&w, "reason", m->result->reason);
+                        if (m->result->error.what[0])
+                                json_kv_string(&w, "reason", m->result->error.what);
                         json_object_end(&w);
                 }
                 json_array_end(&w);
@@ -235,8 +233,7 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
         }
 
         if (r == -ECANCELED) {
-                log_error("%u image(s) failed and --strict is set: nothing merged", n_failed);
-                return EXIT_FAILURE;
+                return log_error("%u image(s) failed and --strict is set: nothing merged", n_failed);
         }
         if (r < 0)
                 return log_errno(r, "merging failed");
@@ -249,6 +246,38 @@ static int do_merge(ExtContext *ctx, bool refresh, JsonStyle json) {
                 log_info("No suitable extensions found (%u ignored, %u failed).", n_ignored, n_failed);
         return n_failed > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+static int do_unmerge(ExtContext *ctx, JsonStyle json) {
+        int r = ext_unmerge(ctx);
+        if (r == -ETIMEDOUT)
+                return log_lock_timeout(ctx);
+        if (r < 0)
+                return log_errno(r, "unmerging failed");
+        log_info(r > 0 ? "Unmerged extensions." : "No extensions were merged.");
+        return EXIT_SUCCESS;
+}
+
+static int do_merge_new(ExtContext *ctx, JsonStyle json) {
+        return do_merge(ctx, false, json);
+}
+
+static int do_refresh(ExtContext *ctx, JsonStyle json) {
+        return do_merge(ctx, true, json);
+}
+
+/* What each verb needs before it runs: the images discovered, root. */
+static const struct {
+        const char *name;
+        bool discover;
+        bool privileged;
+        int (*run)(ExtContext *ctx, JsonStyle json);
+} merge_verbs[] = {
+        { "status",  false, false, do_status },
+        { "list",    true,  false, do_list },
+        { "unmerge", true,  true,  do_unmerge },
+        { "merge",   true,  true,  do_merge_new },
+        { "refresh", true,  true,  do_refresh },
+};
 
 int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         enum { O_ROOT = 256, O_FORCE, O_STRICT, O_JSON, O_REQSIG, O_VERITY, O_LOCK_TIMEOUT };
@@ -314,25 +343,17 @@ int sysext_merge_verbs(ExtClass c, const char *verb, int argc, char **argv) {
         ctx.verity_mode = verity;
         ctx.lock_timeout_usec = lock_timeout;
 
-        if (streq(verb, "status"))
-                return do_status(&ctx, json);
-
-        r = ext_discover(&ctx);
-        if (r < 0)
-                return log_errno(r, "discovering images");
-        if (streq(verb, "list"))
-                return do_list(&ctx, json);
-
-        if (geteuid() != 0)
-                return log_error("%s: need to be privileged (root)", verb), EXIT_FAILURE;
-        if (streq(verb, "unmerge")) {
-                r = ext_unmerge(&ctx);
-                if (r == -ETIMEDOUT)
-                        return log_lock_timeout(&ctx);
-                if (r < 0)
-                        return log_errno(r, "unmerging failed");
-                log_info(r > 0 ? "Unmerged extensions." : "No extensions were merged.");
-                return EXIT_SUCCESS;
+        for (size_t i = 0; i < ELEMENTSOF(merge_verbs); i++) {
+                if (!streq(verb, merge_verbs[i].name))
+                        continue;
+                if (merge_verbs[i].discover) {
+                        r = ext_discover(&ctx);
+                        if (r < 0)
+                                return log_errno(r, "discovering images");
+                }
+                if (merge_verbs[i].privileged && geteuid() != 0)
+                        return log_error("%s: need to be privileged (root)", verb);
+                return merge_verbs[i].run(&ctx, json);
         }
-        return do_merge(&ctx, streq(verb, "refresh"), json);
+        return log_usage("unknown verb '%s'", verb);
 }

@@ -118,7 +118,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
                 p.data_blocks = size / (p.data_block_size ? p.data_block_size : 1);
         if (p.data_blocks == 0)
                 return log_error("%s: smaller than one data block (%" PRIu64 " bytes, data block size %" PRIu32 ")",
-                                 data, size, p.data_block_size), EXIT_FAILURE;
+                                 data, size, p.data_block_size);
 
         uint64_t hash_size;
         r = verity_hash_size(&p, &hash_size);
@@ -133,7 +133,7 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
         size_t rs;
         r = verity_format(&p, dfd, 0, out.fd, 0, root, &rs);
         if (r == -EIO)
-                return log_error("%s: shorter than %llu blocks", data, (unsigned long long) p.data_blocks), EXIT_FAILURE;
+                return log_error("%s: shorter than %llu blocks", data, (unsigned long long) p.data_blocks);
         if (r < 0)
                 return log_errno(r, "%s", data);
         r = atomic_file_commit(&out, file_mode_from_umask());
@@ -143,6 +143,27 @@ static int verb_verity(ExtClass c, int argc, char **argv) {
         printf("%s\n", hex);
         return EXIT_SUCCESS;
 }
+
+static int run_build(ExtClass c, const char *verb, int argc, char **argv) {
+        return sysext_build(c, argc, argv);
+}
+
+static int run_verity(ExtClass c, const char *verb, int argc, char **argv) {
+        return verb_verity(c, argc, argv);
+}
+
+static const struct {
+        const char *name;
+        int (*run)(ExtClass c, const char *verb, int argc, char **argv);
+} sub_verbs[] = {
+        { "build",   run_build },
+        { "verity",  run_verity },
+        { "status",  sysext_merge_verbs },
+        { "merge",   sysext_merge_verbs },
+        { "unmerge", sysext_merge_verbs },
+        { "refresh", sysext_merge_verbs },
+        { "list",    sysext_merge_verbs },
+};
 
 static int run(ExtClass c, int argc, char **argv) {
         const char *verb = argc >= 2 ? argv[1] : "status";
@@ -157,13 +178,9 @@ static int run(ExtClass c, int argc, char **argv) {
                 argc--;
                 argv++;
         }
-        if (streq(verb, "build"))
-                return sysext_build(c, argc, argv);
-        if (streq(verb, "verity"))
-                return verb_verity(c, argc, argv);
-        if (streq(verb, "status") || streq(verb, "merge") || streq(verb, "unmerge") ||
-            streq(verb, "refresh") || streq(verb, "list"))
-                return sysext_merge_verbs(c, verb, argc, argv);
+        for (size_t i = 0; i < ELEMENTSOF(sub_verbs); i++)
+                if (streq(verb, sub_verbs[i].name))
+                        return sub_verbs[i].run(c, verb, argc, argv);
         return log_usage("unknown verb '%s'", verb);
 }
 

@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "json.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "pcrsig-verify.h"
 #include "pe-format.h"
 #include "sbat.h"
@@ -49,7 +50,7 @@ typedef struct SbatResult {
 typedef struct SigResult {
         AuthenticodeSignature *sig;
         const char *error;              /* static text; NULL if fine so far */
-        char reason[256];
+        char reason[512];
         bool digest_ok;
         bool signature_ok;
         int trusted;                    /* 1 yes, 0 no, -1 not checked */
@@ -145,32 +146,18 @@ static char *serial_string(const ASN1_INTEGER *i) {
         return copy;
 }
 
-static void hex_string(const uint8_t *p, size_t n, char *out) {
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < n; i++) {
-                out[2 * i] = digits[p[i] >> 4];
-                out[2 * i + 1] = digits[p[i] & 15];
-        }
-        out[2 * n] = 0;
-}
-
-static void sk_X509_pop_freep(STACK_OF(X509) **s) {
-        if (*s)
-                sk_X509_pop_free(*s, X509_free);
-}
-
 static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {
         char fp[2 * PCRSIG_FINGERPRINT_SIZE + 1];
 
         if (p->have_pcrpkey)
-                hex_string(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
+                hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
         printf("pcrsig: %zu entr%s, PCR 11 from %s rules%s, .pcrpkey %s\n", p->n_checks, p->n_checks == 1 ? "y" : "ies",
                p->rules_name, p->rules_known ? "" : " (stub not recognised)", p->have_pcrpkey ? fp : "missing");
         for (size_t i = 0; i < p->n_checks; i++) {
                 const PcrSigCheck *c = &p->checks[i];
                 /* The phase and details come from the image's .pcrsig. */
                 _cleanup_free_ char *phase = escape_str(c->phase), *detail = escape_str(c->detail);
-                hex_string(c->pkfp, sizeof(c->pkfp), fp);
+                hex_encode_to(c->pkfp, sizeof(c->pkfp), fp);
                 printf("pcrsig %s[%zu]: phase %s%s%s, key %s: %s", pcr_bank_to_string(c->bank), c->index,
                        c->phase ? "\"" : "", c->phase ? phase : "unknown", c->phase ? "\"" : "", fp,
                        c->status == PCRSIG_STATUS_UNKNOWN_KEY ? "other key" : pcrsig_status_to_string(c->status));
@@ -198,7 +185,7 @@ static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAu
         json_kv_bool(w, "stubRecognised", p->rules_known);
         json_key(w, "pcrpkeyFingerprint");
         if (p->have_pcrpkey) {
-                hex_string(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
+                hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
                 json_string(w, fp);
         } else
                 json_null(w);
@@ -214,7 +201,7 @@ static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAu
                         json_string(w, c->phase);
                 else
                         json_null(w);
-                hex_string(c->pkfp, sizeof(c->pkfp), fp);
+                hex_encode_to(c->pkfp, sizeof(c->pkfp), fp);
                 json_kv_string(w, "pkfp", fp);
                 json_kv_string(w, "status", pcrsig_status_to_string(c->status));
                 if (c->detail)
@@ -287,7 +274,7 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const 
                         json_kv_uint(&w, "nestedIn", r->nested_in);
                 if (r->sig) {
                         char hex[2 * EVP_MAX_MD_SIZE + 1];
-                        hex_string(r->sig->digest, r->sig->digest_size, hex);
+                        hex_encode_to(r->sig->digest, r->sig->digest_size, hex);
                         json_kv_string(&w, "digestAlgorithm", authenticode_md_name(r->sig->md));
                         json_kv_string(&w, "digest", hex);
                 }
@@ -368,23 +355,36 @@ static int check_sbat(int fd, const PeImage *pe, SbatResult *ret) {
         return 0;
 }
 
+static void sig_results_done(SigResult (*res)[AUTHENTICODE_SIGNATURES_MAX]) {
+        for (size_t i = 0; i < AUTHENTICODE_SIGNATURES_MAX; i++) {
+                authenticode_signature_free((*res)[i].sig);
+                free((*res)[i].subject);
+                free((*res)[i].issuer);
+                free((*res)[i].serial);
+        }
+}
+
+static void hashers_done(AuthenticodeHasher *(*hs)[VERIFY_MDS_MAX]) {
+        for (size_t k = 0; k < VERIFY_MDS_MAX; k++)
+                authenticode_hasher_free((*hs)[k]);
+}
+
 int verb_verify(int argc, char **argv) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
         _cleanup_(sk_X509_pop_freep) STACK_OF(X509) *trusted = NULL;
         _cleanup_close_ int fd = -1;
-        SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
+        _cleanup_(sig_results_done) SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
         const EVP_MD *mds[VERIFY_MDS_MAX];
-        AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
+        _cleanup_(hashers_done) AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
         uint8_t digests[VERIFY_MDS_MAX][EVP_MAX_MD_SIZE];
         size_t n_md = 0, n_res = 0;
         VerifyArgs a = { .json = JSON_OFF };
         SbatResult sbat = {};
-        PcrSigAudit pcrsig = {};
+        _cleanup_(pcrsig_audit_done) PcrSigAudit pcrsig = {};
         bool have_pcrsig = false;
-        char pcrsig_error[256] = "";
-        const char *reason;
+        UkitError err = UKIT_ERROR_INIT;
         bool ok = true;
-        int r, ret = EXIT_FAILURE;
+        int r;
 
         r = parse_args(argc, argv, &a);
         if (r >= 0)
@@ -399,8 +399,7 @@ int verb_verify(int argc, char **argv) {
                 X509 *x = NULL;
                 r = keys_load_certificate(a.certs[i], &x);
                 if (r == -EBADMSG) {
-                        log_error("%s: no X.509 certificate found", a.certs[i]);
-                        return EXIT_FAILURE;
+                        return log_error("%s: no X.509 certificate found", a.certs[i]);
                 }
                 if (r < 0)
                         return log_errno(r, "%s", a.certs[i]);
@@ -413,9 +412,9 @@ int verb_verify(int argc, char **argv) {
         fd = open_input(a.file, 0, 0, NULL);
         if (fd < 0)
                 return verify_fail(&a, fd, NULL);
-        r = authenticode_image_load(fd, &img, &reason);
+        r = authenticode_image_load(fd, &img, &err);
         if (r < 0)
-                return verify_fail(&a, r, reason);
+                return verify_fail(&a, r, ukit_error_what(&err));
         /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
          * a UKI is often checked before it is signed. It fails all the same. */
         if (!img->signed_)
@@ -467,16 +466,12 @@ int verb_verify(int argc, char **argv) {
 
         if (n_md > 0) {
                 r = authenticode_digest_fd(fd, &img->layout, mds, n_md, -1, hashers);
-                if (r < 0) {
-                        log_errno(r, "%s: cannot read image", a.file);
-                        goto finish;
-                }
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read image", a.file);
                 for (size_t k = 0; k < n_md; k++) {
                         r = authenticode_hasher_finish(hashers[k], false, digests[k], NULL, NULL);
-                        if (r < 0) {
-                                log_errno(r, "%s: cannot hash image", a.file);
-                                goto finish;
-                        }
+                        if (r < 0)
+                                return log_errno(r, "%s: cannot hash image", a.file);
                 }
         }
 
@@ -499,7 +494,9 @@ int verb_verify(int argc, char **argv) {
                         continue;
                 }
 
-                r = authenticode_signature_verify(s->sig, trusted, s->reason, sizeof(s->reason));
+                UkitError verr = UKIT_ERROR_INIT;
+                r = authenticode_signature_verify(s->sig, trusted, &verr);
+                snprintf(s->reason, sizeof(s->reason), "%s", verr.what);
                 if (r == -EKEYREJECTED) {
                         s->signature_ok = true;
                         s->trusted = 0;
@@ -520,23 +517,16 @@ int verb_verify(int argc, char **argv) {
                         ok = false;
 
         r = check_sbat(fd, img->pe, &sbat);
-        if (r < 0) {
-                log_errno(r, "%s: cannot read .sbat", a.file);
-                goto finish;
-        }
+        if (r < 0)
+                return log_errno(r, "%s: cannot read .sbat", a.file);
         if (sbat.present && !sbat.valid)
                 ok = false;
 
-        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, pcrsig_error,
-                               sizeof(pcrsig_error));
-        if (r == -EBADMSG) {
-                log_error("%s: %s", a.file, pcrsig_error);
-                goto finish;
-        }
-        if (r < 0 && r != -ENOENT) {
-                log_errno(r, "%s: cannot audit .pcrsig", a.file);
-                goto finish;
-        }
+        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, &err);
+        if (r == -EBADMSG)
+                return log_fail(&err, r, "%s", a.file);
+        if (r < 0 && r != -ENOENT)
+                return log_errno(r, "%s: cannot audit .pcrsig", a.file);
         have_pcrsig = r >= 0;
         if (have_pcrsig && !pcrsig_audit_ok(&pcrsig, a.strict_pcrsig))
                 ok = false;
@@ -547,17 +537,5 @@ int verb_verify(int argc, char **argv) {
                 print_text(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
         if (!img->signed_)
                 log_error("%s: image is not signed", a.file);
-        ret = ok ? EXIT_SUCCESS : EXIT_FAILURE;
-
-finish:
-        pcrsig_audit_done(&pcrsig);
-        for (size_t k = 0; k < n_md; k++)
-                authenticode_hasher_free(hashers[k]);
-        for (size_t i = 0; i < n_res; i++) {
-                authenticode_signature_free(res[i].sig);
-                free(res[i].subject);
-                free(res[i].issuer);
-                free(res[i].serial);
-        }
-        return ret;
+        return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -22,7 +22,7 @@ static void fuzz_table(const uint8_t *table, size_t size) {
                 return;
         for (size_t i = 0; i < n; i++) {
                 AuthenticodeSignature *s = NULL;
-                char reason[128];
+                UkitError reason = UKIT_ERROR_INIT;
 
                 if (entries[i].data + entries[i].data_size > table + size)
                         __builtin_trap();       /* the parser's bounds are wrong */
@@ -30,13 +30,13 @@ static void fuzz_table(const uint8_t *table, size_t size) {
                         continue;
                 if (s->digest_size > sizeof(s->digest) || s->content + s->content_size < s->content)
                         __builtin_trap();
-                (void) authenticode_signature_verify(s, NULL, reason, sizeof(reason));
+                (void) authenticode_signature_verify(s, NULL, &reason);
                 for (size_t j = 0; j < AUTHENTICODE_SIGNATURES_MAX; j++) {
                         AuthenticodeSignature *nested = NULL;
                         if (authenticode_signature_nested(s, j, &nested) == -ENOENT)
                                 break;
                         if (nested)
-                                (void) authenticode_signature_verify(nested, NULL, reason, sizeof(reason));
+                                (void) authenticode_signature_verify(nested, NULL, NULL);
                         authenticode_signature_free(nested);
                 }
                 authenticode_signature_free(s);
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 PeImage *pe = NULL;
                 AuthenticodeLayout l;
 
-                if (pe_parse_buffer(data, size, &pe) < 0)
+                if (pe_parse_buffer(data, size, &pe, NULL) < 0)
                         return 0;
                 uint64_t image_size = pe->cert_table_size > 0 ? pe->cert_table_offset : pe->file_size;
                 if (pe->has_security_dir && authenticode_layout_from_pe(pe, image_size, &l) == 0) {

@@ -122,9 +122,9 @@ static void check_image(int fd, const DdiImage *d, uint64_t disk) {
         int r = ext_verity_check_ddi(&ctx, &img, data_fd, fd, d, &v);
         if (getenv("UKIT_FUZZ_DEBUG"))
                 fprintf(stderr, "%s %s: %d protection=%s trust=%s %s\n", d->arch, d->usr ? "usr" : "root", r,
-                        res.protection, res.trust, res.reason);
+                        res.protection, res.trust, res.error.what);
         if (r < 0)
-                check(res.reason[0] != 0);
+                check(res.error.what[0] != 0 && res.error.code == r);
         else if (v.present)
                 check(v.root_size == (size_t) verity_digest_size(&d->verity) && v.hash_fd >= 0 &&
                       v.hash_off == d->part[DDI_VERITY].offset);

@@ -67,22 +67,22 @@ static char *dump(const JsonValue *v, size_t *n) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         JsonValue *v = NULL, *v2 = NULL;
-        const char *err = NULL;
-        size_t off = 0, n1 = 0, n2 = 0;
+        UkitError err = UKIT_ERROR_INIT;
+        size_t n1 = 0, n2 = 0;
         int r;
 
-        r = json_parse((const char *) data, size, &v, &err, &off);
+        r = json_parse((const char *) data, size, &v, &err);
         if (r < 0) {
                 if (r != -EBADMSG && r != -ERANGE && r != -E2BIG && r != -ENOMEM)
                         abort();
-                if (r != -ENOMEM && (!err || off > size))
+                if (r != -ENOMEM && (!err.what[0] || err.code != r || err.offset > size))
                         abort();
                 return 0;
         }
         if (depth_of(v) < JSON_DEPTH_MAX - 1) {
                 char *t1 = dump(v, &n1), *t2 = NULL;
                 if (t1) {
-                        if (json_parse(t1, n1, &v2, &err, &off) < 0)
+                        if (json_parse(t1, n1, &v2, NULL) < 0)
                                 abort();
                         t2 = dump(v2, &n2);
                         if (t2 && (n1 != n2 || memcmp(t1, t2, n1) != 0))

@@ -38,14 +38,14 @@ static void check(bool b) {
 }
 
 static void audit(int fd, const PeImage *img) {
-        char error[256] = "";
+        UkitError err = UKIT_ERROR_INIT;
         PcrSigAudit a = {};
         char *extra[] = { (char *) "sysinit:ready" };
 
-        int r = pcrsig_audit_image(fd, img, extra, 1, &a, error, sizeof(error));
+        int r = pcrsig_audit_image(fd, img, extra, 1, &a, &err);
         if (r == -EBADMSG) {
                 /* malformed input: a reason, one line */
-                check(error[0] != 0 && !strchr(error, '\n'));
+                check(err.what[0] != 0 && !strchr(err.what, '\n'));
                 return;
         }
         if (r < 0)
@@ -74,7 +74,7 @@ static void init_base(void) {
         base_fd = memfd_create("fuzz-pcrsig-base", MFD_CLOEXEC);
         check(base_fd >= 0);
         check(write_full(base_fd, fuzz_base_uki, sizeof(fuzz_base_uki)) == 0);
-        check(pe_parse_fd(base_fd, &base) == 0);
+        check(pe_parse_fd(base_fd, &base, NULL) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -90,12 +90,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size > 0 && data[0] == '{') {
                 const PeSource src[] = { { .fd = -1, .data = data, .size = size } };
                 const PeNewSection news[] = { { ".pcrsig", PE_SECTION_FLAGS_DATA, 0, src, 1 } };
-                check(pe_layout(base_fd, base, news, 1, &(PeLayoutOptions) {}, &l) == 0);
+                check(pe_layout(base_fd, base, news, 1, &(PeLayoutOptions) {}, &l, NULL) == 0);
                 check(pe_write(l, fd, NULL, 0) == 0);
         } else
                 check(write_full(fd, data, size) == 0);
 
-        if (pe_parse_fd(fd, &img) == 0)
+        if (pe_parse_fd(fd, &img, NULL) == 0)
                 audit(fd, img);
 
         pe_image_free(img);

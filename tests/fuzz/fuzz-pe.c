@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         PeLayout *l = NULL;
         int sfd = -1, ofd = -1;
 
-        if (pe_parse_buffer(data, size, &img) < 0)
+        if (pe_parse_buffer(data, size, &img, NULL) < 0)
                 return 0;
         for (size_t i = 0; i < img->n_sections; i++) {
                 const PeSection *s = &img->sections[i];
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         sfd = memfd_create("fuzz-pe-stub", MFD_CLOEXEC);
         check(sfd >= 0);
         check(write_full(sfd, data, size) == 0);
-        check(pe_parse_fd(sfd, &again) == 0);
+        check(pe_parse_fd(sfd, &again, NULL) == 0);
         check(again->n_sections == img->n_sections && again->raw_end == img->raw_end);
 
         static const char text[] = "fuzz";
@@ -46,12 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 { ".fuzz", PE_SECTION_FLAGS_DATA, 0, src, 1 },
                 { ".sbat", PE_SECTION_FLAGS_DATA, 0x3000, src, 1 },
         };
-        if (pe_layout(sfd, img, news, 2, &(PeLayoutOptions) {}, &l) < 0)
+        if (pe_layout(sfd, img, news, 2, &(PeLayoutOptions) {}, &l, NULL) < 0)
                 goto done;
         ofd = memfd_create("fuzz-pe-out", MFD_CLOEXEC);
         check(ofd >= 0);
         check(pe_write(l, ofd, NULL, 0) == 0);
-        check(pe_parse_fd(ofd, &out) == 0);
+        check(pe_parse_fd(ofd, &out, NULL) == 0);
         check(out->n_sections == l->n_sections);
         const PeSection *f = pe_find_section(out, ".fuzz");
         check(f && f->virtual_size == sizeof(text));

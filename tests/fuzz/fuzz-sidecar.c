@@ -102,9 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         ExtVerity v = EXT_VERITY_INIT;
         int r = ext_verity_check_sidecar(&ctx, &img, data_fd, n[0], &v);
         if (getenv("UKIT_FUZZ_DEBUG"))
-                fprintf(stderr, "%d protection=%s trust=%s %s\n", r, res.protection, res.trust, res.reason);
+                fprintf(stderr, "%d protection=%s trust=%s %s\n", r, res.protection, res.trust, res.error.what);
         if (r < 0)
-                check(res.reason[0] != 0 && !strchr(res.reason, '\n'));
+                check(res.error.what[0] != 0 && !strchr(res.error.what, '\n') && res.error.code == r);
         else if (r > 0)
                 check(v.present && v.hash_fd >= 0 && v.root_size > 0);
         ext_verity_done(&v);

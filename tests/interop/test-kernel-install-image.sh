@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ukit install/list/remove --image DISK: the UKI goes into the XBOOTLDR
-# partition of a GPT disk image (found with libfdisk, attached to a loop
+# partition of a GPT disk image (found in the primary GPT, attached to a loop
 # device bounded to that partition), nothing else in the image changes, and
 # nothing stays attached or mounted afterwards.
 # Oracles: sfdisk/blkid for the layout, an independent losetup -P + mount of
@@ -106,6 +106,23 @@ grep -q "needs root" "$T/nonroot.err" || { cat "$T/nonroot.err"; fail "non-root:
 truncate -s 4M "$T/nogpt.img"
 if "$UKIT" install --image="$T/nogpt.img" "$KVER" "$KIMG" 2>"$T/nogpt.err"; then fail "no-GPT image accepted"; fi
 grep -q "no GPT partition table" "$T/nogpt.err" || { cat "$T/nogpt.err"; fail "no-GPT: unclear error"; }
+
+# A corrupt primary GPT (header CRC) is refused with one line naming the
+# image, not repaired from the backup; sfdisk (the oracle) still finds the
+# table through the backup header, so it is only the primary that is bad.
+cp "$T/disk.orig" "$T/badgpt.img"
+printf 'XX' | dd of="$T/badgpt.img" bs=1 seek=$((512 + 16)) conv=notrunc status=none
+sfdisk -d "$T/badgpt.img" >/dev/null 2>&1 || fail "sfdisk cannot read the backup GPT of badgpt.img"
+cp "$T/badgpt.img" "$T/badgpt.orig"
+for verb in install list; do
+        if [ $verb = install ]; then args=(install --image="$T/badgpt.img" "$KVER" "$KIMG")
+        else args=(list --image="$T/badgpt.img"); fi
+        if "$UKIT" "${args[@]}" >"$T/badgpt.out" 2>"$T/badgpt.err"; then fail "$verb: corrupt primary GPT accepted"; fi
+        assert_eq "$(wc -l <"$T/badgpt.err")" "1" "$verb: corrupt primary GPT: lines of error ($(cat "$T/badgpt.err"))"
+        grep -q "badgpt.img: .*CRC32" "$T/badgpt.err" || { cat "$T/badgpt.err"; fail "$verb: corrupt GPT: unclear error"; }
+done
+cmp -s "$T/badgpt.img" "$T/badgpt.orig" || fail "the image with a corrupt GPT was changed"
+[ -z "$(losetup -j "$T/badgpt.img")" ] || fail "corrupt GPT: loop device attached"
 
 # remove --image takes it away again.
 "$UKIT" remove --image="$img" --entry-token=literal:imgtest "$KVER" 2>"$T/rm.err" || { cat "$T/rm.err"; fail "remove --image failed"; }

@@ -232,7 +232,7 @@ static void test_pkcs7(void) {
         uint8_t digest[32], *der = NULL, *der2 = NULL;
         size_t der_size = 0, der2_size = 0;
         AuthenticodeSignature *s = NULL;
-        char reason[256];
+        UkitError reason = UKIT_ERROR_INIT;
 
         for (size_t i = 0; i < sizeof(digest); i++)
                 digest[i] = (uint8_t) (i * 7);
@@ -258,10 +258,11 @@ static void test_pkcs7(void) {
         CHECK(t1 && t2);
         CHECK(sk_X509_push(t1, c1));
         CHECK(sk_X509_push(t2, c2));
-        CHECK_EQ_INT(authenticode_signature_verify(s, NULL, reason, sizeof(reason)), 0);
-        CHECK_EQ_INT(authenticode_signature_verify(s, t1, reason, sizeof(reason)), 0);
-        CHECK_EQ_INT(authenticode_signature_verify(s, t2, reason, sizeof(reason)), -EKEYREJECTED);
-        CHECK(reason[0]);
+        CHECK_EQ_INT(authenticode_signature_verify(s, NULL, &reason), 0);
+        CHECK_EQ_INT(authenticode_signature_verify(s, t1, &reason), 0);
+        CHECK_EQ_INT(authenticode_signature_verify(s, t2, &reason), -EKEYREJECTED);
+        CHECK(reason.what[0]);
+        CHECK_EQ_INT(reason.code, -EKEYREJECTED);
         authenticode_signature_free(s);
         s = NULL;
 
@@ -274,7 +275,7 @@ static void test_pkcs7(void) {
                 der[i] ^= 0x20;
                 int r = authenticode_signature_parse(der, der_size, &s);
                 if (r == 0) {
-                        r = authenticode_signature_verify(s, t1, reason, sizeof(reason));
+                        r = authenticode_signature_verify(s, t1, NULL);
                         if (r == 0)
                                 CHECK(memcmp(s->digest, digest, 32) == 0);
                         authenticode_signature_free(s);

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "boot-image.h"
 #include "boot-partition.h"
+#include "gpt.h"
 #include "test.h"
 #include "util.h"
 
@@ -96,7 +98,7 @@ static void test_probe_self(void) {
 /* GPT reading, judged against sfdisk's layout. */
 static void test_gpt(void) {
         char dir[] = "/tmp/test-boot-partition-XXXXXX", cmd[512], img[128];
-        GptPartition g;
+        BootImagePartition g;
 
         if (system("command -v sfdisk >/dev/null 2>&1") != 0) {
                 printf("sfdisk not installed, GPT part not run\n");
@@ -124,6 +126,20 @@ static void test_gpt(void) {
         CHECK_EQ_INT(g.partno, 1);
         CHECK_EQ_INT(g.offset, 10240ull * 512);
         CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_OTHER, &g), -EINVAL);
+
+        /* A corrupt primary header is refused (no silent fall-back to the
+         * backup), with the reason; sfdisk still reads the table from the
+         * backup. */
+        snprintf(cmd, sizeof(cmd), "printf 'XX' | dd of=%s bs=1 seek=%d conv=notrunc status=none && "
+                 "sfdisk -q -d %s >/dev/null 2>&1", img, 512 + 16, img);
+        CHECK_EQ_INT(system(cmd), 0);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), -EBADMSG);
+        CHECK(disk_image_last_error() && strstr(disk_image_last_error(), "HeaderCRC32"));
+        /* Rewrite the table in full so the following cases start clean. */
+        snprintf(cmd, sizeof(cmd),
+                 "sfdisk -q -d %s 2>/dev/null | sfdisk -q %s >/dev/null 2>&1", img, img);
+        CHECK_EQ_INT(system(cmd), 0);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), 0);
 
         /* ESP only: it is $BOOT. */
         snprintf(cmd, sizeof(cmd), "sfdisk -q --delete %s 3", img);
@@ -155,7 +171,7 @@ static void test_gpt(void) {
 
 static void test_mount_unprivileged(void) {
         BootImageMount m = BOOT_IMAGE_MOUNT_INIT;
-        GptPartition g = { .offset = 0, .size = 4096 };
+        BootImagePartition g = { .offset = 0, .size = 4096 };
         if (geteuid() == 0)
                 return;
         CHECK_EQ_INT(boot_image_mount("/dev/null", &g, true, NULL, &m), -EPERM);

@@ -121,7 +121,7 @@ static void test_predict(void) {
         char dir[] = "/tmp/test-esp-pickup.XXXXXX", p[1024], cmd[4096];
         PcrState s12, s13;
         Seen seen = {};
-        char *bad = NULL;
+        UkitError bad = UKIT_ERROR_INIT;
 
         CHECK(mkdtemp(dir));
         snprintf(cmd, sizeof(cmd),
@@ -138,7 +138,7 @@ static void test_predict(void) {
         char uki[1100];
         snprintf(uki, sizeof(uki), "%s/EFI/Linux/u.efi", p);
         CHECK_EQ_INT(esp_predict_observe(p, uki, PCR_BANK_BIT(PCR_BANK_SHA256), &s12, &s13, &bad, observe, &seen), 0);
-        CHECK(bad == NULL);
+        CHECK(bad.code == 0 && !bad.path[0]);
         /* the stub's order: credentials, global credentials, sysexts, confexts */
         CHECK_EQ_INT(seen.n, 4);
         CHECK_EQ_INT(seen.pcr[0], 12);
@@ -195,14 +195,13 @@ static void test_predict(void) {
         char outside[1100];
         snprintf(outside, sizeof(outside), "%s/out/cred.cpio", dir);
         CHECK_EQ_INT(esp_predict(p, outside, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, &bad), -EXDEV);
-        CHECK(bad != NULL);
-        free(bad);
+        CHECK(bad.code == -EXDEV && bad.path[0]);
+        ukit_error_clear(&bad);
         snprintf(cmd, sizeof(cmd), "cd %s/esp/loader/credentials && for i in $(seq 1 %u); do echo $i >$i.cred; done",
                  dir, ESP_FILES_MAX);
         run(cmd);
         CHECK_EQ_INT(esp_predict(p, uki, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, &bad), -E2BIG);
-        CHECK(bad && strstr(bad, "loader/credentials"));
-        free(bad);
+        CHECK(bad.code == -E2BIG && strstr(bad.path, "loader/credentials"));
 
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
         run(cmd);

@@ -2,30 +2,31 @@
 /* The strict JSON reader: RFC 8259 values, escapes incl. surrogate pairs
  * (expected bytes written out by hand from the Unicode code charts), integer
  * limits, and everything it must refuse, with the offset it names. */
+#include <inttypes.h>
+
 #include "json-parse.h"
 #include "test.h"
 
 static JsonValue *ok(const char *text) {
         JsonValue *v = NULL;
-        const char *err = NULL;
-        size_t off = 0;
-        int r = json_parse(text, strlen(text), &v, &err, &off);
+        UkitError err = UKIT_ERROR_INIT;
+        int r = json_parse(text, strlen(text), &v, &err);
         if (r < 0)
-                fprintf(stderr, "unexpected error for %s: %s at %zu\n", text, err, off);
+                fprintf(stderr, "unexpected error for %s: %s at %" PRIu64 "\n", text, err.what, err.offset);
         CHECK(r == 0 && v);
         return v;
 }
 
 static void bad(const char *text, int want, size_t want_off) {
         JsonValue *v = (JsonValue *) 0x1;
-        const char *err = NULL;
-        size_t off = 12345;
-        int r = json_parse(text, strlen(text), &v, &err, &off);
-        if (r != want || off != want_off)
-                fprintf(stderr, "for %s: r=%d off=%zu err=%s\n", text, r, off, err ? err : "(null)");
+        UkitError err = UKIT_ERROR_INIT;
+        int r = json_parse(text, strlen(text), &v, &err);
+        if (r != want || err.offset != want_off)
+                fprintf(stderr, "for %s: r=%d off=%" PRIu64 " err=%s\n", text, r, err.offset, err.what);
         CHECK_EQ_INT(r, want);
-        CHECK(err != NULL);
-        CHECK_EQ_INT(off, want_off);
+        CHECK_EQ_INT(err.code, want);
+        CHECK(err.what[0] != 0);
+        CHECK_EQ_INT(err.offset, want_off);
         CHECK(v == (JsonValue *) 0x1);          /* untouched on failure */
 }
 
@@ -125,16 +126,15 @@ int main(void) {
         {
                 const char t[] = "{}\0";
                 JsonValue *w = NULL;
-                const char *err = NULL;
-                size_t off = 0;
-                CHECK_EQ_INT(json_parse(t, sizeof(t) - 1, &w, &err, &off), -EBADMSG);
-                CHECK_EQ_INT(off, 2);
+                UkitError err = UKIT_ERROR_INIT;
+                CHECK_EQ_INT(json_parse(t, sizeof(t) - 1, &w, &err), -EBADMSG);
+                CHECK_EQ_INT(err.offset, 2);
         }
         /* Not NUL-terminated: the length is the bound. */
         {
                 const char t[4] = { '[', '7', ']', '9' };
                 JsonValue *w = NULL;
-                CHECK_EQ_INT(json_parse(t, 3, &w, NULL, NULL), 0);
+                CHECK_EQ_INT(json_parse(t, 3, &w, NULL), 0);
                 CHECK_EQ_INT(w->array.items[0]->integer, 7);
                 json_value_free(w);
         }

@@ -68,6 +68,9 @@ static int obs_end(void *ud, size_t i, const PeLayoutSection *s) {
         return 0;
 }
 
+/* The reason the last build() failed. */
+static UkitError build_err;
+
 /* Build stub + sections into a new file; returns the output fd. */
 static int build(const SynthPe *stub, const PeNewSection *news, size_t n, bool observe, PeLayout **ret_layout,
                  int *ret_r) {
@@ -75,8 +78,9 @@ static int build(const SynthPe *stub, const PeNewSection *news, size_t n, bool o
         PeLayout *l = NULL;
         int sfd = memfd_with(stub->data, stub->size), ofd, r;
 
-        CHECK_EQ_INT(pe_parse_fd(sfd, &img), 0);
-        r = pe_layout(sfd, img, news, n, &(PeLayoutOptions) {}, &l);
+        CHECK_EQ_INT(pe_parse_fd(sfd, &img, NULL), 0);
+        ukit_error_clear(&build_err);
+        r = pe_layout(sfd, img, news, n, &(PeLayoutOptions) {}, &l, &build_err);
         if (r < 0) {
                 close(sfd);
                 *ret_r = r;
@@ -116,7 +120,7 @@ static int build(const SynthPe *stub, const PeNewSection *news, size_t n, bool o
  * and file, headers below the first section, SizeOfImage right. */
 static PeImage *check_output(int fd) {
         PeImage *img = NULL;
-        CHECK_EQ_INT(pe_parse_fd(fd, &img), 0); /* the parser refuses overlaps */
+        CHECK_EQ_INT(pe_parse_fd(fd, &img, NULL), 0); /* the parser refuses overlaps */
         for (size_t i = 0; i < img->n_sections; i++) {
                 const PeSection *s = &img->sections[i];
                 CHECK_EQ_INT(s->virtual_address % img->section_alignment, 0);
@@ -219,8 +223,8 @@ static void test_determinism_and_timestamp(void) {
         _cleanup_pe_image_ PeImage *img = NULL;
         _cleanup_pe_layout_ PeLayout *l = NULL;
         int sfd = memfd_with(stub.data, stub.size);
-        CHECK_EQ_INT(pe_parse_fd(sfd, &img), 0);
-        CHECK_EQ_INT(pe_layout(sfd, img, news, 1, &(PeLayoutOptions) { .set_timestamp = true, .timestamp = 42 }, &l), 0);
+        CHECK_EQ_INT(pe_parse_fd(sfd, &img, NULL), 0);
+        CHECK_EQ_INT(pe_layout(sfd, img, news, 1, &(PeLayoutOptions) { .set_timestamp = true, .timestamp = 42 }, &l, NULL), 0);
         CHECK_EQ_INT(le32_read(l->headers + stub.coff + 4), 42);
         close(sfd);
         free(stub.data);
@@ -277,7 +281,8 @@ static void test_header_growth(void) {
         stub = synth_pe(s, 1, 0x200, 0x200, 0x200, 0);
         CHECK_EQ_INT(build(&stub, news, 20, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -ENOSPC);
-        CHECK(strstr(pe_last_error(), "no room"));
+        CHECK_EQ_INT(build_err.code, -ENOSPC);
+        CHECK(strstr(build_err.what, "no room"));
         free(stub.data);
 }
 
@@ -300,7 +305,7 @@ static void test_vsize_zero(void) {
         /* not check_output(): this stub's addresses are not aligned; the
          * parser still refuses any overlap */
         _cleanup_pe_image_ PeImage *img = NULL;
-        CHECK_EQ_INT(pe_parse_fd(ofd, &img), 0);
+        CHECK_EQ_INT(pe_parse_fd(ofd, &img, NULL), 0);
         CHECK_EQ_INT(img->sections[0].raw_size, 0x1000);
         CHECK_EQ_INT(img->sections[0].virtual_size, 0x200);
         check_content(ofd, img, ".a", stub.data + 0x1000, 0x200, 0x200);
@@ -440,6 +445,9 @@ static void test_names_and_limits(void) {
         PeNewSection clash[] = { { ".data", PE_SECTION_FLAGS_DATA, 0, s1, 1 } };
         CHECK_EQ_INT(build(&stub, clash, 1, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -EEXIST);
+        /* the reason names the section in err->item, for callers to branch on */
+        CHECK_EQ_INT(build_err.code, -EEXIST);
+        CHECK(streq(build_err.item, ".data"));
         PeNewSection empty[] = { { "", PE_SECTION_FLAGS_DATA, 0, s1, 1 } };
         CHECK_EQ_INT(build(&stub, empty, 1, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -EINVAL);
@@ -459,6 +467,7 @@ static void test_names_and_limits(void) {
         PeNewSection h3[] = { { ".a", PE_SECTION_FLAGS_DATA, 0, three, 1 }, { ".b", PE_SECTION_FLAGS_DATA, 0, three, 1 } };
         CHECK_EQ_INT(build(&stub, h3, 2, false, NULL, &r), -1);
         CHECK_EQ_INT(r, -EFBIG);
+        CHECK(streq(build_err.item, ".b"));     /* the section at which the image outgrows 4 GiB */
         PeSource overflow[] = { { .fd = -1, .size = UINT64_MAX }, { .fd = -1, .size = 2 } };
         PeNewSection h4[] = { { ".a", PE_SECTION_FLAGS_DATA, 0, overflow, 2 } };
         CHECK_EQ_INT(build(&stub, h4, 1, false, NULL, &r), -1);

@@ -14,7 +14,7 @@
 
 static void check_valid(const SynthPe *p) {
         _cleanup_pe_image_ PeImage *img = NULL;
-        CHECK_EQ_INT(pe_parse_buffer(p->data, p->size, &img), 0);
+        CHECK_EQ_INT(pe_parse_buffer(p->data, p->size, &img, NULL), 0);
         CHECK_EQ_INT(img->machine, PE_MACHINE_AMD64);
         CHECK_EQ_INT(img->n_sections, 2);
         CHECK_EQ_INT(img->file_alignment, 0x200);
@@ -42,16 +42,18 @@ typedef void (*Mutator)(SynthPe *p);
 static void expect(const char *what, Mutator m, int r) {
         SynthPe p = synth_default();
         PeImage *img = NULL;
+        UkitError err = UKIT_ERROR_INIT;
         m(&p);
-        int k = pe_parse_buffer(p.data, p.size, &img);
+        int k = pe_parse_buffer(p.data, p.size, &img, &err);
         if (k != r) {
-                fprintf(stderr, "%s: expected %d, got %d (%s)\n", what, r, k, pe_last_error());
+                fprintf(stderr, "%s: expected %d, got %d (%s)\n", what, r, k, err.what);
                 exit(1);
         }
         test_checks++;
         if (r == -EBADMSG || r == -EOPNOTSUPP) {
-                CHECK(strlen(pe_last_error()) > 5);
-                CHECK(!strchr(pe_last_error(), '\n'));
+                CHECK(err.code == k);
+                CHECK(strlen(err.what) > 5);
+                CHECK(!strchr(err.what, '\n'));
         }
         CHECK(img == NULL);
         free(p.data);
@@ -172,7 +174,7 @@ static void test_truncation(void) {
                 uint8_t *copy = malloc(n ? n : 1);
                 PeImage *img = NULL;
                 memcpy(copy, p.data, n);
-                int r = pe_parse_buffer(copy, n, &img);
+                int r = pe_parse_buffer(copy, n, &img, NULL);
                 CHECK(r == -EBADMSG);
                 CHECK(img == NULL);
                 free(copy);
@@ -186,7 +188,7 @@ static void test_signed_and_symtab(void) {
         _cleanup_pe_image_ PeImage *img = NULL;
         le32_write(p.data + p.opt + 112 + 32, 0xa00);
         le32_write(p.data + p.opt + 112 + 36, 0x10);
-        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &img), 0);
+        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &img, NULL), 0);
         CHECK(pe_is_signed(img));
         CHECK_EQ_INT(img->cert_table_offset, 0xa00);
         CHECK_EQ_INT(img->cert_table_size, 0x10);
@@ -198,7 +200,7 @@ static void test_signed_and_symtab(void) {
         le32_write(p.data + p.coff + 8, 0xa00);
         le32_write(p.data + p.coff + 12, 3);
         le32_write(p.data + 0xa00 + 3 * 18, 10);
-        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &img), 0);
+        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &img, NULL), 0);
         CHECK_EQ_INT(img->symtab_offset, 0xa00);
         CHECK_EQ_INT(img->n_symbols, 3);
         CHECK_EQ_INT(img->symtab_size, 3 * 18 + 10);
@@ -216,8 +218,8 @@ static void test_read_section_and_fd(void) {
         CHECK(fd >= 0);
         unlink(path);
         CHECK_EQ_INT(write_full(fd, p.data, p.size), 0);
-        CHECK_EQ_INT(pe_parse_fd(fd, &a), 0);
-        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &b), 0);
+        CHECK_EQ_INT(pe_parse_fd(fd, &a, NULL), 0);
+        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &b, NULL), 0);
         CHECK_EQ_INT(a->n_sections, b->n_sections);
         CHECK(memcmp(a->sections, b->sections, a->n_sections * sizeof(PeSection)) == 0);
         CHECK_EQ_INT(a->first_raw_offset, b->first_raw_offset);
@@ -245,7 +247,7 @@ static void test_read_section_and_fd(void) {
         for (size_t len = 0; len < p.size; len += 7) {
                 PeImage *img = NULL;
                 CHECK_EQ_INT(ftruncate(fd, (off_t) len), 0);
-                CHECK_EQ_INT(pe_parse_fd(fd, &img), -EBADMSG);
+                CHECK_EQ_INT(pe_parse_fd(fd, &img, NULL), -EBADMSG);
                 CHECK(img == NULL);
         }
         close(fd);
@@ -262,7 +264,7 @@ static void test_many_sections(void) {
         }
         SynthPe p = synth_pe(s, 96, 0x2000, 0, 0, 0);
         _cleanup_pe_image_ PeImage *img = NULL;
-        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &img), 0);
+        CHECK_EQ_INT(pe_parse_buffer(p.data, p.size, &img, NULL), 0);
         CHECK_EQ_INT(img->n_sections, 96);
         CHECK_EQ_STR(img->sections[95].name, ".s95");
 
@@ -272,7 +274,7 @@ static void test_many_sections(void) {
         unlink(path);
         CHECK_EQ_INT(write_full(fd, p.data, p.size), 0);
         pe_image_free(TAKE_PTR(img));
-        CHECK_EQ_INT(pe_parse_fd(fd, &img), 0);
+        CHECK_EQ_INT(pe_parse_fd(fd, &img, NULL), 0);
         CHECK_EQ_INT(img->n_sections, 96);
         close(fd);
         free(p.data);
@@ -285,7 +287,7 @@ static void test_real(const char *path, bool want_symtab) {
                 printf("skipping %s: not present\n", path);
                 return;
         }
-        CHECK_EQ_INT(pe_parse_fd(fd, &img), 0);
+        CHECK_EQ_INT(pe_parse_fd(fd, &img, NULL), 0);
         CHECK_EQ_INT(img->machine, PE_MACHINE_AMD64);
         CHECK(img->n_sections > 0);
         if (want_symtab)

@@ -19,11 +19,14 @@
 
 typedef struct UkitError {
         int code;               /* the -errno the function returned, 0 if unset */
-        char what[256];         /* "section .initrd: extends beyond the end of the file" */
+        char what[512];         /* "section .initrd: extends beyond the end of the file" */
         char path[512];         /* the file concerned when not the caller's input, else "" */
         uint64_t offset;        /* byte offset in that file, or UKIT_ERROR_NO_OFFSET */
         char item[64];          /* ".initrd", "usr-verity", ... or "" */
 } UkitError;
+
+/* "UkitError err = UKIT_ERROR_INIT;": empty, no offset. */
+#define UKIT_ERROR_INIT { .code = 0, .offset = UKIT_ERROR_NO_OFFSET }
 
 /* Clears *err (NULL is fine). */
 void ukit_error_clear(UkitError *err);
@@ -39,6 +42,11 @@ _printf_(4, 5) int ukit_error_item(UkitError *err, int r, const char *item, cons
 /* Adds the file and/or offset to an already set error (either may be
  * NULL/UKIT_ERROR_NO_OFFSET); returns r. */
 int ukit_error_where(UkitError *err, int r, const char *path, uint64_t offset);
+
+/* err->what when set, else NULL. */
+static inline const char *ukit_error_what(const UkitError *err) {
+        return err && err->code != 0 && err->what[0] ? err->what : NULL;
+}
 
 /* err->what when set, else strerror(-r). Never NULL. */
 const char *ukit_error_reason(const UkitError *err, int r);

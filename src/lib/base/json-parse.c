@@ -409,7 +409,7 @@ static int parse_value(Parser *ps, unsigned depth, JsonValue **ret) {
         return 0;
 }
 
-int json_parse(const char *text, size_t n, JsonValue **ret, const char **ret_error, size_t *ret_offset) {
+int json_parse(const char *text, size_t n, JsonValue **ret, UkitError *err) {
         Parser ps = { .start = text, .p = text, .end = text + n };
         JsonValue *v = NULL;
         int r;
@@ -427,11 +427,8 @@ int json_parse(const char *text, size_t n, JsonValue **ret, const char **ret_err
                 }
         }
         if (r < 0) {
-                if (ret_error)
-                        *ret_error = ps.error ?: "out of memory";
-                if (ret_offset)
-                        *ret_offset = ps.error_at ? (size_t) (ps.error_at - text) : 0;
-                return r;
+                ukit_error(err, r, "%s", ps.error ?: "out of memory");
+                return ukit_error_where(err, r, NULL, ps.error_at ? (uint64_t) (ps.error_at - text) : 0);
         }
         *ret = v;
         return 0;

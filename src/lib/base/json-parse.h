@@ -14,13 +14,14 @@
  *   - nesting depth, input size and element counts are bounded.
  *
  * Returns 0 or -errno; never prints. On a syntax error (-EBADMSG, or
- * -ERANGE for a number out of range, -E2BIG for a limit) *ret_error names
- * the problem (static text) and *ret_offset its byte offset. */
+ * -ERANGE for a number out of range, -E2BIG for a limit) the optional err
+ * names the problem (what) and its byte offset (offset). */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "macro.h"
 
 #define JSON_PARSE_SIZE_MAX     (16u * 1024u * 1024u)
@@ -64,7 +65,7 @@ struct JsonValue {
         };
 };
 
-int json_parse(const char *text, size_t n, JsonValue **ret, const char **ret_error, size_t *ret_offset);
+int json_parse(const char *text, size_t n, JsonValue **ret, UkitError *err);
 
 void json_value_free(JsonValue *v);
 static inline void json_value_freep(JsonValue **v) {

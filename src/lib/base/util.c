@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -39,6 +40,17 @@ char *xstrdup(const char *s) {
         return p;
 }
 
+char *strprintf(const char *fmt, ...) {
+        va_list ap;
+        char *p;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&p, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : p;
+}
+
 char *xasprintf(const char *fmt, ...) {
         va_list ap;
         char *p;
@@ -48,6 +60,41 @@ char *xasprintf(const char *fmt, ...) {
                 oom();
         va_end(ap);
         return p;
+}
+
+int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++)
+                if (*s == '/') {
+                        *s = 0;
+                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        *s = '/';
+                }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+void hex_encode_to(const void *data, size_t n, char *out) {
+        const uint8_t *p = data;
+
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = hexchar(p[i] >> 4);
+                out[2 * i + 1] = hexchar(p[i]);
+        }
+        out[2 * n] = 0;
+}
+
+char *hex_encode(const void *data, size_t n) {
+        char *s = malloc(n * 2 + 1);
+
+        if (s)
+                hex_encode_to(data, n, s);
+        return s;
 }
 
 int unhexmem(const char *s, size_t len, void *out, size_t n) {
@@ -62,16 +109,6 @@ int unhexmem(const char *s, size_t len, void *out, size_t n) {
                 o[i] = (uint8_t) (hi << 4 | lo);
         }
         return 0;
-}
-
-int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...) {
-        if (buf && size > 0) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(buf, size, fmt, ap);
-                va_end(ap);
-        }
-        return r;
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. Overlong
@@ -135,11 +172,10 @@ char *escape_controls(const char *s, size_t n, unsigned flags) {
                 /* Escape each byte of the offending sequence (or the one
                  * invalid byte). */
                 for (size_t k = 0; k < (len ? len : 1); k++) {
-                        static const char hex[] = "0123456789abcdef";
                         *o++ = '\\';
                         *o++ = 'x';
-                        *o++ = hex[p[i + k] >> 4];
-                        *o++ = hex[p[i + k] & 15];
+                        *o++ = hexchar(p[i + k] >> 4);
+                        *o++ = hexchar(p[i + k]);
                 }
                 i += len ? len : 1;
         }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -65,6 +66,20 @@ static inline int unhexchar(char c) {
         return -1;
 }
 
+/* mkdir -p: the missing parents with 0755, path itself with mode; an
+ * existing directory (or anything else by that name) is not an error. */
+int mkdir_p(const char *path, mode_t mode);
+
+/* Lower-case hex digit of the low 4 bits of x. */
+static inline char hexchar(unsigned x) {
+        return "0123456789abcdef"[x & 15];
+}
+
+/* Lower-case hex of n bytes into out (2*n+1 bytes, NUL-terminated). */
+void hex_encode_to(const void *data, size_t n, char *out);
+/* The same, allocated; NULL when out of memory. */
+char *hex_encode(const void *data, size_t n);
+
 /* Decode exactly 2*n hex digits from s (len chars) into out; -EINVAL if
  * len != 2*n or a character is not a hex digit (out may be partly written). */
 int unhexmem(const char *s, size_t len, void *out, size_t n);
@@ -82,14 +97,14 @@ static inline char *escape_str(const char *s) {
         return escape_controls(s, s ? strlen(s) : 0, 0);
 }
 
-/* Allocate or die: only for small, bounded allocations in tools. */
+/* printf into a new string; NULL when out of memory (for the library, which
+ * returns -ENOMEM instead of aborting). */
+_printf_(1, 2) char *strprintf(const char *fmt, ...);
+
+/* Allocate or die: only for small, bounded allocations in tools (src/ukit;
+ * the library returns -ENOMEM instead). */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 char *xstrdup(const char *s);
 void *xmemdup(const void *p, size_t n);
 _printf_(1, 2) char *xasprintf(const char *fmt, ...);
-
-/* Formats a one-line reason into buf (size bytes; nothing when buf is NULL
- * or size 0) and returns r: for library calls that report why they failed
- * through a caller's buffer. */
-_printf_(4, 5) int errbuf_set(char *buf, size_t size, int r, const char *fmt, ...);

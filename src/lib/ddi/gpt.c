@@ -46,13 +46,12 @@ int uuid_from_string(const char *s, uint8_t ret[16]) {
 }
 
 void uuid_to_string(const uint8_t u[16], char ret[37]) {
-        static const char hex[] = "0123456789abcdef";
         size_t o = 0;
         for (size_t i = 0; i < 16; i++) {
                 if (i == 4 || i == 6 || i == 8 || i == 10)
                         ret[o++] = '-';
-                ret[o++] = hex[u[i] >> 4];
-                ret[o++] = hex[u[i] & 15];
+                ret[o++] = hexchar(u[i] >> 4);
+                ret[o++] = hexchar(u[i]);
         }
         ret[o] = 0;
 }

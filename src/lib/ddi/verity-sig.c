@@ -15,24 +15,13 @@
 #include <openssl/pkcs7.h>
 
 #include "fileio.h"
+#include "openssl-util.h"
 #include "util.h"
 #include "verity-sig.h"
 
 #define CERT_FILE_MAX (64u * 1024u)
 #define CERT_FILES_MAX 256u
 
-char *hex_encode(const uint8_t *data, size_t n) {
-        static const char hex[] = "0123456789abcdef";
-        char *s = malloc(n * 2 + 1);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                s[2 * i] = hex[data[i] >> 4];
-                s[2 * i + 1] = hex[data[i] & 15];
-        }
-        s[2 * n] = 0;
-        return s;
-}
 
 int hex_decode(const char *s, uint8_t *buf, size_t bufsz, size_t *ret_n) {
         size_t l = strlen(s);
@@ -48,12 +37,6 @@ int hex_decode(const char *s, uint8_t *buf, size_t bufsz, size_t *ret_n) {
         return 0;
 }
 
-static void BIO_freep(BIO **b) {
-        BIO_free(*b);
-}
-static void PKCS7_freep(PKCS7 **p) {
-        PKCS7_free(*p);
-}
 
 int verity_sig_sign(const char *roothash_hex, EVP_PKEY *key, X509 *cert, uint8_t **ret_der, size_t *ret_size) {
         _cleanup_(BIO_freep) BIO *in = NULL;
@@ -272,14 +255,10 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static void X509_freep_local(X509 **x) {
-        X509_free(*x);
-}
-
 /* 1 = this certificate verifies the signature, 0 = it does not. */
 static int try_cert(PKCS7 *p7, const char *roothash_hex, const char *path) {
         _cleanup_(BIO_freep) BIO *cb = NULL, *content = NULL;
-        _cleanup_(X509_freep_local) X509 *x = NULL;
+        _cleanup_(X509_freep) X509 *x = NULL;
         _cleanup_free_ char *pem = NULL;
         size_t n;
         int ok;
@@ -341,12 +320,18 @@ int verity_sig_verify(const char *roothash_hex, const uint8_t *der, size_t der_s
                         return -ENOMEM;
                 }
                 struct dirent *de;
-                while ((de = readdir(dir)) && n < CERT_FILES_MAX) {
+                bool oom = false;
+                while (!oom && (de = readdir(dir)) && n < CERT_FILES_MAX) {
                         size_t l = strlen(de->d_name);
                         if (l > 4 && streq(de->d_name + l - 4, ".crt") && de->d_name[0] != '.')
-                                names[n++] = xasprintf("%s/%s", cert_dirs[d], de->d_name);
+                                oom = !(names[n++] = strprintf("%s/%s", cert_dirs[d], de->d_name));
                 }
                 closedir(dir);
+                if (oom) {
+                        for (size_t j = 0; j < n; j++)
+                                free(names[j]);
+                        return -ENOMEM;
+                }
                 qsort(names, n, sizeof(char *), cmp_str);
                 int found = -1;
                 for (size_t i = 0; i < n && found < 0; i++) {

@@ -41,6 +41,6 @@ int verity_sig_json_parse(const void *data, size_t size, char **ret_roothash_hex
 int verity_sig_verify(const char *roothash_hex, const uint8_t *der, size_t der_size,
                       const char *const *cert_dirs, char **ret_cert_path);
 
-/* Hex helpers (lower case). from_hex: -EINVAL on odd length/non-hex. */
-char *hex_encode(const uint8_t *data, size_t n);
+/* Hex decoding (either case): -EINVAL on odd length/non-hex. Encoding:
+ * hex_encode() in util.h. */
 int hex_decode(const char *s, uint8_t *buf, size_t bufsz, size_t *ret_n);

@@ -43,23 +43,22 @@ static char *path_join(const char *a, const char *b) {
         return s;
 }
 
-static int fail_path(int r, const char *path, char **ret_path) {
-        if (ret_path && path)
-                *ret_path = strdup(path);
-        return r;
+static int fail_path(int r, const char *path, UkitError *err) {
+        ukit_error(err, r, "%s", strerror(-r));
+        return ukit_error_where(err, r, path, UKIT_ERROR_NO_OFFSET);
 }
 
 /* The regular files of dir whose names the stub takes for rule, sorted.
  * A missing directory is an empty one (the stub does the same). */
 static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName *names, size_t *ret_n,
-                    char **ret_path) {
+                    UkitError *err) {
         DIR *d = opendir(dir);
         struct dirent *de;
         size_t n = 0;
 
         *ret_n = 0;
         if (!d)
-                return errno == ENOENT || errno == ENOTDIR ? 0 : fail_path(-errno, dir, ret_path);
+                return errno == ENOENT || errno == ENOTDIR ? 0 : fail_path(-errno, dir, err);
         while ((errno = 0, de = readdir(d))) {
                 size_t len = strlen(de->d_name);
                 struct stat st;
@@ -74,14 +73,14 @@ static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName 
                         continue;
                 if (n >= max) {
                         closedir(d);
-                        return fail_path(-E2BIG, dir, ret_path);
+                        return fail_path(-E2BIG, dir, err);
                 }
                 memcpy(names[n++], de->d_name, len + 1);
         }
         int r = errno ? -errno : 0;
         closedir(d);
         if (r < 0)
-                return fail_path(r, dir, ret_path);
+                return fail_path(r, dir, err);
         esp_sort_names(names, n);
         *ret_n = n;
         return 0;
@@ -90,7 +89,7 @@ static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName 
 /* The archive extra_pack() in src/stub/extra.c builds for dir, extended
  * into s; nothing when no file matches. Files over the size limit are
  * skipped, as the stub skips files it cannot read. */
-static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, char **ret_path) {
+static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, UkitError *err) {
         _cleanup_free_ EspName *names = calloc(ESP_FILES_MAX, sizeof(EspName));
         char *data[ESP_FILES_MAX] = {};
         size_t sizes[ESP_FILES_MAX] = {}, n, m = 0;
@@ -98,7 +97,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, pk, ESP_FILES_MAX, names, &n, ret_path);
+        r = list_dir(dir, pk, ESP_FILES_MAX, names, &n, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -114,7 +113,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
                 if (r == -EFBIG)
                         continue;
                 if (r < 0) {
-                        fail_path(r, p, ret_path);
+                        fail_path(r, p, err);
                         goto out;
                 }
                 if (m != i)
@@ -137,7 +136,7 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, cha
                 if (pass == 0) {
                         total = cpio_writer_finish(&w);
                         if (total == 0 || !(buf = malloc(total))) {
-                                r = total == 0 ? fail_path(-EINVAL, dir, ret_path) : -ENOMEM;
+                                r = total == 0 ? fail_path(-EINVAL, dir, err) : -ENOMEM;
                                 goto out;
                         }
                 }
@@ -207,14 +206,14 @@ static bool uname_differs(const char *img, size_t size, const PeSectionRef *r, c
  * .dtb/.initrd/.ucode, as addons.c does with the images the firmware
  * loaded. */
 static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *len, AddonBlobs *blobs,
-                      char **ret_path) {
+                      UkitError *err) {
         _cleanup_free_ EspName *names = calloc(ESP_ADDONS_MAX, sizeof(EspName));
         size_t n;
         int r;
 
         if (!names)
                 return -ENOMEM;
-        r = list_dir(dir, pk, ESP_ADDONS_MAX, names, &n, ret_path);
+        r = list_dir(dir, pk, ESP_ADDONS_MAX, names, &n, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -225,7 +224,7 @@ static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *l
                         return -ENOMEM;
                 r = read_input_full(p, ESP_FILE_SIZE_MAX, &img, &size);
                 if (r < 0)
-                        return fail_path(r, p, ret_path);
+                        return fail_path(r, p, err);
                 /* what the stub skips: not a PE it accepts, nothing usable, a
                  * UKI, another .uname */
                 const PeSectionRef *sec = sections;
@@ -263,7 +262,7 @@ static char *pickup_dir(const EspPickup *pk, bool global, const char *esp, const
 /* An add-on row: the joined command line of its directories (global first),
  * one event. */
 static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp, const char *dropin,
-                         AddonBlobs *blobs, char **ret_path) {
+                         AddonBlobs *blobs, UkitError *err) {
         _cleanup_free_ char *buf = malloc(ESP_ADDONS_CMDLINE_MAX + 1);
         size_t len = 0;
         int r;
@@ -277,7 +276,7 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
                 _cleanup_free_ char *dir = pickup_dir(pk, global, esp, dropin);
                 if (!dir)
                         return -ENOMEM;
-                r = addons_dir(dir, pk, buf, &len, blobs, ret_path);
+                r = addons_dir(dir, pk, buf, &len, blobs, err);
                 if (r < 0)
                         return r;
         }
@@ -289,7 +288,7 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
                 return -ENOMEM;
         for (size_t i = 0; i <= len; i++) {
                 if ((unsigned char) buf[i] >= 0x80)
-                        return fail_path(-EILSEQ, dropin, ret_path);
+                        return fail_path(-EILSEQ, dropin, err);
                 u16[2 * i] = (uint8_t) buf[i];
                 u16[2 * i + 1] = 0;
         }
@@ -297,21 +296,19 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
 }
 
 int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
-                        PcrState *ret_pcr13, char **ret_path, EspObserveFn observe, void *userdata) {
+                        PcrState *ret_pcr13, UkitError *err, EspObserveFn observe, void *userdata) {
         char esp_real[PATH_MAX], uki_real[PATH_MAX];
         PcrState s12, s13;
         size_t el;
         int r;
 
-        if (ret_path)
-                *ret_path = NULL;
         if (!realpath(esp, esp_real))
-                return fail_path(-errno, esp, ret_path);
+                return fail_path(-errno, esp, err);
         if (!realpath(uki, uki_real))
-                return fail_path(-errno, uki, ret_path);
+                return fail_path(-errno, uki, err);
         el = strlen(esp_real);
         if (strncmp(uki_real, esp_real, el) != 0 || (uki_real[el] != '/' && el > 1))
-                return fail_path(-EXDEV, uki, ret_path);        /* not on this ESP */
+                return fail_path(-EXDEV, uki, err);        /* not on this ESP */
         _cleanup_free_ char *dropin = malloc(strlen(uki_real) + sizeof(".extra.d"));
         if (!dropin)
                 return -ENOMEM;
@@ -324,7 +321,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         _cleanup_free_ uint8_t *uname = NULL;
         r = read_input_full(uki_real, SIZE_MAX / 2, &img, &img_size);
         if (r < 0)
-                return fail_path(r, uki, ret_path);
+                return fail_path(r, uki, err);
         _cleanup_(blobs_free) AddonBlobs blobs = {};
         if (pe_locate_uki_sections(img, img_size, false, us) == PE_SECTIONS_OK && us[UKI_SECTION_UNAME].present) {
                 uname = section_bytes(img, img_size, &us[UKI_SECTION_UNAME]);
@@ -343,13 +340,13 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
                 const EspPickup *pk = &esp_pickups[i];
                 const Extender *e = pk->pcr == TPM2_PCR_SYSEXTS ? &e13 : &e12;
                 if (pk->kind == ESP_PICKUP_ADDONS) {
-                        r = addons_extend(e, pk, esp_real, dropin, &blobs, ret_path);
+                        r = addons_extend(e, pk, esp_real, dropin, &blobs, err);
                         /* then the add-on devicetrees (no SMBIOS command line predicted) */
                         for (size_t k = 0; r >= 0 && k < blobs.n_dtb; k++)
                                 r = extend(&e12, blobs.dtb[k].data, blobs.dtb[k].size);
                 } else {
                         _cleanup_free_ char *dir = pickup_dir(pk, pk->global_dir != NULL, esp_real, dropin);
-                        r = dir ? pack_dir(e, dir, pk, ret_path) : -ENOMEM;
+                        r = dir ? pack_dir(e, dir, pk, err) : -ENOMEM;
                 }
                 if (r < 0)
                         return r;
@@ -367,6 +364,6 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
 }
 
 int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
-                char **ret_path) {
-        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, ret_path, NULL, NULL);
+                UkitError *err) {
+        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, err, NULL, NULL);
 }

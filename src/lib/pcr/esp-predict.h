@@ -27,15 +27,16 @@
  * from one directory (-E2BIG, since which ones it takes depends on the FAT
  * directory order). */
 
+#include "error.h"
 #include "pcr.h"
 
 /* esp: the ESP's root directory; uki: the UKI file, inside esp. On error,
- * *ret_path (if not NULL) gets the path the problem is about (free it). */
+ * the optional err gets the path the problem is about (err->path). */
 int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
-                char **ret_path);
+                UkitError *err);
 
 /* The same, handing each measured buffer (PCR, bytes) to observe as well,
  * in measurement order (tests read the archives back with other tools). */
 typedef void (*EspObserveFn)(void *userdata, unsigned pcr, const void *data, size_t size);
 int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
-                        PcrState *ret_pcr13, char **ret_path, EspObserveFn observe, void *userdata);
+                        PcrState *ret_pcr13, UkitError *err, EspObserveFn observe, void *userdata);

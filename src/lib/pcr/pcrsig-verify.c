@@ -7,6 +7,7 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
+#include "openssl-util.h"
 #include "pcr-image.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
@@ -21,11 +22,6 @@
 static const char *const boot_sequence[] = {
         "enter-initrd", "leave-initrd", "sysinit", "ready", "shutdown", "final",
 };
-
-static void BIO_free_allp(BIO **b) {
-        if (*b)
-                BIO_free_all(*b);
-}
 
 const char *pcrsig_status_to_string(PcrSigStatus s) {
         static const char *const names[_PCRSIG_STATUS_MAX] = {
@@ -44,7 +40,7 @@ void pcrsig_audit_done(PcrSigAudit *a) {
         *a = (PcrSigAudit) {};
 }
 
-#define seterr(buf, size, ...) errbuf_set(buf, size, -EBADMSG, __VA_ARGS__)
+#define seterr(err, ...) ukit_error(err, -EBADMSG, __VA_ARGS__)
 
 static int add_phase(PcrSigAudit *a, const char *phase) {
         for (size_t i = 0; i < a->n_phases; i++)
@@ -81,7 +77,7 @@ static int candidate_phases(PcrSigAudit *a, char *const *extra, size_t n_extra) 
         return r;
 }
 
-static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, char *error, size_t error_size) {
+static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, UkitError *err) {
         const PeSection *s = pe_find_section(img, UKI_NAME_PCRPKEY);
         _cleanup_free_ void *pem = NULL;
         size_t n = 0;
@@ -91,7 +87,7 @@ static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, char *error,
                 return -ENOENT;
         r = pe_read_section(fd, img, s, PCRPKEY_READ_MAX, &pem, &n);
         if (r == -EFBIG)
-                return seterr(error, error_size, ".pcrpkey: larger than %u bytes", PCRPKEY_READ_MAX);
+                return seterr(err, ".pcrpkey: larger than %u bytes", PCRPKEY_READ_MAX);
         if (r < 0)
                 return r;
         _cleanup_(BIO_free_allp) BIO *bio = BIO_new_mem_buf(pem, (int) n);
@@ -99,10 +95,10 @@ static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, char *error,
                 return -ENOMEM;
         EVP_PKEY *k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
         if (!k)
-                return seterr(error, error_size, ".pcrpkey: not a PEM public key");
+                return seterr(err, ".pcrpkey: not a PEM public key");
         if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA && EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
                 EVP_PKEY_free(k);
-                return seterr(error, error_size, ".pcrpkey: neither an RSA nor an EC key");
+                return seterr(err, ".pcrpkey: neither an RSA nor an EC key");
         }
         *ret = k;
         return 0;
@@ -116,15 +112,15 @@ static bool signature_ok(EVP_PKEY *key, PcrBank bank, const uint8_t pol[32], con
 }
 
 int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
-                       PcrSigAudit *ret, char *error, size_t error_size) {
+                       PcrSigAudit *ret, UkitError *err) {
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
         _cleanup_(pcrsig_done) PcrSig sig = {};
         _cleanup_free_ void *text = NULL;
-        char why[256] = "";
+        UkitError why = UKIT_ERROR_INIT;
         _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
         const UkiMeasureRules *rules = NULL;
         const PeSection *s;
-        PcrSigAudit a = {};
+        _cleanup_(pcrsig_audit_done) PcrSigAudit a = {};
         PcrState base = {};
         size_t n = 0;
         int r;
@@ -134,12 +130,12 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 return -ENOENT;
         r = pe_read_section(fd, img, s, PCRSIG_VERIFY_SECTION_MAX, &text, &n);
         if (r == -EFBIG)
-                return seterr(error, error_size, ".pcrsig: larger than %u bytes", PCRSIG_VERIFY_SECTION_MAX);
+                return seterr(err, ".pcrsig: larger than %u bytes", PCRSIG_VERIFY_SECTION_MAX);
         if (r < 0)
                 return r;
-        r = pcrsig_parse(text, n, &sig, &a.banks, why, sizeof(why));
+        r = pcrsig_parse(text, n, &sig, &a.banks, &why);
         if (r == -EBADMSG)
-                return seterr(error, error_size, ".pcrsig: %s", why);
+                return seterr(err, ".pcrsig: %s", why.what);
         if (r < 0)
                 return r;
 
@@ -158,47 +154,45 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
                 rules = &uki_rules_current;
         a.rules_name = rules->name;
 
-        r = load_pcrpkey(fd, img, &key, error, error_size);
+        r = load_pcrpkey(fd, img, &key, err);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (key) {
                 r = pcrsig_fingerprint(key, a.pcrpkey_fp);
                 if (r < 0)
-                        return seterr(error, error_size, ".pcrpkey: cannot compute the key fingerprint");
+                        return seterr(err, ".pcrpkey: cannot compute the key fingerprint");
                 a.have_pcrpkey = true;
         }
 
         r = candidate_phases(&a, extra_phases, n_extra);
         if (r < 0)
-                goto fail;
+                return r;
 
         if (a.banks != 0) {
                 r = pcr_measure_pe_image(fd, img, rules, a.banks, &base);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
 
         /* Candidate policies: one per (phase, bank). */
         pols = calloc(MAX(a.n_phases, (size_t) 1), sizeof(*pols));
         a.checks = calloc(MAX(sig.n_entries, (size_t) 1), sizeof(PcrSigCheck));
-        if (!pols || !a.checks) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        if (!pols || !a.checks)
+                return -ENOMEM;
         for (size_t p = 0; p < a.n_phases; p++) {
                 PcrState st = base;
                 if (a.banks == 0)
                         break;
                 r = pcr_state_extend_phase(&st, a.phases[p]);
                 if (r < 0)
-                        goto fail;
+                        return r;
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         if (!(a.banks & PCR_BANK_BIT(b)))
                                 continue;
                         r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
                                             st.value[b], pcr_bank_digest_size((PcrBank) b));
                         if (r < 0)
-                                goto fail;
+                                return r;
                 }
         }
 
@@ -233,10 +227,8 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         }
 
         *ret = a;
+        a = (PcrSigAudit) {};   /* the caller owns it now */
         return 0;
-fail:
-        pcrsig_audit_done(&a);
-        return r;
 }
 
 bool pcrsig_audit_ok(const PcrSigAudit *a, bool strict) {

@@ -17,7 +17,7 @@
  *   "sig" must verify over "pol" with .pcrpkey and the bank's hash.
  *
  * Returns 0 or -errno, never prints; on malformed input (-EBADMSG) a
- * one-line description is left in the caller's error buffer. */
+ * one-line description is left in the optional err. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,7 +68,7 @@ void pcrsig_audit_done(PcrSigAudit *a);
 /* Audits the .pcrsig of img. -ENOENT if the image has no .pcrsig. extra
  * phases are phase paths (normalised here; -EINVAL for an unknown word). */
 int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
-                       PcrSigAudit *ret, char *error, size_t error_size);
+                       PcrSigAudit *ret, UkitError *err);
 
 /* Whether the audit passes: every entry OK or (unless strict) UNKNOWN_KEY,
  * .pcrpkey present, and every listed bank has at least one OK entry. */

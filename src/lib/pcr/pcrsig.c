@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "keys.h"
+#include "openssl-util.h"
 #include "pcrsig.h"
 #include "tpm2-policy.h"
 #include "util.h"
@@ -110,12 +111,8 @@ int pcrsig_sign(PcrSig *s, EVP_PKEY *priv, EVP_PKEY *pub, const PcrState *base,
 
 static void json_hex(JsonWriter *w, const uint8_t *p, size_t n) {
         char buf[2 * 64 + 1];
-        static const char hex[] = "0123456789abcdef";
         n = MIN(n, (size_t) 64);
-        for (size_t i = 0; i < n; i++) {
-                buf[2 * i] = hex[p[i] >> 4];
-                buf[2 * i + 1] = hex[p[i] & 15];
-        }
+        hex_encode_to(p, n, buf);
         json_string_n(w, buf, 2 * n);
 }
 

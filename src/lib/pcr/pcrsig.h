@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "error.h"
 #include "json.h"
 #include "pcr.h"
 
@@ -67,7 +68,7 @@ int pcrsig_to_string(const PcrSig *s, JsonStyle style, char **ret, size_t *ret_s
 /* Parses .pcrsig JSON (trailing NULs ignored) into ret, entries in bank
  * order, and the mask of banks it lists. -EBADMSG with a one-line reason
  * (no prefix) in error for malformed input or a bad field; -ENOMEM. */
-int pcrsig_parse(const void *text, size_t n, PcrSig *ret, unsigned *ret_banks, char *error, size_t error_size);
+int pcrsig_parse(const void *text, size_t n, PcrSig *ret, unsigned *ret_banks, UkitError *err);
 
 /* PEM SubjectPublicKeyInfo of pub, for .pcrpkey. */
 int pcrsig_public_key_pem(EVP_PKEY *pub, char **ret, size_t *ret_size);

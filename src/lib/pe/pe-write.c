@@ -52,13 +52,13 @@ static bool valid_section_name(const char *name) {
         return true;
 }
 
-static int content_size(const PeNewSection *s, uint64_t *ret) {
+static int content_size(const PeNewSection *s, uint64_t *ret, UkitError *err) {
         uint64_t total = 0;
         if (s->n_sources > PE_WRITE_SOURCES_MAX)
-                return pe_set_error(-EFBIG, "section %s has too many parts", s->name);
+                return ukit_error_item(err, -EFBIG, s->name, "section %s has too many parts", s->name);
         for (size_t i = 0; i < s->n_sources; i++)
                 if (!ADD_OK(total, s->sources[i].size, &total))
-                        return pe_set_error(-EFBIG, "section %s is too large", s->name);
+                        return ukit_error_item(err, -EFBIG, s->name, "section %s is too large", s->name);
         *ret = total;
         return 0;
 }
@@ -96,7 +96,7 @@ static bool stub_section_fits(const PeImage *stub, size_t i, uint64_t n) {
 }
 
 int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t n_new,
-              const PeLayoutOptions *opts, PeLayout **ret) {
+              const PeLayoutOptions *opts, PeLayout **ret, UkitError *err) {
         _cleanup_pe_layout_ PeLayout *l = NULL;
         _cleanup_free_ size_t *order = NULL;
         const uint32_t fa = stub->file_alignment, sa = stub->section_alignment;
@@ -105,26 +105,27 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         int r;
 
         if (pe_is_signed(stub))
-                return pe_set_error(-EPERM, "stub is signed; refusing to add sections to a signed image");
+                return ukit_error(err, -EPERM, "stub is signed; refusing to add sections to a signed image");
         if (stub->n_sections == 0)
-                return pe_set_error(-EBADMSG, "stub has no sections");
+                return ukit_error(err, -EBADMSG, "stub has no sections");
 
         /* Names: valid, unique among the new ones (but for .dtbauto, of
          * which ukify 257 adds one per --devicetree-auto), no clash with
          * the stub. */
         for (size_t i = 0; i < n_new; i++) {
                 if (!valid_section_name(news[i].name))
-                        return pe_set_error(-EINVAL, "invalid section name \"%s\" (1..8 printable characters)",
-                                            news[i].name);
+                        return ukit_error_item(err, -EINVAL, news[i].name,
+                                               "invalid section name \"%s\" (1..8 printable characters)", news[i].name);
                 for (size_t j = 0; j < i; j++)
                         if (streq(news[i].name, news[j].name) && !streq(news[i].name, UKI_NAME_DTBAUTO))
-                                return pe_set_error(-EEXIST, "duplicate section %s", news[i].name);
+                                return ukit_error_item(err, -EEXIST, news[i].name, "duplicate section %s", news[i].name);
                 if (streq(news[i].name, UKI_NAME_SBAT)) {
                         new_sbat = (ssize_t) i;
                         continue;
                 }
                 if (pe_find_section(stub, news[i].name))
-                        return pe_set_error(-EEXIST, "section %s already exists in the stub", news[i].name);
+                        return ukit_error_item(err, -EEXIST, news[i].name, "section %s already exists in the stub",
+                                               news[i].name);
         }
         if (new_sbat >= 0) {
                 const PeSection *s = pe_find_section(stub, UKI_NAME_SBAT);
@@ -145,7 +146,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         l->security_dir_offset = stub->security_dir_offset;
         if (stub_sbat >= 0) {
                 uint64_t size;
-                r = content_size(&news[new_sbat], &size);
+                r = content_size(&news[new_sbat], &size, err);
                 if (r < 0)
                         return r;
                 if (stub_section_fits(stub, (size_t) stub_sbat, size))
@@ -155,11 +156,11 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                                                                                        : PE_STUB_SBAT_RENAMED_TO;
         }
         if (l->stub_sbat == PE_STUB_SBAT_RENAMED_TO && pe_find_section(stub, PE_STUB_SBAT_RENAMED))
-                return pe_set_error(-EEXIST, "stub's .sbat cannot be renamed: it already has a section %s",
+                return ukit_error(err, -EEXIST, "stub's .sbat cannot be renamed: it already has a section %s",
                                     PE_STUB_SBAT_RENAMED);
 
         if (!ADD_OK((size_t) stub->n_sections, n_new, &l->n_sections) || l->n_sections > PE_SECTIONS_MAX + 1)
-                return pe_set_error(-EFBIG, "too many sections");
+                return ukit_error(err, -EFBIG, "too many sections");
         l->sections = calloc(l->n_sections, sizeof(PeLayoutSection));
         order = calloc(stub->n_sections, sizeof(size_t));
         if (!l->sections || !order)
@@ -187,7 +188,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 if ((ssize_t) i == stub_sbat && l->stub_sbat == PE_STUB_SBAT_REPLACED) {
                         /* as ukify 257: the merged text goes into the stub's
                          * own .sbat, zero-padded; VirtualSize = its length */
-                        r = content_size(&news[new_sbat], &o->content_size);
+                        r = content_size(&news[new_sbat], &o->content_size, err);
                         if (r < 0)
                                 return r;
                         o->virtual_size = (uint32_t) o->content_size;
@@ -198,7 +199,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         }
         l->n_sections = n_kept + n_new - (l->stub_sbat == PE_STUB_SBAT_REPLACED);
         if (l->n_sections > PE_SECTIONS_MAX)
-                return pe_set_error(-EFBIG, "too many sections (%zu, at most %u)", l->n_sections, PE_SECTIONS_MAX);
+                return ukit_error(err, -EFBIG, "too many sections (%zu, at most %u)", l->n_sections, PE_SECTIONS_MAX);
 
         /* Header area: the section table must fit below the first section's
          * data; otherwise move all section data up by a multiple of
@@ -206,7 +207,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         uint64_t table_end = (uint64_t) stub->section_table_offset + l->n_sections * sizeof(PeSectionHeader);
         uint32_t need, first_raw = UINT32_MAX, min_va = UINT32_MAX, delta = 0;
         if (!align_u32(table_end, fa, &need))
-                return pe_set_error(-EFBIG, "headers too large");
+                return ukit_error(err, -EFBIG, "headers too large");
         for (size_t k = 0; k < n_kept; k++) {
                 const PeSection *s = &stub->sections[order[k]];
                 min_va = MIN(min_va, s->virtual_address);
@@ -215,15 +216,15 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         }
         if (first_raw != UINT32_MAX && need > first_raw &&
             !align_u32(need - first_raw, fa, &delta))
-                return pe_set_error(-EFBIG, "headers too large");
+                return ukit_error(err, -EFBIG, "headers too large");
         /* The loader maps SizeOfHeaders bytes at the image base: they must end
          * below the first section in memory. */
         if (need > min_va)
-                return pe_set_error(-ENOSPC, "no room for %zu more section headers below the stub's first section "
+                return ukit_error(err, -ENOSPC, "no room for %zu more section headers below the stub's first section "
                                     "(headers would need 0x%" PRIx32 " bytes, first section at 0x%" PRIx32 ")",
                                     n_new, need, min_va);
         if (delta > 0 && stub->n_data_dirs > PE_DIR_DEBUG && stub->data_dirs[PE_DIR_DEBUG].Size > 0)
-                return pe_set_error(-ENOSPC, "stub headers have no room for %zu more section headers, and the "
+                return ukit_error(err, -ENOSPC, "stub headers have no room for %zu more section headers, and the "
                                     "stub's debug directory (which holds file offsets) prevents moving its data",
                                     n_new);
         l->header_growth = delta;
@@ -245,7 +246,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 if (!align_u32(MAX(cursor, (uint64_t) s->raw_offset + delta), fa, &off) ||
                     !align_u32(s->raw_size, fa, &size) || !ADD_OK((uint64_t) off, (uint64_t) size, &cursor) ||
                     cursor > UINT32_MAX)
-                        return pe_set_error(-EFBIG, "image larger than 4 GiB");
+                        return ukit_error(err, -EFBIG, "image larger than 4 GiB");
                 o->raw_offset = off;
                 o->raw_size = size;
                 lowest_new_raw = MIN(lowest_new_raw, off);
@@ -268,7 +269,7 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         /* never below the headers, even when no stub section is left */
         vend = MAX(vend, (uint64_t) soh);
         if (!align_u32(vend, sa, &va))
-                return pe_set_error(-EFBIG, "image larger than 4 GiB");
+                return ukit_error(err, -EFBIG, "image larger than 4 GiB");
         /* As ukify: every new section counts as initialized data (.linux
          * too); SizeOfCode stays the stub's. */
         uint64_t data = stub->size_of_initialized_data;
@@ -282,21 +283,24 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                         continue;
                 o = &l->sections[n_out++];
 
-                r = content_size(&news[j], &size);
+                r = content_size(&news[j], &size, err);
                 if (r < 0)
                         return r;
                 vsize = MAX(size, news[j].min_virtual_size);
                 if (size > UINT32_MAX || vsize > UINT32_MAX)
-                        return pe_set_error(-EFBIG, "section %s is larger than 4 GiB", news[j].name);
+                        return ukit_error_item(err, -EFBIG, news[j].name, "section %s is larger than 4 GiB",
+                                               news[j].name);
                 if (size > 0) {
                         if (!align_u32(cursor, fa, &off) || !align_u32(size, fa, &raw) ||
                             !ADD_OK((uint64_t) off, (uint64_t) raw, &cursor) || cursor > UINT32_MAX)
-                                return pe_set_error(-EFBIG, "image would be larger than 4 GiB (at section %s)",
-                                                    news[j].name);
+                                return ukit_error_item(err, -EFBIG, news[j].name,
+                                                       "image would be larger than 4 GiB (at section %s)",
+                                                       news[j].name);
                 }
                 if (!ADD_OK((uint64_t) va, MAX(vsize, (uint64_t) 1), &vnext))
-                        return pe_set_error(-EFBIG, "image would be larger than 4 GiB in memory (at section %s)",
-                                            news[j].name);
+                        return ukit_error_item(err, -EFBIG, news[j].name,
+                                               "image would be larger than 4 GiB in memory (at section %s)",
+                                               news[j].name);
                 memcpy(o->name, news[j].name, sizeof(o->name));
                 o->virtual_address = va;
                 o->virtual_size = (uint32_t) vsize;
@@ -307,13 +311,13 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 o->from_stub = false;
                 o->source_index = j;
                 if (!align_u32(vnext, sa, &va))
-                        return pe_set_error(-EFBIG, "image would be larger than 4 GiB in memory");
+                        return ukit_error(err, -EFBIG, "image would be larger than 4 GiB in memory");
                 data += vsize;
         }
         l->size_of_image = va;
         l->file_size = cursor;
         if (data > UINT32_MAX)
-                return pe_set_error(-EFBIG, "image larger than 4 GiB");
+                return ukit_error(err, -EFBIG, "image larger than 4 GiB");
 
         /* The header bytes: the stub's up to its section table, then ours. */
         l->headers = calloc(1, soh);

@@ -50,8 +50,9 @@
  *     UEFI loader checks it, and signers compute it when they sign).
  *   - a signed stub is refused (-EPERM): its signature could not survive.
  *
- * Errors: -errno; -EBADMSG/-EFBIG/-ENOSPC/-EEXIST/-EPERM come with a message
- * in pe_last_error(). */
+ * Errors: -errno; -EBADMSG/-EFBIG/-ENOSPC/-EEXIST/-EPERM/-EINVAL come with a
+ * reason in the optional `err`, whose item names the new section concerned
+ * when there is one. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -142,7 +143,7 @@ typedef struct PeLayout {
 } PeLayout;
 
 int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *sections, size_t n_sections,
-              const PeLayoutOptions *opts, PeLayout **ret);
+              const PeLayoutOptions *opts, PeLayout **ret, UkitError *err);
 void pe_layout_free(PeLayout *l);
 static inline void pe_layout_freep(PeLayout **l) {
         if (*l)

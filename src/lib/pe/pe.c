@@ -7,26 +7,15 @@
  * accepted and the reason is noted. */
 
 #include <inttypes.h>
-#include <stdarg.h>
 
+#include "error.h"
 #include "fileio.h"
 #include "pe.h"
 #include "util.h"
 
-static _Thread_local char last_error[256];
-
-const char *pe_last_error(void) {
-        return last_error[0] ? last_error : "no error";
-}
-
-int pe_set_error(int r, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(last_error, sizeof(last_error), fmt, ap);
-        va_end(ap);
-        return r;
-}
-#define fail pe_set_error
+/* Every function that fails has `UkitError *err` in scope. */
+#define fail(r, ...) ukit_error(err, r, __VA_ARGS__)
+#define fail_item(r, item, ...) ukit_error_item(err, r, item, __VA_ARGS__)
 
 /* Where the bytes come from: a file descriptor or a memory buffer. */
 typedef struct PeReader {
@@ -95,7 +84,7 @@ static int cmp_u64_pair(const void *a, const void *b) {
 /* Refuse sections that overlap each other in memory or (for raw data) in the
  * file. Overlap in memory means two sections claim the same addresses, which
  * a loader resolves by letting the later copy win: never a valid image. */
-static int check_overlaps(PeImage *img) {
+static int check_overlaps(PeImage *img, UkitError *err) {
         _cleanup_free_ uint64_t *v = NULL;
         size_t n = img->n_sections, k = 0;
 
@@ -127,7 +116,7 @@ static int check_overlaps(PeImage *img) {
         return 0;
 }
 
-static int parse_sections(PeImage *img, const uint8_t *table) {
+static int parse_sections(PeImage *img, const uint8_t *table, UkitError *err) {
         img->sections = calloc(img->n_sections ? img->n_sections : 1, sizeof(PeSection));
         if (!img->sections)
                 return -ENOMEM;
@@ -154,28 +143,28 @@ static int parse_sections(PeImage *img, const uint8_t *table) {
                                 return fail(-EBADMSG, "section %zu has a non-printable name", i);
 
                 if (!ADD_OK((uint64_t) s->virtual_address, (uint64_t) pe_section_size(s), &end) || end > UINT32_MAX)
-                        return fail(-EBADMSG, "section %s: address range overflows", s->name);
+                        return fail_item(-EBADMSG, s->name, "section %s: address range overflows", s->name);
                 if (end > img->size_of_image)
-                        return fail(-EBADMSG, "section %s extends beyond SizeOfImage", s->name);
+                        return fail_item(-EBADMSG, s->name, "section %s extends beyond SizeOfImage", s->name);
                 if (s->virtual_address < img->size_of_headers)
-                        return fail(-EBADMSG, "section %s overlaps the headers in memory", s->name);
+                        return fail_item(-EBADMSG, s->name, "section %s overlaps the headers in memory", s->name);
 
                 if (s->raw_size == 0)
                         continue;
                 if (!range_ok(s->raw_offset, s->raw_size, img->file_size))
-                        return fail(-EBADMSG, "section %s extends beyond end of file", s->name);
+                        return fail_item(-EBADMSG, s->name, "section %s extends beyond end of file", s->name);
                 if (s->raw_offset < img->section_table_end)
-                        return fail(-EBADMSG, "section %s data overlaps the headers", s->name);
+                        return fail_item(-EBADMSG, s->name, "section %s data overlaps the headers", s->name);
                 img->first_raw_offset = MIN(img->first_raw_offset, s->raw_offset);
                 img->raw_end = MAX(img->raw_end, (uint64_t) s->raw_offset + s->raw_size);
         }
         if (img->first_raw_offset == UINT32_MAX)
                 img->first_raw_offset = (uint32_t) MIN(img->file_size, (uint64_t) UINT32_MAX);
 
-        return check_overlaps(img);
+        return check_overlaps(img, err);
 }
 
-static int parse_symtab(PeImage *img, const PeReader *r) {
+static int parse_symtab(PeImage *img, const PeReader *r, UkitError *err) {
         uint64_t size, strtab;
         uint8_t b[4];
 
@@ -199,13 +188,13 @@ static int parse_symtab(PeImage *img, const PeReader *r) {
 /* Parse the headers; hdr holds the first hlen bytes of the file (hlen may be
  * shorter than the headers claim, in which case this fails cleanly), and
  * *ret_need is set to the number of header bytes needed when more are. */
-static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, size_t *ret_need, PeImage **ret) {
+static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, size_t *ret_need, PeImage **ret,
+                         UkitError *err) {
         _cleanup_(pe_image_freep) PeImage *img = NULL;
         uint64_t coff, opt, table, table_end;
         uint16_t opt_size, magic;
         uint32_t n_rva;
 
-        last_error[0] = 0;
         *ret_need = 0;
 
         if (r->size < sizeof(PeDosHeader))
@@ -334,10 +323,10 @@ static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, siz
         if (img->size_of_image < img->size_of_headers)
                 return fail(-EBADMSG, "SizeOfImage smaller than SizeOfHeaders");
 
-        int k = parse_sections(img, hdr + table);
+        int k = parse_sections(img, hdr + table, err);
         if (k < 0)
                 return k;
-        k = parse_symtab(img, r);
+        k = parse_symtab(img, r, err);
         if (k < 0)
                 return k;
 
@@ -345,20 +334,20 @@ static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, siz
         return 0;
 }
 
-int pe_parse_buffer(const void *data, size_t size, PeImage **ret) {
+int pe_parse_buffer(const void *data, size_t size, PeImage **ret, UkitError *err) {
         PeReader r = { .fd = -1, .data = data, .size = size };
         size_t need;
         int k;
 
         if (!data && size > 0)
                 return -EINVAL;
-        k = parse_headers(data, size, &r, &need, ret);
+        k = parse_headers(data, size, &r, &need, ret, err);
         if (k == -EAGAIN) /* cannot happen with the whole file at hand */
                 return fail(-EBADMSG, "truncated headers");
         return k;
 }
 
-int pe_parse_fd(int fd, PeImage **ret) {
+int pe_parse_fd(int fd, PeImage **ret, UkitError *err) {
         _cleanup_free_ uint8_t *buf = NULL;
         PeReader r = { .fd = fd };
         size_t have = 0;
@@ -383,7 +372,7 @@ int pe_parse_fd(int fd, PeImage **ret) {
                         have = want;
                 }
                 size_t need;
-                k = parse_headers(buf, have, &r, &need, ret);
+                k = parse_headers(buf, have, &r, &need, ret, err);
                 if (k != -EAGAIN)
                         return k;
                 if (need <= have || need > r.size || need > PE_HEADERS_MAX)

@@ -5,13 +5,15 @@
  * are bounds- and overflow-checked against the file size and named limits
  * before anything is read. Returns -errno; never prints.
  *
- * Errors: -EBADMSG malformed image (a message for the user is available via
- * pe_last_error()), -EOPNOTSUPP valid PE of an unsupported kind (PE32,
- * unknown machine), -EFBIG beyond a limit, other -errno from I/O. */
+ * Errors: -EBADMSG malformed image, -EOPNOTSUPP valid PE of an unsupported
+ * kind (PE32, unknown machine), -EFBIG beyond a limit, each with the reason
+ * in the optional `err` (item: the section concerned, if one); other -errno
+ * from I/O. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "pe-format.h"
 
 #define PE_HEADERS_MAX          (16u * 1024u * 1024u)   /* bytes of headers + section table read */
@@ -76,11 +78,11 @@ typedef struct PeImage {
 } PeImage;
 
 /* Parse the headers of the PE image in fd (which stays owned by the caller). */
-int pe_parse_fd(int fd, PeImage **ret);
+int pe_parse_fd(int fd, PeImage **ret, UkitError *err);
 
 /* Parse the headers of a PE image in memory (used by fuzzers and by tools
  * that already hold small images). */
-int pe_parse_buffer(const void *data, size_t size, PeImage **ret);
+int pe_parse_buffer(const void *data, size_t size, PeImage **ret, UkitError *err);
 
 void pe_image_free(PeImage *img);
 static inline void pe_image_freep(PeImage **p) {
@@ -88,14 +90,6 @@ static inline void pe_image_freep(PeImage **p) {
                 pe_image_free(*p);
 }
 #define _cleanup_pe_image_ _cleanup_(pe_image_freep)
-
-/* Human-readable reason for the last -EBADMSG/-EOPNOTSUPP from this thread's
- * pe_parse_*() call ("section .linux extends beyond end of file"). */
-const char *pe_last_error(void);
-
-/* Record the message returned by pe_last_error() and return r. For the PE
- * library's own files (pe.c, pe-write.c). */
-_printf_(2, 3) int pe_set_error(int r, const char *fmt, ...);
 
 /* Section lookup by exact name (".linux"); NULL if absent. */
 const PeSection *pe_find_section(const PeImage *img, const char *name);

@@ -104,76 +104,58 @@ void authenticode_image_free(AuthenticodeImage *img) {
         free(img);
 }
 
-int authenticode_image_load(int fd, AuthenticodeImage **ret, const char **ret_reason) {
+int authenticode_image_load(int fd, AuthenticodeImage **ret, UkitError *err) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
-        const char *dummy;
+        UkitError pe_err = UKIT_ERROR_INIT;
         int r;
-
-        if (!ret_reason)
-                ret_reason = &dummy;
-        *ret_reason = NULL;
 
         img = calloc(1, sizeof(*img));
         if (!img)
                 return -ENOMEM;
 
-        r = pe_parse_fd(fd, &img->pe);
+        r = pe_parse_fd(fd, &img->pe, &pe_err);
         if (r < 0) {
                 /* Only the parser's own verdicts have a message; an I/O
                  * error (or a file that is not regular: -EBADFD) has none,
                  * and the caller reports the errno. */
-                if (r == -EBADMSG || r == -EOPNOTSUPP)
-                        *ret_reason = pe_last_error();
+                if ((r == -EBADMSG || r == -EOPNOTSUPP) && err && err->code == 0)
+                        *err = pe_err;
                 return r;
         }
-        if (!img->pe->has_security_dir) {
-                *ret_reason = "no certificate table entry in the data directories";
-                return -EBADMSG;
-        }
+        if (!img->pe->has_security_dir)
+                return ukit_error(err, -EBADMSG, "no certificate table entry in the data directories");
 
         if (img->pe->cert_table_size == 0) {
                 r = authenticode_layout_from_pe(img->pe, img->pe->file_size, &img->layout);
-                if (r < 0) {
-                        *ret_reason = "section data beyond the end of the file";
-                        return r;
-                }
+                if (r < 0)
+                        return ukit_error(err, r, "section data beyond the end of the file");
                 goto done;
         }
 
         uint64_t end = (uint64_t) img->pe->cert_table_offset + img->pe->cert_table_size;
         if (end != img->pe->file_size) {
-                *ret_reason = end > img->pe->file_size ? "certificate table truncated"
-                                                       : "data after the certificate table";
-                return -EBADMSG;
+                return ukit_error(err, -EBADMSG, "%s",
+                                  end > img->pe->file_size ? "certificate table truncated"
+                                                           : "data after the certificate table");
         }
-        if (img->pe->cert_table_size > AUTHENTICODE_TABLE_MAX) {
-                *ret_reason = "certificate table too large";
-                return -EFBIG;
-        }
+        if (img->pe->cert_table_size > AUTHENTICODE_TABLE_MAX)
+                return ukit_error(err, -EFBIG, "certificate table too large");
         img->table_size = img->pe->cert_table_size;
         img->table = malloc(img->table_size);
         if (!img->table)
                 return -ENOMEM;
         r = pread_full(fd, img->table, img->table_size, img->pe->cert_table_offset);
-        if (r < 0) {
-                *ret_reason = "cannot read the certificate table";
-                return r;
-        }
+        if (r < 0)
+                return ukit_error(err, r, "cannot read the certificate table");
         r = authenticode_table_parse(img->table, img->table_size, img->entries, ELEMENTSOF(img->entries),
                                      &img->n_entries);
-        if (r == -E2BIG) {
-                *ret_reason = "too many signatures";
-                return -EFBIG;
-        }
-        if (r < 0) {
-                *ret_reason = "certificate table truncated or malformed";
-                return -EBADMSG;
-        }
+        if (r == -E2BIG)
+                return ukit_error(err, -EFBIG, "too many signatures");
+        if (r < 0)
+                return ukit_error(err, -EBADMSG, "certificate table truncated or malformed");
         r = authenticode_layout_from_pe(img->pe, img->pe->cert_table_offset, &img->layout);
-        if (r < 0) {
-                *ret_reason = "certificate table overlaps section data";
-                return r;
-        }
+        if (r < 0)
+                return ukit_error(err, r, "certificate table overlaps section data");
         img->signed_ = true;
 
 done:

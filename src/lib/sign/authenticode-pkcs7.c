@@ -13,6 +13,7 @@
 
 #include "authenticode.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "util.h"
 
 #define SPC_INDIRECT_DATA_OID   "1.3.6.1.4.1.311.2.1.4"
@@ -135,15 +136,6 @@ IMPLEMENT_ASN1_FUNCTIONS(SpcIndirectDataContent)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(SpcPeImageData *, SpcPeImageData_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(SpcIndirectDataContent *, SpcIndirectDataContent_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(PKCS7 *, PKCS7_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(ASN1_OBJECT *, ASN1_OBJECT_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(ASN1_OCTET_STRING *, ASN1_OCTET_STRING_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(BIO *, BIO_free_all)
-DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE *, X509_STORE_free)
-
-static void OPENSSL_freep(void *p) {
-        OPENSSL_free(*(void **) p);
-}
 
 static const EVP_MD *md_from_nid(int nid) {
         /* Only the digests Authenticode signers use; MD5 is not accepted. */
@@ -496,13 +488,14 @@ int authenticode_signature_nested(const AuthenticodeSignature *s, size_t index, 
         return -ENOENT;
 }
 
-static void set_reason(char *reason, size_t size, const char *fallback) {
+/* Fills err with OpenSSL's reason (or fallback) and returns r. */
+static int set_reason(UkitError *err, int r, const char *fallback) {
         unsigned long e = ERR_peek_last_error();
         const char *why = e ? ERR_reason_error_string(e) : NULL;
 
-        if (reason && size > 0)
-                snprintf(reason, size, "%s", why ? why : fallback);
+        ukit_error(err, r, "%s", why ? why : fallback);
         ERR_clear_error();
+        return r;
 }
 
 /* The signed content as a BIO. Behind a null filter, because for a memory
@@ -519,21 +512,15 @@ static BIO *content_bio(const AuthenticodeSignature *s) {
         return BIO_push(filter, mem);
 }
 
-int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509) *trusted, char *reason,
-                                  size_t reason_size) {
+int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509) *trusted, UkitError *err) {
         _cleanup_(BIO_free_allp) BIO *content = NULL;
         _cleanup_(X509_STORE_freep) X509_STORE *store = NULL;
         bool chain = trusted && sk_X509_num(trusted) > 0;
 
         if (!s || !s->p7)
                 return -EINVAL;
-        if (reason && reason_size > 0)
-                reason[0] = 0;
-        if (!s->signer) {
-                if (reason)
-                        snprintf(reason, reason_size, "signer certificate missing");
-                return -EBADMSG;
-        }
+        if (!s->signer)
+                return ukit_error(err, -EBADMSG, "signer certificate missing");
 
         ERR_clear_error();
         content = content_bio(s);
@@ -543,10 +530,8 @@ int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509)
 
         /* First the signature alone, so a bad signature and an untrusted
          * signer are told apart. */
-        if (PKCS7_verify(s->p7, NULL, store, content, NULL, PKCS7_BINARY | PKCS7_NOVERIFY) != 1) {
-                set_reason(reason, reason_size, "bad signature");
-                return -EBADMSG;
-        }
+        if (PKCS7_verify(s->p7, NULL, store, content, NULL, PKCS7_BINARY | PKCS7_NOVERIFY) != 1)
+                return set_reason(err, -EBADMSG, "bad signature");
         if (!chain)
                 return 0;
 
@@ -563,9 +548,7 @@ int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509)
         content = content_bio(s);
         if (!content)
                 return -ENOMEM;
-        if (PKCS7_verify(s->p7, NULL, store, content, NULL, PKCS7_BINARY) != 1) {
-                set_reason(reason, reason_size, "signer does not chain to a trusted certificate");
-                return -EKEYREJECTED;
-        }
+        if (PKCS7_verify(s->p7, NULL, store, content, NULL, PKCS7_BINARY) != 1)
+                return set_reason(err, -EKEYREJECTED, "signer does not chain to a trusted certificate");
         return 0;
 }

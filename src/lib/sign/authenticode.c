@@ -312,10 +312,96 @@ static int digest_pipelined(int fd, uint64_t size, AuthenticodeHasher *const *hs
         return 0;
 }
 
+/* One sequential pass through a buffer small enough to stay in the CPU
+ * cache while it is hashed, summed and copied. */
+static int digest_buffered(int fd, uint64_t size, AuthenticodeHasher *const *hs, size_t n_md, int copy_fd) {
+        _cleanup_free_ uint8_t *buf = malloc(HASH_CHUNK);
+        int r;
+
+        if (!buf)
+                return -ENOMEM;
+        for (uint64_t off = 0; off < size;) {
+                size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
+                r = pread_full(fd, buf, k, off);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n_md; i++) {
+                        r = authenticode_hasher_feed(hs[i], buf, k, off);
+                        if (r < 0)
+                                return r;
+                }
+                if (copy_fd >= 0) {
+                        r = write_full(copy_fd, buf, k);
+                        if (r < 0)
+                                return r;
+                }
+                off += k;
+        }
+        return 0;
+}
+
+typedef struct Mapping {
+        uint8_t *p;
+        size_t size;
+} Mapping;
+
+static void mapping_done(Mapping *m) {
+        if (m->p && m->p != MAP_FAILED)
+                munmap(m->p, m->size);
+}
+
+/* Gaps: the spec's order needs random access; map the file. The checksum
+ * and the copy take it in file order, then each range is hashed in the
+ * spec's order. */
+static int digest_mapped(int fd, const AuthenticodeLayout *layout, uint64_t size, AuthenticodeHasher *const *hs,
+                         size_t n_md, int copy_fd) {
+        _cleanup_(mapping_done) Mapping m = { .size = (size_t) size };
+        int r;
+
+        if (size > 0) {
+                m.p = mmap(NULL, (size_t) size, PROT_READ, MAP_PRIVATE, fd, 0);
+                if (m.p == MAP_FAILED)
+                        return -errno;
+                (void) madvise(m.p, (size_t) size, MADV_SEQUENTIAL);
+        }
+
+        for (uint64_t off = 0; off < size;) {
+                size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
+                for (size_t i = 0; i < n_md; i++)
+                        csum_range(hs[i], m.p + off, k, off);
+                if (copy_fd >= 0) {
+                        r = write_full(copy_fd, m.p + off, k);
+                        if (r < 0)
+                                return r;
+                }
+                off += k;
+        }
+
+        for (size_t j = 0; j < layout->n_ranges; j++) {
+                const AuthenticodeRange *g = &layout->ranges[j];
+                if (g->start > g->end || g->end > size)
+                        return -EINVAL;
+                for (size_t i = 0; i < n_md; i++) {
+                        r = hash_range(hs[i], m.p + g->start, (size_t) (g->end - g->start), g->start, false);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; i < n_md; i++)
+                hs[i]->pos = size;
+        return 0;
+}
+
+#define DIGEST_MDS_MAX 8u
+
+static void hashers_free(AuthenticodeHasher *(*hs)[DIGEST_MDS_MAX]) {
+        for (size_t i = 0; i < DIGEST_MDS_MAX; i++)
+                authenticode_hasher_free((*hs)[i]);
+}
+
 int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_MD *const *mds, size_t n_md,
                            int copy_fd, AuthenticodeHasher **ret_hashers) {
-        AuthenticodeHasher *hs[8] = {};
-        uint8_t *map = MAP_FAILED, *buf = NULL;
+        _cleanup_(hashers_free) AuthenticodeHasher *hs[DIGEST_MDS_MAX] = {};
         uint64_t size;
         int r;
 
@@ -328,99 +414,20 @@ int authenticode_digest_fd(int fd, const AuthenticodeLayout *layout, const EVP_M
         for (size_t i = 0; i < n_md; i++) {
                 r = authenticode_hasher_new(mds[i], layout->checksum_offset, layout->security_dir_offset, &hs[i]);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
 
-        if (layout->linear && size >= PIPELINE_MIN) {
+        r = -ENODEV;
+        if (layout->linear && size >= PIPELINE_MIN)
                 r = digest_pipelined(fd, size, hs, n_md, copy_fd);
-                if (r >= 0)
-                        goto done;
-                if (r != -ENODEV)
-                        goto fail;
-        }
-        if (layout->linear) {
-                /* One sequential pass through a buffer small enough to stay
-                 * in the CPU cache while it is hashed, summed and copied. */
-                buf = malloc(HASH_CHUNK);
-                if (!buf) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                for (uint64_t off = 0; off < size;) {
-                        size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
-                        r = pread_full(fd, buf, k, off);
-                        if (r < 0)
-                                goto fail;
-                        for (size_t i = 0; i < n_md; i++) {
-                                r = authenticode_hasher_feed(hs[i], buf, k, off);
-                                if (r < 0)
-                                        goto fail;
-                        }
-                        if (copy_fd >= 0) {
-                                r = write_full(copy_fd, buf, k);
-                                if (r < 0)
-                                        goto fail;
-                        }
-                        off += k;
-                }
-                goto done;
-        }
-
-        /* Gaps: the spec's order needs random access; map the file. */
-        if (size > 0) {
-                map = mmap(NULL, (size_t) size, PROT_READ, MAP_PRIVATE, fd, 0);
-                if (map == MAP_FAILED) {
-                        r = -errno;
-                        goto fail;
-                }
-                (void) madvise(map, (size_t) size, MADV_SEQUENTIAL);
-        }
-
-        for (uint64_t off = 0; off < size;) {
-                size_t k = (size_t) MIN(size - off, (uint64_t) HASH_CHUNK);
-                for (size_t i = 0; i < n_md; i++)
-                        csum_range(hs[i], map + off, k, off);
-                if (copy_fd >= 0) {
-                        r = write_full(copy_fd, map + off, k);
-                        if (r < 0)
-                                goto fail;
-                }
-                off += k;
-        }
-
-        if (!layout->linear) {
-                /* Random access in the spec's order. */
-                for (size_t j = 0; j < layout->n_ranges; j++) {
-                        const AuthenticodeRange *g = &layout->ranges[j];
-                        if (g->start > g->end || g->end > size) {
-                                r = -EINVAL;
-                                goto fail;
-                        }
-                        for (size_t i = 0; i < n_md; i++) {
-                                r = hash_range(hs[i], map + g->start, (size_t) (g->end - g->start), g->start, false);
-                                if (r < 0)
-                                        goto fail;
-                        }
-                }
-                for (size_t i = 0; i < n_md; i++)
-                        hs[i]->pos = size;
-        }
-
-done:
-        if (map != MAP_FAILED)
-                munmap(map, (size_t) size);
-        free(buf);
+        if (r == -ENODEV)
+                r = layout->linear ? digest_buffered(fd, size, hs, n_md, copy_fd)
+                                   : digest_mapped(fd, layout, size, hs, n_md, copy_fd);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < n_md; i++)
-                ret_hashers[i] = hs[i];
+                ret_hashers[i] = TAKE_PTR(hs[i]);
         return 0;
-
-fail:
-        if (map != MAP_FAILED)
-                munmap(map, (size_t) size);
-        free(buf);
-        for (size_t i = 0; i < n_md; i++)
-                authenticode_hasher_free(hs[i]);
-        return r;
 }
 
 int authenticode_table_parse(const uint8_t *table, size_t size, AuthenticodeEntry *entries, size_t max,

@@ -168,13 +168,34 @@ int authenticode_signature_nested(const AuthenticodeSignature *s, size_t index, 
  * non-empty stack), also checks that the signer chains to one of them
  * (any of them is a trust anchor, as db entries are for firmware; validity
  * times are not checked, firmware has no trusted clock; no EKU needed).
- * 0 ok, -EBADMSG bad signature, -EKEYREJECTED untrusted chain. A
- * human-readable reason goes into reason (may be NULL). */
-int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509) *trusted, char *reason,
-                                  size_t reason_size);
+ * 0 ok, -EBADMSG bad signature, -EKEYREJECTED untrusted chain, with the
+ * reason in the optional err. */
+int authenticode_signature_verify(const AuthenticodeSignature *s, STACK_OF(X509) *trusted, UkitError *err);
 
 /* "sha256" etc. */
 const char *authenticode_md_name(const EVP_MD *md);
+
+/* ---- summary (authenticode-summary.c) ---- */
+
+#define AUTHENTICODE_SUMMARY_SIGNERS_MAX 4u
+
+typedef struct AuthenticodeSigner {
+        char *subject, *issuer;         /* "/C=DE/CN=..." (sbverify's format), or NULL */
+} AuthenticodeSigner;
+
+/* What a table entry holds, for showing: tolerant where
+ * authenticode_signature_parse() is strict (any PKCS#7 SignedData). */
+typedef struct AuthenticodeSummary {
+        const char *digest;             /* "sha256", or NULL if not parseable */
+        AuthenticodeSigner signers[AUTHENTICODE_SUMMARY_SIGNERS_MAX];
+        size_t n_signers;
+        size_t n_certs;                 /* embedded certificates */
+        const char *problem;            /* "malformed PKCS#7", ..., or NULL */
+} AuthenticodeSummary;
+
+/* Fills *ret (zeroed first); never fails, a problem is in ret->problem. */
+void authenticode_summarize(const AuthenticodeEntry *e, AuthenticodeSummary *ret);
+void authenticode_summary_done(AuthenticodeSummary *s);
 
 /* ---- images on disk ---- */
 
@@ -196,10 +217,10 @@ typedef struct AuthenticodeImage {
 } AuthenticodeImage;
 
 /* Parses the PE headers of fd and reads and splits its certificate table.
- * -EBADMSG etc.; *ret_reason (static or from pe_last_error()) says why. A
+ * -EBADMSG etc.; the optional err says why (I/O errors have no reason). A
  * table that is not at the very end of the file is refused: its bytes and
  * those after it could not both be covered by the digest. */
-int authenticode_image_load(int fd, AuthenticodeImage **ret, const char **ret_reason);
+int authenticode_image_load(int fd, AuthenticodeImage **ret, UkitError *err);
 void authenticode_image_free(AuthenticodeImage *img);
 static inline void authenticode_image_freep(AuthenticodeImage **p) {
         if (*p)

@@ -21,6 +21,7 @@
 
 #include "fileio.h"
 #include "keys.h"
+#include "openssl-util.h"
 #include "util.h"
 
 /* A passphrase longer than this is not a passphrase file but a mistake. */
@@ -28,35 +29,6 @@
 /* Objects looked at in one file or token before giving up. */
 #define KEYS_STORE_OBJECTS_MAX 256u
 
-void EVP_PKEY_freep(EVP_PKEY **p) {
-        if (*p)
-                EVP_PKEY_free(*p);
-}
-
-void X509_freep(X509 **p) {
-        if (*p)
-                X509_free(*p);
-}
-
-void EVP_MD_CTX_freep(EVP_MD_CTX **p) {
-        if (*p)
-                EVP_MD_CTX_free(*p);
-}
-
-static void OSSL_STORE_closep(OSSL_STORE_CTX **p) {
-        if (*p)
-                OSSL_STORE_close(*p);
-}
-
-static void OSSL_STORE_INFO_freep(OSSL_STORE_INFO **p) {
-        if (*p)
-                OSSL_STORE_INFO_free(*p);
-}
-
-static void UI_destroy_methodp(UI_METHOD **p) {
-        if (*p)
-                UI_destroy_method(*p);
-}
 
 /* "scheme:rest" where scheme is RFC 3986-ish. A plain path with a colon in
  * it is still a path if it exists. */
@@ -102,11 +74,6 @@ static void secret_buf_done(SecretBuf *b) {
                 OPENSSL_cleanse(b->data, b->size);
                 free(b->data);
         }
-}
-
-static void BIO_freep(BIO **p) {
-        if (*p)
-                BIO_free(*p);
 }
 
 typedef struct PassphraseData {

@@ -28,7 +28,5 @@ int keys_match(EVP_PKEY *priv, EVP_PKEY *pub);
  * loaded. */
 int keys_load_provider(const char *name);
 
-/* OpenSSL object cleanups. */
-void EVP_PKEY_freep(EVP_PKEY **p);
-void X509_freep(X509 **p);
-void EVP_MD_CTX_freep(EVP_MD_CTX **p);
+/* The cleanups (EVP_PKEY_freep, X509_freep, ...) live in openssl-util.h. */
+#include "openssl-util.h"

@@ -18,6 +18,8 @@
 
 #include "ddi.h"
 #include "fileio.h"
+#include "fs-probe.h"
+#include "loop.h"
 #include "sysext-image.h"
 #include "sysext-mount.h"
 #include "sysext-verity.h"
@@ -27,18 +29,23 @@
 
 #define RELEASE_FILE_MAX (64u * 1024u)
 
-void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...) {
+int ext_image_set(ExtImage *img, ExtImageState s, int r, const char *fmt, ...) {
+        UkitError *e = &img->result->error;
         va_list ap;
         img->result->state = s;
         /* Not merged: nothing enforces verity for it (trust stays, it says
          * whether the signature itself was accepted). */
         if (s != EXT_IMAGE_MERGED)
                 strcpy(img->result->verity, "none");
+        /* the latest verdict replaces an earlier one */
+        ukit_error_clear(e);
+        e->code = r;
         va_start(ap, fmt);
-        vsnprintf(img->result->reason, sizeof(img->result->reason), fmt, ap);
+        vsnprintf(e->what, sizeof(e->what), fmt, ap);
         va_end(ap);
+        snprintf(e->item, sizeof(e->item), "%s", img->name);
+        return r;
 }
-#define set ext_image_set
 
 static int open_in_root(int rootfd, const char *path, int flags) {
         struct open_how how = {
@@ -52,8 +59,10 @@ static int open_in_root(int rootfd, const char *path, int flags) {
 /* Base name rule (systemd 256): strip .sysext.raw/.confext.raw/.raw, cut
  * at the first '_' or '+'. */
 static char *image_base_name(const char *s, bool strip_raw) {
-        char *b = xstrdup(s);
+        char *b = strdup(s);
         static const char *const sfx[] = { ".sysext.raw", ".confext.raw", ".raw" };
+        if (!b)
+                return NULL;
         size_t l = strlen(b);
         for (size_t i = 0; strip_raw && i < ELEMENTSOF(sfx); i++) {
                 size_t k = strlen(sfx[i]);
@@ -81,7 +90,9 @@ static ssize_t fgetxattrat_compat(int dfd, const char *name, char *buf, size_t n
 static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n,
                         char **ret_path) {
         const char *dir = ext_release_dir(ctx->cls);
-        *ret_path = xasprintf("%s/extension-release.%s", dir, img->name);
+        *ret_path = strprintf("%s/extension-release.%s", dir, img->name);
+        if (!*ret_path)
+                return -ENOMEM;
         int r = read_input_at(rootfd, *ret_path, OPEN_INPUT_IN_ROOT, RELEASE_FILE_MAX, ret, ret_n);
         if (r != -ENOENT)
                 return r;
@@ -98,9 +109,9 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
                 return -errno;
         dfd = -1;
         _cleanup_free_ char *found = NULL, *want = image_base_name(img->name, false);
-        bool dup = false;
+        bool dup = false, oom = !want;
         struct dirent *de;
-        while ((de = readdir(d))) {
+        while (!oom && (de = readdir(d))) {
                 const char *n = startswith(de->d_name, "extension-release.");
                 if (!n || !ext_image_name_valid(n) || de->d_type != DT_REG)
                         continue;
@@ -110,22 +121,28 @@ static int read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, 
                 if (xl > 0 && (streq(x, "0") || streq(x, "no") || streq(x, "false") || streq(x, "n") || streq(x, "off")))
                         ok = true;
                 _cleanup_free_ char *base = image_base_name(n, false);
+                if (!base) {
+                        oom = true;
+                        break;
+                }
                 if (streq(base, want))
                         ok = true;
                 if (!ok)
                         continue;
                 if (found)
                         dup = true;
-                else
-                        found = xstrdup(de->d_name);
+                else if (!(found = strdup(de->d_name)))
+                        oom = true;
         }
         r = 0;
-        if (dup)
+        if (oom)
+                r = -ENOMEM;
+        else if (dup)
                 r = -ENOTUNIQ;
         else if (found) {
                 free(*ret_path);
-                *ret_path = xasprintf("%s/%s", dir, found);
-                r = read_input_at(dirfd(d), found, OPEN_INPUT_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
+                *ret_path = strprintf("%s/%s", dir, found);
+                r = !*ret_path ? -ENOMEM : read_input_at(dirfd(d), found, OPEN_INPUT_NOFOLLOW, RELEASE_FILE_MAX, ret, ret_n);
         } else
                 *ret = NULL;
         closedir(d);
@@ -152,7 +169,8 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
                 dmfd = open(dm.path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (dmfd < 0 || verity_deactivate_deferred(&dm) < 0) {
                         r = dmfd < 0 ? -errno : -EIO;
-                        set(img, EXT_IMAGE_FAILED, "%s: cannot schedule removal: %s", dm.path, strerror(-r));
+                        ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                      "%s: cannot schedule removal: %s", dm.path, strerror(-r));
                         (void) verity_deactivate(&dm);
                         return r;
                 }
@@ -163,11 +181,18 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
         }
         if (mount(dmfd >= 0 ? fdpath : dev, mnt, fstype, flags | MS_RDONLY, NULL) < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "mounting %s (%s) failed: %s", dmfd >= 0 ? dm.path : dev, fstype,
-                    strerror(errno));
-                return r;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                     "mounting %s (%s) failed: %s", dmfd >= 0 ? dm.path : dev, fstype,
+                                     strerror(errno));
         }
         return 0;
+}
+
+/* Detaches the mount at *p when the scope is left, unless disarmed (*p set
+ * to NULL) once the mount is to stay. */
+static void umount_guard(const char **p) {
+        if (*p)
+                (void) umount2(*p, MNT_DETACH);
 }
 
 /* A usr partition holds the contents of /usr (every systemd tool mounts it
@@ -176,36 +201,35 @@ static int mount_dev(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, c
  * as for a root partition. One lazy unmount of mnt removes both. */
 static int mount_usr(const ExtContext *ctx, ExtImage *img, const ExtVerity *v, const char *loopdev,
                      const char *fstype, const char *mnt, unsigned long flags) {
-        _cleanup_free_ char *usr = xasprintf("%s/usr", mnt);
+        _cleanup_free_ char *usr = strprintf("%s/usr", mnt);
         int r;
 
-        if (ctx->cls != EXT_SYSEXT) {
-                set(img, EXT_IMAGE_FAILED, "a usr partition, but a %s image needs a root partition",
-                    ext_class_name(ctx->cls));
-                return -EMEDIUMTYPE;
-        }
+        if (!usr)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -ENOMEM, "%s", strerror(ENOMEM));
+
+        if (ctx->cls != EXT_SYSEXT)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -EMEDIUMTYPE,
+                                     "a usr partition, but a %s image needs a root partition",
+                                     ext_class_name(ctx->cls));
         if (mount("ukit-ext-usr", mnt, "tmpfs", MS_NODEV | MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: cannot mount a tmpfs: %s", mnt, strerror(errno));
-                return r;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot mount a tmpfs: %s", mnt, strerror(errno));
         }
+        _cleanup_(umount_guard) const char *mounted = mnt;
         if (mkdir(usr, 0755) < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: %s", usr, strerror(errno));
-                goto fail;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", usr, strerror(errno));
         }
         r = mount_dev(ctx, img, v, loopdev, fstype, usr, flags);
         if (r < 0)
-                goto fail;
+                return r;
         if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: cannot remount read-only: %s", mnt, strerror(errno));
-                goto fail;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: cannot remount read-only: %s", mnt,
+                                     strerror(errno));
         }
+        mounted = NULL;
         return 0;
-fail:
-        (void) umount2(mnt, MNT_DETACH);
-        return r;
 }
 
 /* The image as discovered (a regular file or a block device), opened
@@ -226,29 +250,37 @@ static int open_image(const ExtImage *img) {
         return fd;
 }
 
+/* The file systems an extension image may hold, as mount(2) types: erofs,
+ * squashfs and the ext family (mounted by the ext4 driver). */
+static const char *ext_fstype(const char *probed) {
+        if (streq(probed, "erofs") || streq(probed, "squashfs"))
+                return probed;
+        if (streq(probed, "ext4") || streq(probed, "ext3") || streq(probed, "ext2"))
+                return "ext4";
+        return NULL;
+}
+
 static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsigned long flags) {
         _cleanup_close_ int fd = open_image(img);
         _cleanup_(ddi_image_done) DdiImage d = {};
         _cleanup_(ext_verity_done) ExtVerity v = EXT_VERITY_INIT;
+        _cleanup_free_ char *probed = NULL;
         uint64_t off = 0, size = 0;
         const char *fstype;
         int r;
 
-        if (fd < 0) {
-                set(img, EXT_IMAGE_FAILED, "cannot open: %s",
-                    fd == -EBADFD ? (img->type == EXT_IMAGE_BLOCK ? "not a block device" : "not a regular file")
-                                  : strerror(-fd));
-                return fd;
-        }
+        if (fd < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, fd, "cannot open: %s",
+                                     fd != -EBADFD                  ? strerror(-fd)
+                                     : img->type == EXT_IMAGE_BLOCK ? "not a block device"
+                                                                    : "not a regular file");
         bool sidecar = false;
         r = ddi_dissect(fd, ctx->host.arch, &d);
         if (r == -ENOENT) {
                 /* A bare file system image, possibly with sidecar verity files. */
                 r = fd_get_size(fd, &size);
-                if (r < 0) {
-                        set(img, EXT_IMAGE_FAILED, "%s", strerror(-r));
-                        return r;
-                }
+                if (r < 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s", strerror(-r));
                 sidecar = true;
         } else if (r == 0) {
                 off = d.part[DDI_DATA].offset;
@@ -259,29 +291,25 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                 }
         } else {
                 const char *why = disk_image_last_error();
-                set(img, EXT_IMAGE_FAILED, "not a usable disk image: %s",
-                    r == -ENXIO ? "no root or usr partition for this architecture" :
-                    r == -ENOTUNIQ ? "several root/usr partitions" :
-                    (r == -EBADMSG || r == -EOPNOTSUPP) && why ? why : strerror(-r));
-                return r;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "not a usable disk image: %s",
+                                     r == -ENXIO ? "no root or usr partition for this architecture" :
+                                     r == -ENOTUNIQ ? "several root/usr partitions" :
+                                     (r == -EBADMSG || r == -EOPNOTSUPP) && why ? why : strerror(-r));
         }
 
         _cleanup_close_ int lfd = -1;
         _cleanup_free_ char *dev = NULL;
-        r = loop_attach(fd, off, size, &lfd, &dev);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "cannot attach a loop device: %s", strerror(-r));
-                return r;
-        }
+        r = loop_attach(fd, off, size, /* read_only= */ true, &lfd, &dev);
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "cannot attach a loop device: %s", strerror(-r));
         ext_test_point("image-attached");
         if (sidecar) {
                 r = ext_verity_check_sidecar(ctx, img, lfd, size, &v);
                 if (r < 0)
                         return r;
-                if (r == 0 && ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "bare file system image, but a signature is required");
-                        return -EPERM;
-                }
+                if (r == 0 && ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "bare file system image, but a signature is required");
         } else if (d.part[DDI_DATA].found) {
                 /* Data through the loop device that is about to be mounted,
                  * hash tree from the verity partition. */
@@ -290,11 +318,11 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                         return r;
         }
         ext_test_point("verity-checked");
-        r = fs_probe(lfd, 0, &fstype);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "no known file system (erofs, squashfs, ext4) found");
-                return r;
-        }
+        r = fs_probe(lfd, 0, &probed);
+        fstype = r < 0 ? NULL : ext_fstype(probed);
+        if (!fstype)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r == -ENOMEM ? r : -ENOPKG,
+                                     "no known file system (erofs, squashfs, ext4) found");
         if (!d.usr)
                 return mount_dev(ctx, img, &v, dev, fstype, mnt, flags);
         return mount_usr(ctx, img, &v, dev, fstype, mnt, flags);
@@ -308,25 +336,22 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
         int r;
 
         img->result->state = EXT_IMAGE_PENDING;
-        img->result->reason[0] = 0;
+        ukit_error_clear(&img->result->error);
         strcpy(img->result->protection, "none");
         strcpy(img->result->verity, "none");
         strcpy(img->result->trust, "none");
-        r = mkdir_parents_and(mnt, 0700);
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: %s", mnt, strerror(-r));
-                return r;
-        }
+        r = mkdir_p(mnt, 0700);
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(-r));
 
         if (img->type == EXT_IMAGE_DIRECTORY) {
-                if (ctx->require_signature) {
-                        set(img, EXT_IMAGE_FAILED, "directory image, but a signature is required");
-                        return -EPERM;
-                }
+                if (ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "directory image, but a signature is required");
                 if (mount(img->path, mnt, NULL, MS_BIND | MS_REC, NULL) < 0 ||
                     mount(NULL, mnt, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | flags, NULL) < 0) {
                         r = -errno;
-                        set(img, EXT_IMAGE_FAILED, "bind mount failed: %s", strerror(errno));
+                        ext_image_set(img, EXT_IMAGE_FAILED, r, "bind mount failed: %s", strerror(errno));
                         (void) umount2(mnt, MNT_DETACH);
                         return r;
                 }
@@ -335,55 +360,42 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                 if (r < 0)
                         return r;
         }
+        _cleanup_(umount_guard) const char *mounted = mnt;
 
         rootfd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0) {
                 r = -errno;
-                set(img, EXT_IMAGE_FAILED, "%s: %s", mnt, strerror(errno));
-                goto reject;
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", mnt, strerror(errno));
         }
         if (ctx->cls == EXT_SYSEXT) {
                 _cleanup_close_ int o = open_in_root(rootfd, "usr/lib/os-release", O_PATH);
-                if (o >= 0) {
-                        set(img, EXT_IMAGE_FAILED, "contains usr/lib/os-release, which an extension must not");
-                        r = -EPERM;
-                        goto reject;
-                }
+                if (o >= 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "contains usr/lib/os-release, which an extension must not");
         }
         r = read_release(ctx, img, rootfd, &text, &n, &relpath);
-        if (r == -ENOTUNIQ) {
-                set(img, EXT_IMAGE_IGNORED, "several candidate extension-release files");
-                r = 0;
-                goto reject;
-        }
-        if (r < 0) {
-                set(img, EXT_IMAGE_FAILED, "%s: cannot read the release file: %s", relpath, input_strerror(r));
-                goto reject;
-        }
+        if (r == -ENOTUNIQ)
+                return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "several candidate extension-release files");
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                     "%s: cannot read the release file: %s", relpath ?: "release file",
+                                     input_strerror(r));
         if (!ctx->force) {
-                if (!text) {
-                        set(img, EXT_IMAGE_IGNORED, "no %s/extension-release.%s", ext_release_dir(ctx->cls), img->name);
-                        r = 0;
-                        goto reject;
-                }
+                if (!text)
+                        return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "no %s/extension-release.%s",
+                                             ext_release_dir(ctx->cls), img->name);
                 char reason[EXT_REASON_MAX];
                 r = extension_release_validate(ctx->cls, img->name, text, n, &ctx->host, reason);
-                if (r < 0) {
-                        set(img, EXT_IMAGE_FAILED, "validating the release file: %s", strerror(-r));
-                        goto reject;
-                }
-                if (r == 0) {
-                        set(img, EXT_IMAGE_IGNORED, "%s", reason);
-                        goto reject;
-                }
+                if (r < 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r, "validating the release file: %s",
+                                             strerror(-r));
+                if (r == 0)
+                        return ext_image_set(img, EXT_IMAGE_IGNORED, r, "%s", reason);
         }
         img->result->state = EXT_IMAGE_MERGED;
         ext_test_point("image-mounted");
+        mounted = NULL;
         return 0;
-
-reject:
-        (void) umount2(mnt, MNT_DETACH);
-        return r;
 }
 
 int ext_image_read_release(const ExtContext *ctx, const ExtImage *img, int rootfd, char **ret, size_t *ret_n) {

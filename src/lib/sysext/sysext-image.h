@@ -10,8 +10,10 @@
  * Returns <0 for FAILED, 0 otherwise. Must run in a private mount namespace. */
 int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt);
 
-/* Record the image's state and reason (the reason is one line). */
-_printf_(3, 4) void ext_image_set(ExtImage *img, ExtImageState s, const char *fmt, ...);
+/* Record the image's state and why in img->result->error (code r, the
+ * reason in one line, item the image name); returns r (-errno for FAILED,
+ * 0 for IGNORED). */
+_printf_(4, 5) int ext_image_set(ExtImage *img, ExtImageState s, int r, const char *fmt, ...);
 
 /* The release file lookup of ext_image_attach() on the tree at rootfd (the
  * mounted image): 0 with the text in *ret (NULL if there is none), or

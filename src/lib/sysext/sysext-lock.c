@@ -15,7 +15,7 @@
 #include "util.h"
 
 char *ext_workspace_path(ExtClass c) {
-        return xasprintf("%s/ukit-%s", access("/run", W_OK) == 0 ? "/run" : "/tmp", ext_class_name(c));
+        return strprintf("%s/ukit-%s", access("/run", W_OK) == 0 ? "/run" : "/tmp", ext_class_name(c));
 }
 
 static uint64_t now_usec(void) {
@@ -95,6 +95,8 @@ int ext_lock_take(ExtClass c, int64_t timeout_usec, ExtLockHolder *ret_holder) {
         _cleanup_close_ int fd = -1;
         struct stat st;
 
+        if (!p)
+                return -ENOMEM;
         if (mkdir(p, 0700) < 0 && errno != EEXIST)
                 return -errno;
         fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);

@@ -24,7 +24,8 @@ typedef struct ExtLockHolder {
         unsigned n_pids;                /* processes sharing the lock (a merge and its child) */
 } ExtLockHolder;
 
-/* The workspace directory of the class (also the lock). */
+/* The workspace directory of the class (also the lock); NULL when out of
+ * memory. */
 char *ext_workspace_path(ExtClass c);
 
 /* Take the lock, waiting at most timeout_usec (<0: forever, 0: not at all).

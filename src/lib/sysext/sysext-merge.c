@@ -57,7 +57,9 @@ int ext_context_init(ExtContext *ctx, ExtClass c, const char *root) {
         const char *env = getenv(c == EXT_CONFEXT ? "SYSTEMD_CONFEXT_HIERARCHIES" : "SYSTEMD_SYSEXT_HIERARCHIES");
         if (env && *env) {
                 free(hier_env_copy);
-                hier_env_copy = xstrdup(env);
+                hier_env_copy = strdup(env);
+                if (!hier_env_copy)
+                        return -ENOMEM;
                 for (char *save = NULL, *t = strtok_r(hier_env_copy, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
                         if (t[0] != '/' || streq(t, "/") || strstr(t, "/../") || ctx->n_hierarchies >= EXT_HIERARCHIES_MAX)
                                 return -EINVAL;
@@ -88,7 +90,7 @@ void ext_context_done(ExtContext *ctx) {
 }
 
 char *ext_hierarchy_path(const ExtContext *ctx, size_t i) {
-        return xasprintf("%s%s", ctx->root, ctx->hierarchies[i]);
+        return strprintf("%s%s", ctx->root, ctx->hierarchies[i]);
 }
 
 int ext_context_load_host(ExtContext *ctx) {
@@ -133,7 +135,9 @@ int ext_discover(ExtContext *ctx) {
                 return -ENOMEM;
         }
         for (size_t d = 0; d < n_dirs; d++) {
-                _cleanup_free_ char *dir = xasprintf("%s%s", ctx->root, dirs[d]);
+                _cleanup_free_ char *dir = strprintf("%s%s", ctx->root, dirs[d]);
+                if (!dir)
+                        return -ENOMEM;
                 DIR *dp = opendir(dir);
                 if (!dp)
                         continue;
@@ -141,24 +145,36 @@ int ext_discover(ExtContext *ctx) {
                 while ((de = readdir(dp))) {
                         if (de->d_name[0] == '.')
                                 continue;
-                        _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name), *name = NULL;
+                        _cleanup_free_ char *path = strprintf("%s/%s", dir, de->d_name), *name = NULL;
                         struct stat st;
                         ExtImageType type;
+                        if (!path) {
+                                closedir(dp);
+                                return -ENOMEM;
+                        }
                         if (stat(path, &st) < 0)
                                 continue;
                         size_t l = strlen(de->d_name);
                         if (S_ISDIR(st.st_mode)) {
                                 type = EXT_IMAGE_DIRECTORY;
-                                name = xstrdup(de->d_name);
+                                name = strdup(de->d_name);
                         } else if ((S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) && l > 4 &&
                                    streq(de->d_name + l - 4, ".raw")) {
                                 type = S_ISREG(st.st_mode) ? EXT_IMAGE_RAW : EXT_IMAGE_BLOCK;
-                                name = xstrdup(de->d_name);
+                                name = strdup(de->d_name);
+                                if (!name) {
+                                        closedir(dp);
+                                        return -ENOMEM;
+                                }
                                 const char *cls_sfx = ctx->cls == EXT_CONFEXT ? ".confext.raw" : ".sysext.raw";
                                 size_t k = strlen(cls_sfx);
                                 name[l > k && streq(name + l - k, cls_sfx) ? l - k : l - 4] = 0;
                         } else
                                 continue;
+                        if (!name) {
+                                closedir(dp);
+                                return -ENOMEM;
+                        }
                         if (!ext_image_name_valid(name))
                                 continue;
                         bool shadowed = false;
@@ -268,27 +284,39 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
         size_t olen = 0, nlen = 0, layers = 0;
         int r;
 
+        if (!hier)
+                return -ENOMEM;
         /* Extension names, ascending (the order of ctx->images). */
-        names = xstrdup("");
+        names = strdup("");
+        if (!names)
+                return -ENOMEM;
         for (size_t k = 0; k < ctx->n_images; k++)
                 if (ctx->images[k].result->state == EXT_IMAGE_MERGED) {
-                        char *n = xasprintf("%s%s\n", names, ctx->images[k].name);
+                        char *n = strprintf("%s%s\n", names, ctx->images[k].name);
+                        if (!n)
+                                return -ENOMEM;
                         free(names);
                         names = n;
                         nlen++;
                 }
 
-        meta = xasprintf("%s/meta%s", ws, h);
-        marker = xasprintf("%s/%s", meta, ext_marker_dir(ctx->cls));
-        r = mkdir_parents_and(marker, 0755);
+        meta = strprintf("%s/meta%s", ws, h);
+        marker = meta ? strprintf("%s/%s", meta, ext_marker_dir(ctx->cls)) : NULL;
+        if (!marker)
+                return -ENOMEM;
+        r = mkdir_p(marker, 0755);
         if (r < 0)
                 return r;
-        p = xasprintf("%s/%s", marker, ext_marker_names(ctx->cls));
+        p = strprintf("%s/%s", marker, ext_marker_names(ctx->cls));
+        if (!p)
+                return -ENOMEM;
         r = write_text(p, names);
         if (r < 0)
                 return r;
 
-        opts = xstrdup("lowerdir=");
+        opts = strdup("lowerdir=");
+        if (!opts)
+                return -ENOMEM;
         olen = strlen(opts);
         r = overlay_escape_append(&opts, &olen, meta);
         if (r < 0)
@@ -297,7 +325,9 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
         for (size_t k = ctx->n_images; k-- > 0;) {
                 if (ctx->images[k].result->state != EXT_IMAGE_MERGED)
                         continue;
-                _cleanup_free_ char *layer = xasprintf("%s/ext/%s%s", ws, ctx->images[k].name, h);
+                _cleanup_free_ char *layer = strprintf("%s/ext/%s%s", ws, ctx->images[k].name, h);
+                if (!layer)
+                        return -ENOMEM;
                 if (!dir_nonempty(layer))
                         continue;
                 if (append_sep(&opts, &olen) < 0)
@@ -324,8 +354,10 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
         else
                 (void) chmod(meta, 0755);
 
-        ovl = xasprintf("%s/overlay%s", ws, h);
-        r = mkdir_parents_and(ovl, 0755);
+        ovl = strprintf("%s/overlay%s", ws, h);
+        if (!ovl)
+                return -ENOMEM;
+        r = mkdir_p(ovl, 0755);
         if (r < 0)
                 return r;
         unsigned long flags = MS_RDONLY | MS_NODEV;
@@ -338,8 +370,10 @@ static int build_overlay(ExtContext *ctx, const char *ws, size_t i) {
          * (top) meta layer so that it shows up inside the merged tree. */
         if (stat(ovl, &st) < 0)
                 return -errno;
-        _cleanup_free_ char *devfile = xasprintf("%s/dev", marker),
-                *devtext = xasprintf("%u:%u", major(st.st_dev), minor(st.st_dev));
+        _cleanup_free_ char *devfile = strprintf("%s/dev", marker),
+                *devtext = strprintf("%u:%u", major(st.st_dev), minor(st.st_dev));
+        if (!devfile || !devtext)
+                return -ENOMEM;
         r = write_text(devfile, devtext);
         if (r < 0)
                 return r;
@@ -364,7 +398,9 @@ static int child_run(ExtContext *ctx, const char *ws, int sock) {
         ext_test_point("child-started");
 
         for (size_t k = 0; k < ctx->n_images; k++) {
-                _cleanup_free_ char *mnt = xasprintf("%s/ext/%s", ws, ctx->images[k].name);
+                _cleanup_free_ char *mnt = strprintf("%s/ext/%s", ws, ctx->images[k].name);
+                if (!mnt)
+                        return -ENOMEM;
                 if (ext_image_attach(ctx, ctx->images + k, mnt) < 0)
                         failed++;
         }
@@ -374,6 +410,8 @@ static int child_run(ExtContext *ctx, const char *ws, int sock) {
         /* Uncover the bare hierarchies (in this namespace only). */
         for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                 _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
+                if (!hier)
+                        return -ENOMEM;
                 for (int n = 0; n < UNMERGE_LOOPS_MAX && ext_is_our_mount(ctx->cls, hier) > 0; n++)
                         if (umount2(hier, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
                                 return -errno;
@@ -427,7 +465,7 @@ static int switch_in(ExtContext *ctx, const char *hier, int fd) {
                 /* Old kernel: stack on top instead (still one atomic step for
                  * readers); unmerge removes every stacked layer. */
         }
-        r = mkdir_parents_and(hier, 0755);
+        r = mkdir_p(hier, 0755);
         if (r < 0)
                 return r;
         if (move_mount(fd, "", AT_FDCWD, hier, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -462,6 +500,8 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
         if (!refresh)
                 for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                         _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
+                        if (!hier)
+                                return -ENOMEM;
                         if (ext_is_our_mount(ctx->cls, hier) > 0)
                                 return -EBUSY;
                 }
@@ -469,6 +509,8 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
         ext_test_point("swept");
 
         ws = ext_workspace_path(ctx->cls);
+        if (!ws)
+                return -ENOMEM;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
         pid_t parent = getpid();
@@ -514,6 +556,13 @@ int ext_merge(ExtContext *ctx, bool refresh, unsigned *ret_merged) {
                 }
                 got[m.index] = true;
                 _cleanup_free_ char *hier = ext_hierarchy_path(ctx, (size_t) m.index);
+                if (!hier) {
+                        if (fd >= 0)
+                                close(fd);
+                        if (result == 0)
+                                result = -ENOMEM;
+                        continue;
+                }
                 if (m.status == 1 && fd >= 0) {
                         ext_test_point(merged == 0 ? "parent-received" : "parent-switched");
                         r = switch_in(ctx, hier, fd);
@@ -550,6 +599,8 @@ int ext_unmerge(ExtContext *ctx) {
         (void) verity_remove_stale(ext_dm_prefix(ctx->cls));
         for (size_t i = 0; i < ctx->n_hierarchies; i++) {
                 _cleanup_free_ char *hier = ext_hierarchy_path(ctx, i);
+                if (!hier)
+                        return -ENOMEM;
                 int r = unmerge_one(ctx->cls, hier);
                 if (r < 0)
                         return r;
@@ -564,6 +615,8 @@ int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret
         struct stat st;
         int r;
 
+        if (!hier)
+                return -ENOMEM;
         r = ext_is_our_mount(ctx->cls, hier);
         if (r < 0 && r != -ENOENT)
                 return r;
@@ -573,12 +626,16 @@ int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret
                 *ret_since = 0;
                 return 0;
         }
-        p = xasprintf("%s/%s", ext_marker_dir(ctx->cls), ext_marker_names(ctx->cls));
+        p = strprintf("%s/%s", ext_marker_dir(ctx->cls), ext_marker_names(ctx->cls));
+        if (!p)
+                return -ENOMEM;
         r = ext_read_marker(hier, p, 1024 * 1024, &text, &n);
         if (r == -ENOENT && ctx->cls == EXT_CONFEXT) {
                 /* a confext merge made by an older ukit */
                 free(p);
-                p = xasprintf("%s/extensions", ext_marker_dir(ctx->cls));
+                p = strprintf("%s/extensions", ext_marker_dir(ctx->cls));
+                if (!p)
+                        return -ENOMEM;
                 r = ext_read_marker(hier, p, 1024 * 1024, &text, &n);
         }
         if (r < 0)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "extension-release.h"
 #include "sysext-lock.h"
 #include "verity-activate.h"
@@ -45,7 +46,7 @@ typedef struct ExtImageResult {
         char protection[16];    /* "signed", "verity", "none" */
         char verity[16];        /* who checks the blocks: "kernel" (dm-verity), "userspace" (at merge), "none" */
         char trust[16];         /* who accepted the signature: "kernel-keyring", "verity.d", "none" */
-        char reason[EXT_REASON_MAX];
+        UkitError error;        /* why IGNORED (code 0) or FAILED (code -errno); item: the image name */
 } ExtImageResult;
 
 typedef struct ExtImage {
@@ -108,5 +109,5 @@ void ext_test_point(const char *name);
 /* For hierarchy index i: merged? names ("a\nb\n"), since (usec). */
 int ext_hierarchy_status(ExtContext *ctx, size_t i, bool *ret_merged, char **ret_names, uint64_t *ret_since);
 
-/* Full path of hierarchy i under the root. */
+/* Full path of hierarchy i under the root; NULL when out of memory. */
 char *ext_hierarchy_path(const ExtContext *ctx, size_t i);

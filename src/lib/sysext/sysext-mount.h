@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Mount plumbing for extension merging: loop devices, file system probing,
- * overlayfs option escaping, "is this our merge" checks. */
+/* Mount plumbing for extension merging: overlayfs option escaping, "is this our merge" checks. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,14 +9,6 @@
 #include <sys/types.h>
 
 #include "extension-release.h"
-
-/* Attach [offset, offset+size) of fd read-only to a free loop device with
- * autoclear (it detaches itself when the last user - mount or fd - goes).
- * Returns the loop device fd and its path. */
-int loop_attach(int fd, uint64_t offset, uint64_t size, int *ret_fd, char **ret_path);
-
-/* "erofs", "squashfs", "ext4" from the superblock at offset, else -ENOPKG. */
-int fs_probe(int fd, uint64_t offset, const char **ret);
 
 /* Append s to an overlayfs option value, escaping '\\', ',' and ':'. */
 int overlay_escape_append(char **buf, size_t *len, const char *s);
@@ -41,5 +32,3 @@ int ext_is_our_mount(ExtClass c, const char *path);
 
 /* Is path the root of a mount? 1/0/-errno. */
 int path_is_mount_point(const char *path);
-
-int mkdir_parents_and(const char *path, mode_t mode);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "loop.h"
 #include "sysext-image.h"
 #include "sysext-mount.h"
 #include "sysext-verity.h"
@@ -35,8 +36,7 @@ bool ext_verity_use_kernel(const ExtContext *ctx) {
 static void set_root(ExtVerity *v, const uint8_t *root, size_t n) {
         memcpy(v->root, root, n);
         v->root_size = n;
-        for (size_t i = 0; i < n; i++)
-                snprintf(v->root_hex + 2 * i, 3, "%02x", root[i]);
+        hex_encode_to(root, n, v->root_hex);
         v->present = true;
 }
 
@@ -44,12 +44,11 @@ static void set_root(ExtVerity *v, const uint8_t *root, size_t n) {
 static int require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *v) {
         if (v->sig_trusted || ext_verity_use_kernel(ctx))
                 return 0;
-        ext_image_set(img, EXT_IMAGE_FAILED,
-                      "root hash signature not made by any certificate in verity.d (%s)",
-                      ctx->verity_mode == VERITY_MODE_USERSPACE
-                              ? "--verity=userspace does not ask the kernel keyring"
-                              : "no device-mapper here to ask the kernel keyring");
-        return -ENOKEY;
+        return ext_image_set(img, EXT_IMAGE_FAILED, -ENOKEY,
+                             "root hash signature not made by any certificate in verity.d (%s)",
+                             ctx->verity_mode == VERITY_MODE_USERSPACE
+                                     ? "--verity=userspace does not ask the kernel keyring"
+                                     : "no device-mapper here to ask the kernel keyring");
 }
 
 /* Take the signature (sig: malloc'ed, owned from here on) and check it
@@ -58,20 +57,22 @@ static int require_trust(const ExtContext *ctx, ExtImage *img, const ExtVerity *
  * without a kernel to ask the image fails here. <0 with the reason set. */
 static int take_signature(const ExtContext *ctx, ExtImage *img, ExtVerity *v, uint8_t *sig, size_t sig_size) {
         char *dirs[4] = {
-                xasprintf("%s/etc/verity.d", ctx->root), xasprintf("%s/run/verity.d", ctx->root),
-                xasprintf("%s/usr/local/lib/verity.d", ctx->root), xasprintf("%s/usr/lib/verity.d", ctx->root),
+                strprintf("%s/etc/verity.d", ctx->root), strprintf("%s/run/verity.d", ctx->root),
+                strprintf("%s/usr/local/lib/verity.d", ctx->root), strprintf("%s/usr/lib/verity.d", ctx->root),
         };
         const char *const list[] = { dirs[0], dirs[1], dirs[2], dirs[3], NULL };
 
         v->sig = sig;
         v->sig_size = sig_size;
-        int r = verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
+        int r = !sig || !dirs[0] || !dirs[1] || !dirs[2] || !dirs[3]
+                        ? -ENOMEM
+                        : verity_sig_verify(v->root_hex, v->sig, v->sig_size, list, NULL);
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
                 free(dirs[i]);
-        if (r < 0 && r != -ENOKEY) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "root hash signature is not valid PKCS#7");
-                return r;
-        }
+        if (r == -ENOMEM)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s", strerror(-r));
+        if (r < 0 && r != -ENOKEY)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "root hash signature is not valid PKCS#7");
         if (r == 0) {
                 v->sig_trusted = true;
                 strcpy(img->result->trust, "verity.d");
@@ -87,7 +88,7 @@ static int verify_tree(ExtImage *img, const VerityParams *p, int data_fd, uint64
                        uint64_t hash_off, const ExtVerity *v) {
         int r = verity_verify(p, data_fd, data_off, hash_fd, hash_off, v->root, v->root_size);
         if (r < 0)
-                ext_image_set(img, EXT_IMAGE_FAILED, "dm-verity check failed: %s",
+                ext_image_set(img, EXT_IMAGE_FAILED, r, "dm-verity check failed: %s",
                               r == -EBADMSG ? "data does not match the root hash" : strerror(-r));
         return r;
 }
@@ -99,41 +100,37 @@ int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int 
         int r;
 
         if (!d->has_verity) {
-                if (ctx->require_signature) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "no dm-verity partition, but a signature is required");
-                        return -EPERM;
-                }
+                if (ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "no dm-verity partition, but a signature is required");
                 return 0;
         }
         int ds = verity_digest_size(&d->verity);
-        if (ds <= 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "unsupported verity hash '%s'", d->verity.hash_name);
-                return -EOPNOTSUPP;
-        }
+        if (ds <= 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -EOPNOTSUPP,
+                                     "unsupported verity hash '%s'", d->verity.hash_name);
         if (d->sig_roothash_hex) {
-                if (hex_decode(d->sig_roothash_hex, root, sizeof(root), &root_size) < 0 || root_size != (size_t) ds) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "signature partition: bad rootHash");
-                        return -EBADMSG;
-                }
-                if (!ddi_roothash_matches_uuids(d, root, root_size)) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "signed root hash does not match the partition UUIDs");
-                        return -EADDRNOTAVAIL;
-                }
+                if (hex_decode(d->sig_roothash_hex, root, sizeof(root), &root_size) < 0 || root_size != (size_t) ds)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EBADMSG, "signature partition: bad rootHash");
+                if (!ddi_roothash_matches_uuids(d, root, root_size))
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EADDRNOTAVAIL,
+                                             "signed root hash does not match the partition UUIDs");
                 set_root(v, root, root_size);
-                r = take_signature(ctx, img, v, xmemdup(d->sig_der, d->sig_der_size), d->sig_der_size);
+                uint8_t *sig = malloc(MAX(d->sig_der_size, (size_t) 1));
+                if (sig)
+                        memcpy(sig, d->sig_der, d->sig_der_size);
+                r = take_signature(ctx, img, v, sig, d->sig_der_size);
                 if (r < 0)
                         return r;
         } else {
-                if (ctx->require_signature) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "image is not signed, but a signature is required");
-                        return -EPERM;
-                }
+                if (ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "image is not signed, but a signature is required");
                 /* Unsigned: the UUID convention still pins the root hash, which
                  * gives integrity (not authenticity). */
-                if ((size_t) ds != 32) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "unsigned image with a %d-byte root hash: cannot derive it", ds);
-                        return -EOPNOTSUPP;
-                }
+                if ((size_t) ds != 32)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EOPNOTSUPP,
+                                             "unsigned image with a %d-byte root hash: cannot derive it", ds);
                 memcpy(root, d->part[DDI_DATA].uuid, 16);
                 memcpy(root + 16, d->part[DDI_VERITY].uuid, 16);
                 set_root(v, root, 32);
@@ -153,9 +150,9 @@ int ext_verity_check_ddi(const ExtContext *ctx, ExtImage *img, int data_fd, int 
 
 int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, uint64_t data_size,
                              ExtVerity *v) {
-        _cleanup_free_ char *base = xstrdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
+        _cleanup_free_ char *base = strdup(img->path), *vpath = NULL, *rpath = NULL, *spath = NULL,
                 *hex = NULL, *der = NULL;
-        size_t l = strlen(base), n, der_size = 0;
+        size_t l = base ? strlen(base) : 0, n, der_size = 0;
         uint8_t sb[VERITY_SUPERBLOCK_SIZE], root[VERITY_DIGEST_MAX];
         size_t root_size;
         uint64_t hsize;
@@ -164,37 +161,32 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
 
         if (l > 4 && streq(base + l - 4, ".raw"))
                 base[l - 4] = 0;
-        vpath = xasprintf("%s.verity", base);
-        rpath = xasprintf("%s.roothash", base);
-        spath = xasprintf("%s.roothash.p7s", base);
+        vpath = base ? strprintf("%s.verity", base) : NULL;
+        rpath = base ? strprintf("%s.roothash", base) : NULL;
+        spath = base ? strprintf("%s.roothash.p7s", base) : NULL;
+        if (!vpath || !rpath || !spath)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -ENOMEM, "%s", strerror(ENOMEM));
         /* Sidecars sit next to the image and, like it, may be symlinks; a
          * FIFO or device there must neither block nor be read. */
         _cleanup_close_ int hfd = open_input_at(AT_FDCWD, vpath, 0, 0, NULL);
         if (hfd < 0) {
                 if (hfd == -ENOENT)
                         return 0;
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", vpath, input_strerror(hfd));
-                return hfd;
+                return ext_image_set(img, EXT_IMAGE_FAILED, hfd, "%s: %s", vpath, input_strerror(hfd));
         }
         if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp) < 0 ||
-            fd_get_size(hfd, &hsize) < 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: not a dm-verity hash device with superblock", vpath);
-                return -EBADMSG;
-        }
-        if (vp.data_blocks > data_size / vp.data_block_size) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: covers more data than the image has", vpath);
-                return -EBADMSG;
-        }
+            fd_get_size(hfd, &hsize) < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -EBADMSG,
+                                     "%s: not a dm-verity hash device with superblock", vpath);
+        if (vp.data_blocks > data_size / vp.data_block_size)
+                return ext_image_set(img, EXT_IMAGE_FAILED, -EBADMSG, "%s: covers more data than the image has", vpath);
         r = read_input_at(AT_FDCWD, rpath, 0, 1024, &hex, &n);
-        if (r < 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s (needed with %s)", rpath, input_strerror(r), vpath);
-                return r;
-        }
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                     "%s: %s (needed with %s)", rpath, input_strerror(r), vpath);
         hex[strcspn(hex, " \t\r\n")] = 0;
-        if (hex_decode(hex, root, sizeof(root), &root_size) < 0 || (int) root_size != verity_digest_size(&vp)) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: not a root hash", rpath);
-                return -EBADMSG;
-        }
+        if (hex_decode(hex, root, sizeof(root), &root_size) < 0 || (int) root_size != verity_digest_size(&vp))
+                return ext_image_set(img, EXT_IMAGE_FAILED, -EBADMSG, "%s: not a root hash", rpath);
         set_root(v, root, root_size);
         r = read_input_at(AT_FDCWD, spath, 0, VERITY_SIG_DER_MAX, &der, &der_size);
         if (r >= 0) {
@@ -202,15 +194,12 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
                 if (r < 0)
                         return r;
         } else if (r == -ENOENT) {
-                if (ctx->require_signature) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "no %s, but a signature is required", spath);
-                        return -EPERM;
-                }
+                if (ctx->require_signature)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, -EPERM,
+                                             "no %s, but a signature is required", spath);
                 strcpy(img->result->protection, "verity");
-        } else {
-                ext_image_set(img, EXT_IMAGE_FAILED, "%s: %s", spath, input_strerror(r));
-                return r;
-        }
+        } else
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "%s: %s", spath, input_strerror(r));
         r = verify_tree(img, &vp, data_fd, 0, hfd, 0, v);
         if (r < 0)
                 return r;
@@ -229,39 +218,31 @@ int ext_verity_activate(const ExtContext *ctx, ExtImage *img, const ExtVerity *v
         VerityDevice dm = {};
         int r;
 
-        if (!verity_kernel_available()) {
-                ext_image_set(img, EXT_IMAGE_FAILED,
-                              "--verity=kernel, but there is no device-mapper (/dev/mapper/control)");
-                return -ENXIO;
-        }
-        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, &hloop, &hdev);
-        if (r < 0) {
-                ext_image_set(img, EXT_IMAGE_FAILED, "cannot attach a loop device for the hash tree: %s",
-                              strerror(-r));
-                return r;
-        }
+        if (!verity_kernel_available())
+                return ext_image_set(img, EXT_IMAGE_FAILED, -ENXIO,
+                                     "--verity=kernel, but there is no device-mapper (/dev/mapper/control)");
+        r = loop_attach(v->hash_fd, v->hash_off, v->hash_size, /* read_only= */ true, &hloop, &hdev);
+        if (r < 0)
+                return ext_image_set(img, EXT_IMAGE_FAILED, r, "cannot attach a loop device for the hash tree: %s",
+                                     strerror(-r));
         if (v->sig) {
                 r = verity_activate(prefix, data_dev, hdev, v->root, v->root_size, v->sig, v->sig_size, &dm);
                 if (r >= 0)
                         strcpy(img->result->trust, "kernel-keyring");
-                else if (!v->sig_trusted) {
-                        ext_image_set(img, EXT_IMAGE_FAILED,
-                                      "root hash signature not trusted by the kernel keyring (%s) "
-                                      "nor by any certificate in verity.d",
-                                      dm.error[0] ? dm.error : strerror(-r));
-                        return r;
-                }
+                else if (!v->sig_trusted)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r,
+                                             "root hash signature not trusted by the kernel keyring (%s) "
+                                             "nor by any certificate in verity.d",
+                                             dm.error[0] ? dm.error : strerror(-r));
         }
         if (!v->sig || r < 0) {
                 /* Unsigned, or signed and trusted through verity.d only: the
                  * root hash, already tied to the data and the signature. */
                 dm = (VerityDevice) {};
                 r = verity_activate(prefix, data_dev, hdev, v->root, v->root_size, NULL, 0, &dm);
-                if (r < 0) {
-                        ext_image_set(img, EXT_IMAGE_FAILED, "activating dm-verity failed: %s",
-                                      dm.error[0] ? dm.error : strerror(-r));
-                        return r;
-                }
+                if (r < 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r, "activating dm-verity failed: %s",
+                                             dm.error[0] ? dm.error : strerror(-r));
         }
         strcpy(img->result->verity, "kernel");
         *ret = dm;

@@ -64,17 +64,36 @@ static int make_name(const char *prefix, const uint8_t *root, size_t root_size, 
 
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
                 return -EIO;
-        for (size_t i = 0; i < n; i++)
-                snprintf(hex + 2 * i, 3, "%02x", root[i]);
-        hex[2 * n] = 0;
+        hex_encode_to(root, n, hex);
         snprintf(d->name, sizeof(d->name), "%s-%s-%02x%02x%02x%02x", prefix, hex, rnd[0], rnd[1], rnd[2], rnd[3]);
         snprintf(d->path, sizeof(d->path), "/dev/mapper/%s", d->name);
         return 0;
 }
 
+/* Loads the verity superblock of hash_dev and activates d->name; the
+ * library's messages go into d->error. */
+static int activate(VerityDevice *d, const char *data_dev, const char *hash_dev, const uint8_t *root,
+                    size_t root_size, const uint8_t *sig, size_t sig_size) {
+        __attribute__((cleanup(crypt_freep))) struct crypt_device *cd = NULL;
+        int r;
+
+        r = crypt_init_data_device(&cd, hash_dev, data_dev);
+        if (r < 0)
+                return r;
+        crypt_set_log_callback(cd, log_capture, d);
+        /* The hash device starts with the superblock: it gives the hash,
+         * salt and block sizes; the root hash is what we pass in. */
+        r = crypt_load(cd, CRYPT_VERITY, &(struct crypt_params_verity) { .hash_area_offset = 0 });
+        if (r < 0)
+                return r;
+        if (sig)
+                return crypt_activate_by_signed_key(cd, d->name, (const char *) root, root_size,
+                                                    (const char *) sig, sig_size, CRYPT_ACTIVATE_READONLY);
+        return crypt_activate_by_volume_key(cd, d->name, (const char *) root, root_size, CRYPT_ACTIVATE_READONLY);
+}
+
 int verity_activate(const char *prefix, const char *data_dev, const char *hash_dev, const uint8_t *root,
                     size_t root_size, const uint8_t *sig, size_t sig_size, VerityDevice *ret) {
-        __attribute__((cleanup(crypt_freep))) struct crypt_device *cd = NULL;
         VerityDevice d = {};
         int r;
 
@@ -86,22 +105,7 @@ int verity_activate(const char *prefix, const char *data_dev, const char *hash_d
         if (r < 0)
                 return r;
         crypt_set_log_callback(NULL, log_capture, &d);
-        r = crypt_init_data_device(&cd, hash_dev, data_dev);
-        if (r < 0)
-                goto out;
-        crypt_set_log_callback(cd, log_capture, &d);
-        /* The hash device starts with the superblock: it gives the hash,
-         * salt and block sizes; the root hash is what we pass in. */
-        r = crypt_load(cd, CRYPT_VERITY, &(struct crypt_params_verity) { .hash_area_offset = 0 });
-        if (r < 0)
-                goto out;
-        if (sig)
-                r = crypt_activate_by_signed_key(cd, d.name, (const char *) root, root_size,
-                                                 (const char *) sig, sig_size, CRYPT_ACTIVATE_READONLY);
-        else
-                r = crypt_activate_by_volume_key(cd, d.name, (const char *) root, root_size,
-                                                 CRYPT_ACTIVATE_READONLY);
-out:
+        r = activate(&d, data_dev, hash_dev, root, root_size, sig, sig_size);
         crypt_set_log_callback(NULL, NULL, NULL);
         if (r < 0) {
                 memcpy(ret->error, d.error, sizeof(d.error));
@@ -159,8 +163,10 @@ static int dm_list(int ctl, char **ret_names, uint64_t **ret_devs, size_t *ret_n
                 if (io->flags & DM_BUFFER_FULL_FLAG)
                         continue;
                 size_t end = MIN((size_t) io->data_size, size), off = io->data_start, n = 0, nl = 0;
-                _cleanup_free_ char *names = xmalloc(size + 1);
+                _cleanup_free_ char *names = malloc(size + 1);
                 _cleanup_free_ uint64_t *devs = NULL;
+                if (!names)
+                        return -ENOMEM;
                 while (off + sizeof(struct dm_name_list) < end) {
                         struct dm_name_list *e = (struct dm_name_list *) ((char *) io + off);
                         size_t room = end - off - offsetof(struct dm_name_list, name);

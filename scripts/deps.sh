@@ -8,6 +8,7 @@ packages=(
         meson ninja-build pkg-config gcc clang lld libssl-dev
         libclang-rt-14-dev      # libFuzzer + sanitizer runtimes for clang (only a Recommends of clang-14)
         libblkid-dev fdisk systemd-boot fusefat gdb
+        zlib1g-dev liblzma-dev libzstd-dev libarchive-dev libcurl4-openssl-dev gpgv   # update payloads (.gz .xz .zst, tar, url-file + SHA256SUMS.gpg)
         # interop oracles
         binutils sbsigntool osslsigncode pesign python3-pefile openssl
         python3-openssl   # pyOpenSSL: back- and forward-dated certificates (test-sign-badinput)

@@ -8,6 +8,8 @@
 #   vm       tests/vm/test-*.sh     QEMU + OVMF + swtpm boots (normal build)
 #
 # usage: scripts/test.sh [-k SUBSTRING] [--suites unit,interop,fuzz,vm] [--no-asan]
+# The tests are registered with meson (tests/*/meson.build) and run by
+# `meson test --suite S` in each build; the counts come from its testlog.json.
 # A test exits 0 (pass), 77 (skip: it printed "SKIP: reason") or anything
 # else (fail). Under CI=true a skip counts as a failure: CI must never skip.
 set -uo pipefail
@@ -22,7 +24,7 @@ while [ $# -gt 0 ]; do
         -k) filter=$2; shift 2 ;;
         --suites) suites=$2; shift 2 ;;
         --no-asan) asan=0; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
         esac
 done
@@ -43,8 +45,7 @@ if has_suite fuzz; then
         fuzzbuild=$(bash scripts/build.sh fuzz "$prefix-fuzz") || { echo "fuzz build failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# tests/run-test.sh sets the rest (UKIT, UKIT_BUILD, sanitizer options).
 export UKIT_TOP=$top
 if [ "$(id -u)" = 0 ]; then export UKIT_CACHE=${UKIT_CACHE:-/var/cache/ukit}; else export UKIT_CACHE=${UKIT_CACHE:-$top/build/cache}; fi
 mkdir -p "$UKIT_CACHE"
@@ -57,84 +58,61 @@ if has_suite interop || has_suite vm; then
         bash scripts/fetch-root-bookworm.sh "$UKIT_CACHE" >/dev/null || { echo "could not build the Debian 12 root"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
-logs=$build/test-logs
-rm -rf "$logs"; mkdir -p "$logs"
 pass=0; fail=0; skip=0; failed=()
 
-# run NAME TIMEOUT CMD...
-run() {
-        local name=$1 t=$2; shift 2
-        [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return 0
-        local log=$logs/${name//\//_}.log start end rc
-        local tmp; tmp=$(mktemp -d "${TMPDIR:-/tmp}/ukit-test.XXXXXX")
-        start=$(date +%s%N)
-        UKIT_TMP=$tmp timeout -k 10 "$t" "$@" >"$log" 2>&1 </dev/null
-        rc=$?
-        end=$(date +%s%N)
-        local ds=$(( (end - start) / 100000000 )) secs; secs="$((ds / 10)).$((ds % 10))"
-        if [ $rc = 0 ]; then
-                pass=$((pass + 1)); echo "PASS  $name (${secs}s)"
-                rm -rf "$tmp"
-        elif [ $rc = 77 ]; then
-                local why; why=$(grep -m1 '^SKIP:' "$log" || echo "SKIP: (no reason given)")
-                if [ "${CI:-}" = true ]; then
-                        fail=$((fail + 1)); failed+=("$name"); echo "FAIL  $name (skipped under CI: $why)"
-                else
-                        skip=$((skip + 1)); echo "SKIP  $name: ${why#SKIP: }"
-                fi
-                rm -rf "$tmp"
-        else
-                fail=$((fail + 1)); failed+=("$name")
-                [ $rc = 124 ] && echo "timed out after ${t}s" >>"$log"
-                echo "FAIL  $name (exit $rc, ${secs}s; log $log, files kept in $tmp)"
-                tail -n 25 "$log" | sed 's/^/    | /'
+# run_suites BUILD LABEL SUITE...: `meson test` of the registered tests of
+# those suites in BUILD (tests/*/meson.build; -k picks names containing
+# SUBSTRING), then adds up its meson-logs/testlog-SUITES.json. Each test runs through
+# tests/run-test.sh: log in BUILD/test-logs/SUITE_NAME.log, a skip fails
+# under CI=true.
+run_suites() {
+        local b=$1 label=$2; shift 2
+        local sel s names=()
+        sel=$(printf '"%s",' "$@"); sel="[${sel%,}]"
+        # Exact names of the selected tests (meson test matches names
+        # exactly); -k matches NAME or SUITE/NAME, as in the log names.
+        mapfile -t names < <(meson introspect --tests "$b" | jq -r --argjson sel "$sel" --arg k "$filter" '
+                .[] | .name as $n | [.suite[] | sub("^[^:]*:"; "")] as $ss
+                    | select(any($ss[]; . as $s | any($sel[]; . == $s)))
+                    | select(any($ss[]; "\(.)/\($n)" | contains($k))) | $n' | sort -u)
+        [ ${#names[@]} -gt 0 ] || return 0
+        local args=()
+        for s in "$@"; do args+=(--suite "$s"); done
+        # One log per suite set (meson-logs/testlog-unit-interop.json, ...),
+        # so runs of different suites in one build do not mix their logs.
+        local base; base=testlog-$(IFS=-; echo "$*")
+        local json=$b/meson-logs/$base.json
+        rm -f "$json"
+        meson test -C "$b" --no-rebuild --print-errorlogs --logbase "$base" "${args[@]}" "${names[@]}"
+        if [ ! -f "$json" ]; then
+                fail=$((fail + 1)); failed+=("$label: meson test wrote no $json")
+                return 0
         fi
+        local p f k
+        p=$(jq -s '[.[] | select(.result == "OK")] | length' "$json")
+        k=$(jq -s '[.[] | select(.result == "SKIP")] | length' "$json")
+        f=$(jq -s '[.[] | select(.result != "OK" and .result != "SKIP")] | length' "$json")
+        pass=$((pass + p)); skip=$((skip + k)); fail=$((fail + f))
+        mapfile -t -O ${#failed[@]} failed < <(jq -r --arg l "$label" \
+                'select(.result != "OK" and .result != "SKIP") | "\($l): \(.name) (\(.result))"' "$json")
 }
 
 for b in "${builds[@]}"; do
         sfx=${b#"$prefix"}
-        if has_suite unit; then
-                for t in "$b"/tests/unit/test-*; do
-                        [ -x "$t" ] && [ -f "$t" ] || continue
-                        run "unit$sfx/$(basename "$t")" 300 "$t"
-                done
-        fi
-        if has_suite interop; then
-                for t in tests/interop/test-*.sh; do
-                        [ -f "$t" ] || continue
-                        UKIT=$b/src/ukit/ukit UKIT_BUILD=$b run "interop$sfx/$(basename "$t" .sh)" 900 bash "$t"
-                done
-        fi
+        want=()
+        has_suite unit && want+=(unit)
+        has_suite interop && want+=(interop)
+        [ ${#want[@]} -gt 0 ] && run_suites "$b" "build$sfx" "${want[@]}"
 done
-
-if has_suite fuzz; then
-        # Replay: every seed of every corpus and every saved crash input
-        # (tests/fuzz/regressions) through every target, each run once.
-        mapfile -t replay < <(find tests/fuzz/corpus tests/fuzz/regressions -type f ! -name README.md | sort)
-        for t in "$fuzzbuild"/tests/fuzz/fuzz-*; do
-                [ -x "$t" ] && [ -f "$t" ] || continue
-                n=$(basename "$t")
-                run "fuzz/replay-$n" 300 "$t" -timeout=10 -rss_limit_mb=4096 "${replay[@]}"
-        done
-        # Then a short fuzzing run of each target from its own seeds.
-        for t in "$fuzzbuild"/tests/fuzz/fuzz-*; do
-                [ -x "$t" ] && [ -f "$t" ] || continue
-                n=$(basename "$t"); corpus=tests/fuzz/corpus/${n#fuzz-}
-                work=$(mktemp -d); [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-                run "fuzz/$n" 120 "$t" -max_total_time="${UKIT_FUZZ_SECONDS:-15}" -timeout=10 -rss_limit_mb=4096 "$work"
-                rm -rf "$work"
-        done
-fi
-
-if has_suite vm; then
-        for t in tests/vm/test-*.sh; do
-                [ -f "$t" ] || continue
-                UKIT=$build/src/ukit/ukit UKIT_BUILD=$build run "vm/$(basename "$t" .sh)" 600 bash "$t"
-        done
-fi
+# The VM tests boot the normal build's stub and ukit.
+has_suite vm && run_suites "$build" build vm
+# Replays every corpus and crash file through every target, then fuzzes each
+# target for a few seconds (tests/run-fuzz.sh).
+has_suite fuzz && run_suites "$fuzzbuild" build-fuzz fuzz
 
 echo
-[ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
+# testlog.json names a test "ukit:SUITE / NAME".
+[ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
 if [ $skip -gt 0 ]; then
         echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -27,3 +27,97 @@ assert_fails() { local what=$1; shift; if "$@" >"$T/.out" 2>&1; then fail "$what
 assert_files_equal() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
 
 echo "== $(basename "$0")"
+
+# debian_kernel: prints the path of Debian's kernel image (vmlinuz), the real
+# kernel the tests build UKIs from: extracted once from the newest
+# $UKIT_CACHE/linux-image-*-amd64 package (scripts/fetch-kernel.sh downloads
+# one when there is none) and cached as $UKIT_CACHE/vmlinuz-VERSION.
+debian_kernel() {
+        local deb ver tmp
+        mkdir -p "$UKIT_CACHE"
+        deb=$(bash "$UKIT_TOP/scripts/fetch-kernel.sh" "$UKIT_CACHE") || fail "debian_kernel: could not get a kernel package"
+        ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
+        if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ]; then
+                (
+                        flock 9
+                        [ -f "$UKIT_CACHE/vmlinuz-$ver" ] && exit 0
+                        tmp=$(mktemp -d "$UKIT_CACHE/.extract.XXXXXX")
+                        trap 'rm -rf "$tmp"' EXIT
+                        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./boot/vmlinuz-$ver" || exit 1
+                        mv "$tmp/boot/vmlinuz-$ver" "$UKIT_CACHE/vmlinuz-$ver"
+                ) 9>"$UKIT_CACHE/.extract.lock" >&2 || fail "debian_kernel: cannot extract the kernel from $deb"
+        fi
+        echo "$UKIT_CACHE/vmlinuz-$ver"
+}
+
+# swtpm_start [--for-qemu] DIR: starts a TPM 2.0 (swtpm) with its state in
+# DIR (created; a state already there is kept: a reboot of the same TPM).
+# Unix sockets only, so no two tests can collide on a TCP port:
+#   default     commands on DIR/swtpm.sock, control on DIR/swtpm.sock.ctrl,
+#               already started up; sets SWTPM_TCTI=swtpm:path=DIR/swtpm.sock
+#               for tpm2-tools (TPM2TOOLS_TCTI) and systemd-measure
+#               (--tpm2-device=), which find the control socket by its name
+#   --for-qemu  one control socket DIR/swtpm.sock (QEMU's -tpmdev emulator
+#               sends the data channel over it and starts the TPM up)
+# Sets SWTPM_DIR (absolute: swtpm --daemon changes to /), SWTPM_SOCK and
+# SWTPM_PID; logs to DIR/swtpm.log at SWTPM_LOG_LEVEL (default 1; 20 logs
+# every command). Stopped by swtpm_stop DIR, or when the test exits.
+_swtpm_pids=()
+swtpm_start() {
+        local qemu=0 dir args i
+        if [ "${1:-}" = --for-qemu ]; then qemu=1; shift; fi
+        [ $# = 1 ] || fail "usage: swtpm_start [--for-qemu] DIR"
+        need swtpm
+        mkdir -p "$1"; dir=$(cd "$1" && pwd)
+        rm -f "$dir/swtpm.sock" "$dir/swtpm.sock.ctrl" "$dir/swtpm.pid"
+        args=(--tpm2 --tpmstate "dir=$dir" --pid "file=$dir/swtpm.pid"
+              --log "file=$dir/swtpm.log,level=${SWTPM_LOG_LEVEL:-1}" --daemon)
+        if [ $qemu = 1 ]; then
+                args+=(--ctrl "type=unixio,path=$dir/swtpm.sock")
+        else
+                args+=(--server "type=unixio,path=$dir/swtpm.sock"
+                       --ctrl "type=unixio,path=$dir/swtpm.sock.ctrl"
+                       --flags not-need-init,startup-clear)
+        fi
+        _swtpm_trap
+        swtpm socket "${args[@]}" || fail "swtpm_start: swtpm failed: $(tail -n 3 "$dir/swtpm.log" 2>/dev/null)"
+        for i in $(seq 100); do
+                [ -s "$dir/swtpm.pid" ] && [ -S "$dir/swtpm.sock" ] && break
+                sleep 0.1
+        done
+        [ -s "$dir/swtpm.pid" ] && [ -S "$dir/swtpm.sock" ] || fail "swtpm_start: no socket $dir/swtpm.sock after 10 s"
+        SWTPM_DIR=$dir
+        SWTPM_SOCK=$dir/swtpm.sock
+        SWTPM_PID=$(cat "$dir/swtpm.pid")
+        SWTPM_TCTI=swtpm:path=$dir/swtpm.sock
+        _swtpm_pids+=("$SWTPM_PID")
+}
+
+# swtpm_stop DIR: stops the swtpm swtpm_start DIR started (by its pid) and
+# waits until it is gone, so its state can be reused.
+swtpm_stop() {
+        local pid i
+        [ -s "$1/swtpm.pid" ] || return 0
+        pid=$(cat "$1/swtpm.pid")
+        kill "$pid" 2>/dev/null || true
+        for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        rm -f "$1/swtpm.pid"
+}
+
+# Every swtpm left running is stopped when the test exits (swtpm daemonizes
+# out of the process group): chained in front of the EXIT trap present at
+# the first swtpm_start, and TERM (from a timeout) exits through it.
+_swtpm_trap() {
+        [ -z "${_swtpm_prev_trap+set}" ] || return 0
+        _swtpm_prev_trap=$(trap -p EXIT)
+        _swtpm_prev_trap=${_swtpm_prev_trap#trap -- }
+        _swtpm_prev_trap=${_swtpm_prev_trap% EXIT}
+        eval "_swtpm_prev_trap=${_swtpm_prev_trap:-''}"
+        trap '_swtpm_cleanup; eval "$_swtpm_prev_trap"' EXIT
+        [ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM INT HUP
+}
+_swtpm_cleanup() {
+        local p
+        for p in "${_swtpm_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        _swtpm_pids=()
+}

@@ -9,6 +9,13 @@
 
 assert_cc(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
 
+/* Limits both PE parsers (the stub's src/fundamental/pe-sections.c, the
+ * host's src/lib/pe/pe.c) apply, so that the host never accepts an image
+ * the stub refuses: NumberOfSections (the spec's limit for images) and
+ * e_lfanew (real images have it below 0x200). */
+#define PE_SECTIONS_MAX         96u
+#define PE_HEADER_OFFSET_MAX    (64u * 1024u)
+
 #define PE_DOS_MAGIC            0x5A4Du         /* "MZ" */
 #define PE_NT_MAGIC             0x00004550u     /* "PE\0\0" */
 #define PE_OPT_MAGIC_PE32       0x010Bu

@@ -10,10 +10,7 @@
 #include "pe-format.h"
 #include "uki.h"
 
-/* Hard limits: a UKI has a dozen sections; the PE spec allows 96 for
- * images but we refuse anything absurd up front. */
-#define PE_SECTIONS_MAX 96u
-#define PE_HEADER_OFFSET_MAX (64u * 1024u)
+/* Limits: PE_SECTIONS_MAX, PE_HEADER_OFFSET_MAX in pe-format.h. */
 
 typedef struct PeSectionRef {
         bool present;

@@ -10,29 +10,19 @@
 #include "build-pcr.h"
 #include "cli.h"
 #include "keys.h"
+#include "pcr-phases.h"
 #include "pcr.h"
 #include "pcrsig.h"
 #include "util.h"
 
 #define BUILD_PCR_KEYS_MAX      16u
-#define BUILD_PCR_PHASES_MAX    64u
 #define BUILD_PCR_SDMAGIC_MAX   4096u
-/* ukify 257 writes .pcrsig with Python's json.dumps(): ", " and ": " */
-#define PCRSIG_JSON_STYLE       JSON_SPACED
-
-static const char *const default_phases[] = {
-        "enter-initrd",
-        "enter-initrd:leave-initrd",
-        "enter-initrd:leave-initrd:sysinit",
-        "enter-initrd:leave-initrd:sysinit:ready",
-};
 
 typedef struct PcrKey {
         const char *private_key, *public_key, *phases;  /* option strings (argv or owned) */
         const char *origin;                             /* "--pcr-private-key", "[PCRSignature:x]" */
         EVP_PKEY *priv, *pub;
-        char *phase_list[BUILD_PCR_PHASES_MAX];
-        size_t n_phases;
+        PcrPhases phase_list;
 } PcrKey;
 
 typedef struct BuildPcr {
@@ -54,20 +44,11 @@ typedef struct BuildPcr {
         size_t n_keys;
         unsigned banks;
         const UkiMeasureRules *rules;
-        PcrMeasure *measure;
-        bool section_open;
-
-        char *pcrsig;                   /* reserved, filled during the write */
-        size_t pcrsig_size;
         char *pcrpkey;
         size_t pcrpkey_size;
-        bool checked, filled;
-        ssize_t pcrsig_index, before_index;
 
-        PeWriteObserver observer;
-        PeWriteObserver *observer_ptr;
-        int (*prev_sections_done)(BuildContext *c);
-        int (*prev_config)(BuildContext *c, const char *section, const char *key, const char *value);
+        UkiPcrKey spec_keys[BUILD_PCR_KEYS_MAX];
+        UkiPcrSpec spec;
 } BuildPcr;
 
 static const char *keep(BuildPcr *p, const char *s) {
@@ -81,8 +62,7 @@ static const char *keep(BuildPcr *p, const char *s) {
 static void key_done(PcrKey *k) {
         EVP_PKEY_free(k->priv);
         EVP_PKEY_free(k->pub);
-        for (size_t i = 0; i < k->n_phases; i++)
-                free(k->phase_list[i]);
+        pcr_phases_done(&k->phase_list);
         memset(k, 0, sizeof(*k));
 }
 
@@ -98,8 +78,6 @@ void build_pcr_done(BuildContext *c) {
         for (size_t i = 0; i < p->n_owned; i++)
                 free(p->owned[i]);
         free(p->owned);
-        pcr_measure_free(p->measure);
-        free(p->pcrsig);
         free(p->pcrpkey);
         free(p);
         c->ext_pcr = NULL;
@@ -124,46 +102,26 @@ static int parse_banks(const char *what, const char *arg, unsigned *ret) {
         return 0;
 }
 
-static int phase_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* "enter-initrd enter-initrd:leave-initrd" -> sorted, unique, normalised list
  * (systemd-measure's order, which ukify's .pcrsig inherits). */
 static int parse_phases(PcrKey *k) {
-        if (!k->phases) {
-                for (size_t i = 0; i < ELEMENTSOF(default_phases); i++)
-                        k->phase_list[k->n_phases++] = xstrdup(default_phases[i]);
-                return 0;
-        }
-        _cleanup_free_ char *copy = xstrdup(k->phases);
-        char *save = NULL;
-        for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
-                char *n = NULL;
-                int r = pcr_phase_normalize(w, /* strict= */ true, &n);
-                if (r == -EINVAL)
-                        return log_usage("%s: unknown boot phase in '%s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)",
-                                         k->origin, w);
-                if (r < 0)
-                        return log_errno(r, "%s: phase '%s'", k->origin, w);
-                if (k->n_phases >= BUILD_PCR_PHASES_MAX) {
-                        free(n);
-                        return log_usage("%s: too many phases (at most %u)", k->origin, BUILD_PCR_PHASES_MAX);
-                }
-                k->phase_list[k->n_phases++] = n;
-        }
-        if (k->n_phases == 0)
+        const char *bad = NULL;
+        int r = 0;
+
+        if (k->phases)
+                r = pcr_phases_add_words(&k->phase_list, k->phases, &bad);
+        if (r == -ENODATA)
                 return log_usage("%s: empty phase list", k->origin);
-        qsort(k->phase_list, k->n_phases, sizeof(char *), phase_cmp);
-        size_t o = 0;
-        for (size_t i = 0; i < k->n_phases; i++) {
-                if (o > 0 && streq(k->phase_list[o - 1], k->phase_list[i])) {
-                        free(k->phase_list[i]);
-                        continue;
-                }
-                k->phase_list[o++] = k->phase_list[i];
-        }
-        k->n_phases = o;
+        if (r == -EINVAL)
+                return log_usage("%s: unknown boot phase in '%.*s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)",
+                                 k->origin, (int) strcspn(bad, " \t\n"), bad);
+        if (r == -E2BIG)
+                return log_usage("%s: too many phases (at most %u)", k->origin, PCR_PHASES_MAX);
+        if (r < 0)
+                return log_errno(r, "%s: phases", k->origin);
+        r = pcr_phases_finish(&k->phase_list);
+        if (r < 0)
+                return log_errno(r, "cannot allocate");
         return 0;
 }
 
@@ -208,7 +166,7 @@ static PcrKey *cfg_group(BuildPcr *p, const char *name) {
         return &p->cfg[p->n_cfg++];
 }
 
-static int pcr_config(BuildContext *c, const char *section, const char *key, const char *value) {
+int build_pcr_config(BuildContext *c, const char *section, const char *key, const char *value) {
         BuildPcr *p = c->ext_pcr;
         bool uki = streq(section, "UKI");
         const char *group = startswith(section, "PCRSignature:");
@@ -233,130 +191,10 @@ static int pcr_config(BuildContext *c, const char *section, const char *key, con
                 *f = keep(p, value);
                 return 1;
         }
-        if (p->prev_config)
-                return p->prev_config(c, section, key, value);
         return 0;
 }
 
-/* ---- the write pass -------------------------------------------------------- */
-
-/* Once per write: where .pcrsig is, and that everything measured precedes it
- * in the file (else PCR 11 would not be final when .pcrsig is copied out). */
-static int check_layout(BuildPcr *p) {
-        const PeLayout *l = p->c->layout;
-        const PeLayoutSection *sig;
-
-        if (p->checked)
-                return 0;
-        if (!l)
-                return -EINVAL;
-        p->pcrsig_index = pe_layout_find(l, ".pcrsig");
-        if (p->pcrsig_index < 0)
-                return -EINVAL;
-        sig = &l->sections[p->pcrsig_index];
-        p->before_index = -1;
-        for (size_t i = 0; i < l->n_sections; i++) {
-                const PeLayoutSection *s = &l->sections[i];
-                UkiSection u = uki_section_from_name(s->name);
-                if (s->raw_size == 0 || (ssize_t) i == p->pcrsig_index)
-                        continue;
-                if (s->raw_offset < sig->raw_offset &&
-                    (p->before_index < 0 || s->raw_offset > l->sections[p->before_index].raw_offset))
-                        p->before_index = (ssize_t) i;
-                if (u != _UKI_SECTION_INVALID && pcr_measure_wants(p->measure, u) && s->raw_offset > sig->raw_offset)
-                        return -EINVAL;
-        }
-        if (p->before_index < 0)
-                return -EINVAL;
-        p->checked = true;
-        return 0;
-}
-
-static int sign_into_reserved(BuildPcr *p) {
-        _cleanup_(pcrsig_done) PcrSig sig = {};
-        _cleanup_free_ char *json = NULL;
-        PcrState base;
-        size_t n = 0;
-        int r;
-
-        r = pcr_measure_finish(p->measure, &base);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < p->n_keys; i++) {
-                r = pcrsig_sign(&sig, p->keys[i].priv, p->keys[i].pub, &base,
-                                p->keys[i].phase_list, p->keys[i].n_phases);
-                if (r < 0)
-                        return r;
-        }
-        r = pcrsig_to_string(&sig, PCRSIG_JSON_STYLE, &json, &n);
-        if (r < 0)
-                return r;
-        if (n > p->pcrsig_size)
-                return -ENOSPC;
-        memcpy(p->pcrsig, json, n);     /* the rest stays ' ': JSON whitespace */
-        p->filled = true;
-        return 0;
-}
-
-static int obs_section_data(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
-        BuildPcr *p = userdata;
-        int r = check_layout(p);
-        if (r < 0)
-                return r;
-        if ((ssize_t) index == p->pcrsig_index)
-                return p->filled ? 0 : -EINVAL;
-        if (!p->section_open) {
-                UkiSection u = uki_section_from_name(s->name);
-                if (u == _UKI_SECTION_INVALID || !pcr_measure_wants(p->measure, u))
-                        return 0;
-                r = pcr_measure_section_begin(p->measure, u);
-                if (r < 0)
-                        return r;
-                p->section_open = true;
-        }
-        return pcr_measure_section_data(p->measure, buf, n);
-}
-
-static int obs_section_end(void *userdata, size_t index, const PeLayoutSection *s) {
-        BuildPcr *p = userdata;
-        int r = check_layout(p);
-        if (r < 0)
-                return r;
-        if (p->section_open) {
-                /* The stub measures VirtualSize bytes: the loader zero-fills
-                 * beyond the raw data (.linux gets the kernel's SizeOfImage). */
-                if (s->virtual_size > s->content_size) {
-                        r = pcr_measure_section_zeros(p->measure, s->virtual_size - s->content_size);
-                        if (r < 0)
-                                return r;
-                }
-                r = pcr_measure_section_end(p->measure);
-                if (r < 0)
-                        return r;
-                p->section_open = false;
-        }
-        if ((ssize_t) index == p->before_index && !p->filled)
-                return sign_into_reserved(p);
-        return 0;
-}
-
-/* ---- before the layout -------------------------------------------------------- */
-
-/* Insert a section at index at (c->n_sections: append). */
-static BuildSection *insert_section(BuildContext *c, size_t at, const char *name, const void *data, size_t n) {
-        BuildSection *v = reallocarray(c->sections, c->n_sections + 1, sizeof(BuildSection));
-        PeSource *src = calloc(1, sizeof(PeSource));
-        if (!v || !src)
-                abort();
-        c->sections = v;
-        memmove(&v[at + 1], &v[at], (c->n_sections - at) * sizeof(BuildSection));
-        c->n_sections++;
-        BuildSection *s = &c->sections[at];
-        *s = (BuildSection) { .flags = PE_SECTION_FLAGS_DATA, .size = n, .sources_buf = src, .n_sources = 1 };
-        snprintf(s->name, sizeof(s->name), "%s", name);
-        *src = (PeSource) { .fd = -1, .data = data, .size = n };
-        return s;
-}
+/* ---- the spec -------------------------------------------------------------- */
 
 static bool have_section(const BuildContext *c, const char *name) {
         for (size_t i = 0; i < c->n_sections; i++)
@@ -399,7 +237,7 @@ static int load_keys(BuildPcr *p) {
 
 static int pick_rules(BuildPcr *p) {
         BuildContext *c = p->c;
-        const PeSection *sd = pe_find_section(c->stub, ".sdmagic");
+        const PeSection *sd = pe_find_section(c->stub, UKI_NAME_SDMAGIC);
 
         if (sd) {
                 _cleanup_free_ void *magic = NULL;
@@ -417,55 +255,11 @@ static int pick_rules(BuildPcr *p) {
         return 0;
 }
 
-/* The JSON's length does not depend on the PCR values, only on its shape and
- * the signature sizes: serialise a dummy with maximal signatures. */
-static int reserve_pcrsig(BuildPcr *p) {
-        _cleanup_(pcrsig_done) PcrSig dummy = {};
-        _cleanup_free_ char *json = NULL;
-        size_t n = 0, total = 0;
-        int r;
-
-        for (size_t i = 0; i < p->n_keys; i++)
-                total += p->keys[i].n_phases * (size_t) __builtin_popcount(p->banks);
-        dummy.entries = calloc(total ? total : 1, sizeof(PcrSigEntry));
-        if (!dummy.entries)
-                return -ENOMEM;
-        for (size_t i = 0; i < p->n_keys; i++) {
-                int max = EVP_PKEY_get_size(p->keys[i].priv);
-                if (max <= 0)
-                        return -EBADMSG;
-                for (size_t ph = 0; ph < p->keys[i].n_phases; ph++)
-                        for (int b = 0; b < _PCR_BANK_MAX; b++) {
-                                if (!(p->banks & PCR_BANK_BIT(b)))
-                                        continue;
-                                PcrSigEntry *e = &dummy.entries[dummy.n_entries++];
-                                e->bank = (PcrBank) b;
-                                e->sig_size = (size_t) max;
-                                e->sig = calloc(1, (size_t) max);
-                                if (!e->sig)
-                                        return -ENOMEM;
-                        }
-        }
-        r = pcrsig_to_string(&dummy, PCRSIG_JSON_STYLE, &json, &n);
-        if (r < 0)
-                return r;
-        p->pcrsig = malloc(n);
-        if (!p->pcrsig)
-                return -ENOMEM;
-        memset(p->pcrsig, ' ', n);
-        p->pcrsig_size = n;
-        return 0;
-}
-
-static int pcr_sections_done(BuildContext *c) {
+int build_pcr_spec(BuildContext *c, UkiPcrSpec **ret) {
         BuildPcr *p = c->ext_pcr;
         int r;
 
-        if (p->prev_sections_done) {
-                r = p->prev_sections_done(c);
-                if (r != 0)
-                        return r;
-        }
+        *ret = NULL;
 
         /* The command line's keys replace the config file's (ukify's rule). */
         if (p->n_cli > 0) {
@@ -499,7 +293,7 @@ static int pcr_sections_done(BuildContext *c) {
         r = load_keys(p);
         if (r != 0)
                 return r;
-        if (have_section(c, ".pcrsig")) {
+        if (have_section(c, UKI_NAME_PCRSIG)) {
                 return log_error("--section=.pcrsig: conflicts with --pcr-private-key= (which generates .pcrsig)");
         }
         /* ukify 257 runs systemd-measure sign once per .dtbauto (each
@@ -515,46 +309,28 @@ static int pcr_sections_done(BuildContext *c) {
 
         /* .pcrpkey as ukify does: --pcrpkey=, else the key when there is
          * exactly one (with several keys, say which one with --pcrpkey=). */
-        if (!have_section(c, ".pcrpkey") && p->n_keys == 1) {
+        if (!have_section(c, UKI_NAME_PCRPKEY) && p->n_keys == 1) {
                 r = pcrsig_public_key_pem(p->keys[0].pub ? p->keys[0].pub : p->keys[0].priv, &p->pcrpkey, &p->pcrpkey_size);
                 if (r < 0)
                         return log_errno(r, "%s: cannot export the public key", p->keys[0].private_key);
-                /* in ukify's place: after .osrel .cmdline .dtb .dtbauto .hwids .uname .splash */
-                static const char *const before[] = { ".osrel", ".cmdline", ".dtb", ".dtbauto", ".hwids", ".uname",
-                                                      ".splash" };
-                size_t at = 0;
-                while (at < c->n_sections) {
-                        bool found = false;
-                        for (size_t i = 0; i < ELEMENTSOF(before); i++)
-                                found = found || streq(c->sections[at].name, before[i]);
-                        if (!found)
-                                break;
-                        at++;
-                }
-                insert_section(c, at, ".pcrpkey", p->pcrpkey, p->pcrpkey_size);
         }
 
-        r = reserve_pcrsig(p);
-        if (r < 0)
-                return log_errno(r, "cannot size .pcrsig");
-        r = pcr_measure_new(p->rules, p->banks, 0, &p->measure);
-        if (r < 0)
-                return log_errno(r, "cannot set up PCR hashing");
-
-        /* Last, so that every measured section precedes it in the file. */
-        insert_section(c, c->n_sections, ".pcrsig", p->pcrsig, p->pcrsig_size);
-
-        p->observer = (PeWriteObserver) {
-                .section_data = obs_section_data,
-                .section_end = obs_section_end,
-                .userdata = p,
+        for (size_t i = 0; i < p->n_keys; i++)
+                p->spec_keys[i] = (UkiPcrKey) {
+                        .priv = p->keys[i].priv,
+                        .pub = p->keys[i].pub,
+                        .phases = p->keys[i].phase_list.list,
+                        .n_phases = p->keys[i].phase_list.n,
+                };
+        p->spec = (UkiPcrSpec) {
+                .rules = p->rules,
+                .banks = p->banks,
+                .keys = p->spec_keys,
+                .n_keys = p->n_keys,
+                .pcrpkey = p->pcrpkey,
+                .pcrpkey_size = p->pcrpkey_size,
         };
-        p->observer_ptr = &p->observer;
-        PeWriteObserver **v = reallocarray(c->observers, c->n_observers + 1, sizeof(PeWriteObserver *));
-        if (!v)
-                return log_errno(-ENOMEM, "cannot allocate");
-        c->observers = v;
-        c->observers[c->n_observers++] = p->observer_ptr;
+        *ret = &p->spec;
         return 0;
 }
 
@@ -567,12 +343,6 @@ int build_pcr_setup(BuildContext *c) {
         if (!p)
                 return log_errno(-ENOMEM, "cannot allocate");
         p->c = c;
-        p->pcrsig_index = p->before_index = -1;
-        /* Chain, so other extensions can use the same hooks. */
-        p->prev_sections_done = c->sections_done_hook;
-        p->prev_config = c->config_hook;
-        c->sections_done_hook = pcr_sections_done;
-        c->config_hook = pcr_config;
         c->ext_pcr = p;
         return 0;
 }

@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* `ukit build --pcr-private-key=...`: embed .pcrsig (signed PCR 11 policies,
- * one set per key, combined in one JSON) and .pcrpkey, as ukify does.
- *
- * One pass: the measured sections are hashed (all banks) by a PeWriteObserver
- * while pe_write() streams them; .pcrsig is laid out as the last section with
- * a size reserved up front (the JSON's length is fixed by banks x phases x
- * keys and the keys' signature sizes; ECDSA's variable DER length is covered
- * by padding the JSON with trailing spaces). When the section before .pcrsig
- * in file order has been written, PCR 11 is final: the policies are signed
- * and the reserved buffer is filled, just before pe_write() copies it out.
- * .pcrsig itself is not measured, so nothing is read twice.
+/* `ukit build --pcr-private-key=...`: the options and config keys that ask
+ * for .pcrsig (signed PCR 11 policies, one set per key, combined in one
+ * JSON) and .pcrpkey, as ukify does. They fill a UkiPcrSpec; uki_build()
+ * (lib/uki/uki-build.h) does the measuring and signing in the write pass.
  *
  * Options: --pcr-private-key=KEY and --pcr-public-key=KEY (repeatable,
  * paired by position), --phases='PATH PATH...' (repeatable, for the key at
@@ -22,6 +15,7 @@
  * PCRPublicKey=, Phases= and [PCRSignature:NAME] groups of the last three. */
 
 #include "build.h"
+#include "uki-build.h"
 
 enum {
         ARG_PCR_PRIVATE_KEY = 0x300,
@@ -42,8 +36,16 @@ enum {
         "  --phases='PATH...'      phase paths to sign for (per key)\n"                 \
         "  --pcr-banks=BANK,...    sha1,sha256,sha384,sha512 (default: all four)\n"
 
-/* Installs the hooks (call before the config file is read). 0 or exit status. */
+/* Allocates the extension state (before options and the config file are
+ * read). 0 or exit status. */
 int build_pcr_setup(BuildContext *c);
+/* A config key outside ukit build's own: 1 if handled, 0 if not, <0 to
+ * refuse the file with c->config_error (one line). */
+int build_pcr_config(BuildContext *c, const char *section, const char *key, const char *value);
+/* After the section list is final: loads the keys, picks the stub's
+ * measurement rules and fills *ret (NULL: no .pcrsig wanted). The spec
+ * lives in the context. 0 or an exit status (after printing). */
+int build_pcr_spec(BuildContext *c, UkiPcrSpec **ret);
 /* One of the ARG_PCR_* options. 0 or an exit status (after printing). */
 int build_pcr_option(BuildContext *c, int opt, const char *arg);
 /* Frees the extension state (from build_context_done). */

@@ -2,11 +2,12 @@
 #pragma once
 
 /* `ukit build --secureboot-private-key=KEY --secureboot-certificate=CERT
- * [--sign-kernel|--no-sign-kernel]`: ukify's Secure Boot signing, in the
- * same pass as the build. A PeWriteObserver feeds every output byte to an
- * Authenticode hasher while pe_write() streams the image; before the output
- * is committed the digest is signed and the certificate table appended, so
- * the image is never read back.
+ * [--sign-kernel|--no-sign-kernel]`: the options and config keys of ukify's
+ * Secure Boot signing. They fill a UkiSignSpec; uki_build()
+ * (lib/uki/uki-build.h) signs in the same pass as the build: every output
+ * byte feeds an Authenticode hasher while the image is streamed, and before
+ * the output is committed the digest is signed and the certificate table
+ * appended, so the image is never read back.
  *
  * --sign-kernel signs the embedded kernel first (ukify's default: when it is
  * not signed yet; an already signed kernel gets an additional signature
@@ -18,6 +19,7 @@
  * SignKernel=. */
 
 #include "build.h"
+#include "uki-build.h"
 
 enum {
         ARG_SB_PRIVATE_KEY = 0x400,
@@ -40,10 +42,14 @@ enum {
         "  --[no-]sign-kernel      sign the embedded kernel too (default: if unsigned)\n"      \
         "  --secureboot-passphrase-file=FILE  passphrase of an encrypted key\n"
 
-/* Installs the hooks (call before the config file is read, and before
- * build_pcr_setup() so the kernel is signed before PCR code sees the
- * sections). 0 or exit status. */
+/* Allocates the extension state (before options and the config file are
+ * read). 0 or exit status. */
 int build_sign_setup(BuildContext *c);
+/* A config key outside ukit build's own: 1 if handled, 0 if not. */
+int build_sign_config(BuildContext *c, const char *section, const char *key, const char *value);
+/* Loads the key and certificate and fills *ret (NULL: not signing). The
+ * spec lives in the context. 0 or an exit status (after printing). */
+int build_sign_spec(BuildContext *c, UkiSignSpec **ret);
 /* One of the ARG_SB_* options. 0 or an exit status (after printing). */
 int build_sign_option(BuildContext *c, int opt, const char *arg);
 /* Frees the extension state (from build_context_done). */

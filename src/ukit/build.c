@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* ukit build: a drop-in for `ukify build`. Collects the inputs as section
- * sources (fd ranges or small memory buffers), lays them out behind the stub
- * and writes the image in one streaming pass through an AtomicFile.
- *
- * Hooks for other parts of ukit (see BuildContext): options are parsed in
- * build_parse_argv() (add cases there), measured-boot/signing code gets the
- * section list before the layout (build_add_sections_done), can register
- * observers that see every output byte (ctx->observers), and can append to
- * the output before it is committed (build_before_commit). */
+ * sources (fd ranges or small memory buffers) and fills a UkiBuildSpec; the
+ * signing and PCR options fill its sign and pcr parts (build-sign.c,
+ * build-pcr.c). uki_build() (lib/uki/uki-build.h) does the rest: layout,
+ * one streaming pass through an AtomicFile, signing and measuring. */
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,6 +25,7 @@
 #include "osrel.h"
 #include "pe-write.h"
 #include "pe.h"
+#include "uki-build.h"
 #include "sbat.h"
 #include "stub-path.h"
 #include "uname.h"
@@ -103,7 +100,6 @@ void build_context_done(BuildContext *c) {
         for (size_t i = 0; i < c->n_bufs; i++)
                 free(c->bufs[i]);
         free(c->bufs);
-        free(c->observers);
         pe_image_free(c->stub);
         pe_image_free(c->kernel);
         free(c->initrds);
@@ -420,6 +416,15 @@ typedef struct ConfigState {
         bool sbat_from_cmdline;
 } ConfigState;
 
+/* Keys of the PCR and signing options: 1 if handled, 0 if not, <0 to
+ * refuse the file with c->config_error. */
+static int extension_config(BuildContext *c, const char *section, const char *key, const char *value) {
+        int r = build_pcr_config(c, section, key, value);
+        if (r != 0)
+                return r;
+        return build_sign_config(c, section, key, value);
+}
+
 static int config_item(void *userdata, const char *section, const char *key, const char *value, unsigned line) {
         ConfigState *st = userdata;
         BuildContext *c = st->c;
@@ -440,7 +445,7 @@ static int config_item(void *userdata, const char *section, const char *key, con
         int r;
 
         if (!streq(section, "UKI")) {
-                r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
+                r = extension_config(c, section, key, value);
                 if (r != 0)
                         return MIN(r, 0);
                 log_warning("%s:%u: unknown config setting [%s] %s=", st->path, line, section, key);
@@ -471,7 +476,7 @@ static int config_item(void *userdata, const char *section, const char *key, con
                         c->efi_arch = config_keep(c, value);
                 return 0;
         }
-        r = c->config_hook ? c->config_hook(c, section, key, value) : 0;
+        r = extension_config(c, section, key, value);
         if (r != 0)
                 return MIN(r, 0);
         log_warning("%s:%u: unknown config setting [UKI] %s=", st->path, line, key);
@@ -902,118 +907,106 @@ static int parse_source_date_epoch(BuildContext *c) {
         return 0;
 }
 
-static const char *section_origin(const BuildContext *c, const char *name) {
-        for (size_t i = 0; i < c->n_sections; i++)
-                if (streq(c->sections[i].name, name) && c->sections[i].path)
-                        return c->sections[i].path;
-        return c->stub_path;
+/* The new sections as the library takes them (same order). */
+static int build_sections_spec(BuildContext *c, UkiBuildSection **ret) {
+        UkiBuildSection *v = calloc(c->n_sections ? c->n_sections : 1, sizeof(UkiBuildSection));
+        if (!v)
+                return log_errno(-ENOMEM, "cannot allocate");
+        for (size_t i = 0; i < c->n_sections; i++) {
+                BuildSection *s = &c->sections[i];
+                memcpy(v[i].name, s->name, sizeof(v[i].name));
+                v[i].characteristics = s->flags;
+                v[i].min_virtual_size = s->min_virtual_size;
+                v[i].size = s->size;
+                v[i].sources = s->sources_buf;
+                v[i].n_sources = s->n_sources;
+                v[i].path = s->path;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* Reads the options, the config file and the inputs. 0, -1 for --help
+ * (done), or an exit status. */
+static int build_prepare(BuildContext *c, int argc, char **argv) {
+        int r;
+
+        r = build_sign_setup(c);
+        if (r != 0)
+                return r;
+        r = build_pcr_setup(c);
+        if (r != 0)
+                return r;
+        r = build_parse_argv(c, argc, argv);
+        if (r != 0)
+                return r;
+        r = apply_config(c);
+        if (r != 0)
+                return r;
+        r = parse_source_date_epoch(c);
+        if (r != 0)
+                return r;
+
+        if (!c->stub_path)   /* no --linux: an add-on, built on the add-on stub */
+                c->stub_path = stub_default_path(!c->linux_path);
+        if (!c->output) {
+                if (!c->linux_path)
+                        return log_usage("--output= is required when --linux= is not given");
+                _cleanup_free_ char *copy = xstrdup(c->linux_path);
+                c->output = c->output_buf = xasprintf("%s%s", basename(copy), c->output_suffix ?: ".unsigned.efi");
+        }
+
+        r = open_stub(c);
+        if (r != 0)
+                return r;
+        r = check_efi_arch(c);
+        if (r != 0)
+                return r;
+        r = open_linux(c);
+        if (r != 0)
+                return r;
+        return collect_sections(c);
 }
 
 int verb_build(int argc, char **argv) {
-        UkitError err = UKIT_ERROR_INIT;
         _cleanup_(build_context_done) BuildContext c = { .stub_fd = -1, .linux_fd = -1 };
-        _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
-        _cleanup_free_ PeNewSection *news = NULL;
-        _cleanup_pe_layout_ PeLayout *layout = NULL;
+        _cleanup_free_ UkiBuildSection *sections = NULL;
+        UkitError err = UKIT_ERROR_INIT;
+        UkiBuildSpec spec;
         int r;
 
-        r = build_sign_setup(&c);       /* first: it signs .linux before PCR code sees it */
-        if (r != 0)
-                return r;
-        r = build_pcr_setup(&c);
-        if (r != 0)
-                return r;
-        r = build_parse_argv(&c, argc, argv);
+        r = build_prepare(&c, argc, argv);
         if (r < 0)
                 return EXIT_SUCCESS; /* --help */
         if (r != 0)
                 return r;
-        r = apply_config(&c);
-        if (r != 0)
-                return r;
-        r = parse_source_date_epoch(&c);
-        if (r != 0)
-                return r;
 
-        if (!c.stub_path)   /* no --linux: an add-on, built on the add-on stub */
-                c.stub_path = stub_default_path(!c.linux_path);
-        if (!c.output) {
-                if (!c.linux_path)
-                        return log_usage("--output= is required when --linux= is not given");
-                _cleanup_free_ char *copy = xstrdup(c.linux_path);
-                c.output = c.output_buf = xasprintf("%s%s", basename(copy), c.output_suffix ?: ".unsigned.efi");
+        spec = (UkiBuildSpec) {
+                .stub_fd = c.stub_fd,
+                .stub = c.stub,
+                .stub_path = c.stub_path,
+                .kernel = c.kernel,
+                .kernel_path = c.linux_path,
+                .layout_opts = c.layout_opts,
+                .mode = file_mode_from_umask(),
+        };
+        /* sign first (the kernel is signed before PCR code sees .linux) */
+        r = build_sign_spec(&c, (UkiSignSpec **) &spec.sign);
+        if (r != 0)
+                return r;
+        r = build_pcr_spec(&c, (UkiPcrSpec **) &spec.pcr);
+        if (r != 0)
+                return r;
+        r = build_sections_spec(&c, &sections);
+        if (r != 0)
+                return r;
+        spec.sections = sections;
+        spec.n_sections = c.n_sections;
+
+        r = uki_build(&spec, c.output, &err);
+        if (r < 0) {
+                return log_error("%s: %s", err.path[0] ? err.path : c.output, ukit_error_reason(&err, r));
         }
-
-        r = open_stub(&c);
-        if (r != 0)
-                return r;
-        r = check_efi_arch(&c);
-        if (r != 0)
-                return r;
-        r = open_linux(&c);
-        if (r != 0)
-                return r;
-        r = collect_sections(&c);
-        if (r != 0)
-                return r;
-
-        /* Hook: code that needs the final section list (PCR prediction,
-         * .pcrsig generation) runs here and may append sections. */
-        if (c.sections_done_hook) {
-                r = c.sections_done_hook(&c);
-                if (r != 0)
-                        return r;
-        }
-
-        news = calloc(c.n_sections ? c.n_sections : 1, sizeof(PeNewSection));
-        if (!news)
-                return log_errno(-ENOMEM, "cannot allocate");
-        for (size_t i = 0; i < c.n_sections; i++) {
-                BuildSection *s = &c.sections[i];
-                memcpy(news[i].name, s->name, sizeof(news[i].name));
-                news[i].characteristics = s->flags;
-                news[i].min_virtual_size = s->min_virtual_size;
-                news[i].sources = s->sources_buf;
-                news[i].n_sources = s->n_sources;
-        }
-
-        r = pe_layout(c.stub_fd, c.stub, news, c.n_sections, &c.layout_opts, &layout, &err);
-        if (r == -EEXIST || r == -EFBIG || r == -ENOSPC || r == -EPERM || r == -EINVAL || r == -EBADMSG) {
-                /* name the file the problem comes from where there is one */
-                const char *who = c.stub_path;
-                if (r == -EFBIG)
-                        for (size_t i = 0; i < c.n_sections; i++)
-                                if (streq(err.item, c.sections[i].name) && c.sections[i].path)
-                                        who = section_origin(&c, c.sections[i].name);
-                return log_error("%s: %s", who, ukit_error_reason(&err, r));
-        }
-        if (r < 0)
-                return log_errno(r, "%s: cannot lay out the image", c.stub_path);
-        c.layout = layout;
-
-        r = atomic_file_open(&out, c.output);
-        if (r < 0)
-                return log_errno(r, "%s: cannot create output file", c.output);
-
-        r = pe_write(layout, out.fd, (const PeWriteObserver *const *) c.observers, c.n_observers);
-        if (r == -EIO)
-                return log_errno(r, "%s: input changed or shrank while writing", c.output);
-        if (r < 0)
-                return log_errno(r, "%s: cannot write", c.output);
-
-        /* Hook: signing appends the certificate table here. */
-        if (c.before_commit_hook) {
-                r = c.before_commit_hook(&c, out.fd);
-                if (r != 0)
-                        return r;
-        }
-
-        mode_t um = umask(0);
-        umask(um);
-        r = atomic_file_commit(&out, 0666 & ~um);
-        if (r < 0)
-                return log_errno(r, "%s: cannot write", c.output);
-
         if (!arg_quiet)
                 log_info("Wrote %s", c.output);
         return EXIT_SUCCESS;

@@ -3,7 +3,8 @@
 
 /* State of one `ukit build` run, shared with the build extensions
  * (build-pcr.c, build-sign.c): they add options in build.c's option table,
- * keep their state behind the `ext_*` pointers, and plug into the hooks. */
+ * keep their state behind the `ext_*` pointers and fill their part of the
+ * UkiBuildSpec. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,19 +49,8 @@ struct BuildContext {
         size_t n_sections;
 
         PeLayoutOptions layout_opts;
-        const PeLayout *layout;         /* valid from the layout on */
 
-        /* observers of the write pass (not owned) */
-        PeWriteObserver **observers;
-        size_t n_observers;
-
-        /* hooks; return 0 to continue, an exit status (after printing) to stop */
-        int (*sections_done_hook)(BuildContext *c);
-        int (*before_commit_hook)(BuildContext *c, int fd);
-        /* config keys outside ukit build's own: return 1 if handled, 0 if
-         * not, <0 to refuse the file with config_error (one line) */
-        int (*config_hook)(BuildContext *c, const char *section, const char *key, const char *value);
-        const char *config_error;
+        const char *config_error;       /* set by an extension's config key handler */
         void *ext_pcr, *ext_sign;       /* extension state */
 
         /* owned storage */

@@ -17,7 +17,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "stub-path.h"
@@ -25,7 +24,6 @@
 #include "cli.h"
 #include "fileio.h"
 #include "install-common.h"
-#include "sig-cleanup.h"
 #include "uki-name.h"
 #include "util.h"
 #include "verbs.h"
@@ -380,27 +378,19 @@ static int config_scan(const char *config, ConfigScan *ret) {
         return 0;
 }
 
-/* Run "ukit build" (this very binary) with argv; wait for it. */
-static int run_build(char **argv) {
-        char self[4096];
-        ssize_t n;
-        int status;
+/* Run "ukit build" with argv, in this process: the build verb fills a
+ * UkiBuildSpec and calls uki_build(). Its messages keep the "ukit build:"
+ * prefix. */
+static int run_build(int argc, char **argv) {
+        const char *verb = program_verb;
+        int r;
 
-        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-        if (n < 0)
-                return log_errno(-errno, "/proc/self/exe: cannot find the ukit binary");
-        self[n] = 0;
-        argv[0] = self;
-
-        /* A termination signal is passed on to the child, which removes its
-         * temporary file before we end. */
-        status = sig_cleanup_spawn_wait(self, false, NULL, argv);
-        if (status < 0)
-                return log_errno(status, "%s: cannot run", self);
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                return 0;
+        optind = 0;     /* a fresh getopt scan */
+        program_verb = "build";
+        r = verb_build(argc, argv);
+        program_verb = verb;
         /* ukit build printed the reason; its output file was never committed. */
-        return EXIT_FAILURE;
+        return r == EXIT_SUCCESS ? 0 : r;
 }
 
 /* After a successful install: other files of the same token+version (an
@@ -425,187 +415,251 @@ static void remove_variants(int dir_fd, const char *keep, const char *token, con
         closedir(d);
 }
 
-int verb_install(int argc, char **argv) {
-        InstallArgs a = {};
-        _cleanup_(boot_root_closep) BootRoot boot = BOOT_ROOT_INIT;
-        _cleanup_free_ char *token = NULL, *machine_id = NULL, *name = NULL, *target = NULL,
-                *cmdline = NULL, *config = NULL, *uki_dir = NULL;
-        _cleanup_close_ int dir_fd = -1;
-        uint64_t need = 0, sz, margin;
-        int r, tries;
+/* The state of one install, between its steps. */
+typedef struct Install {
+        InstallArgs a;
+        BootRoot boot;
+        char *token, *machine_id, *name, *target, *cmdline, *config, *uki_dir, *conf_stub;
+        ConfigScan cs;
+        int dir_fd;
+        uint64_t need;
+} Install;
 
-        r = parse_install_argv(argc, argv, &a);
-        if (r < 0)
-                return EXIT_SUCCESS;
-        if (r > 0)
-                return r;
+static void install_done(Install *in) {
+        boot_root_close(&in->boot);
+        free(in->token);
+        free(in->machine_id);
+        free(in->name);
+        free(in->target);
+        free(in->cmdline);
+        free(in->config);
+        free(in->uki_dir);
+        free(in->conf_stub);
+        if (in->dir_fd >= 0)
+                close(in->dir_fd);
+}
 
-        if (a.config)
-                config = xstrdup(a.config);
+/* --config=, else uki.conf in the kernel config dirs (if any). */
+static int install_config(Install *in) {
+        int r;
+
+        if (in->a.config)
+                in->config = xstrdup(in->a.config);
         else
-                config = kernel_conf_path("uki.conf", true);
-        if (config && access(config, R_OK) < 0) {
-                if (a.config || errno != ENOENT)
-                        return log_errno(-errno, "%s", config);
-                free(config);
-                config = NULL;
+                in->config = kernel_conf_path("uki.conf", true);
+        if (in->config && access(in->config, R_OK) < 0) {
+                if (in->a.config || errno != ENOENT)
+                        return log_errno(-errno, "%s", in->config);
+                free(in->config);
+                in->config = NULL;
         }
-        ConfigScan cs = {};
-        if (config) {
-                r = config_scan(config, &cs);
+        if (in->config) {
+                r = config_scan(in->config, &in->cs);
                 if (r != 0)
                         return r;
         }
-        _cleanup_free_ char *conf_stub = cs.stub;
+        in->conf_stub = in->cs.stub;
+        return 0;
+}
 
-        /* Inputs first: nothing on $BOOT is touched if one is missing. */
-        r = input_size(a.kernel, &sz);
+/* The space the build needs. Inputs first: nothing on $BOOT is touched if
+ * one is missing. */
+static int install_need(Install *in) {
+        uint64_t need, sz, margin;
+        int r;
+
+        r = input_size(in->a.kernel, &sz);
         if (r != 0)
                 return r;
         need = sz;
-        for (size_t i = 0; i < a.n_initrds; i++) {
-                r = input_size(a.initrds[i], &sz);
+        for (size_t i = 0; i < in->a.n_initrds; i++) {
+                r = input_size(in->a.initrds[i], &sz);
                 if (r != 0)
                         return r;
                 if (!ADD_OK(need, sz, &need))
-                        return log_error("%s: inputs too large", a.initrds[i]);
+                        return log_error("%s: inputs too large", in->a.initrds[i]);
         }
-        {
-                const char *stub = a.stub ?: conf_stub ?: stub_default_path(false);
-                r = input_size(stub, &sz);
-                if (r != 0)
-                        return r;
-                if (!ADD_OK(need, sz, &need) || !ADD_OK(need, cs.extra_bytes, &need))
-                        return log_error("inputs too large");
-        }
+        const char *stub = in->a.stub ?: in->conf_stub ?: stub_default_path(false);
+        r = input_size(stub, &sz);
+        if (r != 0)
+                return r;
+        if (!ADD_OK(need, sz, &need) || !ADD_OK(need, in->cs.extra_bytes, &need))
+                return log_error("inputs too large");
         margin = need / 100 * SPACE_MARGIN_PERCENT + SPACE_MARGIN_FIXED;
         if (!ADD_OK(need, margin, &need))
                 return log_error("inputs too large");
+        in->need = need;
+        return 0;
+}
 
-        r = entry_token_get(a.entry_token, &token, &machine_id);
-        if (r < 0)
-                return EXIT_FAILURE;
+/* --output=FILE: its directory must have the space. */
+static int install_target_output(Install *in) {
+        _cleanup_free_ char *copy = xstrdup(in->a.output);
+        char *slash = strrchr(copy, '/');
+        const char *dir = slash ? (slash == copy ? "/" : (*slash = 0, copy)) : ".";
+        int r;
 
-        bool conf_cmdline = cs.has_cmdline && !a.cmdline;
-        if (a.cmdline)
-                cmdline = xstrdup(a.cmdline);
-        else if (!conf_cmdline) {
-                r = default_cmdline(token, machine_id, &cmdline);
-                if (r != 0)
-                        return r;
-        }
+        in->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (in->dir_fd < 0)
+                return log_errno(-errno, "%s", dir);
+        r = check_free_space(in->dir_fd, dir, in->need);
+        if (r != 0)
+                return r;
+        in->target = xstrdup(in->a.output);
+        return 0;
+}
 
-        if (a.output) {
-                _cleanup_free_ char *copy = xstrdup(a.output);
-                char *slash = strrchr(copy, '/');
-                const char *dir = slash ? (slash == copy ? "/" : (*slash = 0, copy)) : ".";
-                dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dir_fd < 0)
-                        return log_errno(-errno, "%s", dir);
-                r = check_free_space(dir_fd, dir, need);
-                if (r != 0)
-                        return r;
-                target = xstrdup(a.output);
-        } else {
-                if (a.tries == -1) {
-                        _cleanup_free_ char *tp = kernel_conf_path("tries", false);
-                        unsigned t;
-                        if (tp) {
-                                r = uki_tries_read(tp, &t);
-                                if (r == -EINVAL)
-                                        return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX);
-                                if (r < 0 && r != -ENOENT)
-                                        return log_errno(r, "%s: cannot read", tp);
-                                if (r == 0)
-                                        a.tries = (int) t;
-                        }
+/* The boot counter: --tries=, else /etc/kernel/tries. */
+static int install_tries(Install *in, int *ret) {
+        if (in->a.tries == -1) {
+                _cleanup_free_ char *tp = kernel_conf_path("tries", false);
+                unsigned t;
+                if (tp) {
+                        int r = uki_tries_read(tp, &t);
+                        if (r == -EINVAL)
+                                return log_error("%s: does not contain a number 0..%u", tp, UKI_TRIES_MAX);
+                        if (r < 0 && r != -ENOENT)
+                                return log_errno(r, "%s: cannot read", tp);
+                        if (r == 0)
+                                in->a.tries = (int) t;
                 }
-                tries = a.tries >= 0 ? a.tries : -1;
-
-                r = boot_root_open(a.boot_path, a.image, false, &boot);
-                if (r != 0)
-                        return r;
-                uki_dir = xasprintf("%s/EFI/Linux", boot.path);
-                r = open_uki_dir(boot.path, true, &dir_fd);
-                if (r == -EXDEV)
-                        return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
-                                         boot.path);
-                if (r < 0)
-                        return log_errno(r, "%s: cannot create", uki_dir);
-                /* One install or remove at a time: two installs of a kernel
-                 * under different names (+N or not) would each remove the
-                 * other's UKI in remove_variants(). Held until we exit. */
-                r = boot_lock(dir_fd, uki_dir, LOCK_EX);
-                if (r != 0)
-                        return r;
-                /* Under the lock, a temporary nobody holds is an
-                 * interrupted run's: its space counts as free. */
-                int64_t freed = atomic_file_sweep(dir_fd);
-                if (freed > 0)
-                        log_info("%s: removed %" PRIi64 " KiB of temporary files an interrupted run left behind",
-                                 uki_dir, (freed + 1023) / 1024);
-                r = check_free_space(dir_fd, uki_dir, need);
-                if (r != 0)
-                        return r;
-                r = uki_name_format(token, a.version, tries, &name);
-                if (r < 0)
-                        return log_errno(r, "cannot name the UKI for %s", a.version);
-                target = xasprintf("%s/%s", uki_dir, name);
         }
+        *ret = in->a.tries >= 0 ? in->a.tries : -1;
+        return 0;
+}
 
-        /* argv for ukit build: fixed options + initrds + NULL. */
+/* $BOOT/EFI/Linux/NAME, under the boot lock, with the space checked. */
+static int install_target_boot(Install *in) {
+        int r, tries = -1;
+
+        r = install_tries(in, &tries);
+        if (r != 0)
+                return r;
+        r = boot_root_open(in->a.boot_path, in->a.image, false, &in->boot);
+        if (r != 0)
+                return r;
+        in->uki_dir = xasprintf("%s/EFI/Linux", in->boot.path);
+        r = open_uki_dir(in->boot.path, true, &in->dir_fd);
+        if (r == -EXDEV)
+                return log_error("%s: EFI/Linux is a symlink or on another file system than $BOOT, refusing",
+                                 in->boot.path);
+        if (r < 0)
+                return log_errno(r, "%s: cannot create", in->uki_dir);
+        /* One install or remove at a time: two installs of a kernel under
+         * different names (+N or not) would each remove the other's UKI in
+         * remove_variants(). Held until we exit. */
+        r = boot_lock(in->dir_fd, in->uki_dir, LOCK_EX);
+        if (r != 0)
+                return r;
+        /* Under the lock, a temporary nobody holds is an interrupted run's:
+         * its space counts as free. */
+        int64_t freed = atomic_file_sweep(in->dir_fd);
+        if (freed > 0)
+                log_info("%s: removed %" PRIi64 " KiB of temporary files an interrupted run left behind",
+                         in->uki_dir, (freed + 1023) / 1024);
+        r = check_free_space(in->dir_fd, in->uki_dir, in->need);
+        if (r != 0)
+                return r;
+        r = uki_name_format(in->token, in->a.version, tries, &in->name);
+        if (r < 0)
+                return log_errno(r, "cannot name the UKI for %s", in->a.version);
+        in->target = xasprintf("%s/%s", in->uki_dir, in->name);
+        return 0;
+}
+
+/* ukit build's argv: fixed options + initrds; then the build. */
+static int install_build(Install *in) {
+        const InstallArgs *a = &in->a;
         char *bargv[16 + INITRDS_MAX];
-        _cleanup_free_ char *o_linux = xasprintf("--linux=%s", a.kernel);
-        _cleanup_free_ char *o_uname = xasprintf("--uname=%s", a.version);
+        _cleanup_free_ char *o_linux = xasprintf("--linux=%s", a->kernel);
+        _cleanup_free_ char *o_uname = xasprintf("--uname=%s", a->version);
         /* --cmdline= is TEXT|@FILE and passed as given; a computed command
          * line starting with '@' must not be taken for a file name. */
-        _cleanup_free_ char *o_cmdline = cmdline ?
-                xasprintf("--cmdline=%s%s", !a.cmdline && cmdline[0] == '@' ? " " : "", cmdline) : NULL;
+        _cleanup_free_ char *o_cmdline = in->cmdline ?
+                xasprintf("--cmdline=%s%s", !a->cmdline && in->cmdline[0] == '@' ? " " : "", in->cmdline) : NULL;
         _cleanup_free_ char *o_output = NULL, *o_config = NULL, *o_stub = NULL, *o_osrel = NULL;
         char *o_initrd[INITRDS_MAX] = {};
         size_t k = 0;
+        int r;
 
-        bargv[k++] = NULL;      /* filled by run_build */
         bargv[k++] = (char *) "build";
         bargv[k++] = o_linux;
-        for (size_t i = 0; i < a.n_initrds; i++)
-                bargv[k++] = o_initrd[i] = xasprintf("--initrd=%s", a.initrds[i]);
+        for (size_t i = 0; i < a->n_initrds; i++)
+                bargv[k++] = o_initrd[i] = xasprintf("--initrd=%s", a->initrds[i]);
         bargv[k++] = o_uname;
         if (o_cmdline)
                 bargv[k++] = o_cmdline;
-        if (config)
-                bargv[k++] = o_config = xasprintf("--config=%s", config);
-        if (a.stub)
-                bargv[k++] = o_stub = xasprintf("--stub=%s", a.stub);
-        if (a.os_release)
-                bargv[k++] = o_osrel = xasprintf("--os-release=%s", a.os_release);
-        bargv[k++] = o_output = xasprintf("--output=%s", target);
+        if (in->config)
+                bargv[k++] = o_config = xasprintf("--config=%s", in->config);
+        if (a->stub)
+                bargv[k++] = o_stub = xasprintf("--stub=%s", a->stub);
+        if (a->os_release)
+                bargv[k++] = o_osrel = xasprintf("--os-release=%s", a->os_release);
+        bargv[k++] = o_output = xasprintf("--output=%s", in->target);
         if (arg_quiet)
                 bargv[k++] = (char *) "--quiet";       /* no "Wrote FILE" either */
         bargv[k] = NULL;
 
-        r = run_build(bargv);
-        for (size_t i = 0; i < a.n_initrds; i++)
+        r = run_build((int) k, bargv);
+        for (size_t i = 0; i < a->n_initrds; i++)
                 free(o_initrd[i]);
+        return r;
+}
+
+/* After the build into $BOOT: sync, check, remove the older variants. */
+static int install_finish(Install *in) {
+        struct stat st;
+
+        if (fsync(in->dir_fd) < 0)
+                return log_errno(-errno, "%s: cannot sync", in->uki_dir);
+        /* It must be in the directory we checked, not elsewhere. */
+        if (fstatat(in->dir_fd, in->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+                return log_error("%s: not found in %s after the build", in->name, in->uki_dir);
+        remove_variants(in->dir_fd, in->name, in->token, in->a.version);
+        if (in->a.image)
+                log_info("Installed EFI/Linux/%s in partition %zu (%s) of %s", in->name,
+                         in->boot.image.part.partno + 1, boot_partition_kind_name(in->boot.kind), in->a.image);
+        else
+                log_info("Installed %s (%s)", in->target, boot_partition_kind_name(in->boot.kind));
+        return 0;
+}
+
+int verb_install(int argc, char **argv) {
+        _cleanup_(install_done) Install in = { .boot = BOOT_ROOT_INIT, .dir_fd = -1 };
+        int r;
+
+        r = parse_install_argv(argc, argv, &in.a);
+        if (r < 0)
+                return EXIT_SUCCESS;
+        if (r > 0)
+                return r;
+        r = install_config(&in);
         if (r != 0)
                 return r;
+        r = install_need(&in);
+        if (r != 0)
+                return r;
+        r = entry_token_get(in.a.entry_token, &in.token, &in.machine_id);
+        if (r < 0)
+                return EXIT_FAILURE;
 
-        if (!a.output) {
-                if (fsync(dir_fd) < 0)
-                        return log_errno(-errno, "%s: cannot sync", uki_dir);
-                struct stat st;
-                /* It must be in the directory we checked, not elsewhere. */
-                if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-                        return log_error("%s: not found in %s after the build", name, uki_dir);
-                remove_variants(dir_fd, name, token, a.version);
-                if (a.image)
-                        log_info("Installed EFI/Linux/%s in partition %zu (%s) of %s", name,
-                                 boot.image.part.partno + 1, boot_partition_kind_name(boot.kind), a.image);
-                else
-                        log_info("Installed %s (%s)", target, boot_partition_kind_name(boot.kind));
+        bool conf_cmdline = in.cs.has_cmdline && !in.a.cmdline;
+        if (in.a.cmdline)
+                in.cmdline = xstrdup(in.a.cmdline);
+        else if (!conf_cmdline) {
+                r = default_cmdline(in.token, in.machine_id, &in.cmdline);
+                if (r != 0)
+                        return r;
         }
+
+        r = in.a.output ? install_target_output(&in) : install_target_boot(&in);
+        if (r != 0)
+                return r;
+        r = install_build(&in);
+        if (r != 0)
+                return r;
         /* (--output: ukit build already said "Wrote FILE".) */
-        return EXIT_SUCCESS;
+        return in.a.output ? EXIT_SUCCESS : install_finish(&in) ?: EXIT_SUCCESS;
 }
 
 /* ---- remove ---- */

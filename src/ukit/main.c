@@ -28,6 +28,8 @@ static const Verb verbs[] = {
         { "sign",    verb_sign_pe, "Authenticode-sign a PE image for Secure Boot" },
         { "verify",  verb_verify,  "verify the Authenticode signatures of a PE image" },
         { "genkey",  verb_genkey,  "generate Secure Boot and PCR signing keys" },
+        { "update",  verb_update,  "install new versions from sysupdate.d transfer definitions" },
+        { "bless",   verb_bless,   "mark the booted boot-counted entry good or bad" },
         { "ukify",   verb_ukify,   "ukify's command line (build, genkey, inspect, --version), for tools that run ukify" },
 };
 

@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "measure-esp.h"
 #include "pcr-image.h"
+#include "pcr-phases.h"
 #include "pcr.h"
 #include "pcrsig.h"
 #include "pe.h"
@@ -25,24 +26,15 @@
 #include "util.h"
 #include "verbs.h"
 
-#define MEASURE_PHASES_MAX      64u
 #define SDMAGIC_MAX             4096u
 #define MEASURE_KEYS_MAX        16u
 #define SYSFS_TPM               "/sys/class/tpm/tpm0"
-
-static const char *default_phases[] = {
-        "enter-initrd",
-        "enter-initrd:leave-initrd",
-        "enter-initrd:leave-initrd:sysinit",
-        "enter-initrd:leave-initrd:sysinit:ready",
-};
 
 typedef struct MeasureArgs {
         const char *sections[_UKI_SECTION_MAX];
         const char *uki;
         unsigned banks;
-        char *phases[MEASURE_PHASES_MAX];
-        size_t n_phases;
+        PcrPhases phases;
         /* Repeatable (an extension: systemd-measure takes one key): each key
          * appends its signatures, the i-th --public-key checks the i-th key. */
         const char *private_keys[MEASURE_KEYS_MAX];
@@ -59,8 +51,7 @@ typedef struct MeasureArgs {
 } MeasureArgs;
 
 static void args_done(MeasureArgs *a) {
-        for (size_t i = 0; i < a->n_phases; i++)
-                free(a->phases[i]);
+        pcr_phases_done(&a->phases);
 }
 
 static void help(FILE *f) {
@@ -118,22 +109,14 @@ static void help(FILE *f) {
                 SYSFS_TPM);
 }
 
-static int phase_cmp(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int add_phase(MeasureArgs *a, const char *p) {
-        char *n = NULL;
-        int r = pcr_phase_normalize(p, /* strict= */ true, &n);
+        int r = pcr_phases_add(&a->phases, p);
         if (r == -EINVAL)
                 return log_usage("unknown boot phase in '%s' (known: enter-initrd, leave-initrd, sysinit, ready, shutdown, final)", p);
+        if (r == -E2BIG)
+                return log_usage("too many --phase= options (at most %u)", PCR_PHASES_MAX);
         if (r < 0)
                 return log_errno(r, "phase '%s'", p);
-        if (a->n_phases >= MEASURE_PHASES_MAX) {
-                free(n);
-                return log_usage("too many --phase= options (at most %u)", MEASURE_PHASES_MAX);
-        }
-        a->phases[a->n_phases++] = n;
         return 0;
 }
 
@@ -278,22 +261,10 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
         if (a->banks == 0)      /* systemd-measure 252: all banks unless chosen */
                 a->banks = PCR_BANKS_ALL;
 
-        if (a->n_phases == 0) {
-                for (size_t i = 0; i < ELEMENTSOF(default_phases); i++)
-                        a->phases[a->n_phases++] = xstrdup(default_phases[i]);
-        } else {
-                /* Sorted and de-duplicated, as systemd-measure prints them. */
-                size_t o = 0;
-                qsort(a->phases, a->n_phases, sizeof(char *), phase_cmp);
-                for (size_t i = 0; i < a->n_phases; i++) {
-                        if (o > 0 && streq(a->phases[o - 1], a->phases[i])) {
-                                free(a->phases[i]);
-                                continue;
-                        }
-                        a->phases[o++] = a->phases[i];
-                }
-                a->n_phases = o;
-        }
+        /* Sorted and de-duplicated, as systemd-measure prints them. */
+        r = pcr_phases_finish(&a->phases);
+        if (r < 0)
+                return log_errno(r, "cannot allocate");
         return -1;      /* go on */
 }
 
@@ -436,15 +407,15 @@ static int verb_calculate(const MeasureArgs *a) {
                 return r;
 
         if (style == JSON_OFF) {
-                for (size_t p = 0; p < a->n_phases; p++) {
+                for (size_t p = 0; p < a->phases.n; p++) {
                         PcrState st = base;
-                        r = pcr_state_extend_phase(&st, a->phases[p]);
+                        r = pcr_state_extend_phase(&st, a->phases.list[p]);
                         if (r < 0)
                                 return log_errno(r, "cannot extend phase");
                         /* The header goes to stderr, the values to stdout (like systemd-measure). */
                         fflush(stdout);
                         fprintf(stderr, "# PCR[%u] Phase <%s>\n", TPM2_PCR_KERNEL_BOOT,
-                                a->phases[p][0] ? a->phases[p] : ":");
+                                a->phases.list[p][0] ? a->phases.list[p] : ":");
                         fflush(stderr);
                         for (int b = 0; b < _PCR_BANK_MAX; b++) {
                                 if (!(st.banks & PCR_BANK_BIT(b)))
@@ -465,17 +436,17 @@ static int verb_calculate(const MeasureArgs *a) {
                                 continue;
                         json_key(&w, pcr_bank_to_string((PcrBank) b));
                         json_array_begin(&w);
-                        for (size_t p = 0; p < a->n_phases; p++) {
+                        for (size_t p = 0; p < a->phases.n; p++) {
                                 PcrState st = base;
                                 char hex[2 * PCR_DIGEST_MAX + 1];
                                 size_t n = pcr_bank_digest_size((PcrBank) b);
-                                r = pcr_state_extend_phase(&st, a->phases[p]);
+                                r = pcr_state_extend_phase(&st, a->phases.list[p]);
                                 if (r < 0)
                                         return log_errno(r, "cannot extend phase");
                                 hex_encode_to(st.value[b], n, hex);
                                 json_object_begin(&w);
-                                if (a->phases[p][0])
-                                        json_kv_string(&w, "phase", a->phases[p]);
+                                if (a->phases.list[p][0])
+                                        json_kv_string(&w, "phase", a->phases.list[p]);
                                 json_kv_uint(&w, "pcr", TPM2_PCR_KERNEL_BOOT);
                                 json_key(&w, "hash");
                                 json_string_n(&w, hex, 2 * n);
@@ -573,7 +544,7 @@ static int verb_sign(const MeasureArgs *a) {
                 return r;
 
         for (size_t i = 0; i < a->n_private_keys; i++) {
-                r = pcrsig_sign(&sig, priv[i], pub[i], &base, a->phases, a->n_phases);
+                r = pcrsig_sign(&sig, priv[i], pub[i], &base, a->phases.list, a->phases.n);
                 if (r < 0)
                         return log_errno(r, "%s: signing failed", a->private_keys[i]);
         }

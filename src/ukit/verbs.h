@@ -17,3 +17,5 @@ int verb_remove(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_inspect(int argc, char **argv);
 int verb_ukify(int argc, char **argv);
+int verb_update(int argc, char **argv);
+int verb_bless(int argc, char **argv);

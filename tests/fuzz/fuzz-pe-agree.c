@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         memcpy(copy, data, size);
 
-        if (pe_parse_buffer(copy, size, &img) < 0) {
+        if (pe_parse_buffer(copy, size, &img, NULL) < 0) {
                 free(copy);
                 return 0;       /* the host refuses: the stub may be more lenient */
         }

@@ -12,26 +12,8 @@ build_need() {
         export UKIT_CONFIG_SEARCH=0   # never pick up a ukify.conf of the host
 }
 
-# build_kernel: path of the Debian kernel (vmlinuz), extracted once from
-# $UKIT_CACHE/linux-image-*.deb and cached as $UKIT_CACHE/vmlinuz-VERSION
-# (the same file tests/vm/lib.sh uses).
-build_kernel() {
-        local deb ver tmp
-        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1)
-        [ -n "$deb" ] || skip "no linux-image .deb in $UKIT_CACHE"
-        ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
-        if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ]; then
-                (
-                        flock 9
-                        [ -f "$UKIT_CACHE/vmlinuz-$ver" ] && exit 0
-                        tmp=$(mktemp -d "$UKIT_CACHE/.extract.XXXXXX")
-                        trap 'rm -rf "$tmp"' EXIT
-                        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./boot/vmlinuz-$ver"
-                        mv "$tmp/boot/vmlinuz-$ver" "$UKIT_CACHE/vmlinuz-$ver"
-                ) 9>"$UKIT_CACHE/.extract.lock" >&2 || fail "cannot extract the kernel from $deb"
-        fi
-        echo "$UKIT_CACHE/vmlinuz-$ver"
-}
+# build_kernel: path of the Debian kernel (debian_kernel in tests/lib.sh).
+build_kernel() { debian_kernel; }
 
 # pe_check IMAGE STUB [NAME=FILE...]: the independent checks of an output:
 #  - pefile (full load) reports no warnings other than those of the stub

@@ -3,7 +3,7 @@
 # parses: bash-completion's own machinery (_init_completion, _filedir) runs
 # the completion function as an interactive bash would for a TAB, and
 #  - `ukit TAB` must offer exactly the verbs of main.c's verbs[] table,
-#    `ukit sysext TAB` the sub-verbs sysext.c dispatches on;
+#    `ukit sysext TAB` the sub-verbs of sysext.c's sub_verbs[] table;
 #  - `ukit VERB --TAB` must offer exactly the long options of that verb's
 #    `struct option` table (read from the preprocessed source, so macros
 #    such as BUILD_PCR_OPTIONS count), with "=" for those taking an argument;
@@ -62,6 +62,7 @@ declare -A table_of=(
         [build]=build.c#1 [genkey]=genkey.c#1 [inspect]=inspect.c#1
         [install]=install.c#1 [remove]=install.c#2 [list]=list.c#1
         [measure]=measure.c#1 [sign]=sign.c#1 [verify]=verify.c#1
+        [update]=update.c#1 [bless]=bless.c#1
         ["sysext build"]=sysext-build.c#1 ["confext build"]=sysext-build.c#1
         ["sysext verity"]=sysext.c#1 ["confext verity"]=sysext.c#1
 )
@@ -84,7 +85,10 @@ diff -u "$T/verbs.want" "$T/verbs.got" || fail "ukit TAB: verbs differ from main
 complete_line "ukit ver" >"$T/got"
 assert_eq "$(tr '\n' ' ' <"$T/got")" "verify version " "ukit verTAB"
 
-grep -oE 'streq\(verb, "[a-z]+"\)' "$src/sysext.c" | sed -E 's/.*"([a-z]+)".*/\1/' | sort -u >"$T/sub.want" && sed -i "/^help$/d" "$T/sub.want"   # "help" = --help
+# sysext.c's sub_verbs[] table: lines '{ "name", run_... },' between "sub_verbs[] = {" and "};"
+awk '/sub_verbs\[\] = \{/ { on = 1; next } on && /^\};/ { on = 0 } on && match($0, /\{ *"[a-z]+"/) {
+        s = substr($0, RSTART, RLENGTH); sub(/^\{ *"/, "", s); sub(/"$/, "", s); print s }' "$src/sysext.c" | sort -u >"$T/sub.want"
+[ "$(wc -l <"$T/sub.want")" -ge 5 ] || fail "could not read the sub_verbs[] table of sysext.c"
 for c in sysext confext; do
         complete_line "ukit $c " >"$T/sub.got"
         diff -u "$T/sub.want" "$T/sub.got" || fail "ukit $c TAB: sub-verbs differ from sysext.c"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ukit inspect on bad input: one-line error naming the file, non-zero exit,
 # no output file left behind; usage errors exit 2.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh passes UKIT=$build/ukit, but meson puts it in src/ukit/.
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub

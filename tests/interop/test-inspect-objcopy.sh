@@ -9,7 +9,7 @@
 #   PRETTY_NAME          /bin/sh sourcing the os-release file
 #   SBAT                 the .sbat bytes cut(1) into fields
 #   signer               sbverify --list
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/interop/build-lib.sh"     # build_kernel only
 
 STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub

@@ -15,14 +15,8 @@ need swtpm objcopy openssl python3
 grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252 as the oracle"
 
 cd "$T"
-mkdir -p "$T/tpm"
-port=$((24000 + (RANDOM % 2000) * 2))
-swtpm socket --tpm2 --server type=tcp,port=$port --ctrl type=tcp,port=$((port + 1)) \
-        --flags not-need-init,startup-clear --tpmstate dir="$T/tpm" \
-        --pid file="$T/tpm/swtpm.pid" --daemon || skip "cannot start swtpm"
-prev_trap=$(trap -p EXIT | sed "s/^trap -- '\\(.*\\)' EXIT$/\\1/")
-trap '[ -f "$T/tpm/swtpm.pid" ] && kill "$(cat "$T/tpm/swtpm.pid")" 2>/dev/null; eval "$prev_trap"' EXIT
-TPM=--tpm2-device=swtpm:port=$port
+swtpm_start "$T/tpm"
+TPM=--tpm2-device=$SWTPM_TCTI
 
 head -c 400000 /dev/urandom >vmlinuz
 head -c 123457 /dev/urandom >initrd

@@ -10,16 +10,8 @@ need swtpm openssl python3
 grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252 as the oracle"
 
 cd "$T"
-mkdir -p "$T/tpm"
-port=$((20000 + (RANDOM % 2000) * 2))
-swtpm socket --tpm2 --server type=tcp,port=$port --ctrl type=tcp,port=$((port + 1)) \
-        --flags not-need-init,startup-clear --tpmstate dir="$T/tpm" \
-        --pid file="$T/tpm/swtpm.pid" --daemon || skip "cannot start swtpm"
-prev_trap=$(trap -p EXIT | sed "s/^trap -- '\\(.*\\)' EXIT$/\\1/")
-cleanup() { [ -f "$T/tpm/swtpm.pid" ] && kill "$(cat "$T/tpm/swtpm.pid")" 2>/dev/null; eval "$prev_trap"; }
-trap cleanup EXIT
-for _ in $(seq 50); do [ -f "$T/tpm/swtpm.pid" ] && break; sleep 0.1; done
-TPM=--tpm2-device=swtpm:port=$port
+swtpm_start "$T/tpm"
+TPM=--tpm2-device=$SWTPM_TCTI
 
 head -c 300000 /dev/urandom >linux
 head -c 70000 /dev/urandom >initrd

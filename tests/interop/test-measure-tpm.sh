@@ -13,26 +13,11 @@ need swtpm tpm2_startup tpm2_dictionarylockout tpm2_pcrextend tpm2_loadexternal 
         tpm2_policypcr tpm2_create tpm2_unseal openssl python3 sha1sum sha256sum
 
 cd "$T"
-mkdir -p "$T/tpm"
-port=$((22000 + (RANDOM % 2000) * 2))
-export TPM2TOOLS_TCTI="swtpm:port=$port"
-prev_trap=$(trap -p EXIT | sed "s/^trap -- '\\(.*\\)' EXIT$/\\1/")
-stop_tpm() {
-        local pid
-        if [ -f "$T/tpm/swtpm.pid" ]; then
-                pid=$(cat "$T/tpm/swtpm.pid")
-                kill "$pid" 2>/dev/null || true
-                for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-                rm -f "$T/tpm/swtpm.pid"
-        fi
-}
-trap 'stop_tpm; eval "$prev_trap"' EXIT
 # A "boot": (re)start swtpm on the same state (same seeds, PCRs reset).
 boot() {
-        stop_tpm
-        swtpm socket --tpm2 --server type=tcp,port=$port --ctrl type=tcp,port=$((port + 1)) \
-                --flags not-need-init,startup-clear --tpmstate dir="$T/tpm" \
-                --pid file="$T/tpm/swtpm.pid" --daemon || skip "cannot start swtpm"
+        swtpm_stop "$T/tpm"
+        swtpm_start "$T/tpm"
+        export TPM2TOOLS_TCTI=$SWTPM_TCTI
         for _ in $(seq 50); do tpm2_pcrread sha256:11 >/dev/null 2>&1 && return 0; sleep 0.1; done
         fail "swtpm did not come up"
 }

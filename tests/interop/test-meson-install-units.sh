@@ -23,7 +23,7 @@ install_units() {
 
 install_units "$T/b" "$T/dest"
 find "$T/dest" -type f | sort
-for u in ukit-sysext.service ukit-confext.service; do
+for u in ukit-sysext.service ukit-confext.service ukit-bless.service; do
         f=$(cd "$T/dest" && find . -type f -name "$u" | sed 's|^\.||')
         [ -n "$f" ] || fail "$u not installed"
         dir=$(dirname "$f")
@@ -33,8 +33,8 @@ for u in ukit-sysext.service ukit-confext.service; do
         assert_eq "$exe" /usr/local/bin/ukit "ExecStart of $u"
         meson introspect --installed "$T/b" | grep -q "\"$exe\"" || fail "$exe is not what meson installs"
 done
-systemctl --root="$T/dest" preset ukit-sysext.service ukit-confext.service 2>&1
-for u in ukit-sysext.service ukit-confext.service; do
+systemctl --root="$T/dest" preset ukit-sysext.service ukit-confext.service ukit-bless.service 2>&1
+for u in ukit-sysext.service ukit-confext.service ukit-bless.service; do
         assert_eq "$(systemctl --root="$T/dest" is-enabled "$u" 2>&1 || true)" disabled "$u after systemctl preset"
 done
 [ -z "$(find "$T/dest/etc" -name 'ukit-*' 2>/dev/null)" ] || fail "systemctl preset enabled a unit"

@@ -2,7 +2,7 @@
 # Bad input to ukit sign / ukit verify: a one-line error naming the file,
 # exit 1, the input untouched (sha256 before/after), no output or temporary
 # file left behind.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
 need openssl sha256sum
 PY=/usr/bin/python3

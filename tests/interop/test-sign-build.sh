@@ -3,19 +3,13 @@
 # the one-pass signed build equals build-then-sign byte for byte, the
 # reference tools accept it, the kernel is signed as ukify does it, and bad
 # keys leave no output.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
 need sbverify osslsigncode pesign openssl objcopy
 PY=/usr/bin/python3
 $PY -c 'import pefile' 2>/dev/null || skip "python3-pefile not installed"
 
-kernel=$(ls "$UKIT_CACHE"/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
-if [ -z "$kernel" ]; then
-        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
-        [ -n "$deb" ] || skip "no Debian kernel .deb in $UKIT_CACHE"
-        dpkg-deb -x "$deb" "$T/deb"
-        kernel=$(ls "$T"/deb/boot/vmlinuz-* | head -n1)
-fi
+kernel=$(debian_kernel)
 for n in 1 2; do
         openssl req -new -x509 -newkey rsa:2048 -nodes -keyout "$T/k$n.pem" -out "$T/c$n.pem" -subj "/CN=build $n" -days 30 2>/dev/null
 done

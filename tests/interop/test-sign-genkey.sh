@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ukit genkey, judged by openssl and by sbsign/sbverify using its keys; it
 # never overwrites anything and writes nothing when any target exists.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
 need openssl sbsign sbverify sha256sum
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub

@@ -2,7 +2,7 @@
 # ukit sign / ukit verify judged by sbverify, osslsigncode and pesign (and
 # python3-pefile for the PE checksum), in both directions, on the systemd
 # stub, systemd-boot, the Debian kernel and a UKI built by ukit build.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
 need sbsign sbverify sbattach osslsigncode pesign openssl
 PY=/usr/bin/python3     # Debian's python, which has python3-pefile

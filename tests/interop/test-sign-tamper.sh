@@ -9,7 +9,7 @@
 # signed by osslsigncode (which hashes gaps, so its digest differs from
 # what firmware computes) must be rejected by both.
 # Region offsets come from python3-pefile, not from ukit.
-. "$UKIT_TOP/tests/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 # scripts/test.sh points UKIT at $UKIT_BUILD/ukit; the binary is built in src/ukit/
 need sbverify openssl
 PY=/usr/bin/python3

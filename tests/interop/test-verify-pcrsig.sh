@@ -20,16 +20,9 @@ grep -q '^systemd 252' <<<"$("$SM" --version)" || skip "need systemd-measure 252
 
 cd "$T"
 # One swtpm (as in test-measure-sign.sh), for systemd-measure and tpm2-tools.
-mkdir -p "$T/tpm"
-port=$((26000 + (RANDOM % 2000) * 2))
-swtpm socket --tpm2 --server type=tcp,port=$port --ctrl type=tcp,port=$((port + 1)) \
-        --flags not-need-init,startup-clear --tpmstate dir="$T/tpm" \
-        --pid file="$T/tpm/swtpm.pid" --daemon || skip "cannot start swtpm"
-prev_trap=$(trap -p EXIT | sed "s/^trap -- '\\(.*\\)' EXIT$/\\1/")
-trap '[ -f "$T/tpm/swtpm.pid" ] && kill "$(cat "$T/tpm/swtpm.pid")" 2>/dev/null; eval "$prev_trap"' EXIT
-export TPM2TOOLS_TCTI="swtpm:port=$port"
-for _ in $(seq 50); do tpm2_pcrread sha256:11 >/dev/null 2>&1 && break; sleep 0.1; done
-TPM=--tpm2-device=swtpm:port=$port
+swtpm_start "$T/tpm"
+export TPM2TOOLS_TCTI=$SWTPM_TCTI
+TPM=--tpm2-device=$SWTPM_TCTI
 
 head -c 300000 /dev/urandom >vmlinuz
 head -c 70001 /dev/urandom >initrd

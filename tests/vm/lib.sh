@@ -356,30 +356,18 @@ vm_esp() {
 # it itself when no swtpm is running; swtpm exits when QEMU disconnects, so
 # vm_run stops it after each boot, and the next boot starts a new one on the
 # same state (a reboot of the same machine). Stopped by vm_swtpm_stop or
-# when the test exits. Paths are absolute because swtpm --daemon chdirs /.
+# when the test exits (swtpm_start in tests/lib.sh).
 vm_swtpm_start() {
-        local dir=${1:-$T/swtpm}
-        mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
-        VM_SWTPM_DIR=$dir
-        rm -f "$dir/swtpm.sock" "$dir/swtpm.pid"
-        swtpm socket --tpm2 --tpmstate "dir=$dir" \
-                --ctrl "type=unixio,path=$dir/swtpm.sock" \
-                --pid "file=$dir/swtpm.pid" --log "file=$dir/swtpm.log,level=${VM_SWTPM_LOG_LEVEL:-1}" \
-                --daemon || fail "vm_swtpm_start: swtpm failed ($(cat "$dir/swtpm.log" 2>/dev/null))"
-        local i
-        for i in $(seq 50); do
-                [ -s "$dir/swtpm.pid" ] && [ -S "$dir/swtpm.sock" ] && break
-                sleep 0.1
-        done
-        [ -S "$dir/swtpm.sock" ] || fail "vm_swtpm_start: no socket $dir/swtpm.sock"
-        VM_SWTPM_PID=$(cat "$dir/swtpm.pid")
-        VM_SWTPM_SOCK=$dir/swtpm.sock
-        _vm_pids+=("$VM_SWTPM_PID")
+        SWTPM_LOG_LEVEL=${VM_SWTPM_LOG_LEVEL:-1} swtpm_start --for-qemu "${1:-$T/swtpm}"
+        VM_SWTPM_DIR=$SWTPM_DIR
+        VM_SWTPM_PID=$SWTPM_PID
+        VM_SWTPM_SOCK=$SWTPM_SOCK
 }
 
 # vm_swtpm_stop: stops the swtpm vm_swtpm_start started (by its pid).
 vm_swtpm_stop() {
         [ -n "${VM_SWTPM_PID:-}" ] || return 0
+        # By pid: callers may have set VM_SWTPM_DIR for the start only.
         kill "$VM_SWTPM_PID" 2>/dev/null || true
         local i
         for i in $(seq 30); do kill -0 "$VM_SWTPM_PID" 2>/dev/null || break; sleep 0.1; done

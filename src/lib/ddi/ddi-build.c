@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,19 +88,6 @@ static void derive_uuid(const uint8_t seed[32], const char *what, uint8_t out[16
         memcpy(out, d, 16);
 }
 
-_printf_(2, 3) static char *path_printf(int *r, const char *fmt, ...) {
-        va_list ap;
-        char *p;
-
-        va_start(ap, fmt);
-        if (vasprintf(&p, fmt, ap) < 0) {
-                p = NULL;
-                *r = -ENOMEM;
-        }
-        va_end(ap);
-        return p;
-}
-
 /* "what: strerror" about path (NULL: the input tree). */
 static int fail(UkitError *err, int r, const char *path, const char *what) {
         ukit_error(err, r, "%s: %s", what, strerror(-r));
@@ -135,25 +121,25 @@ static int stage_tree(const DdiBuildSpec *s, const char *work, char **ret_stage,
         r = extension_release_format(s->cls, s->id, s->version_id, s->level, s->arch, s->scope, &text);
         if (r < 0)
                 return fail(err, r, NULL, "invalid release field value");
-        stage = path_printf(&r, "%s/tree", work);
-        from = path_printf(&r, "%s/.", s->tree);
-        if (r < 0)
-                return r;
+        stage = strprintf("%s/tree", work);
+        from = strprintf("%s/.", s->tree);
+        if (!stage || !from)
+                return -ENOMEM;
         if (mkdir(stage, 0755) < 0)
                 return fail(err, -errno, stage, "cannot create staging directory");
         char *cp[] = { "cp", "-a", "--reflink=auto", from, stage, NULL };
         r = run_tool(cp, false);
         if (r != 0)
                 return ukit_error(err, -EPROTO, "copying the tree failed");
-        reldir = path_printf(&r, "%s/%s", stage, ext_release_dir(s->cls));
-        if (r < 0)
-                return r;
+        reldir = strprintf("%s/%s", stage, ext_release_dir(s->cls));
+        if (!reldir)
+                return -ENOMEM;
         r = mkdir_p(reldir, 0755);
         if (r < 0)
                 return fail(err, r, reldir, "cannot create");
-        relpath = path_printf(&r, "%s/extension-release.%s", reldir, s->name);
-        if (r < 0)
-                return r;
+        relpath = strprintf("%s/extension-release.%s", reldir, s->name);
+        if (!relpath)
+                return -ENOMEM;
         _cleanup_close_ int fd = open(relpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return fail(err, -errno, relpath, "cannot create");
@@ -200,10 +186,10 @@ static int make_fs(const DdiBuildSpec *s, const char *fs_src, const char *fs_pat
         derive_uuid(s->seed, "fs-uuid", u);
         uuid_to_string(u, fs_uuid);
         if (streq(s->format, "erofs")) {
-                _cleanup_free_ char *t = s->source_date_epoch ? path_printf(&r, "-T%s", s->source_date_epoch) : NULL;
-                _cleanup_free_ char *uu = path_printf(&r, "-U%s", fs_uuid);
-                if (r < 0)
-                        return r;
+                _cleanup_free_ char *t = s->source_date_epoch ? strprintf("-T%s", s->source_date_epoch) : NULL;
+                _cleanup_free_ char *uu = strprintf("-U%s", fs_uuid);
+                if (!uu || (s->source_date_epoch && !t))
+                        return -ENOMEM;
                 char *argv_e[] = { "mkfs.erofs", "--quiet", uu, t ? t : "-x2", (char *) fs_path, (char *) fs_src, NULL };
                 r = run_tool(argv_e, true);
         } else
@@ -283,11 +269,11 @@ static int write_image(const DdiBuildSpec *s, DdiBuild *b, UkitError *err) {
 
 /* Create an empty temporary file in the work directory. */
 static int work_file(const char *work, const char *name, char **ret_path, UkitError *err) {
-        int r = 0, fd;
+        int fd;
 
-        *ret_path = path_printf(&r, "%s/%s", work, name);
-        if (r < 0)
-                return r;
+        *ret_path = strprintf("%s/%s", work, name);
+        if (!*ret_path)
+                return -ENOMEM;
         fd = open(*ret_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
                 return fail(err, -errno, *ret_path, "cannot create temporary file");
@@ -322,16 +308,16 @@ int ddi_build(const DdiBuildSpec *s, char ret_root_hex[static 2 * VERITY_DIGEST_
                 tree = stage;
         }
         if (s->cls == EXT_SYSEXT) {
-                osr = path_printf(&r, "%s/usr/lib/os-release", tree);
-                if (r < 0)
-                        return r;
+                osr = strprintf("%s/usr/lib/os-release", tree);
+                if (!osr)
+                        return -ENOMEM;
                 if (access(osr, F_OK) == 0)
                         return ukit_error(err, -EEXIST, "an extension must not contain usr/lib/os-release");
         }
 
         /* File system image: the whole tree for a root partition, the
          * contents of usr/ for a usr partition. */
-        fs_src = s->usr ? path_printf(&r, "%s/usr", tree) : strdup(tree);
+        fs_src = s->usr ? strprintf("%s/usr", tree) : strdup(tree);
         if (!fs_src)
                 return -ENOMEM;
         if (s->usr && (lstat(fs_src, &st) < 0 || !S_ISDIR(st.st_mode)))

@@ -214,8 +214,8 @@ static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, siz
 
         /* Signature + COFF header must be inside the file and inside the limit. */
         coff = (uint64_t) img->pe_offset + 4;
-        if (img->pe_offset < sizeof(PeDosHeader) || !range_ok(img->pe_offset, 4 + sizeof(PeCoffHeader), r->size) ||
-            coff + sizeof(PeCoffHeader) > PE_HEADERS_MAX)
+        if (img->pe_offset < sizeof(PeDosHeader) || img->pe_offset > PE_HEADER_OFFSET_MAX ||
+            !range_ok(img->pe_offset, 4 + sizeof(PeCoffHeader), r->size) || coff + sizeof(PeCoffHeader) > PE_HEADERS_MAX)
                 return fail(-EBADMSG, "PE header offset (e_lfanew 0x%" PRIx32 ") out of range", img->pe_offset);
         if (hlen < coff + sizeof(PeCoffHeader)) {
                 *ret_need = coff + sizeof(PeCoffHeader);

@@ -17,7 +17,6 @@
 #include "pe-format.h"
 
 #define PE_HEADERS_MAX          (16u * 1024u * 1024u)   /* bytes of headers + section table read */
-#define PE_SECTIONS_MAX         96u                     /* spec limit for images */
 
 typedef struct PeSection {
         char name[PE_SECTION_NAME_MAX + 1];     /* NUL-terminated copy */

@@ -69,7 +69,9 @@ int ext_is_our_mount(ExtClass c, const char *path) {
                 return r == -ENOENT ? 0 : r;
         /* Anyone's overlay may be mounted here: a FIFO, a device or a
          * symlink as the marker is not ours (and must not block). */
-        p = xasprintf("%s/dev", ext_marker_dir(c));
+        p = strprintf("%s/dev", ext_marker_dir(c));
+        if (!p)
+                return -ENOMEM;
         r = ext_read_marker(path, p, 64, &text, &n);
         if (r == -ENOENT || r == -ENOTDIR || r == -EISDIR || r == -EBADFD || r == -ELOOP || r == -EFBIG)
                 return 0;

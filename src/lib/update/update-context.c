@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "fileio.h"
+#include "osrel.h"
+#include "update-context.h"
+#include "update-version.h"
+#include "util.h"
+
+#define OSREL_MAX (64u * 1024u)
+
+static char *in_root(const char *root, const char *path) {
+        if (!root)
+                return xstrdup(path);
+        return xasprintf("%s%s%s", root, path[0] == '/' ? "" : "/", path);
+}
+
+static bool is_dir(const char *p) {
+        struct stat st;
+        return stat(p, &st) >= 0 && S_ISDIR(st.st_mode);
+}
+
+/* $BOOT-ish mount points for PathRelativeTo=: the first existing of the
+ * usual places under the root (ukit does not look at partition types here). */
+static char *resolve_path(const char *root, const UpdateResource *res) {
+        static const char *const esp[] = { "/efi", "/boot/efi", "/boot" };
+        const char *rel = res->path_relative_to;
+        const char *base = NULL;
+
+        if (res->type == UPDATE_RESOURCE_URL_FILE || res->type == UPDATE_RESOURCE_URL_TAR)
+                return xstrdup(res->path);
+        if (!rel || streq(rel, "root") || streq(rel, "explicit"))
+                return in_root(rel && streq(rel, "explicit") ? NULL : root, res->path);
+        if (streq(rel, "xbootldr") || streq(rel, "boot")) {
+                _cleanup_free_ char *b = in_root(root, "/boot"), *e = in_root(root, "/efi");
+                if (is_dir(b) && (streq(rel, "xbootldr") || !is_dir(e)))
+                        base = "/boot";
+        }
+        for (size_t i = 0; !base && i < ELEMENTSOF(esp); i++) {
+                _cleanup_free_ char *p = in_root(root, esp[i]);
+                if (is_dir(p))
+                        base = esp[i];
+        }
+        if (!base)
+                base = "/efi";
+        {
+                _cleanup_free_ char *b = in_root(root, base);
+                return xasprintf("%s%s%s", b, res->path[0] == '/' ? "" : "/", res->path);
+        }
+}
+
+static void read_os_release(const char *root, UpdateSpecifiers *spec, char **storage) {
+        static const char *const keys[] = { "IMAGE_VERSION", "IMAGE_ID", "ID", "VERSION_ID", "BUILD_ID", "VARIANT_ID" };
+        const char **dst[] = { &spec->image_version, &spec->image_id, &spec->os_id, &spec->version_id,
+                               &spec->build_id, &spec->variant_id };
+        _cleanup_free_ char *text = NULL;
+        size_t n = 0;
+
+        for (const char *const *p = (const char *const[]) { "/etc/os-release", "/usr/lib/os-release", NULL }; *p && !text; p++) {
+                _cleanup_free_ char *path = in_root(root, *p);
+                if (read_file_full(path, OSREL_MAX, &text, &n) < 0)
+                        text = NULL;
+        }
+        if (!text)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                char buf[256];
+                if (osrel_get(text, n, keys[i], buf, sizeof(buf)) > 0) {
+                        storage[i] = xstrdup(buf);
+                        *dst[i] = storage[i];
+                }
+        }
+}
+
+static const char *uname_arch(void) {
+        static struct utsname u;
+        if (uname(&u) < 0)
+                return NULL;
+        if (streq(u.machine, "x86_64"))
+                return "x86-64";
+        if (streq(u.machine, "aarch64"))
+                return "arm64";
+        return u.machine;
+}
+
+static int add_version(UpdateContext *c, const char *v) {
+        UpdateVersion *t;
+
+        if (update_context_find(c, v))
+                return 0;
+        t = realloc(c->versions, (c->n_versions + 1) * sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        c->versions = t;
+        t[c->n_versions++] = (UpdateVersion) { .version = xstrdup(v) };
+        return 0;
+}
+
+static int cmp_version(const void *a, const void *b) {
+        return update_version_cmp(((const UpdateVersion *) b)->version, ((const UpdateVersion *) a)->version);
+}
+
+static int build_versions(UpdateContext *c) {
+        size_t nt = c->defs.n_transfers;
+        int r;
+
+        for (size_t i = 0; i < nt; i++) {
+                for (size_t j = 0; j < c->installed[i].n; j++)
+                        if ((r = add_version(c, c->installed[i].items[j].meta.version)) < 0)
+                                return r;
+                for (size_t j = 0; j < c->available[i].n; j++)
+                        if ((r = add_version(c, c->available[i].items[j].meta.version)) < 0)
+                                return r;
+        }
+        if (c->n_versions > 1)
+                qsort(c->versions, c->n_versions, sizeof(UpdateVersion), cmp_version);
+        for (size_t k = 0; k < c->n_versions; k++) {
+                UpdateVersion *v = &c->versions[k];
+                size_t ni = 0, na = 0;
+                for (size_t i = 0; i < nt; i++) {
+                        ni += update_instances_find(&c->installed[i], v->version) != NULL;
+                        na += update_instances_find(&c->available[i], v->version) != NULL;
+                        if (c->defs.transfers[i].min_version &&
+                            update_version_cmp(v->version, c->defs.transfers[i].min_version) < 0)
+                                v->below_min = true;
+                        if (c->defs.transfers[i].protect_version &&
+                            streq(c->defs.transfers[i].protect_version, v->version))
+                                v->protected_ = true;
+                }
+                v->installed = ni == nt;
+                v->incomplete = ni > 0 && ni < nt;
+                v->available = na == nt;
+                if (!v->available && ni == 0) {
+                        /* offered by some sources only: not an update set, as 257 treats it */
+                        free(v->version);
+                        memmove(v, v + 1, (c->n_versions - k - 1) * sizeof(*v));
+                        c->n_versions--;
+                        k--;
+                        continue;
+                }
+                if (v->installed && !c->current)
+                        c->current = v;
+                if (v->available && !v->below_min && !c->current && !c->candidate)
+                        c->candidate = v;
+        }
+        return 0;
+}
+
+static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *err) {
+        size_t nt = c->defs.n_transfers;
+        int r;
+
+        c->source_dirs = calloc(nt, sizeof(char *));
+        c->target_dirs = calloc(nt, sizeof(char *));
+        c->installed = calloc(nt, sizeof(UpdateInstances));
+        c->available = calloc(nt, sizeof(UpdateInstances));
+        if (!c->source_dirs || !c->target_dirs || !c->installed || !c->available)
+                return -ENOMEM;
+        for (size_t i = 0; i < nt; i++) {
+                UpdateTransfer *t = &c->defs.transfers[i];
+                c->source_dirs[i] = resolve_path(c->root, &t->source);
+                c->target_dirs[i] = resolve_path(c->root, &t->target);
+                r = update_instances_scan(&t->target, c->target_dirs[i], NULL, &c->installed[i]);
+                if (r < 0) {
+                        ukit_error(err, r, "cannot scan the target: %s", strerror(-r));
+                        return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+                if (o->skip_available)
+                        continue;
+                if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
+                        r = update_instances_scan_url(&t->source, c->source_dirs[i], c->root, t->verify && o->verify,
+                                                      &c->available[i], err);
+                        if (r < 0)
+                                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+                        continue;
+                }
+                r = update_instances_scan(&t->source, c->source_dirs[i], NULL, &c->available[i]);
+                if (r < 0) {
+                        ukit_error(err, r, "cannot scan the source: %s", strerror(-r));
+                        return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+        }
+        return 0;
+}
+
+int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitError *err) {
+        UpdateContext c = { .instances_max_override = o->instances_max };
+        UpdateSpecifiers spec = { .architecture = uname_arch() };
+        char *storage[6] = {};
+        int r;
+
+        if (o->root && !streq(o->root, "/"))
+                c.root = xstrdup(o->root);
+        read_os_release(c.root, &spec, storage);
+        if (spec.image_version)
+                c.booted_version = xstrdup(spec.image_version);
+        r = update_definitions_load(c.root, o->definitions, o->component, &spec, &c.defs, err);
+        for (size_t i = 0; i < ELEMENTSOF(storage); i++)
+                free(storage[i]);
+        if (r >= 0)
+                r = update_features_load(c.root, o->definitions, o->component, &c.features, err);
+        if (r >= 0) {
+                /* transfers of disabled features take no part */
+                size_t k = 0;
+                for (size_t i = 0; i < c.defs.n_transfers; i++) {
+                        if (update_transfer_enabled(&c.defs.transfers[i], &c.features))
+                                c.defs.transfers[k++] = c.defs.transfers[i];
+                        else
+                                update_transfer_done(&c.defs.transfers[i]);
+                }
+                c.defs.n_transfers = k;
+        }
+        if (r >= 0)
+                r = scan_all(&c, o, err);
+        if (r >= 0)
+                r = build_versions(&c);
+        if (r < 0) {
+                update_context_done(&c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+void update_context_done(UpdateContext *c) {
+        for (size_t i = 0; i < c->defs.n_transfers; i++) {
+                if (c->source_dirs)
+                        free(c->source_dirs[i]);
+                if (c->target_dirs)
+                        free(c->target_dirs[i]);
+                if (c->installed)
+                        update_instances_done(&c->installed[i]);
+                if (c->available)
+                        update_instances_done(&c->available[i]);
+        }
+        free(c->source_dirs);
+        free(c->target_dirs);
+        free(c->installed);
+        free(c->available);
+        for (size_t k = 0; k < c->n_versions; k++)
+                free(c->versions[k].version);
+        free(c->versions);
+        free(c->root);
+        free(c->booted_version);
+        update_definitions_done(&c->defs);
+        update_features_done(&c->features);
+        *c = (UpdateContext) {};
+}
+
+const UpdateVersion *update_context_find(const UpdateContext *c, const char *version) {
+        for (size_t k = 0; k < c->n_versions; k++)
+                if (streq(c->versions[k].version, version))
+                        return &c->versions[k];
+        return NULL;
+}
+
+uint64_t update_context_instances_max(const UpdateContext *c, size_t i) {
+        if (c->instances_max_override != UPDATE_UNSET)
+                return c->instances_max_override;
+        if (c->defs.transfers[i].instances_max != UPDATE_UNSET)
+                return c->defs.transfers[i].instances_max;
+        return UPDATE_INSTANCES_MAX_DEFAULT;
+}
+
+bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra) {
+        const char *pv = c->defs.transfers[i].protect_version;
+        return (pv && *pv && streq(pv, v)) || (extra && streq(extra, v));
+}

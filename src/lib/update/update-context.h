@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The state sysupdate decides on: every transfer with its resolved source
+ * and target directories and their instances, and the versions seen across
+ * all transfers (an "update set" per version). */
+
+#include <stdbool.h>
+
+#include "update-instance.h"
+#include "update-transfer.h"
+
+typedef struct UpdateVersion {
+        char *version;
+        bool installed;         /* every transfer has it installed */
+        bool available;         /* every transfer's source offers it */
+        bool incomplete;        /* installed in some transfers only */
+        bool protected_;        /* a transfer's ProtectVersion= names it */
+        bool below_min;         /* older than a transfer's MinVersion=: listed, never installed */
+} UpdateVersion;
+
+typedef struct UpdateContext {
+        char *root;                     /* NULL: the host */
+        UpdateDefinitions defs;         /* the enabled transfers */
+        UpdateFeatures features;
+        char **source_dirs, **target_dirs;
+        UpdateInstances *installed, *available;
+        char *booted_version;           /* IMAGE_VERSION= of the root's os-release, or NULL */
+        UpdateVersion *versions;        /* newest first */
+        size_t n_versions;
+        const UpdateVersion *current;   /* newest installed, or NULL */
+        const UpdateVersion *candidate; /* newest available newer than current, or NULL */
+        uint64_t instances_max_override;        /* UPDATE_UNSET: per transfer */
+} UpdateContext;
+
+typedef struct UpdateContextOptions {
+        const char *root, *definitions, *component;
+        uint64_t instances_max;         /* UPDATE_UNSET: from the definitions */
+        bool skip_available;            /* do not scan the sources (pending, vacuum) */
+        bool verify;                    /* --verify=yes (default): SHA256SUMS.gpg of url sources */
+} UpdateContextOptions;
+
+int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitError *err);
+void update_context_done(UpdateContext *c);
+
+const UpdateVersion *update_context_find(const UpdateContext *c, const char *version);
+
+/* InstancesMax of transfer i (override, definition or the default). */
+uint64_t update_context_instances_max(const UpdateContext *c, size_t i);
+
+/* Whether installed instance version v of transfer i must be kept. */
+bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra);

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lzma.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "fileio.h"
+#include "update-decompress.h"
+#include "util.h"
+
+#define CHUNK (256u * 1024u)
+
+UpdateCompression update_compression_detect(const uint8_t *h, size_t n) {
+        if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b)
+                return UPDATE_COMPRESSION_GZIP;
+        if (n >= 6 && memcmp(h, "\xfd" "7zXZ\0", 6) == 0)
+                return UPDATE_COMPRESSION_XZ;
+        if (n >= 4 && memcmp(h, "\x28\xb5\x2f\xfd", 4) == 0)
+                return UPDATE_COMPRESSION_ZSTD;
+        return UPDATE_COMPRESSION_NONE;
+}
+
+const char *update_compression_name(UpdateCompression c) {
+        static const char *const names[] = { "none", "gzip", "xz", "zstd" };
+        return c <= UPDATE_COMPRESSION_ZSTD ? names[c] : "?";
+}
+
+typedef struct Decoder {
+        UpdateCompression kind;
+        z_stream z;
+        lzma_stream x;
+        ZSTD_DStream *d;
+        bool ended;
+} Decoder;
+
+static int decoder_init(Decoder *dec, UpdateCompression kind) {
+        dec->kind = kind;
+        switch (kind) {
+        case UPDATE_COMPRESSION_GZIP:
+                return inflateInit2(&dec->z, 15 + 16) == Z_OK ? 0 : -ENOMEM;
+        case UPDATE_COMPRESSION_XZ:
+                dec->x = (lzma_stream) LZMA_STREAM_INIT;
+                return lzma_stream_decoder(&dec->x, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK ? 0 : -ENOMEM;
+        case UPDATE_COMPRESSION_ZSTD:
+                dec->d = ZSTD_createDStream();
+                return dec->d ? 0 : -ENOMEM;
+        default:
+                return 0;
+        }
+}
+
+static void decoder_done(Decoder *dec) {
+        if (dec->kind == UPDATE_COMPRESSION_GZIP)
+                inflateEnd(&dec->z);
+        else if (dec->kind == UPDATE_COMPRESSION_XZ)
+                lzma_end(&dec->x);
+        else if (dec->kind == UPDATE_COMPRESSION_ZSTD)
+                ZSTD_freeDStream(dec->d);
+}
+
+/* Feed n bytes (n == 0: end of input), writing output to out. */
+static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, int out, uint8_t *obuf, uint64_t *written) {
+        bool finish = n == 0;
+
+        if (dec->kind == UPDATE_COMPRESSION_NONE) {
+                *written += n;
+                return out >= 0 && n > 0 ? write_full(out, in, n) : 0;
+        }
+        if (finish)
+                return dec->ended ? 0 : -EBADMSG;       /* truncated stream */
+        if (dec->kind == UPDATE_COMPRESSION_ZSTD) {
+                ZSTD_inBuffer ib = { in, n, 0 };
+                while (ib.pos < ib.size) {
+                        ZSTD_outBuffer ob = { obuf, CHUNK, 0 };
+                        size_t r = ZSTD_decompressStream(dec->d, &ob, &ib);
+                        int w;
+                        if (ZSTD_isError(r))
+                                return -EBADMSG;
+                        dec->ended = r == 0;
+                        *written += ob.pos;
+                        if (out >= 0 && ob.pos > 0 && (w = write_full(out, obuf, ob.pos)) < 0)
+                                return w;
+                }
+                return 0;
+        }
+        if (dec->kind == UPDATE_COMPRESSION_GZIP) {
+                dec->z.next_in = (Bytef *) in;
+                dec->z.avail_in = n;
+                while (dec->z.avail_in > 0) {
+                        int zr, w;
+                        size_t got;
+                        if (dec->ended) {
+                                /* another gzip member follows (as gunzip accepts) */
+                                if (inflateReset(&dec->z) != Z_OK)
+                                        return -EBADMSG;
+                                dec->ended = false;
+                        }
+                        dec->z.next_out = obuf;
+                        dec->z.avail_out = CHUNK;
+                        zr = inflate(&dec->z, Z_NO_FLUSH);
+                        if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+                                return -EBADMSG;
+                        dec->ended = zr == Z_STREAM_END;
+                        got = CHUNK - dec->z.avail_out;
+                        *written += got;
+                        if (out >= 0 && got > 0 && (w = write_full(out, obuf, got)) < 0)
+                                return w;
+                        if (zr == Z_BUF_ERROR && got == 0)
+                                break;
+                }
+                return 0;
+        }
+        dec->x.next_in = in;
+        dec->x.avail_in = n;
+        while (dec->x.avail_in > 0) {
+                lzma_ret lr;
+                size_t got;
+                int w;
+                dec->x.next_out = obuf;
+                dec->x.avail_out = CHUNK;
+                lr = lzma_code(&dec->x, LZMA_RUN);
+                if (lr != LZMA_OK && lr != LZMA_STREAM_END)
+                        return -EBADMSG;
+                got = CHUNK - dec->x.avail_out;
+                *written += got;
+                if (out >= 0 && got > 0 && (w = write_full(out, obuf, got)) < 0)
+                        return w;
+                if (lr == LZMA_STREAM_END) {
+                        dec->ended = true;
+                        return dec->x.avail_in == 0 ? 0 : -EBADMSG;
+                }
+        }
+        /* LZMA_CONCATENATED: the end is only known at LZMA_FINISH */
+        return 0;
+}
+
+static int xz_finish(Decoder *dec, int out, uint8_t *obuf, uint64_t *written) {
+        for (;;) {
+                lzma_ret lr;
+                size_t got;
+                int w;
+                dec->x.next_in = NULL;
+                dec->x.avail_in = 0;
+                dec->x.next_out = obuf;
+                dec->x.avail_out = CHUNK;
+                lr = lzma_code(&dec->x, LZMA_FINISH);
+                got = CHUNK - dec->x.avail_out;
+                *written += got;
+                if (out >= 0 && got > 0 && (w = write_full(out, obuf, got)) < 0)
+                        return w;
+                if (lr == LZMA_STREAM_END)
+                        return 0;
+                if (lr != LZMA_OK || got == 0)
+                        return -EBADMSG;
+        }
+}
+
+int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_written) {
+        _cleanup_free_ uint8_t *ibuf = malloc(CHUNK), *obuf = malloc(CHUNK);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        Decoder dec = {};
+        uint64_t written = 0;
+        bool first = true;
+        int r = 0;
+
+        if (!ibuf || !obuf || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+                EVP_MD_CTX_free(md);
+                return -ENOMEM;
+        }
+        for (;;) {
+                ssize_t n = read(in, ibuf, CHUNK);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (first) {
+                        r = decoder_init(&dec, update_compression_detect(ibuf, n));
+                        first = false;
+                        if (r < 0)
+                                break;
+                }
+                EVP_DigestUpdate(md, ibuf, n);
+                if (n == 0) {
+                        r = dec.kind == UPDATE_COMPRESSION_XZ ? xz_finish(&dec, out, obuf, &written)
+                                                              : decoder_feed(&dec, NULL, 0, out, obuf, &written);
+                        break;
+                }
+                r = decoder_feed(&dec, ibuf, n, out, obuf, &written);
+                if (r < 0)
+                        break;
+        }
+        if (r >= 0)
+                EVP_DigestFinal_ex(md, digest, NULL);
+        EVP_MD_CTX_free(md);
+        if (!first)
+                decoder_done(&dec);
+        if (ret_written)
+                *ret_written = written;
+        return r;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Copying a payload while decompressing it, as systemd-sysupdate's import
+ * does for regular-file sources: gzip, xz and zstd are recognised by their
+ * magic bytes (not the name) and decompressed on the way; anything else is
+ * copied as is. The SHA-256 is of the bytes read (the file SHA256SUMS
+ * lists), not of what is written. */
+
+#include <stdint.h>
+
+typedef enum UpdateCompression {
+        UPDATE_COMPRESSION_NONE,
+        UPDATE_COMPRESSION_GZIP,
+        UPDATE_COMPRESSION_XZ,
+        UPDATE_COMPRESSION_ZSTD,
+} UpdateCompression;
+
+UpdateCompression update_compression_detect(const uint8_t *head, size_t n);
+const char *update_compression_name(UpdateCompression c);
+
+/* Read in until EOF, hash it into digest, write it (decompressed) to out
+ * (out < 0: only hash). -EBADMSG for a damaged or truncated stream,
+ * -errno for I/O errors. */
+int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_written);

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "fileio.h"
+#include "sig-cleanup.h"
+#include "update-decompress.h"
+#include "update-install.h"
+#include "update-remote.h"
+#include "update-tar.h"
+#include "util.h"
+
+#define TEMP_PREFIX ".#ukit-update-"
+#define SHA256SUMS_MAX (1024u * 1024u)
+#define COPY_BUFFER (1024u * 1024u)
+#define COPY_DEPTH_MAX 64u
+
+struct UpdatePending {
+        size_t n;
+        AtomicFile *files;      /* regular-file targets */
+        char **temp_dirs;       /* directory targets: the temporary tree */
+        int *slots;             /* sig_cleanup slot of temp_dirs, or -1 */
+        char **final;           /* final paths */
+        mode_t *modes;
+};
+
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *p = xstrdup(path);
+
+        for (char *s = p + 1; *s; s++)
+                if (*s == '/') {
+                        *s = 0;
+                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                        *s = '/';
+                }
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int update_lock(const UpdateContext *c, int **ret_fds, UkitError *err) {
+        size_t n = c->defs.n_transfers;
+        int *fds = malloc(n * sizeof(int));
+
+        if (!fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                fds[i] = -1;
+        for (size_t i = 0; i < n; i++) {
+                bool seen = false;
+                int r;
+
+                for (size_t j = 0; j < i; j++)
+                        seen = seen || streq(c->target_dirs[i], c->target_dirs[j]);
+                if (seen)
+                        continue;
+                r = mkdir_parents(c->target_dirs[i]);
+                if (r >= 0) {
+                        fds[i] = open(c->target_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        r = fds[i] < 0 ? -errno : 0;
+                }
+                if (r >= 0 && flock(fds[i], LOCK_EX | LOCK_NB) < 0)
+                        r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                if (r < 0) {
+                        update_unlock(fds, n);
+                        ukit_error(err, r, r == -EBUSY ? "another update is running on it" : "cannot lock: %s",
+                                   strerror(-r));
+                        return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+        }
+        *ret_fds = fds;
+        return 0;
+}
+
+void update_unlock(int *fds, size_t n) {
+        if (!fds)
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        free(fds);
+}
+
+static void remove_temporaries(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+                if (!startswith(de->d_name, TEMP_PREFIX) && !startswith(de->d_name, ".#sysupdate"))
+                        continue;
+                p = xasprintf("%s/%s", dir, de->d_name);
+                if (de->d_type == DT_DIR)
+                        (void) rm_rf_sigsafe(p);
+                else
+                        (void) unlink(p);
+        }
+        closedir(d);
+}
+
+static int remove_instance(const UpdateInstance *in) {
+        if (in->is_dir)
+                return rm_rf_sigsafe(in->path);
+        return unlink(in->path) < 0 ? -errno : 0;
+}
+
+int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected, UpdateRemovedFn fn,
+                  void *userdata, UkitError *err) {
+        int removed = 0;
+
+        for (size_t i = 0; i < c->defs.n_transfers; i++) {
+                UpdateInstances *l = &c->installed[i];
+                uint64_t max = update_context_instances_max(c, i), limit = max > space ? max - space : 0;
+                size_t count = l->n;
+
+                if (c->defs.transfers[i].remove_temporary)
+                        remove_temporaries(c->target_dirs[i]);
+                /* oldest first: the list is newest first */
+                for (size_t k = l->n; k > 0 && count > limit; k--) {
+                        UpdateInstance *in = &l->items[k - 1];
+                        int r;
+
+                        if (!in->path || update_context_is_protected(c, i, in->meta.version, extra_protected))
+                                continue;
+                        r = remove_instance(in);
+                        if (r < 0) {
+                                ukit_error(err, r, "cannot remove: %s", strerror(-r));
+                                return ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
+                        }
+                        if (fn)
+                                fn(in->path, userdata);
+                        free(in->path);
+                        in->path = NULL;        /* gone; kept in the list for the version table */
+                        count--;
+                        removed++;
+                }
+                if (count > limit) {
+                        ukit_error(err, -ENOSPC, "no room for a new version: %zu protected instances, InstancesMax=%" PRIu64,
+                                   count, max);
+                        return ukit_error_where(err, -ENOSPC, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+        }
+        return removed;
+}
+
+/* The SHA-256 SHA256SUMS lists for name: 1 found, 0 not listed or no file. */
+static int sha256sums_lookup(const char *dir, const char *name, uint8_t out[32]) {
+        _cleanup_free_ char *path = xasprintf("%s/SHA256SUMS", dir), *text = NULL;
+        char *save = NULL;
+        int r;
+
+        r = read_input_at(AT_FDCWD, path, 0, SHA256SUMS_MAX, &text, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                const char *f;
+                if (strlen(l) < 66 || l[64] != ' ')
+                        continue;
+                f = l + 65;
+                if (*f == ' ' || *f == '*')
+                        f++;
+                if (streq(f, name))
+                        return unhexmem(l, 64, out, 32) < 0 ? -EBADMSG : 1;
+        }
+        return 0;
+}
+
+static int copy_fd_hashed(int in, int out, uint8_t digest[32], uint64_t *ret_size) {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        _cleanup_free_ uint8_t *buf = malloc(COPY_BUFFER);
+        uint64_t total = 0;
+        int r = 0;
+
+        if (!md || !buf || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+                EVP_MD_CTX_free(md);
+                return -ENOMEM;
+        }
+        for (;;) {
+                ssize_t n = read(in, buf, COPY_BUFFER);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        break;
+                }
+                if (n == 0)
+                        break;
+                EVP_DigestUpdate(md, buf, n);
+                if (out >= 0 && (r = write_full(out, buf, n)) < 0)
+                        break;
+                total += n;
+        }
+        if (r >= 0)
+                EVP_DigestFinal_ex(md, digest, NULL);
+        EVP_MD_CTX_free(md);
+        if (ret_size)
+                *ret_size = total;
+        return r;
+}
+
+/* The metadata of the new instance: the source's, with the target's
+ * settings on top. As sysupdate 257 does: unset tries are 3 left, 0 done
+ * (systemd-boot's usual start); mode and mtime come from the source file;
+ * size and SHA-256 only from the source's name. */
+static void target_meta(const UpdateTransfer *t, const UpdateInstance *src, UpdateMeta *m) {
+        *m = src->meta;
+        m->tries_left = t->tries_left != UPDATE_UNSET ? t->tries_left : 3;
+        m->tries_done = t->tries_done != UPDATE_UNSET ? t->tries_done : 0;
+        if (t->mode != UPDATE_UNSET)
+                m->mode = t->mode;
+        else if (m->mode == UPDATE_UNSET)
+                m->mode = src->mode;
+        if (t->no_auto >= 0)
+                m->no_auto = t->no_auto;
+        if (t->growfs >= 0)
+                m->growfs = t->growfs;
+        if (t->read_only >= 0)
+                m->read_only = t->read_only;
+        if (m->mtime_usec == UPDATE_UNSET)
+                m->mtime_usec = src->mtime_usec;
+}
+
+static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *src, UpdatePending *p,
+                        UkitError *err) {
+        const UpdateTransfer *t = &c->defs.transfers[i];
+        _cleanup_close_ int in = -1;
+        _cleanup_free_ char *name = NULL;
+        uint8_t digest[32], listed[32];
+        UpdateMeta m;
+        int r;
+
+        if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
+                /* downloaded into an unnamed file next to the target first:
+                 * the SHA-256 must match SHA256SUMS before anything is named */
+                in = open(c->target_dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+                if (in < 0) {
+                        ukit_error(err, -errno, "cannot create a download file: %s", strerror(errno));
+                        return ukit_error_where(err, -errno, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+                r = update_http_get_fd(src->path, in, err);
+                if (r < 0)
+                        return r;
+                if (lseek(in, 0, SEEK_SET) < 0)
+                        return ukit_error(err, -errno, "lseek: %s", strerror(errno));
+        } else
+                in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
+        if (in < 0) {
+                ukit_error(err, in, "cannot open: %s", input_strerror(in));
+                return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        target_meta(t, src, &m);
+        r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
+        if (r < 0)
+                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+        p->final[i] = xasprintf("%s/%s", c->target_dirs[i], name);
+        p->modes[i] = m.mode != UPDATE_UNSET ? (mode_t) m.mode : 0644;
+        r = atomic_file_open(&p->files[i], p->final[i]);
+        if (r < 0) {
+                ukit_error(err, r, "cannot create a temporary file: %s", strerror(-r));
+                return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        r = update_copy_decompress(in, p->files[i].fd, digest, NULL);
+        if (r < 0) {
+                ukit_error(err, r, r == -EBADMSG ? "damaged or truncated compressed data" : "cannot copy: %s", strerror(-r));
+                return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        if (src->has_listed)
+                r = memcmp(src->listed, digest, 32) != 0 ? 1 : 0;
+        else if ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0)
+                r = memcmp(listed, digest, 32) != 0;
+        if (r < 0) {
+                ukit_error(err, r, "cannot read SHA256SUMS: %s", input_strerror(r));
+                return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        if (r > 0 || (src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0)) {
+                ukit_error(err, -EBADMSG, "SHA-256 does not match %s", r > 0 ? "SHA256SUMS" : "its name");
+                return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        if (fsync(p->files[i].fd) < 0)
+                return ukit_error(err, -errno, "fsync: %s", strerror(errno));
+        return 0;
+}
+
+static int copy_tree(int src_dir, int dst_dir, unsigned depth);
+
+static int copy_entry(int src_dir, int dst_dir, const char *name, unsigned depth) {
+        struct stat st;
+        int r = 0;
+
+        if (fstatat(src_dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode)) {
+                _cleanup_close_ int s = -1, d = -1;
+                if (mkdirat(dst_dir, name, 0700) < 0)
+                        return -errno;
+                s = openat(src_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                d = openat(dst_dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (s < 0 || d < 0)
+                        return -errno;
+                r = copy_tree(s, d, depth + 1);
+                if (r >= 0 && fchmod(d, st.st_mode & 07777) < 0)
+                        r = -errno;
+                return r;
+        }
+        if (S_ISLNK(st.st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(src_dir, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = 0;
+                return symlinkat(target, dst_dir, name) < 0 ? -errno : 0;
+        }
+        if (S_ISREG(st.st_mode)) {
+                _cleanup_close_ int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+                _cleanup_close_ int out = -1;
+                uint8_t digest[32];
+                if (in < 0)
+                        return -errno;
+                out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (out < 0)
+                        return -errno;
+                r = copy_fd_hashed(in, out, digest, NULL);
+                if (r >= 0 && fchmod(out, st.st_mode & 07777) < 0)
+                        r = -errno;
+                if (r >= 0 && fsync(out) < 0)
+                        r = -errno;
+                return r;
+        }
+        return 0;      /* devices, FIFOs and sockets are not copied */
+}
+
+static int copy_tree(int src_dir, int dst_dir, unsigned depth) {
+        int fd;
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (depth > COPY_DEPTH_MAX)
+                return -ELOOP;
+        fd = dup(src_dir);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        while (r >= 0 && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        r = copy_entry(src_dir, dst_dir, de->d_name, depth);
+        closedir(d);
+        if (r >= 0 && fsync(dst_dir) < 0)
+                r = -errno;
+        return r;
+}
+
+/* A tar source unpacked into the temporary directory; its "./" entry (if
+ * any) gives the directory's mode, else 0755, unless Mode= is set. */
+static int acquire_tar(const UpdateContext *c, size_t i, const UpdateInstance *src, UpdatePending *p,
+                       UkitError *err) {
+        const UpdateTransfer *t = &c->defs.transfers[i];
+        _cleanup_close_ int in = -1;
+        uint8_t digest[32], listed[32];
+        struct stat st;
+        int r;
+
+        in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
+        if (in < 0) {
+                ukit_error(err, in, "cannot open: %s", input_strerror(in));
+                return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        if (chmod(p->temp_dirs[i], 0755) < 0)
+                return ukit_error(err, -errno, "chmod: %s", strerror(errno));
+        r = update_tar_extract(in, p->temp_dirs[i], digest, err);
+        if (r < 0)
+                return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
+        if ((src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0) ||
+            ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0 && memcmp(listed, digest, 32) != 0)) {
+                ukit_error(err, -EBADMSG, "SHA-256 does not match %s", src->meta.has_sha256 ? "its name" : "SHA256SUMS");
+                return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        if (r < 0) {
+                ukit_error(err, r, "cannot read SHA256SUMS: %s", input_strerror(r));
+                return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        if (t->mode == UPDATE_UNSET) {
+                if (stat(p->temp_dirs[i], &st) < 0)
+                        return ukit_error(err, -errno, "stat: %s", strerror(errno));
+                p->modes[i] = st.st_mode & 07777;
+        }
+        if (chmod(p->temp_dirs[i], p->modes[i]) < 0)
+                return ukit_error(err, -errno, "chmod: %s", strerror(errno));
+        return 0;
+}
+
+static int acquire_dir(const UpdateContext *c, size_t i, const UpdateInstance *src, UpdatePending *p,
+                       UkitError *err) {
+        const UpdateTransfer *t = &c->defs.transfers[i];
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int s = -1, d = -1;
+        UpdateMeta m;
+        int r;
+
+        target_meta(t, src, &m);
+        r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
+        if (r < 0)
+                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+        p->final[i] = xasprintf("%s/%s", c->target_dirs[i], name);
+        p->modes[i] = t->mode != UPDATE_UNSET ? (mode_t) t->mode : (mode_t) (src->mode & 07777);
+        p->temp_dirs[i] = xasprintf("%s/" TEMP_PREFIX "XXXXXX", c->target_dirs[i]);
+        if (!mkdtemp(p->temp_dirs[i])) {
+                r = -errno;
+                free(p->temp_dirs[i]);
+                p->temp_dirs[i] = NULL;
+                ukit_error(err, r, "cannot create a temporary directory: %s", strerror(-r));
+                return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        p->slots[i] = sig_cleanup_add(p->temp_dirs[i], true);
+        if (t->source.type == UPDATE_RESOURCE_TAR)
+                return acquire_tar(c, i, src, p, err);
+        s = open(src->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        d = open(p->temp_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = s < 0 || d < 0 ? -errno : copy_tree(s, d, 0);
+        if (r >= 0 && fchmod(d, p->modes[i]) < 0)
+                r = -errno;
+        if (r < 0) {
+                ukit_error(err, r, "cannot copy: %s", strerror(-r));
+                return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        return 0;
+}
+
+void update_pending_free(UpdatePending *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n; i++) {
+                atomic_file_abort(&p->files[i]);
+                if (p->temp_dirs[i]) {
+                        (void) rm_rf_sigsafe(p->temp_dirs[i]);
+                        sig_cleanup_remove(p->slots[i]);
+                        free(p->temp_dirs[i]);
+                }
+                free(p->final[i]);
+        }
+        free(p->files);
+        free(p->temp_dirs);
+        free(p->slots);
+        free(p->final);
+        free(p->modes);
+        free(p);
+}
+
+const char *update_pending_path(const UpdatePending *p, size_t i) {
+        return i < p->n ? p->final[i] : NULL;
+}
+
+int update_acquire(const UpdateContext *c, const char *version, UpdatePending **ret, UkitError *err) {
+        size_t n = c->defs.n_transfers;
+        UpdatePending *p = calloc(1, sizeof(*p));
+        int r = 0;
+
+        if (!p)
+                return -ENOMEM;
+        p->n = n;
+        p->files = calloc(n, sizeof(AtomicFile));
+        p->temp_dirs = calloc(n, sizeof(char *));
+        p->slots = calloc(n, sizeof(int));
+        p->final = calloc(n, sizeof(char *));
+        p->modes = calloc(n, sizeof(mode_t));
+        if (!p->files || !p->temp_dirs || !p->slots || !p->final || !p->modes) {
+                update_pending_free(p);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                p->files[i] = (AtomicFile) ATOMIC_FILE_INIT;
+                p->slots[i] = -1;
+        }
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                const UpdateInstance *src = update_instances_find(&c->available[i], version);
+                if (!src)
+                        r = ukit_error(err, -ENOENT, "version %s is not offered by transfer %s", version,
+                                       c->defs.transfers[i].id);
+                else if (c->defs.transfers[i].target.type == UPDATE_RESOURCE_DIRECTORY)
+                        r = acquire_dir(c, i, src, p, err);
+                else
+                        r = acquire_file(c, i, src, p, err);
+        }
+        if (r < 0) {
+                update_pending_free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+static int fsync_path(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 || fsync(fd) < 0 ? -errno : 0;
+}
+
+/* CurrentSymlink=: a relative link when it sits in the target's directory,
+ * else absolute inside the root; replaced atomically. */
+static int update_symlink(const UpdateContext *c, size_t i, const char *final, UkitError *err) {
+        const char *link = c->defs.transfers[i].current_symlink;
+        _cleanup_free_ char *path = NULL, *dir = NULL, *tmp = NULL;
+        const char *target = final, *slash;
+
+        if (!link)
+                return 0;
+        path = c->root ? xasprintf("%s%s", c->root, link) : xstrdup(link);
+        slash = strrchr(path, '/');
+        dir = slash ? strndup(path, slash - path) : xstrdup(".");
+        if (streq(dir, c->target_dirs[i]))
+                target = strrchr(final, '/') + 1;
+        else if (c->root)
+                target = final + strlen(c->root);
+        tmp = xasprintf("%s/" TEMP_PREFIX "link-%d", dir, (int) getpid());
+        (void) unlink(tmp);
+        if (symlink(target, tmp) < 0 || rename(tmp, path) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                ukit_error(err, r, "cannot update CurrentSymlink=: %s", strerror(-r));
+                return ukit_error_where(err, r, path, UKIT_ERROR_NO_OFFSET);
+        }
+        return fsync_path(dir);
+}
+
+int update_install(const UpdateContext *c, UpdatePending *p, UkitError *err) {
+        for (size_t i = 0; i < p->n; i++) {
+                int r;
+
+                if (p->temp_dirs[i]) {
+                        sigset_t old;
+                        sig_cleanup_block(&old);
+                        r = rename(p->temp_dirs[i], p->final[i]) < 0 ? -errno : 0;
+                        if (r >= 0) {
+                                sig_cleanup_remove(p->slots[i]);
+                                free(p->temp_dirs[i]);
+                                p->temp_dirs[i] = NULL;
+                        }
+                        sig_cleanup_restore(&old);
+                        if (r >= 0)
+                                r = fsync_path(c->target_dirs[i]);
+                } else
+                        r = atomic_file_commit(&p->files[i], p->modes[i]);
+                if (r < 0) {
+                        ukit_error(err, r, "cannot install: %s", strerror(-r));
+                        return ukit_error_where(err, r, p->final[i], UKIT_ERROR_NO_OFFSET);
+                }
+                r = update_symlink(c, i, p->final[i], err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

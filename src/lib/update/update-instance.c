@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "update-instance.h"
+#include "update-remote.h"
+#include "update-version.h"
+#include "util.h"
+
+void update_instances_done(UpdateInstances *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->items[i].name);
+                free(l->items[i].path);
+                update_meta_done(&l->items[i].meta);
+        }
+        free(l->items);
+        *l = (UpdateInstances) {};
+}
+
+static int cmp_instance(const void *a, const void *b) {
+        const UpdateInstance *x = a, *y = b;
+        return update_version_cmp(y->meta.version, x->meta.version);
+}
+
+static int match_any(const UpdateResource *res, const char *name, UpdateMeta *m) {
+        for (size_t i = 0; i < res->n_patterns; i++) {
+                int r = update_pattern_match(&res->patterns[i], name, m);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_instance(UpdateInstances *l, const char *dir, const char *name, const struct stat *st,
+                        UpdateMeta *m) {
+        UpdateInstance *t = realloc(l->items, (l->n + 1) * sizeof(*t));
+
+        if (!t)
+                return -ENOMEM;
+        l->items = t;
+        t[l->n] = (UpdateInstance) {
+                .name = xstrdup(name),
+                .path = xasprintf("%s/%s", dir, name),
+                .meta = *m,
+                .mtime_usec = (uint64_t) st->st_mtim.tv_sec * 1000000u + (uint64_t) st->st_mtim.tv_nsec / 1000u,
+                .mode = st->st_mode & 07777,
+                .size = (uint64_t) st->st_size,
+                .is_dir = S_ISDIR(st->st_mode),
+        };
+        l->n++;
+        return 0;
+}
+
+int update_instances_scan(const UpdateResource *res, const char *dir, const char *min_version,
+                          UpdateInstances *ret) {
+        UpdateInstances l = {};
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = l;
+                return 0;
+        }
+        while ((de = readdir(d))) {
+                UpdateMeta m;
+                struct stat st;
+                bool want_dir = res->type == UPDATE_RESOURCE_DIRECTORY || res->type == UPDATE_RESOURCE_SUBVOLUME;
+
+                if (de->d_name[0] == '.' && (de->d_name[1] == '#' || streq(de->d_name, ".") || streq(de->d_name, "..")))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+                        continue;
+                r = match_any(res, de->d_name, &m);
+                if (r < 0)
+                        break;
+                if (r == 0)
+                        continue;
+                if (min_version && update_version_cmp(m.version, min_version) < 0) {
+                        update_meta_done(&m);
+                        continue;
+                }
+                if (l.n >= UPDATE_INSTANCES_SCAN_MAX) {
+                        update_meta_done(&m);
+                        r = -E2BIG;
+                        break;
+                }
+                r = add_instance(&l, dir, de->d_name, &st, &m);
+                if (r < 0) {
+                        update_meta_done(&m);
+                        break;
+                }
+        }
+        closedir(d);
+        if (r < 0) {
+                update_instances_done(&l);
+                return r;
+        }
+        if (l.n > 1)
+                qsort(l.items, l.n, sizeof(UpdateInstance), cmp_instance);
+        *ret = l;
+        return 0;
+}
+
+const UpdateInstance *update_instances_find(const UpdateInstances *l, const char *v) {
+        for (size_t i = 0; i < l->n; i++)
+                if (update_version_cmp(l->items[i].meta.version, v) == 0 &&
+                    streq(l->items[i].meta.version, v))
+                        return &l->items[i];
+        return NULL;
+}
+
+static int parse_sums(const UpdateResource *res, const char *url, char *text, UpdateInstances *l) {
+        char *save = NULL;
+        int r;
+
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                const char *name;
+                UpdateMeta m;
+                uint8_t h[32];
+                UpdateInstance *t;
+
+                if (strlen(line) < 67 || line[64] != ' ' || unhexmem(line, 64, h, 32) < 0)
+                        continue;
+                name = line + 65;
+                if (*name == ' ' || *name == '*')
+                        name++;
+                if (!*name || strchr(name, '/'))
+                        continue;
+                r = match_any(res, name, &m);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        continue;
+                if (l->n >= UPDATE_INSTANCES_SCAN_MAX || !(t = realloc(l->items, (l->n + 1) * sizeof(*t)))) {
+                        update_meta_done(&m);
+                        return l->n >= UPDATE_INSTANCES_SCAN_MAX ? -E2BIG : -ENOMEM;
+                }
+                l->items = t;
+                t[l->n] = (UpdateInstance) {
+                        .name = xstrdup(name), .path = xasprintf("%s/%s", url, name), .meta = m,
+                        .mtime_usec = UPDATE_UNSET, .mode = 0644, .size = UPDATE_UNSET, .has_listed = true,
+                };
+                memcpy(t[l->n].listed, h, 32);
+                l->n++;
+        }
+        return 0;
+}
+
+int update_instances_scan_url(const UpdateResource *res, const char *url, const char *root, bool verify,
+                              UpdateInstances *ret, UkitError *err) {
+        _cleanup_free_ char *sums_url = xasprintf("%s/SHA256SUMS", url), *sig_url = NULL;
+        _cleanup_free_ char *sums = NULL, *sig = NULL;
+        UpdateInstances l = {};
+        size_t n, sn;
+        int r;
+
+        r = update_http_get(sums_url, UPDATE_SUMS_MAX, &sums, &n, err);
+        if (r < 0)
+                return r;
+        if (verify) {
+                sig_url = xasprintf("%s/SHA256SUMS.gpg", url);
+                r = update_http_get(sig_url, 64 * 1024, &sig, &sn, err);
+                if (r < 0)
+                        return r;
+                r = update_gpg_verify(root, sums, n, sig, sn, err);
+                if (r < 0)
+                        return r;
+        }
+        r = parse_sums(res, url, sums, &l);
+        if (r < 0) {
+                update_instances_done(&l);
+                return r;
+        }
+        if (l.n > 1)
+                qsort(l.items, l.n, sizeof(UpdateInstance), cmp_instance);
+        *ret = l;
+        return 0;
+}

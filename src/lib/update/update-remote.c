@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "fileio.h"
+#include "sig-cleanup.h"
+#include "update-remote.h"
+#include "util.h"
+
+typedef struct Sink {
+        char *buf;
+        size_t n, max;
+        int fd;
+        int error;
+} Sink;
+
+static size_t sink_write(char *p, size_t size, size_t nmemb, void *userdata) {
+        Sink *s = userdata;
+        size_t n = size * nmemb;
+
+        if (s->fd >= 0) {
+                int r = write_full(s->fd, p, n);
+                if (r < 0) {
+                        s->error = r;
+                        return 0;
+                }
+                return n;
+        }
+        if (n > s->max - s->n) {
+                s->error = -EFBIG;
+                return 0;
+        }
+        memcpy(s->buf + s->n, p, n);
+        s->n += n;
+        return n;
+}
+
+static int perform(const char *url, Sink *s, UkitError *err) {
+        static bool initialized = false;
+        char errbuf[CURL_ERROR_SIZE] = "";
+        CURL *c;
+        CURLcode cr;
+        long status = 0;
+
+        if (!initialized) {
+                if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                        return -ENOMEM;
+                initialized = true;
+        }
+        c = curl_easy_init();
+        if (!c)
+                return -ENOMEM;
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 100L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_USERAGENT, "ukit-update");
+        cr = curl_easy_perform(c);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_cleanup(c);
+        if (s->error < 0)
+                return ukit_error(err, s->error, "%s: %s", url,
+                                  s->error == -EFBIG ? "response too large" : strerror(-s->error));
+        if (cr != CURLE_OK)
+                return ukit_error(err, -EIO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+        if (status == 404)
+                return ukit_error(err, -ENOENT, "%s: not found (HTTP 404)", url);
+        if (status >= 300)
+                return ukit_error(err, -EIO, "%s: HTTP status %ld", url, status);
+        return 0;
+}
+
+int update_http_get(const char *url, size_t max, char **ret, size_t *ret_size, UkitError *err) {
+        Sink s = { .buf = malloc(max + 1), .max = max, .fd = -1 };
+        int r;
+
+        if (!s.buf)
+                return -ENOMEM;
+        r = perform(url, &s, err);
+        if (r < 0) {
+                free(s.buf);
+                return r;
+        }
+        s.buf[s.n] = 0;
+        *ret = s.buf;
+        *ret_size = s.n;
+        return 0;
+}
+
+int update_http_get_fd(const char *url, int fd, UkitError *err) {
+        Sink s = { .fd = fd };
+        return perform(url, &s, err);
+}
+
+static char *find_keyring(const char *root) {
+        static const char *const paths[] = {
+                "/etc/systemd/import-pubring.pgp", "/etc/systemd/import-pubring.gpg",
+                "/usr/lib/systemd/import-pubring.pgp", "/usr/lib/systemd/import-pubring.gpg",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                char *p = root ? xasprintf("%s%s", root, paths[i]) : xstrdup(paths[i]);
+                struct stat st;
+                if (stat(p, &st) >= 0 && S_ISREG(st.st_mode))
+                        return p;
+                free(p);
+        }
+        return NULL;
+}
+
+static int write_temp(const char *dir, const char *name, const char *data, size_t n, char **ret) {
+        char *p = xasprintf("%s/%s", dir, name);
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r;
+
+        if (fd < 0) {
+                free(p);
+                return -errno;
+        }
+        r = write_full(fd, data, n);
+        close(fd);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+int update_gpg_verify(const char *root, const char *data, size_t n, const char *sig, size_t sig_n, UkitError *err) {
+        _cleanup_free_ char *keyring = find_keyring(root), *dpath = NULL, *spath = NULL;
+        char tmp[] = "/tmp/ukit-update-gpg-XXXXXX";
+        int slot, r, status;
+
+        if (!keyring)
+                return ukit_error(err, -ENOKEY, "no import keyring (/etc/systemd/import-pubring.pgp)");
+        if (!mkdtemp(tmp))
+                return ukit_error(err, -errno, "cannot create a temporary directory: %s", strerror(errno));
+        slot = sig_cleanup_add(tmp, true);
+        r = write_temp(tmp, "SHA256SUMS", data, n, &dpath);
+        if (r >= 0)
+                r = write_temp(tmp, "SHA256SUMS.gpg", sig, sig_n, &spath);
+        if (r >= 0) {
+                _cleanup_free_ char *home = xasprintf("--homedir=%s", tmp);
+                char *argv[] = { (char *) "gpgv", home, (char *) "--quiet", (char *) "--keyring", keyring,
+                                 spath, dpath, NULL };
+                posix_spawn_file_actions_t fa;
+                posix_spawn_file_actions_init(&fa);
+                posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+                posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+                status = sig_cleanup_spawn_wait("gpgv", true, &fa, argv);
+                posix_spawn_file_actions_destroy(&fa);
+                if (status < 0)
+                        r = ukit_error(err, status, "cannot run gpgv: %s", strerror(-status));
+                else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                        r = ukit_error(err, -EBADMSG, "SHA256SUMS.gpg: bad signature or unknown key (keyring %s)", keyring);
+        }
+        (void) rm_rf_sigsafe(tmp);
+        sig_cleanup_remove(slot);
+        return r;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* url-file sources: HTTP(S) with libcurl, and the detached OpenPGP
+ * signature of SHA256SUMS checked as systemd-sysupdate checks it: gpgv
+ * against the import keyring (/etc/systemd/import-pubring.pgp, else
+ * /usr/lib/systemd/import-pubring.pgp, .gpg accepted too, inside the root). */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define UPDATE_SUMS_MAX (1024u * 1024u)
+
+/* GET url into memory (at most max bytes, NUL-terminated). -ENOENT for
+ * HTTP 404, -EIO for other failures (reason in err). */
+int update_http_get(const char *url, size_t max, char **ret, size_t *ret_size, UkitError *err);
+
+/* GET url, writing the body to fd. A transfer that ends early (server
+ * stopped, connection lost) is -EIO. */
+int update_http_get_fd(const char *url, int fd, UkitError *err);
+
+/* Verify sig (detached) over data with the import keyring under root
+ * (NULL: the host). -EBADMSG if the signature does not verify, -ENOKEY
+ * without a keyring. */
+int update_gpg_verify(const char *root, const char *data, size_t n, const char *sig, size_t sig_n, UkitError *err);

@@ -41,7 +41,9 @@ static const char sbat[] =
 #define STUB_FEATURE_PICK_UP_CONFEXTS      (UINT64_C(1) << 8)
 #define STUB_FEATURE_THREE_PCRS            (UINT64_C(1) << 3)
 #define STUB_FEATURE_RANDOM_SEED           (UINT64_C(1) << 4)
+#define STUB_FEATURE_CMDLINE_ADDONS        (UINT64_C(1) << 5)
 #define STUB_FEATURE_CMDLINE_SMBIOS        (UINT64_C(1) << 6)
+#define STUB_FEATURE_DEVICETREE_ADDONS     (UINT64_C(1) << 7)
 #define STUB_FEATURE_MULTI_PROFILE_UKI     (UINT64_C(1) << 9)
 #define STUB_FEATURE_REPORT_STUB_PARTITION (UINT64_C(1) << 10)
 
@@ -357,6 +359,7 @@ static CHAR16 *dropin_dir(const EFI_DEVICE_PATH_PROTOCOL *file_path) {
  * public key, os-release and profile (measured as sections already, or not
  * at all for the signature). */
 enum {
+        PIECE_UCODE_ADDONS,                     /* 257: add-ons' .ucode, last add-on first */
         PIECE_UCODE,
         PIECE_INITRD,
         PIECE_PICKUP,                           /* + EspPickupId, archive rows only */
@@ -364,6 +367,7 @@ enum {
         PIECE_PCRPKEY,
         PIECE_OSREL,
         PIECE_PROFILE,
+        PIECE_INITRD_ADDONS,                    /* 257: add-ons' .initrd, last */
         _PIECE_MAX,
 };
 
@@ -381,6 +385,8 @@ typedef struct Boot {
         bool image_measured;                    /* PCR 11 */
         bool parameters_measured;               /* PCR 12: profile, command line, add-ons, credentials */
         bool pickup_measured[_ESP_PICKUP_MAX];
+        AddonBlobs *addons;                     /* add-ons' .dtb/.initrd/.ucode */
+        bool addon_blobs_measured;              /* PCR 12: their tagged events */
         InitrdPiece pieces[_PIECE_MAX];
         void *buffers[_PIECE_MAX];              /* the archives we made for pieces */
         EFI_HANDLE initrd_handle;
@@ -390,6 +396,9 @@ static void boot_done(Boot *b) {
         free(b->user_cmdline);
         free(b->cmdline);
         free(b->dropin);
+        if (b->addons)
+                addon_blobs_free(b->addons);
+        free(b->addons);
         for (size_t i = 0; i < _PIECE_MAX; i++)
                 free(b->buffers[i]);
 }
@@ -419,7 +428,8 @@ static EFI_STATUS boot_open(Boot *b) {
 static void boot_export_variables(Boot *b) {
         uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
                 STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
-                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION | STUB_FEATURE_CMDLINE_SMBIOS;
+                STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION | STUB_FEATURE_CMDLINE_ADDONS |
+                STUB_FEATURE_CMDLINE_SMBIOS | STUB_FEATURE_DEVICETREE_ADDONS;
         if (random_seed_install(b->li) == EFI_SUCCESS)
                 features |= STUB_FEATURE_RANDOM_SEED;
         export_variables(b->li, features, b->profile);
@@ -455,16 +465,54 @@ static void boot_devicetree(Boot *b) {
                 (void) devicetree_install(b->base + s->rva, s->size);
 }
 
-/* The add-on rows of esp_pickups[] (add-on command lines, PCR 12). */
+/* The add-on rows of esp_pickups[] (add-on command lines, PCR 12); their
+ * .dtb/.initrd/.ucode are kept for later steps. */
 static void boot_addons(Boot *b) {
+        const PeSectionRef *uname = boot_section(b, UKI_SECTION_UNAME);
+        const char *u = uname ? (const char *) b->base + uname->rva : NULL;
+        size_t ulen = 0;
+        bool m;
+
+        while (u && ulen < uname->size && u[ulen])
+                ulen++;
+
+        b->addons = xmalloc0(sizeof(AddonBlobs));
         for (size_t i = 0; i < _ESP_PICKUP_MAX; i++) {
-                bool m;
                 if (esp_pickups[i].kind != ESP_PICKUP_ADDONS)
                         continue;
-                if (addons_apply(b->image, b->li, &esp_pickups[i], b->dropin, b->user_cmdline_in_force,
-                                 &b->cmdline, &m) == EFI_SUCCESS)
+                if (addons_apply(b->image, b->li, &esp_pickups[i], b->dropin, u, ulen, &b->cmdline, b->addons,
+                                 &m) == EFI_SUCCESS)
                         b->pickup_measured[i] = m;
         }
+}
+
+/* The add-on devicetrees (PCR 12, tagged), after the SMBIOS command line. */
+static void boot_addon_devicetrees(Boot *b) {
+        bool m;
+
+        if (!b->addons)
+                return;
+        addons_install_devicetrees(b->addons, &m);
+        b->addon_blobs_measured = b->addon_blobs_measured || m;
+}
+
+static void addon_piece(Boot *b, unsigned piece, const AddonBlob *list, size_t n, bool reverse, uint32_t tag) {
+        size_t size;
+        bool m;
+
+        b->buffers[piece] = addons_pack_initrd(list, n, reverse, tag, &size, &m);
+        b->pieces[piece] = (InitrdPiece) { b->buffers[piece], size };
+        b->addon_blobs_measured = b->addon_blobs_measured || m;
+}
+
+/* The add-ons' microcode (reversed: the kernel takes the first it finds)
+ * and initrds as two initrd pieces, each add-on measured into PCR 12
+ * tagged, in that order, as 257. */
+static void boot_addon_pieces(Boot *b) {
+        if (!b->addons)
+                return;
+        addon_piece(b, PIECE_UCODE_ADDONS, b->addons->ucode, b->addons->n_ucode, true, EVENT_TAG_UCODE_ADDON);
+        addon_piece(b, PIECE_INITRD_ADDONS, b->addons->initrd, b->addons->n_initrd, false, EVENT_TAG_INITRD_ADDON);
 }
 
 /* SMBIOS type 11 io.systemd.stub.kernel-cmdline-extra= (PCR 12). */
@@ -523,7 +571,8 @@ static void boot_section_pieces(Boot *b) {
  * parameters and sysexts even when there was nothing to measure, so
  * userspace knows where to look. */
 static void boot_export_pcrs(Boot *b) {
-        bool parameters = b->parameters_measured || b->pickup_measured[ESP_PICKUP_ADDON_CMDLINE] ||
+        bool parameters = b->parameters_measured || b->addon_blobs_measured ||
+                          b->pickup_measured[ESP_PICKUP_ADDON_CMDLINE] ||
                           b->pickup_measured[ESP_PICKUP_CREDENTIALS] ||
                           b->pickup_measured[ESP_PICKUP_GLOBAL_CREDENTIALS];
 
@@ -575,7 +624,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         b.dropin = dropin_dir(b.li->FilePath);
         boot_addons(&b);                                                /* PCR 12 */
         boot_smbios_cmdline(&b);                                        /* PCR 12 */
+        boot_addon_devicetrees(&b);                                     /* PCR 12 */
         boot_pickup_archives(&b);                                       /* PCR 12, 13 */
+        boot_addon_pieces(&b);                                          /* PCR 12 */
         boot_section_pieces(&b);
         boot_export_pcrs(&b);
         return boot_linux(&b);

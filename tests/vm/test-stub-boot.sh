@@ -51,10 +51,10 @@ assert_eq "$(vm_report "$log" "efivar StubPcrKernelParameters")" "12" StubPcrKer
 assert_eq "$(vm_report "$log" "efivar StubPcrInitRDSysExts")" "13" StubPcrInitRDSysExts
 assert_eq "$(vm_report "$log" "efivar StubPcrInitRDConfExts")" "12" StubPcrInitRDConfExts
 # REPORT_BOOT_PARTITION, PICK_UP_CREDENTIALS, PICK_UP_SYSEXTS, THREE_PCRS,
-# RANDOM_SEED, CMDLINE_SMBIOS, PICK_UP_CONFEXTS, MULTI_PROFILE_UKI,
-# REPORT_STUB_PARTITION
-# (systemd's bit values: 0x1 0x2 0x4 0x8 0x10 0x40 0x100 0x200 0x400), u64 LE
-assert_eq "$(vm_report "$log" "efivar StubFeatures")" "hex:5f07000000000000" StubFeatures
+# RANDOM_SEED, CMDLINE_ADDONS, CMDLINE_SMBIOS, DEVICETREE_ADDONS,
+# PICK_UP_CONFEXTS, MULTI_PROFILE_UKI, REPORT_STUB_PARTITION
+# (systemd's bit values 0x1 .. 0x400), u64 LE: 0x7ff, systemd-stub 257's
+assert_eq "$(vm_report "$log" "efivar StubFeatures")" "hex:ff07000000000000" StubFeatures
 
 # ESP pick-up: confext at /.extra/confext, not taken as a sysext
 assert_eq "$(vm_report "$log" "file /.extra/confext/x.confext.raw sha256")" "$(sha256sum <"$d/x.confext.raw" | cut -d' ' -f1)" \

@@ -43,7 +43,6 @@ static char *path_join(const char *a, const char *b) {
         return s;
 }
 
-/* err: r, its strerror() and the path the problem is about. */
 static int fail_path(int r, const char *path, UkitError *err) {
         ukit_error(err, r, "%s", strerror(-r));
         return ukit_error_where(err, r, path, UKIT_ERROR_NO_OFFSET);
@@ -150,9 +149,64 @@ out:
         return r;
 }
 
-/* Appends the .cmdline of the add-ons in dir to buf, as addons.c does with
- * the images the firmware loaded. */
-static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *len, UkitError *err) {
+/* The add-ons' .dtb, .initrd and .ucode as the stub keeps them (VirtualSize
+ * bytes, zero past the raw data), in load order. */
+typedef struct Blob {
+        uint8_t *data;
+        size_t size;
+} Blob;
+#define BLOBS_MAX (2u * ESP_ADDONS_MAX)
+typedef struct AddonBlobs {
+        Blob dtb[BLOBS_MAX], initrd[BLOBS_MAX], ucode[BLOBS_MAX];
+        size_t n_dtb, n_initrd, n_ucode;
+        const char *uname;                      /* the UKI's .uname, NULL: none */
+        size_t uname_len;
+} AddonBlobs;
+
+static void blobs_free(AddonBlobs *b) {
+        for (size_t i = 0; i < b->n_dtb; i++)
+                free(b->dtb[i].data);
+        for (size_t i = 0; i < b->n_initrd; i++)
+                free(b->initrd[i].data);
+        for (size_t i = 0; i < b->n_ucode; i++)
+                free(b->ucode[i].data);
+}
+
+/* Section r of the file img[0..size) as it is in memory: VirtualSize bytes. */
+static uint8_t *section_bytes(const char *img, size_t size, const PeSectionRef *r) {
+        uint8_t *d = calloc(1, r->size ? r->size : 1);
+        if (!d)
+                return NULL;
+        if (r->file_offset < size)
+                memcpy(d, img + r->file_offset, MIN(MIN(r->size, r->raw_size), size - r->file_offset));
+        return d;
+}
+
+static int keep_blob(Blob *list, size_t *n, const char *img, size_t size, const PeSectionRef *r) {
+        if (!r->present || r->size == 0 || *n >= BLOBS_MAX)
+                return 0;
+        uint8_t *d = section_bytes(img, size, r);
+        if (!d)
+                return -ENOMEM;
+        list[(*n)++] = (Blob) { d, r->size };
+        return 0;
+}
+
+static bool uname_differs(const char *img, size_t size, const PeSectionRef *r, const AddonBlobs *b) {
+        if (!b->uname || !r->present)
+                return false;
+        _cleanup_free_ uint8_t *d = section_bytes(img, size, r);
+        if (!d)
+                return true;
+        size_t n = strnlen((const char *) d, r->size);
+        return n != b->uname_len || memcmp(d, b->uname, n) != 0;
+}
+
+/* Appends the .cmdline of the add-ons in dir to buf and keeps their
+ * .dtb/.initrd/.ucode, as addons.c does with the images the firmware
+ * loaded. */
+static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *len, AddonBlobs *blobs,
+                      UkitError *err) {
         _cleanup_free_ EspName *names = calloc(ESP_ADDONS_MAX, sizeof(EspName));
         size_t n;
         int r;
@@ -171,9 +225,20 @@ static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *l
                 r = read_input_full(p, ESP_FILE_SIZE_MAX, &img, &size);
                 if (r < 0)
                         return fail_path(r, p, err);
-                /* what the stub skips: not a PE it accepts, or a UKI */
+                /* what the stub skips: not a PE it accepts, nothing usable, a
+                 * UKI, another .uname */
+                const PeSectionRef *sec = sections;
                 if (pe_locate_uki_sections(img, size, false, sections) != PE_SECTIONS_OK ||
-                    sections[UKI_SECTION_LINUX].present || !sections[UKI_SECTION_CMDLINE].present)
+                    (!sec[UKI_SECTION_CMDLINE].present && !sec[UKI_SECTION_DTB].present &&
+                     !sec[UKI_SECTION_DTBAUTO].present && !sec[UKI_SECTION_INITRD].present &&
+                     !sec[UKI_SECTION_UCODE].present) ||
+                    sec[UKI_SECTION_LINUX].present || uname_differs(img, size, &sec[UKI_SECTION_UNAME], blobs))
+                        continue;
+                if ((r = keep_blob(blobs->dtb, &blobs->n_dtb, img, size, &sec[UKI_SECTION_DTB])) < 0 ||
+                    (r = keep_blob(blobs->initrd, &blobs->n_initrd, img, size, &sec[UKI_SECTION_INITRD])) < 0 ||
+                    (r = keep_blob(blobs->ucode, &blobs->n_ucode, img, size, &sec[UKI_SECTION_UCODE])) < 0)
+                        return r;
+                if (!sec[UKI_SECTION_CMDLINE].present)
                         continue;
                 const PeSectionRef *c = &sections[UKI_SECTION_CMDLINE];
                 /* in memory the section is VirtualSize bytes, zero past the
@@ -197,7 +262,7 @@ static char *pickup_dir(const EspPickup *pk, bool global, const char *esp, const
 /* An add-on row: the joined command line of its directories (global first),
  * one event. */
 static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp, const char *dropin,
-                         UkitError *err) {
+                         AddonBlobs *blobs, UkitError *err) {
         _cleanup_free_ char *buf = malloc(ESP_ADDONS_CMDLINE_MAX + 1);
         size_t len = 0;
         int r;
@@ -211,7 +276,7 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
                 _cleanup_free_ char *dir = pickup_dir(pk, global, esp, dropin);
                 if (!dir)
                         return -ENOMEM;
-                r = addons_dir(dir, pk, buf, &len, err);
+                r = addons_dir(dir, pk, buf, &len, blobs, err);
                 if (r < 0)
                         return r;
         }
@@ -249,6 +314,23 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
                 return -ENOMEM;
         strcpy(stpcpy(dropin, uki_real), ".extra.d");
 
+        /* the UKI's .uname: add-ons with another one are skipped */
+        _cleanup_free_ char *img = NULL;
+        size_t img_size;
+        PeSectionRef us[_UKI_SECTION_MAX];
+        _cleanup_free_ uint8_t *uname = NULL;
+        r = read_input_full(uki_real, SIZE_MAX / 2, &img, &img_size);
+        if (r < 0)
+                return fail_path(r, uki, err);
+        _cleanup_(blobs_free) AddonBlobs blobs = {};
+        if (pe_locate_uki_sections(img, img_size, false, us) == PE_SECTIONS_OK && us[UKI_SECTION_UNAME].present) {
+                uname = section_bytes(img, img_size, &us[UKI_SECTION_UNAME]);
+                if (!uname)
+                        return -ENOMEM;
+                blobs.uname = (const char *) uname;
+                blobs.uname_len = strnlen(blobs.uname, us[UKI_SECTION_UNAME].size);
+        }
+
         pcr_state_init(&s12, banks);
         pcr_state_init(&s13, banks);
         const Extender e12 = { &s12, TPM2_PCR_KERNEL_CONFIG, observe, userdata },
@@ -257,15 +339,25 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         for (size_t i = 0; i < _ESP_PICKUP_MAX; i++) {
                 const EspPickup *pk = &esp_pickups[i];
                 const Extender *e = pk->pcr == TPM2_PCR_SYSEXTS ? &e13 : &e12;
-                if (pk->kind == ESP_PICKUP_ADDONS)
-                        r = addons_extend(e, pk, esp_real, dropin, err);
-                else {
+                if (pk->kind == ESP_PICKUP_ADDONS) {
+                        r = addons_extend(e, pk, esp_real, dropin, &blobs, err);
+                        /* then the add-on devicetrees (no SMBIOS command line predicted) */
+                        for (size_t k = 0; r >= 0 && k < blobs.n_dtb; k++)
+                                r = extend(&e12, blobs.dtb[k].data, blobs.dtb[k].size);
+                } else {
                         _cleanup_free_ char *dir = pickup_dir(pk, pk->global_dir != NULL, esp_real, dropin);
                         r = dir ? pack_dir(e, dir, pk, err) : -ENOMEM;
                 }
                 if (r < 0)
                         return r;
         }
+        /* after the archives: microcode add-ons (last first), initrd add-ons */
+        for (size_t k = blobs.n_ucode; k > 0; k--)
+                if ((r = extend(&e12, blobs.ucode[k - 1].data, blobs.ucode[k - 1].size)) < 0)
+                        return r;
+        for (size_t k = 0; k < blobs.n_initrd; k++)
+                if ((r = extend(&e12, blobs.initrd[k].data, blobs.initrd[k].size)) < 0)
+                        return r;
         *ret_pcr12 = s12;
         *ret_pcr13 = s13;
         return 0;

@@ -8,10 +8,14 @@
  * (src/fundamental/esp-pickup.c). In the stub's order:
  *
  *   PCR 12: the joined add-on command line (global "loader/addons" first,
- *           then "<uki>.extra.d", as UTF-16 with its NUL), the credentials
+ *           then "<uki>.extra.d", as UTF-16 with its NUL), each add-on's
+ *           .dtb (VirtualSize bytes, add-on order), the credentials
  *           archive of "<uki>.extra.d" (*.cred), the global credentials
  *           archive of "loader/credentials" (*.cred), the confext archive
- *           of "<uki>.extra.d" (*.confext.raw);
+ *           of "<uki>.extra.d" (*.confext.raw), then each add-on's .ucode
+ *           (last add-on first) and each add-on's .initrd (systemd-stub
+ *           257's order; add-ons with another .uname than the UKI's or
+ *           without any usable section are skipped, as the stub skips them);
  *   PCR 13: the sysext archive of "<uki>.extra.d" (*.raw but not
  *           *.confext.raw).
  *

@@ -18,8 +18,8 @@ mkdir -p "$cache"
 root=$cache/bookworm
 stamp=$root/.ukit-root-complete
 # Bumped when the package list changes, so an old cached root is rebuilt.
-want=1
-packages=systemd,systemd-sysv,systemd-boot,systemd-boot-efi,udev,kmod,initramfs-tools,linux-base,man-db,bash-completion,binutils,dosfstools,cpio,zstd
+want=2
+packages=systemd,systemd-sysv,systemd-boot,systemd-boot-efi,udev,kmod,initramfs-tools,linux-base,man-db,bash-completion,binutils,dosfstools,cpio,zstd,libarchive13,libcurl4
 
 ready() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; }
 

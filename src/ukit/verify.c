@@ -364,65 +364,73 @@ static void sig_results_done(SigResult (*res)[AUTHENTICODE_SIGNATURES_MAX]) {
         }
 }
 
-static void hashers_done(AuthenticodeHasher *(*hs)[VERIFY_MDS_MAX]) {
+/* The digests of the image, one per algorithm used by some signature. */
+typedef struct VerifyDigests {
+        const EVP_MD *mds[VERIFY_MDS_MAX];
+        AuthenticodeHasher *hashers[VERIFY_MDS_MAX];
+        uint8_t digests[VERIFY_MDS_MAX][EVP_MAX_MD_SIZE];
+        size_t n_md;
+} VerifyDigests;
+
+static void verify_digests_done(VerifyDigests *d) {
         for (size_t k = 0; k < VERIFY_MDS_MAX; k++)
-                authenticode_hasher_free((*hs)[k]);
+                authenticode_hasher_free(d->hashers[k]);
 }
 
-int verb_verify(int argc, char **argv) {
-        _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
+/* Loads the --cert certificates; NULL without --cert. Logs and returns
+ * r < 0 on failure. */
+static int load_trusted(const VerifyArgs *a, STACK_OF(X509) **ret) {
         _cleanup_(sk_X509_pop_freep) STACK_OF(X509) *trusted = NULL;
-        _cleanup_close_ int fd = -1;
-        _cleanup_(sig_results_done) SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
-        const EVP_MD *mds[VERIFY_MDS_MAX];
-        _cleanup_(hashers_done) AuthenticodeHasher *hashers[VERIFY_MDS_MAX] = {};
-        uint8_t digests[VERIFY_MDS_MAX][EVP_MAX_MD_SIZE];
-        size_t n_md = 0, n_res = 0;
-        VerifyArgs a = { .json = JSON_OFF };
-        SbatResult sbat = {};
-        _cleanup_(pcrsig_audit_done) PcrSigAudit pcrsig = {};
-        bool have_pcrsig = false;
-        UkitError err = UKIT_ERROR_INIT;
-        bool ok = true;
         int r;
 
-        r = parse_args(argc, argv, &a);
-        if (r >= 0)
-                return r;
-
-        if (a.n_certs > 0) {
+        if (a->n_certs > 0) {
                 trusted = sk_X509_new_null();
                 if (!trusted)
-                        return log_errno(-ENOMEM, "out of memory");
+                        return log_errno_r(-ENOMEM, "out of memory");
         }
-        for (size_t i = 0; i < a.n_certs; i++) {
+        for (size_t i = 0; i < a->n_certs; i++) {
                 X509 *x = NULL;
-                r = keys_load_certificate(a.certs[i], &x);
-                if (r == -EBADMSG) {
-                        return log_error("%s: no X.509 certificate found", a.certs[i]);
-                }
+                r = keys_load_certificate(a->certs[i], &x);
+                if (r == -EBADMSG)
+                        return log_error_r(r, "%s: no X.509 certificate found", a->certs[i]);
                 if (r < 0)
-                        return log_errno(r, "%s", a.certs[i]);
+                        return log_errno_r(r, "%s", a->certs[i]);
                 if (!sk_X509_push(trusted, x)) {
                         X509_free(x);
-                        return log_errno(-ENOMEM, "out of memory");
+                        return log_errno_r(-ENOMEM, "out of memory");
                 }
         }
+        *ret = TAKE_PTR(trusted);
+        return 0;
+}
 
-        fd = open_input(a.file, 0, 0, NULL);
-        if (fd < 0)
-                return verify_fail(&a, fd, NULL);
-        r = authenticode_image_load(fd, &img, &err);
-        if (r < 0)
-                return verify_fail(&a, r, ukit_error_what(&err));
-        /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
-         * a UKI is often checked before it is signed. It fails all the same. */
-        if (!img->signed_)
-                ok = false;
+/* Appends the signatures nested inside res[outer - 1] (osslsigncode/signtool
+ * style further signatures) after the n_res results so far; returns the new
+ * count. */
+static size_t collect_nested(SigResult res[AUTHENTICODE_SIGNATURES_MAX], size_t n_res) {
+        size_t outer = n_res;
+        int r;
 
-        /* Parse every entry first, so one read of the image serves every
-         * digest algorithm in use. */
-        for (size_t i = 0; i < img->n_entries && n_res < ELEMENTSOF(res); i++) {
+        for (size_t j = 0; n_res < AUTHENTICODE_SIGNATURES_MAX; j++) {
+                SigResult *ns = &res[n_res];
+                r = authenticode_signature_nested(res[outer - 1].sig, j, &ns->sig);
+                if (r == -ENOENT)
+                        break;
+                *ns = (SigResult) { .sig = ns->sig, .trusted = -1, .nested_in = outer };
+                if (r < 0)
+                        ns->error = "malformed nested signature";
+                n_res++;
+        }
+        return n_res;
+}
+
+/* Parses every entry of the certificate table (and the signatures nested in
+ * them) into res; returns the number of results. */
+static size_t parse_signatures(const AuthenticodeImage *img, SigResult res[AUTHENTICODE_SIGNATURES_MAX]) {
+        size_t n_res = 0;
+        int r;
+
+        for (size_t i = 0; i < img->n_entries && n_res < AUTHENTICODE_SIGNATURES_MAX; i++) {
                 const AuthenticodeEntry *e = &img->entries[i];
                 SigResult *s = &res[n_res++];
 
@@ -440,96 +448,156 @@ int verb_verify(int argc, char **argv) {
                         s->error = "malformed PKCS#7 Authenticode signature";
                         continue;
                 }
-                /* osslsigncode/signtool style further signatures inside this one */
-                size_t outer = n_res;
-                for (size_t j = 0; n_res < ELEMENTSOF(res); j++) {
-                        SigResult *ns = &res[n_res];
-                        r = authenticode_signature_nested(res[outer - 1].sig, j, &ns->sig);
-                        if (r == -ENOENT)
-                                break;
-                        *ns = (SigResult) { .sig = ns->sig, .trusted = -1, .nested_in = outer };
-                        if (r < 0)
-                                ns->error = "malformed nested signature";
-                        n_res++;
-                }
+                n_res = collect_nested(res, n_res);
         }
+        return n_res;
+}
+
+/* Computes the image digest for every algorithm in use, in one read of the
+ * image. Logs and returns r < 0 on failure. */
+static int digest_image(const VerifyArgs *a, int fd, const AuthenticodeImage *img, const SigResult *res,
+                        size_t n_res, VerifyDigests *d) {
+        int r;
+
         for (size_t i = 0; i < n_res; i++) {
                 size_t k;
                 if (!res[i].sig)
                         continue;
-                for (k = 0; k < n_md; k++)
-                        if (mds[k] == res[i].sig->md)
+                for (k = 0; k < d->n_md; k++)
+                        if (d->mds[k] == res[i].sig->md)
                                 break;
-                if (k == n_md)
-                        mds[n_md++] = res[i].sig->md;
+                if (k == d->n_md)
+                        d->mds[d->n_md++] = res[i].sig->md;
         }
+        if (d->n_md == 0)
+                return 0;
 
-        if (n_md > 0) {
-                r = authenticode_digest_fd(fd, &img->layout, mds, n_md, -1, hashers);
+        r = authenticode_digest_fd(fd, &img->layout, d->mds, d->n_md, -1, d->hashers);
+        if (r < 0)
+                return log_errno_r(r, "%s: cannot read image", a->file);
+        for (size_t k = 0; k < d->n_md; k++) {
+                r = authenticode_hasher_finish(d->hashers[k], false, d->digests[k], NULL, NULL);
                 if (r < 0)
-                        return log_errno(r, "%s: cannot read image", a.file);
-                for (size_t k = 0; k < n_md; k++) {
-                        r = authenticode_hasher_finish(hashers[k], false, digests[k], NULL, NULL);
-                        if (r < 0)
-                                return log_errno(r, "%s: cannot hash image", a.file);
-                }
+                        return log_errno_r(r, "%s: cannot hash image", a->file);
+        }
+        return 0;
+}
+
+/* Checks one parsed signature: the signed digest against the image, the
+ * PKCS#7 signature, and the chain to trusted when given. Sets s->error on
+ * failure. */
+static void check_signature(SigResult *s, const VerifyDigests *d, STACK_OF(X509) *trusted) {
+        int r;
+
+        if (s->sig->signer) {
+                s->subject = name_string(X509_get_subject_name(s->sig->signer));
+                s->issuer = name_string(X509_get_issuer_name(s->sig->signer));
+                s->serial = serial_string(X509_get0_serialNumber(s->sig->signer));
         }
 
-        for (size_t i = 0; i < n_res; i++) {
-                SigResult *s = &res[i];
-                if (!s->sig)
-                        continue;
+        for (size_t k = 0; k < d->n_md; k++)
+                if (d->mds[k] == s->sig->md)
+                        s->digest_ok = memcmp(d->digests[k], s->sig->digest, s->sig->digest_size) == 0;
+        if (!s->digest_ok) {
+                s->error = "image digest does not match the signed digest";
+                return;
+        }
 
-                if (s->sig->signer) {
-                        s->subject = name_string(X509_get_subject_name(s->sig->signer));
-                        s->issuer = name_string(X509_get_issuer_name(s->sig->signer));
-                        s->serial = serial_string(X509_get0_serialNumber(s->sig->signer));
-                }
-
-                for (size_t k = 0; k < n_md; k++)
-                        if (mds[k] == s->sig->md)
-                                s->digest_ok = memcmp(digests[k], s->sig->digest, s->sig->digest_size) == 0;
-                if (!s->digest_ok) {
-                        s->error = "image digest does not match the signed digest";
-                        continue;
-                }
-
-                UkitError verr = UKIT_ERROR_INIT;
-                r = authenticode_signature_verify(s->sig, trusted, &verr);
-                snprintf(s->reason, sizeof(s->reason), "%s", verr.what);
-                if (r == -EKEYREJECTED) {
-                        s->signature_ok = true;
-                        s->trusted = 0;
-                        s->error = "signer not trusted";
-                        continue;
-                }
-                if (r < 0) {
-                        s->error = "bad signature";
-                        continue;
-                }
+        UkitError verr = UKIT_ERROR_INIT;
+        r = authenticode_signature_verify(s->sig, trusted, &verr);
+        snprintf(s->reason, sizeof(s->reason), "%s", verr.what);
+        if (r == -EKEYREJECTED) {
                 s->signature_ok = true;
-                if (trusted)
-                        s->trusted = 1;
+                s->trusted = 0;
+                s->error = "signer not trusted";
+                return;
         }
+        if (r < 0) {
+                s->error = "bad signature";
+                return;
+        }
+        s->signature_ok = true;
+        if (trusted)
+                s->trusted = 1;
+}
+
+/* The .sbat and .pcrsig audits; clears *ok when either fails. *ret_pcrsig
+ * tells whether the image has a .pcrsig. Logs and returns r < 0 when the
+ * image cannot be read. */
+static int audit_sections(const VerifyArgs *a, int fd, const AuthenticodeImage *img, SbatResult *sbat,
+                          PcrSigAudit *pcrsig, bool *ret_pcrsig, bool *ok, UkitError *err) {
+        int r;
+
+        r = check_sbat(fd, img->pe, sbat);
+        if (r < 0)
+                return log_errno_r(r, "%s: cannot read .sbat", a->file);
+        if (sbat->present && !sbat->valid)
+                *ok = false;
+
+        r = pcrsig_audit_image(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, pcrsig, err);
+        if (r == -EBADMSG) {
+                log_fail(err, r, "%s", a->file);
+                return r;
+        }
+        if (r < 0 && r != -ENOENT)
+                return log_errno_r(r, "%s: cannot audit .pcrsig", a->file);
+        *ret_pcrsig = r >= 0;
+        if (*ret_pcrsig && !pcrsig_audit_ok(pcrsig, a->strict_pcrsig))
+                *ok = false;
+        return 0;
+}
+
+int verb_verify(int argc, char **argv) {
+        _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
+        _cleanup_(sk_X509_pop_freep) STACK_OF(X509) *trusted = NULL;
+        _cleanup_close_ int fd = -1;
+        _cleanup_(sig_results_done) SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
+        _cleanup_(verify_digests_done) VerifyDigests digests = {};
+        size_t n_res;
+        VerifyArgs a = { .json = JSON_OFF };
+        SbatResult sbat = {};
+        _cleanup_(pcrsig_audit_done) PcrSigAudit pcrsig = {};
+        bool have_pcrsig = false;
+        UkitError err = UKIT_ERROR_INIT;
+        bool ok = true;
+        int r;
+
+        r = parse_args(argc, argv, &a);
+        if (r >= 0)
+                return r;
+
+        r = load_trusted(&a, &trusted);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        fd = open_input(a.file, 0, 0, NULL);
+        if (fd < 0)
+                return verify_fail(&a, fd, NULL);
+        r = authenticode_image_load(fd, &img, &err);
+        if (r < 0)
+                return verify_fail(&a, r, ukit_error_what(&err));
+        /* An unsigned image still gets the rest of the audit (SBAT, .pcrsig):
+         * a UKI is often checked before it is signed. It fails all the same. */
+        if (!img->signed_)
+                ok = false;
+
+        /* Parse every entry first, so one read of the image serves every
+         * digest algorithm in use. */
+        n_res = parse_signatures(img, res);
+        r = digest_image(&a, fd, img, res, n_res, &digests);
+        if (r < 0)
+                return EXIT_FAILURE;
+        for (size_t i = 0; i < n_res; i++)
+                if (res[i].sig)
+                        check_signature(&res[i], &digests, trusted);
 
         for (size_t i = 0; i < n_res; i++)
                 if (res[i].error)
                         ok = false;
 
-        r = check_sbat(fd, img->pe, &sbat);
+        r = audit_sections(&a, fd, img, &sbat, &pcrsig, &have_pcrsig, &ok, &err);
         if (r < 0)
-                return log_errno(r, "%s: cannot read .sbat", a.file);
-        if (sbat.present && !sbat.valid)
-                ok = false;
-
-        r = pcrsig_audit_image(fd, img->pe, a.pcrsig_phases, a.n_pcrsig_phases, &pcrsig, &err);
-        if (r == -EBADMSG)
-                return log_fail(&err, r, "%s", a.file);
-        if (r < 0 && r != -ENOENT)
-                return log_errno(r, "%s: cannot audit .pcrsig", a.file);
-        have_pcrsig = r >= 0;
-        if (have_pcrsig && !pcrsig_audit_ok(&pcrsig, a.strict_pcrsig))
-                ok = false;
+                return EXIT_FAILURE;
 
         if (a.json != JSON_OFF)
                 print_json(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);

@@ -120,25 +120,151 @@ static int add_phase(MeasureArgs *a, const char *p) {
         return 0;
 }
 
+/* The getopt values of the long options without a short form. */
+enum {
+        ARG_SECTION_FIRST = 0x100,
+        ARG_SECTION_LAST = ARG_SECTION_FIRST + _UKI_SECTION_MAX - 1,
+        ARG_UKI,
+        ARG_BANK,
+        ARG_PHASE,
+        ARG_PRIVATE_KEY,
+        ARG_PASSPHRASE,
+        ARG_PUBLIC_KEY,
+        ARG_JSON,
+        ARG_ESP,
+        ARG_APPEND,
+        ARG_KEY_SOURCE,
+        ARG_CERTIFICATE,
+        ARG_CERTIFICATE_SOURCE,
+        ARG_NO_PAGER,
+        ARG_TPM2_DEVICE,
+};
+
+/* The options naming what to measure: sections, --uki=, --esp=, --bank=,
+ * --phase=, -c. Return -1 to go on, else the exit status. */
+static int parse_input_option(MeasureArgs *a, int c, const char *arg) {
+        int r;
+
+        switch (c) {
+        case ARG_SECTION_FIRST ... ARG_SECTION_LAST:
+                if (c - ARG_SECTION_FIRST == UKI_SECTION_PCRSIG)
+                        return log_usage("unknown option");
+                a->sections[c - ARG_SECTION_FIRST] = arg;       /* last one wins, like systemd-measure */
+                break;
+        case ARG_ESP:
+                a->esp = arg;
+                break;
+        case ARG_UKI:
+                a->uki = arg;
+                break;
+        case ARG_BANK: {
+                PcrBank b = pcr_bank_from_string(arg);
+                if (b == _PCR_BANK_INVALID)
+                        return log_usage("unknown bank '%s' (known: sha1, sha256, sha384, sha512)", arg);
+                a->banks |= PCR_BANK_BIT(b);
+                break;
+        }
+        case ARG_PHASE:
+                r = add_phase(a, arg);
+                if (r != 0)
+                        return r;
+                break;
+        case 'c':
+                a->current = true;
+                break;
+        }
+        return -1;
+}
+
+/* The signing options: keys, certificates, their sources, --append=.
+ * Return -1 to go on, else the exit status. */
+static int parse_key_option(MeasureArgs *a, int c, const char *arg) {
+        switch (c) {
+        case ARG_PRIVATE_KEY:
+                if (a->n_private_keys >= MEASURE_KEYS_MAX)
+                        return log_usage("too many --private-key= options (at most %u)", MEASURE_KEYS_MAX);
+                a->private_keys[a->n_private_keys++] = arg;
+                break;
+        case ARG_PASSPHRASE:
+                a->passphrase_file = arg;
+                break;
+        case ARG_APPEND:
+                a->append = arg;
+                break;
+        case ARG_KEY_SOURCE:
+        case ARG_CERTIFICATE_SOURCE:
+                /* Keys and certificates are loaded through OSSL_STORE, which takes
+                 * a path or any provider's URI itself; an engine is not. */
+                if (!streq(arg, "file") && !startswith(arg, "provider:"))
+                        return log_usage("--%s=%s: only 'file' and 'provider:NAME' are supported "
+                                         "(OpenSSL engines are deprecated; give the key as a provider URI)",
+                                         c == ARG_KEY_SOURCE ? "private-key-source" : "certificate-source", arg);
+                break;
+        case ARG_CERTIFICATE:
+        case ARG_PUBLIC_KEY:
+                if (a->n_public_keys >= MEASURE_KEYS_MAX)
+                        return log_usage("too many --public-key= options (at most %u)", MEASURE_KEYS_MAX);
+                a->public_keys[a->n_public_keys++] = arg;
+                break;
+        }
+        return -1;
+}
+
+/* Output and systemd-measure compatibility options: -j, --json=,
+ * --no-pager, --tpm2-device=. Return -1 to go on, else the exit status. */
+static int parse_output_option(MeasureArgs *a, int c, const char *arg) {
+        switch (c) {
+        case ARG_NO_PAGER:
+                break;
+        case ARG_TPM2_DEVICE:
+                /* status reads the kernel's sysfs PCR files, as systemd-measure does
+                 * unless it has to talk to the TPM; only the default device exists there. */
+                if (!streq(arg, "auto") && !streq(arg, "/dev/tpmrm0") && !streq(arg, "/dev/tpm0"))
+                        return log_usage("--tpm2-device=%s: only the kernel's default TPM is supported", arg);
+                break;
+        case 'j':
+                a->json_set = a->json_auto = true;
+                break;
+        case ARG_JSON:
+                if (json_style_from_string(arg, &a->json) < 0)
+                        return log_usage("unknown --json= mode '%s' (pretty, short, off)", arg);
+                a->json_set = true;
+                a->json_auto = false;
+                break;
+        }
+        return -1;
+}
+
+/* One option from getopt_long() other than -h and its errors: -1 to go on,
+ * else the exit status. */
+static int parse_option(MeasureArgs *a, int c, const char *arg) {
+        switch (c) {
+        case ARG_SECTION_FIRST ... ARG_SECTION_LAST:
+        case ARG_ESP:
+        case ARG_UKI:
+        case ARG_BANK:
+        case ARG_PHASE:
+        case 'c':
+                return parse_input_option(a, c, arg);
+        case ARG_PRIVATE_KEY:
+        case ARG_PASSPHRASE:
+        case ARG_APPEND:
+        case ARG_KEY_SOURCE:
+        case ARG_CERTIFICATE_SOURCE:
+        case ARG_CERTIFICATE:
+        case ARG_PUBLIC_KEY:
+                return parse_key_option(a, c, arg);
+        case ARG_NO_PAGER:
+        case ARG_TPM2_DEVICE:
+        case 'j':
+        case ARG_JSON:
+                return parse_output_option(a, c, arg);
+        default:
+                return EXIT_USAGE;
+        }
+}
+
 static int parse_argv(int argc, char **argv, MeasureArgs *a) {
-        enum {
-                ARG_SECTION_FIRST = 0x100,
-                ARG_SECTION_LAST = ARG_SECTION_FIRST + _UKI_SECTION_MAX - 1,
-                ARG_UKI,
-                ARG_BANK,
-                ARG_PHASE,
-                ARG_PRIVATE_KEY,
-                ARG_PASSPHRASE,
-                ARG_PUBLIC_KEY,
-                ARG_JSON,
-                ARG_ESP,
-                ARG_APPEND,
-                ARG_KEY_SOURCE,
-                ARG_CERTIFICATE,
-                ARG_CERTIFICATE_SOURCE,
-                ARG_NO_PAGER,
-                ARG_TPM2_DEVICE,
-        };
         static const struct option options[] = {
                 { "help",               no_argument,       NULL, 'h' },
                 { "current",            no_argument,       NULL, 'c' },
@@ -181,80 +307,14 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 case 'h':
                         help(stdout);
                         return 0;
-                case ARG_SECTION_FIRST ... ARG_SECTION_LAST:
-                        if (c - ARG_SECTION_FIRST == UKI_SECTION_PCRSIG)
-                                return log_usage("unknown option");
-                        a->sections[c - ARG_SECTION_FIRST] = optarg;    /* last one wins, like systemd-measure */
-                        break;
-                case ARG_ESP:
-                        a->esp = optarg;
-                        break;
-                case ARG_UKI:
-                        a->uki = optarg;
-                        break;
-                case ARG_BANK: {
-                        PcrBank b = pcr_bank_from_string(optarg);
-                        if (b == _PCR_BANK_INVALID)
-                                return log_usage("unknown bank '%s' (known: sha1, sha256, sha384, sha512)", optarg);
-                        a->banks |= PCR_BANK_BIT(b);
-                        break;
-                }
-                case ARG_PHASE:
-                        r = add_phase(a, optarg);
-                        if (r != 0)
-                                return r;
-                        break;
-                case ARG_PRIVATE_KEY:
-                        if (a->n_private_keys >= MEASURE_KEYS_MAX)
-                                return log_usage("too many --private-key= options (at most %u)", MEASURE_KEYS_MAX);
-                        a->private_keys[a->n_private_keys++] = optarg;
-                        break;
-                case ARG_PASSPHRASE:
-                        a->passphrase_file = optarg;
-                        break;
-                case ARG_APPEND:
-                        a->append = optarg;
-                        break;
-                case ARG_KEY_SOURCE:
-                case ARG_CERTIFICATE_SOURCE:
-                        /* Keys and certificates are loaded through OSSL_STORE, which takes
-                         * a path or any provider's URI itself; an engine is not. */
-                        if (!streq(optarg, "file") && !startswith(optarg, "provider:"))
-                                return log_usage("--%s=%s: only 'file' and 'provider:NAME' are supported "
-                                                 "(OpenSSL engines are deprecated; give the key as a provider URI)",
-                                                 c == ARG_KEY_SOURCE ? "private-key-source" : "certificate-source", optarg);
-                        break;
-                case ARG_NO_PAGER:
-                        break;
-                case ARG_TPM2_DEVICE:
-                        /* status reads the kernel's sysfs PCR files, as systemd-measure does
-                         * unless it has to talk to the TPM; only the default device exists there. */
-                        if (!streq(optarg, "auto") && !streq(optarg, "/dev/tpmrm0") && !streq(optarg, "/dev/tpm0"))
-                                return log_usage("--tpm2-device=%s: only the kernel's default TPM is supported", optarg);
-                        break;
-                case ARG_CERTIFICATE:
-                case ARG_PUBLIC_KEY:
-                        if (a->n_public_keys >= MEASURE_KEYS_MAX)
-                                return log_usage("too many --public-key= options (at most %u)", MEASURE_KEYS_MAX);
-                        a->public_keys[a->n_public_keys++] = optarg;
-                        break;
-                case 'j':
-                        a->json_set = a->json_auto = true;
-                        break;
-                case 'c':
-                        a->current = true;
-                        break;
-                case ARG_JSON:
-                        if (json_style_from_string(optarg, &a->json) < 0)
-                                return log_usage("unknown --json= mode '%s' (pretty, short, off)", optarg);
-                        a->json_set = true;
-                        a->json_auto = false;
-                        break;
                 case ':':
                 case '?':
                         return log_getopt_error(c, argv);
                 default:
-                        return EXIT_USAGE;
+                        r = parse_option(a, c, optarg);
+                        if (r >= 0)
+                                return r;
+                        break;
                 }
         }
 

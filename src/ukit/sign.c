@@ -256,14 +256,66 @@ static uint8_t *make_attached_table(const uint8_t *digest, size_t digest_size, c
         return table_with(t, t->attach_der, t->attach_der_size, ret_size);
 }
 
+/* --attach: puts the detached signature given into the certificate table,
+ * if it was made for this image. Returns the exit status. */
+static int sign_attach(int fd, const SignArgs *a, const struct stat *st, const AuthenticodeImage *img) {
+        _cleanup_(authenticode_signature_freep) AuthenticodeSignature *attach = NULL;
+        _cleanup_free_ char *attach_der = NULL;
+        size_t attach_der_size = 0;
+        int r;
+
+        r = read_input_full(a->attach, SIGN_DETACHED_MAX, &attach_der, &attach_der_size);
+        if (r < 0)
+                return log_errno(r, "%s", a->attach);
+        r = authenticode_signature_parse((const uint8_t *) attach_der, attach_der_size, &attach);
+        if (r == -EOPNOTSUPP) {
+                return log_error("%s: unsupported digest algorithm in signature", a->attach);
+        }
+        if (r < 0) {
+                return log_error("%s: not a DER PKCS#7 Authenticode signature", a->attach);
+        }
+        TableArgs t = {
+                .a = a, .img = img, .attach = attach,
+                .attach_der = (const uint8_t *) attach_der, .attach_der_size = attach_der_size,
+        };
+        return write_image(fd, a, st, img, attach->md, make_attached_table, &t);
+}
+
+/* --detach: writes the signature of the image to a file of its own and
+ * leaves the image alone. Returns the exit status. */
+static int sign_detached(int fd, const SignArgs *a, const AuthenticodeImage *img, EVP_PKEY *key, X509 *cert) {
+        _cleanup_(authenticode_hasher_freep) AuthenticodeHasher *h = NULL;
+        _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
+        const EVP_MD *md = EVP_sha256();
+        uint8_t digest[EVP_MAX_MD_SIZE], *der = NULL;
+        size_t digest_size = 0, der_size = 0;
+        int r;
+
+        r = authenticode_digest_fd(fd, &img->layout, &md, 1, -1, &h);
+        if (r >= 0)
+                r = authenticode_hasher_finish(h, !img->signed_, digest, &digest_size, NULL);
+        if (r < 0)
+                return log_errno(r, "%s: cannot hash image", a->file);
+        r = authenticode_sign(md, digest, digest_size, cert, NULL, key, &der, &der_size);
+        if (r < 0)
+                return log_errno(r, "%s: cannot create signature", a->file);
+        r = atomic_file_open(&out, a->detach);
+        if (r >= 0)
+                r = write_full(out.fd, der, der_size);
+        OPENSSL_free(der);
+        if (r >= 0)
+                r = atomic_file_commit(&out, file_mode_from_umask());
+        if (r < 0)
+                return log_errno(r, "%s: cannot write signature", a->detach);
+        return EXIT_SUCCESS;
+}
+
 int verb_sign_pe(int argc, char **argv) {
         _cleanup_(authenticode_image_freep) AuthenticodeImage *img = NULL;
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
         _cleanup_(X509_freep) X509 *cert = NULL;
-        _cleanup_(authenticode_signature_freep) AuthenticodeSignature *attach = NULL;
-        _cleanup_free_ char *attach_der = NULL, *inplace = NULL;
+        _cleanup_free_ char *inplace = NULL;
         _cleanup_close_ int fd = -1;
-        size_t attach_der_size = 0;
         SignArgs a = {};
         UkitError err = UKIT_ERROR_INIT;
         struct stat st;
@@ -313,53 +365,15 @@ int verb_sign_pe(int argc, char **argv) {
                                  a.file);
         }
 
-        if (a.attach) {
-                r = read_input_full(a.attach, SIGN_DETACHED_MAX, &attach_der, &attach_der_size);
-                if (r < 0)
-                        return log_errno(r, "%s", a.attach);
-                r = authenticode_signature_parse((const uint8_t *) attach_der, attach_der_size, &attach);
-                if (r == -EOPNOTSUPP) {
-                        return log_error("%s: unsupported digest algorithm in signature", a.attach);
-                }
-                if (r < 0) {
-                        return log_error("%s: not a DER PKCS#7 Authenticode signature", a.attach);
-                }
-                TableArgs t = {
-                        .a = &a, .img = img, .attach = attach,
-                        .attach_der = (const uint8_t *) attach_der, .attach_der_size = attach_der_size,
-                };
-                return write_image(fd, &a, &st, img, attach->md, make_attached_table, &t);
-        }
+        if (a.attach)
+                return sign_attach(fd, &a, &st, img);
 
         r = sign_load_key_and_cert(a.key, a.passphrase_file, a.cert, &key, &cert);
         if (r < 0)
                 return EXIT_FAILURE;
 
-        if (a.detach) {
-                _cleanup_(authenticode_hasher_freep) AuthenticodeHasher *h = NULL;
-                _cleanup_(atomic_file_abort) AtomicFile out = ATOMIC_FILE_INIT;
-                const EVP_MD *md = EVP_sha256();
-                uint8_t digest[EVP_MAX_MD_SIZE], *der = NULL;
-                size_t digest_size = 0, der_size = 0;
-
-                r = authenticode_digest_fd(fd, &img->layout, &md, 1, -1, &h);
-                if (r >= 0)
-                        r = authenticode_hasher_finish(h, !img->signed_, digest, &digest_size, NULL);
-                if (r < 0)
-                        return log_errno(r, "%s: cannot hash image", a.file);
-                r = authenticode_sign(md, digest, digest_size, cert, NULL, key, &der, &der_size);
-                if (r < 0)
-                        return log_errno(r, "%s: cannot create signature", a.file);
-                r = atomic_file_open(&out, a.detach);
-                if (r >= 0)
-                        r = write_full(out.fd, der, der_size);
-                OPENSSL_free(der);
-                if (r >= 0)
-                        r = atomic_file_commit(&out, file_mode_from_umask());
-                if (r < 0)
-                        return log_errno(r, "%s: cannot write signature", a.detach);
-                return EXIT_SUCCESS;
-        }
+        if (a.detach)
+                return sign_detached(fd, &a, img, key, cert);
 
         TableArgs t = { .a = &a, .img = img, .key = key, .cert = cert };
         return write_image(fd, &a, &st, img, EVP_sha256(), make_signed_table, &t);

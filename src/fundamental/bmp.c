@@ -47,13 +47,95 @@ static bool mask_ok(uint32_t m) {
         return (m & (m + 1)) == 0;
 }
 
+/* The channel masks: implied for BI_RGB (16 and 32 bpp), read for
+ * BI_BITFIELDS. *ret_mask_end is where the palette may start. */
+static int parse_masks(const uint8_t *d, size_t size, uint32_t hsize, uint32_t compression, uint64_t header_end,
+                       BmpInfo *info, uint64_t *ret_mask_end) {
+        uint16_t bpp = info->bpp;
+        uint64_t mask_end = header_end;
+
+        if (compression == BI_RGB) {
+                if (bpp == 32) {
+                        info->mask_r = 0x00ff0000u;
+                        info->mask_g = 0x0000ff00u;
+                        info->mask_b = 0x000000ffu;
+                } else if (bpp == 16) {
+                        /* 16 bpp without masks is X1R5G5B5. */
+                        info->mask_r = 0x7c00u;
+                        info->mask_g = 0x03e0u;
+                        info->mask_b = 0x001fu;
+                }
+        } else if (compression == BI_BITFIELDS && (bpp == 16 || bpp == 32)) {
+                const uint8_t *m;
+                if (hsize == INFO_HEADER_SIZE) {
+                        /* The masks follow the 40-byte header. */
+                        mask_end = header_end + 12;
+                        if (mask_end > size)
+                                return BMP_E_TRUNCATED;
+                        m = d + header_end;
+                } else
+                        m = d + FILE_HEADER_SIZE + INFO_HEADER_SIZE;
+                info->mask_r = le32_read(m);
+                info->mask_g = le32_read(m + 4);
+                info->mask_b = le32_read(m + 8);
+                if (!mask_ok(info->mask_r) || !mask_ok(info->mask_g) || !mask_ok(info->mask_b) ||
+                    (info->mask_r & info->mask_g) || (info->mask_r & info->mask_b) || (info->mask_g & info->mask_b))
+                        return BMP_E_COMPRESSION;
+                if (bpp == 16 && ((info->mask_r | info->mask_g | info->mask_b) >> 16) != 0)
+                        return BMP_E_COMPRESSION;       /* mask outside the 16-bit pixel */
+        } else
+                return BMP_E_COMPRESSION;       /* RLE, JPEG, PNG, bitfields for < 32 bpp */
+        info->compression = compression;
+        *ret_mask_end = mask_end;
+        return BMP_OK;
+}
+
+/* The palette (up to 8 bpp) lies between the headers and the pixels. */
+static int parse_palette(size_t size, uint32_t clr_used, uint32_t pixel_offset, uint64_t mask_end, BmpInfo *info) {
+        if (info->bpp <= 8) {
+                uint32_t max_entries = 1u << info->bpp;
+                uint64_t palette_end;
+
+                info->palette_entries = clr_used == 0 ? max_entries : clr_used;
+                if (info->palette_entries > max_entries)
+                        return BMP_E_PALETTE;
+                info->palette_offset = (uint32_t) mask_end;
+                palette_end = mask_end + 4ull * info->palette_entries;
+                if (palette_end > size)
+                        return BMP_E_TRUNCATED;
+                if (palette_end > pixel_offset)
+                        return BMP_E_PALETTE;   /* palette overlaps the pixels */
+        } else if (mask_end > pixel_offset)
+                return BMP_E_PIXELS;            /* pixels overlap the headers */
+        return BMP_OK;
+}
+
+/* The pixel rows fit in the file. */
+static int parse_pixels(size_t size, uint32_t pixel_offset, BmpInfo *info) {
+        uint64_t row_size, row_bytes_last, pixels_end;
+
+        /* Rows are padded to a multiple of 4 bytes. The last row need only
+         * hold its pixels, since some writers drop the final padding. */
+        row_size = ((uint64_t) info->width * info->bpp + 31) / 32 * 4;
+        row_bytes_last = ((uint64_t) info->width * info->bpp + 7) / 8;
+        pixels_end = pixel_offset + row_size * (info->height - 1) + row_bytes_last;
+        if (pixels_end > size)
+                return BMP_E_PIXELS;
+        if (row_size > UINT32_MAX)
+                return BMP_E_DIMENSIONS;
+        info->row_size = (uint32_t) row_size;
+        info->pixel_offset = pixel_offset;
+        return BMP_OK;
+}
+
 int bmp_parse(const void *data, size_t size, BmpInfo *ret) {
         const uint8_t *d = data;
         uint32_t hsize, compression, clr_used, pixel_offset;
         int32_t w, h;
         uint16_t planes, bpp;
-        uint64_t mask_end, row_size, row_bytes_last, pixels_end, header_end;
+        uint64_t mask_end, header_end;
         BmpInfo info = {};
+        int r;
 
         if (!data || !ret)
                 return BMP_E_ARGUMENT;
@@ -96,67 +178,15 @@ int bmp_parse(const void *data, size_t size, BmpInfo *ret) {
                 return BMP_E_BPP;
         info.bpp = bpp;
 
-        mask_end = header_end;
-        if (compression == BI_RGB) {
-                if (bpp == 32) {
-                        info.mask_r = 0x00ff0000u;
-                        info.mask_g = 0x0000ff00u;
-                        info.mask_b = 0x000000ffu;
-                } else if (bpp == 16) {
-                        /* 16 bpp without masks is X1R5G5B5. */
-                        info.mask_r = 0x7c00u;
-                        info.mask_g = 0x03e0u;
-                        info.mask_b = 0x001fu;
-                }
-        } else if (compression == BI_BITFIELDS && (bpp == 16 || bpp == 32)) {
-                const uint8_t *m;
-                if (hsize == INFO_HEADER_SIZE) {
-                        /* The masks follow the 40-byte header. */
-                        mask_end = header_end + 12;
-                        if (mask_end > size)
-                                return BMP_E_TRUNCATED;
-                        m = d + header_end;
-                } else
-                        m = d + FILE_HEADER_SIZE + INFO_HEADER_SIZE;
-                info.mask_r = le32_read(m);
-                info.mask_g = le32_read(m + 4);
-                info.mask_b = le32_read(m + 8);
-                if (!mask_ok(info.mask_r) || !mask_ok(info.mask_g) || !mask_ok(info.mask_b) ||
-                    (info.mask_r & info.mask_g) || (info.mask_r & info.mask_b) || (info.mask_g & info.mask_b))
-                        return BMP_E_COMPRESSION;
-                if (bpp == 16 && ((info.mask_r | info.mask_g | info.mask_b) >> 16) != 0)
-                        return BMP_E_COMPRESSION;       /* mask outside the 16-bit pixel */
-        } else
-                return BMP_E_COMPRESSION;       /* RLE, JPEG, PNG, bitfields for < 32 bpp */
-        info.compression = compression;
-
-        if (bpp <= 8) {
-                uint32_t max_entries = 1u << bpp;
-                uint64_t palette_end;
-
-                info.palette_entries = clr_used == 0 ? max_entries : clr_used;
-                if (info.palette_entries > max_entries)
-                        return BMP_E_PALETTE;
-                info.palette_offset = (uint32_t) mask_end;
-                palette_end = mask_end + 4ull * info.palette_entries;
-                if (palette_end > size)
-                        return BMP_E_TRUNCATED;
-                if (palette_end > pixel_offset)
-                        return BMP_E_PALETTE;   /* palette overlaps the pixels */
-        } else if (mask_end > pixel_offset)
-                return BMP_E_PIXELS;            /* pixels overlap the headers */
-
-        /* Rows are padded to a multiple of 4 bytes. The last row need only
-         * hold its pixels, since some writers drop the final padding. */
-        row_size = ((uint64_t) info.width * bpp + 31) / 32 * 4;
-        row_bytes_last = ((uint64_t) info.width * bpp + 7) / 8;
-        pixels_end = pixel_offset + row_size * (info.height - 1) + row_bytes_last;
-        if (pixels_end > size)
-                return BMP_E_PIXELS;
-        if (row_size > UINT32_MAX)
-                return BMP_E_DIMENSIONS;
-        info.row_size = (uint32_t) row_size;
-        info.pixel_offset = pixel_offset;
+        r = parse_masks(d, size, hsize, compression, header_end, &info, &mask_end);
+        if (r != BMP_OK)
+                return r;
+        r = parse_palette(size, clr_used, pixel_offset, mask_end, &info);
+        if (r != BMP_OK)
+                return r;
+        r = parse_pixels(size, pixel_offset, &info);
+        if (r != BMP_OK)
+                return r;
 
         *ret = info;
         return BMP_OK;

@@ -492,6 +492,77 @@ static void discover_roots(ListRoot *roots, size_t *n) {
         }
 }
 
+/* The roots given by --esp-path= and/or --boot-path=. Returns 0, or r < 0
+ * when one cannot be used (logged). */
+static int add_given_roots(ListRoot *roots, size_t *n, const char *esp, const char *xbootldr) {
+        dev_t esp_dev = 0;
+        bool have_esp = false;
+        struct stat st;
+        BootPartition p;
+        int r = 0;
+
+        if (esp && stat(esp, &st) == 0) {
+                esp_dev = st.st_dev;
+                have_esp = true;
+        } else if (!esp && discover_esp(&p) == 0) {
+                esp_dev = p.devnum;
+                have_esp = true;
+                boot_partition_done(&p);
+        }
+        if (esp)
+                r = add_path_root(roots, n, esp, BOOT_PARTITION_ESP, NULL);
+        if (r == 0 && xbootldr)
+                r = add_path_root(roots, n, xbootldr, BOOT_PARTITION_XBOOTLDR, have_esp ? &esp_dev : NULL);
+        return r;
+}
+
+/* The roots to list: from --image=, from the paths given, else the mounted
+ * ones. Returns 0, else r < 0 or EXIT_FAILURE (logged). */
+static int find_roots(ListRoot *roots, size_t *n, const char *image, const char *esp, const char *xbootldr) {
+        if (image)
+                return add_image_roots(roots, n, image);
+        if (esp || xbootldr)
+                return add_given_roots(roots, n, esp, xbootldr);
+        discover_roots(roots, n);
+        if (*n == 0) {
+                log_error("no ESP or XBOOTLDR partition mounted on /efi, /boot or /boot/efi "
+                          "(use --esp-path=/--boot-path= or --image=)");
+                return EXIT_FAILURE;
+        }
+        return 0;
+}
+
+/* Prints the UKIs of every root, as text or as one JSON array. */
+static int list_roots(ListRoot *roots, size_t n, JsonStyle style) {
+        JsonWriter w;
+        unsigned count = 0;
+        int r = 0;
+
+        json_begin(&w, stdout, style);
+        if (style != JSON_OFF)
+                json_array_begin(&w);
+        for (size_t i = 0; i < n && r == 0; i++)
+                r = list_root(&roots[i], &w, &count);
+        if (style != JSON_OFF) {
+                json_array_end(&w);
+                json_end(&w);
+        } else if (count == 0 && r == 0)
+                printf("No UKIs installed.\n");
+        return r;
+}
+
+/* Unmounts the partitions of an --image= and frees the paths. */
+static void release_roots(ListRoot *roots, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                if (roots[i].from_image) {
+                        int k = boot_image_umount(&roots[i].image);
+                        if (k < 0)
+                                log_warning("%s: cannot unmount: %s", roots[i].path, strerror(-k));
+                }
+                free(roots[i].path);
+        }
+}
+
 int verb_list(int argc, char **argv) {
         enum { ARG_ESP_PATH = 0x100, ARG_BOOT_PATH, ARG_IMAGE, ARG_JSON };
         static const struct option options[] = {
@@ -505,9 +576,7 @@ int verb_list(int argc, char **argv) {
         const char *esp = NULL, *xbootldr = NULL, *image = NULL;
         ListRoot roots[LIST_ROOTS_MAX] = {};
         JsonStyle style = JSON_OFF;
-        JsonWriter w;
         size_t n = 0;
-        unsigned count = 0;
         int c, r = 0;
 
         optind = 0;
@@ -544,56 +613,10 @@ int verb_list(int argc, char **argv) {
         if (image && (esp || xbootldr))
                 return log_usage("--image= cannot be combined with --esp-path=/--boot-path=");
 
-        if (image)
-                r = add_image_roots(roots, &n, image);
-        else if (esp || xbootldr) {
-                dev_t esp_dev = 0;
-                bool have_esp = false;
-                struct stat st;
-                BootPartition p;
-                if (esp && stat(esp, &st) == 0) {
-                        esp_dev = st.st_dev;
-                        have_esp = true;
-                } else if (!esp && discover_esp(&p) == 0) {
-                        esp_dev = p.devnum;
-                        have_esp = true;
-                        boot_partition_done(&p);
-                }
-                if (esp)
-                        r = add_path_root(roots, &n, esp, BOOT_PARTITION_ESP, NULL);
-                if (r == 0 && xbootldr)
-                        r = add_path_root(roots, &n, xbootldr, BOOT_PARTITION_XBOOTLDR,
-                                          have_esp ? &esp_dev : NULL);
-        } else {
-                discover_roots(roots, &n);
-                if (n == 0) {
-                        log_error("no ESP or XBOOTLDR partition mounted on /efi, /boot or /boot/efi "
-                                  "(use --esp-path=/--boot-path= or --image=)");
-                        r = EXIT_FAILURE;
-                }
-        }
-
-        if (r == 0) {
-                json_begin(&w, stdout, style);
-                if (style != JSON_OFF)
-                        json_array_begin(&w);
-                for (size_t i = 0; i < n && r == 0; i++)
-                        r = list_root(&roots[i], &w, &count);
-                if (style != JSON_OFF) {
-                        json_array_end(&w);
-                        json_end(&w);
-                } else if (count == 0 && r == 0)
-                        printf("No UKIs installed.\n");
-        }
-
-        for (size_t i = 0; i < n; i++) {
-                if (roots[i].from_image) {
-                        int k = boot_image_umount(&roots[i].image);
-                        if (k < 0)
-                                log_warning("%s: cannot unmount: %s", roots[i].path, strerror(-k));
-                }
-                free(roots[i].path);
-        }
+        r = find_roots(roots, &n, image, esp, xbootldr);
+        if (r == 0)
+                r = list_roots(roots, n, style);
+        release_roots(roots, n);
         if (fflush(stdout) != 0 && r == 0)
                 r = log_errno(-errno, "stdout");
         return r < 0 ? EXIT_FAILURE : r;

@@ -50,6 +50,7 @@ ki_init() {
 # and KVER, its version.
 ki_kernel() {
         KIMG=$(debian_kernel) || exit 1
+        # shellcheck disable=SC2034  # read by the tests that source this
         KVER=${KIMG##*/vmlinuz-}
 }
 

@@ -28,14 +28,20 @@ assert_files_equal() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
 
 echo "== $(basename "$0")"
 
-# debian_kernel: prints the path of Debian's kernel image (vmlinuz), the real
-# kernel the tests build UKIs from: extracted once from the newest
+# The one getter of the tests' real kernel (interop, vm, the demo):
+# debian_kernel_deb prints the path of the newest
 # $UKIT_CACHE/linux-image-*-amd64 package (scripts/fetch-kernel.sh downloads
-# one when there is none) and cached as $UKIT_CACHE/vmlinuz-VERSION.
+# one when there is none); debian_kernel prints the path of its kernel image,
+# extracted once and cached as $UKIT_CACHE/vmlinuz-VERSION (VERSION, the
+# uname -r, is what follows "vmlinuz-" in the name).
+debian_kernel_deb() {
+        mkdir -p "$UKIT_CACHE"
+        bash "$UKIT_TOP/scripts/fetch-kernel.sh" "$UKIT_CACHE" || fail "debian_kernel: could not get a kernel package"
+}
+
 debian_kernel() {
         local deb ver tmp
-        mkdir -p "$UKIT_CACHE"
-        deb=$(bash "$UKIT_TOP/scripts/fetch-kernel.sh" "$UKIT_CACHE") || fail "debian_kernel: could not get a kernel package"
+        deb=$(debian_kernel_deb) || exit 1
         ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
         if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ]; then
                 (

@@ -102,7 +102,7 @@ sec stubs/linuxx64.efi.stub .sbat "$C/sbat/stub257-sbat"
 sec $S252 .sbat "$C/sbat/debian12-stub-sbat"
 sec ukify257-stub257.efi .sbat "$C/sbat/ukify257-uki-sbat"
 sec "$build/src/stub/ukit-stub.efi" .sbat "$C/sbat/ukit-stub-sbat"
-kernel=$(ls "${UKIT_CACHE:-/var/cache/ukit}"/vmlinuz-* | head -1)
+kernel=$(UKIT_TOP=$top bash -c '. "$UKIT_TOP/tests/lib.sh" >/dev/null && debian_kernel')
 head -c 32768 "$kernel" >"$C/uname/debian12-vmlinuz-head"
 
 # ---- DDIs, verity, release files ------------------------------------------------

@@ -46,21 +46,12 @@ ki_init() {
               KERNEL_INSTALL_UKI_GENERATOR BOOT_ROOT MACHINE_ID
 }
 
+# ki_kernel: KIMG, the Debian kernel image (debian_kernel in tests/lib.sh),
+# and KVER, its version.
 ki_kernel() {
-        need dpkg-deb
-        local deb
-        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1)
-        [ -n "$deb" ] || skip "no linux-image .deb in $UKIT_CACHE"
-        KVER=$(basename "$deb" | sed -e 's/^linux-image-//' -e 's/_.*//')
-        KIMG=$UKIT_CACHE/vmlinuz-$KVER
-        if [ ! -f "$KIMG" ]; then
-                local x
-                x=$(mktemp -d "$UKIT_CACHE/.ki-extract.XXXXXX")
-                dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$x" "./boot/vmlinuz-$KVER"
-                mv -n "$x/boot/vmlinuz-$KVER" "$KIMG"
-                rm -rf "$x"
-        fi
-        [ -s "$KIMG" ] || fail "could not extract the kernel from $deb"
+        KIMG=$(debian_kernel) || exit 1
+        # shellcheck disable=SC2034  # read by the tests that source this
+        KVER=${KIMG##*/vmlinuz-}
 }
 
 ki_sum() { sha256sum "$1" | cut -d' ' -f1; }

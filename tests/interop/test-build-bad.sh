@@ -80,21 +80,24 @@ bad "missing config"        "no-config"           --linux="$KERNEL" --config=no-
 OUT=nodir/uki.efi bad "output directory missing" "nodir" --linux="$KERNEL"
 
 # A write error half-way (a full file system) must not leave a temporary
-# file either. Needs root for a small tmpfs.
+# file either. The 4 MiB tmpfs is mounted in a private mount namespace
+# (inside a user namespace when not root), so it goes away by itself.
 mkdir small
-if mount -t tmpfs -o size=4m tmpfs small 2>/dev/null; then
-        prev_trap=$(trap -p EXIT)
-        trap 'umount "$T/small" 2>/dev/null || true; rm -rf "$T"' EXIT
-        if "$UKIT" build --linux="$KERNEL" --os-release=@osrel -o small/uki.efi 2>stderr.log; then
-                fail "build onto a full file system succeeded"
-        fi
+ns=(unshare --mount)
+[ "$(id -u)" = 0 ] || ns=(unshare --user --map-root-user --mount)
+"${ns[@]}" bash -c 'mount -t tmpfs -o size=4m tmpfs small || exit
+        rc=0; "$@" -o small/uki.efi 2>stderr.log || rc=$?
+        ls -A small >left.txt; echo "$rc" >build.rc' \
+        _ "$UKIT" build --linux="$KERNEL" --os-release=@osrel 2>ns.err || true
+if [ -f build.rc ]; then
+        [ "$(cat build.rc)" != 0 ] || fail "build onto a full file system succeeded"
         [ "$(wc -l <stderr.log)" = 1 ] || fail "ENOSPC: expected one line: $(cat stderr.log)"
         grep -q "small/uki.efi" stderr.log || fail "ENOSPC: error does not name the output: $(cat stderr.log)"
-        [ "$(ls -A small | wc -l)" = 0 ] || fail "ENOSPC: left files behind: $(ls -A small)"
+        [ ! -s left.txt ] || fail "ENOSPC: left files behind: $(cat left.txt)"
         echo "ok: full file system: $(cat stderr.log)"
-        umount small
-        if [ -n "$prev_trap" ]; then eval "$prev_trap"; else trap - EXIT; fi
 else
-        echo "note: cannot mount a tmpfs, skipping the ENOSPC case"
+        why="cannot mount a tmpfs in a new mount namespace ($(head -n 1 ns.err))"
+        [ "${CI:-}" != true ] || fail "ENOSPC case cannot run under CI: $why"
+        echo "note: $why, skipping the ENOSPC case"
 fi
 echo "PASS"

@@ -17,7 +17,7 @@ STUB=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
 need objcopy objdump sha256sum jq sbsign sbverify openssl dpkg-deb
 
 KERNEL=$(build_kernel)
-deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb | sort -V | tail -n1)
+deb=$(debian_kernel_deb)
 want_uname=$(basename "$deb"); want_uname=${want_uname#linux-image-}; want_uname=${want_uname%%_*}
 
 cd "$T"

@@ -17,7 +17,7 @@
 ki_init
 need unshare meson objdump objcopy ldd
 ki_kernel
-deb=$(ls "$UKIT_CACHE"/linux-image-"$KVER"_*.deb | sort -V | tail -n1)
+deb=$(debian_kernel_deb)
 root=$(bash "$UKIT_TOP/scripts/fetch-root-bookworm.sh" "$UKIT_CACHE") || fail "no Debian 12 root (scripts/fetch-root-bookworm.sh)"
 ki_disk "$T/disk.img" 256 nomount
 mkdir -p "$T/ov/upper" "$T/ov/work" "$T/root"

@@ -94,18 +94,13 @@ mount -o remount,size=$(( mb * 2 + 4 ))m "$boot" || fail "cannot grow the tmpfs"
 
 # 7. Unreadable Secure Boot key in uki.conf: ukit build fails, old UKI stays
 #    (with room for a new UKI, so that the build itself is what fails).
-#    Only meaningful once ukit build understands the key settings.
-if "$UKIT" build --help 2>&1 | grep -q -- '--secureboot-private-key'; then
-        echo "not a key" >"$T/bad.key"
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/good.key" -out "$T/cert.pem" \
-                -days 1 -subj /CN=ukit-test >/dev/null 2>&1 || fail "openssl req failed"
-        printf '[UKI]\nSecureBootPrivateKey=%s\nSecureBootCertificate=%s\n' "$T/bad.key" "$T/cert.pem" >"$T/uki.conf"
-        expect_fail "bad key" "bad.key" inst --config="$T/uki.conf" "$KVER" "$KIMG" "$T/initrd-small"
-        printf '[UKI]\nSecureBootPrivateKey=%s\nSecureBootCertificate=%s\n' "$T/none.key" "$T/cert.pem" >"$T/uki.conf"
-        expect_fail "missing key" "none.key" inst --config="$T/uki.conf" "$KVER" "$KIMG" "$T/initrd-small"
-else
-        echo "note: ukit build has no --secureboot-private-key yet, key failure case not exercised"
-fi
+echo "not a key" >"$T/bad.key"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/good.key" -out "$T/cert.pem" \
+        -days 1 -subj /CN=ukit-test >/dev/null 2>&1 || fail "openssl req failed"
+printf '[UKI]\nSecureBootPrivateKey=%s\nSecureBootCertificate=%s\n' "$T/bad.key" "$T/cert.pem" >"$T/uki.conf"
+expect_fail "bad key" "bad.key" inst --config="$T/uki.conf" "$KVER" "$KIMG" "$T/initrd-small"
+printf '[UKI]\nSecureBootPrivateKey=%s\nSecureBootCertificate=%s\n' "$T/none.key" "$T/cert.pem" >"$T/uki.conf"
+expect_fail "missing key" "none.key" inst --config="$T/uki.conf" "$KVER" "$KIMG" "$T/initrd-small"
 
 inst --cmdline="quiet splash" "$KVER" "$KIMG" "$T/initrd-small" 2>"$T/err" || { cat "$T/err"; fail "reinstall failed"; }
 [ "$(ki_sum "$uki")" != "$before" ] || fail "reinstall did not change the UKI"

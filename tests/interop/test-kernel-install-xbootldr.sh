@@ -95,45 +95,33 @@ kernel-install add "$KVER" "$KIMG" "$T/initrd.img" >"$T/ki-bls.log" 2>&1 ||
 
 # Signing from uki.conf (ukify's format) through kernel-install: Secure Boot
 # key + certificate (judged by sbverify) and a PCR signing key (.pcrsig).
-# Runs once ukit build has those options.
-help=$("$UKIT" build --help 2>&1)
-if [[ "$help" == *--secureboot-private-key* ]]; then
-        echo "layout=uki" >"$conf/install.conf"
-        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/db.key" -out "$T/db.pem" \
-                -days 1 -subj /CN=ukit-kernel-install-test >/dev/null 2>&1 || fail "openssl req failed"
-        printf '[UKI]\nSecureBootPrivateKey=%s\nSecureBootCertificate=%s\n' "$T/db.key" "$T/db.pem" >"$conf/uki.conf"
-        pcr=0
-        if [[ "$help" == *--pcr-private-key* ]]; then
-                openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/pcr.key" 2>/dev/null
-                openssl pkey -in "$T/pcr.key" -pubout -out "$T/pcr.pub" 2>/dev/null
-                printf '\n[PCRSignature:all]\nPCRPrivateKey=%s\nPCRPublicKey=%s\n' "$T/pcr.key" "$T/pcr.pub" >>"$conf/uki.conf"
-                pcr=1
-        fi
-        # fusefat loses small pwrite()s into a file it just extended (the
-        # signer patches CheckSum and the certificate-table entry in place):
-        # with the FUSE fallback, sign onto a tmpfs $BOOT instead.
-        sboot=$XB
-        if [ "$KI_FUSE" = 1 ]; then
-                sboot=$T/sboot; mkdir -p "$sboot"
-                mount -t tmpfs tmpfs "$sboot" || fail "cannot mount tmpfs"; ki_mounts+=("$sboot")
-                echo "note: FUSE vfat: signed install goes to a tmpfs \$BOOT"
-        fi
-        suki=$sboot/EFI/Linux/ukittest-$KVER.efi
-        BOOT_ROOT=$sboot kernel-install add "$KVER" "$KIMG" "$T/initrd.img" >"$T/ki-signed.log" 2>&1 ||
-                { cat "$T/ki-signed.log"; fail "kernel-install add (signed) failed"; }
-        sbverify --cert "$T/db.pem" "$suki" >/dev/null 2>&1 || fail "sbverify rejects the installed UKI"
-        "$UKIT" list --boot-path="$sboot" --json=short >"$T/ukit.json" || fail "ukit list failed"
-        assert_eq "$(jq -r '.[0].signature' "$T/ukit.json")" "valid" "ukit list signature state (signed)"
-        if [ $pcr = 1 ]; then
-                objdump -h "$suki" | grep -q ' \.pcrsig ' || fail "no .pcrsig in the installed UKI"
-        fi
-        echo "ok: signed install (Secure Boot$([ $pcr = 1 ] && echo ' + PCR'))"
-        BOOT_ROOT=$sboot kernel-install remove "$KVER" >/dev/null 2>&1 || fail "kernel-install remove (signed) failed"
-        [ ! -e "$suki" ] || fail "signed UKI not removed"
-        rm "$conf/uki.conf"
-else
-        echo "note: ukit build has no --secureboot-private-key yet, signed install not exercised"
+echo "layout=uki" >"$conf/install.conf"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/db.key" -out "$T/db.pem" \
+        -days 1 -subj /CN=ukit-kernel-install-test >/dev/null 2>&1 || fail "openssl req failed"
+printf '[UKI]\nSecureBootPrivateKey=%s\nSecureBootCertificate=%s\n' "$T/db.key" "$T/db.pem" >"$conf/uki.conf"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/pcr.key" 2>/dev/null
+openssl pkey -in "$T/pcr.key" -pubout -out "$T/pcr.pub" 2>/dev/null
+printf '\n[PCRSignature:all]\nPCRPrivateKey=%s\nPCRPublicKey=%s\n' "$T/pcr.key" "$T/pcr.pub" >>"$conf/uki.conf"
+# fusefat loses small pwrite()s into a file it just extended (the
+# signer patches CheckSum and the certificate-table entry in place):
+# with the FUSE fallback, sign onto a tmpfs $BOOT instead.
+sboot=$XB
+if [ "$KI_FUSE" = 1 ]; then
+        sboot=$T/sboot; mkdir -p "$sboot"
+        mount -t tmpfs tmpfs "$sboot" || fail "cannot mount tmpfs"; ki_mounts+=("$sboot")
+        echo "note: FUSE vfat: signed install goes to a tmpfs \$BOOT"
 fi
+suki=$sboot/EFI/Linux/ukittest-$KVER.efi
+BOOT_ROOT=$sboot kernel-install add "$KVER" "$KIMG" "$T/initrd.img" >"$T/ki-signed.log" 2>&1 ||
+        { cat "$T/ki-signed.log"; fail "kernel-install add (signed) failed"; }
+sbverify --cert "$T/db.pem" "$suki" >/dev/null 2>&1 || fail "sbverify rejects the installed UKI"
+"$UKIT" list --boot-path="$sboot" --json=short >"$T/ukit.json" || fail "ukit list failed"
+assert_eq "$(jq -r '.[0].signature' "$T/ukit.json")" "valid" "ukit list signature state (signed)"
+objdump -h "$suki" | grep -q ' \.pcrsig ' || fail "no .pcrsig in the installed UKI"
+echo "ok: signed install (Secure Boot + PCR)"
+BOOT_ROOT=$sboot kernel-install remove "$KVER" >/dev/null 2>&1 || fail "kernel-install remove (signed) failed"
+[ ! -e "$suki" ] || fail "signed UKI not removed"
+rm "$conf/uki.conf"
 
 # Newer kernel-install protocol: with 90-uki-copy.install in the plugin list
 # we only build $KERNEL_INSTALL_STAGING_AREA/uki.efi. A stand-in plugin of

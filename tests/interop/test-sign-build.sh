@@ -88,14 +88,12 @@ assert_files_equal "$T/l5" "$T/vmlinuz.unsigned" "SignKernel=no"
 # 5. together with PCR signing (.pcrsig is filled during the write pass)
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/pcr.key" 2>/dev/null
 openssl pkey -in "$T/pcr.key" -pubout -out "$T/pcr.pub"
-if "$UKIT" build --help | grep -q -- --pcr-private-key; then
-        "$UKIT" build --linux "$kernel" "${common[@]}" --secureboot-private-key "$T/k1.pem" --secureboot-certificate "$T/c1.pem" \
-                --pcr-private-key "$T/pcr.key" --pcr-public-key "$T/pcr.pub" --output "$T/pcr.efi" >/dev/null || fail "PCR + SB build"
-        sbverify --cert "$T/c1.pem" "$T/pcr.efi" >/dev/null 2>&1 || fail "sbverify rejects the PCR-signed + SB-signed build"
-        "$UKIT" sign --remove --output "$T/pcr.unsigned.efi" "$T/pcr.efi"
-        "$UKIT" sign --key "$T/k1.pem" --cert "$T/c1.pem" --output "$T/pcr.resigned.efi" "$T/pcr.unsigned.efi"
-        assert_files_equal "$T/pcr.resigned.efi" "$T/pcr.efi" "PCR+SB one-pass vs re-signed"
-fi
+"$UKIT" build --linux "$kernel" "${common[@]}" --secureboot-private-key "$T/k1.pem" --secureboot-certificate "$T/c1.pem" \
+        --pcr-private-key "$T/pcr.key" --pcr-public-key "$T/pcr.pub" --output "$T/pcr.efi" >/dev/null || fail "PCR + SB build"
+sbverify --cert "$T/c1.pem" "$T/pcr.efi" >/dev/null 2>&1 || fail "sbverify rejects the PCR-signed + SB-signed build"
+"$UKIT" sign --remove --output "$T/pcr.unsigned.efi" "$T/pcr.efi"
+"$UKIT" sign --key "$T/k1.pem" --cert "$T/c1.pem" --output "$T/pcr.resigned.efi" "$T/pcr.unsigned.efi"
+assert_files_equal "$T/pcr.resigned.efi" "$T/pcr.efi" "PCR+SB one-pass vs re-signed"
 
 # 6. bad keys: clear error, no output
 assert_fails "wrong key" "$UKIT" build --linux "$kernel" "${common[@]}" --secureboot-private-key "$T/k2.pem" \

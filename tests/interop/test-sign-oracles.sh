@@ -20,15 +20,7 @@ for f in /usr/lib/systemd/boot/efi/linuxx64.efi.stub /usr/lib/systemd/boot/efi/s
         [ -f "$f" ] || skip "$f missing (systemd-boot-efi)"
         cp "$f" "$T/$(basename "$f").in"; inputs+=("$T/$(basename "$f").in")
 done
-kernel=$(ls "$UKIT_CACHE"/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -n1 || true)
-if [ -z "$kernel" ]; then
-        deb=$(ls "$UKIT_CACHE"/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | sort -V | tail -n1 || true)
-        [ -n "$deb" ] || skip "no Debian kernel .deb in $UKIT_CACHE"
-        dpkg-deb -x "$deb" "$T/deb"
-        v=$(ls "$T/deb/boot" | sed -n 's/^vmlinuz-//p' | head -n1)
-        cp "$T/deb/boot/vmlinuz-$v" "$UKIT_CACHE/vmlinuz-$v"
-        kernel=$UKIT_CACHE/vmlinuz-$v
-fi
+kernel=$(debian_kernel)
 # Debian's kernel comes signed by Debian: ukit verify accepts that signature
 # (no trust anchor given: signature and digest only), then it is removed.
 "$UKIT" verify "$kernel" >"$T/deb.out" || { cat "$T/deb.out"; fail "ukit verify rejects Debian's kernel signature"; }

@@ -79,13 +79,9 @@ out=$(/usr/bin/python3 "$T/check.py" "$AA64" "$version" aa64) || fail "pefile ch
 
 # A UKI built from it: every section `ukit build` appends fits the headers.
 [ -x "$UKIT" ] || skip "ukit not built"
-head -c 100000 /dev/urandom >"$T/vmlinuz"
-printf 'MZfake' | dd of="$T/vmlinuz" conv=notrunc status=none
 head -c 5000 /dev/urandom >"$T/initrd"
 printf 'ID=test\n' >"$T/osrel"
-# a real kernel is not required for layout; use the Debian one when cached
-kernel=$(ls "$UKIT_CACHE"/vmlinuz-* 2>/dev/null | head -n1 || true)
-[ -n "$kernel" ] || kernel=$T/vmlinuz
+kernel=$(debian_kernel)
 "$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd" --cmdline "quiet" \
         --os-release "@$T/osrel" --uname 6.1.0-test -o "$T/uki.efi" >"$T/build.log" 2>&1 ||
         fail "ukit build --stub failed: $(cat "$T/build.log")"

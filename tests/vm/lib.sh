@@ -139,40 +139,36 @@ _vm_extract_ext_modules() {
         rm -rf "$tmp"
 }
 
-# vm_kernel: print the path of a Debian kernel image (vmlinuz), extracted
-# from the newest $UKIT_CACHE/linux-image-*.deb with dpkg-deb (downloaded by
-# scripts/fetch-kernel.sh when there is none). The extracted
-# kernel is cached as $UKIT_CACHE/vmlinuz-VERSION, and the modules the
-# initrd needs (efivarfs; TPM, serial and virtio are built in) under
-# $UKIT_CACHE/modules-VERSION/, so later calls cost nothing. The modules
-# for vm_initrd --modules ($VM_EXT_MODULES and their dependencies) go to
-# $UKIT_CACHE/modules-VERSION/ext/ (a cache made before they existed gets
-# them added).
+# vm_kernel: print the path of the Debian kernel image (debian_kernel in
+# tests/lib.sh; on aa64 the arm64 one from scripts/fetch-arm64.sh). Also
+# caches the modules the initrd needs (efivarfs; TPM, serial and virtio are
+# built in) under $UKIT_CACHE/modules-VERSION/, so later calls cost nothing.
+# The modules for vm_initrd --modules ($VM_EXT_MODULES and their
+# dependencies) go to $UKIT_CACHE/modules-VERSION/ext/ (a cache made before
+# they existed gets them added).
 vm_kernel() {
-        local deb ver dir tmp
-        mkdir -p "$UKIT_CACHE"
+        local kernel deb ver dir tmp
         if [ "$VM_ARCH" = aa64 ]; then
                 dir=$(_vm_arm64_dir) || exit 1
                 ls "$dir"/vmlinuz-* | head -n1; return
         fi
-        deb=$(bash "$UKIT_TOP/scripts/fetch-kernel.sh" "$UKIT_CACHE") || fail "vm_kernel: could not get a kernel package"
-        ver=$(basename "$deb"); ver=${ver#linux-image-}; ver=${ver%%_*}
-        if [ ! -f "$UKIT_CACHE/vmlinuz-$ver" ] || [ ! -d "$UKIT_CACHE/modules-$ver" ]; then
+        kernel=$(debian_kernel) || exit 1
+        ver=${kernel##*/vmlinuz-}
+        deb=$(debian_kernel_deb) || exit 1
+        if [ ! -d "$UKIT_CACHE/modules-$ver" ]; then
                 (
                         flock 9
-                        [ -f "$UKIT_CACHE/vmlinuz-$ver" ] && [ -d "$UKIT_CACHE/modules-$ver" ] && exit 0
+                        dir=$UKIT_CACHE/modules-$ver
+                        [ -d "$dir" ] && exit 0
                         tmp=$(mktemp -d "$UKIT_CACHE/.extract.XXXXXX")
                         trap 'rm -rf "$tmp"' EXIT
                         # Only what we need, not the 400 MB module tree.
                         dpkg-deb --fsys-tarfile "$deb" |
-                                tar -x -C "$tmp" --wildcards "./boot/vmlinuz-$ver" \
-                                    "./lib/modules/$ver/kernel/fs/efivarfs/efivarfs.ko" ||
+                                tar -x -C "$tmp" "./lib/modules/$ver/kernel/fs/efivarfs/efivarfs.ko" ||
                                 { echo "vm_kernel: cannot extract $deb" >&2; exit 1; }
-                        dir=$UKIT_CACHE/modules-$ver
                         rm -rf "$dir.new"; mkdir -p "$dir.new"
                         cp "$tmp/lib/modules/$ver/kernel/fs/efivarfs/efivarfs.ko" "$dir.new/"
                         rm -rf "$dir"; mv "$dir.new" "$dir"
-                        mv "$tmp/boot/vmlinuz-$ver" "$UKIT_CACHE/vmlinuz-$ver"
                 ) 9>"$UKIT_CACHE/.extract.lock" || fail "vm_kernel: extraction failed"
         fi
         if [ ! -f "$UKIT_CACHE/modules-$ver/ext/.complete" ]; then
@@ -185,7 +181,7 @@ vm_kernel() {
                         rm -rf "$dir"; mv "$dir.new" "$dir"
                 ) 9>"$UKIT_CACHE/.extract.lock" || fail "vm_kernel: extraction of the extension modules failed"
         fi
-        echo "$UKIT_CACHE/vmlinuz-$ver"
+        echo "$kernel"
 }
 
 # vm_kernel_modules: the directory of the modules vm_kernel extracted (call

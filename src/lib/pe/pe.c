@@ -185,6 +185,69 @@ static int parse_symtab(PeImage *img, const PeReader *r, UkitError *err) {
         return 0;
 }
 
+/* Read the PE32+ optional header at file offset opt (o points at it): the
+ * fields, the alignment and SizeOfHeaders checks, and the data directories
+ * (the certificate table is range-checked against the file). */
+static int parse_optional_header64(PeImage *img, const uint8_t *o, uint64_t opt, uint16_t opt_size,
+                                   uint64_t table_end, const PeReader *r, UkitError *err) {
+        uint32_t n_rva;
+
+        img->size_of_code = le32_read(o + offsetof(PeOptionalHeader64, SizeOfCode));
+        img->size_of_initialized_data = le32_read(o + offsetof(PeOptionalHeader64, SizeOfInitializedData));
+        img->entry_point = le32_read(o + offsetof(PeOptionalHeader64, AddressOfEntryPoint));
+        img->image_base = le64_read(o + offsetof(PeOptionalHeader64, ImageBase));
+        img->section_alignment = le32_read(o + offsetof(PeOptionalHeader64, SectionAlignment));
+        img->file_alignment = le32_read(o + offsetof(PeOptionalHeader64, FileAlignment));
+        img->size_of_image = le32_read(o + offsetof(PeOptionalHeader64, SizeOfImage));
+        img->size_of_headers = le32_read(o + offsetof(PeOptionalHeader64, SizeOfHeaders));
+        img->checksum = le32_read(o + offsetof(PeOptionalHeader64, CheckSum));
+        img->subsystem = le16_read(o + offsetof(PeOptionalHeader64, Subsystem));
+        img->dll_characteristics = le16_read(o + offsetof(PeOptionalHeader64, DllCharacteristics));
+        n_rva = le32_read(o + offsetof(PeOptionalHeader64, NumberOfRvaAndSizes));
+        img->checksum_offset = (uint32_t) opt + PE_OPT_OFFSET_CHECKSUM;
+
+        /* The spec wants FileAlignment 512..64K; x86 Linux kernels use 32, so
+         * any power of two up to 64K is accepted. SectionAlignment must not
+         * be smaller (a section's file padding would otherwise overlap the
+         * next section in memory). */
+        if (!is_power_of_two_u64(img->file_alignment) || img->file_alignment > 0x10000)
+                return fail(-EBADMSG, "invalid FileAlignment 0x%" PRIx32, img->file_alignment);
+        if (!is_power_of_two_u64(img->section_alignment) || img->section_alignment < img->file_alignment)
+                return fail(-EBADMSG, "invalid SectionAlignment 0x%" PRIx32, img->section_alignment);
+        if (img->size_of_headers > r->size)
+                return fail(-EBADMSG, "file truncated: SizeOfHeaders 0x%" PRIx32 " is beyond the end of the file",
+                            img->size_of_headers);
+        if (img->size_of_headers < table_end)
+                return fail(-EBADMSG, "SizeOfHeaders 0x%" PRIx32 " is smaller than the headers", img->size_of_headers);
+
+        if (n_rva > PE_DIR_MAX)
+                return fail(-EBADMSG, "NumberOfRvaAndSizes %" PRIu32 " is larger than %u", n_rva, PE_DIR_MAX);
+        if (PE_OPT64_OFFSET_DATA_DIRS + (uint64_t) n_rva * sizeof(PeDataDirectory) > opt_size)
+                return fail(-EBADMSG, "data directories do not fit in the optional header");
+        img->n_data_dirs = n_rva;
+        for (uint32_t i = 0; i < n_rva; i++) {
+                const uint8_t *d = o + PE_OPT64_OFFSET_DATA_DIRS + i * sizeof(PeDataDirectory);
+                img->data_dirs[i].VirtualAddress = le32_read(d);
+                img->data_dirs[i].Size = le32_read(d + 4);
+        }
+        img->has_security_dir = n_rva > PE_DIR_SECURITY;
+        if (img->has_security_dir) {
+                img->security_dir_offset = (uint32_t) opt + PE_OPT64_OFFSET_DATA_DIRS +
+                                           PE_DIR_SECURITY * sizeof(PeDataDirectory);
+                /* The certificate table's "VirtualAddress" is a file offset. */
+                const PeDataDirectory *sec = &img->data_dirs[PE_DIR_SECURITY];
+                if (sec->Size > 0) {
+                        if (!range_ok(sec->VirtualAddress, sec->Size, r->size) || sec->VirtualAddress < table_end)
+                                return fail(-EBADMSG, "certificate table out of range");
+                        if (sec->Size < sizeof(WinCertificateHeader))
+                                return fail(-EBADMSG, "certificate table too small");
+                        img->cert_table_offset = sec->VirtualAddress;
+                        img->cert_table_size = sec->Size;
+                }
+        }
+        return 0;
+}
+
 /* Parse the headers; hdr holds the first hlen bytes of the file (hlen may be
  * shorter than the headers claim, in which case this fails cleanly), and
  * *ret_need is set to the number of header bytes needed when more are. */
@@ -193,7 +256,6 @@ static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, siz
         _cleanup_(pe_image_freep) PeImage *img = NULL;
         uint64_t coff, opt, table, table_end;
         uint16_t opt_size, magic;
-        uint32_t n_rva;
 
         *ret_need = 0;
 
@@ -265,65 +327,14 @@ static int parse_headers(const uint8_t *hdr, size_t hlen, const PeReader *r, siz
         if (img->machine != PE_MACHINE_AMD64 && img->machine != PE_MACHINE_ARM64 && img->machine != PE_MACHINE_RISCV64)
                 return fail(-EOPNOTSUPP, "unsupported machine type 0x%04x", img->machine);
 
-        const uint8_t *o = hdr + opt;
-        img->size_of_code = le32_read(o + offsetof(PeOptionalHeader64, SizeOfCode));
-        img->size_of_initialized_data = le32_read(o + offsetof(PeOptionalHeader64, SizeOfInitializedData));
-        img->entry_point = le32_read(o + offsetof(PeOptionalHeader64, AddressOfEntryPoint));
-        img->image_base = le64_read(o + offsetof(PeOptionalHeader64, ImageBase));
-        img->section_alignment = le32_read(o + offsetof(PeOptionalHeader64, SectionAlignment));
-        img->file_alignment = le32_read(o + offsetof(PeOptionalHeader64, FileAlignment));
-        img->size_of_image = le32_read(o + offsetof(PeOptionalHeader64, SizeOfImage));
-        img->size_of_headers = le32_read(o + offsetof(PeOptionalHeader64, SizeOfHeaders));
-        img->checksum = le32_read(o + offsetof(PeOptionalHeader64, CheckSum));
-        img->subsystem = le16_read(o + offsetof(PeOptionalHeader64, Subsystem));
-        img->dll_characteristics = le16_read(o + offsetof(PeOptionalHeader64, DllCharacteristics));
-        n_rva = le32_read(o + offsetof(PeOptionalHeader64, NumberOfRvaAndSizes));
-        img->checksum_offset = (uint32_t) opt + PE_OPT_OFFSET_CHECKSUM;
-
-        /* The spec wants FileAlignment 512..64K; x86 Linux kernels use 32, so
-         * any power of two up to 64K is accepted. SectionAlignment must not
-         * be smaller (a section's file padding would otherwise overlap the
-         * next section in memory). */
-        if (!is_power_of_two_u64(img->file_alignment) || img->file_alignment > 0x10000)
-                return fail(-EBADMSG, "invalid FileAlignment 0x%" PRIx32, img->file_alignment);
-        if (!is_power_of_two_u64(img->section_alignment) || img->section_alignment < img->file_alignment)
-                return fail(-EBADMSG, "invalid SectionAlignment 0x%" PRIx32, img->section_alignment);
-        if (img->size_of_headers > r->size)
-                return fail(-EBADMSG, "file truncated: SizeOfHeaders 0x%" PRIx32 " is beyond the end of the file",
-                            img->size_of_headers);
-        if (img->size_of_headers < table_end)
-                return fail(-EBADMSG, "SizeOfHeaders 0x%" PRIx32 " is smaller than the headers", img->size_of_headers);
-
-        if (n_rva > PE_DIR_MAX)
-                return fail(-EBADMSG, "NumberOfRvaAndSizes %" PRIu32 " is larger than %u", n_rva, PE_DIR_MAX);
-        if (PE_OPT64_OFFSET_DATA_DIRS + (uint64_t) n_rva * sizeof(PeDataDirectory) > opt_size)
-                return fail(-EBADMSG, "data directories do not fit in the optional header");
-        img->n_data_dirs = n_rva;
-        for (uint32_t i = 0; i < n_rva; i++) {
-                const uint8_t *d = o + PE_OPT64_OFFSET_DATA_DIRS + i * sizeof(PeDataDirectory);
-                img->data_dirs[i].VirtualAddress = le32_read(d);
-                img->data_dirs[i].Size = le32_read(d + 4);
-        }
-        img->has_security_dir = n_rva > PE_DIR_SECURITY;
-        if (img->has_security_dir) {
-                img->security_dir_offset = (uint32_t) opt + PE_OPT64_OFFSET_DATA_DIRS +
-                                           PE_DIR_SECURITY * sizeof(PeDataDirectory);
-                /* The certificate table's "VirtualAddress" is a file offset. */
-                const PeDataDirectory *sec = &img->data_dirs[PE_DIR_SECURITY];
-                if (sec->Size > 0) {
-                        if (!range_ok(sec->VirtualAddress, sec->Size, r->size) || sec->VirtualAddress < table_end)
-                                return fail(-EBADMSG, "certificate table out of range");
-                        if (sec->Size < sizeof(WinCertificateHeader))
-                                return fail(-EBADMSG, "certificate table too small");
-                        img->cert_table_offset = sec->VirtualAddress;
-                        img->cert_table_size = sec->Size;
-                }
-        }
+        int k = parse_optional_header64(img, hdr + opt, opt, opt_size, table_end, r, err);
+        if (k < 0)
+                return k;
 
         if (img->size_of_image < img->size_of_headers)
                 return fail(-EBADMSG, "SizeOfImage smaller than SizeOfHeaders");
 
-        int k = parse_sections(img, hdr + table, err);
+        k = parse_sections(img, hdr + table, err);
         if (k < 0)
                 return k;
         k = parse_symtab(img, r, err);

@@ -111,6 +111,84 @@ static bool signature_ok(EVP_PKEY *key, PcrBank bank, const uint8_t pol[32], con
         return EVP_DigestVerify(ctx, sig, sig_size, pol, 32) == 1;
 }
 
+/* The measurement rules of the image's stub (its .sdmagic), or the current
+ * ones when it has none or an unknown one (a->rules_known says which). */
+static int pick_rules(int fd, const PeImage *img, PcrSigAudit *a, const UkiMeasureRules **ret) {
+        const UkiMeasureRules *rules = NULL;
+        const PeSection *s;
+        int r;
+
+        s = pe_find_section(img, UKI_NAME_SDMAGIC);
+        if (s) {
+                _cleanup_free_ void *magic = NULL;
+                size_t mn = 0;
+                r = pe_read_section(fd, img, s, SDMAGIC_READ_MAX, &magic, &mn);
+                if (r < 0 && r != -EFBIG)
+                        return r;
+                if (r >= 0)
+                        rules = uki_rules_for_stub(magic, mn);
+        }
+        a->rules_known = rules != NULL;
+        if (!rules)
+                rules = &uki_rules_current;
+        a->rules_name = rules->name;
+        *ret = rules;
+        return 0;
+}
+
+/* Candidate policies: pols[p][b] for each phase p and each bank b in a->banks,
+ * from the image's PCR 11 state base extended by the phase. */
+static int candidate_policies(const PcrSigAudit *a, const PcrState *base, uint8_t (*pols)[_PCR_BANK_MAX][32]) {
+        int r;
+
+        for (size_t p = 0; p < a->n_phases; p++) {
+                PcrState st = *base;
+                if (a->banks == 0)
+                        break;
+                r = pcr_state_extend_phase(&st, a->phases[p]);
+                if (r < 0)
+                        return r;
+                for (int b = 0; b < _PCR_BANK_MAX; b++) {
+                        if (!(a->banks & PCR_BANK_BIT(b)))
+                                continue;
+                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
+                                            st.value[b], pcr_bank_digest_size((PcrBank) b));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+/* Judge one .pcrsig entry into c: which phase its policy matches, and
+ * whether .pcrpkey signed it; a verified entry adds its bank to banks_ok. */
+static void check_entry(PcrSigAudit *a, const PcrSigEntry *e, uint8_t (*pols)[_PCR_BANK_MAX][32], EVP_PKEY *key,
+                        PcrSigCheck *c) {
+        *c = (PcrSigCheck) { .bank = e->bank, .index = e->index };
+        memcpy(c->pkfp, e->pkfp, sizeof(c->pkfp));
+        for (size_t p = 0; p < a->n_phases && !c->phase; p++)
+                if (memcmp(pols[p][e->bank], e->pol, 32) == 0)
+                        c->phase = a->phases[p];
+
+        if (e->not_pcr11) {
+                c->status = PCRSIG_STATUS_MISMATCH;
+                c->detail = "\"pcrs\" is not [11]";
+        } else if (!c->phase) {
+                c->status = PCRSIG_STATUS_MISMATCH;
+                c->detail = "policy matches no PCR 11 value of this image";
+        } else if (!a->have_pcrpkey || memcmp(c->pkfp, a->pcrpkey_fp, PCRSIG_FINGERPRINT_SIZE) != 0) {
+                c->status = PCRSIG_STATUS_UNKNOWN_KEY;
+                c->detail = a->have_pcrpkey ? "signed by a key other than .pcrpkey"
+                                            : "no .pcrpkey to check it with";
+        } else if (!signature_ok(key, e->bank, e->pol, e->sig, e->sig_size)) {
+                c->status = PCRSIG_STATUS_BAD_SIGNATURE;
+                c->detail = "signature does not verify with .pcrpkey";
+        } else {
+                c->status = PCRSIG_STATUS_OK;
+                a->banks_ok |= PCR_BANK_BIT(e->bank);
+        }
+}
+
 int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
                        PcrSigAudit *ret, UkitError *err) {
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
@@ -139,20 +217,9 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         if (r < 0)
                 return r;
 
-        s = pe_find_section(img, UKI_NAME_SDMAGIC);
-        if (s) {
-                _cleanup_free_ void *magic = NULL;
-                size_t mn = 0;
-                r = pe_read_section(fd, img, s, SDMAGIC_READ_MAX, &magic, &mn);
-                if (r < 0 && r != -EFBIG)
-                        return r;
-                if (r >= 0)
-                        rules = uki_rules_for_stub(magic, mn);
-        }
-        a.rules_known = rules != NULL;
-        if (!rules)
-                rules = &uki_rules_current;
-        a.rules_name = rules->name;
+        r = pick_rules(fd, img, &a, &rules);
+        if (r < 0)
+                return r;
 
         r = load_pcrpkey(fd, img, &key, err);
         if (r < 0 && r != -ENOENT)
@@ -179,51 +246,16 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
         a.checks = calloc(MAX(sig.n_entries, (size_t) 1), sizeof(PcrSigCheck));
         if (!pols || !a.checks)
                 return -ENOMEM;
-        for (size_t p = 0; p < a.n_phases; p++) {
-                PcrState st = base;
-                if (a.banks == 0)
-                        break;
-                r = pcr_state_extend_phase(&st, a.phases[p]);
-                if (r < 0)
-                        return r;
-                for (int b = 0; b < _PCR_BANK_MAX; b++) {
-                        if (!(a.banks & PCR_BANK_BIT(b)))
-                                continue;
-                        r = tpm2_policy_pcr(pols[p][b], pcr_bank_tpm2_alg((PcrBank) b), 1u << TPM2_PCR_KERNEL_BOOT,
-                                            st.value[b], pcr_bank_digest_size((PcrBank) b));
-                        if (r < 0)
-                                return r;
-                }
-        }
+        r = candidate_policies(&a, &base, pols);
+        if (r < 0)
+                return r;
 
         /* pcrsig_parse() gives the entries in bank order, as pcrsig.c writes them. */
         for (size_t i = 0; i < sig.n_entries; i++) {
                 const PcrSigEntry *e = &sig.entries[i];
                 PcrSigCheck *c = &a.checks[a.n_checks++];
 
-                *c = (PcrSigCheck) { .bank = e->bank, .index = e->index };
-                memcpy(c->pkfp, e->pkfp, sizeof(c->pkfp));
-                for (size_t p = 0; p < a.n_phases && !c->phase; p++)
-                        if (memcmp(pols[p][e->bank], e->pol, 32) == 0)
-                                c->phase = a.phases[p];
-
-                if (e->not_pcr11) {
-                        c->status = PCRSIG_STATUS_MISMATCH;
-                        c->detail = "\"pcrs\" is not [11]";
-                } else if (!c->phase) {
-                        c->status = PCRSIG_STATUS_MISMATCH;
-                        c->detail = "policy matches no PCR 11 value of this image";
-                } else if (!a.have_pcrpkey || memcmp(c->pkfp, a.pcrpkey_fp, PCRSIG_FINGERPRINT_SIZE) != 0) {
-                        c->status = PCRSIG_STATUS_UNKNOWN_KEY;
-                        c->detail = a.have_pcrpkey ? "signed by a key other than .pcrpkey"
-                                                   : "no .pcrpkey to check it with";
-                } else if (!signature_ok(key, e->bank, e->pol, e->sig, e->sig_size)) {
-                        c->status = PCRSIG_STATUS_BAD_SIGNATURE;
-                        c->detail = "signature does not verify with .pcrpkey";
-                } else {
-                        c->status = PCRSIG_STATUS_OK;
-                        a.banks_ok |= PCR_BANK_BIT(e->bank);
-                }
+                check_entry(&a, e, pols, key, c);
         }
 
         *ret = a;

@@ -95,23 +95,14 @@ static bool stub_section_fits(const PeImage *stub, size_t i, uint64_t n) {
         return true;
 }
 
-int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t n_new,
-              const PeLayoutOptions *opts, PeLayout **ret, UkitError *err) {
-        _cleanup_pe_layout_ PeLayout *l = NULL;
-        _cleanup_free_ size_t *order = NULL;
-        const uint32_t fa = stub->file_alignment, sa = stub->section_alignment;
-        ssize_t stub_sbat = -1, new_sbat = -1;
-        size_t n_kept = 0;
-        int r;
+/* pe_layout(), phase 1: new section names are valid, unique among the new
+ * ones (but for .dtbauto, of which ukify 257 adds one per
+ * --devicetree-auto), and do not clash with the stub; *ret_new_sbat is the
+ * index of the new .sbat, or -1. */
+static int check_new_names(const PeImage *stub, const PeNewSection *news, size_t n_new, ssize_t *ret_new_sbat,
+                           UkitError *err) {
+        ssize_t new_sbat = -1;
 
-        if (pe_is_signed(stub))
-                return ukit_error(err, -EPERM, "stub is signed; refusing to add sections to a signed image");
-        if (stub->n_sections == 0)
-                return ukit_error(err, -EBADMSG, "stub has no sections");
-
-        /* Names: valid, unique among the new ones (but for .dtbauto, of
-         * which ukify 257 adds one per --devicetree-auto), no clash with
-         * the stub. */
         for (size_t i = 0; i < n_new; i++) {
                 if (!valid_section_name(news[i].name))
                         return ukit_error_item(err, -EINVAL, news[i].name,
@@ -127,23 +118,16 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                         return ukit_error_item(err, -EEXIST, news[i].name, "section %s already exists in the stub",
                                                news[i].name);
         }
-        if (new_sbat >= 0) {
-                const PeSection *s = pe_find_section(stub, UKI_NAME_SBAT);
-                if (s)
-                        stub_sbat = s - stub->sections;
-        }
+        *ret_new_sbat = new_sbat;
+        return 0;
+}
 
-        l = calloc(1, sizeof(*l));
-        if (!l)
-                return -ENOMEM;
-        l->stub_fd = stub_fd;
-        l->stub = stub;
-        l->new_sections = news;
-        l->n_new = n_new;
-        l->file_alignment = fa;
-        l->section_alignment = sa;
-        l->checksum_offset = stub->checksum_offset;
-        l->security_dir_offset = stub->security_dir_offset;
+/* Phase 2: what becomes of the stub's own .sbat (index stub_sbat) when a new
+ * one (new_sbat) is added: replaced in place, dropped, or renamed. */
+static int plan_stub_sbat(PeLayout *l, const PeImage *stub, const PeNewSection *news, ssize_t new_sbat,
+                          ssize_t stub_sbat, UkitError *err) {
+        int r;
+
         if (stub_sbat >= 0) {
                 uint64_t size;
                 r = content_size(&news[new_sbat], &size, err);
@@ -158,16 +142,19 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
         if (l->stub_sbat == PE_STUB_SBAT_RENAMED_TO && pe_find_section(stub, PE_STUB_SBAT_RENAMED))
                 return ukit_error(err, -EEXIST, "stub's .sbat cannot be renamed: it already has a section %s",
                                     PE_STUB_SBAT_RENAMED);
+        return 0;
+}
 
-        if (!ADD_OK((size_t) stub->n_sections, n_new, &l->n_sections) || l->n_sections > PE_SECTIONS_MAX + 1)
-                return ukit_error(err, -EFBIG, "too many sections");
-        l->sections = calloc(l->n_sections, sizeof(PeLayoutSection));
-        order = calloc(stub->n_sections, sizeof(size_t));
-        if (!l->sections || !order)
-                return -ENOMEM;
-
-        /* Stub sections that stay, in header order. */
+/* Phase 3: the stub sections that stay, in header order, into l->sections;
+ * their stub indexes go to order, their count to *ret_n_kept, the end of
+ * the highest one in memory to *ret_vend. */
+static int keep_stub_sections(PeLayout *l, const PeImage *stub, const PeNewSection *news, ssize_t new_sbat,
+                              ssize_t stub_sbat, size_t *order, size_t *ret_n_kept, uint64_t *ret_vend,
+                              UkitError *err) {
         uint64_t vend = 0;
+        size_t n_kept = 0;
+        int r;
+
         for (size_t i = 0; i < stub->n_sections; i++) {
                 const PeSection *s = &stub->sections[i];
                 if ((ssize_t) i == stub_sbat && l->stub_sbat == PE_STUB_SBAT_DROPPED)
@@ -197,13 +184,19 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 }
                 order[n_kept++] = i;
         }
-        l->n_sections = n_kept + n_new - (l->stub_sbat == PE_STUB_SBAT_REPLACED);
-        if (l->n_sections > PE_SECTIONS_MAX)
-                return ukit_error(err, -EFBIG, "too many sections (%zu, at most %u)", l->n_sections, PE_SECTIONS_MAX);
+        *ret_n_kept = n_kept;
+        *ret_vend = vend;
+        return 0;
+}
 
-        /* Header area: the section table must fit below the first section's
-         * data; otherwise move all section data up by a multiple of
-         * FileAlignment. Section addresses never move. */
+/* Phase 4, the header area: the section table must fit below the first
+ * section's data; otherwise move all section data up by a multiple of
+ * FileAlignment (l->header_growth). Section addresses never move. Returns
+ * the aligned end of the table in *ret_need, the lowest section address in
+ * *ret_min_va. */
+static int plan_header_area(PeLayout *l, const PeImage *stub, const size_t *order, size_t n_kept, size_t n_new,
+                            uint32_t *ret_need, uint32_t *ret_min_va, UkitError *err) {
+        const uint32_t fa = stub->file_alignment;
         uint64_t table_end = (uint64_t) stub->section_table_offset + l->n_sections * sizeof(PeSectionHeader);
         uint32_t need, first_raw = UINT32_MAX, min_va = UINT32_MAX, delta = 0;
         if (!align_u32(table_end, fa, &need))
@@ -228,11 +221,21 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                                     "stub's debug directory (which holds file offsets) prevents moving its data",
                                     n_new);
         l->header_growth = delta;
+        *ret_need = need;
+        *ret_min_va = min_va;
+        return 0;
+}
 
-        /* Stub section data, in file order, moved by delta and aligned. */
-        qsort_r(order, n_kept, sizeof(size_t), cmp_by_old_raw, (void *) stub);
+/* Phase 5: stub section data, in file order (order is sorted so), moved by
+ * l->header_growth and aligned, from need on. The file end goes to
+ * *ret_cursor, the lowest data offset to *ret_lowest_raw. */
+static int place_stub_data(PeLayout *l, const PeImage *stub, size_t *order, size_t n_kept, uint32_t need,
+                           uint64_t *ret_cursor, uint32_t *ret_lowest_raw, UkitError *err) {
+        const uint32_t fa = stub->file_alignment, delta = l->header_growth;
         uint64_t cursor = need;
         uint32_t lowest_new_raw = UINT32_MAX;
+
+        qsort_r(order, n_kept, sizeof(size_t), cmp_by_old_raw, (void *) stub);
         for (size_t k = 0; k < n_kept; k++) {
                 size_t i = order[k];
                 const PeSection *s = &stub->sections[i];
@@ -251,29 +254,20 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 o->raw_size = size;
                 lowest_new_raw = MIN(lowest_new_raw, off);
         }
+        *ret_cursor = cursor;
+        *ret_lowest_raw = lowest_new_raw;
+        return 0;
+}
 
-        /* SizeOfHeaders: keep the stub's (rounded up, as ukify) when it still
-         * fits, else what the table needs. */
-        uint32_t soh;
-        if (!align_u32(stub->size_of_headers, fa, &soh) || soh < need || soh > lowest_new_raw || soh > min_va)
-                soh = need;
-        l->size_of_headers = soh;
-        cursor = MAX(cursor, (uint64_t) soh);
+/* Phase 6: the new sections after everything, in memory (from address va)
+ * and in the file (from *cursor), into l->sections from index n_out; sets
+ * l->size_of_image and l->file_size. As ukify, every new section counts as
+ * initialized data (.linux too): *data grows by each one's VirtualSize. */
+static int place_new_sections(PeLayout *l, const PeNewSection *news, size_t n_new, ssize_t new_sbat, size_t n_out,
+                              uint32_t va, uint64_t *cursor, uint64_t *data, UkitError *err) {
+        const uint32_t fa = l->file_alignment, sa = l->section_alignment;
+        int r;
 
-        /* New sections after everything, in memory and in the file. When no
-         * stub section was dropped, also stay above the stub's SizeOfImage:
-         * the stub may rely on memory up to it. */
-        uint32_t va;
-        if (l->stub_sbat != PE_STUB_SBAT_DROPPED)
-                vend = MAX(vend, (uint64_t) stub->size_of_image);
-        /* never below the headers, even when no stub section is left */
-        vend = MAX(vend, (uint64_t) soh);
-        if (!align_u32(vend, sa, &va))
-                return ukit_error(err, -EFBIG, "image larger than 4 GiB");
-        /* As ukify: every new section counts as initialized data (.linux
-         * too); SizeOfCode stays the stub's. */
-        uint64_t data = stub->size_of_initialized_data;
-        size_t n_out = n_kept;
         for (size_t j = 0; j < n_new; j++) {
                 PeLayoutSection *o;
                 uint64_t size = 0, vsize, vnext;
@@ -291,8 +285,8 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                         return ukit_error_item(err, -EFBIG, news[j].name, "section %s is larger than 4 GiB",
                                                news[j].name);
                 if (size > 0) {
-                        if (!align_u32(cursor, fa, &off) || !align_u32(size, fa, &raw) ||
-                            !ADD_OK((uint64_t) off, (uint64_t) raw, &cursor) || cursor > UINT32_MAX)
+                        if (!align_u32(*cursor, fa, &off) || !align_u32(size, fa, &raw) ||
+                            !ADD_OK((uint64_t) off, (uint64_t) raw, cursor) || *cursor > UINT32_MAX)
                                 return ukit_error_item(err, -EFBIG, news[j].name,
                                                        "image would be larger than 4 GiB (at section %s)",
                                                        news[j].name);
@@ -312,15 +306,19 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 o->source_index = j;
                 if (!align_u32(vnext, sa, &va))
                         return ukit_error(err, -EFBIG, "image would be larger than 4 GiB in memory");
-                data += vsize;
+                *data += vsize;
         }
         l->size_of_image = va;
-        l->file_size = cursor;
-        if (data > UINT32_MAX)
-                return ukit_error(err, -EFBIG, "image larger than 4 GiB");
+        l->file_size = *cursor;
+        return 0;
+}
 
-        /* The header bytes: the stub's up to its section table, then ours. */
-        l->headers = calloc(1, soh);
+/* Phase 7, the header bytes: the stub's up to its section table, with the
+ * COFF and optional header fields updated, then our section table. */
+static int fill_headers(PeLayout *l, int stub_fd, const PeImage *stub, const PeLayoutOptions *opts, uint64_t data) {
+        int r;
+
+        l->headers = calloc(1, l->size_of_headers);
         if (!l->headers)
                 return -ENOMEM;
         r = pread_full(stub_fd, l->headers, stub->section_table_offset, 0);
@@ -363,6 +361,102 @@ int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t
                 le32_write(h + offsetof(PeSectionHeader, PointerToRawData), o->raw_offset);
                 le32_write(h + offsetof(PeSectionHeader, Characteristics), o->characteristics);
         }
+        return 0;
+}
+
+int pe_layout(int stub_fd, const PeImage *stub, const PeNewSection *news, size_t n_new,
+              const PeLayoutOptions *opts, PeLayout **ret, UkitError *err) {
+        _cleanup_pe_layout_ PeLayout *l = NULL;
+        _cleanup_free_ size_t *order = NULL;
+        const uint32_t fa = stub->file_alignment, sa = stub->section_alignment;
+        ssize_t stub_sbat = -1, new_sbat = -1;
+        size_t n_kept = 0;
+        int r;
+
+        if (pe_is_signed(stub))
+                return ukit_error(err, -EPERM, "stub is signed; refusing to add sections to a signed image");
+        if (stub->n_sections == 0)
+                return ukit_error(err, -EBADMSG, "stub has no sections");
+
+        r = check_new_names(stub, news, n_new, &new_sbat, err);
+        if (r < 0)
+                return r;
+        if (new_sbat >= 0) {
+                const PeSection *s = pe_find_section(stub, UKI_NAME_SBAT);
+                if (s)
+                        stub_sbat = s - stub->sections;
+        }
+
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        l->stub_fd = stub_fd;
+        l->stub = stub;
+        l->new_sections = news;
+        l->n_new = n_new;
+        l->file_alignment = fa;
+        l->section_alignment = sa;
+        l->checksum_offset = stub->checksum_offset;
+        l->security_dir_offset = stub->security_dir_offset;
+        r = plan_stub_sbat(l, stub, news, new_sbat, stub_sbat, err);
+        if (r < 0)
+                return r;
+
+        if (!ADD_OK((size_t) stub->n_sections, n_new, &l->n_sections) || l->n_sections > PE_SECTIONS_MAX + 1)
+                return ukit_error(err, -EFBIG, "too many sections");
+        l->sections = calloc(l->n_sections, sizeof(PeLayoutSection));
+        order = calloc(stub->n_sections, sizeof(size_t));
+        if (!l->sections || !order)
+                return -ENOMEM;
+
+        uint64_t vend = 0;
+        r = keep_stub_sections(l, stub, news, new_sbat, stub_sbat, order, &n_kept, &vend, err);
+        if (r < 0)
+                return r;
+        l->n_sections = n_kept + n_new - (l->stub_sbat == PE_STUB_SBAT_REPLACED);
+        if (l->n_sections > PE_SECTIONS_MAX)
+                return ukit_error(err, -EFBIG, "too many sections (%zu, at most %u)", l->n_sections, PE_SECTIONS_MAX);
+
+        uint32_t need = 0, min_va = 0;
+        r = plan_header_area(l, stub, order, n_kept, n_new, &need, &min_va, err);
+        if (r < 0)
+                return r;
+
+        uint64_t cursor = 0;
+        uint32_t lowest_new_raw = 0;
+        r = place_stub_data(l, stub, order, n_kept, need, &cursor, &lowest_new_raw, err);
+        if (r < 0)
+                return r;
+
+        /* SizeOfHeaders: keep the stub's (rounded up, as ukify) when it still
+         * fits, else what the table needs. */
+        uint32_t soh;
+        if (!align_u32(stub->size_of_headers, fa, &soh) || soh < need || soh > lowest_new_raw || soh > min_va)
+                soh = need;
+        l->size_of_headers = soh;
+        cursor = MAX(cursor, (uint64_t) soh);
+
+        /* New sections after everything, in memory and in the file. When no
+         * stub section was dropped, also stay above the stub's SizeOfImage:
+         * the stub may rely on memory up to it. */
+        uint32_t va;
+        if (l->stub_sbat != PE_STUB_SBAT_DROPPED)
+                vend = MAX(vend, (uint64_t) stub->size_of_image);
+        /* never below the headers, even when no stub section is left */
+        vend = MAX(vend, (uint64_t) soh);
+        if (!align_u32(vend, sa, &va))
+                return ukit_error(err, -EFBIG, "image larger than 4 GiB");
+        /* SizeOfCode stays the stub's; the new sections add to the data. */
+        uint64_t data = stub->size_of_initialized_data;
+        r = place_new_sections(l, news, n_new, new_sbat, n_kept, va, &cursor, &data, err);
+        if (r < 0)
+                return r;
+        if (data > UINT32_MAX)
+                return ukit_error(err, -EFBIG, "image larger than 4 GiB");
+
+        r = fill_headers(l, stub_fd, stub, opts, data);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(l);
         return 0;

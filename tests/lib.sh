@@ -17,7 +17,7 @@ T=$UKIT_TMP
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
-need() { for c in "$@"; do command -v "$c" >/dev/null || skip "$c not installed"; done; }
+need() { local c; for c in "$@"; do command -v "$c" >/dev/null || skip "$c not installed"; done; }
 
 # assert_eq ACTUAL EXPECTED WHAT
 assert_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }

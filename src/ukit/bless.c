@@ -71,19 +71,6 @@ static int read_count_path(char *buf, size_t size) {
         return k > 0 ? 0 : -EBADMSG;
 }
 
-static bool parse_digits(const char *s, size_t n, unsigned long *ret) {
-        unsigned long v = 0;
-        if (n == 0 || n > 9)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-                v = v * 10 + (s[i] - '0');
-        }
-        *ret = v;
-        return true;
-}
-
 /* Split "stem+LEFT[-DONE].suffix" into the three names. */
 static int make_names(const char *name, BlessNames *b) {
         const char *dot = strrchr(name, '.'), *plus, *dash;
@@ -95,10 +82,10 @@ static int make_names(const char *name, BlessNames *b) {
         if (!plus)
                 return -ENOENT;
         dash = memchr(plus, '-', dot - plus);
-        if (!parse_digits(plus + 1, (dash ? dash : dot) - plus - 1, &b->left))
+        if (!parse_digits_n(plus + 1, (dash ? dash : dot) - plus - 1, &b->left))
                 return -ENOENT;
         b->done = 0;
-        if (dash && !parse_digits(dash + 1, dot - dash - 1, &b->done))
+        if (dash && !parse_digits_n(dash + 1, dot - dash - 1, &b->done))
                 return -ENOENT;
         stem = plus - name;
         snprintf(b->counting, sizeof(b->counting), "%s", name);

@@ -66,6 +66,21 @@ static inline int unhexchar(char c) {
         return -1;
 }
 
+/* Parse s[0..n) as 1 to 9 decimal digits (nothing else) into *ret. */
+static inline bool parse_digits_n(const char *s, size_t n, unsigned long *ret) {
+        unsigned long v = 0;
+
+        if (n == 0 || n > 9)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned long) (s[i] - '0');
+        }
+        *ret = v;
+        return true;
+}
+
 /* mkdir -p: the missing parents with 0755, path itself with mode; an
  * existing directory (or anything else by that name) is not an error. */
 int mkdir_p(const char *path, mode_t mode);

@@ -33,16 +33,9 @@ bool uki_entry_token_valid(const char *s) {
 
 /* Parse "DIGITS" in s[0..n): the whole range must be digits, value <= max. */
 static bool parse_counter(const char *s, size_t n, unsigned max, int *ret) {
-        unsigned long v = 0;
+        unsigned long v;
 
-        if (n == 0 || n > 9)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-                v = v * 10 + (unsigned) (s[i] - '0');
-        }
-        if (v > max)
+        if (!parse_digits_n(s, n, &v) || v > max)
                 return false;
         *ret = (int) v;
         return true;

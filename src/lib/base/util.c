@@ -182,3 +182,18 @@ char *escape_controls(const char *s, size_t n, unsigned flags) {
         *o = 0;
         return out;
 }
+
+int buf_append(char **buf, size_t *n, size_t *cap, const char *piece, size_t l) {
+        if (*n + l + 1 > *cap) {
+                size_t c = (*n + l + 1) * 2;
+                char *t = realloc(*buf, c);
+
+                if (!t)
+                        return -ENOMEM;
+                *buf = t;
+                *cap = c;
+        }
+        memcpy(*buf + *n, piece, l);
+        *n += l;
+        return 0;
+}

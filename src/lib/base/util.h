@@ -81,6 +81,11 @@ static inline bool parse_digits_n(const char *s, size_t n, unsigned long *ret) {
         return true;
 }
 
+/* Append l bytes of piece to the heap buffer *buf (*n bytes used, *cap
+ * allocated), growing it so one byte stays free for the NUL. -ENOMEM leaves
+ * *buf as it was (the caller still owns and frees it). */
+int buf_append(char **buf, size_t *n, size_t *cap, const char *piece, size_t l);
+
 /* mkdir -p: the missing parents with 0755, path itself with mode; an
  * existing directory (or anything else by that name) is not an error. */
 int mkdir_p(const char *path, mode_t mode);

@@ -365,18 +365,10 @@ int update_pattern_format(const UpdatePattern *p, const UpdateMeta *m, char **re
                         piece = buf;
                 }
                 l = strlen(piece);
-                if (n + l + 1 > cap) {
-                        char *t;
-                        cap = (n + l + 1) * 2;
-                        t = realloc(out, cap);
-                        if (!t) {
-                                free(out);
-                                return -ENOMEM;
-                        }
-                        out = t;
+                if (buf_append(&out, &n, &cap, piece, l) < 0) {
+                        free(out);
+                        return -ENOMEM;
                 }
-                memcpy(out + n, piece, l);
-                n += l;
         }
         out[n] = 0;
         *ret = out;

@@ -96,18 +96,10 @@ int update_specifiers_expand(const char *s, const UpdateSpecifiers *spec, char *
                                 v = "";
                 }
                 l = strlen(v);
-                if (n + l + 1 > cap) {
-                        char *t;
-                        cap = (n + l + 1) * 2;
-                        t = realloc(out, cap);
-                        if (!t) {
-                                free(out);
-                                return -ENOMEM;
-                        }
-                        out = t;
+                if (buf_append(&out, &n, &cap, v, l) < 0) {
+                        free(out);
+                        return -ENOMEM;
                 }
-                memcpy(out + n, v, l);
-                n += l;
         }
         out[n] = 0;
         *ret = out;

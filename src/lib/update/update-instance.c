@@ -26,6 +26,18 @@ static int cmp_instance(const void *a, const void *b) {
         return update_version_cmp(y->meta.version, x->meta.version);
 }
 
+/* Hand a listing back sorted, or free it when r says it failed. */
+static int finish_list(UpdateInstances *l, int r, UpdateInstances *ret) {
+        if (r < 0) {
+                update_instances_done(l);
+                return r;
+        }
+        if (l->n > 1)
+                qsort(l->items, l->n, sizeof(UpdateInstance), cmp_instance);
+        *ret = *l;
+        return 0;
+}
+
 static int match_any(const UpdateResource *res, const char *name, UpdateMeta *m) {
         for (size_t i = 0; i < res->n_patterns; i++) {
                 int r = update_pattern_match(&res->patterns[i], name, m);
@@ -101,14 +113,7 @@ int update_instances_scan(const UpdateResource *res, const char *dir, const char
                 }
         }
         closedir(d);
-        if (r < 0) {
-                update_instances_done(&l);
-                return r;
-        }
-        if (l.n > 1)
-                qsort(l.items, l.n, sizeof(UpdateInstance), cmp_instance);
-        *ret = l;
-        return 0;
+        return finish_list(&l, r, ret);
 }
 
 const UpdateInstance *update_instances_find(const UpdateInstances *l, const char *v) {
@@ -177,12 +182,5 @@ int update_instances_scan_url(const UpdateResource *res, const char *url, const 
                         return r;
         }
         r = parse_sums(res, url, sums, &l);
-        if (r < 0) {
-                update_instances_done(&l);
-                return r;
-        }
-        if (l.n > 1)
-                qsort(l.items, l.n, sizeof(UpdateInstance), cmp_instance);
-        *ret = l;
-        return 0;
+        return finish_list(&l, r, ret);
 }

@@ -393,19 +393,26 @@ static int run_build(int argc, char **argv) {
         return r == EXIT_SUCCESS ? 0 : r;
 }
 
+/* fdopendir() that takes fd over: NULL for fd < 0, and fd is closed when
+ * fdopendir() fails. */
+static DIR *opendir_fd(int fd) {
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d)
+                close(fd);
+        return d;
+}
+
 /* After a successful install: other files of the same token+version (an
  * older "+N" variant, or the name without a counter) would be duplicates. */
 static void remove_variants(int dir_fd, const char *keep, const char *token, const char *version) {
-        DIR *d;
-        int fd = dup(dir_fd);
+        DIR *d = opendir_fd(dup(dir_fd));
 
-        if (fd < 0)
+        if (!d)
                 return;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return;
-        }
         for (struct dirent *de; (de = readdir(d)); ) {
                 if (streq(de->d_name, keep) || !uki_name_matches(de->d_name, token, version))
                         continue;
@@ -686,16 +693,10 @@ static void remove_help(FILE *f) {
  * is reported. */
 static void remove_extra_dir(int dir_fd, const char *name) {
         _cleanup_free_ char *extra = xasprintf("%s.extra.d", name);
-        int fd = openat(dir_fd, extra, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d;
+        DIR *d = opendir_fd(openat(dir_fd, extra, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 
-        if (fd < 0)
+        if (!d)
                 return;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return;
-        }
         for (struct dirent *de; (de = readdir(d)); )
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
                         (void) unlinkat(dirfd(d), de->d_name, 0);

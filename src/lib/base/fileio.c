@@ -28,6 +28,15 @@ int read_file_full(const char *path, size_t max, char **ret, size_t *ret_size) {
         return read_fd_full(fd, max, ret, ret_size);
 }
 
+/* read() once, retrying on EINTR: the byte count, or -errno. */
+static ssize_t read_retry(int fd, void *buf, size_t n) {
+        for (;;) {
+                ssize_t k = read(fd, buf, n);
+                if (k >= 0 || errno != EINTR)
+                        return k < 0 ? -errno : k;
+        }
+}
+
 int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
@@ -45,12 +54,9 @@ int read_fd_full(int fd, size_t max, char **ret, size_t *ret_size) {
                         buf = p;
                         alloc = n;
                 }
-                ssize_t k = read(fd, buf + size, alloc - size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                ssize_t k = read_retry(fd, buf + size, alloc - size);
+                if (k < 0)
+                        return (int) k;
                 if (k == 0)
                         break;
                 size += (size_t) k;
@@ -477,12 +483,9 @@ int read_input_at(int dir_fd, const char *path, unsigned flags, size_t max, char
         if (!buf)
                 return -ENOMEM;
         for (;;) {
-                ssize_t k = read(fd, buf + n, (size_t) size + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
+                ssize_t k = read_retry(fd, buf + n, (size_t) size + 1 - n);
+                if (k < 0)
+                        return (int) k;
                 if (k == 0)
                         break;
                 n += (size_t) k;

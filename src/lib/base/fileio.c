@@ -110,10 +110,12 @@ int pread_full(int fd, void *buf, size_t n, uint64_t off) {
         return 0;
 }
 
-int pwrite_full(int fd, const void *buf, size_t n, uint64_t off) {
+/* The whole buffer with write(), or pwrite() at off when positional,
+ * retrying on EINTR and short counts. */
+static int write_all(int fd, const void *buf, size_t n, bool positional, uint64_t off) {
         const uint8_t *p = buf;
         while (n > 0) {
-                ssize_t k = pwrite(fd, p, n, (off_t) off);
+                ssize_t k = positional ? pwrite(fd, p, n, (off_t) off) : write(fd, p, n);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -126,19 +128,12 @@ int pwrite_full(int fd, const void *buf, size_t n, uint64_t off) {
         return 0;
 }
 
+int pwrite_full(int fd, const void *buf, size_t n, uint64_t off) {
+        return write_all(fd, buf, n, true, off);
+}
+
 int write_full(int fd, const void *buf, size_t n) {
-        const uint8_t *p = buf;
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
+        return write_all(fd, buf, n, false, 0);
 }
 
 static char *dir_of(const char *path) {

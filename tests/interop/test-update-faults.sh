@@ -80,4 +80,21 @@ for v in 4 5; do
         [ ! -e "$W/esp/EFI/Linux/uki_$v+3-0.efi" ] || fail "truncated $v: installed"
 done
 [ -z "$(find "$W/esp" -name '.#*')" ] || fail "temporaries left after truncated payloads"
+# hostile source and definition files: a FIFO or a symlink offered as a
+# version is never opened or installed (no hang), and a FIFO as a transfer
+# definition is refused with one line naming it
+rm -f "$W"/src/uki_*
+mkfifo "$W/src/uki_6.efi.gz"; ln -s /etc/shadow "$W/src/uki_7.efi.gz"
+before=$(ls -A "$W/esp/EFI/Linux")
+rc=0; timeout 20 "$UKIT" update --definitions="$W/defs" update >"$T/.out" 2>&1 || rc=$?
+[ $rc != 124 ] || fail "FIFO source: the update hung"
+[ "$(ls -A "$W/esp/EFI/Linux")" = "$before" ] || fail "FIFO/symlink source: something was installed: $(ls -A "$W/esp/EFI/Linux")"
+rm -f "$W/src/uki_6.efi.gz" "$W/src/uki_7.efi.gz"
+mkfifo "$W/defs/60-fifo.transfer"
+rc=0; timeout 20 "$UKIT" update --definitions="$W/defs" list >"$T/.out" 2>&1 || rc=$?
+[ $rc != 124 ] || fail "FIFO definition: list hung"
+[ $rc != 0 ] || fail "FIFO definition: accepted"
+grep -q '60-fifo.transfer.*not a regular file' "$T/.out" || fail "FIFO definition: $(cat "$T/.out")"
+rm -f "$W/defs/60-fifo.transfer"
+[ -z "$(find "$W/esp" -name '.#*')" ] || fail "temporaries left after hostile sources"
 echo "update faults OK"

@@ -146,6 +146,16 @@ _vm_extract_ext_modules() {
 # The modules for vm_initrd --modules ($VM_EXT_MODULES and their
 # dependencies) go to $UKIT_CACHE/modules-VERSION/ext/ (a cache made before
 # they existed gets them added).
+# vm_oracle_257: the Debian 13 root with systemd 257 (scripts/fetch-oracle-257.sh,
+# cached) as ROOT and ORACLE_ROOT, the test's directory by its real path as W,
+# and in257 CMD...: runs CMD in that root with W bound at the same path.
+vm_oracle_257() {
+        ROOT=$(bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" "$UKIT_CACHE") || fail "no systemd 257 oracle root"
+        export ORACLE_ROOT=$ROOT
+        W=$(realpath "$T")
+}
+in257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$W" "$@"; }
+
 vm_kernel() {
         local kernel deb ver dir tmp
         if [ "$VM_ARCH" = aa64 ]; then

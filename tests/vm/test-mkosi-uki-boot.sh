@@ -17,11 +17,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
 need sbverify osslsigncode openssl unshare
-ROOT=$(bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" "$UKIT_CACHE") || fail "no systemd 257 oracle root"
-export ORACLE_ROOT=$ROOT
+vm_oracle_257
 [ -d "$ROOT/usr/lib/python3/dist-packages/mkosi" ] || fail "no mkosi in the 257 oracle root"
-W=$(realpath "$T")
-in257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$W" "$@"; }
 in257 mkosi --version | grep -q '^mkosi 25' || fail "the oracle's mkosi is not 25"
 UKIT_BIN=$(realpath "$UKIT")
 

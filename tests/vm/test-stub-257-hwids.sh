@@ -19,10 +19,7 @@
 . "$UKIT_TOP/tests/vm/lib.sh"
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
-ROOT=$(bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" "$UKIT_CACHE") || fail "no systemd 257 oracle root"
-export ORACLE_ROOT=$ROOT
-W=$(realpath "$T")
-in257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$W" "$@"; }
+vm_oracle_257
 
 cp "$(vm_kernel)" "$W/vmlinuz"
 cp "$STUB" "$W/ukit-stub.efi"

@@ -18,12 +18,9 @@ ki_init
 need jq
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
-ROOT=$(bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" "$UKIT_CACHE") || fail "no systemd 257 oracle root"
-export ORACLE_ROOT=$ROOT
+vm_oracle_257
 sdboot=$ROOT/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 [ -f "$sdboot" ] || fail "no systemd-boot 257 in the oracle root ($sdboot)"
-W=$(realpath "$T")
-in257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$W" "$@"; }
 
 cp "$(vm_kernel)" "$W/vmlinuz"
 cp "$STUB" "$W/ukit-stub.efi"

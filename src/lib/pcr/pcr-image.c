@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "pcr-image.h"
+#include "pe-profile.h"
 
-int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
+int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, const UkiMeasureRules *rules,
+                                 unsigned banks, PcrState *ret) {
         _cleanup_pcr_measure_ PcrMeasure *m = NULL;
+        const PeSection *secs[_UKI_SECTION_MAX];
         int r;
 
+        r = pe_profile_sections(img, profile, secs, NULL);
+        if (r < 0)
+                return r;
         r = pcr_measure_new(rules, banks, 0, &m);
         if (r < 0)
                 return r;
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
-                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
+                const PeSection *sec = secs[s];
                 if (!sec || !pcr_measure_wants(m, (UkiSection) s))
                         continue;
                 /* what the stub measures: VirtualSize bytes (none if 0,
@@ -26,4 +32,8 @@ int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rule
                         return r;
         }
         return pcr_measure_finish(m, ret);
+}
+
+int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
+        return pcr_measure_pe_image_profile(fd, img, 0, rules, banks, ret);
 }

@@ -8,7 +8,13 @@
 #include "pcr.h"
 #include "pe.h"
 
-/* Measures the sections of img (read from fd) in the banks of the mask.
- * Each section counts with VirtualSize bytes, zero-filled past its raw data,
- * as the loader maps it. Returns 0 or -errno. */
+/* Measures the sections the stub uses for profile `profile` of img (read
+ * from fd; pe_profile_sections(): the base overlaid by the profile's
+ * sections) in the banks of the mask. Each section counts with VirtualSize
+ * bytes, zero-filled past its raw data, as the loader maps it. Returns 0,
+ * -ENOENT when the image has no such profile, or -errno. */
+int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, const UkiMeasureRules *rules,
+                                 unsigned banks, PcrState *ret);
+
+/* Profile 0 (the only one of an image without .profile sections). */
 int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret);

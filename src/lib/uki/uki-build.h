@@ -61,6 +61,12 @@ typedef struct UkiPcrSpec {
         size_t n_keys;
         const void *pcrpkey;            /* .pcrpkey to add, or NULL */
         size_t pcrpkey_size;
+        /* Multi-profile UKIs (new sections include .profile): every profile
+         * gets its own .pcrsig after its sections, for the base overlaid by
+         * its sections (what the stub measures for it), unless
+         * unsigned_profiles[N] (N < n_unsigned_profiles) says not to. */
+        const bool *unsigned_profiles;
+        size_t n_unsigned_profiles;
 } UkiPcrSpec;
 
 typedef struct UkiBuildSection {

@@ -9,7 +9,6 @@
 #include "build-profile.h"
 #include "cli.h"
 #include "fileio.h"
-#include "osrel.h"
 #include "pe.h"
 #include "util.h"
 
@@ -158,6 +157,31 @@ int build_profile_lead(BuildContext *c) {
         return 0;
 }
 
+/* ID= of a .profile, leniently (as ukify's env-file reader: one KEY=VALUE
+ * per line, the value may be quoted; the rest of the text need not be valid
+ * os-release syntax). "" when there is none. */
+static void profile_id(const char *text, size_t n, char id[static PROFILE_ID_MAX]) {
+        id[0] = 0;
+        for (size_t i = 0; i < n;) {
+                size_t end = i;
+                while (end < n && text[end] != '\n')
+                        end++;
+                if (end - i > 3 && memcmp(text + i, "ID=", 3) == 0) {
+                        size_t a = i + 3, b = end;
+                        while (b > a && strchr(" \t\r", text[b - 1]))
+                                b--;
+                        if (b - a >= 2 && (text[a] == '"' || text[a] == '\'') && text[b - 1] == text[a]) {
+                                a++;
+                                b--;
+                        }
+                        size_t len = MIN(b - a, (size_t) PROFILE_ID_MAX - 1);
+                        memcpy(id, text + a, len);
+                        id[len] = 0;    /* the last ID= wins */
+                }
+                i = end + 1;
+        }
+}
+
 static bool imported(const char *name, bool osrel) {
         if (streq(name, UKI_NAME_OSREL))
                 return osrel;
@@ -219,8 +243,7 @@ static int open_profile_pe(Joined *j, bool osrel) {
         r = pe_read_section(j->fd, j->img, prof, PROFILE_TEXT_MAX, &text, &n);
         if (r < 0)
                 return log_errno(r, "%s: cannot read its .profile section", j->path);
-        if (osrel_get(text, n, "ID", j->id, sizeof(j->id)) < 0)
-                j->id[0] = 0;
+        profile_id(text, n, j->id);
         return 0;
 }
 
@@ -269,8 +292,7 @@ int build_profile_pcr_spec(BuildContext *c, UkiPcrSpec *spec) {
         p->unsigned_profiles = calloc(1 + p->n_joined, sizeof(bool));
         if (!p->unsigned_profiles)
                 return log_errno(-ENOMEM, "cannot allocate");
-        if (osrel_get(p->text, p->text_size, "ID", base_id, sizeof(base_id)) < 0)
-                base_id[0] = 0;
+        profile_id(p->text, p->text_size, base_id);
         p->unsigned_profiles[0] = !sign_listed(p, base_id);
         for (size_t i = 0; i < p->n_joined; i++)
                 p->unsigned_profiles[1 + i] = !sign_listed(p, p->joined[i].id);

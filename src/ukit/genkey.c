@@ -69,8 +69,9 @@ static void help(FILE *f) {
                 "  -c --config=PATH                           ukify.conf to read the above from\n"
                 "                                             (default: ukify's search path)\n"
                 "\n"
-                "Accepted and ignored, as ukify 257 genkey does: --secureboot-certificate-dir=,\n"
-                "--secureboot-certificate-name=, --phases=.\n",
+                "     --secureboot-certificate-dir=DIR        Accepted and ignored, as by ukify 257\n"
+                "     --secureboot-certificate-name=NAME      genkey (pesign settings, and phases\n"
+                "     --phases=PATH...                        of the PCR keys)\n",
                 GENKEY_VALIDITY_DEFAULT);
 }
 

@@ -25,6 +25,7 @@ typedef struct BuildCompat {
         const char *tools[COMPAT_TOOLS_MAX];
         size_t n_tools;
         char *signtool, *sb_cert_dir;   /* from the config file (owned) */
+        char *stub;                     /* the default stub for --efi-arch (owned) */
 } BuildCompat;
 
 int build_compat_setup(BuildContext *c) {
@@ -42,6 +43,7 @@ void build_compat_done(BuildContext *c) {
                 return;
         free(x->signtool);
         free(x->sb_cert_dir);
+        free(x->stub);
         free(x);
         c->ext_compat = NULL;
 }
@@ -137,6 +139,26 @@ int build_compat_config(BuildContext *c, const char *section, const char *key, c
                 return 1;
         }
         return 0;
+}
+
+/* ukify 257 picks linux<ARCH>.efi.stub by --efi-arch; ukit's own stubs are
+ * ukit-stub.efi (x64) and ukit-stub-aa64.efi, next to each other. A default
+ * that follows neither naming is kept (the stub check then names the
+ * mismatch). */
+const char *build_compat_default_stub(BuildContext *c, const char *def) {
+        BuildCompat *x = c->ext_compat;
+        const char *base = strrchr(def, '/') ? strrchr(def, '/') + 1 : def;
+        size_t dir = (size_t) (base - def);
+
+        if (!c->efi_arch || !c->linux_path)
+                return def;
+        free(x->stub);
+        x->stub = NULL;
+        if (streq(base, "ukit-stub.efi") && !streq(c->efi_arch, "x64"))
+                x->stub = xasprintf("%.*sukit-stub-%s.efi", (int) dir, def, c->efi_arch);
+        else if (startswith(base, "linux") && strlen(base) > 9 && streq(base + strlen(base) - 9, ".efi.stub"))
+                x->stub = xasprintf("%.*slinux%s.efi.stub", (int) dir, def, c->efi_arch);
+        return x->stub ?: def;
 }
 
 static void summary_line(const char *option, const char *value) {

@@ -59,5 +59,9 @@ int build_compat_config(BuildContext *c, const char *section, const char *key, c
 /* After options, config file and defaults: with --summary, prints the
  * settings and returns -1 (done); checks --measure. 0, -1 or an exit status. */
 int build_compat_summary(BuildContext *c);
+/* The stub to use without --stub: def, or with --efi-arch the stub of that
+ * architecture named like def (ukit-stub-ARCH.efi, linuxARCH.efi.stub).
+ * The string lives in the context. */
+const char *build_compat_default_stub(BuildContext *c, const char *def);
 /* After the output is written: --measure. 0 or an exit status. */
 int build_compat_measure(BuildContext *c);

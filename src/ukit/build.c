@@ -981,7 +981,7 @@ static int build_prepare(BuildContext *c, int argc, char **argv) {
                 return r;
 
         if (!c->stub_path)   /* no --linux: an add-on, built on the add-on stub */
-                c->stub_path = stub_default_path(!c->linux_path);
+                c->stub_path = build_compat_default_stub(c, stub_default_path(!c->linux_path));
         if (!c->output) {
                 if (!c->linux_path)
                         return log_usage("--output= is required when --linux= is not given");

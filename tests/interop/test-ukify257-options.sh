@@ -240,6 +240,17 @@ printf '[UKI]\nInitrd=%s\nCmdline=from-config\n' "$T/c1/osrel" >"$T/sum.conf"
 [ ! -e "$T/sum.efi" ] || fail "--summary wrote an image"
 grep -qx -- "--cmdline=from-cli" "$T/sum.out" || fail "--summary: the command line does not win: $(cat "$T/sum.out")"
 grep -qx -- "--initrd=$T/c1/osrel" "$T/sum.out" || fail "--summary: config Initrd= missing"
+# --efi-arch without --stub picks the stub of that architecture (ukify:
+# linux<ARCH>.efi.stub; ukit: its own stub built for it), judged by pefile
+head -c 30000 /dev/urandom >"$T/noise"
+for arch in x64:0x8664 aa64:0xaa64; do
+        "$UKIT" build --linux="$T/noise" --efi-arch="${arch%:*}" --os-release=ID=x --output="$T/arch.efi" >/dev/null 2>&1 ||
+                fail "--efi-arch=${arch%:*} without --stub failed"
+        m=$($PY -c 'import pefile, sys; print(hex(pefile.PE(sys.argv[1], fast_load=True).FILE_HEADER.Machine))' "$T/arch.efi")
+        [ "$m" = "${arch#*:}" ] || fail "--efi-arch=${arch%:*}: image machine $m"
+        rm -f "$T/arch.efi"
+done
+bad "efi-arch without stub" 1 --linux="$T/noise" --efi-arch=riscv64
 # inspect: an unknown shape is a usage error
 "$UKIT" inspect --json-shape=python "$T/c1/ukit.efi" >/dev/null 2>&1; [ $? = 2 ] || fail "--json-shape=python accepted"
 echo "PASS ($pass cases, seed $SEED)"

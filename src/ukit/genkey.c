@@ -33,7 +33,7 @@ typedef struct GenkeyArgs {
         size_t n_pcr_pub;
         const char *config;
         bool validity_set;
-        char *owned[2 + 2 * GENKEY_PCR_KEYS_MAX + 1];   /* values from the config file */
+        char *owned[256];               /* values from the config file */
         size_t n_owned;
 } GenkeyArgs;
 
@@ -119,6 +119,10 @@ static int genkey_config_pcr(GenkeyConfig *st, const char *group, const char *ke
         size_t i = st->n_cli_priv + g;
         const char **slot = streq(key, "PCRPrivateKey") ? &a->pcr_priv[i] : &a->pcr_pub[i];
         *slot = genkey_keep(a, value);
+        if (!*slot) {
+                st->error = "too many settings";
+                return -E2BIG;
+        }
         a->n_pcr_priv = MAX(a->n_pcr_priv, i + 1);
         if (slot == &a->pcr_pub[i])
                 a->n_pcr_pub = MAX(a->n_pcr_pub, i + 1);
@@ -133,17 +137,23 @@ static int genkey_config_item(void *userdata, const char *section, const char *k
 
         if ((group || streq(section, "UKI")) && (streq(key, "PCRPrivateKey") || streq(key, "PCRPublicKey")))
                 return genkey_config_pcr(st, group ?: "", key, value);
-        if (!streq(section, "UKI") || st->sb_from_cmdline)
+        if (!streq(section, "UKI"))
                 return 0;       /* everything else is build's (or refused there) */
-        if (streq(key, "SecureBootPrivateKey"))
-                a->sb_key = genkey_keep(a, value);
-        else if (streq(key, "SecureBootCertificate"))
-                a->sb_cert = genkey_keep(a, value);
-        else if (streq(key, "SecureBootCertificateValidity") && !a->validity_set &&
-                 parse_validity(value, &a->validity_days) < 0) {
-                st->error = "SecureBootCertificateValidity= is not 1..36525 days";
-                return -EINVAL;
+        if (streq(key, "SecureBootCertificateValidity")) {
+                if (!a->validity_set && parse_validity(value, &a->validity_days) < 0) {
+                        st->error = "SecureBootCertificateValidity= is not 1..36525 days";
+                        return -EINVAL;
+                }
+                return 0;
         }
+        if (st->sb_from_cmdline || (!streq(key, "SecureBootPrivateKey") && !streq(key, "SecureBootCertificate")))
+                return 0;
+        const char *v = genkey_keep(a, value);
+        if (!v) {
+                st->error = "too many settings";
+                return -E2BIG;
+        }
+        *(streq(key, "SecureBootPrivateKey") ? &a->sb_key : &a->sb_cert) = v;
         return 0;
 }
 

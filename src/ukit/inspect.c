@@ -354,7 +354,7 @@ static int inspect_sections(int fd, InspectArgs *a, Report *rep) {
                 if (a->n_sel > 0) {
                         sr->shown = false;
                         for (size_t k = 0; k < a->n_sel; k++)
-                                if (streq(a->sel[k].name, s->name) && !a->sel[k].found) {
+                                if (streq(a->sel[k].name, s->name)) {  /* every section of that name, as ukify */
                                         sr->shown = true;
                                         sr->text_mode = a->sel[k].text;
                                         a->sel[k].found = true;

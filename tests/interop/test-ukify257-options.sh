@@ -149,6 +149,7 @@ for ((i = 1; i <= CASES; i++)); do
         rnd 3; [ $R = 0 ] && iargs+=(--all)
         rnd 3; [ $R = 0 ] && iargs+=(--section=.cmdline:binary --section=.sbat:text)
         rnd 4; [ $R = 0 ] && iargs+=(--section=.sdmagic:text)
+        [ -e "$d/dtbauto1" ] && iargs+=(--section=.dtbauto:binary)     # a name twice: the last one's values
         inspect_both --json=short "${iargs[@]}"
         cmp -s "$d/i.ukify" <(head -c -1 "$d/i.ukit") || fail "case $i: inspect --json=short: not byte-identical to ukify's"
         inspect_both --json=pretty "${iargs[@]}"
@@ -205,6 +206,17 @@ for side in ukify ukit; do
                 [ "$(wc -l <"$g/err")" = 1 ] || fail "genkey existing target: not one line: $(cat "$g/err")"
         fi
         [ ! -e "$g/sb.key" ] && [ ! -e "$g/sb.crt" ] || fail "genkey ($side): wrote although a target exists"
+done
+
+# genkey: a bad config file is one line, and nothing is written
+mkdir -p "$T/gbad"
+printf '[UKI]\nSecureBootCertificateValidity=forever\n' >"$T/gbad/v.conf"
+printf '[PCRSignature:x]\nPCRPublicKey=%s\n' "$T/gbad/p.pub" >"$T/gbad/p.conf"
+for conf in v p; do
+        "$UKIT" genkey --config="$T/gbad/$conf.conf" --secureboot-private-key="$T/gbad/sb.key" \
+                --secureboot-certificate="$T/gbad/sb.crt" >/dev/null 2>"$T/gbad/err" && fail "genkey: bad $conf.conf accepted"
+        [ "$(wc -l <"$T/gbad/err")" = 1 ] || fail "genkey $conf.conf: not one line: $(cat "$T/gbad/err")"
+        [ -z "$(ls "$T/gbad" | grep -v -e conf -e err)" ] || fail "genkey $conf.conf: wrote $(ls "$T/gbad")"
 done
 
 # ---- bad input -------------------------------------------------------------

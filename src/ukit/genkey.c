@@ -68,7 +68,6 @@ static void help(FILE *f) {
                 "     --pcr-public-key=PATH                   Matching public key (repeatable, in order)\n"
                 "  -c --config=PATH                           ukify.conf to read the above from\n"
                 "                                             (default: ukify's search path)\n"
-                "\n"
                 "     --secureboot-certificate-dir=DIR        Accepted and ignored, as by ukify 257\n"
                 "     --secureboot-certificate-name=NAME      genkey (pesign settings, and phases\n"
                 "     --phases=PATH...                        of the PCR keys)\n",

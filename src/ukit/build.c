@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "bmp.h"
+#include "build-compat.h"
 #include "build-config.h"
 #include "build-hwids.h"
 #include "build.h"
@@ -78,6 +79,7 @@ static void help(void) {
                BUILD_PROFILE_HELP
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
+               BUILD_COMPAT_HELP
                "  -h --help               show this help\n"
                "\n"
                "Without --linux an add-on is built (sections only, for\n"
@@ -115,6 +117,7 @@ void build_context_done(BuildContext *c) {
         build_pcr_done(c);
         build_sign_done(c);
         build_profile_done(c);
+        build_compat_done(c);
 }
 
 static void *grow(void *p, size_t *n, size_t elem) {
@@ -270,6 +273,7 @@ static const struct option build_options[] = {
         BUILD_PCR_OPTIONS,
         BUILD_PROFILE_OPTIONS,
         BUILD_SIGN_OPTIONS,
+        BUILD_COMPAT_OPTIONS,
         {}
 };
 
@@ -351,7 +355,7 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
 
         optind = 0;
         opterr = 0; /* report in our own format */
-        while ((opt = getopt_long(argc, argv, ":ho:c:q", build_options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":ho:c:qj", build_options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         help();
@@ -389,6 +393,13 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 }
                 case ARG_PROFILE ... ARG_SIGN_PROFILE: {
                         int r = build_profile_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
+                case 'j':
+                case ARG_COMPAT_SUMMARY ... ARG_COMPAT_SB_CERT_VALIDITY: {
+                        int r = build_compat_option(c, opt == 'j' ? ARG_COMPAT_JSON_PRETTY : opt, optarg);
                         if (r != 0)
                                 return r;
                         break;
@@ -438,6 +449,9 @@ static int extension_config(BuildContext *c, const char *section, const char *ke
         if (r != 0)
                 return r;
         r = build_profile_config(c, section, key, value);
+        if (r != 0)
+                return r;
+        r = build_compat_config(c, section, key, value);
         if (r != 0)
                 return r;
         return build_sign_config(c, section, key, value);
@@ -974,6 +988,9 @@ static int build_prepare(BuildContext *c, int argc, char **argv) {
         r = build_pcr_setup(c);
         if (r != 0)
                 return r;
+        r = build_compat_setup(c);
+        if (r != 0)
+                return r;
         r = build_parse_argv(c, argc, argv);
         if (r != 0)
                 return r;
@@ -985,13 +1002,16 @@ static int build_prepare(BuildContext *c, int argc, char **argv) {
                 return r;
 
         if (!c->stub_path)   /* no --linux: an add-on, built on the add-on stub */
-                c->stub_path = stub_default_path(!c->linux_path);
+                c->stub_path = build_compat_default_stub(c, stub_default_path(!c->linux_path));
         if (!c->output) {
                 if (!c->linux_path)
                         return log_usage("--output= is required when --linux= is not given");
                 _cleanup_free_ char *copy = xstrdup(c->linux_path);
                 c->output = c->output_buf = xasprintf("%s%s", basename(copy), c->output_suffix ?: ".unsigned.efi");
         }
+        r = build_compat_summary(c);
+        if (r != 0)
+                return r;
 
         r = open_stub(c);
         if (r != 0)
@@ -1044,6 +1064,9 @@ int verb_build(int argc, char **argv) {
         if (r < 0) {
                 return log_error("%s: %s", err.path[0] ? err.path : c.output, ukit_error_reason(&err, r));
         }
+        r = build_compat_measure(&c);
+        if (r != 0)
+                return r;
         if (!arg_quiet)
                 log_info("Wrote %s", c.output);
         return EXIT_SUCCESS;

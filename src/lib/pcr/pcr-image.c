@@ -1,9 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "pcr-image.h"
 #include "pe-profile.h"
+#include "util.h"
 
-int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, const UkiMeasureRules *rules,
-                                 unsigned banks, PcrState *ret) {
+/* The nth section called name, or NULL. */
+static const PeSection *find_nth(const PeImage *img, const char *name, size_t nth) {
+        for (size_t i = 0; i < img->n_sections; i++)
+                if (streq(img->sections[i].name, name) && nth-- == 0)
+                        return &img->sections[i];
+        return NULL;
+}
+
+size_t pcr_image_count_sections(const PeImage *img, const char *name) {
+        size_t n = 0;
+        for (size_t i = 0; i < img->n_sections; i++)
+                n += streq(img->sections[i].name, name);
+        return n;
+}
+
+static int measure_pick(int fd, const PeImage *img, uint32_t profile, size_t dtbauto, const UkiMeasureRules *rules,
+                        unsigned banks, PcrState *ret) {
         _cleanup_pcr_measure_ PcrMeasure *m = NULL;
         const PeSection *secs[_UKI_SECTION_MAX];
         int r;
@@ -11,6 +27,8 @@ int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, c
         r = pe_profile_sections(img, profile, secs, NULL);
         if (r < 0)
                 return r;
+        if (dtbauto > 0 && secs[UKI_SECTION_DTBAUTO])
+                secs[UKI_SECTION_DTBAUTO] = find_nth(img, UKI_NAME_DTBAUTO, dtbauto);
         r = pcr_measure_new(rules, banks, 0, &m);
         if (r < 0)
                 return r;
@@ -35,5 +53,15 @@ int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, c
 }
 
 int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
-        return pcr_measure_pe_image_profile(fd, img, 0, rules, banks, ret);
+        return measure_pick(fd, img, 0, 0, rules, banks, ret);
+}
+
+int pcr_measure_pe_image_dtbauto(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks,
+                                 size_t dtbauto, PcrState *ret) {
+        return measure_pick(fd, img, 0, dtbauto, rules, banks, ret);
+}
+
+int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, const UkiMeasureRules *rules,
+                                 unsigned banks, PcrState *ret) {
+        return measure_pick(fd, img, profile, 0, rules, banks, ret);
 }

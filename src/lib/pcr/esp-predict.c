@@ -252,6 +252,26 @@ static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *l
         return 0;
 }
 
+/* The SMBIOS `io.systemd.stub.kernel-cmdline-extra=` string: one event of
+ * its UTF-16LE form with the NUL (smbios-cmdline.c); none when empty. */
+static int smbios_extend(const Extender *s, const char *text, UkitError *err) {
+        size_t len = strlen(text);
+        if (len == 0)
+                return 0;
+        _cleanup_free_ uint8_t *u16 = malloc(2 * (len + 1));
+        if (!u16)
+                return -ENOMEM;
+        for (size_t i = 0; i <= len; i++) {
+                if ((unsigned char) text[i] >= 0x80) {
+                        ukit_error(err, -EILSEQ, "non-ASCII SMBIOS command line");
+                        return -EILSEQ;
+                }
+                u16[2 * i] = (uint8_t) text[i];
+                u16[2 * i + 1] = 0;
+        }
+        return extend(s, u16, 2 * (len + 1));
+}
+
 /* The directory of row pk to read: its global one under esp, or dropin. */
 static char *pickup_dir(const EspPickup *pk, bool global, const char *esp, const char *dropin) {
         if (!global)
@@ -295,8 +315,9 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
         return extend(s, u16, 2 * (len + 1));
 }
 
-int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
-                        PcrState *ret_pcr13, UkitError *err, EspObserveFn observe, void *userdata) {
+int esp_predict_observe(const char *esp, const char *uki, const char *smbios_cmdline, unsigned banks,
+                        PcrState *ret_pcr12, PcrState *ret_pcr13, UkitError *err, EspObserveFn observe,
+                        void *userdata) {
         char esp_real[PATH_MAX], uki_real[PATH_MAX];
         PcrState s12, s13;
         size_t el;
@@ -341,7 +362,9 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
                 const Extender *e = pk->pcr == TPM2_PCR_SYSEXTS ? &e13 : &e12;
                 if (pk->kind == ESP_PICKUP_ADDONS) {
                         r = addons_extend(e, pk, esp_real, dropin, &blobs, err);
-                        /* then the add-on devicetrees (no SMBIOS command line predicted) */
+                        /* then the SMBIOS command line, then the add-on devicetrees */
+                        if (r >= 0 && smbios_cmdline)
+                                r = smbios_extend(&e12, smbios_cmdline, err);
                         for (size_t k = 0; r >= 0 && k < blobs.n_dtb; k++)
                                 r = extend(&e12, blobs.dtb[k].data, blobs.dtb[k].size);
                 } else {
@@ -363,7 +386,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         return 0;
 }
 
-int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
-                UkitError *err) {
-        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, err, NULL, NULL);
+int esp_predict(const char *esp, const char *uki, const char *smbios_cmdline, unsigned banks, PcrState *ret_pcr12,
+                PcrState *ret_pcr13, UkitError *err) {
+        return esp_predict_observe(esp, uki, smbios_cmdline, banks, ret_pcr12, ret_pcr13, err, NULL, NULL);
 }

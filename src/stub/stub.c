@@ -621,10 +621,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         b.image_measured = measure_sections(b.base, b.sections);        /* PCR 11 */
         boot_splash(&b);
         boot_cmdline(&b);                                               /* PCR 12 if the user's */
-        boot_devicetree(&b);
         b.dropin = dropin_dir(b.li->FilePath);
         boot_addons(&b);                                                /* PCR 12 */
         boot_smbios_cmdline(&b);                                        /* PCR 12 */
+        /* after the add-ons, as 257: their .dtbauto is matched against the
+         * firmware's own devicetree, not the UKI's */
+        boot_devicetree(&b);
         boot_addon_devicetrees(&b);                                     /* PCR 12 */
         boot_pickup_archives(&b);                                       /* PCR 12, 13 */
         boot_addon_pieces(&b);                                          /* PCR 12 */

@@ -12,32 +12,30 @@
 #include "tpm2-pcr.h"
 #include "util.h"
 
-/* The SMBIOS string's value from the table file path into *ret (NULL: the
- * table has none); *buf holds the table. */
-static int smbios_cmdline_from_table(const char *path, char **buf, const char **ret) {
-        size_t size = 0;
-        int r = read_input_full(path, SMBIOS_TABLE_MAX, buf, &size);
-        if (r < 0)
-                return log_errno_r(r, "%s: cannot read the SMBIOS table", path);
-        *ret = smbios_oem_string((const uint8_t *) *buf, size, "io.systemd.stub.kernel-cmdline-extra");
-        return 0;
-}
-
 int measure_esp_predict(const char *esp, const char *uki, const char *smbios_cmdline, const char *smbios_table,
                         unsigned banks, MeasureEsp *ret) {
         UkitError err = UKIT_ERROR_INIT;
         _cleanup_free_ char *table = NULL;
+        EspMachine m = { .smbios_cmdline = smbios_cmdline };
         int r;
 
         if (!uki)
                 return log_usage("--esp= needs --uki=");
-        if (smbios_table && smbios_cmdline_from_table(smbios_table, &table, &smbios_cmdline) < 0)
-                return EXIT_FAILURE;
-        r = esp_predict(esp, uki, smbios_cmdline, banks, &ret->pcr12, &ret->pcr13, &err);
+        if (smbios_table) {
+                r = read_input_full(smbios_table, SMBIOS_TABLE_MAX, &table, &m.smbios_table_size);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read the SMBIOS table", smbios_table);
+                m.smbios_table = (const uint8_t *) table;
+                m.smbios_cmdline = smbios_oem_string(m.smbios_table, m.smbios_table_size,
+                                                     "io.systemd.stub.kernel-cmdline-extra");
+        }
+        r = esp_predict(esp, uki, &m, banks, &ret->pcr12, &ret->pcr13, &err);
         if (r < 0) {
                 const char *what = r == -EXDEV ? "the UKI is not inside the --esp directory" :
                         r == -E2BIG ? "more files than ukit-stub picks up from one directory" :
-                        r == -EILSEQ ? "non-ASCII add-on or SMBIOS command lines are not predicted" : strerror(-r);
+                        r == -EILSEQ ? "non-ASCII add-on or SMBIOS command lines are not predicted" :
+                        r == -ENOMEDIUM ? "add-on with .dtbauto: which one the stub picks depends on the machine, give --smbios-table" :
+                        strerror(-r);
                 return log_error("%s: %s", err.path[0] ? err.path : esp, what);
         }
         return 0;

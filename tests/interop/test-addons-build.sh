@@ -120,4 +120,13 @@ rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --s
 [ $rc = 1 ] && grep -q 'missing.bin' err && [ "$(wc -l <err)" = 1 ] || fail "missing SMBIOS table: rc $rc, $(cat err)"
 rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --smbios-cmdline=$'\xc3\xa9' 2>err >/dev/null || rc=$?
 [ $rc = 1 ] && grep -q 'non-ASCII' err || fail "non-ASCII SMBIOS string: rc $rc, $(cat err)"
+# an add-on with a .dtbauto: which one the stub takes depends on the
+# machine's CHIDs; without --smbios-table that is one line of error, with
+# the table above (no .hwids entry for it) the add-on's .dtb is predicted
+mkdir -p esp/EFI/Linux/u.efi.extra.d
+"$UKIT" build --stub "$ADDON_STUB" --devicetree dtb --devicetree-auto dtb -o esp/EFI/Linux/u.efi.extra.d/d.addon.efi \
+        >/dev/null 2>&1 || fail "add-on build with --devicetree-auto failed"
+rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= 2>err >/dev/null || rc=$?
+[ $rc = 1 ] && grep -q 'smbios-table' err && [ "$(wc -l <err)" = 1 ] || fail "add-on .dtbauto without a table: rc $rc, $(cat err)"
+rm -r esp/EFI/Linux/u.efi.extra.d
 echo "add-on: $(stat -c %s a.addon.efi) bytes, signed and verified"

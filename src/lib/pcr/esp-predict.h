@@ -11,7 +11,7 @@
  *           then "<uki>.extra.d", as UTF-16 with its NUL), the SMBIOS
  *           `io.systemd.stub.kernel-cmdline-extra=` string if one is
  *           given (UTF-16 with its NUL, as the stub measures it), each
- *           add-on's .dtb (VirtualSize bytes, add-on order), the credentials
+ *           add-on's .dtbauto picked by the machine's CHIDs, else .dtb (VirtualSize bytes, add-on order), the credentials
  *           archive of "<uki>.extra.d" (*.cred), the global credentials
  *           archive of "loader/credentials" (*.cred), the confext archive
  *           of "<uki>.extra.d" (*.confext.raw), then each add-on's .ucode
@@ -33,16 +33,27 @@
 #include "error.h"
 #include "pcr.h"
 
-/* esp: the ESP's root directory; uki: the UKI file, inside esp;
- * smbios_cmdline: the SMBIOS string's value, NULL if the machine has none.
- * On error, the optional err gets the path the problem is about
- * (err->path). */
-int esp_predict(const char *esp, const char *uki, const char *smbios_cmdline, unsigned banks, PcrState *ret_pcr12,
+/* What the stub reads from the machine, as far as the prediction needs it:
+ * the SMBIOS `io.systemd.stub.kernel-cmdline-extra=` value (NULL: none) and
+ * the SMBIOS structure table (NULL: unknown), from which the CHIDs pick an
+ * add-on's .dtbauto through its .hwids (the machine is assumed to have no
+ * firmware devicetree, as on x86). Without a table an add-on with a
+ * .dtbauto is not predicted (-ENOMEDIUM). */
+typedef struct EspMachine {
+        const char *smbios_cmdline;
+        const uint8_t *smbios_table;
+        size_t smbios_table_size;
+} EspMachine;
+
+/* esp: the ESP's root directory; uki: the UKI file, inside esp; machine:
+ * NULL for none of the above. On error, the optional err gets the path the
+ * problem is about (err->path). */
+int esp_predict(const char *esp, const char *uki, const EspMachine *machine, unsigned banks, PcrState *ret_pcr12,
                 PcrState *ret_pcr13, UkitError *err);
 
 /* The same, handing each measured buffer (PCR, bytes) to observe as well,
  * in measurement order (tests read the archives back with other tools). */
 typedef void (*EspObserveFn)(void *userdata, unsigned pcr, const void *data, size_t size);
-int esp_predict_observe(const char *esp, const char *uki, const char *smbios_cmdline, unsigned banks,
+int esp_predict_observe(const char *esp, const char *uki, const EspMachine *machine, unsigned banks,
                         PcrState *ret_pcr12, PcrState *ret_pcr13, UkitError *err, EspObserveFn observe,
                         void *userdata);

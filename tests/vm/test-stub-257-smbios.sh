@@ -88,11 +88,11 @@ for s in sd ukit; do
                 [ $c = with ] && opts+=(--smbios-cmdline="$extra")
                 for opt in "${opts[@]}"; do
                         for bank in sha1 sha256; do
-                                want=$(vm_report "$log" "pcr $bank 12")
+                                guest=$(vm_report "$log" "pcr $bank 12")
                                 got=$("$UKIT" measure calculate --esp "$W/pred" --uki "$W/pred/EFI/BOOT/BOOTX64.EFI" \
                                         "$opt" --bank $bank --phase= | sed -n "s/^12:$bank=//p")
-                                [ -n "$got" ] || got=$(printf '%0*d' ${#want} 0)       # nothing measured: zeros
-                                assert_eq "$got" "$want" "$s stub, $c: ukit measure calculate --esp ${opt%%=*}: PCR 12 $bank"
+                                [ -n "$got" ] || got=$(printf '%0*d' ${#guest} 0)      # nothing measured: zeros
+                                assert_eq "$got" "$guest" "$s stub, $c: ukit measure calculate --esp ${opt%%=*}: PCR 12 $bank"
                         done
                 done
         done

@@ -155,8 +155,15 @@ static void apply_one(EFI_HANDLE image, EFI_HANDLE device, const CHAR16 *dir, co
         if (BS->HandleProtocol(h, &loaded_image_guid, (void **) &ali) != EFI_SUCCESS || !ali->ImageBase ||
             pe_locate_uki_sections(ali->ImageBase, ali->ImageSize, true, sections) != PE_SECTIONS_OK) {
                 log_addon(EFI_LOAD_ERROR, L"add-on is not a valid PE image, skipping: ", path);
-        } else if (!s[UKI_SECTION_CMDLINE].present && !s[UKI_SECTION_DTB].present &&
-                   !s[UKI_SECTION_DTBAUTO].present && !s[UKI_SECTION_INITRD].present && !s[UKI_SECTION_UCODE].present) {
+                (void) BS->UnloadImage(h);
+                return;
+        }
+        /* its .dtbauto matched as the UKI's (its own .hwids), before the
+         * check below: an add-on whose only section is a .dtbauto for
+         * another machine is skipped, as by 257 */
+        dtbauto_select(ali->ImageBase, ali->ImageSize, 0, sections);
+        if (!s[UKI_SECTION_CMDLINE].present && !s[UKI_SECTION_DTB].present &&
+            !s[UKI_SECTION_DTBAUTO].present && !s[UKI_SECTION_INITRD].present && !s[UKI_SECTION_UCODE].present) {
                 log_addon(EFI_NOT_FOUND, L"add-on has no .cmdline/.dtb/.dtbauto/.initrd/.ucode section, skipping: ", path);
         } else if (s[UKI_SECTION_LINUX].present) {
                 /* a UKI is not an add-on: its .cmdline is not an extension */
@@ -170,8 +177,9 @@ static void apply_one(EFI_HANDLE image, EFI_HANDLE device, const CHAR16 *dir, co
                                         s[UKI_SECTION_CMDLINE].size))
                         log_addon(EFI_BUFFER_TOO_SMALL, L"add-on command lines too long, skipping: ", path);
                 if (blobs) {
-                        /* .dtbauto needs matching (not done for add-ons): .dtb only */
-                        keep_blob(blobs->dtb, &blobs->n_dtb, base, &s[UKI_SECTION_DTB], name);
+                        /* the matched .dtbauto, else .dtb (257) */
+                        keep_blob(blobs->dtb, &blobs->n_dtb, base,
+                                  &s[s[UKI_SECTION_DTBAUTO].present ? UKI_SECTION_DTBAUTO : UKI_SECTION_DTB], name);
                         keep_blob(blobs->initrd, &blobs->n_initrd, base, &s[UKI_SECTION_INITRD], name);
                         keep_blob(blobs->ucode, &blobs->n_ucode, base, &s[UKI_SECTION_UCODE], name);
                 }

@@ -163,7 +163,7 @@ typedef struct EFI_BOOT_SERVICES {
         void *Exit;
         EFI_STATUS (EFIAPI *UnloadImage)(EFI_HANDLE ImageHandle);
         void *ExitBootServices;
-        void *GetNextMonotonicCount;
+        EFI_STATUS (EFIAPI *GetNextMonotonicCount)(uint64_t *Count);
         EFI_STATUS (EFIAPI *Stall)(uint64_t Microseconds);
         EFI_STATUS (EFIAPI *SetWatchdogTimer)(uint64_t Timeout, uint64_t WatchdogCode, uint64_t DataSize, CHAR16 *WatchdogData);
         void *ConnectController;
@@ -176,7 +176,7 @@ typedef struct EFI_BOOT_SERVICES {
         EFI_STATUS (EFIAPI *LocateProtocol)(const EFI_GUID *Protocol, void *Registration, void **Interface);
         EFI_STATUS (EFIAPI *InstallMultipleProtocolInterfaces)(EFI_HANDLE *Handle, ...);
         EFI_STATUS (EFIAPI *UninstallMultipleProtocolInterfaces)(EFI_HANDLE Handle, ...);
-        void *CalculateCrc32;
+        EFI_STATUS (EFIAPI *CalculateCrc32)(const void *Data, uint64_t DataSize, uint32_t *Crc32);
         void *CopyMem;
         void *SetMem;
         void *CreateEventEx;
@@ -188,9 +188,19 @@ assert_cc(sizeof(EFI_BOOT_SERVICES) == 24 + 44 * 8);
 #define EFI_VARIABLE_BOOTSERVICE_ACCESS 0x00000002u
 #define EFI_VARIABLE_RUNTIME_ACCESS     0x00000004u
 
+/* EFI_TIME (spec 8.3): only hashed into the random seed, never read. */
+typedef struct EFI_TIME {
+        uint16_t Year;
+        uint8_t Month, Day, Hour, Minute, Second, Pad1;
+        uint32_t Nanosecond;
+        int16_t TimeZone;
+        uint8_t Daylight, Pad2;
+} EFI_TIME;
+assert_cc(sizeof(EFI_TIME) == 16);
+
 typedef struct EFI_RUNTIME_SERVICES {
         EFI_TABLE_HEADER Hdr;
-        void *GetTime;
+        EFI_STATUS (EFIAPI *GetTime)(EFI_TIME *Time, void *Capabilities);
         void *SetTime;
         void *GetWakeupTime;
         void *SetWakeupTime;

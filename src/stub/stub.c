@@ -429,9 +429,10 @@ static void boot_export_variables(Boot *b) {
         uint64_t features = STUB_FEATURE_REPORT_BOOT_PARTITION | STUB_FEATURE_PICK_UP_CREDENTIALS |
                 STUB_FEATURE_PICK_UP_SYSEXTS | STUB_FEATURE_PICK_UP_CONFEXTS | STUB_FEATURE_THREE_PCRS |
                 STUB_FEATURE_MULTI_PROFILE_UKI | STUB_FEATURE_REPORT_STUB_PARTITION | STUB_FEATURE_CMDLINE_ADDONS |
-                STUB_FEATURE_CMDLINE_SMBIOS | STUB_FEATURE_DEVICETREE_ADDONS;
-        if (random_seed_install(b->li) == EFI_SUCCESS)
-                features |= STUB_FEATURE_RANDOM_SEED;
+                STUB_FEATURE_CMDLINE_SMBIOS | STUB_FEATURE_DEVICETREE_ADDONS | STUB_FEATURE_RANDOM_SEED;
+        /* RANDOM_SEED says the stub can pass a seed, as 257 reports it
+         * whether or not this boot had one to pass. */
+        (void) random_seed_install(b->li);
         export_variables(b->li, features, b->profile);
 }
 
@@ -620,10 +621,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {
         b.image_measured = measure_sections(b.base, b.sections);        /* PCR 11 */
         boot_splash(&b);
         boot_cmdline(&b);                                               /* PCR 12 if the user's */
-        boot_devicetree(&b);
         b.dropin = dropin_dir(b.li->FilePath);
         boot_addons(&b);                                                /* PCR 12 */
         boot_smbios_cmdline(&b);                                        /* PCR 12 */
+        /* after the add-ons, as 257: their .dtbauto is matched against the
+         * firmware's own devicetree, not the UKI's */
+        boot_devicetree(&b);
         boot_addon_devicetrees(&b);                                     /* PCR 12 */
         boot_pickup_archives(&b);                                       /* PCR 12, 13 */
         boot_addon_pieces(&b);                                          /* PCR 12 */

@@ -11,8 +11,10 @@
 #define UKIT_VERSION_L_X(x) UKIT_VERSION_L_(x)
 #define UKIT_VERSION_L UKIT_VERSION_L_X(UKIT_VERSION)
 
-/* random-seed.c: LINUX_EFI_RANDOM_SEED table from EFI_RNG_PROTOCOL and the
- * ESP's /loader/random-seed. EFI_SUCCESS if a seed was installed. */
+/* random-seed.c: refreshes the boot disk ESP's /loader/random-seed and
+ * installs a LINUX_EFI_RANDOM_SEED table derived from it, EFI_RNG_PROTOCOL
+ * and LoaderSystemToken, as systemd-stub 257 (unless the boot loader did).
+ * EFI_SUCCESS if a seed was installed. */
 EFI_STATUS random_seed_install(EFI_LOADED_IMAGE_PROTOCOL *li);
 
 /* splash.c: centres the BMP on the GOP framebuffer. */

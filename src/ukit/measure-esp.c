@@ -6,21 +6,36 @@
 
 #include "cli.h"
 #include "esp-predict.h"
+#include "fileio.h"
 #include "measure-esp.h"
+#include "smbios.h"
 #include "tpm2-pcr.h"
 #include "util.h"
 
-int measure_esp_predict(const char *esp, const char *uki, unsigned banks, MeasureEsp *ret) {
+int measure_esp_predict(const char *esp, const char *uki, const char *smbios_cmdline, const char *smbios_table,
+                        unsigned banks, MeasureEsp *ret) {
         UkitError err = UKIT_ERROR_INIT;
+        _cleanup_free_ char *table = NULL;
+        EspMachine m = { .smbios_cmdline = smbios_cmdline };
         int r;
 
         if (!uki)
                 return log_usage("--esp= needs --uki=");
-        r = esp_predict(esp, uki, banks, &ret->pcr12, &ret->pcr13, &err);
+        if (smbios_table) {
+                r = read_input_full(smbios_table, SMBIOS_TABLE_MAX, &table, &m.smbios_table_size);
+                if (r < 0)
+                        return log_errno(r, "%s: cannot read the SMBIOS table", smbios_table);
+                m.smbios_table = (const uint8_t *) table;
+                m.smbios_cmdline = smbios_oem_string(m.smbios_table, m.smbios_table_size,
+                                                     "io.systemd.stub.kernel-cmdline-extra");
+        }
+        r = esp_predict(esp, uki, &m, banks, &ret->pcr12, &ret->pcr13, &err);
         if (r < 0) {
                 const char *what = r == -EXDEV ? "the UKI is not inside the --esp directory" :
                         r == -E2BIG ? "more files than ukit-stub picks up from one directory" :
-                        r == -EILSEQ ? "non-ASCII add-on command lines are not predicted" : strerror(-r);
+                        r == -EILSEQ ? "non-ASCII add-on or SMBIOS command lines are not predicted" :
+                        r == -ENOMEDIUM ? "add-on with .dtbauto: which one the stub picks depends on the machine, give --smbios-table" :
+                        strerror(-r);
                 return log_error("%s: %s", err.path[0] ? err.path : esp, what);
         }
         return 0;

@@ -52,6 +52,8 @@ typedef struct MeasureArgs {
         bool json_auto;         /* -j: pretty on a tty, short otherwise */
         bool current;           /* -c: start from the TPM's PCR 11 instead of the sections */
         const char *esp;        /* --esp: also predict PCR 12/13 (measure-esp.c) */
+        const char *smbios_cmdline;     /* --smbios-cmdline: the SMBIOS string the stub measures */
+        const char *smbios_table;       /* --smbios-table: or the one in this SMBIOS table */
 } MeasureArgs;
 
 static void args_done(MeasureArgs *a) {
@@ -98,6 +100,12 @@ static void help(FILE *f) {
                 "     --esp=DIR           With --uki (a file inside DIR): also predict PCR 12\n"
                 "                         and 13 from the add-ons, credentials, sysexts and\n"
                 "                         confexts ukit-stub picks up from that ESP\n"
+                "     --smbios-cmdline=TEXT\n"
+                "                         With --esp: the machine's SMBIOS type 11 string\n"
+                "                         io.systemd.stub.kernel-cmdline-extra=TEXT (PCR 12)\n"
+                "     --smbios-table[=FILE]\n"
+                "                         With --esp: take that string from an SMBIOS table\n"
+                "                         (default %s, this machine's)\n"
                 "\n"
                 "UKI section options:\n"
                 "     --linux=PATH        .linux     --osrel=PATH    .osrel\n"
@@ -112,7 +120,7 @@ static void help(FILE *f) {
                 "(status reads PCR 11 from sysfs).\n"
                 "\n"
                 "See ukit-measure(1).\n",
-                SYSFS_TPM);
+                SYSFS_TPM, MEASURE_SMBIOS_TABLE_DEFAULT);
 }
 
 static int add_phase(MeasureArgs *a, const char *p) {
@@ -139,6 +147,8 @@ enum {
         ARG_PUBLIC_KEY,
         ARG_JSON,
         ARG_ESP,
+        ARG_SMBIOS_CMDLINE,
+        ARG_SMBIOS_TABLE,
         ARG_APPEND,
         ARG_KEY_SOURCE,
         ARG_CERTIFICATE,
@@ -160,6 +170,12 @@ static int parse_input_option(MeasureArgs *a, int c, const char *arg) {
                 break;
         case ARG_ESP:
                 a->esp = arg;
+                break;
+        case ARG_SMBIOS_CMDLINE:
+                a->smbios_cmdline = arg;
+                break;
+        case ARG_SMBIOS_TABLE:
+                a->smbios_table = arg ? arg : MEASURE_SMBIOS_TABLE_DEFAULT;
                 break;
         case ARG_UKI:
                 a->uki = arg;
@@ -258,6 +274,8 @@ static int parse_option(MeasureArgs *a, int c, const char *arg) {
         switch (c) {
         case ARG_SECTION_FIRST ... ARG_SECTION_LAST:
         case ARG_ESP:
+        case ARG_SMBIOS_CMDLINE:
+        case ARG_SMBIOS_TABLE:
         case ARG_UKI:
         case ARG_UKI_PROFILE:
         case ARG_BANK:
@@ -314,6 +332,8 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 { "public-key",         required_argument, NULL, ARG_PUBLIC_KEY },
                 { "json",               required_argument, NULL, ARG_JSON },
                 { "esp",                required_argument, NULL, ARG_ESP },
+                { "smbios-cmdline",     required_argument, NULL, ARG_SMBIOS_CMDLINE },
+                { "smbios-table",       optional_argument, NULL, ARG_SMBIOS_TABLE },
                 {}
         };
         int c, r;
@@ -483,7 +503,12 @@ static int verb_calculate(const MeasureArgs *a) {
         if (r != 0)
                 return r;
         MeasureEsp esp;
-        if (a->esp && (r = measure_esp_predict(a->esp, a->uki, base.banks, &esp)) != 0)
+        if ((a->smbios_cmdline || a->smbios_table) && !a->esp)
+                return log_usage("--smbios-cmdline=/--smbios-table only apply with --esp=");
+        if (a->smbios_cmdline && a->smbios_table)
+                return log_usage("--smbios-cmdline= and --smbios-table cannot be combined");
+        if (a->esp && (r = measure_esp_predict(a->esp, a->uki, a->smbios_cmdline, a->smbios_table, base.banks,
+                                               &esp)) != 0)
                 return r;
 
         if (style == JSON_OFF) {

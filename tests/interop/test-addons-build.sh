@@ -5,7 +5,7 @@
 # and the stub's .sdmagic, no kernel sections; the default stub in this mode
 # is the add-on stub; two builds are identical; `ukit sign` signs it so that
 # sbverify and osslsigncode accept it. Plus the one-line errors of
-# `ukit measure calculate --esp`.
+# `ukit measure calculate --esp` and its SMBIOS command line prediction.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 need objdump sbverify osslsigncode openssl
 STUB_BUILD=$UKIT_BUILD
@@ -81,4 +81,52 @@ rc=0; "$UKIT" measure calculate --esp esp --uki uki.efi --phase= 2>err >/dev/nul
 "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --bank sha256 >out 2>/dev/null ||
         fail "measure --esp on an empty ESP failed"
 assert_eq "$(grep -c '^1[23]:sha256=0\{64\}$' out)" 2 "PCR 12/13 of an ESP with nothing to pick up"
+# --smbios-cmdline / --smbios-table: one PCR 12 event, the UTF-16LE string
+# with its NUL (python3's hashlib computes the expected value); the table is
+# a hand-made SMBIOS structure table (type 1, then type 11 with another OEM
+# string first, then a second type 11 the stub must not read, end type 127)
+smbios=$(/usr/bin/python3 - smbios.bin <<'PY'
+import sys, struct, hashlib
+def st(t, h, fmt, strings):
+    body = struct.pack(fmt, *([1] * fmt.count("B")))
+    return struct.pack("<BBH", t, 4 + len(body), h) + body + b"".join(s + b"\0" for s in strings) + b"\0"
+extra = "ukit.smbios=1 x=\"a b\""
+t = (st(1, 1, "<BBBB", [b"Vendor", b"Product", b"1", b"S"])
+     + st(11, 2, "<B", [b"io.systemd.other=1", ("io.systemd.stub.kernel-cmdline-extra=" + extra).encode()])
+     + st(11, 3, "<B", [b"io.systemd.stub.kernel-cmdline-extra=second"])
+     + struct.pack("<BBH", 127, 4, 4) + b"\0\0")
+open(sys.argv[1], "wb").write(t)
+d = hashlib.sha256(extra.encode("utf-16-le") + b"\0\0").digest()
+print(extra)
+print(hashlib.sha256(bytes(32) + d).hexdigest())
+PY
+) || fail "python3: cannot make the SMBIOS table"
+extra=$(sed -n 1p <<<"$smbios"); want=$(sed -n 2p <<<"$smbios")
+for opt in --smbios-cmdline="$extra" --smbios-table=smbios.bin; do
+        "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --bank sha256 "$opt" >out 2>err ||
+                fail "measure --esp $opt failed: $(cat err)"
+        assert_eq "$(sed -n 's/^12:sha256=//p' out)" "$want" "PCR 12 with ${opt%%=*} vs python3"
+        assert_eq "$(sed -n 's/^13:sha256=//p' out)" "$(printf '0%.0s' {1..64})" "PCR 13 with ${opt%%=*}"
+done
+"$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --bank sha256 --smbios-cmdline= >out 2>/dev/null ||
+        fail "measure --esp --smbios-cmdline= failed"
+assert_eq "$(grep -c '^12:sha256=0\{64\}$' out)" 1 "an empty SMBIOS string is not measured"
+rc=0; "$UKIT" measure calculate --uki esp/EFI/Linux/u.efi --phase= --smbios-cmdline=x 2>err >/dev/null || rc=$?
+[ $rc = 2 ] && grep -q -- '--esp' err || fail "--smbios-cmdline without --esp: rc $rc, $(cat err)"
+rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --smbios-cmdline=x --smbios-table=smbios.bin \
+        2>err >/dev/null || rc=$?
+[ $rc = 2 ] || fail "--smbios-cmdline with --smbios-table: rc $rc, $(cat err)"
+rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --smbios-table=missing.bin 2>err >/dev/null || rc=$?
+[ $rc = 1 ] && grep -q 'missing.bin' err && [ "$(wc -l <err)" = 1 ] || fail "missing SMBIOS table: rc $rc, $(cat err)"
+rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= --smbios-cmdline=$'\xc3\xa9' 2>err >/dev/null || rc=$?
+[ $rc = 1 ] && grep -q 'non-ASCII' err || fail "non-ASCII SMBIOS string: rc $rc, $(cat err)"
+# an add-on with a .dtbauto: which one the stub takes depends on the
+# machine's CHIDs; without --smbios-table that is one line of error, with
+# the table above (no .hwids entry for it) the add-on's .dtb is predicted
+mkdir -p esp/EFI/Linux/u.efi.extra.d
+"$UKIT" build --stub "$ADDON_STUB" --devicetree dtb --devicetree-auto dtb -o esp/EFI/Linux/u.efi.extra.d/d.addon.efi \
+        >/dev/null 2>&1 || fail "add-on build with --devicetree-auto failed"
+rc=0; "$UKIT" measure calculate --esp esp --uki esp/EFI/Linux/u.efi --phase= 2>err >/dev/null || rc=$?
+[ $rc = 1 ] && grep -q 'smbios-table' err && [ "$(wc -l <err)" = 1 ] || fail "add-on .dtbauto without a table: rc $rc, $(cat err)"
+rm -r esp/EFI/Linux/u.efi.extra.d
 echo "add-on: $(stat -c %s a.addon.efi) bytes, signed and verified"

@@ -137,7 +137,7 @@ static void test_predict(void) {
         snprintf(p, sizeof(p), "%s/esp", dir);
         char uki[1100];
         snprintf(uki, sizeof(uki), "%s/EFI/Linux/u.efi", p);
-        CHECK_EQ_INT(esp_predict_observe(p, uki, PCR_BANK_BIT(PCR_BANK_SHA256), &s12, &s13, &bad, observe, &seen), 0);
+        CHECK_EQ_INT(esp_predict_observe(p, uki, NULL, PCR_BANK_BIT(PCR_BANK_SHA256), &s12, &s13, &bad, observe, &seen), 0);
         CHECK(bad.code == 0 && !bad.path[0]);
         /* the stub's order: credentials, global credentials, sysexts, confexts */
         CHECK_EQ_INT(seen.n, 4);
@@ -188,19 +188,19 @@ static void test_predict(void) {
         /* deterministic: the same tree gives the same values */
         PcrState t12, t13;
         snprintf(p, sizeof(p), "%s/esp", dir);
-        CHECK_EQ_INT(esp_predict(p, uki, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, NULL), 0);
+        CHECK_EQ_INT(esp_predict(p, uki, NULL, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, NULL), 0);
         CHECK(memcmp(&t12, &s12, sizeof(t12)) == 0 && memcmp(&t13, &s13, sizeof(t13)) == 0);
 
         /* a UKI outside the ESP, and more files than the stub takes */
         char outside[1100];
         snprintf(outside, sizeof(outside), "%s/out/cred.cpio", dir);
-        CHECK_EQ_INT(esp_predict(p, outside, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, &bad), -EXDEV);
+        CHECK_EQ_INT(esp_predict(p, outside, NULL, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, &bad), -EXDEV);
         CHECK(bad.code == -EXDEV && bad.path[0]);
         ukit_error_clear(&bad);
         snprintf(cmd, sizeof(cmd), "cd %s/esp/loader/credentials && for i in $(seq 1 %u); do echo $i >$i.cred; done",
                  dir, ESP_FILES_MAX);
         run(cmd);
-        CHECK_EQ_INT(esp_predict(p, uki, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, &bad), -E2BIG);
+        CHECK_EQ_INT(esp_predict(p, uki, NULL, PCR_BANK_BIT(PCR_BANK_SHA256), &t12, &t13, &bad), -E2BIG);
         CHECK(bad.code == -E2BIG && strstr(bad.path, "loader/credentials"));
 
         snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

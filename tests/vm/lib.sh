@@ -27,6 +27,7 @@ VM_QEMU_LOCK=/tmp/ukit-qemu.lock
 # LoaderDevicePartUUID (the stub reports the partition it was loaded from).
 VM_ESP_PART_UUID=6b0d3e2a-5c1f-4e8a-9b7d-2f4a6c8e0d11
 VM_ESP_DISK_GUID=1d2e3f40-5a6b-4c7d-8e9f-a0b1c2d3e4f5
+VM_XBOOTLDR_PART_UUID=0f1e2d3c-4b5a-4697-8877-665544332211
 VM_SNAKEOIL_KEY_ENC=/usr/share/ovmf/PkKek-1-snakeoil.key
 VM_SNAKEOIL_CERT=/usr/share/ovmf/PkKek-1-snakeoil.pem
 VM_OVMF_DIR=/usr/share/OVMF
@@ -352,6 +353,40 @@ vm_esp() {
         rm -f "$fat"
 }
 
+# vm_disk_xbootldr ESP_DIR XB_DIR IMG: a GPT disk image IMG with an EFI
+# System Partition holding a FAT copy of ESP_DIR and an XBOOTLDR partition
+# (type bc13c2ff-...) holding one of XB_DIR, each at least 64 MiB (content +
+# 32 MiB). OVMF boots \EFI\BOOT\BOOTX64.EFI from whichever partition has
+# one (put it only on XBOOTLDR to boot a UKI from there without a loader).
+# Read files back with vm_disk_cat.
+vm_disk_xbootldr() {
+        local edir=$1 xdir=$2 img=$3 d es xs
+        for d in "$edir" "$xdir"; do [ -d "$d" ] || fail "vm_disk_xbootldr: $d: not a directory"; done
+        es=$(( $(du -sm --apparent-size "$edir" | cut -f1) + 32 )); [ $es -lt 64 ] && es=64
+        xs=$(( $(du -sm --apparent-size "$xdir" | cut -f1) + 32 )); [ $xs -lt 64 ] && xs=64
+        vm_esp "$edir" "$T/.part-esp.img" "$es"
+        vm_esp "$xdir" "$T/.part-xb.img" "$xs"
+        rm -f "$img"
+        truncate -s $(( (es + xs + 2) * 1024 * 1024 )) "$img"
+        printf 'label: gpt\nlabel-id: %s\nstart=2048, size=%d, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=%s, name="ESP"\nsize=%d, type=BC13C2FF-59E6-4262-A352-B275FD6F7172, uuid=%s, name="XBOOTLDR"\n' \
+                "$VM_ESP_DISK_GUID" $((es * 2048)) "$VM_ESP_PART_UUID" $((xs * 2048)) "$VM_XBOOTLDR_PART_UUID" |
+                sfdisk -q "$img" >/dev/null 2>&1 || fail "vm_disk_xbootldr: sfdisk failed"
+        # vm_esp's images carry their FAT at 1 MiB
+        dd if="$T/.part-esp.img" of="$img" bs=1M skip=1 seek=1 count="$es" conv=notrunc,sparse status=none &&
+                dd if="$T/.part-xb.img" of="$img" bs=1M skip=1 seek=$((1 + es)) count="$xs" conv=notrunc,sparse status=none ||
+                fail "vm_disk_xbootldr: dd failed"
+        rm -f "$T/.part-esp.img" "$T/.part-xb.img"
+}
+
+# vm_disk_cat IMG PARTNO PATH: the file PATH (e.g. /loader/random-seed) of
+# the FAT file system in partition PARTNO (1-based) of the GPT disk IMG on
+# stdout (mtools; the image need not be attached). Fails if it is missing.
+vm_disk_cat() {
+        local start
+        start=$(sfdisk -J "$1" | jq ".partitiontable.partitions[$(($2 - 1))].start") || fail "vm_disk_cat: $1: no partition $2"
+        MTOOLS_SKIP_CHECK=1 mcopy -n -i "$1@@$((start * 512))" "::$3" -
+}
+
 # VM_SWTPM_LOG_LEVEL=20 makes swtpm log every TPM command in hex, which
 # tests/vm/swtpm-pcr.py replays into PCR values: the way to read PCRs when
 # the guest kernel has no driver for the TPM device (arm64, see
@@ -391,6 +426,7 @@ vm_swtpm_stop() {
 #   --vars FILE     start from this OVMF_VARS copy instead (it is copied;
 #                   to keep the vars after the boot use --keep-vars FILE)
 #   --keep-vars F   write the final variable store to F
+#   --no-rng        no virtio-rng device (OVMF then has no EFI_RNG_PROTOCOL)
 #   --no-tpm        no TPM device (otherwise the swtpm from vm_swtpm_start,
 #                   which is started here when it is not running)
 #   --timeout N     seconds (default $UKIT_VM_TIMEOUT, else 180; TCG on a
@@ -410,12 +446,13 @@ vm_swtpm_stop() {
 # flock $VM_QEMU_LOCK (waiting for it does not count into the timeout).
 vm_run() {
         local esp=$1 log=$2; shift 2
-        local secureboot=0 tpm=1 timeout=${UKIT_VM_TIMEOUT:-180} stop_on="" qmp="" mem=1024 vars="" keep_vars=""
+        local secureboot=0 tpm=1 rng=1 timeout=${UKIT_VM_TIMEOUT:-180} stop_on="" qmp="" mem=1024 vars="" keep_vars=""
         local extra=() at_re=() at_cmd=() at_done=() i
         while [ $# -gt 0 ]; do
                 case "$1" in
                 --secureboot) secureboot=1; shift ;;
                 --no-tpm) tpm=0; shift ;;
+                --no-rng) rng=0; shift ;;
                 --timeout) timeout=$2; shift 2 ;;
                 --stop-on) stop_on=$2; shift 2 ;;
                 --qmp) qmp=$2; shift 2 ;;
@@ -449,8 +486,8 @@ vm_run() {
                 -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
                 -drive "if=pflash,format=raw,unit=1,file=$varcopy"
                 -drive "if=none,id=esp,format=raw,file=$esp"
-                -device virtio-blk-pci,drive=esp,bootindex=1
-                -device virtio-rng-pci)
+                -device virtio-blk-pci,drive=esp,bootindex=1)
+        [ $rng = 1 ] && args+=(-device virtio-rng-pci)
         local qemu=qemu-system-x86_64 tpmdev=tpm-tis
         if [ "$VM_ARCH" = aa64 ]; then
                 # AArch64 needs no SMM for a protected variable store.

@@ -7,7 +7,9 @@
 # PCR 12 in sha1 and sha256 and its events (type, sha256 digest); PCR 12 is
 # also checked against python3's prediction of the one load-options-style
 # event (UTF-16LE string with its NUL). A boot without the string must leave
-# PCR 12 alone and the command line as .cmdline.
+# PCR 12 alone and the command line as .cmdline. `ukit measure calculate
+# --esp` must predict each stub's PCR 12 from --smbios-cmdline=TEXT and from
+# --smbios-table=FILE given the guest's own /sys/firmware/dmi/tables/DMI.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
 need tpm2_eventlog
@@ -17,7 +19,11 @@ vm_oracle_257
 
 cp "$(vm_kernel)" "$W/vmlinuz"
 cp "$STUB" "$W/ukit-stub.efi"
-vm_initrd "$W/initrd.img" --eventlog
+# the guest's SMBIOS table, for ukit measure --smbios-table
+cat >"$W/dmi.sh" <<'HOOK'
+report "dmi-b64=$(base64 /sys/firmware/dmi/tables/DMI | tr -d '\n')"
+HOOK
+vm_initrd "$W/initrd.img" --eventlog --hook "$W/dmi.sh"
 base='console=ttyS0 ukit.base=1'
 extra='ukit.smbios=yes quiet=no ukit.x="a b"'
 for s in sd ukit; do
@@ -70,4 +76,26 @@ for bank in sha1 sha256; do
                 "PCR 12 $bank vs python3's prediction"
 done
 assert_eq "$(vm_report "$W/ukit-without.log" "pcr sha256 12")" "$(printf '0%.0s' {1..64})" "no SMBIOS string: PCR 12"
+# ukit measure calculate --esp: PCR 12 of each stub and case, from the
+# string and from the guest's SMBIOS table
+for s in sd ukit; do
+        rm -rf "$W/pred" && mkdir -p "$W/pred/EFI/BOOT"
+        cp "$W/$s.efi" "$W/pred/EFI/BOOT/BOOTX64.EFI"
+        for c in with without; do
+                log=$W/$s-$c.log
+                vm_report "$log" dmi-b64 | base64 -d >"$W/$s-$c.dmi" || fail "$s $c: no SMBIOS table from the guest"
+                opts=(--smbios-table="$W/$s-$c.dmi")
+                [ $c = with ] && opts+=(--smbios-cmdline="$extra")
+                for opt in "${opts[@]}"; do
+                        for bank in sha1 sha256; do
+                                guest=$(vm_report "$log" "pcr $bank 12")
+                                got=$("$UKIT" measure calculate --esp "$W/pred" --uki "$W/pred/EFI/BOOT/BOOTX64.EFI" \
+                                        "$opt" --bank $bank --phase= | sed -n "s/^12:$bank=//p")
+                                [ -n "$got" ] || got=$(printf '%0*d' ${#guest} 0)      # nothing measured: zeros
+                                assert_eq "$got" "$guest" "$s stub, $c: ukit measure calculate --esp ${opt%%=*}: PCR 12 $bank"
+                        done
+                done
+        done
+done
+echo "ok: ukit measure calculate --esp --smbios-cmdline/--smbios-table predict PCR 12 of both stubs"
 echo "ok: SMBIOS kernel-cmdline-extra: /proc/cmdline and PCR 12 agree with systemd-stub 257"

@@ -6,11 +6,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "chid.h"
 #include "cpio.h"
 #include "esp-pickup.h"
 #include "esp-predict.h"
+#include "fdt.h"
 #include "fileio.h"
+#include "hwids.h"
 #include "pe-sections.h"
+#include "smbios.h"
 
 typedef char EspName[ESP_NAME_MAX + 1];
 
@@ -161,6 +165,7 @@ typedef struct AddonBlobs {
         size_t n_dtb, n_initrd, n_ucode;
         const char *uname;                      /* the UKI's .uname, NULL: none */
         size_t uname_len;
+        const EspMachine *machine;
 } AddonBlobs;
 
 static void blobs_free(AddonBlobs *b) {
@@ -202,6 +207,42 @@ static bool uname_differs(const char *img, size_t size, const PeSectionRef *r, c
         return n != b->uname_len || memcmp(d, b->uname, n) != 0;
 }
 
+static bool pick_compatible(const uint8_t *data, size_t size, void *userdata) {
+        const char *want = userdata, *c = fdt_root_compatible(data, size);
+        return want && c && strcmp(c, want) == 0;
+}
+
+/* The add-on's .dtbauto the stub picks on machine m (dtbauto.c, no firmware
+ * devicetree): the entry of the machine's CHIDs in the add-on's .hwids
+ * gives the `compatible`; none matching clears sections[.dtbauto]. */
+static int pick_dtbauto(const char *img, size_t size, PeSectionRef *sections, const EspMachine *m, const char *path,
+                        UkitError *err) {
+        if (!sections[UKI_SECTION_DTBAUTO].present)
+                return 0;
+        if (!m || !m->smbios_table)
+                return fail_path(-ENOMEDIUM, path, err);
+        SmbiosFields f;
+        ChidString cs[_CHID_FIELDS_MAX];
+        Chid chids[CHID_TYPES];
+        HwidsEntry e;
+        const char *want = NULL;
+        smbios_fields_get(m->smbios_table, m->smbios_table_size, &f);
+        chid_fields_stub(&f, cs);
+        chid_calculate(cs, chids);
+        const PeSectionRef *h = &sections[UKI_SECTION_HWIDS];
+        _cleanup_free_ uint8_t *hw = h->present ? section_bytes(img, size, h) : NULL;
+        if (h->present && !hw)
+                return -ENOMEM;
+        if (hw && hwids_match(hw, h->size, chids, HWIDS_TYPE_DEVICETREE, &e))
+                want = e.compatible;
+        PeSectionRef picked[_UKI_SECTION_MAX];
+        if (pe_locate_uki_profile_pick(img, size, false, 0, picked, NULL, pick_compatible, (void *) want) !=
+            PE_SECTIONS_OK)
+                picked[UKI_SECTION_DTBAUTO] = (PeSectionRef) {};
+        sections[UKI_SECTION_DTBAUTO] = picked[UKI_SECTION_DTBAUTO];
+        return 0;
+}
+
 /* Appends the .cmdline of the add-ons in dir to buf and keeps their
  * .dtb/.initrd/.ucode, as addons.c does with the images the firmware
  * loaded. */
@@ -228,13 +269,17 @@ static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *l
                 /* what the stub skips: not a PE it accepts, nothing usable, a
                  * UKI, another .uname */
                 const PeSectionRef *sec = sections;
-                if (pe_locate_uki_sections(img, size, false, sections) != PE_SECTIONS_OK ||
-                    (!sec[UKI_SECTION_CMDLINE].present && !sec[UKI_SECTION_DTB].present &&
+                if (pe_locate_uki_sections(img, size, false, sections) != PE_SECTIONS_OK)
+                        continue;
+                if ((r = pick_dtbauto(img, size, sections, blobs->machine, p, err)) < 0)
+                        return r;
+                if ((!sec[UKI_SECTION_CMDLINE].present && !sec[UKI_SECTION_DTB].present &&
                      !sec[UKI_SECTION_DTBAUTO].present && !sec[UKI_SECTION_INITRD].present &&
                      !sec[UKI_SECTION_UCODE].present) ||
                     sec[UKI_SECTION_LINUX].present || uname_differs(img, size, &sec[UKI_SECTION_UNAME], blobs))
                         continue;
-                if ((r = keep_blob(blobs->dtb, &blobs->n_dtb, img, size, &sec[UKI_SECTION_DTB])) < 0 ||
+                const PeSectionRef *dt = &sec[sec[UKI_SECTION_DTBAUTO].present ? UKI_SECTION_DTBAUTO : UKI_SECTION_DTB];
+                if ((r = keep_blob(blobs->dtb, &blobs->n_dtb, img, size, dt)) < 0 ||
                     (r = keep_blob(blobs->initrd, &blobs->n_initrd, img, size, &sec[UKI_SECTION_INITRD])) < 0 ||
                     (r = keep_blob(blobs->ucode, &blobs->n_ucode, img, size, &sec[UKI_SECTION_UCODE])) < 0)
                         return r;
@@ -250,6 +295,26 @@ static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *l
                 (void) esp_cmdline_append(buf, ESP_ADDONS_CMDLINE_MAX + 1, len, img + c->file_offset, have);
         }
         return 0;
+}
+
+/* The SMBIOS `io.systemd.stub.kernel-cmdline-extra=` string: one event of
+ * its UTF-16LE form with the NUL (smbios-cmdline.c); none when empty. */
+static int smbios_extend(const Extender *s, const char *text, UkitError *err) {
+        size_t len = strlen(text);
+        if (len == 0)
+                return 0;
+        _cleanup_free_ uint8_t *u16 = malloc(2 * (len + 1));
+        if (!u16)
+                return -ENOMEM;
+        for (size_t i = 0; i <= len; i++) {
+                if ((unsigned char) text[i] >= 0x80) {
+                        ukit_error(err, -EILSEQ, "non-ASCII SMBIOS command line");
+                        return -EILSEQ;
+                }
+                u16[2 * i] = (uint8_t) text[i];
+                u16[2 * i + 1] = 0;
+        }
+        return extend(s, u16, 2 * (len + 1));
 }
 
 /* The directory of row pk to read: its global one under esp, or dropin. */
@@ -295,8 +360,9 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
         return extend(s, u16, 2 * (len + 1));
 }
 
-int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12,
-                        PcrState *ret_pcr13, UkitError *err, EspObserveFn observe, void *userdata) {
+int esp_predict_observe(const char *esp, const char *uki, const EspMachine *machine, unsigned banks,
+                        PcrState *ret_pcr12, PcrState *ret_pcr13, UkitError *err, EspObserveFn observe,
+                        void *userdata) {
         char esp_real[PATH_MAX], uki_real[PATH_MAX];
         PcrState s12, s13;
         size_t el;
@@ -322,7 +388,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         r = read_input_full(uki_real, SIZE_MAX / 2, &img, &img_size);
         if (r < 0)
                 return fail_path(r, uki, err);
-        _cleanup_(blobs_free) AddonBlobs blobs = {};
+        _cleanup_(blobs_free) AddonBlobs blobs = { .machine = machine };
         if (pe_locate_uki_sections(img, img_size, false, us) == PE_SECTIONS_OK && us[UKI_SECTION_UNAME].present) {
                 uname = section_bytes(img, img_size, &us[UKI_SECTION_UNAME]);
                 if (!uname)
@@ -341,7 +407,9 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
                 const Extender *e = pk->pcr == TPM2_PCR_SYSEXTS ? &e13 : &e12;
                 if (pk->kind == ESP_PICKUP_ADDONS) {
                         r = addons_extend(e, pk, esp_real, dropin, &blobs, err);
-                        /* then the add-on devicetrees (no SMBIOS command line predicted) */
+                        /* then the SMBIOS command line, then the add-on devicetrees */
+                        if (r >= 0 && machine && machine->smbios_cmdline)
+                                r = smbios_extend(&e12, machine->smbios_cmdline, err);
                         for (size_t k = 0; r >= 0 && k < blobs.n_dtb; k++)
                                 r = extend(&e12, blobs.dtb[k].data, blobs.dtb[k].size);
                 } else {
@@ -363,7 +431,7 @@ int esp_predict_observe(const char *esp, const char *uki, unsigned banks, PcrSta
         return 0;
 }
 
-int esp_predict(const char *esp, const char *uki, unsigned banks, PcrState *ret_pcr12, PcrState *ret_pcr13,
-                UkitError *err) {
-        return esp_predict_observe(esp, uki, banks, ret_pcr12, ret_pcr13, err, NULL, NULL);
+int esp_predict(const char *esp, const char *uki, const EspMachine *machine, unsigned banks, PcrState *ret_pcr12,
+                PcrState *ret_pcr13, UkitError *err) {
+        return esp_predict_observe(esp, uki, machine, banks, ret_pcr12, ret_pcr13, err, NULL, NULL);
 }

@@ -30,7 +30,7 @@
 #include "pe-write.h"
 
 #define WRITE_FANOUT_EVENTS     256u
-#define WRITE_FANOUT_BLOCKS     8u
+#define WRITE_FANOUT_BLOCKS     4u
 #define WRITE_FANOUT_MAX        8u
 
 typedef struct WriteFanout WriteFanout;

@@ -2,6 +2,7 @@
 /* Layout and streaming writer for "stub + new sections" PE images. The rules
  * are documented in pe-write.h. */
 
+#include <fcntl.h>
 #include <inttypes.h>
 
 #include "fileio.h"
@@ -546,6 +547,8 @@ static int emit_fd(Writer *w, int fd, uint64_t off, uint64_t n, ssize_t section,
                 n -= (uint64_t) k;
                 w->pos += (uint64_t) k;
         }
+        if (n > PE_WRITE_BUFFER_SIZE)   /* a hint for the readahead of files on disk */
+                (void) posix_fadvise(fd, (off_t) off, (off_t) n, POSIX_FADV_SEQUENTIAL);
         while (n > 0) {
                 size_t k = (size_t) MIN(n, (uint64_t) PE_WRITE_BUFFER_SIZE);
                 uint8_t *p = w->lender ? w->lender->read_buffer(w->lender->userdata, k) : NULL;

@@ -66,6 +66,36 @@ static uint32_t reference_checksum(const uint8_t *p, size_t n) {
         return sum + (uint32_t) n;
 }
 
+/* The checksum where carries pile up (all 0xFF: every 64-bit addition
+ * carries, and the sum is a multiple of 0xFFFF), with zeros, and with
+ * 0xFF only at odd or even offsets, in chunks of every alignment. */
+static void test_checksum_extremes(void) {
+        static const int kinds[] = { 0xff, 0x00, 0x1ff, 0x2ff };
+
+        for (size_t t = 0; t < ELEMENTSOF(kinds); t++) {
+                for (size_t i = 0; i < IMG_SIZE; i++)
+                        image[i] = kinds[t] <= 0xff ? (uint8_t) kinds[t] : (i & 1) == (size_t) (kinds[t] >> 9) ? 0xff : 0;
+                for (size_t step = 1; step <= 23; step += 11) {
+                        AuthenticodeHasher *h = NULL;
+                        uint8_t d[EVP_MAX_MD_SIZE];
+                        uint64_t size = 0;
+                        CHECK_EQ_INT(authenticode_hasher_new(EVP_sha256(), CSUM_OFF, SECDIR_OFF, &h), 0);
+                        for (size_t off = 0, k; off < IMG_SIZE; off += k) {
+                                k = MIN(off % 3 == 0 ? step : 4093 + step, IMG_SIZE - off);
+                                CHECK_EQ_INT(authenticode_hasher_feed(h, image + off, k, off), 0);
+                        }
+                        CHECK_EQ_INT(authenticode_hasher_finish(h, true, d, NULL, &size), 0);
+                        uint8_t *padded = calloc(1, size);
+                        CHECK(padded);
+                        memcpy(padded, image, IMG_SIZE);
+                        memset(padded + SECDIR_OFF, 0, 8);
+                        CHECK_EQ_INT(authenticode_hasher_pe_checksum(h, 0, 0, NULL, 0), reference_checksum(padded, size));
+                        free(padded);
+                        authenticode_hasher_free(h);
+                }
+        }
+}
+
 static void test_hasher_chunking(void) {
         uint8_t want[EVP_MAX_MD_SIZE], got[EVP_MAX_MD_SIZE];
         size_t got_size;
@@ -454,6 +484,7 @@ static void test_digest_fd(void) {
 
 int main(void) {
         test_hasher_chunking();
+        test_checksum_extremes();
         test_table_parse();
         test_pkcs7();
         test_layout();

@@ -89,7 +89,7 @@ static int build(const SynthPe *stub, const PeNewSection *news, size_t n, bool o
         ofd = memfd_with(NULL, 0);
         Obs o = { .copy_size = l->file_size };
         o.copy = calloc(1, l->file_size);
-        PeWriteObserver ob = { obs_data, obs_section, obs_end, &o };
+        PeWriteObserver ob = { .data = obs_data, .section_data = obs_section, .section_end = obs_end, .userdata = &o };
         const PeWriteObserver *obs[] = { &ob };
         r = pe_write(l, ofd, obs, observe ? 1 : 0);
         *ret_r = r;

@@ -2,6 +2,7 @@
 /* Layout and streaming writer for "stub + new sections" PE images. The rules
  * are documented in pe-write.h. */
 
+#include <fcntl.h>
 #include <inttypes.h>
 
 #include "fileio.h"
@@ -476,6 +477,7 @@ typedef struct Writer {
         size_t buf_size;
         const PeWriteObserver *const *obs;
         size_t n_obs;
+        const PeWriteObserver *lender; /* the one with read_buffer() */
         bool want_bytes;        /* some observer needs to see data */
         bool no_cfr;            /* copy_file_range unusable */
 } Writer;
@@ -550,8 +552,21 @@ static int emit_fd(Writer *w, int fd, uint64_t off, uint64_t n, ssize_t section,
                 n -= (uint64_t) k;
                 w->pos += (uint64_t) k;
         }
+        if (n > PE_WRITE_BUFFER_SIZE)   /* a hint for the readahead of files on disk */
+                (void) posix_fadvise(fd, (off_t) off, (off_t) n, POSIX_FADV_SEQUENTIAL);
         while (n > 0) {
                 size_t k = (size_t) MIN(n, (uint64_t) PE_WRITE_BUFFER_SIZE);
+                uint8_t *p = w->lender ? w->lender->read_buffer(w->lender->userdata, k) : NULL;
+                if (p) {
+                        r = pread_full(fd, p, k, off);
+                        if (r >= 0)
+                                r = emit(w, p, k, section, s);
+                        if (r < 0)
+                                return r;
+                        off += k;
+                        n -= k;
+                        continue;
+                }
                 /* Sized to what is copied, up to PE_WRITE_BUFFER_SIZE: a small
                  * UKI (or one written with copy_file_range) never pays for
                  * the full buffer. */
@@ -675,9 +690,12 @@ int pe_write(const PeLayout *l, int out_fd, const PeWriteObserver *const *observ
         _cleanup_free_ size_t *order = NULL;
         Writer w = { .l = l, .fd = out_fd, .obs = observers, .n_obs = n_observers };
 
-        for (size_t i = 0; i < n_observers; i++)
+        for (size_t i = 0; i < n_observers; i++) {
                 if (observers[i]->data || observers[i]->section_data)
                         w.want_bytes = true;
+                if (observers[i]->read_buffer && !w.lender)
+                        w.lender = observers[i];
+        }
         order = calloc(l->n_sections ? l->n_sections : 1, sizeof(size_t));
         if (!order)
                 return -ENOMEM;

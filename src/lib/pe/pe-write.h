@@ -155,7 +155,9 @@ static inline void pe_layout_freep(PeLayout **l) {
 ssize_t pe_layout_find(const PeLayout *l, const char *name);
 
 /* Observers. All callbacks are optional; a negative return aborts pe_write()
- * with that value. Buffers are only valid during the call.
+ * with that value. Buffers are only valid during the call, except that the
+ * headers, memory sources and zero padding stay valid until the layout and
+ * its sources are freed, and buffers from read_buffer() are the observer's.
  *   data:          every byte of the output exactly once, in file order,
  *                  with its file offset (headers, section data, padding).
  *   section_data:  the content bytes of output section `index`
@@ -170,6 +172,12 @@ typedef struct PeWriteObserver {
         int (*section_data)(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n);
         int (*section_end)(void *userdata, size_t index, const PeLayoutSection *s);
         void *userdata;
+        /* Optional, on one observer at most: n (<= PE_WRITE_BUFFER_SIZE)
+         * bytes for pe_write() to read source bytes into, then pass to
+         * data() and section_data(), and not touch again (the observer
+         * recycles it when every consumer is done with it: no copy); NULL
+         * for pe_write()'s own buffer. */
+        void *(*read_buffer)(void *userdata, size_t n);
 } PeWriteObserver;
 
 /* Write the image to out_fd at offset 0 (the file should be empty; it is not

@@ -71,28 +71,48 @@ uint64_t authenticode_hasher_security_dir_offset(const AuthenticodeHasher *h) {
 
 /* The PE checksum is a ones'-complement sum of little-endian 16-bit words.
  * Since 2^16 == 1 (mod 0xFFFF), a byte at an odd offset counts 256 times
- * its value and a little-endian 32-bit word counts as the sum of its two
- * halves, so a 64-bit accumulator of 32-bit words folded once at the end
- * gives the same result, in any chunking. */
+ * its value, and a little-endian 64-bit word at an offset that is a
+ * multiple of 8 counts as the sum of its four halves: 64-bit words are added
+ * with end-around carry (a sum modulo 2^64 - 1, a multiple of 0xFFFF, and
+ * non-zero exactly when the 16-bit sum is), folded into the 64-bit
+ * accumulator once per call, and the accumulator is folded at the end; the
+ * same result in any chunking. */
+static uint64_t csum_words(const uint8_t *p, size_t n_words) {
+        uint64_t a = 0, b = 0;
+        size_t i = 0;
+
+        /* two chains: an add and an add-with-carry per word, in parallel */
+        for (; i + 2 <= n_words; i += 2) {
+                uint64_t x, y;
+                memcpy(&x, p + 8 * i, 8);
+                memcpy(&y, p + 8 * i + 8, 8);
+                a += x;
+                a += a < x;
+                b += y;
+                b += b < y;
+        }
+        if (i < n_words) {
+                uint64_t x;
+                memcpy(&x, p + 8 * i, 8);
+                a += x;
+                a += a < x;
+        }
+        a += b;
+        a += a < b;
+        return (a & 0xffffffffu) + (a >> 32);
+}
+
 static void csum_add(uint64_t *sum, const uint8_t *p, size_t n, uint64_t off) {
         uint64_t s = *sum;
 
-        while (n > 0 && (off & 3) != 0) {
+        while (n > 0 && (off & 7) != 0) {
                 s += (uint64_t) *p << (8 * (off & 1));
                 p++, n--, off++;
         }
-        /* 2^32 words of 2^32 fit a u64 accumulator only for 4 GiB; the
-         * image limit is far below, but fold per chunk anyway. */
-        while (n >= 4) {
-                size_t k = MIN(n / 4, (size_t) 1 << 28);
-                uint64_t t = 0;
-                for (size_t i = 0; i < k; i++) {
-                        uint32_t w;
-                        memcpy(&w, p + 4 * i, 4);
-                        t += w;
-                }
-                s += (t & 0xffffffffu) + (t >> 32);
-                p += 4 * k, n -= 4 * k, off += 4 * k;
+        if (n >= 8) {
+                size_t k = n / 8;
+                s += csum_words(p, k);
+                p += 8 * k, n -= 8 * k, off += 8 * k;
         }
         while (n > 0) {
                 s += (uint64_t) *p << (8 * (off & 1));

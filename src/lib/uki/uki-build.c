@@ -58,12 +58,13 @@ void uki_build_add_consumer(UkiBuild *b, const PeWriteObserver *o) {
 }
 
 void uki_build_done(UkiBuild *b) {
+        /* first: its threads may still hold pointers to what follows */
+        if (b->fanout)
+                write_fanout_free(b->fanout);
         free(b->news);
         free(b->paths);
         free(b->kernel_table);
         authenticode_hasher_free(b->hasher);
-        if (b->fanout)
-                write_fanout_free(b->fanout);
         for (size_t i = 0; i < b->n_banks; i++) {
                 pcr_measure_free(b->banks[i].measure);
                 pcr_measure_free(b->banks[i].base);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -17,14 +18,24 @@ typedef enum EventKind {
         EVENT_SECTION_END,
 } EventKind;
 
-typedef struct Slot {
+/* One writer call; p is not owned: it points into the writer's memory
+ * (valid until the drain, see pe-write.h) or into a block of the pool. */
+typedef struct Event {
         EventKind kind;
-        uint8_t *buf;           /* WRITE_FANOUT_SLOT_SIZE bytes */
+        const uint8_t *p;
         size_t n;
         uint64_t offset;
         ssize_t section;
         const PeLayoutSection *s;
-} Slot;
+} Event;
+
+/* A read buffer lent to the writer: free again once every consumer has
+ * handled the events before number release (the last one that refers to
+ * it, plus one). */
+typedef struct Block {
+        uint8_t *p;
+        uint64_t release;
+} Block;
 
 typedef struct Consumer {
         WriteFanout *f;
@@ -41,15 +52,14 @@ struct WriteFanout {
         size_t n;
         bool threaded;
 
-        Slot ring[WRITE_FANOUT_SLOTS];
+        Event ring[WRITE_FANOUT_EVENTS];
         uint64_t published;     /* events consumers may handle */
         uint64_t written;       /* events filled by the writer (>= published) */
-        /* the last data() pieces, not published until it is known whether
-         * section_data() follows for the same bytes */
-        const void *pending_p;
-        size_t pending_n;
-        uint64_t pending_first;
-        bool pending_early;     /* some of them were published (the ring was full) */
+
+        Block blocks[WRITE_FANOUT_BLOCKS];
+        uint8_t *pool;
+        size_t pool_size;
+        uint64_t next_block;
 
         pthread_mutex_t lock;
         pthread_cond_t cond_data, cond_space;
@@ -58,23 +68,23 @@ struct WriteFanout {
 
 /* ---- consumers ------------------------------------------------------------ */
 
-static void handle(Consumer *c, const Slot *sl) {
+static void handle(Consumer *c, const Event *ev) {
         const PeWriteObserver *o = c->o;
         int r = 0;
 
         if (__atomic_load_n(&c->error, __ATOMIC_ACQUIRE) < 0)
                 return;
-        if (sl->kind == EVENT_SECTION_END) {
+        if (ev->kind == EVENT_SECTION_END) {
                 if (o->section_end)
-                        r = o->section_end(o->userdata, (size_t) sl->section, sl->s);
-        } else if (sl->kind == EVENT_SECTION_DATA) {
+                        r = o->section_end(o->userdata, (size_t) ev->section, ev->s);
+        } else if (ev->kind == EVENT_SECTION_DATA) {
                 if (o->section_data)
-                        r = o->section_data(o->userdata, (size_t) sl->section, sl->s, sl->buf, sl->n);
+                        r = o->section_data(o->userdata, (size_t) ev->section, ev->s, ev->p, ev->n);
         } else {
                 if (o->data)
-                        r = o->data(o->userdata, sl->buf, sl->n, sl->offset);
-                if (r >= 0 && sl->section >= 0 && o->section_data)
-                        r = o->section_data(o->userdata, (size_t) sl->section, sl->s, sl->buf, sl->n);
+                        r = o->data(o->userdata, ev->p, ev->n, ev->offset);
+                if (r >= 0 && ev->section >= 0 && o->section_data)
+                        r = o->section_data(o->userdata, (size_t) ev->section, ev->s, ev->p, ev->n);
         }
         if (r < 0)
                 __atomic_store_n(&c->error, r, __ATOMIC_RELEASE);
@@ -90,18 +100,14 @@ static void *consumer_main(void *p) {
                         pthread_cond_wait(&f->cond_data, &f->lock);
                 if (c->done == f->published && f->stop)
                         break;
-                uint64_t upto = f->published;
+                uint64_t e = c->done;
                 pthread_mutex_unlock(&f->lock);
-                for (uint64_t e = c->done; e < upto; e++) {
-                        handle(c, &f->ring[e % WRITE_FANOUT_SLOTS]);
-                        if ((e & 3) == 3 || e + 1 == upto) {
-                                pthread_mutex_lock(&f->lock);
-                                c->done = e + 1;
-                                pthread_cond_broadcast(&f->cond_space);
-                                pthread_mutex_unlock(&f->lock);
-                        }
-                }
+                /* the writer fills no slot and reuses no block before done
+                 * passes it: the event and its bytes are stable here */
+                handle(c, &f->ring[e % WRITE_FANOUT_EVENTS]);
                 pthread_mutex_lock(&f->lock);
+                c->done = e + 1;
+                pthread_cond_broadcast(&f->cond_space);
         }
         pthread_mutex_unlock(&f->lock);
         return NULL;
@@ -117,34 +123,48 @@ static uint64_t slowest(const WriteFanout *f) {
 }
 
 static int first_error(const WriteFanout *f) {
-        for (size_t i = 0; i < f->n; i++)
-                if (__atomic_load_n(&f->consumers[i].error, __ATOMIC_ACQUIRE) < 0)
-                        return __atomic_load_n(&f->consumers[i].error, __ATOMIC_ACQUIRE);
+        for (size_t i = 0; i < f->n; i++) {
+                int r = __atomic_load_n(&f->consumers[i].error, __ATOMIC_ACQUIRE);
+                if (r < 0)
+                        return r;
+        }
         return 0;
+}
+
+static void publish_locked(WriteFanout *f) {
+        if (f->published != f->written) {
+                f->published = f->written;
+                pthread_cond_broadcast(&f->cond_data);
+        }
 }
 
 static void publish(WriteFanout *f) {
         pthread_mutex_lock(&f->lock);
-        f->published = f->written;
-        f->pending_p = NULL;
-        pthread_cond_broadcast(&f->cond_data);
+        publish_locked(f);
         pthread_mutex_unlock(&f->lock);
 }
 
-/* A free slot for event number f->written (publishing what is pending
- * first when the ring is full). */
-static Slot *next_slot(WriteFanout *f) {
+/* Wait until every consumer has handled the events before number upto
+ * (publishing what is written first, so that they can). */
+static void wait_done(WriteFanout *f, uint64_t upto) {
         pthread_mutex_lock(&f->lock);
-        while (f->written - slowest(f) >= WRITE_FANOUT_SLOTS) {
-                if (f->published != f->written) {
-                        f->pending_early = f->pending_early || f->pending_p;
-                        f->published = f->written;
-                        pthread_cond_broadcast(&f->cond_data);
-                }
+        while (slowest(f) < upto) {
+                publish_locked(f);
                 pthread_cond_wait(&f->cond_space, &f->lock);
         }
         pthread_mutex_unlock(&f->lock);
-        return &f->ring[f->written % WRITE_FANOUT_SLOTS];
+}
+
+/* Append an event (not yet published: section_data() may still mark a
+ * data event as section bytes). */
+static void push(WriteFanout *f, const Event *ev) {
+        if (f->written >= WRITE_FANOUT_EVENTS)
+                wait_done(f, f->written - WRITE_FANOUT_EVENTS + 1);
+        f->ring[f->written % WRITE_FANOUT_EVENTS] = *ev;
+        f->written++;
+        for (size_t i = 0; i < WRITE_FANOUT_BLOCKS && ev->n > 0; i++)
+                if (ev->p >= f->blocks[i].p && ev->p < f->blocks[i].p + PE_WRITE_BUFFER_SIZE)
+                        f->blocks[i].release = f->written;
 }
 
 static int fan_data(void *userdata, const void *buf, size_t n, uint64_t off) {
@@ -153,60 +173,24 @@ static int fan_data(void *userdata, const void *buf, size_t n, uint64_t off) {
 
         if (r < 0)
                 return r;
-        if (f->pending_p)
+        if (f->published != f->written)
                 publish(f);
-        f->pending_first = f->written;
-        f->pending_early = false;
-        f->pending_p = buf;     /* (set before the loop: next_slot() may publish) */
-        for (size_t done = 0; done < n; ) {
-                Slot *sl = next_slot(f);
-                size_t k = MIN(n - done, (size_t) WRITE_FANOUT_SLOT_SIZE);
-                memcpy(sl->buf, (const uint8_t *) buf + done, k);
-                sl->kind = EVENT_DATA;
-                sl->n = k;
-                sl->offset = off + done;
-                sl->section = -1;
-                sl->s = NULL;
-                f->written++;
-                done += k;
-        }
-        f->pending_p = buf;
-        f->pending_n = n;
-        return 0;
-}
-
-/* The slow path: the data pieces were published before section_data()
- * came (one data() larger than the ring): copy the bytes again. */
-static int fan_section_copy(WriteFanout *f, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
-        publish(f);
-        for (size_t done = 0; done < n; ) {
-                Slot *sl = next_slot(f);
-                size_t k = MIN(n - done, (size_t) WRITE_FANOUT_SLOT_SIZE);
-                memcpy(sl->buf, (const uint8_t *) buf + done, k);
-                sl->kind = EVENT_SECTION_DATA;
-                sl->n = k;
-                sl->offset = 0;
-                sl->section = (ssize_t) index;
-                sl->s = s;
-                f->written++;
-                done += k;
-        }
-        publish(f);
+        push(f, &(Event) { .kind = EVENT_DATA, .p = buf, .n = n, .offset = off, .section = -1 });
         return 0;
 }
 
 static int fan_section_data(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
         WriteFanout *f = userdata;
+        Event *last = f->written > f->published ? &f->ring[(f->written - 1) % WRITE_FANOUT_EVENTS] : NULL;
 
         /* pe_write() calls data() and then section_data() with the same
-         * bytes: mark the pieces just copied as section bytes too. */
-        if (!f->pending_p || f->pending_p != buf || f->pending_n != n || f->pending_early)
-                return fan_section_copy(f, index, s, buf, n);
-        for (uint64_t e = f->pending_first; e < f->written; e++) {
-                f->ring[e % WRITE_FANOUT_SLOTS].section = (ssize_t) index;
-                f->ring[e % WRITE_FANOUT_SLOTS].s = s;
+         * bytes: one event for both when the data event is still ours. */
+        if (last && last->kind == EVENT_DATA && last->p == buf && last->n == n && last->section < 0) {
+                last->section = (ssize_t) index;
+                last->s = s;
+                return 0;
         }
-        publish(f);
+        push(f, &(Event) { .kind = EVENT_SECTION_DATA, .p = buf, .n = n, .section = (ssize_t) index, .s = s });
         return 0;
 }
 
@@ -216,14 +200,21 @@ static int fan_section_end(void *userdata, size_t index, const PeLayoutSection *
 
         if (r < 0)
                 return r;
-        Slot *sl = next_slot(f);
-        sl->kind = EVENT_SECTION_END;
-        sl->n = 0;
-        sl->section = (ssize_t) index;
-        sl->s = s;
-        f->written++;
+        push(f, &(Event) { .kind = EVENT_SECTION_END, .section = (ssize_t) index, .s = s });
         publish(f);
         return 0;
+}
+
+/* The writer's read buffer: the next block of the pool, once free. */
+static void *fan_read_buffer(void *userdata, size_t n) {
+        WriteFanout *f = userdata;
+        Block *b = &f->blocks[f->next_block % WRITE_FANOUT_BLOCKS];
+
+        if (n > PE_WRITE_BUFFER_SIZE)
+                return NULL;
+        f->next_block++;
+        wait_done(f, b->release);
+        return b->p;
 }
 
 /* ---- inline --------------------------------------------------------------- */
@@ -275,11 +266,21 @@ static unsigned threads_wanted(unsigned threads, size_t n) {
 }
 
 static int start_threads(WriteFanout *f) {
-        for (size_t i = 0; i < WRITE_FANOUT_SLOTS; i++) {
-                f->ring[i].buf = malloc(WRITE_FANOUT_SLOT_SIZE);
-                if (!f->ring[i].buf)
-                        return -ENOMEM;
+        const size_t huge = 2u * 1024u * 1024u, size = (size_t) WRITE_FANOUT_BLOCKS * PE_WRITE_BUFFER_SIZE;
+
+        f->pool_size = size + huge;
+        f->pool = mmap(NULL, f->pool_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (f->pool == MAP_FAILED) {
+                f->pool = NULL;
+                return -ENOMEM;
         }
+        /* Huge pages where the kernel can: the first touch of each 4 KiB
+         * page (thousands of faults) cost more CPU than all the rest of the
+         * overhead (measured in a VM). */
+        uint8_t *base = (uint8_t *) (((uintptr_t) f->pool + huge - 1) & ~(uintptr_t) (huge - 1));
+        (void) madvise(base, size, MADV_HUGEPAGE);
+        for (size_t i = 0; i < WRITE_FANOUT_BLOCKS; i++)
+                f->blocks[i].p = base + i * PE_WRITE_BUFFER_SIZE;
         if (pthread_mutex_init(&f->lock, NULL) != 0)
                 return -ENOMEM;
         pthread_cond_init(&f->cond_data, NULL);
@@ -295,6 +296,7 @@ static int start_threads(WriteFanout *f) {
                 .data = fan_data,
                 .section_data = fan_section_data,
                 .section_end = fan_section_end,
+                .read_buffer = fan_read_buffer,
                 .userdata = f,
         };
         return 0;
@@ -336,17 +338,16 @@ const PeWriteObserver *write_fanout_observer(const WriteFanout *f) {
 int write_fanout_drain(WriteFanout *f) {
         if (!f->threaded)
                 return 0;
-        if (f->pending_p || f->published != f->written)
-                publish(f);
-        pthread_mutex_lock(&f->lock);
-        while (slowest(f) < f->published)
-                pthread_cond_wait(&f->cond_space, &f->lock);
-        pthread_mutex_unlock(&f->lock);
+        wait_done(f, f->written);
         return first_error(f);
 }
 
 void write_fanout_free(WriteFanout *f) {
         if (f->threaded) {
+                /* what is left is not handled (after an error the writer's
+                 * memory may be going away) */
+                for (size_t i = 0; i < f->n; i++)
+                        __atomic_store_n(&f->consumers[i].error, -ECANCELED, __ATOMIC_RELEASE);
                 pthread_mutex_lock(&f->lock);
                 f->stop = true;
                 f->published = f->written;
@@ -359,7 +360,7 @@ void write_fanout_free(WriteFanout *f) {
                 pthread_cond_destroy(&f->cond_data);
                 pthread_cond_destroy(&f->cond_space);
         }
-        for (size_t i = 0; i < WRITE_FANOUT_SLOTS; i++)
-                free(f->ring[i].buf);
+        if (f->pool)
+                munmap(f->pool, f->pool_size);
         free(f);
 }

@@ -153,13 +153,13 @@ boot() {
 # (its own command line), the boot loader selected ENTRY, set
 # LoaderBootCountPath to COUNTPATH ("-": not set), and the guest saw FILES
 expect() {
-        local what=$1 v=$2 entry=$3 cp=$4 files=$5
+        local what=$1 v=$2 entry=$3 countpath=$4 names=$5
         assert_eq "$(vm_report "$LOG" cmdline)" "console=ttyS0 quiet panic=-1 ukit.rollback=$v" "$what: booted UKI (guest /proc/cmdline)"
-        vm_report "$LOG" "efivar LoaderInfo" | grep -q "^systemd-boot $sdver" ||
-                fail "$what: not booted by systemd-boot $sdver (LoaderInfo: $(vm_report "$LOG" "efivar LoaderInfo" || echo none))"
+        local info; info=$(vm_report "$LOG" "efivar LoaderInfo" || echo none)
+        [[ "$info" == "systemd-boot $sdver"* ]] || fail "$what: not booted by systemd-boot $sdver (LoaderInfo: $info)"
         assert_eq "$(vm_report "$LOG" "efivar LoaderEntrySelected" || echo -)" "$entry" "$what: LoaderEntrySelected"
-        assert_eq "$(vm_report "$LOG" "efivar LoaderBootCountPath" || echo -)" "$cp" "$what: LoaderBootCountPath"
-        assert_eq "$(vm_report "$LOG" esp-files)" "$files" "$what: /EFI/Linux as the guest sees it"
+        assert_eq "$(vm_report "$LOG" "efivar LoaderBootCountPath" || echo -)" "$countpath" "$what: LoaderBootCountPath"
+        assert_eq "$(vm_report "$LOG" esp-files)" "$names" "$what: /EFI/Linux as the guest sees it"
 }
 L='\EFI\Linux\'
 # eid NAME: the entry id systemd-boot gives the file NAME (as it was when

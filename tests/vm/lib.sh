@@ -73,12 +73,21 @@ vm_log() { echo "vm: $*" >&2; }
 
 # Modules vm_initrd --modules can put into an initrd (plus their
 # dependencies, resolved by vm_kernel from each module's modinfo).
-VM_EXT_MODULES="loop dm-mod dm-bufio dm-verity overlay erofs squashfs"
+VM_EXT_MODULES="loop dm-mod dm-bufio dm-verity overlay erofs squashfs vfat nls_cp437 nls_ascii virtio_pci virtio_blk"
 # Soft dependencies ("softdep=pre: NAME") that name an alias rather than a
 # module file: the module that provides it. crc32c (for libcrc32c, which
 # erofs needs) is a module in Debian's 6.1; the generic C one runs on any
 # CPU (TCG's default qemu64 has no SSE4.2 for crc32c-intel).
 VM_EXT_MODULE_ALIASES="crc32c=crc32c_generic"
+
+# _vm_ext_complete DIR: whether DIR (an ext/ module cache) is complete and
+# has every module of $VM_EXT_MODULES (a cache made before a module was
+# added to the list is made again).
+_vm_ext_complete() {
+        local n
+        [ -f "$1/.complete" ] || return 1
+        for n in $VM_EXT_MODULES; do [ -f "$1/${n//-/_}.ko" ] || return 1; done
+}
 
 # _vm_extract_ext_modules DEB VER DIR: extracts $VM_EXT_MODULES and
 # everything they depend on from DEB into DIR (created; must not exist) as
@@ -142,7 +151,7 @@ _vm_extract_ext_modules() {
 
 # vm_kernel: print the path of the Debian kernel image (debian_kernel in
 # tests/lib.sh; on aa64 the arm64 one from scripts/fetch-arm64.sh). Also
-# caches the modules the initrd needs (efivarfs; TPM, serial and virtio are
+# caches the modules the initrd needs (efivarfs; TPM and serial are
 # built in) under $UKIT_CACHE/modules-VERSION/, so later calls cost nothing.
 # The modules for vm_initrd --modules ($VM_EXT_MODULES and their
 # dependencies) go to $UKIT_CACHE/modules-VERSION/ext/ (a cache made before
@@ -182,11 +191,11 @@ vm_kernel() {
                         rm -rf "$dir"; mv "$dir.new" "$dir"
                 ) 9>"$UKIT_CACHE/.extract.lock" || fail "vm_kernel: extraction failed"
         fi
-        if [ ! -f "$UKIT_CACHE/modules-$ver/ext/.complete" ]; then
+        if ! _vm_ext_complete "$UKIT_CACHE/modules-$ver/ext"; then
                 (
                         flock 9
                         dir=$UKIT_CACHE/modules-$ver/ext
-                        [ -f "$dir/.complete" ] && exit 0
+                        _vm_ext_complete "$dir" && exit 0
                         rm -rf "$dir.new"
                         _vm_extract_ext_modules "$deb" "$ver" "$dir.new" || exit 1
                         rm -rf "$dir"; mv "$dir.new" "$dir"

@@ -107,7 +107,7 @@ int gpt_usable_range(uint64_t disk_size, uint64_t *ret_first, uint64_t *ret_last
         return 0;
 }
 
-static void entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]) {
+void gpt_entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]) {
         memset(e, 0, GPT_ENTRY_SIZE);
         guid_swap(p->type, e);
         guid_swap(p->uuid, e + 16);
@@ -161,7 +161,7 @@ int gpt_write(int fd, uint64_t disk_size, const uint8_t disk_guid[16],
                 for (size_t j = 0; j < i; j++)
                         if (!(p->last_lba < parts[j].first_lba || p->first_lba > parts[j].last_lba))
                                 return -EINVAL;
-                entry_encode(p, array + i * GPT_ENTRY_SIZE);
+                gpt_entry_encode(p, array + i * GPT_ENTRY_SIZE);
         }
         uint32_t array_crc = gpt_crc32(array, sizeof(array));
 

@@ -61,6 +61,18 @@ uint32_t gpt_crc32(const void *data, size_t n);
 int gpt_write(int fd, uint64_t disk_size, const uint8_t disk_guid[16],
               const GptPartition *parts, size_t n);
 
+/* One 128-byte entry as on disk (ASCII label, caller-checked). */
+void gpt_entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]);
+
+/* Rewrite the entry in slot p->index of the GPT on fd in place: type,
+ * UUID, flags and label from p (its LBAs must match the entry's). The
+ * backup copy is written and synced first, then the primary, each with
+ * its entry-array and header CRC32, so an interruption leaves one valid
+ * copy with either the old or the new entry. -EINVAL for a non-ASCII or
+ * over-long label or LBAs that do not match, -EBADMSG if either header or
+ * array is not a valid GPT. */
+int gpt_update_entry(int fd, uint32_t sector_size, const GptPartition *p);
+
 /* First and last usable LBA of a 512-byte-sector disk of disk_size bytes. */
 int gpt_usable_range(uint64_t disk_size, uint64_t *ret_first, uint64_t *ret_last);
 

@@ -35,6 +35,7 @@ struct UpdatePending {
         char **final;           /* final paths (partition targets: fdisk's partition name) */
         mode_t *modes;
         bool *is_slot;          /* partition targets: the payload is in slots[i], still "_empty" */
+        bool *present;          /* the target has this version already (a set cut short) */
         GptPartition *entries;  /* ... and the entry it gets at install */
 };
 
@@ -566,6 +567,7 @@ void update_pending_free(UpdatePending *p) {
         free(p->final);
         free(p->modes);
         free(p->is_slot);
+        free(p->present);
         free(p->entries);
         free(p);
 }
@@ -588,8 +590,10 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         p->final = calloc(n, sizeof(char *));
         p->modes = calloc(n, sizeof(mode_t));
         p->is_slot = calloc(n, sizeof(bool));
+        p->present = calloc(n, sizeof(bool));
         p->entries = calloc(n, sizeof(GptPartition));
-        if (!p->files || !p->temp_dirs || !p->slots || !p->final || !p->modes || !p->is_slot || !p->entries) {
+        if (!p->files || !p->temp_dirs || !p->slots || !p->final || !p->modes || !p->is_slot || !p->entries ||
+            !p->present) {
                 update_pending_free(p);
                 return -ENOMEM;
         }
@@ -599,7 +603,13 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const UpdateInstance *src = update_instances_find(&c->available[i], version);
-                if (!src)
+                const UpdateInstance *have = update_instances_find(&c->installed[i], version);
+                if (have && have->path) {
+                        /* as 257: what is there already is not acquired again */
+                        p->present[i] = true;
+                        p->final[i] = strdup(have->path);
+                        r = p->final[i] ? 0 : -ENOMEM;
+                } else if (!src)
                         r = ukit_error(err, -ENOENT, "version %s is not offered by transfer %s", version,
                                        c->defs.transfers[i].id);
                 else if (c->defs.transfers[i].target.type == UPDATE_RESOURCE_DIRECTORY)
@@ -651,6 +661,8 @@ int update_install(const UpdateContext *c, UpdatePending *p, UkitError *err) {
         for (size_t i = 0; i < p->n; i++) {
                 int r;
 
+                if (p->present[i])
+                        continue;
                 if (p->is_slot[i]) {
                         /* the payload was synced at acquire; now the label names it */
                         r = update_partition_set_entry(c->target_dirs[i], &p->entries[i], err);

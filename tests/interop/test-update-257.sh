@@ -289,6 +289,34 @@ EOT
                        "--definitions=$W/defs update 1.5" "--definitions=$W/defs update")
         }
         scenario url
+        # url-tar: the tarballs SHA256SUMS lists, unpacked into directories
+        setup_url_tar() {
+                rm -rf "$T/www"/*
+                for v in 1 2; do
+                        rm -rf "$T/tree"; mkdir -p "$T/tree/etc" "$T/tree/usr/bin"
+                        echo "v$v" >"$T/tree/etc/version"; chmod 0640 "$T/tree/etc/version"
+                        printf 'exec\n' >"$T/tree/usr/bin/tool"; chmod 0755 "$T/tree/usr/bin/tool"
+                        ln -s ../etc/version "$T/tree/usr/version"; chmod 0751 "$T/tree"
+                        tar -C "$T/tree" -c . | { [ $v = 1 ] && gzip || xz; } >"$T/www/tree_$v.tar.$([ $v = 1 ] && echo gz || echo xz)"
+                done
+                (cd "$T/www" && sha256sum tree_* >SHA256SUMS)
+                mkdir -p "$W/defs" "$W/tgt"
+                cat >"$W/defs/20-tree.transfer" <<EOT
+[Transfer]
+Verify=no
+[Source]
+Type=url-tar
+Path=http://127.0.0.1:$port
+MatchPattern=tree_@v.tar.gz tree_@v.tar.xz
+[Target]
+Type=directory
+Path=$W/tgt
+MatchPattern=tree_@v
+EOT
+                steps=("=--definitions=$W/defs --json=short list" "--definitions=$W/defs update 1" "--definitions=$W/defs update"
+                       "=--definitions=$W/defs --json=short list")
+        }
+        scenario url_tar
 fi
 
 echo "$n scenarios: ukit update leaves what systemd-sysupdate 257 leaves"

@@ -213,7 +213,7 @@ static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *
                 }
                 if (o->skip_available)
                         continue;
-                if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
+                if (t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_URL_TAR) {
                         r = update_instances_scan_url(&t->source, c->source_dirs[i], c->root, t->verify && o->verify,
                                                       &c->available[i], err);
                         if (r < 0)

@@ -479,29 +479,21 @@ static int acquire_tar(const UpdateContext *c, size_t i, const UpdateInstance *s
                        UkitError *err) {
         const UpdateTransfer *t = &c->defs.transfers[i];
         _cleanup_close_ int in = -1;
-        uint8_t digest[32], listed[32];
+        uint8_t digest[32];
         struct stat st;
         int r;
 
-        in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
-        if (in < 0) {
-                ukit_error(err, in, "cannot open: %s", input_strerror(in));
-                return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
-        }
+        in = open_source(c, i, src, err);      /* url-tar: downloaded first, unnamed */
+        if (in < 0)
+                return in;
         if (chmod(p->temp_dirs[i], 0755) < 0)
                 return ukit_error(err, -errno, "chmod: %s", strerror(errno));
         r = update_tar_extract(in, p->temp_dirs[i], digest, err);
         if (r < 0)
                 return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
-        if ((src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0) ||
-            ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0 && memcmp(listed, digest, 32) != 0)) {
-                ukit_error(err, -EBADMSG, "SHA-256 does not match %s", src->meta.has_sha256 ? "its name" : "SHA256SUMS");
-                return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
-        }
-        if (r < 0) {
-                ukit_error(err, r, "cannot read SHA256SUMS: %s", input_strerror(r));
-                return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);
-        }
+        r = check_digest(c, i, src, digest, err);
+        if (r < 0)
+                return r;
         if (t->mode == UPDATE_UNSET) {
                 if (stat(p->temp_dirs[i], &st) < 0)
                         return ukit_error(err, -errno, "stat: %s", strerror(errno));
@@ -535,7 +527,7 @@ static int acquire_dir(const UpdateContext *c, size_t i, const UpdateInstance *s
                 return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
         }
         p->slots[i] = sig_cleanup_add(p->temp_dirs[i], true);
-        if (t->source.type == UPDATE_RESOURCE_TAR)
+        if (t->source.type == UPDATE_RESOURCE_TAR || t->source.type == UPDATE_RESOURCE_URL_TAR)
                 return acquire_tar(c, i, src, p, err);
         s = open(src->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         d = open(p->temp_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -332,10 +332,12 @@ static int check_transfer(UpdateTransfer *t, UkitError *err) {
                 return ukit_error(err, -EOPNOTSUPP, "target Type=%s is not supported by ukit yet",
                                   update_resource_type_name(t->target.type));
         if (t->source.type != UPDATE_RESOURCE_REGULAR_FILE && t->source.type != UPDATE_RESOURCE_DIRECTORY &&
-            t->source.type != UPDATE_RESOURCE_TAR && t->source.type != UPDATE_RESOURCE_URL_FILE)
+            t->source.type != UPDATE_RESOURCE_TAR && t->source.type != UPDATE_RESOURCE_URL_FILE &&
+            t->source.type != UPDATE_RESOURCE_URL_TAR)
                 return ukit_error(err, -EOPNOTSUPP, "source Type=%s is not supported by ukit yet",
                                   update_resource_type_name(t->source.type));
-        if (t->source.type == UPDATE_RESOURCE_TAR ? t->target.type != UPDATE_RESOURCE_DIRECTORY
+        if (t->source.type == UPDATE_RESOURCE_TAR || t->source.type == UPDATE_RESOURCE_URL_TAR
+                    ? t->target.type != UPDATE_RESOURCE_DIRECTORY
             : t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_REGULAR_FILE
                     ? t->target.type != UPDATE_RESOURCE_REGULAR_FILE && t->target.type != UPDATE_RESOURCE_PARTITION
             : t->source.type != t->target.type)

@@ -4,9 +4,10 @@
 # labelled with a version whose bytes are not that version's payload, never
 # a verity slot labelled before its data slot (definition order), the old
 # version's slot is never touched, and the next run finishes; a set whose
-# relabelling was cut short is completed; a disk locked by someone else, a
-# corrupted table and a payload that does not fit are refused with one line
-# naming the disk, the table unchanged.
+# relabelling was cut short is completed; a damaged primary table is read
+# from the backup and rewritten; a disk locked by someone else, a table
+# damaged in both copies and a payload that does not fit are refused with
+# one line naming the disk, the table unchanged.
 . "$(dirname "$0")/../lib.sh"
 need sfdisk jq
 W=$T/w
@@ -117,10 +118,22 @@ grep -q "disk.img: another update is running" "$T/.out" || fail "locked: $(cat "
 wait
 cmp -s "$W/disk.img" "$T/before.img" || fail "locked: the disk changed"
 
+# a damaged primary table (as an interrupted write of it would leave):
+# read from the backup, the primary rewritten, sfdisk content again
 printf 'x' | dd of="$W/disk.img" bs=1 seek=$((512 + 60)) conv=notrunc status=none    # the primary header's disk GUID
+sfdisk --json "$W/disk.img" 2>&1 >/dev/null | grep -q . || fail "sfdisk does not notice the damaged primary"
+u update 2 >/dev/null 2>&1 || fail "update with a damaged primary table"
+sfdisk --json "$W/disk.img" >/dev/null 2>"$T/sfdisk.err" && [ ! -s "$T/sfdisk.err" ] || fail "primary not repaired: $(cat "$T/sfdisk.err")"
+assert_eq "$(label 0) $(label 3)" "usr_2 usr-verity_2" "damaged primary: update (smallest free slot, the first)"
+cp "$T/before.img" "$W/disk.img"
+# both copies damaged: refused, one line naming the disk
+printf 'x' | dd of="$W/disk.img" bs=1 seek=$((512 + 60)) conv=notrunc status=none
+printf 'x' | dd of="$W/disk.img" bs=1 seek=$(($(stat -c %s "$W/disk.img") - 512 + 60)) conv=notrunc status=none
+cp "$W/disk.img" "$T/bad.img"
 assert_fails "bad table" u update
 [ "$(wc -l <"$T/.out")" = 1 ] || fail "bad table: not one line: $(cat "$T/.out")"
 grep -q "disk.img: .*partition table" "$T/.out" || fail "bad table: $(cat "$T/.out")"
+cmp -s "$W/disk.img" "$T/bad.img" || fail "bad table: the disk changed"
 cp "$T/before.img" "$W/disk.img"
 
 head -c 70000000 /dev/urandom >"$W/src/usr_3.raw"     # 64 MiB slots

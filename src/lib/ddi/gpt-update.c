@@ -101,6 +101,29 @@ static int copy_write(int fd, uint32_t ss, uint64_t lba, GptCopy *c, const GptPa
         return r;
 }
 
+/* A primary copy rebuilt from the backup (as libfdisk does on write): the
+ * same header and array, the header at LBA 1 pointing at the backup and
+ * its array at LBA 2, which must end before the first usable LBA. */
+static int copy_from_backup(const GptCopy *b, uint32_t ss, uint64_t backup_lba, GptCopy *ret) {
+        GptCopy c = { .hsize = b->hsize, .array_size = b->array_size, .array_off = 2 * (uint64_t) ss };
+
+        if (2 + (b->array_size + ss - 1) / ss > le64_read(b->hdr + 40))
+                return -EBADMSG;
+        c.hdr = malloc(ss);
+        c.array = malloc(b->array_size ? b->array_size : 1);
+        if (!c.hdr || !c.array) {
+                copy_done(&c);
+                return -ENOMEM;
+        }
+        memcpy(c.hdr, b->hdr, ss);
+        memcpy(c.array, b->array, b->array_size);
+        le64_write(c.hdr + 24, 1);
+        le64_write(c.hdr + 32, backup_lba);
+        le64_write(c.hdr + 72, 2);
+        *ret = c;
+        return 0;
+}
+
 int gpt_update_entry(int fd, uint32_t ss, const GptPartition *p) {
         GptCopy primary = {}, backup = {};
         uint64_t disk_size, alt;
@@ -116,14 +139,23 @@ int gpt_update_entry(int fd, uint32_t ss, const GptPartition *p) {
         r = fd_get_size(fd, &disk_size);
         if (r < 0)
                 return r;
+        if (disk_size / ss < 3)
+                return -EBADMSG;
         r = copy_read(fd, ss, 1, disk_size, &primary);
-        if (r < 0)
-                return r;
-        alt = le64_read(primary.hdr + 32);
-        if (alt < 2 || alt >= disk_size / ss)
-                r = -EBADMSG;
-        if (r >= 0)
+        if (r == -EBADMSG) {
+                /* a damaged primary (an interrupted earlier write): the
+                 * backup is the table, and the primary is written anew */
+                alt = disk_size / ss - 1;
                 r = copy_read(fd, ss, alt, disk_size, &backup);
+                if (r >= 0)
+                        r = copy_from_backup(&backup, ss, alt, &primary);
+        } else if (r >= 0) {
+                alt = le64_read(primary.hdr + 32);
+                if (alt < 2 || alt >= disk_size / ss)
+                        r = -EBADMSG;
+                if (r >= 0)
+                        r = copy_read(fd, ss, alt, disk_size, &backup);
+        }
         if (r >= 0)
                 r = copy_write(fd, ss, alt, &backup, p);
         if (r >= 0)

@@ -237,8 +237,8 @@ void disk_image_clear_error(void) {
 #define HDR_FAIL(fmt, ...) \
         disk_image_set_error(-EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
 
-/* 1 valid header at this sector size, 0 none, <0 error. */
-static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, GptTable *ret) {
+/* 1 valid header at LBA lba at this sector size, 0 none, <0 error. */
+static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, uint64_t lba, GptTable *ret) {
         _cleanup_free_ uint8_t *hdr = NULL, *array = NULL;
         GptTable t = { .sector_size = ss };
         int r;
@@ -248,7 +248,7 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         hdr = malloc(ss);
         if (!hdr)
                 return -ENOMEM;
-        r = read(ud, hdr, ss, ss);
+        r = read(ud, hdr, ss, lba * ss);
         if (r < 0)
                 return r;
         if (memcmp(hdr, "EFI PART", 8) != 0)
@@ -261,8 +261,8 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         le32_write(hdr + 16, 0);
         if (gpt_crc32(hdr, hsize) != crc)
                 return HDR_FAIL("HeaderCRC32 mismatch");
-        if (le64_read(hdr + 24) != 1)
-                return HDR_FAIL("MyLBA is %" PRIu64 ", not 1", le64_read(hdr + 24));
+        if (le64_read(hdr + 24) != lba)
+                return HDR_FAIL("MyLBA is %" PRIu64 ", not %" PRIu64, le64_read(hdr + 24), lba);
 
         uint64_t sectors = disk_size / ss;
         t.first_usable = le64_read(hdr + 40);
@@ -326,13 +326,29 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         return 1;
 }
 
+/* The backup header in the last LBA, for a disk whose primary copy is
+ * damaged (as an interrupted gpt_update_entry() can leave it): 1 found. */
+static int gpt_try_backup(GptReadFn read, void *ud, uint64_t disk_size, GptTable *ret) {
+        static const uint32_t sizes[] = { 512, 4096 };
+
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                int r;
+                if (disk_size / sizes[i] < 3)
+                        continue;
+                r = gpt_try(read, ud, disk_size, sizes[i], disk_size / sizes[i] - 1, ret);
+                if (r > 0)
+                        return 1;
+        }
+        return 0;
+}
+
 int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
         GptTable a = {}, b = {};
         int ra, rb;
 
         disk_image_clear_error();
-        ra = gpt_try(read, userdata, disk_size, 512, &a);
-        rb = gpt_try(read, userdata, disk_size, 4096, &b);
+        ra = gpt_try(read, userdata, disk_size, 512, 1, &a);
+        rb = gpt_try(read, userdata, disk_size, 4096, 1, &b);
         if (ra > 0 && rb > 0) {
                 gpt_table_done(&a);
                 gpt_table_done(&b);
@@ -345,6 +361,16 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
         if (rb > 0) {
                 *ret = b;
                 return 0;
+        }
+        if (ra == -EBADMSG || rb == -EBADMSG) {
+                /* keep the primary's complaint if the backup does not help */
+                char why[256];
+                snprintf(why, sizeof(why), "%s", disk_image_last_error() ? disk_image_last_error() : "");
+                if (gpt_try_backup(read, userdata, disk_size, ret) > 0) {
+                        disk_image_clear_error();
+                        return 0;
+                }
+                disk_image_set_error(-EBADMSG, "%s", why);
         }
         if (ra < 0 && ra != -EIO)
                 return ra;

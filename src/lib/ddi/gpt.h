@@ -68,9 +68,10 @@ void gpt_entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]);
  * UUID, flags and label from p (its LBAs must match the entry's). The
  * backup copy is written and synced first, then the primary, each with
  * its entry-array and header CRC32, so an interruption leaves one valid
- * copy with either the old or the new entry. -EINVAL for a non-ASCII or
- * over-long label or LBAs that do not match, -EBADMSG if either header or
- * array is not a valid GPT. */
+ * copy with either the old or the new entry. A damaged primary copy is
+ * rebuilt from the backup (gpt_read() reads the backup then). -EINVAL for
+ * a non-ASCII or over-long label or LBAs that do not match, -EBADMSG if
+ * neither copy is a valid GPT. */
 int gpt_update_entry(int fd, uint32_t sector_size, const GptPartition *p);
 
 /* First and last usable LBA of a 512-byte-sector disk of disk_size bytes. */
@@ -81,7 +82,8 @@ int gpt_usable_range(uint64_t disk_size, uint64_t *ret_first, uint64_t *ret_last
 typedef int (*GptReadFn)(void *userdata, void *buf, size_t n, uint64_t off);
 
 /* Find and validate the primary GPT (signature, header CRC, entry-array
- * CRC, bounds, no overlaps). -ENOENT no GPT, -EBADMSG malformed,
+ * CRC, bounds, no overlaps), or where the primary is malformed, the backup
+ * in the last LBA. -ENOENT no GPT, -EBADMSG malformed (both copies),
  * -ENOTUNIQ valid headers for both sector sizes. */
 /* Why the last gpt_read*(), verity_superblock_parse() or ddi_dissect() in
  * this thread refused the image, naming the structure and the field ("GPT

@@ -40,8 +40,10 @@ struct UpdatePending {
 };
 
 static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *p = xstrdup(path);
+        _cleanup_free_ char *p = strdup(path);
 
+        if (!p)
+                return -ENOMEM;
         for (char *s = p + 1; *s; s++)
                 if (*s == '/') {
                         *s = 0;
@@ -110,7 +112,9 @@ static void remove_temporaries(const char *dir) {
                 _cleanup_free_ char *p = NULL;
                 if (!startswith(de->d_name, TEMP_PREFIX) && !startswith(de->d_name, ".#sysupdate"))
                         continue;
-                p = xasprintf("%s/%s", dir, de->d_name);
+                p = strprintf("%s/%s", dir, de->d_name);
+                if (!p)
+                        break;          /* best effort: left for the next run */
                 if (de->d_type == DT_DIR)
                         (void) rm_rf_sigsafe(p);
                 else
@@ -193,10 +197,12 @@ int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected,
 
 /* The SHA-256 SHA256SUMS lists for name: 1 found, 0 not listed or no file. */
 static int sha256sums_lookup(const char *dir, const char *name, uint8_t out[32]) {
-        _cleanup_free_ char *path = xasprintf("%s/SHA256SUMS", dir), *text = NULL;
+        _cleanup_free_ char *path = strprintf("%s/SHA256SUMS", dir), *text = NULL;
         char *save = NULL;
         int r;
 
+        if (!path)
+                return -ENOMEM;
         r = read_input_at(AT_FDCWD, path, 0, SHA256SUMS_MAX, &text, NULL);
         if (r == -ENOENT)
                 return 0;
@@ -516,9 +522,11 @@ static int acquire_dir(const UpdateContext *c, size_t i, const UpdateInstance *s
         r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
         if (r < 0)
                 return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
-        p->final[i] = xasprintf("%s/%s", c->target_dirs[i], name);
+        p->final[i] = strprintf("%s/%s", c->target_dirs[i], name);
         p->modes[i] = t->mode != UPDATE_UNSET ? (mode_t) t->mode : (mode_t) (src->mode & 07777);
-        p->temp_dirs[i] = xasprintf("%s/" TEMP_PREFIX "XXXXXX", c->target_dirs[i]);
+        p->temp_dirs[i] = strprintf("%s/" TEMP_PREFIX "XXXXXX", c->target_dirs[i]);
+        if (!p->final[i] || !p->temp_dirs[i])
+                return -ENOMEM;
         if (!mkdtemp(p->temp_dirs[i])) {
                 r = -errno;
                 free(p->temp_dirs[i]);
@@ -631,14 +639,20 @@ static int update_symlink(const UpdateContext *c, size_t i, const char *final, U
 
         if (!link)
                 return 0;
-        path = c->root ? xasprintf("%s%s", c->root, link) : xstrdup(link);
+        path = c->root ? strprintf("%s%s", c->root, link) : strdup(link);
+        if (!path)
+                return -ENOMEM;
         slash = strrchr(path, '/');
-        dir = slash ? strndup(path, slash - path) : xstrdup(".");
+        dir = slash ? strndup(path, slash - path) : strdup(".");
+        if (!dir)
+                return -ENOMEM;
         if (streq(dir, c->target_dirs[i]))
                 target = strrchr(final, '/') + 1;
         else if (c->root)
                 target = final + strlen(c->root);
-        tmp = xasprintf("%s/" TEMP_PREFIX "link-%d", dir, (int) getpid());
+        tmp = strprintf("%s/" TEMP_PREFIX "link-%d", dir, (int) getpid());
+        if (!tmp)
+                return -ENOMEM;
         (void) unlink(tmp);
         if (symlink(target, tmp) < 0 || rename(tmp, path) < 0) {
                 int r = -errno;

@@ -342,7 +342,7 @@ static int gpt_try_backup(GptReadFn read, void *ud, uint64_t disk_size, GptTable
         return 0;
 }
 
-int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
+static int read_table(GptReadFn read, void *userdata, uint64_t disk_size, bool backup, GptTable *ret) {
         GptTable a = {}, b = {};
         int ra, rb;
 
@@ -362,7 +362,7 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
                 *ret = b;
                 return 0;
         }
-        if (ra == -EBADMSG || rb == -EBADMSG) {
+        if (backup && (ra == -EBADMSG || rb == -EBADMSG)) {
                 /* keep the primary's complaint if the backup does not help */
                 char why[256];
                 snprintf(why, sizeof(why), "%s", disk_image_last_error() ? disk_image_last_error() : "");
@@ -381,16 +381,28 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
         return -ENOENT;
 }
 
+int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
+        return read_table(read, userdata, disk_size, false, ret);
+}
+
 static int read_fd(void *ud, void *buf, size_t n, uint64_t off) {
         return pread_full(*(int *) ud, buf, n, off);
 }
 
-int gpt_read_fd(int fd, GptTable *ret) {
+static int read_fd_table(int fd, bool backup, GptTable *ret) {
         uint64_t size;
         int r = fd_get_size(fd, &size);
         if (r < 0)
                 return r;
-        return gpt_read(read_fd, &fd, size, ret);
+        return read_table(read_fd, &fd, size, backup, ret);
+}
+
+int gpt_read_fd(int fd, GptTable *ret) {
+        return read_fd_table(fd, false, ret);
+}
+
+int gpt_read_fd_any(int fd, GptTable *ret) {
+        return read_fd_table(fd, true, ret);
 }
 
 typedef struct MemSource {
@@ -408,5 +420,10 @@ static int read_mem(void *ud, void *buf, size_t n, uint64_t off) {
 
 int gpt_read_buffer(const void *data, size_t size, GptTable *ret) {
         MemSource m = { data, size };
-        return gpt_read(read_mem, &m, size, ret);
+        return read_table(read_mem, &m, size, false, ret);
+}
+
+int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret) {
+        MemSource m = { data, size };
+        return read_table(read_mem, &m, size, true, ret);
 }

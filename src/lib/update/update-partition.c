@@ -141,7 +141,7 @@ static int read_table(const char *disk, int flags, int *ret_fd, GptTable *ret, U
                 ukit_error(err, -errno, "cannot open the disk: %s", strerror(errno));
                 return ukit_error_where(err, -errno, disk, UKIT_ERROR_NO_OFFSET);
         }
-        r = gpt_read_fd(fd, ret);
+        r = gpt_read_fd_any(fd, ret);       /* our own interrupted write may have left the primary damaged */
         if (r < 0) {
                 close(fd);
                 if (r == -ENOENT)

@@ -59,12 +59,9 @@ int pe_locate_uki_profile_pick(const void *image, size_t size, bool loaded, uint
                         }
                 if (s == _UKI_SECTION_INVALID)
                         continue;
-                /* Each .profile opens the next profile (numbered from 0);
-                 * what comes before the first one is the base. */
-                if (s == UKI_SECTION_PROFILE)
-                        n_profiles++;
-                PeSectionRef *slot = n_profiles == 0 ? &base[s] :
-                                     n_profiles - 1 == profile ? &prof[s] : NULL;
+                UkiProfileSlot where = uki_profile_slot(s, profile, &n_profiles);
+                PeSectionRef *slot = where == UKI_PROFILE_SLOT_BASE ? &base[s] :
+                                     where == UKI_PROFILE_SLOT_SELECTED ? &prof[s] : NULL;
                 if (!slot || slot->present)
                         continue;
 

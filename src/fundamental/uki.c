@@ -33,6 +33,14 @@ UkiSection uki_section_from_name(const char *name) {
         return _UKI_SECTION_INVALID;
 }
 
+UkiProfileSlot uki_profile_slot(UkiSection s, uint32_t profile, uint32_t *n_profiles) {
+        if (s == UKI_SECTION_PROFILE)
+                (*n_profiles)++;
+        if (*n_profiles == 0)
+                return UKI_PROFILE_SLOT_BASE;
+        return *n_profiles - 1 == profile ? UKI_PROFILE_SLOT_SELECTED : UKI_PROFILE_SLOT_OTHER;
+}
+
 const UkiMeasureRules uki_rules_systemd_252 = {
         .name = "systemd-stub 252",
         .measured = UKI_SECTION_BIT(UKI_SECTION_LINUX) | UKI_SECTION_BIT(UKI_SECTION_OSREL) |

@@ -57,6 +57,26 @@ extern const char *const uki_section_names[_UKI_SECTION_MAX];
  * accepted: names are exact, e.g. ".linux"), or _UKI_SECTION_INVALID. */
 UkiSection uki_section_from_name(const char *name);
 
+/* ---- Multi-profile UKIs (systemd 257) --------------------------------------
+ *
+ * The one rule for which section the stub uses, shared by the stub's parser
+ * (pe-sections.c) and the host's (lib/pe/pe-profile.c): walking the section
+ * table in order, every .profile opens the next profile (numbered from 0);
+ * the sections before the first .profile are the base. Profile N sees the
+ * base's sections, each replaced by a same-named section of profile N; within
+ * the base and within a profile the first section of a name counts. */
+
+typedef enum UkiProfileSlot {
+        UKI_PROFILE_SLOT_BASE,          /* a base section */
+        UKI_PROFILE_SLOT_SELECTED,      /* a section of the profile asked for */
+        UKI_PROFILE_SLOT_OTHER,         /* a section of another profile: ignored */
+} UkiProfileSlot;
+
+/* One step of the walk: s is the next UKI section of the table, *n_profiles
+ * the number of .profile sections seen before it (start with 0; a .profile
+ * increments it). */
+UkiProfileSlot uki_profile_slot(UkiSection s, uint32_t profile, uint32_t *n_profiles);
+
 /* ---- Measurement rule sets ------------------------------------------------
  *
  * Every stub version measures a subset of the sections above into PCR 11, and

@@ -253,10 +253,13 @@ int build_compat_measure(BuildContext *c) {
         if (r < 0)
                 return log_errno(r, "%s: cannot read for --measure", c->output);
         const UkiMeasureRules *rules = image_rules(fd, img);
+        /* then, as ukify 257, once for each joined profile (profile 1, ...) */
+        uint32_t n_profiles = (uint32_t) pcr_image_count_sections(img, UKI_NAME_PROFILE);
         size_t n = MAX(pcr_image_count_sections(img, UKI_NAME_DTBAUTO), (size_t) 1);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n + (n_profiles > 1 ? n_profiles - 1 : 0); i++) {
                 PcrState base;
-                r = pcr_measure_pe_image_dtbauto(fd, img, rules, banks, i, &base);
+                r = i < n ? pcr_measure_pe_image_dtbauto(fd, img, rules, banks, i, &base)
+                          : pcr_measure_pe_image_profile(fd, img, (uint32_t) (i - n + 1), rules, banks, &base);
                 if (r < 0)
                         return log_errno(r, "%s: cannot measure", c->output);
                 if (x->json_set && x->json != JSON_OFF)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "build-pcr.h"
+#include "build-profile.h"
 #include "cli.h"
 #include "keys.h"
 #include "pcr-phases.h"
@@ -328,6 +329,9 @@ int build_pcr_spec(BuildContext *c, UkiPcrSpec **ret) {
                 .pcrpkey = p->pcrpkey,
                 .pcrpkey_size = p->pcrpkey_size,
         };
+        r = build_profile_pcr_spec(c, &p->spec);
+        if (r != 0)
+                return r;
         *ret = &p->spec;
         return 0;
 }

@@ -18,6 +18,7 @@
 #include "build-hwids.h"
 #include "build.h"
 #include "build-pcr.h"
+#include "build-profile.h"
 #include "build-sign.h"
 #include "cli.h"
 #include "config.h"
@@ -75,7 +76,7 @@ static void help(void) {
                "  --signing-provider=NAME, --certificate-provider=NAME\n"
                "                          load an OpenSSL 3 provider for key/certificate URIs\n"
                "  --signing-engine=NAME   refused (OpenSSL engines are not supported)\n"
-               "  --join-profile=PATH     refused (multi-profile UKIs are not built yet)\n"
+               BUILD_PROFILE_HELP
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
                BUILD_COMPAT_HELP
@@ -115,6 +116,7 @@ void build_context_done(BuildContext *c) {
         free(c->config_strings);
         build_pcr_done(c);
         build_sign_done(c);
+        build_profile_done(c);
         build_compat_done(c);
 }
 
@@ -172,8 +174,16 @@ static BuildSection *add_section(BuildContext *c, const char *name, uint32_t fla
 }
 
 static void section_add_source(BuildSection *s, int fd, const void *data, uint64_t size) {
+        build_section_add_range(s, fd, data, 0, size);
+}
+
+BuildSection *build_add_section(BuildContext *c, const char *name, uint32_t flags) {
+        return add_section(c, name, flags);
+}
+
+void build_section_add_range(BuildSection *s, int fd, const void *data, uint64_t offset, uint64_t size) {
         s->sources_buf = grow(s->sources_buf, &s->n_sources, sizeof(PeSource));
-        s->sources_buf[s->n_sources - 1] = (PeSource) { .fd = fd, .data = data, .offset = 0, .size = size };
+        s->sources_buf[s->n_sources - 1] = (PeSource) { .fd = fd, .data = data, .offset = offset, .size = size };
         s->size += size;
 }
 
@@ -234,7 +244,6 @@ enum {
         ARG_SIGNING_ENGINE,
         ARG_SIGNING_PROVIDER,
         ARG_CERTIFICATE_PROVIDER,
-        ARG_JOIN_PROFILE,
 };
 
 static const struct option build_options[] = {
@@ -261,8 +270,8 @@ static const struct option build_options[] = {
         { "signing-engine",       required_argument, NULL, ARG_SIGNING_ENGINE },
         { "signing-provider",     required_argument, NULL, ARG_SIGNING_PROVIDER },
         { "certificate-provider", required_argument, NULL, ARG_CERTIFICATE_PROVIDER },
-        { "join-profile",         required_argument, NULL, ARG_JOIN_PROFILE },
         BUILD_PCR_OPTIONS,
+        BUILD_PROFILE_OPTIONS,
         BUILD_SIGN_OPTIONS,
         BUILD_COMPAT_OPTIONS,
         {}
@@ -324,8 +333,6 @@ static int ukify_option(BuildContext *c, int opt, const char *arg) {
                 }
                 return 0;
         }
-        case ARG_JOIN_PROFILE:
-                return log_usage("--join-profile=%s: multi-profile UKIs are not supported by ukit build yet", arg);
         default:
                 return log_usage("internal error: unknown option");
         }
@@ -372,7 +379,7 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 case ARG_STUB:       c->stub_path = optarg; break;
                 case 'o':            c->output = optarg; break;
                 case 'c':            c->config = optarg; break;
-                case ARG_EFI_ARCH ... ARG_JOIN_PROFILE: {
+                case ARG_EFI_ARCH ... ARG_CERTIFICATE_PROVIDER: {
                         int r = ukify_option(c, opt, optarg);
                         if (r != 0)
                                 return r;
@@ -380,6 +387,12 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 }
                 case ARG_PCR_PRIVATE_KEY ... ARG_PCR_BANKS: {
                         int r = build_pcr_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
+                case ARG_PROFILE ... ARG_SIGN_PROFILE: {
+                        int r = build_profile_option(c, opt, optarg);
                         if (r != 0)
                                 return r;
                         break;
@@ -433,6 +446,9 @@ typedef struct ConfigState {
  * refuse the file with c->config_error. */
 static int extension_config(BuildContext *c, const char *section, const char *key, const char *value) {
         int r = build_pcr_config(c, section, key, value);
+        if (r != 0)
+                return r;
+        r = build_profile_config(c, section, key, value);
         if (r != 0)
                 return r;
         r = build_compat_config(c, section, key, value);
@@ -876,7 +892,10 @@ static int collect_sections(BuildContext *c) {
          * .linux .initrd .ucode, then --section, then .sbat (written into the
          * stub's own .sbat when it fits, see pe-write.h); build-pcr.c puts a
          * derived .pcrpkey in its place and .pcrsig last. Same inputs, same
-         * bytes as ukify. */
+         * bytes as ukify. Profiles: build-profile.c. */
+        r = build_profile_lead(c);
+        if (r != 0)
+                return r;
         r = add_osrel(c);
         if (r != 0)
                 return r;
@@ -918,7 +937,9 @@ static int collect_sections(BuildContext *c) {
         r = add_extra_sections(c);
         if (r != 0)
                 return r;
-        return add_sbat(c);
+        if (build_profile_wants_sbat(c) && (r = add_sbat(c)) != 0)
+                return r;
+        return build_profile_join(c);
 }
 
 static int parse_source_date_epoch(BuildContext *c) {

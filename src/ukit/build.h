@@ -52,6 +52,7 @@ struct BuildContext {
 
         const char *config_error;       /* set by an extension's config key handler */
         void *ext_pcr, *ext_sign;       /* extension state */
+        void *ext_profile;              /* build-profile.c */
         void *ext_compat;               /* build-compat.c */
 
         /* owned storage */
@@ -66,3 +67,8 @@ struct BuildContext {
 };
 
 void build_context_done(BuildContext *c);
+/* For the extensions: a new section at the end of the list, and a source
+ * for it (fd >= 0: size bytes from offset; else size bytes at data). Both
+ * owned by the context. */
+BuildSection *build_add_section(BuildContext *c, const char *name, uint32_t flags);
+void build_section_add_range(BuildSection *s, int fd, const void *data, uint64_t offset, uint64_t size);

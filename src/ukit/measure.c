@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@
 typedef struct MeasureArgs {
         const char *sections[_UKI_SECTION_MAX];
         const char *uki;
+        uint32_t uki_profile;   /* --uki-profile=N: the profile of a multi-profile UKI */
+        bool uki_profile_set;
         unsigned banks;
         PcrPhases phases;
         /* Repeatable (an extension: systemd-measure takes one key): each key
@@ -90,6 +93,8 @@ static void help(FILE *f) {
                 "  -j                     Same as --json=pretty on a tty, --json=short otherwise\n"
                 "     --uki=FILE          Take the sections from a built UKI (and the\n"
                 "                         measurement rules from the stub inside it)\n"
+                "     --uki-profile=N     With --uki: the sections the stub uses for profile N\n"
+                "                         of a multi-profile UKI (default 0)\n"
                 "     --esp=DIR           With --uki (a file inside DIR): also predict PCR 12\n"
                 "                         and 13 from the add-ons, credentials, sysexts and\n"
                 "                         confexts ukit-stub picks up from that ESP\n"
@@ -126,6 +131,7 @@ enum {
         ARG_SECTION_FIRST = 0x100,
         ARG_SECTION_LAST = ARG_SECTION_FIRST + _UKI_SECTION_MAX - 1,
         ARG_UKI,
+        ARG_UKI_PROFILE,
         ARG_BANK,
         ARG_PHASE,
         ARG_PRIVATE_KEY,
@@ -158,6 +164,16 @@ static int parse_input_option(MeasureArgs *a, int c, const char *arg) {
         case ARG_UKI:
                 a->uki = arg;
                 break;
+        case ARG_UKI_PROFILE: {
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(arg, &end, 10);
+                if (errno != 0 || end == arg || *end || arg[0] == '-' || v > UINT32_MAX)
+                        return log_usage("--uki-profile=%s: not a profile number (0, 1, ...)", arg);
+                a->uki_profile = (uint32_t) v;
+                a->uki_profile_set = true;
+                break;
+        }
         case ARG_BANK: {
                 PcrBank b = pcr_bank_from_string(arg);
                 if (b == _PCR_BANK_INVALID)
@@ -243,6 +259,7 @@ static int parse_option(MeasureArgs *a, int c, const char *arg) {
         case ARG_SECTION_FIRST ... ARG_SECTION_LAST:
         case ARG_ESP:
         case ARG_UKI:
+        case ARG_UKI_PROFILE:
         case ARG_BANK:
         case ARG_PHASE:
         case 'c':
@@ -289,6 +306,7 @@ static int parse_argv(int argc, char **argv, MeasureArgs *a) {
                 { "no-pager",           no_argument,       NULL, ARG_NO_PAGER },
                 { "tpm2-device",        required_argument, NULL, ARG_TPM2_DEVICE },
                 { "uki",                required_argument, NULL, ARG_UKI },
+                { "uki-profile",        required_argument, NULL, ARG_UKI_PROFILE },
                 { "bank",               required_argument, NULL, ARG_BANK },
                 { "phase",              required_argument, NULL, ARG_PHASE },
                 { "private-key",        required_argument, NULL, ARG_PRIVATE_KEY },
@@ -395,7 +413,9 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
                 return log_error_r(-EBADMSG, "%s: no .linux section, not a UKI", a->uki);
         }
 
-        r = pcr_measure_pe_image(fd, img, rules, a->banks, ret);
+        r = pcr_measure_pe_image_profile(fd, img, a->uki_profile, rules, a->banks, ret);
+        if (r == -ENOENT)
+                return log_error_r(r, "%s: no profile %" PRIu32 " in the image", a->uki, a->uki_profile);
         if (r < 0)
                 return log_errno_r(r, "%s: cannot measure its sections", a->uki);
         return 0;
@@ -404,6 +424,8 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
 static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value);
 
 static int measure_image(const MeasureArgs *a, PcrState *ret) {
+        if (a->uki_profile_set && !a->uki)
+                return log_usage("--uki-profile= needs --uki=");
         if (a->current) {
                 PcrState s;
                 if (a->uki)

@@ -12,8 +12,9 @@
  *     the base, replaced by the first in the profile) in name, RVA,
  *     VirtualSize, PointerToRawData or SizeOfRawData, or one side has it
  *     and the other not; or they count the profiles differently;
- *   - for an image without profiles, PCR 11 (SHA-256) as the host predicts
- *     it (pcr_measure_pe_image) differs from what the stub's measure loop
+ *   - for any profile (the first PROFILES_CHECKED), PCR 11 (SHA-256) as the
+ *     host predicts it (pcr_measure_pe_image_profile: the base overlaid by
+ *     the profile's sections) differs from what the stub's measure loop
  *     (src/stub/stub.c measure_sections: present, non-empty, VirtualSize
  *     bytes as loaded, zero past the raw data) extends for the stub's view.
  */
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "pcr-image.h"
+#include "pe-profile.h"
 #include "pe-sections.h"
 #include "pe.h"
 #include "uki.h"
@@ -35,22 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The host's section table read with the stub's profile rule. */
 static void host_select(const PeImage *img, uint32_t profile, const PeSection *ret[_UKI_SECTION_MAX],
                         uint32_t *ret_n_profiles) {
-        const PeSection *base[_UKI_SECTION_MAX] = {}, *prof[_UKI_SECTION_MAX] = {};
-        uint32_t n_profiles = 0;
-
-        for (size_t i = 0; i < img->n_sections; i++) {
-                UkiSection s = uki_section_from_name(img->sections[i].name);
-                if (s == _UKI_SECTION_INVALID)
-                        continue;
-                if (s == UKI_SECTION_PROFILE)
-                        n_profiles++;
-                const PeSection **slot = n_profiles == 0 ? &base[s] : n_profiles - 1 == profile ? &prof[s] : NULL;
-                if (slot && !*slot)
-                        *slot = &img->sections[i];
-        }
-        for (size_t k = 0; k < _UKI_SECTION_MAX; k++)
-                ret[k] = prof[k] ? prof[k] : base[k];
-        *ret_n_profiles = n_profiles;
+        if (pe_profile_sections(img, profile, ret, ret_n_profiles) < 0)
+                abort();        /* only called for profiles that exist */
 }
 
 static void compare(const PeSectionRef stub[_UKI_SECTION_MAX], const PeSection *host[_UKI_SECTION_MAX]) {
@@ -88,7 +76,7 @@ static bool stub_pcr11(const uint8_t *data, const PeSectionRef s[_UKI_SECTION_MA
         return true;
 }
 
-static void compare_pcr11(const uint8_t *data, size_t size, const PeImage *img,
+static void compare_pcr11(const uint8_t *data, size_t size, const PeImage *img, uint32_t profile,
                           const PeSectionRef s[_UKI_SECTION_MAX]) {
         PcrState want, got;
 
@@ -99,7 +87,8 @@ static void compare_pcr11(const uint8_t *data, size_t size, const PeImage *img,
                 abort();
         if (write(fd, data, size) != (ssize_t) size)
                 abort();
-        int r = pcr_measure_pe_image(fd, img, &uki_rules_current, PCR_BANK_BIT(PCR_BANK_SHA256), &got);
+        int r = pcr_measure_pe_image_profile(fd, img, profile, &uki_rules_current, PCR_BANK_BIT(PCR_BANK_SHA256),
+                                             &got);
         close(fd);
         if (r < 0)
                 return;         /* e.g. a section the host reads over its limits */
@@ -132,14 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (n_stub != n_host)
                 abort();
         compare(stub, host);
-        if (n_host == 0)
-                compare_pcr11(copy, size, img, stub);
+        compare_pcr11(copy, size, img, 0, stub);
 
         for (uint32_t p = 1; p < MIN(n_host, PROFILES_CHECKED); p++) {
                 if (pe_locate_uki_profile(copy, size, false, p, stub, NULL) != PE_SECTIONS_OK)
                         abort();
                 host_select(img, p, host, &n_host);
                 compare(stub, host);
+                compare_pcr11(copy, size, img, p, stub);
         }
         free(copy);
         return 0;

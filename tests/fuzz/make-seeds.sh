@@ -49,6 +49,12 @@ oracle ukify build --cmdline=debug --stub=$S257/addonx64.efi.stub --output="$W/u
         -o ukit-debian12stub.efi 2>/dev/null
 "$ukit" build --stub="$build/src/stub/ukit-addon.efi" --cmdline=debug -o ukit-addon.efi 2>/dev/null
 mkdir -p stubs; oracle cp $S257/addonx64.efi.stub $S257/linuxx64.efi.stub "$W/stubs/"
+# a multi-profile UKI (ukify 257's way: profile PEs, then --join-profile)
+oracle ukify build --profile=ID=one --cmdline=one --output="$W/prof1.efi" >/dev/null 2>&1
+oracle ukify build --profile=ID=two --initrd="$W/linux" --uname=2 --output="$W/prof2.efi" >/dev/null 2>&1
+oracle ukify build --linux="$W/linux" --os-release=ID=x --cmdline=base --uname=1 --join-profile="$W/prof1.efi" \
+        --join-profile="$W/prof2.efi" --output="$W/ukify257-multiprofile.efi" >/dev/null 2>&1
+cp ukify257-multiprofile.efi "$C/pe-agree/"
 
 # signed: ukit sign, sbsign, osslsigncode, pesign, systemd-sbsign 257
 "$ukit" sign --key=db.key --cert=db.crt -o ukit-signed.efi ukify257-addon.efi 2>/dev/null

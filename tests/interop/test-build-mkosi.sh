@@ -20,7 +20,8 @@
 #    min(VirtualSize, SizeOfRawData) bytes of .linux) verifies against
 #    Debian's signature with sbverify;
 #  - options ukit cannot honour are refused with one line: --signtool=pesign,
-#    --signing-engine, --join-profile, a wrong --efi-arch.
+#    --signing-engine, a wrong --efi-arch; and --join-profile of a UKI
+#    that is not a profile PE.
 . "${UKIT_TOP:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$UKIT_TOP/tests/interop/build-lib.sh"
 build_need
@@ -130,7 +131,7 @@ refuse() {
 }
 refuse pesign --signtool pesign
 refuse engine --signing-engine pkcs11 --secureboot-private-key "$T/sb.key" --secureboot-certificate "$T/sb.crt"
-refuse join-profile --join-profile "$T/ukit-plain.efi"
+refuse join-profile --join-profile "$T/ukit-plain.efi"  # a UKI, not a profile PE
 refuse efi-arch --efi-arch aa64     # the stub is x64
 refuse unknown-arch --efi-arch vax
 $PY "$T/compat/ukify" inspect "$T/ukit-plain.efi" >/dev/null || fail "ukify inspect through the entry point"

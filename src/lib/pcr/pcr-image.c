@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "pcr-image.h"
+#include "pe-profile.h"
 #include "util.h"
 
 /* The nth section called name, or NULL. */
@@ -17,21 +18,22 @@ size_t pcr_image_count_sections(const PeImage *img, const char *name) {
         return n;
 }
 
-int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
-        return pcr_measure_pe_image_dtbauto(fd, img, rules, banks, 0, ret);
-}
-
-int pcr_measure_pe_image_dtbauto(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks,
-                                 size_t dtbauto, PcrState *ret) {
+static int measure_pick(int fd, const PeImage *img, uint32_t profile, size_t dtbauto, const UkiMeasureRules *rules,
+                        unsigned banks, PcrState *ret) {
         _cleanup_pcr_measure_ PcrMeasure *m = NULL;
+        const PeSection *secs[_UKI_SECTION_MAX];
         int r;
 
+        r = pe_profile_sections(img, profile, secs, NULL);
+        if (r < 0)
+                return r;
+        if (dtbauto > 0 && secs[UKI_SECTION_DTBAUTO])
+                secs[UKI_SECTION_DTBAUTO] = find_nth(img, UKI_NAME_DTBAUTO, dtbauto);
         r = pcr_measure_new(rules, banks, 0, &m);
         if (r < 0)
                 return r;
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
-                const PeSection *sec = s == UKI_SECTION_DTBAUTO ? find_nth(img, uki_section_names[s], dtbauto)
-                                                                : pe_find_section(img, uki_section_names[s]);
+                const PeSection *sec = secs[s];
                 if (!sec || !pcr_measure_wants(m, (UkiSection) s))
                         continue;
                 /* what the stub measures: VirtualSize bytes (none if 0,
@@ -48,4 +50,18 @@ int pcr_measure_pe_image_dtbauto(int fd, const PeImage *img, const UkiMeasureRul
                         return r;
         }
         return pcr_measure_finish(m, ret);
+}
+
+int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
+        return measure_pick(fd, img, 0, 0, rules, banks, ret);
+}
+
+int pcr_measure_pe_image_dtbauto(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks,
+                                 size_t dtbauto, PcrState *ret) {
+        return measure_pick(fd, img, 0, dtbauto, rules, banks, ret);
+}
+
+int pcr_measure_pe_image_profile(int fd, const PeImage *img, uint32_t profile, const UkiMeasureRules *rules,
+                                 unsigned banks, PcrState *ret) {
+        return measure_pick(fd, img, profile, 0, rules, banks, ret);
 }

@@ -120,6 +120,11 @@ int pcr_measure_section_data(PcrMeasure *m, const void *buf, size_t n);
 int pcr_measure_section_zeros(PcrMeasure *m, uint64_t n);
 int pcr_measure_section_fd(PcrMeasure *m, int fd, uint64_t off, uint64_t len);
 int pcr_measure_section_end(PcrMeasure *m);
+/* dst takes src's measured sections (digests and sizes), replacing its own
+ * (multi-profile UKIs: the base's sections are the start of every
+ * profile). Both must have the same rules and banks and no open section:
+ * -EINVAL, -EBUSY otherwise. */
+int pcr_measure_copy_sections(PcrMeasure *dst, const PcrMeasure *src);
 /* A whole section from a file (its full content). */
 int pcr_measure_section_file(PcrMeasure *m, UkiSection s, int fd);
 

@@ -97,17 +97,22 @@ static bool stub_section_fits(const PeImage *stub, size_t i, uint64_t n) {
 
 /* pe_layout(), phase 1: new section names are valid, unique among the new
  * ones (but for .dtbauto, of which ukify 257 adds one per
- * --devicetree-auto), and do not clash with the stub; *ret_new_sbat is the
- * index of the new .sbat, or -1. */
+ * --devicetree-auto; and as ukify 257, a .profile starts a multi-profile
+ * UKI's next profile, whose names need only be unique from that .profile
+ * on), and do not clash with the stub; *ret_new_sbat is the index of the new
+ * .sbat, or -1. */
 static int check_new_names(const PeImage *stub, const PeNewSection *news, size_t n_new, ssize_t *ret_new_sbat,
                            UkitError *err) {
         ssize_t new_sbat = -1;
+        size_t profile_start = 0;
 
         for (size_t i = 0; i < n_new; i++) {
                 if (!valid_section_name(news[i].name))
                         return ukit_error_item(err, -EINVAL, news[i].name,
                                                "invalid section name \"%s\" (1..8 printable characters)", news[i].name);
-                for (size_t j = 0; j < i; j++)
+                if (streq(news[i].name, UKI_NAME_PROFILE))
+                        profile_start = i;
+                for (size_t j = profile_start; j < i; j++)
                         if (streq(news[i].name, news[j].name) && !streq(news[i].name, UKI_NAME_DTBAUTO))
                                 return ukit_error_item(err, -EEXIST, news[i].name, "duplicate section %s", news[i].name);
                 if (streq(news[i].name, UKI_NAME_SBAT)) {

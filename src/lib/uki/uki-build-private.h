@@ -31,18 +31,32 @@ struct UkiBuild {
         uint8_t *kernel_table;
         AuthenticodeHasher *hasher;
 
-        /* measuring: one PcrMeasure per bank, each its own consumer */
+        /* measuring: one PcrMeasure per bank, each its own consumer; in a
+         * multi-profile UKI (new .profile sections) `measure` holds the
+         * current profile (the base overlaid by its sections, the stub's
+         * rule) and `base` the base, saved at the first .profile */
         struct UkiBuildBank {
                 struct UkiBuild *b;
-                PcrMeasure *measure;
+                PcrMeasure *measure, *base;
+                unsigned bank_bit;
                 bool section_open;
+                bool skip;              /* current section not measured here */
+                ssize_t started;        /* layout index of the current section, -1 */
+                uint32_t n_profiles;    /* .profile sections seen */
+                bool seen[_UKI_SECTION_MAX];    /* names seen in the current profile */
         } banks[_PCR_BANK_MAX];
         size_t n_banks;
-        PeSource pcrpkey_source, pcrsig_source;
-        char *pcrsig;
+        PeSource pcrpkey_source;
+        /* one reserved .pcrsig per signed profile (one in all without
+         * profiles), each at the end of its profile's sections */
+        struct UkiBuildPcrsig {
+                PeSource source;
+                char *buf;
+                bool filled;
+                ssize_t index, before_index;    /* layout indices */
+        } *pcrsigs;
+        size_t n_pcrsigs;
         size_t pcrsig_size;
-        bool filled;
-        ssize_t pcrsig_index, before_index;
         PeWriteObserver sync;           /* signs .pcrsig when PCR 11 is final */
         bool have_sync;
 

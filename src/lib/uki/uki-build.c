@@ -64,9 +64,13 @@ void uki_build_done(UkiBuild *b) {
         authenticode_hasher_free(b->hasher);
         if (b->fanout)
                 write_fanout_free(b->fanout);
-        for (size_t i = 0; i < b->n_banks; i++)
+        for (size_t i = 0; i < b->n_banks; i++) {
                 pcr_measure_free(b->banks[i].measure);
-        free(b->pcrsig);
+                pcr_measure_free(b->banks[i].base);
+        }
+        for (size_t i = 0; i < b->n_pcrsigs; i++)
+                free(b->pcrsigs[i].buf);
+        free(b->pcrsigs);
 }
 
 static int copy_sections(UkiBuild *b) {
@@ -161,8 +165,6 @@ int uki_build(const UkiBuildSpec *spec, const char *output, UkitError *err) {
                 .spec = spec,
                 .output = output,
                 .err = err,
-                .pcrsig_index = -1,
-                .before_index = -1,
         };
         int r;
 

@@ -9,7 +9,9 @@
  *      and the certificate table spliced in;
  *   2. measure: .pcrpkey (if given) goes in ukify's place, after .osrel
  *      .cmdline .dtb .uname .splash; .pcrsig is reserved as the last section
- *      (its length depends only on banks x phases x keys);
+ *      (its length depends only on banks x phases x keys), or, when the
+ *      sections include .profile (a multi-profile UKI), as the last section
+ *      of each profile, signed for what the stub measures for it;
  *   3. pe_layout(), then ONE pe_write() pass into a temporary file next to
  *      output; every output byte feeds the Authenticode hasher, every
  *      measured section feeds the PCR banks; when the last measured byte is
@@ -61,6 +63,12 @@ typedef struct UkiPcrSpec {
         size_t n_keys;
         const void *pcrpkey;            /* .pcrpkey to add, or NULL */
         size_t pcrpkey_size;
+        /* Multi-profile UKIs (new sections include .profile): every profile
+         * gets its own .pcrsig after its sections, for the base overlaid by
+         * its sections (what the stub measures for it), unless
+         * unsigned_profiles[N] (N < n_unsigned_profiles) says not to. */
+        const bool *unsigned_profiles;
+        size_t n_unsigned_profiles;
 } UkiPcrSpec;
 
 typedef struct UkiBuildSection {

@@ -46,6 +46,8 @@ static void update_help(FILE *f) {
                 "  -h --help                 show this help\n"
                 "     --definitions=DIR      read the transfer definitions from DIR only\n"
                 "     --root=DIR             operate on the tree at DIR (definitions and paths inside it)\n"
+                "     --image=PATH           the disk image whose GPT slots Type=partition Path=auto targets\n"
+                "                            mean (needs --definitions=; other target types are refused)\n"
                 "  -C --component=NAME       use sysupdate.NAME.d (a channel)\n"
                 "  -m --instances-max=N      keep at most N versions (overrides InstancesMax=)\n"
                 "     --verify=yes|no        check signatures of remote sources (local: SHA256SUMS always)\n"
@@ -56,11 +58,12 @@ static void update_help(FILE *f) {
 }
 
 static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
-        enum { ARG_DEFINITIONS = 0x100, ARG_ROOT, ARG_VERIFY, ARG_OFFLINE, ARG_JSON };
+        enum { ARG_DEFINITIONS = 0x100, ARG_ROOT, ARG_IMAGE, ARG_VERIFY, ARG_OFFLINE, ARG_JSON };
         static const struct option options[] = {
                 { "help",          no_argument,       NULL, 'h'             },
                 { "definitions",   required_argument, NULL, ARG_DEFINITIONS },
                 { "root",          required_argument, NULL, ARG_ROOT        },
+                { "image",         required_argument, NULL, ARG_IMAGE       },
                 { "component",     required_argument, NULL, 'C'             },
                 { "instances-max", required_argument, NULL, 'm'             },
                 { "verify",        required_argument, NULL, ARG_VERIFY      },
@@ -80,6 +83,9 @@ static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
                         break;
                 case ARG_ROOT:
                         a->ctx.root = optarg;
+                        break;
+                case ARG_IMAGE:
+                        a->ctx.image = optarg;
                         break;
                 case 'C':
                         if (!*optarg || strchr(optarg, '/') || optarg[0] == '.')

@@ -8,73 +8,7 @@
 # check-new, components). The expected results are whatever 257 does.
 . "$(dirname "$0")/../lib.sh"
 
-if [ -z "${UKIT_IN_NS:-}" ]; then
-        [ "$(id -u)" = 0 ] || skip "needs root (chroot into the 257 root)"
-        need unshare jq
-        bash "$UKIT_TOP/scripts/fetch-oracle-257.sh" >/dev/null || fail "the systemd 257 oracle root could not be made"
-        export UKIT UKIT_TMP UKIT_TOP
-        UKIT_IN_NS=1 unshare -m --propagation private bash "$0"
-        exit $?
-fi
-
-SU=/usr/lib/systemd/systemd-sysupdate
-W=$T/w          # the tree under test: the same path for both tools
-o257() { bash "$UKIT_TOP/scripts/oracle-257-run.sh" --bind "$T" "$@"; }
-o257 $SU --version | head -1 | grep -q "^systemd 257" || fail "oracle is not systemd 257"
-
-# dump DIR: one line per entry, independent of timestamps
-dump() {
-        (cd "$1" && find . -mindepth 1 ! -name '.#*' -printf '%p %y %m:%U:%G %l\n' | sort | while read -r p y m l; do
-                if [ "$y" = f ]; then echo "$p f $m $(sha256sum <"$p" | cut -c1-16)"; else echo "$p $y $m $l"; fi
-        done)
-}
-
-# run_steps TOOL OUT: run the scenario's steps; "=ARGS" compares stdout,
-# "%ARGS" the stdout with its "features" array sorted
-run_steps() {
-        local tool=$1 out=$2 s args rc
-        : >"$out"
-        for s in "${steps[@]}"; do
-                args=${s#[=%]}
-                # shellcheck disable=SC2086
-                rc=0
-                if [ "$tool" = 257 ]; then o257 $SU $args >"$T/stdout" 2>"$T/stderr" || rc=$?
-                else "$UKIT" update $args >"$T/stdout" 2>"$T/stderr" || rc=$?; fi
-                echo "step '$args' rc=$rc" >>"$out"
-                case $s in
-                =*) cat "$T/stdout" >>"$out" ;;
-                %*) jq -c '.features |= sort' "$T/stdout" >>"$out" ;;   # 257 lists them in hash order
-                esac
-                cat "$T/stderr" >>"$T/log.$tool"
-        done
-        dump "$W" >>"$out"
-}
-
-n=0
-# scenario NAME: setup_NAME fills $W; steps=() are run by both
-scenario() {
-        local name=$1
-        rm -rf "$W" "$T/orig"; mkdir -p "$W"
-        "setup_$name"
-        cp -a "$W" "$T/orig"
-        run_steps 257 "$T/$name.257"
-        rm -rf "$W"; cp -a "$T/orig" "$W"
-        run_steps ukit "$T/$name.ukit"
-        if ! diff -u "$T/$name.257" "$T/$name.ukit" >"$T/$name.diff"; then
-                cat "$T/$name.diff" >&2
-                tail -n 20 "$T/log.ukit" >&2
-                fail "scenario $name: ukit differs from systemd-sysupdate 257 (- 257, + ukit)"
-        fi
-        grep -q . "$T/$name.257" || fail "scenario $name: no output"
-        echo "ok $name"
-        n=$((n + 1))
-}
-
-mkfiles() { # DIR PREFIX SUFFIX VERSION...
-        local d=$1 p=$2 s=$3; shift 3
-        mkdir -p "$d"
-        for v in "$@"; do echo "$p $v payload" >"$d/$p$v$s"; done
-}
+. "$(dirname "$0")/lib-update-257.sh"
 
 uki_transfer() { # FILE [extra Transfer lines] -- [extra Target lines]
         cat >"$1" <<EOT
@@ -355,6 +289,34 @@ EOT
                        "--definitions=$W/defs update 1.5" "--definitions=$W/defs update")
         }
         scenario url
+        # url-tar: the tarballs SHA256SUMS lists, unpacked into directories
+        setup_url_tar() {
+                rm -rf "$T/www"/*
+                for v in 1 2; do
+                        rm -rf "$T/tree"; mkdir -p "$T/tree/etc" "$T/tree/usr/bin"
+                        echo "v$v" >"$T/tree/etc/version"; chmod 0640 "$T/tree/etc/version"
+                        printf 'exec\n' >"$T/tree/usr/bin/tool"; chmod 0755 "$T/tree/usr/bin/tool"
+                        ln -s ../etc/version "$T/tree/usr/version"; chmod 0751 "$T/tree"
+                        tar -C "$T/tree" -c . | { [ $v = 1 ] && gzip || xz; } >"$T/www/tree_$v.tar.$([ $v = 1 ] && echo gz || echo xz)"
+                done
+                (cd "$T/www" && sha256sum tree_* >SHA256SUMS)
+                mkdir -p "$W/defs" "$W/tgt"
+                cat >"$W/defs/20-tree.transfer" <<EOT
+[Transfer]
+Verify=no
+[Source]
+Type=url-tar
+Path=http://127.0.0.1:$port
+MatchPattern=tree_@v.tar.gz tree_@v.tar.xz
+[Target]
+Type=directory
+Path=$W/tgt
+MatchPattern=tree_@v
+EOT
+                steps=("=--definitions=$W/defs --json=short list" "--definitions=$W/defs update 1" "--definitions=$W/defs update"
+                       "=--definitions=$W/defs --json=short list")
+        }
+        scenario url_tar
 fi
 
 echo "$n scenarios: ukit update leaves what systemd-sysupdate 257 leaves"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ukit update from url-file sources on a loopback HTTP server: SHA256SUMS.gpg
+# ukit update from url-file (and url-tar) sources on a loopback HTTP server: SHA256SUMS.gpg
 # checked with gpgv against the root's import keyring (a key made here with
 # gpg); a bad signature, an unknown key, a wrong checksum, a 404 and a server
 # that stops mid-file each install nothing, with a one-line reason, and leave
@@ -110,3 +110,30 @@ u update 2 >/dev/null 2>&1 || fail "update 2 after the failures"
 cmp "$www/uki_2.efi" "$W/esp/uki_2+3-0.efi" || fail "uki_2 content"
 u --verify=no update 1 >/dev/null 2>&1 || fail "already installed"
 echo "remote OK"
+
+# url-tar: the same SHA256SUMS + signature checks, then unpacked
+mkdir -p "$W/etc/sysupdate.tree.d" "$T/tree/etc"
+cat >"$W/etc/sysupdate.tree.d/20-tree.transfer" <<EOT
+[Source]
+Type=url-tar
+Path=http://127.0.0.1:$port
+MatchPattern=tree_@v.tar.gz
+[Target]
+Type=directory
+Path=/trees
+MatchPattern=tree_@v
+EOT
+ut() { "$UKIT" update --root="$W" -C tree "$@"; }
+for v in 1 2; do echo "$v" >"$T/tree/etc/version"; tar -C "$T/tree" -c . | gzip >"$www/tree_$v.tar.gz"; done
+(cd "$www" && sha256sum tree_*.tar.gz >SHA256SUMS && rm -f SHA256SUMS.gpg && gpg --batch --quiet --detach-sign -o SHA256SUMS.gpg SHA256SUMS)
+ut update 1 >/dev/null 2>&1 || fail "url-tar: signed update 1"
+assert_eq "$(cat "$W/trees/tree_1/etc/version")" 1 "url-tar: unpacked content"
+echo x >>"$www/tree_2.tar.gz"
+assert_fails "url-tar: wrong payload" ut update 2
+one_line "url-tar: wrong payload" "SHA-256 does not match SHA256SUMS"
+[ ! -e "$W/trees/tree_2" ] || fail "url-tar: wrong payload installed"
+[ -z "$(find "$W/trees" -name '.#*')" ] || fail "url-tar: temporaries left"
+(cd "$www" && echo "$(sha256sum tree_2.tar.gz | cut -d' ' -f1)  tree_3.tar.gz" >>SHA256SUMS)
+assert_fails "url-tar: tampered SHA256SUMS" ut update
+one_line "url-tar: tampered SHA256SUMS" "bad signature"
+echo "url-tar OK"

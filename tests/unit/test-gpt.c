@@ -92,14 +92,24 @@ static void test_roundtrip(void) {
         CHECK_EQ_INT(t.n_partitions, 2);
         gpt_table_done(&t);
 
-        /* header CRC */
+        /* header CRC: refused; the _any reader takes the backup copy
+         * instead and refuses when both are damaged */
         b[512 + 40] ^= 1;
         CHECK(gpt_read_buffer(b, DISK, &t) == -EBADMSG);
+        CHECK(gpt_read_buffer_any(b, DISK, &t) == 0);
+        CHECK_EQ_STR(t.partitions[1].label, "root-x86-64-verity");
+        gpt_table_done(&t);
+        b[DISK - 512 + 40] ^= 1;
+        CHECK(gpt_read_buffer_any(b, DISK, &t) == -EBADMSG);
         b[512 + 40] ^= 1;
-        /* entry array CRC */
+        b[DISK - 512 + 40] ^= 1;
+        /* entry array CRC, both copies */
         b[1024 + 100] ^= 1;
         CHECK(gpt_read_buffer(b, DISK, &t) == -EBADMSG);
+        b[DISK - 512 - 16384 + 100] ^= 1;
+        CHECK(gpt_read_buffer_any(b, DISK, &t) == -EBADMSG);
         b[1024 + 100] ^= 1;
+        b[DISK - 512 - 16384 + 100] ^= 1;
         CHECK(gpt_read_buffer(b, DISK, &t) == 0);
         gpt_table_done(&t);
         /* truncated */
@@ -165,9 +175,63 @@ static void test_ddi(void) {
         close(out);
 }
 
+/* gpt_update_entry(): both copies changed, CRCs valid, LBAs must match;
+ * a damaged primary is rebuilt from the backup. */
+static void test_update_entry(void) {
+        uint8_t disk[16] = { 1, 2, 3 };
+        GptPartition p[2] = {
+                { .first_lba = 2048, .last_lba = 4095, .label = "usr_1" },
+                { .first_lba = 4096, .last_lba = 6143, .label = "_empty" },
+        };
+        GptTable t = {};
+        int fd = tmpfd();
+
+        CHECK(uuid_from_string("8484680c-9521-48c6-9c11-b0720656f69e", p[0].type) == 0);
+        memcpy(p[1].type, p[0].type, 16);
+        p[1].uuid[0] = 7;
+        CHECK(ftruncate(fd, DISK) == 0);
+        CHECK(gpt_write(fd, DISK, disk, p, 2) == 0);
+        CHECK(gpt_read_fd(fd, &t) == 0);
+        GptPartition e = t.partitions[1];
+        gpt_table_done(&t);
+        snprintf(e.label, sizeof(e.label), "usr_2");
+        e.flags = GPT_FLAG_READ_ONLY;
+        e.uuid[0] = 9;
+        CHECK(gpt_update_entry(fd, 512, &e) == 0);
+        uint8_t *b = read_all(fd, DISK);
+        CHECK(gpt_read_buffer(b, DISK, &t) == 0);
+        CHECK_EQ_STR(t.partitions[1].label, "usr_2");
+        CHECK_EQ_STR(t.partitions[0].label, "usr_1");
+        CHECK_EQ_INT(t.partitions[1].flags, GPT_FLAG_READ_ONLY);
+        CHECK_EQ_INT(t.partitions[1].uuid[0], 9);
+        gpt_table_done(&t);
+        b[512 + 40] ^= 1;               /* the backup says the same */
+        CHECK(gpt_read_buffer_any(b, DISK, &t) == 0);
+        CHECK_EQ_STR(t.partitions[1].label, "usr_2");
+        gpt_table_done(&t);
+        CHECK(pwrite(fd, b + 512, 512, 512) == 512);   /* damaged primary on disk */
+        free(b);
+        snprintf(e.label, sizeof(e.label), "_empty");
+        CHECK(gpt_update_entry(fd, 512, &e) == 0);
+        b = read_all(fd, DISK);
+        CHECK(memcmp(b + 512, "EFI PART", 8) == 0);
+        b[DISK - 512 + 40] ^= 1;        /* the primary alone, rebuilt */
+        CHECK(gpt_read_buffer(b, DISK, &t) == 0);
+        CHECK_EQ_STR(t.partitions[1].label, "_empty");
+        gpt_table_done(&t);
+        free(b);
+        e.last_lba++;
+        CHECK(gpt_update_entry(fd, 512, &e) == -EINVAL);
+        e.last_lba--;
+        e.label[0] = (char) 0xc3;
+        CHECK(gpt_update_entry(fd, 512, &e) == -EINVAL);
+        close(fd);
+}
+
 int main(void) {
         test_uuid_crc();
         test_roundtrip();
+        test_update_entry();
         test_ddi();
         TEST_DONE();
 }

@@ -93,7 +93,12 @@ static void test_pattern_match_counters(void) {
         update_meta_done(&m);
         CHECK_EQ_INT(update_pattern_match(&p, "foo_2.0.efi", &m), 0);
         CHECK_EQ_INT(update_pattern_match(&p, "foo_2.0+x-0.efi", &m), 0);
-        CHECK_EQ_INT(update_pattern_match(&p, "foo_2.0+3-0.efi.bak", &m), 0);
+        /* systemd-sysupdate 257 ignores what follows the final literal
+         * (test-update-partition-257.sh relies on the same; checked there
+         * against 257 with "usr_@v.verity" and "usr_3.verity-sig") */
+        CHECK_EQ_INT(update_pattern_match(&p, "foo_2.0+3-0.efi.bak", &m), 1);
+        CHECK_EQ_STR(m.version, "2.0");
+        update_meta_done(&m);
         CHECK_EQ_INT(update_pattern_match(&p, "bar_2.0+3-0.efi", &m), 0);
         CHECK_EQ_INT(update_pattern_match(&p, "foo_+3-0.efi", &m), 0);    /* empty version */
         /* '+' is a version character: the plain pattern takes it all */

@@ -107,7 +107,7 @@ int gpt_usable_range(uint64_t disk_size, uint64_t *ret_first, uint64_t *ret_last
         return 0;
 }
 
-static void entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]) {
+void gpt_entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]) {
         memset(e, 0, GPT_ENTRY_SIZE);
         guid_swap(p->type, e);
         guid_swap(p->uuid, e + 16);
@@ -161,7 +161,7 @@ int gpt_write(int fd, uint64_t disk_size, const uint8_t disk_guid[16],
                 for (size_t j = 0; j < i; j++)
                         if (!(p->last_lba < parts[j].first_lba || p->first_lba > parts[j].last_lba))
                                 return -EINVAL;
-                entry_encode(p, array + i * GPT_ENTRY_SIZE);
+                gpt_entry_encode(p, array + i * GPT_ENTRY_SIZE);
         }
         uint32_t array_crc = gpt_crc32(array, sizeof(array));
 
@@ -237,8 +237,8 @@ void disk_image_clear_error(void) {
 #define HDR_FAIL(fmt, ...) \
         disk_image_set_error(-EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
 
-/* 1 valid header at this sector size, 0 none, <0 error. */
-static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, GptTable *ret) {
+/* 1 valid header at LBA lba at this sector size, 0 none, <0 error. */
+static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, uint64_t lba, GptTable *ret) {
         _cleanup_free_ uint8_t *hdr = NULL, *array = NULL;
         GptTable t = { .sector_size = ss };
         int r;
@@ -248,7 +248,7 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         hdr = malloc(ss);
         if (!hdr)
                 return -ENOMEM;
-        r = read(ud, hdr, ss, ss);
+        r = read(ud, hdr, ss, lba * ss);
         if (r < 0)
                 return r;
         if (memcmp(hdr, "EFI PART", 8) != 0)
@@ -261,8 +261,8 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         le32_write(hdr + 16, 0);
         if (gpt_crc32(hdr, hsize) != crc)
                 return HDR_FAIL("HeaderCRC32 mismatch");
-        if (le64_read(hdr + 24) != 1)
-                return HDR_FAIL("MyLBA is %" PRIu64 ", not 1", le64_read(hdr + 24));
+        if (le64_read(hdr + 24) != lba)
+                return HDR_FAIL("MyLBA is %" PRIu64 ", not %" PRIu64, le64_read(hdr + 24), lba);
 
         uint64_t sectors = disk_size / ss;
         t.first_usable = le64_read(hdr + 40);
@@ -326,13 +326,29 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         return 1;
 }
 
-int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
+/* The backup header in the last LBA, for a disk whose primary copy is
+ * damaged (as an interrupted gpt_update_entry() can leave it): 1 found. */
+static int gpt_try_backup(GptReadFn read, void *ud, uint64_t disk_size, GptTable *ret) {
+        static const uint32_t sizes[] = { 512, 4096 };
+
+        for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+                int r;
+                if (disk_size / sizes[i] < 3)
+                        continue;
+                r = gpt_try(read, ud, disk_size, sizes[i], disk_size / sizes[i] - 1, ret);
+                if (r > 0)
+                        return 1;
+        }
+        return 0;
+}
+
+static int read_table(GptReadFn read, void *userdata, uint64_t disk_size, bool backup, GptTable *ret) {
         GptTable a = {}, b = {};
         int ra, rb;
 
         disk_image_clear_error();
-        ra = gpt_try(read, userdata, disk_size, 512, &a);
-        rb = gpt_try(read, userdata, disk_size, 4096, &b);
+        ra = gpt_try(read, userdata, disk_size, 512, 1, &a);
+        rb = gpt_try(read, userdata, disk_size, 4096, 1, &b);
         if (ra > 0 && rb > 0) {
                 gpt_table_done(&a);
                 gpt_table_done(&b);
@@ -346,6 +362,16 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
                 *ret = b;
                 return 0;
         }
+        if (backup && (ra == -EBADMSG || rb == -EBADMSG)) {
+                /* keep the primary's complaint if the backup does not help */
+                char why[256];
+                snprintf(why, sizeof(why), "%s", disk_image_last_error() ? disk_image_last_error() : "");
+                if (gpt_try_backup(read, userdata, disk_size, ret) > 0) {
+                        disk_image_clear_error();
+                        return 0;
+                }
+                disk_image_set_error(-EBADMSG, "%s", why);
+        }
         if (ra < 0 && ra != -EIO)
                 return ra;
         if (rb < 0 && rb != -EIO)
@@ -355,16 +381,28 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
         return -ENOENT;
 }
 
+int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
+        return read_table(read, userdata, disk_size, false, ret);
+}
+
 static int read_fd(void *ud, void *buf, size_t n, uint64_t off) {
         return pread_full(*(int *) ud, buf, n, off);
 }
 
-int gpt_read_fd(int fd, GptTable *ret) {
+static int read_fd_table(int fd, bool backup, GptTable *ret) {
         uint64_t size;
         int r = fd_get_size(fd, &size);
         if (r < 0)
                 return r;
-        return gpt_read(read_fd, &fd, size, ret);
+        return read_table(read_fd, &fd, size, backup, ret);
+}
+
+int gpt_read_fd(int fd, GptTable *ret) {
+        return read_fd_table(fd, false, ret);
+}
+
+int gpt_read_fd_any(int fd, GptTable *ret) {
+        return read_fd_table(fd, true, ret);
 }
 
 typedef struct MemSource {
@@ -382,5 +420,10 @@ static int read_mem(void *ud, void *buf, size_t n, uint64_t off) {
 
 int gpt_read_buffer(const void *data, size_t size, GptTable *ret) {
         MemSource m = { data, size };
-        return gpt_read(read_mem, &m, size, ret);
+        return read_table(read_mem, &m, size, false, ret);
+}
+
+int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret) {
+        MemSource m = { data, size };
+        return read_table(read_mem, &m, size, true, ret);
 }

@@ -61,6 +61,19 @@ uint32_t gpt_crc32(const void *data, size_t n);
 int gpt_write(int fd, uint64_t disk_size, const uint8_t disk_guid[16],
               const GptPartition *parts, size_t n);
 
+/* One 128-byte entry as on disk (ASCII label, caller-checked). */
+void gpt_entry_encode(const GptPartition *p, uint8_t e[GPT_ENTRY_SIZE]);
+
+/* Rewrite the entry in slot p->index of the GPT on fd in place: type,
+ * UUID, flags and label from p (its LBAs must match the entry's). The
+ * backup copy is written and synced first, then the primary, each with
+ * its entry-array and header CRC32, so an interruption leaves one valid
+ * copy with either the old or the new entry. A damaged primary copy is
+ * rebuilt from the backup (as gpt_read_fd_any() reads it). -EINVAL for
+ * a non-ASCII or over-long label or LBAs that do not match, -EBADMSG if
+ * neither copy is a valid GPT. */
+int gpt_update_entry(int fd, uint32_t sector_size, const GptPartition *p);
+
 /* First and last usable LBA of a 512-byte-sector disk of disk_size bytes. */
 int gpt_usable_range(uint64_t disk_size, uint64_t *ret_first, uint64_t *ret_last);
 
@@ -69,8 +82,9 @@ int gpt_usable_range(uint64_t disk_size, uint64_t *ret_first, uint64_t *ret_last
 typedef int (*GptReadFn)(void *userdata, void *buf, size_t n, uint64_t off);
 
 /* Find and validate the primary GPT (signature, header CRC, entry-array
- * CRC, bounds, no overlaps). -ENOENT no GPT, -EBADMSG malformed,
- * -ENOTUNIQ valid headers for both sector sizes. */
+ * CRC, bounds, no overlaps). A damaged primary is refused, never silently
+ * replaced by the backup (images are hostile input). -ENOENT no GPT,
+ * -EBADMSG malformed, -ENOTUNIQ valid headers for both sector sizes. */
 /* Why the last gpt_read*(), verity_superblock_parse() or ddi_dissect() in
  * this thread refused the image, naming the structure and the field ("GPT
  * header at LBA 1 (512-byte sectors): CRC32 mismatch"); NULL if it did not
@@ -83,3 +97,9 @@ void disk_image_clear_error(void);
 int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret);
 int gpt_read_fd(int fd, GptTable *ret);
 int gpt_read_buffer(const void *data, size_t size, GptTable *ret);
+/* The same, but a malformed primary is replaced by the backup copy in the
+ * last LBA if that is valid (-EBADMSG only if both are malformed): for
+ * disks ukit itself changes in place (gpt_update_entry()), where an
+ * interrupted write can leave the primary damaged. */
+int gpt_read_fd_any(int fd, GptTable *ret);
+int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret);

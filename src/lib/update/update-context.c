@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "osrel.h"
 #include "update-context.h"
+#include "update-partition.h"
 #include "update-version.h"
 #include "util.h"
 
@@ -16,13 +17,13 @@
 
 static char *in_root(const char *root, const char *path) {
         if (!root)
-                return xstrdup(path);
-        return xasprintf("%s%s%s", root, path[0] == '/' ? "" : "/", path);
+                return strdup(path);
+        return strprintf("%s%s%s", root, path[0] == '/' ? "" : "/", path);
 }
 
 static bool is_dir(const char *p) {
         struct stat st;
-        return stat(p, &st) >= 0 && S_ISDIR(st.st_mode);
+        return p && stat(p, &st) >= 0 && S_ISDIR(st.st_mode);
 }
 
 /* $BOOT-ish mount points for PathRelativeTo=: the first existing of the
@@ -33,7 +34,7 @@ static char *resolve_path(const char *root, const UpdateResource *res) {
         const char *base = NULL;
 
         if (res->type == UPDATE_RESOURCE_URL_FILE || res->type == UPDATE_RESOURCE_URL_TAR)
-                return xstrdup(res->path);
+                return strdup(res->path);
         if (!rel || streq(rel, "root") || streq(rel, "explicit"))
                 return in_root(rel && streq(rel, "explicit") ? NULL : root, res->path);
         if (streq(rel, "xbootldr") || streq(rel, "boot")) {
@@ -50,7 +51,7 @@ static char *resolve_path(const char *root, const UpdateResource *res) {
                 base = "/efi";
         {
                 _cleanup_free_ char *b = in_root(root, base);
-                return xasprintf("%s%s%s", b, res->path[0] == '/' ? "" : "/", res->path);
+                return b ? strprintf("%s%s%s", b, res->path[0] == '/' ? "" : "/", res->path) : NULL;
         }
 }
 
@@ -71,8 +72,8 @@ static void read_os_release(const char *root, UpdateSpecifiers *spec, char **sto
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 char buf[256];
                 if (osrel_get(text, n, keys[i], buf, sizeof(buf)) > 0) {
-                        storage[i] = xstrdup(buf);
-                        *dst[i] = storage[i];
+                        storage[i] = strdup(buf);
+                        *dst[i] = storage[i];   /* NULL on ENOMEM: the specifier expands empty */
                 }
         }
 }
@@ -97,7 +98,10 @@ static int add_version(UpdateContext *c, const char *v) {
         if (!t)
                 return -ENOMEM;
         c->versions = t;
-        t[c->n_versions++] = (UpdateVersion) { .version = xstrdup(v) };
+        t[c->n_versions] = (UpdateVersion) { .version = strdup(v) };
+        if (!t[c->n_versions].version)
+                return -ENOMEM;
+        c->n_versions++;
         return 0;
 }
 
@@ -151,6 +155,33 @@ static int build_versions(UpdateContext *c) {
         return 0;
 }
 
+/* The disk of a partition target (Path=auto: the --image= file; ukit does
+ * not look for the block device behind the root file system), or the
+ * directory of the others; with --image= only partition targets. */
+static int resolve_target(const UpdateContext *c, const UpdateContextOptions *o, const UpdateTransfer *t,
+                          char **ret, UkitError *err) {
+        if (t->target.type != UPDATE_RESOURCE_PARTITION) {
+                if (o->image) {
+                        ukit_error(err, -EOPNOTSUPP, "target Type=%s inside --image= is not supported by ukit "
+                                   "(it does not mount the image); only Type=partition",
+                                   update_resource_type_name(t->target.type));
+                        return ukit_error_where(err, -EOPNOTSUPP, t->file, UKIT_ERROR_NO_OFFSET);
+                }
+                *ret = resolve_path(c->root, &t->target);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (!t->target.path || streq(t->target.path, "auto")) {
+                if (!o->image) {
+                        ukit_error(err, -EOPNOTSUPP, "partition target Path=auto needs --image= "
+                                   "(ukit does not look up the disk behind the root file system)");
+                        return ukit_error_where(err, -EOPNOTSUPP, t->file, UKIT_ERROR_NO_OFFSET);
+                }
+                *ret = strdup(o->image);
+        } else
+                *ret = strdup(t->target.path);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *err) {
         size_t nt = c->defs.n_transfers;
         int r;
@@ -159,20 +190,30 @@ static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *
         c->target_dirs = calloc(nt, sizeof(char *));
         c->installed = calloc(nt, sizeof(UpdateInstances));
         c->available = calloc(nt, sizeof(UpdateInstances));
-        if (!c->source_dirs || !c->target_dirs || !c->installed || !c->available)
+        c->n_empty = calloc(nt ? nt : 1, sizeof(size_t));
+        if (!c->source_dirs || !c->target_dirs || !c->installed || !c->available || !c->n_empty)
                 return -ENOMEM;
         for (size_t i = 0; i < nt; i++) {
                 UpdateTransfer *t = &c->defs.transfers[i];
                 c->source_dirs[i] = resolve_path(c->root, &t->source);
-                c->target_dirs[i] = resolve_path(c->root, &t->target);
-                r = update_instances_scan(&t->target, c->target_dirs[i], NULL, &c->installed[i]);
+                r = resolve_target(c, o, t, &c->target_dirs[i], err);
+                if (r < 0)
+                        return r;
+                if (!c->source_dirs[i])
+                        return -ENOMEM;
+                if (t->target.type == UPDATE_RESOURCE_PARTITION)
+                        r = update_partition_scan(t, c->target_dirs[i], &c->installed[i], &c->n_empty[i], err);
+                else
+                        r = update_instances_scan(&t->target, c->target_dirs[i], NULL, &c->installed[i]);
+                if (r < 0 && t->target.type == UPDATE_RESOURCE_PARTITION)
+                        return r;
                 if (r < 0) {
                         ukit_error(err, r, "cannot scan the target: %s", strerror(-r));
                         return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
                 }
                 if (o->skip_available)
                         continue;
-                if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
+                if (t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_URL_TAR) {
                         r = update_instances_scan_url(&t->source, c->source_dirs[i], c->root, t->verify && o->verify,
                                                       &c->available[i], err);
                         if (r < 0)
@@ -194,12 +235,15 @@ int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitE
         char *storage[6] = {};
         int r;
 
-        if (o->root && !streq(o->root, "/"))
-                c.root = xstrdup(o->root);
+        if (o->image && !o->definitions)
+                return ukit_error(err, -EOPNOTSUPP, "--image= needs --definitions= "
+                                  "(ukit does not mount the image to read its sysupdate.d)");
+        if (o->root && !streq(o->root, "/") && !(c.root = strdup(o->root)))
+                return -ENOMEM;
         read_os_release(c.root, &spec, storage);
-        if (spec.image_version)
-                c.booted_version = xstrdup(spec.image_version);
         r = update_definitions_load(c.root, o->definitions, o->component, &spec, &c.defs, err);
+        if (r >= 0 && spec.image_version && !(c.booted_version = strdup(spec.image_version)))
+                r = -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(storage); i++)
                 free(storage[i]);
         if (r >= 0)
@@ -242,6 +286,7 @@ void update_context_done(UpdateContext *c) {
         free(c->target_dirs);
         free(c->installed);
         free(c->available);
+        free(c->n_empty);
         for (size_t k = 0; k < c->n_versions; k++)
                 free(c->versions[k].version);
         free(c->versions);

@@ -23,7 +23,8 @@ typedef struct UpdateContext {
         char *root;                     /* NULL: the host */
         UpdateDefinitions defs;         /* the enabled transfers */
         UpdateFeatures features;
-        char **source_dirs, **target_dirs;
+        char **source_dirs, **target_dirs;     /* partition targets: target_dirs[i] is the disk */
+        size_t *n_empty;                /* partition targets: "_empty" slots of the type */
         UpdateInstances *installed, *available;
         char *booted_version;           /* IMAGE_VERSION= of the root's os-release, or NULL */
         UpdateVersion *versions;        /* newest first */
@@ -35,6 +36,7 @@ typedef struct UpdateContext {
 
 typedef struct UpdateContextOptions {
         const char *root, *definitions, *component;
+        const char *image;              /* --image=: the disk Path=auto partition targets mean */
         uint64_t instances_max;         /* UPDATE_UNSET: from the definitions */
         bool skip_available;            /* do not scan the sources (pending, vacuum) */
         bool verify;                    /* --verify=yes (default): SHA256SUMS.gpg of url sources */

@@ -64,13 +64,36 @@ static void decoder_done(Decoder *dec) {
                 ZSTD_freeDStream(dec->d);
 }
 
+/* Where output goes: appended to fd, or (positioned) written with pwrite
+ * at off + pos and refused beyond max bytes (a partition slot). */
+typedef struct Sink {
+        int fd;
+        bool positioned;
+        uint64_t off, max, pos;
+} Sink;
+
+static int sink_write(Sink *s, const uint8_t *buf, size_t n) {
+        int r;
+
+        if (s->fd < 0 || n == 0)
+                return 0;
+        if (!s->positioned)
+                return write_full(s->fd, buf, n);
+        if (n > s->max - s->pos)
+                return -EFBIG;
+        r = pwrite_full(s->fd, buf, n, s->off + s->pos);
+        if (r >= 0)
+                s->pos += n;
+        return r;
+}
+
 /* Feed n bytes (n == 0: end of input), writing output to out. */
-static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, int out, uint8_t *obuf, uint64_t *written) {
+static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, Sink *out, uint8_t *obuf, uint64_t *written) {
         bool finish = n == 0;
 
         if (dec->kind == UPDATE_COMPRESSION_NONE) {
                 *written += n;
-                return out >= 0 && n > 0 ? write_full(out, in, n) : 0;
+                return sink_write(out, in, n);
         }
         if (finish)
                 return dec->ended ? 0 : -EBADMSG;       /* truncated stream */
@@ -84,7 +107,7 @@ static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, int out, uint
                                 return -EBADMSG;
                         dec->ended = r == 0;
                         *written += ob.pos;
-                        if (out >= 0 && ob.pos > 0 && (w = write_full(out, obuf, ob.pos)) < 0)
+                        if ((w = sink_write(out, obuf, ob.pos)) < 0)
                                 return w;
                 }
                 return 0;
@@ -109,7 +132,7 @@ static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, int out, uint
                         dec->ended = zr == Z_STREAM_END;
                         got = CHUNK - dec->z.avail_out;
                         *written += got;
-                        if (out >= 0 && got > 0 && (w = write_full(out, obuf, got)) < 0)
+                        if ((w = sink_write(out, obuf, got)) < 0)
                                 return w;
                         if (zr == Z_BUF_ERROR && got == 0)
                                 break;
@@ -129,7 +152,7 @@ static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, int out, uint
                         return -EBADMSG;
                 got = CHUNK - dec->x.avail_out;
                 *written += got;
-                if (out >= 0 && got > 0 && (w = write_full(out, obuf, got)) < 0)
+                if ((w = sink_write(out, obuf, got)) < 0)
                         return w;
                 if (lr == LZMA_STREAM_END) {
                         dec->ended = true;
@@ -140,7 +163,7 @@ static int decoder_feed(Decoder *dec, const uint8_t *in, size_t n, int out, uint
         return 0;
 }
 
-static int xz_finish(Decoder *dec, int out, uint8_t *obuf, uint64_t *written) {
+static int xz_finish(Decoder *dec, Sink *out, uint8_t *obuf, uint64_t *written) {
         for (;;) {
                 lzma_ret lr;
                 size_t got;
@@ -152,7 +175,7 @@ static int xz_finish(Decoder *dec, int out, uint8_t *obuf, uint64_t *written) {
                 lr = lzma_code(&dec->x, LZMA_FINISH);
                 got = CHUNK - dec->x.avail_out;
                 *written += got;
-                if (out >= 0 && got > 0 && (w = write_full(out, obuf, got)) < 0)
+                if ((w = sink_write(out, obuf, got)) < 0)
                         return w;
                 if (lr == LZMA_STREAM_END)
                         return 0;
@@ -161,7 +184,7 @@ static int xz_finish(Decoder *dec, int out, uint8_t *obuf, uint64_t *written) {
         }
 }
 
-int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_written) {
+static int copy_decompress(int in, Sink *out, uint8_t digest[32], uint64_t *ret_written) {
         _cleanup_free_ uint8_t *ibuf = malloc(CHUNK), *obuf = malloc(CHUNK);
         EVP_MD_CTX *md = EVP_MD_CTX_new();
         Decoder dec = {};
@@ -205,4 +228,15 @@ int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_wr
         if (ret_written)
                 *ret_written = written;
         return r;
+}
+
+int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_written) {
+        Sink s = { .fd = out };
+        return copy_decompress(in, &s, digest, ret_written);
+}
+
+int update_copy_decompress_at(int in, int out, uint64_t offset, uint64_t max, uint8_t digest[32],
+                              uint64_t *ret_written) {
+        Sink s = { .fd = out, .positioned = true, .off = offset, .max = max };
+        return copy_decompress(in, &s, digest, ret_written);
 }

@@ -23,3 +23,8 @@ const char *update_compression_name(UpdateCompression c);
  * (out < 0: only hash). -EBADMSG for a damaged or truncated stream,
  * -errno for I/O errors. */
 int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_written);
+
+/* The same, written with pwrite() at offset of out (a partition slot of a
+ * disk): -EFBIG as soon as the output would exceed max bytes. */
+int update_copy_decompress_at(int in, int out, uint64_t offset, uint64_t max, uint8_t digest[32],
+                              uint64_t *ret_written);

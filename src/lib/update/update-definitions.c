@@ -16,8 +16,8 @@ static const char *const search_dirs[] = { "/etc", "/run", "/usr/local/lib", "/u
 
 static char *in_root(const char *root, const char *path) {
         if (!root || streq(root, "/"))
-                return xstrdup(path);
-        return xasprintf("%s%s", root, path);
+                return strdup(path);
+        return strprintf("%s%s", root, path);
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -58,8 +58,14 @@ static int collect(const char *dir, const char *suffix, char ***names, char ***p
                         r = -ENOMEM;
                         break;
                 }
-                (*names)[*n] = xstrdup(de->d_name);
-                (*paths)[*n] = xasprintf("%s/%s", dir, de->d_name);
+                (*names)[*n] = strdup(de->d_name);
+                (*paths)[*n] = strprintf("%s/%s", dir, de->d_name);
+                if (!(*names)[*n] || !(*paths)[*n]) {
+                        free((*names)[*n]);
+                        free((*paths)[*n]);
+                        r = -ENOMEM;
+                        break;
+                }
                 (*n)++;
         }
         closedir(d);
@@ -97,9 +103,11 @@ static int find_files(const char *root, const char *definitions_dir, const char 
         if (definitions_dir)
                 return collect(definitions_dir, suffix, names, paths, n);
         for (size_t i = 0; i < ELEMENTSOF(search_dirs); i++) {
-                _cleanup_free_ char *sub = component ? xasprintf("%s/sysupdate.%s.d", search_dirs[i], component)
-                                                     : xasprintf("%s/sysupdate.d", search_dirs[i]);
-                _cleanup_free_ char *dir = in_root(root, sub);
+                _cleanup_free_ char *sub = component ? strprintf("%s/sysupdate.%s.d", search_dirs[i], component)
+                                                     : strprintf("%s/sysupdate.d", search_dirs[i]);
+                _cleanup_free_ char *dir = sub ? in_root(root, sub) : NULL;
+                if (!dir)
+                        return -ENOMEM;
                 r = collect(dir, suffix, names, paths, n);
                 if (r < 0)
                         return r;
@@ -161,9 +169,13 @@ int update_components_list(const char *root, char ***ret, size_t *ret_n, bool *r
 
         for (size_t i = 0; i < ELEMENTSOF(search_dirs); i++) {
                 _cleanup_free_ char *dir = in_root(root, search_dirs[i]);
-                DIR *d = opendir(dir);
+                DIR *d = dir ? opendir(dir) : NULL;
                 struct dirent *de;
 
+                if (!dir) {
+                        update_strv_free(l, n);
+                        return -ENOMEM;
+                }
                 if (!d)
                         continue;
                 while ((de = readdir(d))) {
@@ -230,11 +242,14 @@ static char *strip_value(char *v) {
 
 static int parse_feature(const char *path, const char *name, UpdateFeature *ret, UkitError *err) {
         _cleanup_free_ char *text = NULL;
-        UpdateFeature f = { .name = xstrdup(name) };
-        char *save = NULL, *dot = strrchr(f.name, '.');
+        UpdateFeature f = { .name = strdup(name) };
+        char *save = NULL, *dot;
         bool in_feature = false;
         int r;
 
+        if (!f.name)
+                return -ENOMEM;
+        dot = strrchr(f.name, '.');
         if (dot)
                 *dot = 0;
         r = read_input_at(AT_FDCWD, path, 0, UPDATE_DEFINITION_MAX, &text, NULL);
@@ -254,12 +269,15 @@ static int parse_feature(const char *path, const char *name, UpdateFeature *ret,
                 *eq = 0;
                 k = strip_value(line);
                 v = strip_value(eq + 1);
-                if (streq(k, "Description")) {
-                        free(f.description);
-                        f.description = xstrdup(v);
-                } else if (streq(k, "Documentation")) {
-                        free(f.documentation);
-                        f.documentation = xstrdup(v);
+                if (streq(k, "Description") || streq(k, "Documentation")) {
+                        char **dst = streq(k, "Description") ? &f.description : &f.documentation;
+                        free(*dst);
+                        if (!(*dst = strdup(v))) {
+                                free(f.name);
+                                free(f.description);
+                                free(f.documentation);
+                                return -ENOMEM;
+                        }
                 } else if (streq(k, "Enabled"))
                         f.enabled = streq(v, "yes") || streq(v, "true") || streq(v, "on") || streq(v, "1");
         }

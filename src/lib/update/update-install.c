@@ -17,6 +17,7 @@
 #include "sig-cleanup.h"
 #include "update-decompress.h"
 #include "update-install.h"
+#include "update-partition.h"
 #include "update-remote.h"
 #include "update-tar.h"
 #include "util.h"
@@ -31,13 +32,18 @@ struct UpdatePending {
         AtomicFile *files;      /* regular-file targets */
         char **temp_dirs;       /* directory targets: the temporary tree */
         int *slots;             /* sig_cleanup slot of temp_dirs, or -1 */
-        char **final;           /* final paths */
+        char **final;           /* final paths (partition targets: fdisk's partition name) */
         mode_t *modes;
+        bool *is_slot;          /* partition targets: the payload is in slots[i], still "_empty" */
+        bool *present;          /* the target has this version already (a set cut short) */
+        GptPartition *entries;  /* ... and the entry it gets at install */
 };
 
 static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *p = xstrdup(path);
+        _cleanup_free_ char *p = strdup(path);
 
+        if (!p)
+                return -ENOMEM;
         for (char *s = p + 1; *s; s++)
                 if (*s == '/') {
                         *s = 0;
@@ -66,8 +72,11 @@ int update_lock(const UpdateContext *c, int **ret_fds, UkitError *err) {
                         seen = seen || streq(c->target_dirs[i], c->target_dirs[j]);
                 if (seen)
                         continue;
-                r = mkdir_parents(c->target_dirs[i]);
-                if (r >= 0) {
+                if (c->defs.transfers[i].target.type == UPDATE_RESOURCE_PARTITION) {
+                        /* the disk itself, as udev and systemd-repart lock it */
+                        fds[i] = open(c->target_dirs[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        r = fds[i] < 0 ? -errno : 0;
+                } else if ((r = mkdir_parents(c->target_dirs[i])) >= 0) {
                         fds[i] = open(c->target_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         r = fds[i] < 0 ? -errno : 0;
                 }
@@ -103,7 +112,9 @@ static void remove_temporaries(const char *dir) {
                 _cleanup_free_ char *p = NULL;
                 if (!startswith(de->d_name, TEMP_PREFIX) && !startswith(de->d_name, ".#sysupdate"))
                         continue;
-                p = xasprintf("%s/%s", dir, de->d_name);
+                p = strprintf("%s/%s", dir, de->d_name);
+                if (!p)
+                        break;          /* best effort: left for the next run */
                 if (de->d_type == DT_DIR)
                         (void) rm_rf_sigsafe(p);
                 else
@@ -118,6 +129,24 @@ static int remove_instance(const UpdateInstance *in) {
         return unlink(in->path) < 0 ? -errno : 0;
 }
 
+/* As 257 counts partition slots: the "_empty" ones make room first, and
+ * one instance always stays. */
+static int partition_limit(const UpdateContext *c, size_t i, uint64_t space, uint64_t *limit, UkitError *err) {
+        uint64_t n = c->installed[i].n, empty = c->n_empty[i], rm, remain;
+
+        for (size_t k = 0; k < c->installed[i].n; k++)
+                n -= !c->installed[i].items[k].path;    /* already emptied in this run */
+        if (empty + n < 2 || space >= empty + n) {
+                ukit_error(err, -ENOSPC, empty + n < 2 ? "less than two partition slots of the target's type"
+                                                       : "not enough partition slots of the target's type");
+                return ukit_error_where(err, -ENOSPC, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        rm = space > empty ? space - empty : 0;
+        remain = n > rm ? n - rm : 0;
+        *limit = MIN(*limit, remain);
+        return 0;
+}
+
 int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected, UpdateRemovedFn fn,
                   void *userdata, UkitError *err) {
         int removed = 0;
@@ -126,17 +155,26 @@ int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected,
                 UpdateInstances *l = &c->installed[i];
                 uint64_t max = update_context_instances_max(c, i), limit = max > space ? max - space : 0;
                 size_t count = l->n;
+                bool part = c->defs.transfers[i].target.type == UPDATE_RESOURCE_PARTITION;
+                int r;
 
-                if (c->defs.transfers[i].remove_temporary)
+                if (part && (r = partition_limit(c, i, space, &limit, err)) < 0)
+                        return r;
+                if (c->defs.transfers[i].remove_temporary && !part)
                         remove_temporaries(c->target_dirs[i]);
                 /* oldest first: the list is newest first */
                 for (size_t k = l->n; k > 0 && count > limit; k--) {
                         UpdateInstance *in = &l->items[k - 1];
-                        int r;
 
                         if (!in->path || update_context_is_protected(c, i, in->meta.version, extra_protected))
                                 continue;
-                        r = remove_instance(in);
+                        if (part) {
+                                r = update_partition_empty(c->target_dirs[i], in, err);
+                                if (r < 0)
+                                        return r;
+                                c->n_empty[i]++;
+                        } else
+                                r = remove_instance(in);
                         if (r < 0) {
                                 ukit_error(err, r, "cannot remove: %s", strerror(-r));
                                 return ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
@@ -159,10 +197,12 @@ int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected,
 
 /* The SHA-256 SHA256SUMS lists for name: 1 found, 0 not listed or no file. */
 static int sha256sums_lookup(const char *dir, const char *name, uint8_t out[32]) {
-        _cleanup_free_ char *path = xasprintf("%s/SHA256SUMS", dir), *text = NULL;
+        _cleanup_free_ char *path = strprintf("%s/SHA256SUMS", dir), *text = NULL;
         char *save = NULL;
         int r;
 
+        if (!path)
+                return -ENOMEM;
         r = read_input_at(AT_FDCWD, path, 0, SHA256SUMS_MAX, &text, NULL);
         if (r == -ENOENT)
                 return 0;
@@ -234,52 +274,51 @@ static void target_meta(const UpdateTransfer *t, const UpdateInstance *src, Upda
                 m->read_only = t->read_only;
         if (m->mtime_usec == UPDATE_UNSET)
                 m->mtime_usec = src->mtime_usec;
+        if (t->has_partition_uuid) {
+                m->has_uuid = true;
+                memcpy(m->uuid, t->partition_uuid, 16);
+        }
+        if (t->partition_flags != UPDATE_UNSET)
+                m->flags = t->partition_flags;
 }
 
-static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *src, UpdatePending *p,
-                        UkitError *err) {
+/* The source's bytes as a readable fd: the file, or for url-file the
+ * download in an unnamed file (next to the target, or in /var/tmp for a
+ * partition target); nothing is named before the SHA-256 is checked. */
+static int open_source(const UpdateContext *c, size_t i, const UpdateInstance *src, UkitError *err) {
         const UpdateTransfer *t = &c->defs.transfers[i];
+        const char *dir = t->target.type == UPDATE_RESOURCE_PARTITION ? "/var/tmp" : c->target_dirs[i];
         _cleanup_close_ int in = -1;
-        _cleanup_free_ char *name = NULL;
-        uint8_t digest[32], listed[32];
-        UpdateMeta m;
         int r;
 
-        if (t->source.type == UPDATE_RESOURCE_URL_FILE) {
-                /* downloaded into an unnamed file next to the target first:
-                 * the SHA-256 must match SHA256SUMS before anything is named */
-                in = open(c->target_dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-                if (in < 0) {
-                        ukit_error(err, -errno, "cannot create a download file: %s", strerror(errno));
-                        return ukit_error_where(err, -errno, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
-                }
-                r = update_http_get_fd(src->path, in, err);
-                if (r < 0)
-                        return r;
-                if (lseek(in, 0, SEEK_SET) < 0)
-                        return ukit_error(err, -errno, "lseek: %s", strerror(errno));
-        } else
+        if (t->source.type != UPDATE_RESOURCE_URL_FILE && t->source.type != UPDATE_RESOURCE_URL_TAR) {
                 in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
+                if (in < 0) {
+                        ukit_error(err, in, "cannot open: %s", input_strerror(in));
+                        return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
+                }
+                return TAKE_FD(in);
+        }
+        in = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         if (in < 0) {
-                ukit_error(err, in, "cannot open: %s", input_strerror(in));
-                return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
+                ukit_error(err, -errno, "cannot create a download file: %s", strerror(errno));
+                return ukit_error_where(err, -errno, dir, UKIT_ERROR_NO_OFFSET);
         }
-        target_meta(t, src, &m);
-        r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
+        r = update_http_get_fd(src->path, in, err);
         if (r < 0)
-                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
-        p->final[i] = xasprintf("%s/%s", c->target_dirs[i], name);
-        p->modes[i] = m.mode != UPDATE_UNSET ? (mode_t) m.mode : 0644;
-        r = atomic_file_open(&p->files[i], p->final[i]);
-        if (r < 0) {
-                ukit_error(err, r, "cannot create a temporary file: %s", strerror(-r));
-                return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
-        }
-        r = update_copy_decompress(in, p->files[i].fd, digest, NULL);
-        if (r < 0) {
-                ukit_error(err, r, r == -EBADMSG ? "damaged or truncated compressed data" : "cannot copy: %s", strerror(-r));
-                return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
-        }
+                return r;
+        if (lseek(in, 0, SEEK_SET) < 0)
+                return ukit_error(err, -errno, "lseek: %s", strerror(errno));
+        return TAKE_FD(in);
+}
+
+/* 0 if digest is what SHA256SUMS (local or the url's) and the name's @h
+ * say, where they say anything. */
+static int check_digest(const UpdateContext *c, size_t i, const UpdateInstance *src, const uint8_t digest[32],
+                        UkitError *err) {
+        uint8_t listed[32];
+        int r;
+
         if (src->has_listed)
                 r = memcmp(src->listed, digest, 32) != 0 ? 1 : 0;
         else if ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0)
@@ -292,6 +331,76 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
                 ukit_error(err, -EBADMSG, "SHA-256 does not match %s", r > 0 ? "SHA256SUMS" : "its name");
                 return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
         }
+        return 0;
+}
+
+/* The slots earlier transfers of this run took on the same disk. */
+static size_t busy_slots(const UpdateContext *c, const UpdatePending *p, size_t i, unsigned *busy) {
+        size_t n = 0;
+        for (size_t k = 0; k < i; k++)
+                if (p->is_slot[k] && streq(c->target_dirs[k], c->target_dirs[i]))
+                        busy[n++] = p->entries[k].index;
+        return n;
+}
+
+static int acquire_partition(const UpdateContext *c, size_t i, const UpdateInstance *src, int in, const UpdateMeta *m,
+                             const char *label, UpdatePending *p, UkitError *err) {
+        _cleanup_free_ unsigned *busy = calloc(i + 1, sizeof(unsigned));
+        uint8_t digest[32];
+        int r;
+
+        if (!busy)
+                return -ENOMEM;
+        r = update_partition_acquire(&c->defs.transfers[i], c->target_dirs[i], in, m, label, busy,
+                                     busy_slots(c, p, i, busy), digest, &p->entries[i], err);
+        if (r < 0)
+                return r;
+        /* a slot whose payload does not match stays "_empty" */
+        r = check_digest(c, i, src, digest, err);
+        if (r < 0)
+                return r;
+        p->final[i] = update_partition_name(c->target_dirs[i], p->entries[i].index + 1);
+        if (!p->final[i])
+                return -ENOMEM;
+        p->is_slot[i] = true;
+        return 0;
+}
+
+static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *src, UpdatePending *p,
+                        UkitError *err) {
+        const UpdateTransfer *t = &c->defs.transfers[i];
+        _cleanup_close_ int in = -1;
+        _cleanup_free_ char *name = NULL;
+        uint8_t digest[32];
+        UpdateMeta m;
+        int r;
+
+        in = open_source(c, i, src, err);
+        if (in < 0)
+                return in;
+        target_meta(t, src, &m);
+        r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
+        if (r < 0)
+                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+        if (t->target.type == UPDATE_RESOURCE_PARTITION)
+                return acquire_partition(c, i, src, in, &m, name, p, err);
+        p->final[i] = strprintf("%s/%s", c->target_dirs[i], name);
+        if (!p->final[i])
+                return -ENOMEM;
+        p->modes[i] = m.mode != UPDATE_UNSET ? (mode_t) m.mode : 0644;
+        r = atomic_file_open(&p->files[i], p->final[i]);
+        if (r < 0) {
+                ukit_error(err, r, "cannot create a temporary file: %s", strerror(-r));
+                return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
+        }
+        r = update_copy_decompress(in, p->files[i].fd, digest, NULL);
+        if (r < 0) {
+                ukit_error(err, r, r == -EBADMSG ? "damaged or truncated compressed data" : "cannot copy: %s", strerror(-r));
+                return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
+        }
+        r = check_digest(c, i, src, digest, err);
+        if (r < 0)
+                return r;
         if (fsync(p->files[i].fd) < 0)
                 return ukit_error(err, -errno, "fsync: %s", strerror(errno));
         return 0;
@@ -376,29 +485,21 @@ static int acquire_tar(const UpdateContext *c, size_t i, const UpdateInstance *s
                        UkitError *err) {
         const UpdateTransfer *t = &c->defs.transfers[i];
         _cleanup_close_ int in = -1;
-        uint8_t digest[32], listed[32];
+        uint8_t digest[32];
         struct stat st;
         int r;
 
-        in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
-        if (in < 0) {
-                ukit_error(err, in, "cannot open: %s", input_strerror(in));
-                return ukit_error_where(err, in, src->path, UKIT_ERROR_NO_OFFSET);
-        }
+        in = open_source(c, i, src, err);      /* url-tar: downloaded first, unnamed */
+        if (in < 0)
+                return in;
         if (chmod(p->temp_dirs[i], 0755) < 0)
                 return ukit_error(err, -errno, "chmod: %s", strerror(errno));
         r = update_tar_extract(in, p->temp_dirs[i], digest, err);
         if (r < 0)
                 return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);
-        if ((src->meta.has_sha256 && memcmp(src->meta.sha256, digest, 32) != 0) ||
-            ((r = sha256sums_lookup(c->source_dirs[i], src->name, listed)) > 0 && memcmp(listed, digest, 32) != 0)) {
-                ukit_error(err, -EBADMSG, "SHA-256 does not match %s", src->meta.has_sha256 ? "its name" : "SHA256SUMS");
-                return ukit_error_where(err, -EBADMSG, src->path, UKIT_ERROR_NO_OFFSET);
-        }
-        if (r < 0) {
-                ukit_error(err, r, "cannot read SHA256SUMS: %s", input_strerror(r));
-                return ukit_error_where(err, r, c->source_dirs[i], UKIT_ERROR_NO_OFFSET);
-        }
+        r = check_digest(c, i, src, digest, err);
+        if (r < 0)
+                return r;
         if (t->mode == UPDATE_UNSET) {
                 if (stat(p->temp_dirs[i], &st) < 0)
                         return ukit_error(err, -errno, "stat: %s", strerror(errno));
@@ -421,9 +522,11 @@ static int acquire_dir(const UpdateContext *c, size_t i, const UpdateInstance *s
         r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
         if (r < 0)
                 return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
-        p->final[i] = xasprintf("%s/%s", c->target_dirs[i], name);
+        p->final[i] = strprintf("%s/%s", c->target_dirs[i], name);
         p->modes[i] = t->mode != UPDATE_UNSET ? (mode_t) t->mode : (mode_t) (src->mode & 07777);
-        p->temp_dirs[i] = xasprintf("%s/" TEMP_PREFIX "XXXXXX", c->target_dirs[i]);
+        p->temp_dirs[i] = strprintf("%s/" TEMP_PREFIX "XXXXXX", c->target_dirs[i]);
+        if (!p->final[i] || !p->temp_dirs[i])
+                return -ENOMEM;
         if (!mkdtemp(p->temp_dirs[i])) {
                 r = -errno;
                 free(p->temp_dirs[i]);
@@ -432,7 +535,7 @@ static int acquire_dir(const UpdateContext *c, size_t i, const UpdateInstance *s
                 return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
         }
         p->slots[i] = sig_cleanup_add(p->temp_dirs[i], true);
-        if (t->source.type == UPDATE_RESOURCE_TAR)
+        if (t->source.type == UPDATE_RESOURCE_TAR || t->source.type == UPDATE_RESOURCE_URL_TAR)
                 return acquire_tar(c, i, src, p, err);
         s = open(src->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         d = open(p->temp_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -463,6 +566,9 @@ void update_pending_free(UpdatePending *p) {
         free(p->slots);
         free(p->final);
         free(p->modes);
+        free(p->is_slot);
+        free(p->present);
+        free(p->entries);
         free(p);
 }
 
@@ -483,7 +589,11 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         p->slots = calloc(n, sizeof(int));
         p->final = calloc(n, sizeof(char *));
         p->modes = calloc(n, sizeof(mode_t));
-        if (!p->files || !p->temp_dirs || !p->slots || !p->final || !p->modes) {
+        p->is_slot = calloc(n, sizeof(bool));
+        p->present = calloc(n, sizeof(bool));
+        p->entries = calloc(n, sizeof(GptPartition));
+        if (!p->files || !p->temp_dirs || !p->slots || !p->final || !p->modes || !p->is_slot || !p->entries ||
+            !p->present) {
                 update_pending_free(p);
                 return -ENOMEM;
         }
@@ -493,7 +603,13 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const UpdateInstance *src = update_instances_find(&c->available[i], version);
-                if (!src)
+                const UpdateInstance *have = update_instances_find(&c->installed[i], version);
+                if (have && have->path) {
+                        /* as 257: what is there already is not acquired again */
+                        p->present[i] = true;
+                        p->final[i] = strdup(have->path);
+                        r = p->final[i] ? 0 : -ENOMEM;
+                } else if (!src)
                         r = ukit_error(err, -ENOENT, "version %s is not offered by transfer %s", version,
                                        c->defs.transfers[i].id);
                 else if (c->defs.transfers[i].target.type == UPDATE_RESOURCE_DIRECTORY)
@@ -523,14 +639,20 @@ static int update_symlink(const UpdateContext *c, size_t i, const char *final, U
 
         if (!link)
                 return 0;
-        path = c->root ? xasprintf("%s%s", c->root, link) : xstrdup(link);
+        path = c->root ? strprintf("%s%s", c->root, link) : strdup(link);
+        if (!path)
+                return -ENOMEM;
         slash = strrchr(path, '/');
-        dir = slash ? strndup(path, slash - path) : xstrdup(".");
+        dir = slash ? strndup(path, slash - path) : strdup(".");
+        if (!dir)
+                return -ENOMEM;
         if (streq(dir, c->target_dirs[i]))
                 target = strrchr(final, '/') + 1;
         else if (c->root)
                 target = final + strlen(c->root);
-        tmp = xasprintf("%s/" TEMP_PREFIX "link-%d", dir, (int) getpid());
+        tmp = strprintf("%s/" TEMP_PREFIX "link-%d", dir, (int) getpid());
+        if (!tmp)
+                return -ENOMEM;
         (void) unlink(tmp);
         if (symlink(target, tmp) < 0 || rename(tmp, path) < 0) {
                 int r = -errno;
@@ -545,6 +667,15 @@ int update_install(const UpdateContext *c, UpdatePending *p, UkitError *err) {
         for (size_t i = 0; i < p->n; i++) {
                 int r;
 
+                if (p->present[i])
+                        continue;
+                if (p->is_slot[i]) {
+                        /* the payload was synced at acquire; now the label names it */
+                        r = update_partition_set_entry(c->target_dirs[i], &p->entries[i], err);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (p->temp_dirs[i]) {
                         sigset_t old;
                         sig_cleanup_block(&old);

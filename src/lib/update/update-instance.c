@@ -55,14 +55,19 @@ static int add_instance(UpdateInstances *l, const char *dir, const char *name, c
                 return -ENOMEM;
         l->items = t;
         t[l->n] = (UpdateInstance) {
-                .name = xstrdup(name),
-                .path = xasprintf("%s/%s", dir, name),
+                .name = strdup(name),
+                .path = strprintf("%s/%s", dir, name),
                 .meta = *m,
                 .mtime_usec = (uint64_t) st->st_mtim.tv_sec * 1000000u + (uint64_t) st->st_mtim.tv_nsec / 1000u,
                 .mode = st->st_mode & 07777,
                 .size = (uint64_t) st->st_size,
                 .is_dir = S_ISDIR(st->st_mode),
         };
+        if (!t[l->n].name || !t[l->n].path) {
+                free(t[l->n].name);
+                free(t[l->n].path);
+                return -ENOMEM;         /* the caller still owns *m */
+        }
         l->n++;
         return 0;
 }
@@ -152,9 +157,15 @@ static int parse_sums(const UpdateResource *res, const char *url, char *text, Up
                 }
                 l->items = t;
                 t[l->n] = (UpdateInstance) {
-                        .name = xstrdup(name), .path = xasprintf("%s/%s", url, name), .meta = m,
+                        .name = strdup(name), .path = strprintf("%s/%s", url, name), .meta = m,
                         .mtime_usec = UPDATE_UNSET, .mode = 0644, .size = UPDATE_UNSET, .has_listed = true,
                 };
+                if (!t[l->n].name || !t[l->n].path) {
+                        free(t[l->n].name);
+                        free(t[l->n].path);
+                        update_meta_done(&m);
+                        return -ENOMEM;
+                }
                 memcpy(t[l->n].listed, h, 32);
                 l->n++;
         }
@@ -163,17 +174,21 @@ static int parse_sums(const UpdateResource *res, const char *url, char *text, Up
 
 int update_instances_scan_url(const UpdateResource *res, const char *url, const char *root, bool verify,
                               UpdateInstances *ret, UkitError *err) {
-        _cleanup_free_ char *sums_url = xasprintf("%s/SHA256SUMS", url), *sig_url = NULL;
+        _cleanup_free_ char *sums_url = strprintf("%s/SHA256SUMS", url), *sig_url = NULL;
         _cleanup_free_ char *sums = NULL, *sig = NULL;
         UpdateInstances l = {};
         size_t n, sn;
         int r;
 
+        if (!sums_url)
+                return -ENOMEM;
         r = update_http_get(sums_url, UPDATE_SUMS_MAX, &sums, &n, err);
         if (r < 0)
                 return r;
         if (verify) {
-                sig_url = xasprintf("%s/SHA256SUMS.gpg", url);
+                sig_url = strprintf("%s/SHA256SUMS.gpg", url);
+                if (!sig_url)
+                        return -ENOMEM;
                 r = update_http_get(sig_url, 64 * 1024, &sig, &sn, err);
                 if (r < 0)
                         return r;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "gpt.h"
 #include "update-transfer.h"
 
 #define UPDATE_INSTANCES_SCAN_MAX 4096u
@@ -18,6 +19,8 @@ typedef struct UpdateInstance {
         UpdateMeta meta;        /* from the name */
         uint64_t mtime_usec, mode, size;        /* from the file system */
         bool is_dir;
+        bool is_partition;      /* partition targets: path is fdisk's name, slot the entry */
+        GptPartition slot;
         bool has_listed;        /* url-file: SHA256SUMS gave listed[] */
         uint8_t listed[32];
 } UpdateInstance;

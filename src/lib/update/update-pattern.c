@@ -281,8 +281,8 @@ int update_pattern_match(const UpdatePattern *p, const char *name, UpdateMeta *r
                         goto nope;
                 s = end;
         }
-        if (*s)
-                goto nope;
+        /* text after the pattern's last literal is ignored: systemd-sysupdate
+         * 257 matches "usr_@v.verity" against "usr_3.verity-sig" (version 3) */
         *ret = m;
         return 1;
 nope:

@@ -11,7 +11,9 @@
  *
  * A wildcard takes the text up to the first occurrence of the literal that
  * follows it (or the rest of the name), which must then parse as its type.
- * Two wildcards without a literal between them are refused (ambiguous). */
+ * Two wildcards without a literal between them are refused (ambiguous).
+ * As in systemd-sysupdate 257, a name that goes on after the pattern's
+ * final literal still matches ("uki_@v.efi" matches "uki_2.efi.bak"). */
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -113,8 +113,10 @@ static char *find_keyring(const char *root) {
                 "/usr/lib/systemd/import-pubring.pgp", "/usr/lib/systemd/import-pubring.gpg",
         };
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
-                char *p = root ? xasprintf("%s%s", root, paths[i]) : xstrdup(paths[i]);
+                char *p = root ? strprintf("%s%s", root, paths[i]) : strdup(paths[i]);
                 struct stat st;
+                if (!p)
+                        return NULL;
                 if (stat(p, &st) >= 0 && S_ISREG(st.st_mode))
                         return p;
                 free(p);
@@ -123,9 +125,11 @@ static char *find_keyring(const char *root) {
 }
 
 static int write_temp(const char *dir, const char *name, const char *data, size_t n, char **ret) {
-        char *p = xasprintf("%s/%s", dir, name);
-        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r;
+        char *p = strprintf("%s/%s", dir, name);
+        int fd = p ? open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1, r;
 
+        if (!p)
+                return -ENOMEM;
         if (fd < 0) {
                 free(p);
                 return -errno;
@@ -153,8 +157,10 @@ int update_gpg_verify(const char *root, const char *data, size_t n, const char *
         r = write_temp(tmp, "SHA256SUMS", data, n, &dpath);
         if (r >= 0)
                 r = write_temp(tmp, "SHA256SUMS.gpg", sig, sig_n, &spath);
+        _cleanup_free_ char *home = r >= 0 ? strprintf("--homedir=%s", tmp) : NULL;
+        if (r >= 0 && !home)
+                r = -ENOMEM;
         if (r >= 0) {
-                _cleanup_free_ char *home = xasprintf("--homedir=%s", tmp);
                 char *argv[] = { (char *) "gpgv", home, (char *) "--quiet", (char *) "--keyring", keyring,
                                  spath, dpath, NULL };
                 posix_spawn_file_actions_t fa;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "gpt.h"
+#include "update-partition.h"
 #include "update-transfer.h"
 #include "util.h"
 
@@ -250,8 +252,35 @@ static int target_key(UpdateTransfer *t, const char *k, const char *v, UkitError
         }
         if (streq(k, "CurrentSymlink"))
                 return set_string(&t->current_symlink, v);
-        if (streq(k, "MatchPartitionType") || streq(k, "PartitionUUID") || streq(k, "PartitionFlags"))
-                return 0;       /* partition targets: not supported, refused by Type= check */
+        if (streq(k, "MatchPartitionType")) {
+                if (!*v) {
+                        t->has_partition_type = false;
+                        return 0;
+                }
+                if (update_partition_type_from_string(v, t->partition_type) < 0)
+                        return ukit_error(err, -EINVAL, "MatchPartitionType=%s: unknown partition type", v);
+                t->has_partition_type = true;
+                return 0;
+        }
+        if (streq(k, "PartitionUUID")) {
+                if (!*v) {
+                        t->has_partition_uuid = false;
+                        return 0;
+                }
+                if (uuid_from_string(v, t->partition_uuid) < 0)
+                        return ukit_error(err, -EINVAL, "PartitionUUID=%s: not a UUID", v);
+                t->has_partition_uuid = true;
+                return 0;
+        }
+        if (streq(k, "PartitionFlags")) {
+                if (!*v) {
+                        t->partition_flags = UPDATE_UNSET;
+                        return 0;
+                }
+                if (parse_number(v, 0, UINT64_MAX - 1, &t->partition_flags) < 0)
+                        return ukit_error(err, -EINVAL, "PartitionFlags=%s: not a number", v);
+                return 0;
+        }
         return 1;
 }
 
@@ -298,15 +327,19 @@ static int check_transfer(UpdateTransfer *t, UkitError *err) {
                 if (!res[i]->path && res[i]->type != UPDATE_RESOURCE_PARTITION)
                         return ukit_error(err, -EINVAL, "[%s] lacks Path=", sec);
         }
-        if (t->target.type != UPDATE_RESOURCE_REGULAR_FILE && t->target.type != UPDATE_RESOURCE_DIRECTORY)
+        if (t->target.type != UPDATE_RESOURCE_REGULAR_FILE && t->target.type != UPDATE_RESOURCE_DIRECTORY &&
+            t->target.type != UPDATE_RESOURCE_PARTITION)
                 return ukit_error(err, -EOPNOTSUPP, "target Type=%s is not supported by ukit yet",
                                   update_resource_type_name(t->target.type));
         if (t->source.type != UPDATE_RESOURCE_REGULAR_FILE && t->source.type != UPDATE_RESOURCE_DIRECTORY &&
-            t->source.type != UPDATE_RESOURCE_TAR && t->source.type != UPDATE_RESOURCE_URL_FILE)
+            t->source.type != UPDATE_RESOURCE_TAR && t->source.type != UPDATE_RESOURCE_URL_FILE &&
+            t->source.type != UPDATE_RESOURCE_URL_TAR)
                 return ukit_error(err, -EOPNOTSUPP, "source Type=%s is not supported by ukit yet",
                                   update_resource_type_name(t->source.type));
-        if (t->source.type == UPDATE_RESOURCE_TAR ? t->target.type != UPDATE_RESOURCE_DIRECTORY
-            : t->source.type == UPDATE_RESOURCE_URL_FILE ? t->target.type != UPDATE_RESOURCE_REGULAR_FILE
+        if (t->source.type == UPDATE_RESOURCE_TAR || t->source.type == UPDATE_RESOURCE_URL_TAR
+                    ? t->target.type != UPDATE_RESOURCE_DIRECTORY
+            : t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_REGULAR_FILE
+                    ? t->target.type != UPDATE_RESOURCE_REGULAR_FILE && t->target.type != UPDATE_RESOURCE_PARTITION
             : t->source.type != t->target.type)
                 return ukit_error(err, -EINVAL, "source Type=%s cannot be installed as Type=%s",
                                   update_resource_type_name(t->source.type),
@@ -349,7 +382,7 @@ int update_transfer_parse(const char *file, const char *text, const UpdateSpecif
         UpdateTransfer t = {
                 .verify = true, .remove_temporary = true, .instances_max = UPDATE_UNSET,
                 .mode = UPDATE_UNSET, .tries_left = UPDATE_UNSET, .tries_done = UPDATE_UNSET,
-                .read_only = -1, .no_auto = -1, .growfs = -1,
+                .read_only = -1, .no_auto = -1, .growfs = -1, .partition_flags = UPDATE_UNSET,
         };
         char section[32] = "";
         _cleanup_free_ char *copy = strdup(text);

@@ -49,6 +49,9 @@ typedef struct UpdateTransfer {
         uint64_t instances_max;         /* UPDATE_UNSET: default */
         uint64_t mode, tries_left, tries_done;  /* UPDATE_UNSET if unset */
         int read_only, no_auto, growfs; /* -1 unset */
+        bool has_partition_type, has_partition_uuid;    /* MatchPartitionType=, PartitionUUID= */
+        uint8_t partition_type[16], partition_uuid[16];
+        uint64_t partition_flags;       /* PartitionFlags=, UPDATE_UNSET if unset */
         UpdateResource source, target;
 } UpdateTransfer;
 

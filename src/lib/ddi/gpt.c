@@ -4,7 +4,6 @@
  * last LBA. All CRCs are the IEEE 802.3 CRC-32 (as zlib's crc32()). */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,29 +215,11 @@ static void label_decode(const uint8_t *u16, char *out) {
         out[o] = 0;
 }
 
-static _Thread_local char image_error[256];
-
-const char *disk_image_last_error(void) {
-        return image_error[0] ? image_error : NULL;
-}
-
-int disk_image_set_error(int r, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(image_error, sizeof(image_error), fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-void disk_image_clear_error(void) {
-        image_error[0] = 0;
-}
-
 #define HDR_FAIL(fmt, ...) \
-        disk_image_set_error(-EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
+        ukit_error(err, -EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
 
 /* 1 valid header at this sector size, 0 none, <0 error. */
-static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, GptTable *ret) {
+static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, GptTable *ret, UkitError *err) {
         _cleanup_free_ uint8_t *hdr = NULL, *array = NULL;
         GptTable t = { .sector_size = ss };
         int r;
@@ -309,16 +290,16 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
                 label_decode(e + 56, p->label);
                 if (p->first_lba < t.first_usable || p->last_lba > t.last_usable || p->first_lba > p->last_lba) {
                         gpt_table_done(&t);
-                        return disk_image_set_error(-EBADMSG, "GPT partition entry %" PRIu32 ": StartingLBA %" PRIu64
-                                                    "..EndingLBA %" PRIu64 " outside the usable range or inverted",
-                                                    i + 1, p->first_lba, p->last_lba);
+                        return ukit_error(err, -EBADMSG, "GPT partition entry %" PRIu32 ": StartingLBA %" PRIu64
+                                          "..EndingLBA %" PRIu64 " outside the usable range or inverted",
+                                          i + 1, p->first_lba, p->last_lba);
                 }
                 for (size_t j = 0; j < t.n_partitions; j++)
                         if (!(p->last_lba < t.partitions[j].first_lba || p->first_lba > t.partitions[j].last_lba)) {
                                 uint32_t other = t.partitions[j].index + 1;
                                 gpt_table_done(&t);
-                                return disk_image_set_error(-EBADMSG, "GPT partition entries %" PRIu32 " and %" PRIu32
-                                                            " overlap", other, i + 1);
+                                return ukit_error(err, -EBADMSG, "GPT partition entries %" PRIu32 " and %" PRIu32
+                                                  " overlap", other, i + 1);
                         }
                 t.n_partitions++;
         }
@@ -326,13 +307,15 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, Gp
         return 1;
 }
 
-int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
+int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret, UkitError *err) {
+        /* Each sector size says its own reason; the one whose result is
+         * returned is the one reported. */
+        UkitError ea = UKIT_ERROR_INIT, eb = UKIT_ERROR_INIT;
         GptTable a = {}, b = {};
         int ra, rb;
 
-        disk_image_clear_error();
-        ra = gpt_try(read, userdata, disk_size, 512, &a);
-        rb = gpt_try(read, userdata, disk_size, 4096, &b);
+        ra = gpt_try(read, userdata, disk_size, 512, &a, &ea);
+        rb = gpt_try(read, userdata, disk_size, 4096, &b, &eb);
         if (ra > 0 && rb > 0) {
                 gpt_table_done(&a);
                 gpt_table_done(&b);
@@ -347,11 +330,11 @@ int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) 
                 return 0;
         }
         if (ra < 0 && ra != -EIO)
-                return ra;
+                return ukit_error_copy(err, &ea, ra);
         if (rb < 0 && rb != -EIO)
-                return rb;
+                return ukit_error_copy(err, &eb, rb);
         if (ra == -EIO)
-                return disk_image_set_error(-EBADMSG, "GPT partition entry array beyond the end of the file");
+                return ukit_error(err, -EBADMSG, "GPT partition entry array beyond the end of the file");
         return -ENOENT;
 }
 
@@ -359,12 +342,12 @@ static int read_fd(void *ud, void *buf, size_t n, uint64_t off) {
         return pread_full(*(int *) ud, buf, n, off);
 }
 
-int gpt_read_fd(int fd, GptTable *ret) {
+int gpt_read_fd(int fd, GptTable *ret, UkitError *err) {
         uint64_t size;
         int r = fd_get_size(fd, &size);
         if (r < 0)
                 return r;
-        return gpt_read(read_fd, &fd, size, ret);
+        return gpt_read(read_fd, &fd, size, ret, err);
 }
 
 typedef struct MemSource {
@@ -380,7 +363,7 @@ static int read_mem(void *ud, void *buf, size_t n, uint64_t off) {
         return 0;
 }
 
-int gpt_read_buffer(const void *data, size_t size, GptTable *ret) {
+int gpt_read_buffer(const void *data, size_t size, GptTable *ret, UkitError *err) {
         MemSource m = { data, size };
-        return gpt_read(read_mem, &m, size, ret);
+        return gpt_read(read_mem, &m, size, ret, err);
 }

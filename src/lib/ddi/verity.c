@@ -144,12 +144,11 @@ void verity_superblock_build(const VerityParams *p, uint8_t sb[VERITY_SUPERBLOCK
         memcpy(sb + 88, p->salt, MIN(p->salt_size, (size_t) VERITY_SALT_MAX));
 }
 
-#define SB_FAIL(r, fmt, ...) disk_image_set_error(r, "verity superblock: " fmt, ##__VA_ARGS__)
+#define SB_FAIL(r, fmt, ...) ukit_error(err, r, "verity superblock: " fmt, ##__VA_ARGS__)
 
-int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret) {
+int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret, UkitError *err) {
         VerityParams p;
 
-        disk_image_clear_error();
         if (n < VERITY_SUPERBLOCK_SIZE || memcmp(sb, "verity\0\0", 8) != 0)
                 return SB_FAIL(-EBADMSG, "no \"verity\" signature");
         if (le32_read(sb + 8) != 1)

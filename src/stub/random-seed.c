@@ -41,36 +41,43 @@ static EFI_FILE_PROTOCOL *open_seed_file(EFI_HANDLE device) {
         return f;
 }
 
-/* Reads the seed file into buf (at most max bytes; a file of another size
- * than SEED_FILE_MIN..SEED_FILE_MAX is ignored) and replaces its content by
- * fresh RNG output of the same length. Returns the bytes read, 0 if none. */
-static size_t use_seed_file(EFI_HANDLE device, EFI_RNG_PROTOCOL *rng, uint8_t *buf, size_t max) {
+/* Reads the open seed file f into buf (at most max bytes; a file of another
+ * size than SEED_FILE_MIN..SEED_FILE_MAX is ignored) and replaces its
+ * content by fresh RNG output of the same length, generated into fresh.
+ * Returns the bytes read, 0 if none. */
+static size_t swap_seed(EFI_FILE_PROTOCOL *f, EFI_RNG_PROTOCOL *rng, uint8_t *buf, size_t max,
+                        uint8_t fresh[static SEED_FILE_MAX]) {
         static const EFI_GUID info_guid = EFI_FILE_INFO_GUID;
         uint8_t info_buf[sizeof(EFI_FILE_INFO) + 256 * sizeof(CHAR16)];
-        uint8_t fresh[SEED_FILE_MAX];
         uint64_t info_size = sizeof(info_buf), n;
-        size_t got = 0;
 
-        EFI_FILE_PROTOCOL *f = open_seed_file(device);
-        if (!f)
-                return 0;
         if (f->GetInfo(f, &info_guid, &info_size, info_buf) != EFI_SUCCESS)
-                goto finish;
+                return 0;
         n = ((EFI_FILE_INFO *) info_buf)->FileSize;
         if (n < SEED_FILE_MIN || n > SEED_FILE_MAX || n > max)
-                goto finish;
+                return 0;
         if (rng->GetRNG(rng, NULL, n, fresh) != EFI_SUCCESS)
-                goto finish;
+                return 0;
         if (f->Read(f, &n, buf) != EFI_SUCCESS || n < SEED_FILE_MIN)
-                goto finish;
+                return 0;
         /* Write the replacement before we hand the old content out: if that
          * fails, the old seed must not be used (it would be used again). */
         if (f->SetPosition(f, 0) != EFI_SUCCESS || f->Write(f, &n, fresh) != EFI_SUCCESS || f->Flush(f) != EFI_SUCCESS) {
                 wipe(buf, n);
-                goto finish;
+                return 0;
         }
-        got = n;
-finish:
+        return n;
+}
+
+/* The seed file of the ESP, used and replaced (swap_seed()). Returns the
+ * bytes read into buf, 0 if none. */
+static size_t use_seed_file(EFI_HANDLE device, EFI_RNG_PROTOCOL *rng, uint8_t *buf, size_t max) {
+        uint8_t fresh[SEED_FILE_MAX];
+
+        EFI_FILE_PROTOCOL *f = open_seed_file(device);
+        if (!f)
+                return 0;
+        size_t got = swap_seed(f, rng, buf, max, fresh);
         wipe(fresh, sizeof(fresh));
         (void) f->Close(f);
         return got;

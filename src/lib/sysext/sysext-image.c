@@ -387,8 +387,11 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                                              ext_release_dir(ctx->cls), img->name);
                 UkitError why = UKIT_ERROR_INIT;
                 r = extension_release_validate(ctx->cls, img->name, text, n, &ctx->host, &why);
-                if (r < 0)
+                if (r == -EPERM)
                         return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "%s", ukit_error_reason(&why, r));
+                if (r < 0)
+                        return ext_image_set(img, EXT_IMAGE_FAILED, r, "validating the release file: %s",
+                                             strerror(-r));
         }
         img->result->state = EXT_IMAGE_MERGED;
         ext_test_point("image-mounted");

@@ -163,8 +163,8 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
 
 const char *build_config_default_path(void) {
         static const char *const paths[] = {
+                "/etc/systemd/ukify.conf",      /* ukify 257's DEFAULT_CONFIG_DIRS order */
                 "/run/systemd/ukify.conf",
-                "/etc/systemd/ukify.conf",
                 "/usr/local/lib/systemd/ukify.conf",
                 "/usr/lib/systemd/ukify.conf",
         };

@@ -28,7 +28,7 @@ typedef int (*BuildConfigCallback)(void *userdata, const char *section, const ch
 int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, void *userdata, unsigned *ret_line);
 
 /* ukify's default configuration search path when --config is not given:
- * the first existing ukify.conf in /run/systemd, /etc/systemd,
+ * the first existing ukify.conf in /etc/systemd, /run/systemd,
  * /usr/local/lib/systemd, /usr/lib/systemd. Returns a static string or NULL.
  * $UKIT_CONFIG_SEARCH=0 disables the search (tests). */
 const char *build_config_default_path(void);

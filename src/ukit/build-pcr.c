@@ -344,3 +344,38 @@ int build_pcr_setup(BuildContext *c) {
         c->ext_pcr = p;
         return 0;
 }
+
+/* ukify 257's --measure: `systemd-measure calculate` with the --pcr-banks
+ * banks (none: all four) and the phase paths of every key lumped together
+ * (none: the four standard ones). */
+int build_pcr_measure_params(BuildContext *c, unsigned *ret_banks, PcrPhases *ret_phases) {
+        BuildPcr *p = c->ext_pcr;
+        const char *banks = p->banks_arg ? p->banks_arg : p->cfg_banks;
+        int r;
+
+        *ret_banks = PCR_BANK_BIT(PCR_BANK_SHA1) | PCR_BANK_BIT(PCR_BANK_SHA256) |
+                     PCR_BANK_BIT(PCR_BANK_SHA384) | PCR_BANK_BIT(PCR_BANK_SHA512);
+        if (banks) {
+                r = parse_banks(p->banks_arg ? "--pcr-banks" : "PCRBanks", banks, ret_banks);
+                if (r != 0)
+                        return r;
+        }
+        /* ukify: the command line's groups, then the config file's */
+        for (size_t i = 0; i < p->n_cli_phases + p->n_cfg; i++) {
+                const PcrKey *k = i < p->n_cli_phases ? &p->cli[i] : &p->cfg[i - p->n_cli_phases];
+                const char *bad = NULL;
+                if (!k->phases)
+                        continue;
+                r = pcr_phases_add_words(ret_phases, k->phases, &bad);
+                if (r == -EINVAL)
+                        return log_usage("--phases=%s: unknown boot phase", k->phases);
+                if (r == -E2BIG)
+                        return log_usage("--phases=: too many phase paths (at most %u)", PCR_PHASES_MAX);
+                if (r < 0 && r != -ENODATA)
+                        return log_errno(r, "--phases=%s", k->phases);
+        }
+        r = pcr_phases_finish(ret_phases);
+        if (r < 0)
+                return log_errno(r, "cannot allocate");
+        return 0;
+}

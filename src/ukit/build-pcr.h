@@ -15,6 +15,7 @@
  * PCRPublicKey=, Phases= and [PCRSignature:NAME] groups of the last three. */
 
 #include "build.h"
+#include "pcr-phases.h"
 #include "uki-build.h"
 
 enum {
@@ -48,5 +49,9 @@ int build_pcr_config(BuildContext *c, const char *section, const char *key, cons
 int build_pcr_spec(BuildContext *c, UkiPcrSpec **ret);
 /* One of the ARG_PCR_* options. 0 or an exit status (after printing). */
 int build_pcr_option(BuildContext *c, int opt, const char *arg);
+/* For --measure: the banks (--pcr-banks=/PCRBanks=, default all four) and
+ * the phase paths of all keys together (default the four standard ones).
+ * 0 or an exit status (after printing). */
+int build_pcr_measure_params(BuildContext *c, unsigned *ret_banks, PcrPhases *ret_phases);
 /* Frees the extension state (from build_context_done). */
 void build_pcr_done(BuildContext *c);

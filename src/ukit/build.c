@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "bmp.h"
+#include "build-compat.h"
 #include "build-config.h"
 #include "build-hwids.h"
 #include "build.h"
@@ -77,6 +78,7 @@ static void help(void) {
                "  --join-profile=PATH     refused (multi-profile UKIs are not built yet)\n"
                BUILD_PCR_HELP
                BUILD_SIGN_HELP
+               BUILD_COMPAT_HELP
                "  -h --help               show this help\n"
                "\n"
                "Without --linux an add-on is built (sections only, for\n"
@@ -113,6 +115,7 @@ void build_context_done(BuildContext *c) {
         free(c->config_strings);
         build_pcr_done(c);
         build_sign_done(c);
+        build_compat_done(c);
 }
 
 static void *grow(void *p, size_t *n, size_t elem) {
@@ -261,6 +264,7 @@ static const struct option build_options[] = {
         { "join-profile",         required_argument, NULL, ARG_JOIN_PROFILE },
         BUILD_PCR_OPTIONS,
         BUILD_SIGN_OPTIONS,
+        BUILD_COMPAT_OPTIONS,
         {}
 };
 
@@ -344,7 +348,7 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
 
         optind = 0;
         opterr = 0; /* report in our own format */
-        while ((opt = getopt_long(argc, argv, ":ho:c:q", build_options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":ho:c:qj", build_options, NULL)) >= 0)
                 switch (opt) {
                 case 'h':
                         help();
@@ -376,6 +380,13 @@ static int build_parse_argv(BuildContext *c, int argc, char **argv) {
                 }
                 case ARG_PCR_PRIVATE_KEY ... ARG_PCR_BANKS: {
                         int r = build_pcr_option(c, opt, optarg);
+                        if (r != 0)
+                                return r;
+                        break;
+                }
+                case 'j':
+                case ARG_COMPAT_SUMMARY ... ARG_COMPAT_SB_CERT_VALIDITY: {
+                        int r = build_compat_option(c, opt == 'j' ? ARG_COMPAT_JSON_PRETTY : opt, optarg);
                         if (r != 0)
                                 return r;
                         break;
@@ -422,6 +433,9 @@ typedef struct ConfigState {
  * refuse the file with c->config_error. */
 static int extension_config(BuildContext *c, const char *section, const char *key, const char *value) {
         int r = build_pcr_config(c, section, key, value);
+        if (r != 0)
+                return r;
+        r = build_compat_config(c, section, key, value);
         if (r != 0)
                 return r;
         return build_sign_config(c, section, key, value);
@@ -953,6 +967,9 @@ static int build_prepare(BuildContext *c, int argc, char **argv) {
         r = build_pcr_setup(c);
         if (r != 0)
                 return r;
+        r = build_compat_setup(c);
+        if (r != 0)
+                return r;
         r = build_parse_argv(c, argc, argv);
         if (r != 0)
                 return r;
@@ -964,13 +981,16 @@ static int build_prepare(BuildContext *c, int argc, char **argv) {
                 return r;
 
         if (!c->stub_path)   /* no --linux: an add-on, built on the add-on stub */
-                c->stub_path = stub_default_path(!c->linux_path);
+                c->stub_path = build_compat_default_stub(c, stub_default_path(!c->linux_path));
         if (!c->output) {
                 if (!c->linux_path)
                         return log_usage("--output= is required when --linux= is not given");
                 _cleanup_free_ char *copy = xstrdup(c->linux_path);
                 c->output = c->output_buf = xasprintf("%s%s", basename(copy), c->output_suffix ?: ".unsigned.efi");
         }
+        r = build_compat_summary(c);
+        if (r != 0)
+                return r;
 
         r = open_stub(c);
         if (r != 0)
@@ -1023,6 +1043,9 @@ int verb_build(int argc, char **argv) {
         if (r < 0) {
                 return log_error("%s: %s", err.path[0] ? err.path : c.output, ukit_error_reason(&err, r));
         }
+        r = build_compat_measure(&c);
+        if (r != 0)
+                return r;
         if (!arg_quiet)
                 log_info("Wrote %s", c.output);
         return EXIT_SUCCESS;

@@ -52,6 +52,7 @@ struct BuildContext {
 
         const char *config_error;       /* set by an extension's config key handler */
         void *ext_pcr, *ext_sign;       /* extension state */
+        void *ext_compat;               /* build-compat.c */
 
         /* owned storage */
         int *fds;

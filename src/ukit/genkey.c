@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "cli.h"
 #include "fileio.h"
 #include "keygen.h"
@@ -30,7 +31,16 @@ typedef struct GenkeyArgs {
         size_t n_pcr_priv;
         const char *pcr_pub[GENKEY_PCR_KEYS_MAX];
         size_t n_pcr_pub;
+        const char *config;
+        bool validity_set;
+        char *owned[256];               /* values from the config file */
+        size_t n_owned;
 } GenkeyArgs;
+
+static void args_done(GenkeyArgs *a) {
+        for (size_t i = 0; i < a->n_owned; i++)
+                free(a->owned[i]);
+}
 
 typedef struct Output {
         const char *path;
@@ -55,12 +65,130 @@ static void help(FILE *f) {
                 "     --secureboot-certificate-common-name=CN Subject/issuer CN (default\n"
                 "                                             \"SecureBoot signing key on host FQDN\")\n"
                 "     --pcr-private-key=PATH                  PCR signing private key (repeatable)\n"
-                "     --pcr-public-key=PATH                   Matching public key (repeatable, in order)\n",
+                "     --pcr-public-key=PATH                   Matching public key (repeatable, in order)\n"
+                "  -c --config=PATH                           ukify.conf to read the above from\n"
+                "                                             (default: ukify's search path)\n"
+                "     --secureboot-certificate-dir=DIR        Accepted and ignored, as by ukify 257\n"
+                "     --secureboot-certificate-name=NAME      genkey (pesign settings, and phases\n"
+                "     --phases=PATH...                        of the PCR keys)\n",
                 GENKEY_VALIDITY_DEFAULT);
 }
 
+static int parse_validity(const char *s, long *ret) {
+        char *end;
+        errno = 0;
+        long v = strtol(s, &end, 10);
+        /* up to ~100 years: X509_time_adj_ex takes days as int */
+        if (errno || *end || end == s || v < 1 || v > KEYGEN_VALIDITY_MAX)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+typedef struct GenkeyConfig {
+        GenkeyArgs *a;
+        bool sb_from_cmdline;
+        size_t n_cli_priv, n_cli_pub;
+        char *groups[GENKEY_PCR_KEYS_MAX];      /* config groups, by index after the command line's */
+        size_t n_groups;
+        const char *error;
+} GenkeyConfig;
+
+static const char *genkey_keep(GenkeyArgs *a, const char *v) {
+        if (a->n_owned >= ELEMENTSOF(a->owned))
+                return NULL;
+        return a->owned[a->n_owned++] = xstrdup(v);
+}
+
+/* [PCRSignature:NAME] groups and [UKI] (group "") each give one key pair,
+ * after the command line's keys, as ukify's config_set_group does. */
+static int genkey_config_pcr(GenkeyConfig *st, const char *group, const char *key, const char *value) {
+        GenkeyArgs *a = st->a;
+        size_t g = 0;
+
+        while (g < st->n_groups && !streq(st->groups[g], group))
+                g++;
+        if (g == st->n_groups) {
+                if (st->n_cli_priv + g >= GENKEY_PCR_KEYS_MAX) {
+                        st->error = "too many PCR signing keys";
+                        return -E2BIG;
+                }
+                st->groups[st->n_groups++] = xstrdup(group);
+        }
+        size_t i = st->n_cli_priv + g;
+        const char **slot = streq(key, "PCRPrivateKey") ? &a->pcr_priv[i] : &a->pcr_pub[i];
+        *slot = genkey_keep(a, value);
+        if (!*slot) {
+                st->error = "too many settings";
+                return -E2BIG;
+        }
+        a->n_pcr_priv = MAX(a->n_pcr_priv, i + 1);
+        if (slot == &a->pcr_pub[i])
+                a->n_pcr_pub = MAX(a->n_pcr_pub, i + 1);
+        return 0;
+}
+
+static int genkey_config_item(void *userdata, const char *section, const char *key, const char *value, unsigned line) {
+        GenkeyConfig *st = userdata;
+        GenkeyArgs *a = st->a;
+        const char *group = startswith(section, "PCRSignature:");
+        (void) line;
+
+        if ((group || streq(section, "UKI")) && (streq(key, "PCRPrivateKey") || streq(key, "PCRPublicKey")))
+                return genkey_config_pcr(st, group ?: "", key, value);
+        if (!streq(section, "UKI"))
+                return 0;       /* everything else is build's (or refused there) */
+        if (streq(key, "SecureBootCertificateValidity")) {
+                if (!a->validity_set && parse_validity(value, &a->validity_days) < 0) {
+                        st->error = "SecureBootCertificateValidity= is not 1..36525 days";
+                        return -EINVAL;
+                }
+                return 0;
+        }
+        if (st->sb_from_cmdline || (!streq(key, "SecureBootPrivateKey") && !streq(key, "SecureBootCertificate")))
+                return 0;
+        const char *v = genkey_keep(a, value);
+        if (!v) {
+                st->error = "too many settings";
+                return -E2BIG;
+        }
+        *(streq(key, "SecureBootPrivateKey") ? &a->sb_key : &a->sb_cert) = v;
+        return 0;
+}
+
+/* ukify's config file applies to genkey too: key paths and the validity;
+ * the command line wins, its PCR keys come first. */
+static int apply_config(GenkeyArgs *a) {
+        _cleanup_free_ char *text = NULL;
+        const char *path = a->config ?: build_config_default_path();
+        size_t n = 0;
+        unsigned line = 0;
+        int r;
+
+        if (!path)
+                return 0;
+        r = read_file_full(path, BUILD_CONFIG_SIZE_MAX, &text, &n);
+        if (r < 0)
+                return log_errno(r, "%s: cannot read configuration file", path);
+        GenkeyConfig st = { .a = a, .sb_from_cmdline = a->sb_key || a->sb_cert, .n_cli_priv = a->n_pcr_priv,
+                            .n_cli_pub = a->n_pcr_pub };
+        r = build_config_parse(text, n, genkey_config_item, &st, &line);
+        for (size_t i = 0; i < st.n_groups; i++)
+                free(st.groups[i]);
+        if (r == -EBADMSG)
+                return log_error("%s:%u: syntax error", path, line);
+        if (r < 0 && st.error)
+                return log_error("%s:%u: %s", path, line, st.error);
+        if (r < 0)
+                return log_errno(r, "%s:%u: cannot parse", path, line);
+        for (size_t i = 0; i < a->n_pcr_priv; i++)
+                if (!a->pcr_priv[i])
+                        return log_error("%s: PCRPublicKey= without PCRPrivateKey=", path);
+        return 0;
+}
+
 static int parse_args(int argc, char **argv, GenkeyArgs *a) {
-        enum { ARG_SB_KEY = 0x100, ARG_SB_CERT, ARG_VALIDITY, ARG_CN, ARG_PCR_PRIV, ARG_PCR_PUB };
+        enum { ARG_SB_KEY = 0x100, ARG_SB_CERT, ARG_VALIDITY, ARG_CN, ARG_PCR_PRIV, ARG_PCR_PUB, ARG_IGNORED };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "secureboot-private-key", required_argument, NULL, ARG_SB_KEY },
@@ -69,14 +197,18 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
                 { "secureboot-certificate-common-name", required_argument, NULL, ARG_CN },
                 { "pcr-private-key", required_argument, NULL, ARG_PCR_PRIV },
                 { "pcr-public-key", required_argument, NULL, ARG_PCR_PUB },
+                { "config", required_argument, NULL, 'c' },
+                /* ukify 257 genkey takes them and does not use them */
+                { "secureboot-certificate-dir", required_argument, NULL, ARG_IGNORED },
+                { "secureboot-certificate-name", required_argument, NULL, ARG_IGNORED },
+                { "phases", required_argument, NULL, ARG_IGNORED },
                 {}
         };
-        char *end;
-        int c;
+        int c, r;
 
         a->validity_days = GENKEY_VALIDITY_DEFAULT;
         optind = 0;
-        while ((c = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hc:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help(stdout);
@@ -88,11 +220,14 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
                         a->sb_cert = optarg;
                         break;
                 case ARG_VALIDITY:
-                        errno = 0;
-                        a->validity_days = strtol(optarg, &end, 10);
-                        /* up to ~100 years: X509_time_adj_ex takes days as int */
-                        if (errno || *end || end == optarg || a->validity_days < 1 || a->validity_days > KEYGEN_VALIDITY_MAX)
+                        if (parse_validity(optarg, &a->validity_days) < 0)
                                 return log_usage("invalid --secureboot-certificate-validity=%s (1..36525 days)", optarg);
+                        a->validity_set = true;
+                        break;
+                case 'c':
+                        a->config = optarg;
+                        break;
+                case ARG_IGNORED:
                         break;
                 case ARG_CN:
                         if (!*optarg || strlen(optarg) > GENKEY_CN_MAX)
@@ -115,6 +250,11 @@ static int parse_args(int argc, char **argv, GenkeyArgs *a) {
                 }
         if (optind != argc)
                 return log_usage("unexpected argument '%s'", argv[optind]);
+        if (a->n_pcr_pub > a->n_pcr_priv)
+                return log_usage("more --pcr-public-key than --pcr-private-key");
+        r = apply_config(a);
+        if (r != 0)
+                return r;
         if (!!a->sb_key != !!a->sb_cert)
                 return log_usage("--secureboot-private-key and --secureboot-certificate go together");
         if (a->n_pcr_pub > a->n_pcr_priv)
@@ -179,7 +319,7 @@ int verb_genkey(int argc, char **argv) {
         _cleanup_(keygen_result_done) KeygenResult keys = {};
         _cleanup_(outputs_abort) Output out[GENKEY_OUTPUTS_MAX] = {};
         UkitError err = {};
-        GenkeyArgs a = {};
+        _cleanup_(args_done) GenkeyArgs a = {};
         size_t n_out = 0;
         int r;
 
@@ -198,7 +338,7 @@ int verb_genkey(int argc, char **argv) {
         for (size_t i = 0; i < a.n_pcr_priv; i++) {
                 out[n_out++] = (Output) { .path = a.pcr_priv[i], .pem = &keys.pcr_priv[i], .mode = 0600,
                                           .file = ATOMIC_FILE_INIT, .what = "private key for PCR signing" };
-                if (i < a.n_pcr_pub)
+                if (i < a.n_pcr_pub && a.pcr_pub[i])
                         out[n_out++] = (Output) { .path = a.pcr_pub[i], .pem = &keys.pcr_pub[i], .mode = 0644,
                                                   .file = ATOMIC_FILE_INIT, .what = "public key for PCR signing" };
         }

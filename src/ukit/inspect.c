@@ -52,6 +52,7 @@ typedef struct Selection {
 
 typedef struct InspectArgs {
         JsonStyle json;
+        bool ukify_shape;               /* --json-shape=ukify */
         bool all;
         Selection sel[INSPECT_SELECT_MAX];
         size_t n_sel;
@@ -63,6 +64,7 @@ typedef struct SectionReport {
         bool text_mode;
         uint8_t sha256[32];
         char *text;                     /* valid UTF-8, trailing NULs dropped; NULL otherwise */
+        size_t text_len;                /* may contain NULs */
         const char *text_problem;       /* why there is no text in text mode */
 } SectionReport;
 
@@ -111,6 +113,10 @@ static void help(FILE *f) {
                 "     --json=MODE         pretty, short or off (default)\n"
                 "  -j                     Same as --json=pretty\n"
                 "     --all               Show all sections, not only the UKI ones\n"
+                "     --json-shape=ukit|ukify\n"
+                "                         ukit: file, sections, SBAT, signatures (default);\n"
+                "                         ukify: one object keyed by section name, as\n"
+                "                         `ukify inspect --json` 257 prints\n"
                 "     --section=NAME:text|binary[@OUT]\n"
                 "                         Show only the named sections (repeatable), as text\n"
                 "                         or as size+hash; with @OUT also write the content\n"
@@ -152,12 +158,13 @@ static int parse_selection(const char *arg, Selection *ret) {
 }
 
 static int parse_argv(int argc, char **argv, InspectArgs *a) {
-        enum { ARG_JSON = 0x100, ARG_ALL, ARG_SECTION };
+        enum { ARG_JSON = 0x100, ARG_ALL, ARG_SECTION, ARG_JSON_SHAPE };
         static const struct option options[] = {
                 { "help",    no_argument,       NULL, 'h' },
                 { "json",    required_argument, NULL, ARG_JSON },
                 { "all",     no_argument,       NULL, ARG_ALL },
                 { "section", required_argument, NULL, ARG_SECTION },
+                { "json-shape", required_argument, NULL, ARG_JSON_SHAPE },
                 {}
         };
         int c;
@@ -177,6 +184,11 @@ static int parse_argv(int argc, char **argv, InspectArgs *a) {
                         break;
                 case ARG_ALL:
                         a->all = true;
+                        break;
+                case ARG_JSON_SHAPE:
+                        if (!streq(optarg, "ukit") && !streq(optarg, "ukify"))
+                                return log_usage("--json-shape= expects ukit or ukify, not '%s'", optarg);
+                        a->ukify_shape = streq(optarg, "ukify");
                         break;
                 case ARG_SECTION:
                         if (a->n_sel >= INSPECT_SELECT_MAX)
@@ -342,7 +354,7 @@ static int inspect_sections(int fd, InspectArgs *a, Report *rep) {
                 if (a->n_sel > 0) {
                         sr->shown = false;
                         for (size_t k = 0; k < a->n_sel; k++)
-                                if (streq(a->sel[k].name, s->name) && !a->sel[k].found) {
+                                if (streq(a->sel[k].name, s->name)) {  /* every section of that name, as ukify */
                                         sr->shown = true;
                                         sr->text_mode = a->sel[k].text;
                                         a->sel[k].found = true;
@@ -374,8 +386,10 @@ static int inspect_sections(int fd, InspectArgs *a, Report *rep) {
                         else if (!utf8_valid(t, n)) {
                                 sr->text_problem = "(not valid UTF-8)";
                                 free(t);
-                        } else
+                        } else {
                                 sr->text = t;
+                                sr->text_len = n;
+                        }
                 }
         }
 
@@ -666,6 +680,67 @@ static void json_kv_opt(JsonWriter *w, const char *k, const char *v) {
                 json_null(w);
 }
 
+/* ukify 257's section text: trailing NULs dropped, inner NULs as "\0". */
+static void json_ukify_text(JsonWriter *w, const SectionReport *sr) {
+        size_t n = 0, len = 0;
+
+        for (size_t i = 0; i < sr->text_len; i++)
+                n += sr->text[i] ? 1 : 2;
+        _cleanup_free_ char *t = malloc(n + 1);
+        if (!t) {
+                json_string(w, "(out of memory)");
+                return;
+        }
+        for (size_t i = 0; i < sr->text_len; i++) {
+                if (!sr->text[i])
+                        t[len++] = '\\';
+                t[len++] = sr->text[i] ? sr->text[i] : '0';
+        }
+        json_string_n(w, t, len);
+}
+
+/* `ukify inspect --json` 257: {NAME: {"size", "sha256"[, "text"]}, ...}, size
+ * being the bytes in the file (min(VirtualSize, SizeOfRawData)); a name that
+ * repeats keeps its first place and the last section's values (a Python
+ * dict); short is json.dump()'s one line with ", " and ": ". */
+static void print_json_ukify(const InspectArgs *a, const Report *rep) {
+        const PeImage *img = rep->img;
+        JsonWriter w;
+        char h[65];
+
+        json_begin(&w, stdout, a->json == JSON_SHORT ? JSON_SPACED : a->json);
+        json_object_begin(&w);
+        for (size_t i = 0; i < img->n_sections; i++) {
+                bool earlier = false;
+                size_t last = i;
+                if (!rep->sections[i].shown)
+                        continue;
+                for (size_t k = 0; k < img->n_sections; k++)
+                        if (rep->sections[k].shown && streq(img->sections[k].name, img->sections[i].name)) {
+                                earlier = earlier || k < i;
+                                last = k;
+                        }
+                if (earlier)
+                        continue;
+                const SectionReport *sr = &rep->sections[last];
+                json_key(&w, img->sections[i].name);
+                json_object_begin(&w);
+                json_kv_uint(&w, "size", pe_section_file_size(&img->sections[last]));
+                hex_encode_to(sr->sha256, sizeof sr->sha256, h);
+                json_kv_string(&w, "sha256", h);
+                if (sr->text_mode) {
+                        json_key(&w, "text");
+                        if (sr->text)
+                                json_ukify_text(&w, sr);
+                        else
+                                json_string(&w, sr->text_problem ?: "(not valid UTF-8)");
+                }
+                json_object_end(&w);
+        }
+        json_object_end(&w);
+        json_end(&w);
+}
+
 static void print_json(const InspectArgs *a, const Report *rep) {
         const PeImage *img = rep->img;
         JsonWriter w;
@@ -814,7 +889,9 @@ int verb_inspect(int argc, char **argv) {
                 if (a.sel[k].out && streq(a.sel[k].out, "-"))
                         to_stdout = true;
         if (!to_stdout) {
-                if (a.json != JSON_OFF)
+                if (a.json != JSON_OFF && a.ukify_shape)
+                        print_json_ukify(&a, &rep);
+                else if (a.json != JSON_OFF)
                         print_json(&a, &rep);
                 else
                         print_text(&a, &rep);

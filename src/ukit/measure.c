@@ -17,6 +17,7 @@
 #include "json.h"
 #include "keys.h"
 #include "measure-esp.h"
+#include "measure-print.h"
 #include "pcr-image.h"
 #include "pcr-phases.h"
 #include "pcr.h"
@@ -451,11 +452,8 @@ static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
         return a->json;
 }
 
-static void print_hex(FILE *f, const uint8_t *p, size_t n) {
-        char hex[2 * PCR_DIGEST_MAX + 1];
-
-        hex_encode_to(p, n, hex);
-        fputs(hex, f);
+static void print_esp_json(JsonWriter *w, PcrBank b, void *userdata) {
+        measure_esp_print_json(w, userdata, b);
 }
 
 static int verb_calculate(const MeasureArgs *a) {
@@ -476,57 +474,15 @@ static int verb_calculate(const MeasureArgs *a) {
                 return r;
 
         if (style == JSON_OFF) {
-                for (size_t p = 0; p < a->phases.n; p++) {
-                        PcrState st = base;
-                        r = pcr_state_extend_phase(&st, a->phases.list[p]);
-                        if (r < 0)
-                                return log_errno(r, "cannot extend phase");
-                        /* The header goes to stderr, the values to stdout (like systemd-measure). */
-                        fflush(stdout);
-                        fprintf(stderr, "# PCR[%u] Phase <%s>\n", TPM2_PCR_KERNEL_BOOT,
-                                a->phases.list[p][0] ? a->phases.list[p] : ":");
-                        fflush(stderr);
-                        for (int b = 0; b < _PCR_BANK_MAX; b++) {
-                                if (!(st.banks & PCR_BANK_BIT(b)))
-                                        continue;
-                                printf("%u:%s=", TPM2_PCR_KERNEL_BOOT, pcr_bank_to_string((PcrBank) b));
-                                print_hex(stdout, st.value[b], pcr_bank_digest_size((PcrBank) b));
-                                putchar('\n');
-                        }
-                }
+                r = measure_print_text(&base, &a->phases);
+                if (r < 0)
+                        return log_errno(r, "cannot extend phase");
                 if (a->esp)
                         measure_esp_print_text(&esp, a->esp);
         } else {
-                JsonWriter w;
-                json_begin(&w, stdout, style);
-                json_object_begin(&w);
-                for (int b = 0; b < _PCR_BANK_MAX; b++) {
-                        if (!(base.banks & PCR_BANK_BIT(b)))
-                                continue;
-                        json_key(&w, pcr_bank_to_string((PcrBank) b));
-                        json_array_begin(&w);
-                        for (size_t p = 0; p < a->phases.n; p++) {
-                                PcrState st = base;
-                                char hex[2 * PCR_DIGEST_MAX + 1];
-                                size_t n = pcr_bank_digest_size((PcrBank) b);
-                                r = pcr_state_extend_phase(&st, a->phases.list[p]);
-                                if (r < 0)
-                                        return log_errno(r, "cannot extend phase");
-                                hex_encode_to(st.value[b], n, hex);
-                                json_object_begin(&w);
-                                if (a->phases.list[p][0])
-                                        json_kv_string(&w, "phase", a->phases.list[p]);
-                                json_kv_uint(&w, "pcr", TPM2_PCR_KERNEL_BOOT);
-                                json_key(&w, "hash");
-                                json_string_n(&w, hex, 2 * n);
-                                json_object_end(&w);
-                        }
-                        if (a->esp)
-                                measure_esp_print_json(&w, &esp, (PcrBank) b);
-                        json_array_end(&w);
-                }
-                json_object_end(&w);
-                json_end(&w);
+                r = measure_print_json(&base, &a->phases, style, a->esp ? print_esp_json : NULL, &esp);
+                if (r < 0)
+                        return log_errno(r, "cannot extend phase");
         }
         if (fflush(stdout) != 0 || ferror(stdout))
                 return log_errno(-EIO, "cannot write output");

@@ -22,6 +22,19 @@ static void help(void) {
                "ukit inspect. For tools that run ukify (e.g. mkosi); see ukit-ukify(1).\n");
 }
 
+/* ukify's inspect --json prints one object keyed by section name: the
+ * same as `ukit inspect --json-shape=ukify` (a later --json-shape= wins). */
+static int inspect_as_ukify(int argc, char **argv) {
+        _cleanup_free_ char **v = calloc((size_t) argc + 2, sizeof(char *));
+        if (!v)
+                return log_errno(-ENOMEM, "cannot allocate");
+        v[0] = argv[0];
+        v[1] = (char *) "--json-shape=ukify";
+        for (int i = 1; i < argc; i++)
+                v[i + 1] = argv[i];
+        return verb_inspect(argc + 1, v);
+}
+
 int verb_ukify(int argc, char **argv) {
         static const struct {
                 const char *name;
@@ -54,6 +67,8 @@ int verb_ukify(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (streq(argv[1], map[i].name)) {
                         program_verb = map[i].verb;
+                        if (map[i].run == verb_inspect)
+                                return inspect_as_ukify(argc - 1, argv + 1);
                         return map[i].run(argc - 1, argv + 1);
                 }
         log_usage("'%s': not a ukify verb ukit provides (build, genkey, inspect; ukify's verb-less "

@@ -115,6 +115,17 @@ static void test_default_and_words(void) {
         CHECK_EQ_STR(p.list[1], "ready");
         pcr_phases_done(&p);
 
+        /* ukify 257 splits on commas too (re.split(r',|\s+')) */
+        CHECK_EQ_INT(pcr_phases_add_words(&p, "sysinit,enter-initrd, final", &bad), 0);
+        CHECK_EQ_INT(pcr_phases_finish(&p), 0);
+        CHECK_EQ_INT(p.n, 3);
+        CHECK_EQ_STR(p.list[0], "enter-initrd");
+        CHECK_EQ_STR(p.list[1], "final");
+        CHECK_EQ_STR(p.list[2], "sysinit");
+        pcr_phases_done(&p);
+        CHECK_EQ_INT(pcr_phases_add_words(&p, ",", &bad), -ENODATA);
+        pcr_phases_done(&p);
+
         CHECK_EQ_INT(pcr_phases_add_words(&p, " \t ", &bad), -ENODATA);
         CHECK_EQ_INT(pcr_phases_add_words(&p, "ready enter-initrd:bogus final", &bad), -EINVAL);
         CHECK(strncmp(bad, "enter-initrd:bogus ", 19) == 0);

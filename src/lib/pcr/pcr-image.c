@@ -1,7 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "pcr-image.h"
+#include "util.h"
+
+/* The nth section called name, or NULL. */
+static const PeSection *find_nth(const PeImage *img, const char *name, size_t nth) {
+        for (size_t i = 0; i < img->n_sections; i++)
+                if (streq(img->sections[i].name, name) && nth-- == 0)
+                        return &img->sections[i];
+        return NULL;
+}
+
+size_t pcr_image_count_sections(const PeImage *img, const char *name) {
+        size_t n = 0;
+        for (size_t i = 0; i < img->n_sections; i++)
+                n += streq(img->sections[i].name, name);
+        return n;
+}
 
 int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret) {
+        return pcr_measure_pe_image_dtbauto(fd, img, rules, banks, 0, ret);
+}
+
+int pcr_measure_pe_image_dtbauto(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks,
+                                 size_t dtbauto, PcrState *ret) {
         _cleanup_pcr_measure_ PcrMeasure *m = NULL;
         int r;
 
@@ -9,7 +30,8 @@ int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rule
         if (r < 0)
                 return r;
         for (int s = 0; s < _UKI_SECTION_MAX; s++) {
-                const PeSection *sec = pe_find_section(img, uki_section_names[s]);
+                const PeSection *sec = s == UKI_SECTION_DTBAUTO ? find_nth(img, uki_section_names[s], dtbauto)
+                                                                : pe_find_section(img, uki_section_names[s]);
                 if (!sec || !pcr_measure_wants(m, (UkiSection) s))
                         continue;
                 /* what the stub measures: VirtualSize bytes (none if 0,

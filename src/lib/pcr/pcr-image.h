@@ -12,3 +12,12 @@
  * Each section counts with VirtualSize bytes, zero-filled past its raw data,
  * as the loader maps it. Returns 0 or -errno. */
 int pcr_measure_pe_image(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks, PcrState *ret);
+
+/* The same with the dtbauto-th .dtbauto section (counting from 0 in header
+ * order) as the one the stub picked: ukify runs systemd-measure once per
+ * .dtbauto. None is measured when there are fewer. */
+int pcr_measure_pe_image_dtbauto(int fd, const PeImage *img, const UkiMeasureRules *rules, unsigned banks,
+                                 size_t dtbauto, PcrState *ret);
+
+/* How many sections of img are called name. */
+size_t pcr_image_count_sections(const PeImage *img, const char *name);

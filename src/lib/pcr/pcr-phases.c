@@ -34,7 +34,7 @@ int pcr_phases_add(PcrPhases *p, const char *path) {
 }
 
 int pcr_phases_add_words(PcrPhases *p, const char *list, const char **ret_bad) {
-        static const char ws[] = " \t\n";
+        static const char ws[] = " \t\n\r\f\v,";      /* ukify 257 also splits on commas */
         size_t before = p->n;
 
         for (const char *w = list + strspn(list, ws); *w; w += strspn(w, ws)) {

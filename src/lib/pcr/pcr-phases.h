@@ -27,7 +27,8 @@ void pcr_phases_done(PcrPhases *p);
 
 /* One path. -EINVAL: unknown word; -E2BIG: more than PCR_PHASES_MAX paths. */
 int pcr_phases_add(PcrPhases *p, const char *path);
-/* Whitespace-separated paths ("enter-initrd enter-initrd:leave-initrd").
+/* Paths separated by whitespace or commas, as ukify 257 --phases= takes them
+ * ("enter-initrd enter-initrd:leave-initrd", "enter-initrd,sysinit").
  * On error *ret_bad (if given) points into list at the offending path. An
  * empty list is -ENODATA. */
 int pcr_phases_add_words(PcrPhases *p, const char *list, const char **ret_bad);

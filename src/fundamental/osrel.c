@@ -54,38 +54,25 @@ static long scan_value(const char *v, size_t n) {
                 if (is_bad_byte(c))
                         return -1;
 
-                switch (q) {
-                case Q_NONE:
-                        if (is_blank(c))
-                                return (long) i;
-                        if (c == '\'')
-                                q = Q_SINGLE;
-                        else if (c == '"')
-                                q = Q_DOUBLE;
-                        else if (c == '\\') {
-                                /* No line continuation: a trailing backslash is an error. */
-                                if (i + 1 >= n || is_bad_byte(v[i + 1]))
-                                        return -1;
-                                i++;
-                        } else if (c == '$' || c == '`')
-                                /* Would be expanded by a shell sourcing the file. */
-                                return -1;
-                        break;
-                case Q_SINGLE:
+                /* Inside single quotes everything is literal. Unquoted and
+                 * inside double quotes, a backslash takes the next byte
+                 * (no line continuation: a trailing backslash is an error)
+                 * and $ or ` would be expanded by a shell sourcing the file. */
+                if (q == Q_SINGLE) {
                         if (c == '\'')
                                 q = Q_NONE;
-                        break;
-                case Q_DOUBLE:
-                        if (c == '"')
-                                q = Q_NONE;
-                        else if (c == '\\') {
-                                if (i + 1 >= n || is_bad_byte(v[i + 1]))
-                                        return -1;
-                                i++;
-                        } else if (c == '$' || c == '`')
+                } else if (q == Q_NONE && is_blank(c))
+                        return (long) i;
+                else if (q == Q_NONE && c == '\'')
+                        q = Q_SINGLE;
+                else if (c == '"')
+                        q = q == Q_NONE ? Q_DOUBLE : Q_NONE;
+                else if (c == '\\') {
+                        if (i + 1 >= n || is_bad_byte(v[i + 1]))
                                 return -1;
-                        break;
-                }
+                        i++;
+                } else if (c == '$' || c == '`')
+                        return -1;
                 i++;
         }
 

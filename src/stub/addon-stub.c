@@ -5,21 +5,9 @@
  * meant to run. Started anyway, it refuses, as systemd's add-on stub does. */
 
 #include "efi.h"
-#include "uki.h"
+#include "identity.h"
 
-#ifndef UKIT_VERSION
-#  error "UKIT_VERSION must be defined by the build"
-#endif
-
-/* Identity, in systemd's form, so tools can tell an add-on from a UKI. */
-__attribute__((used, section(UKI_NAME_SDMAGIC)))
-static const char sdmagic[] = UKI_SDMAGIC_PREFIX "ukit-addon " UKIT_VERSION UKI_SDMAGIC_SUFFIX;
-
-/* SBAT: the add-on stub is its own component, revocable apart from ukit-stub. */
-__attribute__((used, section(UKI_NAME_SBAT)))
-static const char sbat[] =
-        "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
-        "ukit-addon,1,ukit,ukit-addon," UKIT_VERSION ",https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
+UKI_STUB_IDENTITY("ukit-addon");
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table);
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table) {

@@ -230,25 +230,13 @@ EFI_STATUS addons_apply(EFI_HANDLE image, EFI_LOADED_IMAGE_PROTOCOL *li, const E
         _cleanup_free_ CHAR16 *extra = utf8_to_utf16(buf, len);
         if (!extra)
                 return EFI_OUT_OF_RESOURCES;
-        size_t elen = strlen16(extra), clen = *cmdline ? strlen16(*cmdline) : 0;
-        /* a .cmdline made from a file usually ends in a newline: join with
-         * one space, not "\n " */
-        while (clen > 0 && (*cmdline)[clen - 1] <= 0x20)
-                clen--;
-        CHAR16 *joined = xmalloc((clen + 1 + elen + 1) * sizeof(CHAR16));
-        if (!joined)
-                return EFI_OUT_OF_RESOURCES;
-        if (clen > 0) {
-                memcpy(joined, *cmdline, clen * sizeof(CHAR16));
-                joined[clen++] = L' ';
-        }
-        memcpy(joined + clen, extra, (elen + 1) * sizeof(CHAR16));
-
-        EFI_STATUS err = measure_tagged_event(p->pcr, p->tag, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
+        EFI_STATUS err = cmdline_append(cmdline, extra, /* trim= */ true);
+        if (err != EFI_SUCCESS)
+                return err;
+        err = measure_tagged_event(p->pcr, p->tag, extra, (strlen16(extra) + 1) * sizeof(CHAR16), extra,
+                                   ret_measured);
         if (err != EFI_SUCCESS)
                 log_error(err, L"cannot measure the add-on command line");
-        free(*cmdline);
-        *cmdline = joined;
         return EFI_SUCCESS;
 }
 

@@ -25,21 +25,10 @@ EFI_STATUS smbios_cmdline_append(CHAR16 **cmdline, bool *ret_measured) {
         _cleanup_free_ CHAR16 *extra = utf8_to_utf16(v, strlen8(v));
         if (!extra)
                 return EFI_OUT_OF_RESOURCES;
-        size_t elen = strlen16(extra), clen = *cmdline ? strlen16(*cmdline) : 0;
+        size_t elen = strlen16(extra);
         if (elen == 0)
                 return EFI_NOT_FOUND;
 
         (void) measure_event(TPM2_PCR_KERNEL_CONFIG, extra, (elen + 1) * sizeof(CHAR16), extra, ret_measured);
-
-        CHAR16 *joined = xmalloc((clen + 1 + elen + 1) * sizeof(CHAR16));
-        if (!joined)
-                return EFI_OUT_OF_RESOURCES;
-        if (clen > 0) {
-                memcpy(joined, *cmdline, clen * sizeof(CHAR16));
-                joined[clen++] = L' ';
-        }
-        memcpy(joined + clen, extra, (elen + 1) * sizeof(CHAR16));
-        free(*cmdline);
-        *cmdline = joined;
-        return EFI_SUCCESS;
+        return cmdline_append(cmdline, extra, /* trim= */ false);
 }

@@ -7,6 +7,7 @@
 #include "cpio.h"
 #include "efi.h"
 #include "esp-pickup.h"
+#include "identity.h"
 #include "initrd.h"
 #include "linux.h"
 #include "measure.h"
@@ -18,21 +19,7 @@
 #include "uki.h"
 #include "util.h"
 
-#ifndef UKIT_VERSION
-#  error "UKIT_VERSION must be defined by the build"
-#endif
-
-/* Identity string read by `ukit measure` / `ukit inspect` to pick the
- * measurement rule set, in the same form systemd-stub uses. */
-__attribute__((used, section(UKI_NAME_SDMAGIC)))
-static const char sdmagic[] = UKI_SDMAGIC_PREFIX "ukit-stub " UKIT_VERSION UKI_SDMAGIC_SUFFIX;
-
-/* SBAT (https://github.com/rhboot/shim/blob/main/SBAT.md): the header line,
- * then one line for this component. `ukit build` merges it with the kernel's. */
-__attribute__((used, section(UKI_NAME_SBAT)))
-static const char sbat[] =
-        "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\n"
-        "ukit-stub,1,ukit,ukit-stub," UKIT_VERSION ",https://uapi-group.org/specifications/specs/unified_kernel_image/\n";
+UKI_STUB_IDENTITY("ukit-stub");
 
 /* StubFeatures bits (systemd's efivars-fundamental.h). */
 #define STUB_FEATURE_REPORT_BOOT_PARTITION (UINT64_C(1) << 0)

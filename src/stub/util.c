@@ -93,6 +93,24 @@ bool streq8(const char *a, const char *b) {
         return *a == *b;
 }
 
+EFI_STATUS cmdline_append(CHAR16 **cmdline, const CHAR16 *extra, bool trim) {
+        size_t elen = strlen16(extra), clen = *cmdline ? strlen16(*cmdline) : 0;
+
+        while (trim && clen > 0 && (*cmdline)[clen - 1] <= 0x20)
+                clen--;
+        CHAR16 *joined = xmalloc((clen + 1 + elen + 1) * sizeof(CHAR16));
+        if (!joined)
+                return EFI_OUT_OF_RESOURCES;
+        if (clen > 0) {
+                memcpy(joined, *cmdline, clen * sizeof(CHAR16));
+                joined[clen++] = L' ';
+        }
+        memcpy(joined + clen, extra, (elen + 1) * sizeof(CHAR16));
+        free(*cmdline);
+        *cmdline = joined;
+        return EFI_SUCCESS;
+}
+
 CHAR16 *utf8_to_utf16(const char *s, size_t n) {
         size_t alloc;
         /* Never more UTF-16 units than input bytes, plus the NUL. */

@@ -37,6 +37,13 @@ bool streq8(const char *a, const char *b);
  * stray NUL bytes end the string. Returns NULL on allocation failure. */
 CHAR16 *utf8_to_utf16(const char *s, size_t n);
 
+/* Replaces *cmdline (may be NULL) by a new string, "*cmdline extra" (just
+ * extra when *cmdline is empty). With trim, trailing white space and
+ * control characters of *cmdline go first: a .cmdline made from a file
+ * usually ends in a newline, joined with one space, not "\n ". The old
+ * string is freed only on success. */
+EFI_STATUS cmdline_append(CHAR16 **cmdline, const CHAR16 *extra, bool trim);
+
 /* Writes a line "ukit-stub: MSG" to the console. */
 void log_line(const CHAR16 *msg);
 /* Writes "ukit-stub: MSG: <status>" and returns status, so error paths are

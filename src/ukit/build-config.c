@@ -69,25 +69,26 @@ static int append(Pending *p, const char *s, size_t n) {
         return 0;
 }
 
-int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, void *userdata, unsigned *ret_line) {
+static void pending_done(Pending *p) {
+        free(p->value);
+}
+
+/* build_config_parse() with *line the line being read, for its error. */
+static int parse_lines(const char *text, size_t size, BuildConfigCallback cb, void *userdata, unsigned *line) {
+        _cleanup_(pending_done) Pending p = {};
         char section[256] = "";
         bool have_section = false;
-        Pending p = {};
-        unsigned line = 0;
         size_t pos = 0;
         int r;
-
-        if (size > BUILD_CONFIG_SIZE_MAX)
-                return -EFBIG;
 
         while (pos < size) {
                 const char *l = text + pos, *nl = memchr(l, '\n', size - pos);
                 size_t n = nl ? (size_t) (nl - l) : size - pos;
                 pos += n + (nl ? 1 : 0);
-                line++;
+                (*line)++;
 
                 if (n > BUILD_CONFIG_LINE_MAX || memchr(l, 0, n))
-                        goto bad;
+                        return -EBADMSG;
 
                 bool indented = n > 0 && is_blank(l[0]);
                 const char *s = l;
@@ -99,9 +100,9 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
                          * an empty line ends a value, and so does a comment line, indented
                          * or not (it counts as empty). ';' is not a comment prefix for
                          * ukify: such a line is a key or a syntax error, as there. */
-                        r = flush(&p, section, cb, userdata, &line);
+                        r = flush(&p, section, cb, userdata, line);
                         if (r < 0)
-                                goto fail;
+                                return r;
                         continue;
                 }
                 if (indented && p.active) {
@@ -109,18 +110,18 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
                         strip(&s, &k);
                         r = append(&p, s, k);
                         if (r < 0)
-                                goto fail;
+                                return r;
                         continue;
                 }
 
-                r = flush(&p, section, cb, userdata, &line);
+                r = flush(&p, section, cb, userdata, line);
                 if (r < 0)
-                        goto fail;
+                        return r;
 
                 if (s[0] == '[') {
                         const char *e = memchr(s, ']', k);
                         if (!e || (size_t) (e - s - 1) >= sizeof(section) || e == s + 1)
-                                goto bad;
+                                return -EBADMSG;
                         memcpy(section, s + 1, (size_t) (e - s - 1));
                         section[e - s - 1] = 0;
                         have_section = true;
@@ -129,34 +130,35 @@ int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, vo
 
                 const char *eq = memchr(s, '=', k);
                 if (!eq || !have_section)
-                        goto bad;
+                        return -EBADMSG;
                 const char *key = s, *val = eq + 1;
                 size_t kl = (size_t) (eq - s), vl = k - kl - 1;
                 strip(&key, &kl);
                 cut_inline_comment(val, &vl);
                 strip(&val, &vl);
                 if (kl == 0 || kl >= sizeof(p.key))
-                        goto bad;
+                        return -EBADMSG;
                 memcpy(p.key, key, kl);
                 p.key[kl] = 0;
-                p.line = line;
+                p.line = *line;
                 p.active = true;
                 r = append(&p, val, vl);
                 if (r < 0)
-                        goto fail;
+                        return r;
         }
-        r = flush(&p, section, cb, userdata, &line);
-        if (r < 0)
-                goto fail;
-        return 0;
+        return flush(&p, section, cb, userdata, line);
+}
 
-bad:
-        r = -EBADMSG;
-fail:
-        free(p.value);
-        if (ret_line)
+int build_config_parse(const char *text, size_t size, BuildConfigCallback cb, void *userdata, unsigned *ret_line) {
+        unsigned line = 0;
+        int r;
+
+        if (size > BUILD_CONFIG_SIZE_MAX)
+                return -EFBIG;
+        r = parse_lines(text, size, cb, userdata, &line);
+        if (r < 0 && ret_line)
                 *ret_line = line;
-        return r;
+        return r < 0 ? r : 0;
 }
 
 const char *build_config_default_path(void) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers of the install/remove/list verbs (install-common.h): choosing $BOOT, the
  * kernel-install configuration files, the entry token. */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -98,92 +99,103 @@ static void lock_busy(pid_t holder, void *userdata) {
         log_warning("%s: waiting for pid %i (%s) to finish", what, (int) holder, name);
 }
 
-int boot_lock(int fd, const char *what, int op) {
+int boot_root_usage(const char *boot_path, const char *image, int64_t *ret_lock_timeout_s) {
         const char *e = getenv("UKIT_LOCK_TIMEOUT");
-        int64_t timeout_s = BOOT_LOCK_TIMEOUT_DEFAULT_S;
-        int r;
 
+        if (boot_path && image)
+                return log_usage("--boot-path= and --image= are mutually exclusive");
+        *ret_lock_timeout_s = BOOT_LOCK_TIMEOUT_DEFAULT_S;
         if (e && *e) {
                 char *end;
                 errno = 0;
                 long long v = strtoll(e, &end, 10);
                 if (errno != 0 || *end || v < 0 || v > INT64_MAX / 1000)
                         return log_usage("$UKIT_LOCK_TIMEOUT=%s: expected a number of seconds", e);
-                timeout_s = v;
+                *ret_lock_timeout_s = v;
         }
-        r = lock_fd_wait(fd, op, timeout_s * 1000, lock_busy, (void *) what);
-        if (r == -ETIMEDOUT) {
-                pid_t holder = lock_holder(fd);
-                char name[32];
-                if (holder > 0) {
-                        lock_holder_name(holder, name, sizeof(name));
-                        log_error("%s: still locked by pid %i (%s) after %" PRIi64 " s, giving up "
-                                  "($UKIT_LOCK_TIMEOUT)", what, (int) holder, name, timeout_s);
-                } else
-                        log_error("%s: still locked after %" PRIi64 " s, giving up ($UKIT_LOCK_TIMEOUT)",
-                                  what, timeout_s);
-                return EXIT_FAILURE;
-        }
-        if (r < 0)
-                return log_errno(r, "%s: cannot lock", what);
         return 0;
 }
 
-int boot_root_open(const char *boot_path, const char *image, bool read_only, BootRoot *ret) {
-        BootRoot b = BOOT_ROOT_INIT;
+int boot_lock(int fd, const char *what, int op, int64_t timeout_s) {
+        int r = lock_fd_wait(fd, op, timeout_s * 1000, lock_busy, (void *) what);
+        if (r == -ETIMEDOUT) {
+                pid_t holder = lock_holder(fd);
+                char name[32];
+                if (holder <= 0)
+                        return log_error_r(r, "%s: still locked after %" PRIi64 " s, giving up ($UKIT_LOCK_TIMEOUT)",
+                                           what, timeout_s);
+                lock_holder_name(holder, name, sizeof(name));
+                return log_error_r(r, "%s: still locked by pid %i (%s) after %" PRIi64 " s, giving up "
+                                   "($UKIT_LOCK_TIMEOUT)", what, (int) holder, name, timeout_s);
+        }
+        if (r < 0)
+                return log_errno_r(r, "%s: cannot lock", what);
+        return 0;
+}
+
+/* $BOOT in a disk image: locked, then its partition mounted. */
+static int boot_root_open_image(const char *image, bool read_only, int64_t lock_timeout_s, BootRoot *b) {
+        _cleanup_close_ int lock_fd = -1;
+        UkitError err = UKIT_ERROR_INIT;
+        BootImagePartition part;
         int r;
 
-        if (boot_path && image)
-                return log_usage("--boot-path= and --image= are mutually exclusive");
+        lock_fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (lock_fd < 0)
+                return log_errno_r(-errno, "%s", image);
+        r = boot_lock(lock_fd, image, read_only ? LOCK_SH : LOCK_EX, lock_timeout_s);
+        if (r < 0)
+                return r;
+        r = gpt_find_boot_partition(image, &part, &err);
+        if (r == -EMEDIUMTYPE)
+                return log_error_r(r, "%s: no GPT partition table", image);
+        if (r == -ENOENT)
+                return log_error_r(r, "%s: no XBOOTLDR or EFI System Partition in the GPT", image);
+        if (r == -EBADMSG)
+                return log_error_r(r, "%s: %s", image, ukit_error_what(&err) ?: "broken GPT");
+        if (r < 0)
+                return log_errno_r(r, "%s: cannot read the partition table", image);
+        r = boot_image_mount(image, &part, read_only, NULL, &b->image);
+        if (r == -EPERM)
+                return log_error_r(r, "%s: mounting a partition of an image needs root (loop device + mount)", image);
+        if (r == -ENODEV)
+                return log_error_r(r, "%s: partition %zu: the kernel cannot mount its file system (driver missing?)",
+                                   image, part.partno + 1);
+        if (r == -EMEDIUMTYPE)
+                return log_error_r(r, "%s: partition %zu (%s): no file system on it", image, part.partno + 1,
+                                   boot_partition_kind_name(part.kind));
+        if (r < 0)
+                return log_errno_r(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
+        b->path = xstrdup(b->image.mount_dir);
+        b->kind = part.kind;
+        b->from_image = true;
+        b->image_lock_fd = TAKE_FD(lock_fd);
+        return 0;
+}
 
+int boot_root_open(const char *boot_path, const char *image, bool read_only, int64_t lock_timeout_s, BootRoot *ret) {
+        BootRoot b = BOOT_ROOT_INIT;
+        BootPartition p;
+        int r;
+
+        assert(!(boot_path && image));  /* boot_root_usage() */
         if (image) {
-                _cleanup_close_ int lock_fd = -1;
-                BootImagePartition part;
-
-                lock_fd = open(image, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                if (lock_fd < 0)
-                        return log_errno(-errno, "%s", image);
-                r = boot_lock(lock_fd, image, read_only ? LOCK_SH : LOCK_EX);
-                if (r != 0)
+                r = boot_root_open_image(image, read_only, lock_timeout_s, &b);
+                if (r < 0)
                         return r;
-                r = gpt_find_boot_partition(image, &part);
-                if (r == -EMEDIUMTYPE)
-                        return log_error("%s: no GPT partition table", image);
-                if (r == -ENOENT)
-                        return log_error("%s: no XBOOTLDR or EFI System Partition in the GPT", image);
-                if (r == -EBADMSG)
-                        return log_error("%s: %s", image, disk_image_last_error() ?: "broken GPT");
-                if (r < 0)
-                        return log_errno(r, "%s: cannot read the partition table", image);
-                r = boot_image_mount(image, &part, read_only, NULL, &b.image);
-                if (r == -EPERM)
-                        return log_error("%s: mounting a partition of an image needs root (loop device + mount)", image);
-                if (r == -ENODEV)
-                        return log_error("%s: partition %zu: the kernel cannot mount its file system (driver missing?)",
-                                         image, part.partno + 1);
-                if (r == -EMEDIUMTYPE)
-                        return log_error("%s: partition %zu (%s): no file system on it", image, part.partno + 1,
-                                         boot_partition_kind_name(part.kind));
-                if (r < 0)
-                        return log_errno(r, "%s: partition %zu: cannot mount", image, part.partno + 1);
-                b.path = xstrdup(b.image.mount_dir);
-                b.kind = part.kind;
-                b.from_image = true;
-                b.image_lock_fd = TAKE_FD(lock_fd);
                 *ret = b;
                 return 0;
         }
 
         if (boot_path) {
-                BootPartition p;
                 struct stat st;
                 if (stat(boot_path, &st) < 0)
-                        return log_errno(-errno, "%s", boot_path);
+                        return log_errno_r(-errno, "%s", boot_path);
                 if (!S_ISDIR(st.st_mode))
-                        return log_error("%s: not a directory", boot_path);
+                        return log_error_r(-ENOTDIR, "%s: not a directory", boot_path);
                 b.path = realpath(boot_path, NULL);
                 if (!b.path)
-                        return log_errno(-errno, "%s", boot_path);
+                        return log_errno_r(-errno, "%s", boot_path);
                 /* Best effort: a plain directory (tests, chroots) is fine too. */
                 if (boot_partition_probe(boot_path, &p) == 0) {
                         b.kind = p.kind;
@@ -193,13 +205,12 @@ int boot_root_open(const char *boot_path, const char *image, bool read_only, Boo
                 return 0;
         }
 
-        BootPartition p;
         r = boot_partition_discover(NULL, &p);
         if (r == -ENOENT)
-                return log_error("no XBOOTLDR or EFI System Partition mounted on /efi, /boot or /boot/efi "
-                                 "(use --boot-path= or --image=)");
+                return log_error_r(r, "no XBOOTLDR or EFI System Partition mounted on /efi, /boot or /boot/efi "
+                                   "(use --boot-path= or --image=)");
         if (r < 0)
-                return log_errno(r, "cannot determine $BOOT");
+                return log_errno_r(r, "cannot determine $BOOT");
         b.path = TAKE_PTR(p.path);
         b.kind = p.kind;
         boot_partition_done(&p);

@@ -537,14 +537,18 @@ static int install_tries(Install *in, int *ret) {
 
 /* $BOOT/EFI/Linux/NAME, under the boot lock, with the space checked. */
 static int install_target_boot(Install *in) {
+        int64_t lock_timeout_s;
         int r, tries = -1;
 
         r = install_tries(in, &tries);
         if (r != 0)
                 return r;
-        r = boot_root_open(in->a.boot_path, in->a.image, false, &in->boot);
+        r = boot_root_usage(in->a.boot_path, in->a.image, &lock_timeout_s);
         if (r != 0)
                 return r;
+        r = boot_root_open(in->a.boot_path, in->a.image, false, lock_timeout_s, &in->boot);
+        if (r < 0)
+                return EXIT_FAILURE;
         in->uki_dir = xasprintf("%s/EFI/Linux", in->boot.path);
         r = open_uki_dir(in->boot.path, true, &in->dir_fd);
         if (r == -EXDEV)
@@ -555,9 +559,9 @@ static int install_target_boot(Install *in) {
         /* One install or remove at a time: two installs of a kernel under
          * different names (+N or not) would each remove the other's UKI in
          * remove_variants(). Held until we exit. */
-        r = boot_lock(in->dir_fd, in->uki_dir, LOCK_EX);
-        if (r != 0)
-                return r;
+        r = boot_lock(in->dir_fd, in->uki_dir, LOCK_EX, lock_timeout_s);
+        if (r < 0)
+                return EXIT_FAILURE;
         /* Under the lock, a temporary nobody holds is an interrupted run's:
          * its space counts as free. */
         int64_t freed = atomic_file_sweep(in->dir_fd);
@@ -720,6 +724,7 @@ int verb_remove(int argc, char **argv) {
         const char *boot_path = NULL, *image = NULL, *spec = NULL, *version;
         _cleanup_close_ int dir_fd = -1;
         unsigned removed = 0;
+        int64_t lock_timeout_s;
         DIR *d;
         int c, r, fd;
 
@@ -754,9 +759,12 @@ int verb_remove(int argc, char **argv) {
         r = entry_token_get(spec, &token, NULL);
         if (r < 0)
                 return EXIT_FAILURE;
-        r = boot_root_open(boot_path, image, false, &boot);
+        r = boot_root_usage(boot_path, image, &lock_timeout_s);
         if (r != 0)
                 return r;
+        r = boot_root_open(boot_path, image, false, lock_timeout_s, &boot);
+        if (r < 0)
+                return EXIT_FAILURE;
         uki_dir = xasprintf("%s/EFI/Linux", boot.path);
         r = open_uki_dir(boot.path, false, &dir_fd);
         if (r == -ENOENT)
@@ -766,9 +774,9 @@ int verb_remove(int argc, char **argv) {
                                  boot.path);
         if (r < 0)
                 return log_errno(r, "%s", uki_dir);
-        r = boot_lock(dir_fd, uki_dir, LOCK_EX);
-        if (r != 0)
-                return r;
+        r = boot_lock(dir_fd, uki_dir, LOCK_EX, lock_timeout_s);
+        if (r < 0)
+                return EXIT_FAILURE;
 
         fd = dup(dir_fd);
         if (fd < 0)

@@ -424,14 +424,15 @@ static int add_image_roots(ListRoot *roots, size_t *n, const char *image) {
         bool any = false;
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                UkitError err = UKIT_ERROR_INIT;
                 BootImagePartition part;
-                int r = gpt_find_partition(image, kinds[i], &part);
+                int r = gpt_find_partition(image, kinds[i], &part, &err);
                 if (r == -ENOENT)
                         continue;
                 if (r == -EMEDIUMTYPE)
                         return log_error_r(r, "%s: no GPT partition table", image);
                 if (r == -EBADMSG)
-                        return log_error_r(r, "%s: %s", image, disk_image_last_error() ?: "broken GPT");
+                        return log_error_r(r, "%s: %s", image, ukit_error_what(&err) ?: "broken GPT");
                 if (r < 0)
                         return log_errno_r(r, "%s: cannot read the partition table", image);
                 ListRoot *lr = &roots[*n];

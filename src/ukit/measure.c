@@ -441,43 +441,49 @@ static int measure_uki(const MeasureArgs *a, PcrState *ret) {
         return 0;
 }
 
+/* PCR 11 of bank b from sysfs, as text and bytes. -ENOENT (silently) when
+ * the bank is not there; other errors printed. Returns -errno. */
 static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value);
 
+/* The usage checks of measure_image(): which of --current, --uki= and the
+ * section options go together. 0 or EXIT_USAGE (printed). */
+static int measure_image_usage(const MeasureArgs *a) {
+        if (a->current && a->uki)
+                return log_usage("--current cannot be combined with --uki=");
+        for (int s = 0; s < _UKI_SECTION_MAX; s++)
+                if ((a->current || a->uki) && a->sections[s])
+                        return log_usage("%s cannot be combined with --%s=", a->current ? "--current" : "--uki=",
+                                         uki_section_names[s] + 1);
+        if (!a->current && !a->uki && !a->sections[UKI_SECTION_LINUX])
+                return log_usage("either --linux=, --uki= or --current must be specified");
+        return 0;
+}
+
+/* PCR 11 of the running system (--current), of a UKI or of the section
+ * files. Prints; returns -errno. */
 static int measure_image(const MeasureArgs *a, PcrState *ret) {
         if (a->uki_profile_set && !a->uki)
                 return log_usage("--uki-profile= needs --uki=");
         if (a->current) {
                 PcrState s;
-                if (a->uki)
-                        return log_usage("--current cannot be combined with --uki=");
-                for (int i = 0; i < _UKI_SECTION_MAX; i++)
-                        if (a->sections[i])
-                                return log_usage("--current cannot be combined with --%s=", uki_section_names[i] + 1);
                 pcr_state_init(&s, a->banks);
                 for (int b = 0; b < _PCR_BANK_MAX; b++) {
                         char text[2 * PCR_DIGEST_MAX + 1];
                         if (!(a->banks & PCR_BANK_BIT(b)))
                                 continue;
                         int r = read_sysfs_pcr((PcrBank) b, text, s.value[b]);
-                        if (r == -ENOENT) {
-                                return log_error(SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
-                                                 pcr_bank_to_string((PcrBank) b), TPM2_PCR_KERNEL_BOOT);
-                        }
-                        if (r != 0)
+                        if (r == -ENOENT)
+                                return log_error_r(r, SYSFS_TPM "/pcr-%s/%u: no such PCR bank (no TPM, or kernel too old)",
+                                                   pcr_bank_to_string((PcrBank) b), TPM2_PCR_KERNEL_BOOT);
+                        if (r < 0)
                                 return r;
                 }
                 *ret = s;
                 return 0;
         }
-        if (a->uki) {
-                for (int s = 0; s < _UKI_SECTION_MAX; s++)
-                        if (a->sections[s])
-                                return log_usage("--uki= cannot be combined with --%s=", uki_section_names[s] + 1);
-                return measure_uki(a, ret) < 0 ? EXIT_FAILURE : 0;
-        }
-        if (!a->sections[UKI_SECTION_LINUX])
-                return log_usage("either --linux=, --uki= or --current must be specified");
-        return measure_files(a, ret) < 0 ? EXIT_FAILURE : 0;
+        if (a->uki)
+                return measure_uki(a, ret);
+        return measure_files(a, ret);
 }
 
 static JsonStyle effective_style(const MeasureArgs *a, bool json_only) {
@@ -499,9 +505,12 @@ static int verb_calculate(const MeasureArgs *a) {
 
         if (a->n_private_keys > 0 || a->n_public_keys > 0 || a->append)
                 return log_usage("--private-key=/--public-key=/--certificate=/--append= only apply to 'sign'");
-        r = measure_image(a, &base);
+        r = measure_image_usage(a);
         if (r != 0)
                 return r;
+        r = measure_image(a, &base);
+        if (r < 0)
+                return EXIT_FAILURE;
         MeasureEsp esp;
         if ((a->smbios_cmdline || a->smbios_table) && !a->esp)
                 return log_usage("--smbios-cmdline=/--smbios-table only apply with --esp=");
@@ -602,9 +611,12 @@ static int verb_sign(const MeasureArgs *a) {
                         return EXIT_FAILURE;
         }
 
-        r = measure_image(a, &base);
+        r = measure_image_usage(a);
         if (r != 0)
                 return r;
+        r = measure_image(a, &base);
+        if (r < 0)
+                return EXIT_FAILURE;
 
         for (size_t i = 0; i < a->n_private_keys; i++) {
                 r = pcrsig_sign(&sig, priv[i], pub[i], &base, a->phases.list, a->phases.n);
@@ -631,14 +643,13 @@ static int read_sysfs_pcr(PcrBank b, char *text, uint8_t *value) {
         if (r == -ENOENT)
                 return r;
         if (r < 0)
-                return log_errno(r, "%s: cannot read", path);
+                return log_errno_r(r, "%s: cannot read", path);
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
                 buf[--n] = 0;
         for (size_t i = 0; i < n; i++)
                 buf[i] = (char) tolower((unsigned char) buf[i]);
-        if (n != want || strspn(buf, "0123456789abcdef") != n) {
-                return log_error("%s: not a PCR value", path);
-        }
+        if (n != want || strspn(buf, "0123456789abcdef") != n)
+                return log_error_r(-EBADMSG, "%s: not a PCR value", path);
         memcpy(text, buf, n + 1);
         for (size_t i = 0; i < n / 2; i++) {
                 unsigned v;
@@ -667,8 +678,8 @@ static int verb_status(const MeasureArgs *a) {
                 r = read_sysfs_pcr((PcrBank) b, text, value);
                 if (r == -ENOENT)
                         continue;
-                if (r != 0)
-                        return r;
+                if (r < 0)
+                        return EXIT_FAILURE;
                 if (style == JSON_OFF) {
                         if (!any) {
                                 fflush(stdout);

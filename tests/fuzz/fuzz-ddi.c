@@ -143,8 +143,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint64_t disk;
         check(fd_get_size(fd, &disk) == 0);
         for (size_t a = 0; a < sizeof(arches) / sizeof(arches[0]); a++) {
+                UkitError err = UKIT_ERROR_INIT;
                 DdiImage d = {};
-                if (ddi_dissect(fd, arches[a], &d) < 0)
+                if (ddi_dissect(fd, arches[a], &d, &err) < 0)
                         continue;
                 check(d.arch == arches[a]);
                 check_image(fd, &d, disk);

@@ -11,13 +11,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        UkitError e1 = UKIT_ERROR_INIT, e2 = UKIT_ERROR_INIT;
         GptTable t = {};
-        if (gpt_read_buffer(data, size, &t) == 0)
+        if (gpt_read_buffer(data, size, &t, &e1) == 0)
                 gpt_table_done(&t);
 
         VerityParams p;
         uint64_t hs;
-        if (verity_superblock_parse(data, size, &p) == 0)
+        if (verity_superblock_parse(data, size, &p, &e2) == 0)
                 (void) verity_hash_size(&p, &hs);
 
         char *hex = NULL;

@@ -114,7 +114,7 @@ static void test_gpt(void) {
                  img, img);
         CHECK_EQ_INT(system(cmd), 0);
 
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), 0);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, NULL), 0);
         CHECK_EQ_INT(g.kind, BOOT_PARTITION_XBOOTLDR);
         CHECK_EQ_INT(g.partno, 2);
         CHECK_EQ_INT(g.offset, 26624ull * 512);
@@ -122,10 +122,10 @@ static void test_gpt(void) {
         CHECK_EQ_STR(g.type, GPT_XBOOTLDR_TYPE);
         CHECK_EQ_INT(strlen(g.uuid), 36);
 
-        CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_ESP, &g), 0);
+        CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_ESP, &g, NULL), 0);
         CHECK_EQ_INT(g.partno, 1);
         CHECK_EQ_INT(g.offset, 10240ull * 512);
-        CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_OTHER, &g), -EINVAL);
+        CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_OTHER, &g, NULL), -EINVAL);
 
         /* A corrupt primary header is refused (no silent fall-back to the
          * backup), with the reason; sfdisk still reads the table from the
@@ -133,37 +133,38 @@ static void test_gpt(void) {
         snprintf(cmd, sizeof(cmd), "printf 'XX' | dd of=%s bs=1 seek=%d conv=notrunc status=none && "
                  "sfdisk -q -d %s >/dev/null 2>&1", img, 512 + 16, img);
         CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), -EBADMSG);
-        CHECK(disk_image_last_error() && strstr(disk_image_last_error(), "HeaderCRC32"));
+        UkitError err = UKIT_ERROR_INIT;
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, &err), -EBADMSG);
+        CHECK(ukit_error_what(&err) && strstr(ukit_error_what(&err), "HeaderCRC32"));
         /* Rewrite the table in full so the following cases start clean. */
         snprintf(cmd, sizeof(cmd),
                  "sfdisk -q -d %s 2>/dev/null | sfdisk -q %s >/dev/null 2>&1", img, img);
         CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), 0);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, NULL), 0);
 
         /* ESP only: it is $BOOT. */
         snprintf(cmd, sizeof(cmd), "sfdisk -q --delete %s 3", img);
         CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), 0);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, NULL), 0);
         CHECK_EQ_INT(g.kind, BOOT_PARTITION_ESP);
-        CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_XBOOTLDR, &g), -ENOENT);
+        CHECK_EQ_INT(gpt_find_partition(img, BOOT_PARTITION_XBOOTLDR, &g, NULL), -ENOENT);
 
         /* Neither. */
         snprintf(cmd, sizeof(cmd), "sfdisk -q --delete %s 2", img);
         CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), -ENOENT);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, NULL), -ENOENT);
 
         /* Not GPT at all. */
         snprintf(cmd, sizeof(cmd), "truncate -s 0 %s && truncate -s 4M %s", img, img);
         CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), -EMEDIUMTYPE);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, NULL), -EMEDIUMTYPE);
 
         /* MBR only. */
         snprintf(cmd, sizeof(cmd), "printf 'label: dos\\nsize=2048, type=ef\\n' | sfdisk -q %s", img);
         CHECK_EQ_INT(system(cmd), 0);
-        CHECK_EQ_INT(gpt_find_boot_partition(img, &g), -EMEDIUMTYPE);
+        CHECK_EQ_INT(gpt_find_boot_partition(img, &g, NULL), -EMEDIUMTYPE);
 
-        CHECK(gpt_find_boot_partition("/nonexistent-ukit.img", &g) < 0);
+        CHECK(gpt_find_boot_partition("/nonexistent-ukit.img", &g, NULL) < 0);
 
         unlink(img);
         rmdir(dir);

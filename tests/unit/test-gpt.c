@@ -78,7 +78,7 @@ static void test_roundtrip(void) {
         CHECK(memcmp(b + DISK - 512, "EFI PART", 8) == 0);
 
         GptTable t = {};
-        CHECK(gpt_read_buffer(b, DISK, &t) == 0);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == 0);
         CHECK_EQ_INT(t.sector_size, 512);
         CHECK_EQ_INT(t.n_partitions, 2);
         CHECK(memcmp(t.disk_guid, disk, 16) == 0);
@@ -88,35 +88,35 @@ static void test_roundtrip(void) {
         CHECK_EQ_STR(t.partitions[1].label, "root-x86-64-verity");
         gpt_table_done(&t);
 
-        CHECK(gpt_read_fd(fd, &t) == 0);
+        CHECK(gpt_read_fd(fd, &t, NULL) == 0);
         CHECK_EQ_INT(t.n_partitions, 2);
         gpt_table_done(&t);
 
         /* header CRC: refused; the _any reader takes the backup copy
          * instead and refuses when both are damaged */
         b[512 + 40] ^= 1;
-        CHECK(gpt_read_buffer(b, DISK, &t) == -EBADMSG);
-        CHECK(gpt_read_buffer_any(b, DISK, &t) == 0);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == -EBADMSG);
+        CHECK(gpt_read_buffer_any(b, DISK, &t, NULL) == 0);
         CHECK_EQ_STR(t.partitions[1].label, "root-x86-64-verity");
         gpt_table_done(&t);
         b[DISK - 512 + 40] ^= 1;
-        CHECK(gpt_read_buffer_any(b, DISK, &t) == -EBADMSG);
+        CHECK(gpt_read_buffer_any(b, DISK, &t, NULL) == -EBADMSG);
         b[512 + 40] ^= 1;
         b[DISK - 512 + 40] ^= 1;
         /* entry array CRC, both copies */
         b[1024 + 100] ^= 1;
-        CHECK(gpt_read_buffer(b, DISK, &t) == -EBADMSG);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == -EBADMSG);
         b[DISK - 512 - 16384 + 100] ^= 1;
-        CHECK(gpt_read_buffer_any(b, DISK, &t) == -EBADMSG);
+        CHECK(gpt_read_buffer_any(b, DISK, &t, NULL) == -EBADMSG);
         b[1024 + 100] ^= 1;
         b[DISK - 512 - 16384 + 100] ^= 1;
-        CHECK(gpt_read_buffer(b, DISK, &t) == 0);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == 0);
         gpt_table_done(&t);
         /* truncated */
-        CHECK(gpt_read_buffer(b, 1024, &t) == -EBADMSG);
-        CHECK(gpt_read_buffer(b, 100, &t) == -ENOENT);
+        CHECK(gpt_read_buffer(b, 1024, &t, NULL) == -EBADMSG);
+        CHECK(gpt_read_buffer(b, 100, &t, NULL) == -ENOENT);
         memset(b + 512, 0, 8);
-        CHECK(gpt_read_buffer(b, DISK, &t) == -ENOENT);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == -ENOENT);
         free(b);
 
         /* writer refuses overlaps, out-of-range and non-ASCII labels */
@@ -155,7 +155,7 @@ static void test_ddi(void) {
         CHECK(ddi_write(out, &b) == 0);
 
         DdiImage d = {};
-        CHECK(ddi_dissect(out, "x86-64", &d) == 0);
+        CHECK(ddi_dissect(out, "x86-64", &d, NULL) == 0);
         CHECK(!d.usr);
         CHECK(d.part[DDI_DATA].found && d.part[DDI_VERITY].found && d.part[DDI_VERITY_SIG].found);
         CHECK_EQ_INT(d.part[DDI_DATA].offset, 2048 * 512);
@@ -168,8 +168,8 @@ static void test_ddi(void) {
         CHECK_EQ_INT(d.sig_der_size, 3);
         ddi_image_done(&d);
         /* other architecture: no partitions for it */
-        CHECK(ddi_dissect(out, "arm64", &d) == -ENXIO);
-        CHECK(ddi_dissect(out, "s390", &d) == -EOPNOTSUPP);
+        CHECK(ddi_dissect(out, "arm64", &d, NULL) == -ENXIO);
+        CHECK(ddi_dissect(out, "s390", &d, NULL) == -EOPNOTSUPP);
         close(fs);
         close(hash);
         close(out);
@@ -191,7 +191,7 @@ static void test_update_entry(void) {
         p[1].uuid[0] = 7;
         CHECK(ftruncate(fd, DISK) == 0);
         CHECK(gpt_write(fd, DISK, disk, p, 2) == 0);
-        CHECK(gpt_read_fd(fd, &t) == 0);
+        CHECK(gpt_read_fd(fd, &t, NULL) == 0);
         GptPartition e = t.partitions[1];
         gpt_table_done(&t);
         snprintf(e.label, sizeof(e.label), "usr_2");
@@ -199,14 +199,14 @@ static void test_update_entry(void) {
         e.uuid[0] = 9;
         CHECK(gpt_update_entry(fd, 512, &e) == 0);
         uint8_t *b = read_all(fd, DISK);
-        CHECK(gpt_read_buffer(b, DISK, &t) == 0);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == 0);
         CHECK_EQ_STR(t.partitions[1].label, "usr_2");
         CHECK_EQ_STR(t.partitions[0].label, "usr_1");
         CHECK_EQ_INT(t.partitions[1].flags, GPT_FLAG_READ_ONLY);
         CHECK_EQ_INT(t.partitions[1].uuid[0], 9);
         gpt_table_done(&t);
         b[512 + 40] ^= 1;               /* the backup says the same */
-        CHECK(gpt_read_buffer_any(b, DISK, &t) == 0);
+        CHECK(gpt_read_buffer_any(b, DISK, &t, NULL) == 0);
         CHECK_EQ_STR(t.partitions[1].label, "usr_2");
         gpt_table_done(&t);
         CHECK(pwrite(fd, b + 512, 512, 512) == 512);   /* damaged primary on disk */
@@ -216,7 +216,7 @@ static void test_update_entry(void) {
         b = read_all(fd, DISK);
         CHECK(memcmp(b + 512, "EFI PART", 8) == 0);
         b[DISK - 512 + 40] ^= 1;        /* the primary alone, rebuilt */
-        CHECK(gpt_read_buffer(b, DISK, &t) == 0);
+        CHECK(gpt_read_buffer(b, DISK, &t, NULL) == 0);
         CHECK_EQ_STR(t.partitions[1].label, "_empty");
         gpt_table_done(&t);
         free(b);

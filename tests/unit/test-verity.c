@@ -120,14 +120,14 @@ static void test_small_trees(void) {
         CHECK(pread_full(hash, ondisk, 4096, 0) == 0);
         CHECK(memcmp(ondisk, "verity\0\0", 8) == 0);
         VerityParams q;
-        CHECK(verity_superblock_parse(ondisk, 512, &q) == 0);
+        CHECK(verity_superblock_parse(ondisk, 512, &q, NULL) == 0);
         CHECK_EQ_INT(q.data_blocks, 2);
         CHECK_EQ_INT(q.salt_size, 4);
         CHECK_EQ_STR(q.hash_name, "sha256");
         CHECK(memcmp(q.salt, salt, 4) == 0);
         ondisk[8] = 2;
-        CHECK(verity_superblock_parse(ondisk, 512, &q) == -EBADMSG);
-        CHECK(verity_superblock_parse(ondisk, 100, &q) == -EBADMSG);
+        CHECK(verity_superblock_parse(ondisk, 512, &q, NULL) == -EBADMSG);
+        CHECK(verity_superblock_parse(ondisk, 100, &q, NULL) == -EBADMSG);
 
         close(data);
         close(hash);

@@ -51,6 +51,12 @@ int ukit_error_where(UkitError *err, int r, const char *path, uint64_t offset) {
         return r;
 }
 
+int ukit_error_copy(UkitError *err, const UkitError *src, int r) {
+        if (err && err->code == 0 && src && src->code != 0)
+                *err = *src;
+        return r;
+}
+
 const char *ukit_error_reason(const UkitError *err, int r) {
         if (err && err->code != 0 && err->what[0])
                 return err->what;

@@ -43,6 +43,10 @@ _printf_(4, 5) int ukit_error_item(UkitError *err, int r, const char *item, cons
  * NULL/UKIT_ERROR_NO_OFFSET); returns r. */
 int ukit_error_where(UkitError *err, int r, const char *path, uint64_t offset);
 
+/* Copies an error a callee filled into a local UkitError to err, unless
+ * err is NULL or already set; returns r. */
+int ukit_error_copy(UkitError *err, const UkitError *src, int r);
+
 /* err->what when set, else NULL. */
 static inline const char *ukit_error_what(const UkitError *err) {
         return err && err->code != 0 && err->what[0] ? err->what : NULL;

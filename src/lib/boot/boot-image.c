@@ -16,7 +16,7 @@
 
 /* Walk the GPT (lib/ddi/gpt.c: the primary table, validated); pick the first
  * partition of kind (or, for UNKNOWN, the first XBOOTLDR else the first ESP). */
-static int gpt_find(const char *disk, BootPartitionKind want, BootImagePartition *ret) {
+static int gpt_find(const char *disk, BootPartitionKind want, BootImagePartition *ret, UkitError *err) {
         _cleanup_(gpt_table_done) GptTable t = {};
         _cleanup_close_ int fd = -1;
         BootImagePartition best = {}, esp = {};
@@ -27,11 +27,11 @@ static int gpt_find(const char *disk, BootPartitionKind want, BootImagePartition
         fd = open(disk, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        r = gpt_read_fd(fd, &t);
+        r = gpt_read_fd(fd, &t, err);
         if (r == -ENOENT)
                 return -EMEDIUMTYPE;
         if (r == -ENOTUNIQ)
-                return disk_image_set_error(-EBADMSG, "valid GPT headers for both 512 and 4096-byte sectors");
+                return ukit_error(err, -EBADMSG, "valid GPT headers for both 512 and 4096-byte sectors");
         if (r < 0)
                 return r;
 
@@ -72,14 +72,14 @@ static int gpt_find(const char *disk, BootPartitionKind want, BootImagePartition
         return 0;
 }
 
-int gpt_find_boot_partition(const char *disk, BootImagePartition *ret) {
-        return gpt_find(disk, BOOT_PARTITION_UNKNOWN, ret);
+int gpt_find_boot_partition(const char *disk, BootImagePartition *ret, UkitError *err) {
+        return gpt_find(disk, BOOT_PARTITION_UNKNOWN, ret, err);
 }
 
-int gpt_find_partition(const char *disk, BootPartitionKind kind, BootImagePartition *ret) {
+int gpt_find_partition(const char *disk, BootPartitionKind kind, BootImagePartition *ret, UkitError *err) {
         if (kind != BOOT_PARTITION_ESP && kind != BOOT_PARTITION_XBOOTLDR)
                 return -EINVAL;
-        return gpt_find(disk, kind, ret);
+        return gpt_find(disk, kind, ret, err);
 }
 
 int boot_image_mount(const char *disk, const BootImagePartition *part, bool read_only,

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "boot-partition.h"
+#include "error.h"
 
 #define GPT_PARTITIONS_MAX      256u                    /* entries looked at in an image */
 
@@ -29,11 +30,11 @@ typedef struct BootImagePartition {
 /* Read the GPT of a disk image (regular file or block device) and return its
  * $BOOT: the first XBOOTLDR partition, else the first ESP.
  * -EMEDIUMTYPE no GPT, -ENOENT neither partition, -EBADMSG broken table
- * (disk_image_last_error() says why). */
-int gpt_find_boot_partition(const char *disk, BootImagePartition *ret);
+ * (err says why). */
+int gpt_find_boot_partition(const char *disk, BootImagePartition *ret, UkitError *err);
 
 /* Same, but for the ESP only (used to list the ESP next to XBOOTLDR). */
-int gpt_find_partition(const char *disk, BootPartitionKind kind, BootImagePartition *ret);
+int gpt_find_partition(const char *disk, BootPartitionKind kind, BootImagePartition *ret, UkitError *err);
 
 /* A partition of an image, attached to a loop device and mounted. */
 typedef struct BootImageMount {

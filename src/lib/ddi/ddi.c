@@ -183,15 +183,15 @@ void ddi_image_done(DdiImage *d) {
         d->sig_der = NULL;
 }
 
-static int part_take(DdiPart *dst, const GptPartition *p, uint32_t ss, uint64_t disk_size) {
+static int part_take(DdiPart *dst, const GptPartition *p, uint32_t ss, uint64_t disk_size, UkitError *err) {
         uint64_t off, sectors, size, end;
 
         if (dst->found)
                 return -ENOTUNIQ;
         if (!MUL_OK(p->first_lba, (uint64_t) ss, &off) || !ADD_OK(p->last_lba - p->first_lba, 1, &sectors) ||
             !MUL_OK(sectors, (uint64_t) ss, &size) || !ADD_OK(off, size, &end) || end > disk_size)
-                return disk_image_set_error(-EBADMSG, "GPT partition entry %u extends beyond the end of the disk",
-                                            p->index + 1);
+                return ukit_error(err, -EBADMSG, "GPT partition entry %u extends beyond the end of the disk",
+                                  p->index + 1);
         dst->found = true;
         dst->offset = off;
         dst->size = size;
@@ -201,7 +201,7 @@ static int part_take(DdiPart *dst, const GptPartition *p, uint32_t ss, uint64_t 
         return 0;
 }
 
-int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
+int ddi_dissect(int fd, const char *arch, DdiImage *ret, UkitError *err) {
         _cleanup_(gpt_table_done) GptTable t = {};
         DdiPart root[_DDI_ROLE_MAX] = {}, usr[_DDI_ROLE_MAX] = {}, generic = {};
         DdiImage d = { .arch = arch };
@@ -209,11 +209,10 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
         uint64_t disk_size;
         int r;
 
-        disk_image_clear_error();
         r = fd_get_size(fd, &disk_size);
         if (r < 0)
                 return r;
-        r = gpt_read_fd(fd, &t);
+        r = gpt_read_fd(fd, &t, err);
         if (r < 0)
                 return r;
         for (int u = 0; u < 2; u++)
@@ -229,7 +228,7 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
                 if (p->flags & GPT_FLAG_NO_AUTO)
                         continue;
                 if (memcmp(p->type, gen, 16) == 0) {
-                        r = part_take(&generic, p, t.sector_size, disk_size);
+                        r = part_take(&generic, p, t.sector_size, disk_size, err);
                         if (r < 0)
                                 return r;
                         continue;
@@ -237,7 +236,7 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
                 for (int u = 0; u < 2; u++)
                         for (DdiRole role = 0; role < _DDI_ROLE_MAX; role++)
                                 if (memcmp(p->type, types[u][role], 16) == 0) {
-                                        r = part_take(u ? &usr[role] : &root[role], p, t.sector_size, disk_size);
+                                        r = part_take(u ? &usr[role] : &root[role], p, t.sector_size, disk_size, err);
                                         if (r < 0)
                                                 return r;
                                 }
@@ -256,25 +255,25 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
         if (d.part[DDI_VERITY].found) {
                 uint8_t sb[VERITY_SUPERBLOCK_SIZE];
                 if (d.part[DDI_VERITY].size < sizeof(sb))
-                        return disk_image_set_error(-EBADMSG, "verity partition smaller than its superblock");
+                        return ukit_error(err, -EBADMSG, "verity partition smaller than its superblock");
                 r = pread_full(fd, sb, sizeof(sb), d.part[DDI_VERITY].offset);
                 if (r < 0)
                         return r;
-                r = verity_superblock_parse(sb, sizeof(sb), &d.verity);
+                r = verity_superblock_parse(sb, sizeof(sb), &d.verity, err);
                 if (r < 0)
                         return r == -EOPNOTSUPP ? r : -EBADMSG;
                 uint64_t need;
                 if (!MUL_OK(d.verity.data_blocks, (uint64_t) d.verity.data_block_size, &need) ||
                     need > d.part[DDI_DATA].size)
-                        return disk_image_set_error(-EBADMSG, "verity superblock: data_blocks %" PRIu64 " x %" PRIu32
-                                                    " bytes is larger than the data partition (%" PRIu64 " bytes)",
-                                                    d.verity.data_blocks, d.verity.data_block_size,
-                                                    d.part[DDI_DATA].size);
+                        return ukit_error(err, -EBADMSG, "verity superblock: data_blocks %" PRIu64 " x %" PRIu32
+                                          " bytes is larger than the data partition (%" PRIu64 " bytes)",
+                                          d.verity.data_blocks, d.verity.data_block_size,
+                                          d.part[DDI_DATA].size);
                 r = verity_hash_size(&d.verity, &need);
                 if (r < 0 || need > d.part[DDI_VERITY].size)
-                        return disk_image_set_error(-EBADMSG, "verity superblock: the hash tree does not fit in "
-                                                    "the verity partition (%" PRIu64 " bytes)",
-                                                    d.part[DDI_VERITY].size);
+                        return ukit_error(err, -EBADMSG, "verity superblock: the hash tree does not fit in "
+                                          "the verity partition (%" PRIu64 " bytes)",
+                                          d.part[DDI_VERITY].size);
                 d.has_verity = true;
         }
 
@@ -291,8 +290,8 @@ int ddi_dissect(int fd, const char *arch, DdiImage *ret) {
                         return r;
                 r = verity_sig_json_parse(buf, n, &d.sig_roothash_hex, &d.sig_der, &d.sig_der_size);
                 if (r < 0)
-                        return disk_image_set_error(-EBADMSG, "verity signature partition: not a valid "
-                                                    "signature JSON object (rootHash, signature)");
+                        return ukit_error(err, -EBADMSG, "verity signature partition: not a valid "
+                                          "signature JSON object (rootHash, signature)");
         }
         *ret = d;
         return 0;

@@ -77,8 +77,9 @@ void ddi_image_done(DdiImage *d);
 /* Find the extension partitions for arch (root preferred over usr; a single
  * generic-Linux partition is accepted as root). -ENOENT not a GPT,
  * -ENXIO no root/usr partition, -EBADMSG malformed verity superblock or
- * signature partition, -ENOTUNIQ two candidates of the same kind. */
-int ddi_dissect(int fd, const char *arch, DdiImage *ret);
+ * signature partition, -ENOTUNIQ two candidates of the same kind. For
+ * -EBADMSG and -EOPNOTSUPP err names the structure and the field. */
+int ddi_dissect(int fd, const char *arch, DdiImage *ret, UkitError *err);
 
 /* Does the root hash follow the UUID convention for d? 1 yes, 0 no. */
 int ddi_roothash_matches_uuids(const DdiImage *d, const uint8_t *root, size_t n);

@@ -73,14 +73,13 @@ static bool words_contain(const char *list, const char *w) {
 }
 
 int extension_release_validate(ExtClass c, const char *name, const char *data, size_t size,
-                               const HostRelease *host, char reason[EXT_REASON_MAX]) {
+                               const HostRelease *host, UkitError *err) {
         char id[EXT_VALUE_MAX], version_id[EXT_VALUE_MAX], level[EXT_VALUE_MAX], scope[EXT_VALUE_MAX],
                 arch[EXT_VALUE_MAX];
         unsigned line = 0;
 
-#define REJECT(...) do { snprintf(reason, EXT_REASON_MAX, __VA_ARGS__); return 0; } while (0)
+#define REJECT(...) return ukit_error(err, -EPERM, __VA_ARGS__)
 
-        reason[0] = 0;
         if (!data || size == 0)
                 REJECT("no extension-release data");
         if (osrel_validate(data, size, &line) < 0)
@@ -101,12 +100,12 @@ int extension_release_validate(ExtClass c, const char *name, const char *data, s
         if (!id[0])
                 REJECT("no ID= in extension-release.%.60s", name);
         if (streq(id, "_any"))
-                return 1;
+                return 0;
         if (!streq(id, host->id) && !words_contain(host->id_like, id))
                 REJECT("ID=%.60s does not match host ID=%.60s", id, host->id);
 
         if (!host->version_id[0] && !host->level[0])
-                return 1;       /* rolling release: nothing to pin against */
+                return 0;       /* rolling release: nothing to pin against */
 
         if (host->level[0] && level[0]) {
                 if (!streq(host->level, level))
@@ -118,7 +117,7 @@ int extension_release_validate(ExtClass c, const char *name, const char *data, s
                 if (!streq(version_id, host->version_id))
                         REJECT("VERSION_ID=%.60s does not match host VERSION_ID=%.60s", version_id, host->version_id);
         }
-        return 1;
+        return 0;
 #undef REJECT
 }
 

@@ -11,13 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 typedef enum ExtClass {
         EXT_SYSEXT,
         EXT_CONFEXT,
 } ExtClass;
 
 #define EXT_VALUE_MAX 256u
-#define EXT_REASON_MAX 512u
 
 typedef struct HostRelease {
         char id[EXT_VALUE_MAX];
@@ -38,9 +39,9 @@ const char *ext_release_dir(ExtClass c);
 /* Fill host from os-release text. -EBADMSG invalid syntax, -ENOMSG no ID. */
 int host_release_parse(ExtClass c, const char *data, size_t size, HostRelease *ret);
 
-/* 1 accept, 0 reject with a one-line reason, -errno internal error. */
+/* 0 accept, -EPERM reject, with the one-line reason in err. */
 int extension_release_validate(ExtClass c, const char *name, const char *data, size_t size,
-                               const HostRelease *host, char reason[EXT_REASON_MAX]);
+                               const HostRelease *host, UkitError *err);
 
 /* Build the text of an extension-release file. Any value may be NULL
  * (omitted). Values are double-quoted and escaped; -EINVAL for control

@@ -4,7 +4,6 @@
  * last LBA. All CRCs are the IEEE 802.3 CRC-32 (as zlib's crc32()). */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,29 +215,12 @@ static void label_decode(const uint8_t *u16, char *out) {
         out[o] = 0;
 }
 
-static _Thread_local char image_error[256];
-
-const char *disk_image_last_error(void) {
-        return image_error[0] ? image_error : NULL;
-}
-
-int disk_image_set_error(int r, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(image_error, sizeof(image_error), fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-void disk_image_clear_error(void) {
-        image_error[0] = 0;
-}
-
 #define HDR_FAIL(fmt, ...) \
-        disk_image_set_error(-EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
+        ukit_error(err, -EBADMSG, "GPT header (%" PRIu32 "-byte sectors): " fmt, ss, ##__VA_ARGS__)
 
 /* 1 valid header at LBA lba at this sector size, 0 none, <0 error. */
-static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, uint64_t lba, GptTable *ret) {
+static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, uint64_t lba, GptTable *ret,
+                   UkitError *err) {
         _cleanup_free_ uint8_t *hdr = NULL, *array = NULL;
         GptTable t = { .sector_size = ss };
         int r;
@@ -309,16 +291,16 @@ static int gpt_try(GptReadFn read, void *ud, uint64_t disk_size, uint32_t ss, ui
                 label_decode(e + 56, p->label);
                 if (p->first_lba < t.first_usable || p->last_lba > t.last_usable || p->first_lba > p->last_lba) {
                         gpt_table_done(&t);
-                        return disk_image_set_error(-EBADMSG, "GPT partition entry %" PRIu32 ": StartingLBA %" PRIu64
-                                                    "..EndingLBA %" PRIu64 " outside the usable range or inverted",
-                                                    i + 1, p->first_lba, p->last_lba);
+                        return ukit_error(err, -EBADMSG, "GPT partition entry %" PRIu32 ": StartingLBA %" PRIu64
+                                          "..EndingLBA %" PRIu64 " outside the usable range or inverted",
+                                          i + 1, p->first_lba, p->last_lba);
                 }
                 for (size_t j = 0; j < t.n_partitions; j++)
                         if (!(p->last_lba < t.partitions[j].first_lba || p->first_lba > t.partitions[j].last_lba)) {
                                 uint32_t other = t.partitions[j].index + 1;
                                 gpt_table_done(&t);
-                                return disk_image_set_error(-EBADMSG, "GPT partition entries %" PRIu32 " and %" PRIu32
-                                                            " overlap", other, i + 1);
+                                return ukit_error(err, -EBADMSG, "GPT partition entries %" PRIu32 " and %" PRIu32
+                                                  " overlap", other, i + 1);
                         }
                 t.n_partitions++;
         }
@@ -332,23 +314,24 @@ static int gpt_try_backup(GptReadFn read, void *ud, uint64_t disk_size, GptTable
         static const uint32_t sizes[] = { 512, 4096 };
 
         for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
-                int r;
                 if (disk_size / sizes[i] < 3)
                         continue;
-                r = gpt_try(read, ud, disk_size, sizes[i], disk_size / sizes[i] - 1, ret);
-                if (r > 0)
+                if (gpt_try(read, ud, disk_size, sizes[i], disk_size / sizes[i] - 1, ret, NULL) > 0)
                         return 1;
         }
         return 0;
 }
 
-static int read_table(GptReadFn read, void *userdata, uint64_t disk_size, bool backup, GptTable *ret) {
+static int read_table(GptReadFn read, void *userdata, uint64_t disk_size, bool backup, GptTable *ret,
+                      UkitError *err) {
+        /* Each sector size says its own reason; the one whose result is
+         * returned is the one reported. */
+        UkitError ea = UKIT_ERROR_INIT, eb = UKIT_ERROR_INIT;
         GptTable a = {}, b = {};
         int ra, rb;
 
-        disk_image_clear_error();
-        ra = gpt_try(read, userdata, disk_size, 512, 1, &a);
-        rb = gpt_try(read, userdata, disk_size, 4096, 1, &b);
+        ra = gpt_try(read, userdata, disk_size, 512, 1, &a, &ea);
+        rb = gpt_try(read, userdata, disk_size, 4096, 1, &b, &eb);
         if (ra > 0 && rb > 0) {
                 gpt_table_done(&a);
                 gpt_table_done(&b);
@@ -362,47 +345,39 @@ static int read_table(GptReadFn read, void *userdata, uint64_t disk_size, bool b
                 *ret = b;
                 return 0;
         }
-        if (backup && (ra == -EBADMSG || rb == -EBADMSG)) {
-                /* keep the primary's complaint if the backup does not help */
-                char why[256];
-                snprintf(why, sizeof(why), "%s", disk_image_last_error() ? disk_image_last_error() : "");
-                if (gpt_try_backup(read, userdata, disk_size, ret) > 0) {
-                        disk_image_clear_error();
-                        return 0;
-                }
-                disk_image_set_error(-EBADMSG, "%s", why);
-        }
+        if (backup && (ra == -EBADMSG || rb == -EBADMSG) && gpt_try_backup(read, userdata, disk_size, ret) > 0)
+                return 0;   /* the primary's complaint is kept if the backup does not help */
         if (ra < 0 && ra != -EIO)
-                return ra;
+                return ukit_error_copy(err, &ea, ra);
         if (rb < 0 && rb != -EIO)
-                return rb;
+                return ukit_error_copy(err, &eb, rb);
         if (ra == -EIO)
-                return disk_image_set_error(-EBADMSG, "GPT partition entry array beyond the end of the file");
+                return ukit_error(err, -EBADMSG, "GPT partition entry array beyond the end of the file");
         return -ENOENT;
-}
-
-int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret) {
-        return read_table(read, userdata, disk_size, false, ret);
 }
 
 static int read_fd(void *ud, void *buf, size_t n, uint64_t off) {
         return pread_full(*(int *) ud, buf, n, off);
 }
 
-static int read_fd_table(int fd, bool backup, GptTable *ret) {
+static int read_fd_table(int fd, bool backup, GptTable *ret, UkitError *err) {
         uint64_t size;
         int r = fd_get_size(fd, &size);
         if (r < 0)
                 return r;
-        return read_table(read_fd, &fd, size, backup, ret);
+        return read_table(read_fd, &fd, size, backup, ret, err);
 }
 
-int gpt_read_fd(int fd, GptTable *ret) {
-        return read_fd_table(fd, false, ret);
+int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret, UkitError *err) {
+        return read_table(read, userdata, disk_size, false, ret, err);
 }
 
-int gpt_read_fd_any(int fd, GptTable *ret) {
-        return read_fd_table(fd, true, ret);
+int gpt_read_fd(int fd, GptTable *ret, UkitError *err) {
+        return read_fd_table(fd, false, ret, err);
+}
+
+int gpt_read_fd_any(int fd, GptTable *ret, UkitError *err) {
+        return read_fd_table(fd, true, ret, err);
 }
 
 typedef struct MemSource {
@@ -418,12 +393,12 @@ static int read_mem(void *ud, void *buf, size_t n, uint64_t off) {
         return 0;
 }
 
-int gpt_read_buffer(const void *data, size_t size, GptTable *ret) {
+int gpt_read_buffer(const void *data, size_t size, GptTable *ret, UkitError *err) {
         MemSource m = { data, size };
-        return read_table(read_mem, &m, size, false, ret);
+        return read_table(read_mem, &m, size, false, ret, err);
 }
 
-int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret) {
+int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret, UkitError *err) {
         MemSource m = { data, size };
-        return read_table(read_mem, &m, size, true, ret);
+        return read_table(read_mem, &m, size, true, ret, err);
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define GPT_SECTOR_SIZE         512u
 #define GPT_ENTRY_SIZE          128u
 #define GPT_ENTRIES             128u
@@ -84,22 +86,15 @@ typedef int (*GptReadFn)(void *userdata, void *buf, size_t n, uint64_t off);
 /* Find and validate the primary GPT (signature, header CRC, entry-array
  * CRC, bounds, no overlaps). A damaged primary is refused, never silently
  * replaced by the backup (images are hostile input). -ENOENT no GPT,
- * -EBADMSG malformed, -ENOTUNIQ valid headers for both sector sizes. */
-/* Why the last gpt_read*(), verity_superblock_parse() or ddi_dissect() in
- * this thread refused the image, naming the structure and the field ("GPT
- * header at LBA 1 (512-byte sectors): CRC32 mismatch"); NULL if it did not
- * say. Set only for -EBADMSG and -EOPNOTSUPP. */
-const char *disk_image_last_error(void);
-/* Record that message and return r (for gpt.c, verity.c, ddi.c). */
-__attribute__((format(printf, 2, 3))) int disk_image_set_error(int r, const char *fmt, ...);
-void disk_image_clear_error(void);
-
-int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret);
-int gpt_read_fd(int fd, GptTable *ret);
-int gpt_read_buffer(const void *data, size_t size, GptTable *ret);
+ * -EBADMSG malformed (err names the structure and the field: "GPT header
+ * (512-byte sectors): HeaderCRC32 mismatch"), -ENOTUNIQ valid headers for
+ * both sector sizes. */
+int gpt_read(GptReadFn read, void *userdata, uint64_t disk_size, GptTable *ret, UkitError *err);
+int gpt_read_fd(int fd, GptTable *ret, UkitError *err);
+int gpt_read_buffer(const void *data, size_t size, GptTable *ret, UkitError *err);
 /* The same, but a malformed primary is replaced by the backup copy in the
  * last LBA if that is valid (-EBADMSG only if both are malformed): for
  * disks ukit itself changes in place (gpt_update_entry()), where an
  * interrupted write can leave the primary damaged. */
-int gpt_read_fd_any(int fd, GptTable *ret);
-int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret);
+int gpt_read_fd_any(int fd, GptTable *ret, UkitError *err);
+int gpt_read_buffer_any(const void *data, size_t size, GptTable *ret, UkitError *err);

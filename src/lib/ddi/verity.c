@@ -144,12 +144,11 @@ void verity_superblock_build(const VerityParams *p, uint8_t sb[VERITY_SUPERBLOCK
         memcpy(sb + 88, p->salt, MIN(p->salt_size, (size_t) VERITY_SALT_MAX));
 }
 
-#define SB_FAIL(r, fmt, ...) disk_image_set_error(r, "verity superblock: " fmt, ##__VA_ARGS__)
+#define SB_FAIL(r, fmt, ...) ukit_error(err, r, "verity superblock: " fmt, ##__VA_ARGS__)
 
-int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret) {
+int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret, UkitError *err) {
         VerityParams p;
 
-        disk_image_clear_error();
         if (n < VERITY_SUPERBLOCK_SIZE || memcmp(sb, "verity\0\0", 8) != 0)
                 return SB_FAIL(-EBADMSG, "no \"verity\" signature");
         if (le32_read(sb + 8) != 1)
@@ -301,13 +300,18 @@ static int leaf_level(const VerityParams *p, const VerityLayout *l, int data_fd,
         return r;
 }
 
-/* Build the whole hash area (tree + superblock) into area. */
+/* Build the whole hash area (tree + superblock, l->total_bytes) into a new
+ * buffer *ret_area, and the root hash into root. */
 static int verity_build(const VerityParams *p, const VerityLayout *l, int data_fd, uint64_t data_off,
-                        uint8_t *area, uint8_t *root) {
+                        uint8_t **ret_area, uint8_t *root) {
         _cleanup_(hasher_done) Hasher h = {};
         const uint64_t hbs = p->hash_block_size;
+        _cleanup_free_ uint8_t *area = NULL;
         int r;
 
+        area = calloc(1, (size_t) l->total_bytes + 1);
+        if (!area)
+                return -ENOMEM;
         r = hasher_init(&h, p);
         if (r < 0)
                 return r;
@@ -328,8 +332,12 @@ static int verity_build(const VerityParams *p, const VerityLayout *l, int data_f
                                 return r;
                 }
         }
-        if (l->levels > 0)
-                return hasher_block(&h, area + l->level_start[l->levels - 1] * hbs, hbs, root);
+        if (l->levels > 0) {
+                r = hasher_block(&h, area + l->level_start[l->levels - 1] * hbs, hbs, root);
+                if (r < 0)
+                        return r;
+        }
+        *ret_area = TAKE_PTR(area);
         return 0;
 }
 
@@ -344,10 +352,7 @@ int verity_format(const VerityParams *p, int data_fd, uint64_t data_off,
         r = verity_layout(p, &l);
         if (r < 0)
                 return r;
-        area = calloc(1, (size_t) l.total_bytes);
-        if (!area && l.total_bytes > 0)
-                return -ENOMEM;
-        r = verity_build(p, &l, data_fd, data_off, area, root);
+        r = verity_build(p, &l, data_fd, data_off, &area, root);
         if (r < 0)
                 return r;
         r = pwrite_full(hash_fd, area, (size_t) l.total_bytes, hash_off);
@@ -371,13 +376,12 @@ int verity_verify(const VerityParams *p, int data_fd, uint64_t data_off,
                 return r;
         if (root_size != l.digest_size)
                 return -EBADMSG;
-        area = calloc(1, (size_t) l.total_bytes + 1);
-        ondisk = malloc((size_t) l.total_bytes + 1);
-        if (!area || !ondisk)
-                return -ENOMEM;
-        r = verity_build(p, &l, data_fd, data_off, area, computed);
+        r = verity_build(p, &l, data_fd, data_off, &area, computed);
         if (r < 0)
                 return r;
+        ondisk = malloc((size_t) l.total_bytes + 1);
+        if (!ondisk)
+                return -ENOMEM;
         r = pread_full(hash_fd, ondisk, (size_t) l.total_bytes, hash_off);
         if (r == -EIO)
                 return -EBADMSG;        /* hash device too short */

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 #define VERITY_SUPERBLOCK_SIZE  512u
 #define VERITY_SALT_MAX         256u
 #define VERITY_DIGEST_MAX       64u     /* sha512 */
@@ -58,9 +60,10 @@ int verity_verify(const VerityParams *p, int data_fd, uint64_t data_off,
                   const uint8_t *root, size_t root_size);
 
 /* Encode/decode the on-disk superblock (VERITY_SUPERBLOCK_SIZE bytes).
- * parse: -EBADMSG bad magic/version/fields, -EOPNOTSUPP unsupported hash. */
+ * parse: -EBADMSG bad magic/version/fields, -EOPNOTSUPP unsupported hash
+ * (err names the field). */
 void verity_superblock_build(const VerityParams *p, uint8_t sb[VERITY_SUPERBLOCK_SIZE]);
-int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret);
+int verity_superblock_parse(const uint8_t *sb, size_t n, VerityParams *ret, UkitError *err);
 
 /* Digest size of p->hash_name, or -EOPNOTSUPP. */
 int verity_digest_size(const VerityParams *p);

@@ -90,12 +90,20 @@ static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName 
         return 0;
 }
 
+/* The files read for one archive (pack_dir()). */
+typedef char *FileData[ESP_FILES_MAX];
+
+static void file_data_free(FileData *d) {
+        for (size_t i = 0; i < ESP_FILES_MAX; i++)
+                free((*d)[i]);
+}
+
 /* The archive extra_pack() in src/stub/extra.c builds for dir, extended
  * into s; nothing when no file matches. Files over the size limit are
  * skipped, as the stub skips files it cannot read. */
 static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, UkitError *err) {
         _cleanup_free_ EspName *names = calloc(ESP_FILES_MAX, sizeof(EspName));
-        char *data[ESP_FILES_MAX] = {};
+        _cleanup_(file_data_free) FileData data = {};
         size_t sizes[ESP_FILES_MAX] = {}, n, m = 0;
         int r;
 
@@ -106,30 +114,25 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, Uki
                 return r;
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *p = path_join(dir, names[i]);
-                if (!p) {
-                        r = -ENOMEM;
-                        goto out;
-                }
+                if (!p)
+                        return -ENOMEM;
                 struct stat st;
                 if (stat(p, &st) == 0 && (uint64_t) st.st_size > ESP_FILE_SIZE_MAX)
                         continue;       /* the stub refuses to read it */
                 r = read_input_full(p, ESP_FILE_SIZE_MAX, &data[m], &sizes[m]);
                 if (r == -EFBIG)
                         continue;
-                if (r < 0) {
-                        fail_path(r, p, err);
-                        goto out;
-                }
+                if (r < 0)
+                        return fail_path(r, p, err);
                 if (m != i)
                         memcpy(names[m], names[i], sizeof(EspName));
                 m++;
         }
-        r = 0;
         if (m == 0)
-                goto out;
+                return 0;
 
         CpioWriter w;
-        uint8_t *buf = NULL;
+        _cleanup_free_ uint8_t *buf = NULL;
         size_t total = 0;
         for (int pass = 0; pass < 2; pass++) {
                 cpio_writer_init(&w, buf, total);
@@ -139,18 +142,14 @@ static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, Uki
                 cpio_put_trailer(&w);
                 if (pass == 0) {
                         total = cpio_writer_finish(&w);
-                        if (total == 0 || !(buf = malloc(total))) {
-                                r = total == 0 ? fail_path(-EINVAL, dir, err) : -ENOMEM;
-                                goto out;
-                        }
+                        if (total == 0)
+                                return fail_path(-EINVAL, dir, err);
+                        buf = malloc(total);
+                        if (!buf)
+                                return -ENOMEM;
                 }
         }
-        r = cpio_writer_finish(&w) == total ? extend(s, buf, total) : -EINVAL;
-        free(buf);
-out:
-        for (size_t i = 0; i < ESP_FILES_MAX; i++)
-                free(data[i]);
-        return r;
+        return cpio_writer_finish(&w) == total ? extend(s, buf, total) : -EINVAL;
 }
 
 /* The add-ons' .dtb, .initrd and .ucode as the stub keeps them (VirtualSize

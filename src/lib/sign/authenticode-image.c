@@ -129,7 +129,8 @@ int authenticode_image_load(int fd, AuthenticodeImage **ret, UkitError *err) {
                 r = authenticode_layout_from_pe(img->pe, img->pe->file_size, &img->layout);
                 if (r < 0)
                         return ukit_error(err, r, "section data beyond the end of the file");
-                goto done;
+                *ret = TAKE_PTR(img);
+                return 0;
         }
 
         uint64_t end = (uint64_t) img->pe->cert_table_offset + img->pe->cert_table_size;
@@ -157,8 +158,6 @@ int authenticode_image_load(int fd, AuthenticodeImage **ret, UkitError *err) {
         if (r < 0)
                 return ukit_error(err, r, "certificate table overlaps section data");
         img->signed_ = true;
-
-done:
         *ret = TAKE_PTR(img);
         return 0;
 }

@@ -265,6 +265,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
         _cleanup_(ddi_image_done) DdiImage d = {};
         _cleanup_(ext_verity_done) ExtVerity v = EXT_VERITY_INIT;
         _cleanup_free_ char *probed = NULL;
+        UkitError err = UKIT_ERROR_INIT;
         uint64_t off = 0, size = 0;
         const char *fstype;
         int r;
@@ -275,7 +276,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                                      : img->type == EXT_IMAGE_BLOCK ? "not a block device"
                                                                     : "not a regular file");
         bool sidecar = false;
-        r = ddi_dissect(fd, ctx->host.arch, &d);
+        r = ddi_dissect(fd, ctx->host.arch, &d, &err);
         if (r == -ENOENT) {
                 /* A bare file system image, possibly with sidecar verity files. */
                 r = fd_get_size(fd, &size);
@@ -290,7 +291,7 @@ static int mount_raw(const ExtContext *ctx, ExtImage *img, const char *mnt, unsi
                         size = s;       /* mount only what verity covers */
                 }
         } else {
-                const char *why = disk_image_last_error();
+                const char *why = ukit_error_what(&err);
                 return ext_image_set(img, EXT_IMAGE_FAILED, r, "not a usable disk image: %s",
                                      r == -ENXIO ? "no root or usr partition for this architecture" :
                                      r == -ENOTUNIQ ? "several root/usr partitions" :
@@ -384,13 +385,13 @@ int ext_image_attach(const ExtContext *ctx, ExtImage *img, const char *mnt) {
                 if (!text)
                         return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "no %s/extension-release.%s",
                                              ext_release_dir(ctx->cls), img->name);
-                char reason[EXT_REASON_MAX];
-                r = extension_release_validate(ctx->cls, img->name, text, n, &ctx->host, reason);
+                UkitError why = UKIT_ERROR_INIT;
+                r = extension_release_validate(ctx->cls, img->name, text, n, &ctx->host, &why);
+                if (r == -EPERM)
+                        return ext_image_set(img, EXT_IMAGE_IGNORED, 0, "%s", ukit_error_reason(&why, r));
                 if (r < 0)
                         return ext_image_set(img, EXT_IMAGE_FAILED, r, "validating the release file: %s",
                                              strerror(-r));
-                if (r == 0)
-                        return ext_image_set(img, EXT_IMAGE_IGNORED, r, "%s", reason);
         }
         img->result->state = EXT_IMAGE_MERGED;
         ext_test_point("image-mounted");

@@ -174,7 +174,7 @@ int ext_verity_check_sidecar(const ExtContext *ctx, ExtImage *img, int data_fd, 
                         return 0;
                 return ext_image_set(img, EXT_IMAGE_FAILED, hfd, "%s: %s", vpath, input_strerror(hfd));
         }
-        if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp) < 0 ||
+        if (pread_full(hfd, sb, sizeof(sb), 0) < 0 || verity_superblock_parse(sb, sizeof(sb), &vp, NULL) < 0 ||
             fd_get_size(hfd, &hsize) < 0)
                 return ext_image_set(img, EXT_IMAGE_FAILED, -EBADMSG,
                                      "%s: not a dm-verity hash device with superblock", vpath);

@@ -141,14 +141,15 @@ static int read_table(const char *disk, int flags, int *ret_fd, GptTable *ret, U
                 ukit_error(err, -errno, "cannot open the disk: %s", strerror(errno));
                 return ukit_error_where(err, -errno, disk, UKIT_ERROR_NO_OFFSET);
         }
-        r = gpt_read_fd_any(fd, ret);       /* our own interrupted write may have left the primary damaged */
+        UkitError gerr = UKIT_ERROR_INIT;
+        r = gpt_read_fd_any(fd, ret, &gerr); /* our own interrupted write may have left the primary damaged */
         if (r < 0) {
                 close(fd);
                 if (r == -ENOENT)
                         ukit_error(err, -EMEDIUMTYPE, "no GPT partition table");
                 else
                         ukit_error(err, r, "cannot read the partition table: %s",
-                                   disk_image_last_error() ? disk_image_last_error() : strerror(-r));
+                                   ukit_error_reason(&gerr, r));
                 return ukit_error_where(err, r == -ENOENT ? -EMEDIUMTYPE : r, disk, UKIT_ERROR_NO_OFFSET);
         }
         if (ret_fd)

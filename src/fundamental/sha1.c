@@ -8,11 +8,11 @@ static uint32_t rol32(uint32_t v, unsigned n) {
 
 void sha1_init(Sha1 *s) {
         *s = (Sha1) {
-                .h = { 0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u },
+                .md.h = { 0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u },
         };
 }
 
-static void sha1_block(Sha1 *s, const uint8_t *p) {
+static void sha1_block(uint32_t h[8], const uint8_t *p) {
         uint32_t w[80];
 
         for (unsigned i = 0; i < 16; i++)
@@ -21,7 +21,7 @@ static void sha1_block(Sha1 *s, const uint8_t *p) {
         for (unsigned i = 16; i < 80; i++)
                 w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
 
-        uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3], e = s->h[4];
+        uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
         for (unsigned i = 0; i < 80; i++) {
                 uint32_t f, k;
                 if (i < 20) {
@@ -44,48 +44,17 @@ static void sha1_block(Sha1 *s, const uint8_t *p) {
                 b = a;
                 a = t;
         }
-        s->h[0] += a;
-        s->h[1] += b;
-        s->h[2] += c;
-        s->h[3] += d;
-        s->h[4] += e;
+        h[0] += a;
+        h[1] += b;
+        h[2] += c;
+        h[3] += d;
+        h[4] += e;
 }
 
 void sha1_update(Sha1 *s, const void *data, size_t n) {
-        const uint8_t *p = data;
-
-        s->length += n;
-        while (n > 0) {
-                size_t k = MIN(n, sizeof(s->block) - s->fill);
-                for (size_t i = 0; i < k; i++)
-                        s->block[s->fill + i] = p[i];
-                s->fill += k;
-                p += k;
-                n -= k;
-                if (s->fill == sizeof(s->block)) {
-                        sha1_block(s, s->block);
-                        s->fill = 0;
-                }
-        }
+        md_update(&s->md, sha1_block, data, n);
 }
 
 void sha1_final(Sha1 *s, uint8_t out[static SHA1_DIGEST_SIZE]) {
-        uint64_t bits = s->length * 8u;
-        uint8_t pad = 0x80;
-
-        sha1_update(s, &pad, 1);
-        pad = 0;
-        while (s->fill != 56)
-                sha1_update(s, &pad, 1);
-        uint8_t len[8];
-        for (unsigned i = 0; i < 8; i++)
-                len[i] = (uint8_t) (bits >> (56 - 8 * i));
-        sha1_update(s, len, sizeof(len));
-
-        for (unsigned i = 0; i < 5; i++) {
-                out[4 * i] = (uint8_t) (s->h[i] >> 24);
-                out[4 * i + 1] = (uint8_t) (s->h[i] >> 16);
-                out[4 * i + 2] = (uint8_t) (s->h[i] >> 8);
-                out[4 * i + 3] = (uint8_t) s->h[i];
-        }
+        md_final(&s->md, sha1_block, 5, out);
 }

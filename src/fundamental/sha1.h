@@ -5,15 +5,12 @@
  * EFI_HASH2_PROTOCOL is missing on most firmware. Not used for anything
  * that needs collision resistance. Freestanding. */
 
-#include "macro.h"
+#include "md-hash.h"
 
 #define SHA1_DIGEST_SIZE 20u
 
 typedef struct Sha1 {
-        uint32_t h[5];
-        uint64_t length;        /* bytes fed so far */
-        uint8_t block[64];
-        size_t fill;            /* bytes in block */
+        MdHash md;
 } Sha1;
 
 void sha1_init(Sha1 *s);

@@ -19,12 +19,12 @@ static uint32_t ror32(uint32_t v, unsigned n) {
 
 void sha256_init(Sha256 *s) {
         *s = (Sha256) {
-                .h = { 0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                .md.h = { 0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
                        0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u },
         };
 }
 
-static void sha256_block(Sha256 *s, const uint8_t *p) {
+static void sha256_block(uint32_t h[8], const uint8_t *p) {
         uint32_t w[64], v[8];
 
         for (unsigned i = 0; i < 16; i++)
@@ -36,7 +36,7 @@ static void sha256_block(Sha256 *s, const uint8_t *p) {
                 w[i] = w[i - 16] + s0 + w[i - 7] + s1;
         }
         for (unsigned i = 0; i < 8; i++)
-                v[i] = s->h[i];
+                v[i] = h[i];
         for (unsigned i = 0; i < 64; i++) {
                 uint32_t e = v[4], a = v[0];
                 uint32_t t1 = v[7] + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
@@ -49,47 +49,13 @@ static void sha256_block(Sha256 *s, const uint8_t *p) {
                 v[0] = t1 + t2;
         }
         for (unsigned i = 0; i < 8; i++)
-                s->h[i] += v[i];
+                h[i] += v[i];
 }
 
 void sha256_update(Sha256 *s, const void *data, size_t n) {
-        const uint8_t *p = data;
-
-        s->length += n;
-        while (n > 0) {
-                size_t k = MIN(n, sizeof(s->block) - s->fill);
-                for (size_t i = 0; i < k; i++)
-                        s->block[s->fill + i] = p[i];
-                s->fill += k;
-                p += k;
-                n -= k;
-                if (s->fill == sizeof(s->block)) {
-                        sha256_block(s, s->block);
-                        s->fill = 0;
-                }
-        }
+        md_update(&s->md, sha256_block, data, n);
 }
 
 void sha256_final(Sha256 *s, uint8_t out[static SHA256_DIGEST_SIZE]) {
-        uint64_t bits = s->length * 8u;
-        uint8_t pad = 0x80;
-
-        sha256_update(s, &pad, 1);
-        pad = 0;
-        while (s->fill != 56)
-                sha256_update(s, &pad, 1);
-        uint8_t len[8];
-        for (unsigned i = 0; i < 8; i++)
-                len[i] = (uint8_t) (bits >> (56 - 8 * i));
-        sha256_update(s, len, sizeof(len));
-
-        for (unsigned i = 0; i < 8; i++) {
-                out[4 * i] = (uint8_t) (s->h[i] >> 24);
-                out[4 * i + 1] = (uint8_t) (s->h[i] >> 16);
-                out[4 * i + 2] = (uint8_t) (s->h[i] >> 8);
-                out[4 * i + 3] = (uint8_t) s->h[i];
-        }
-        volatile uint8_t *b = (volatile uint8_t *) s;
-        for (size_t i = 0; i < sizeof(*s); i++)
-                b[i] = 0;
+        md_final(&s->md, sha256_block, 8, out);
 }

@@ -4,15 +4,12 @@
 /* SHA-256 (FIPS 180-4) for the stub, which has no OpenSSL: the random seed
  * (src/stub/random-seed.c) is derived with it. Freestanding. */
 
-#include "macro.h"
+#include "md-hash.h"
 
 #define SHA256_DIGEST_SIZE 32u
 
 typedef struct Sha256 {
-        uint32_t h[8];
-        uint64_t length;        /* bytes fed so far */
-        uint8_t block[64];
-        size_t fill;            /* bytes in block */
+        MdHash md;
 } Sha256;
 
 void sha256_init(Sha256 *s);

@@ -54,8 +54,8 @@ static int fail_path(int r, const char *path, UkitError *err) {
 
 /* The regular files of dir whose names the stub takes for rule, sorted.
  * A missing directory is an empty one (the stub does the same). */
-static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName *names, size_t *ret_n,
-                    UkitError *err) {
+static int list_dir_into(const char *dir, const EspPickup *rule, size_t max, EspName *names, size_t *ret_n,
+                         UkitError *err) {
         DIR *d = opendir(dir);
         struct dirent *de;
         size_t n = 0;
@@ -90,6 +90,15 @@ static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName 
         return 0;
 }
 
+/* The same into *ret_names, an array of max names (freed by the caller). */
+static int list_dir(const char *dir, const EspPickup *rule, size_t max, EspName **ret_names, size_t *ret_n,
+                    UkitError *err) {
+        *ret_names = calloc(max, sizeof(EspName));
+        if (!*ret_names)
+                return -ENOMEM;
+        return list_dir_into(dir, rule, max, *ret_names, ret_n, err);
+}
+
 /* The files read for one archive (pack_dir()). */
 typedef char *FileData[ESP_FILES_MAX];
 
@@ -102,14 +111,12 @@ static void file_data_free(FileData *d) {
  * into s; nothing when no file matches. Files over the size limit are
  * skipped, as the stub skips files it cannot read. */
 static int pack_dir(const Extender *s, const char *dir, const EspPickup *pk, UkitError *err) {
-        _cleanup_free_ EspName *names = calloc(ESP_FILES_MAX, sizeof(EspName));
+        _cleanup_free_ EspName *names = NULL;
         _cleanup_(file_data_free) FileData data = {};
         size_t sizes[ESP_FILES_MAX] = {}, n, m = 0;
         int r;
 
-        if (!names)
-                return -ENOMEM;
-        r = list_dir(dir, pk, ESP_FILES_MAX, names, &n, err);
+        r = list_dir(dir, pk, ESP_FILES_MAX, &names, &n, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -247,13 +254,11 @@ static int pick_dtbauto(const char *img, size_t size, PeSectionRef *sections, co
  * loaded. */
 static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *len, AddonBlobs *blobs,
                       UkitError *err) {
-        _cleanup_free_ EspName *names = calloc(ESP_ADDONS_MAX, sizeof(EspName));
+        _cleanup_free_ EspName *names = NULL;
         size_t n;
         int r;
 
-        if (!names)
-                return -ENOMEM;
-        r = list_dir(dir, pk, ESP_ADDONS_MAX, names, &n, err);
+        r = list_dir(dir, pk, ESP_ADDONS_MAX, &names, &n, err);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {

@@ -150,16 +150,19 @@ static int bank_start(struct UkiBuildBank *k, size_t index, const PeLayoutSectio
         return 0;
 }
 
+/* Each event names its section: the first one of a section starts it. */
+static int bank_enter(struct UkiBuildBank *k, size_t index, const PeLayoutSection *s) {
+        return k->started == (ssize_t) index ? 0 : bank_start(k, index, s);
+}
+
 /* One bank's consumer (on its own thread with the fan-out). */
 static int bank_section_data(void *userdata, size_t index, const PeLayoutSection *s, const void *buf, size_t n) {
         struct UkiBuildBank *k = userdata;
         int r;
 
-        if (k->started != (ssize_t) index) {
-                r = bank_start(k, index, s);
-                if (r < 0)
-                        return r;
-        }
+        r = bank_enter(k, index, s);
+        if (r < 0)
+                return r;
         if (k->skip)
                 return 0;
         return pcr_measure_section_data(k->measure, buf, n);
@@ -169,11 +172,9 @@ static int bank_section_end(void *userdata, size_t index, const PeLayoutSection 
         struct UkiBuildBank *k = userdata;
         int r;
 
-        if (k->started != (ssize_t) index) {
-                r = bank_start(k, index, s);
-                if (r < 0)
-                        return r;
-        }
+        r = bank_enter(k, index, s);
+        if (r < 0)
+                return r;
         if (!k->section_open)
                 return 0;
         /* The stub measures VirtualSize bytes: the loader zero-fills beyond

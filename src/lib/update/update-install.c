@@ -39,23 +39,6 @@ struct UpdatePending {
         GptPartition *entries;  /* ... and the entry it gets at install */
 };
 
-static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = 0;
-                        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                                return -errno;
-                        *s = '/';
-                }
-        if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
 int update_lock(const UpdateContext *c, int **ret_fds, UkitError *err) {
         size_t n = c->defs.n_transfers;
         int *fds = malloc(n * sizeof(int));
@@ -76,7 +59,7 @@ int update_lock(const UpdateContext *c, int **ret_fds, UkitError *err) {
                         /* the disk itself, as udev and systemd-repart lock it */
                         fds[i] = open(c->target_dirs[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
                         r = fds[i] < 0 ? -errno : 0;
-                } else if ((r = mkdir_parents(c->target_dirs[i])) >= 0) {
+                } else if ((r = mkdir_p(c->target_dirs[i], 0755)) >= 0) {
                         fds[i] = open(c->target_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         r = fds[i] < 0 ? -errno : 0;
                 }

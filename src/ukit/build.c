@@ -15,6 +15,7 @@
 #include "bmp.h"
 #include "build-compat.h"
 #include "build-config.h"
+#include "config-load.h"
 #include "build-hwids.h"
 #include "build.h"
 #include "build-pcr.h"
@@ -522,30 +523,15 @@ static int config_item(void *userdata, const char *section, const char *key, con
 }
 
 static int apply_config(BuildContext *c) {
-        _cleanup_free_ char *text = NULL;
-        size_t n;
-        unsigned line = 0;
         const char *path = c->config ? c->config : build_config_default_path();
+        ConfigState st = { .c = c, .path = path, .sbat_from_cmdline = c->n_sbats > 0 };
         int r;
 
-        if (!path)
-                return 0;
-        r = read_file_full(path, BUILD_CONFIG_SIZE_MAX, &text, &n);
-        if (r < 0)
-                return log_errno(r, "%s: cannot read configuration file", path);
-
-        ConfigState st = { .c = c, .path = path, .sbat_from_cmdline = c->n_sbats > 0 };
-        r = build_config_parse(text, n, config_item, &st, &line);
-        if (r < 0) {
+        r = config_load(path, config_item, &st, &c->config_error);
+        if (r != 0) {
                 free(st.initrds);
                 free(st.dtbautos);
-                if (r == -EBADMSG) {
-                        return log_error("%s:%u: syntax error", path, line);
-                }
-                if (c->config_error) {
-                        return log_error("%s:%u: %s", path, line, c->config_error);
-                }
-                return log_errno(r, "%s:%u: cannot parse", path, line);
+                return r;
         }
         if (st.n_initrds > 0) {
                 for (size_t i = 0; i < c->n_initrds; i++)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "config-load.h"
 #include "cli.h"
 #include "fileio.h"
 #include "keygen.h"
@@ -159,28 +160,16 @@ static int genkey_config_item(void *userdata, const char *section, const char *k
 /* ukify's config file applies to genkey too: key paths and the validity;
  * the command line wins, its PCR keys come first. */
 static int apply_config(GenkeyArgs *a) {
-        _cleanup_free_ char *text = NULL;
         const char *path = a->config ?: build_config_default_path();
-        size_t n = 0;
-        unsigned line = 0;
-        int r;
-
-        if (!path)
-                return 0;
-        r = read_file_full(path, BUILD_CONFIG_SIZE_MAX, &text, &n);
-        if (r < 0)
-                return log_errno(r, "%s: cannot read configuration file", path);
         GenkeyConfig st = { .a = a, .sb_from_cmdline = a->sb_key || a->sb_cert, .n_cli_priv = a->n_pcr_priv,
                             .n_cli_pub = a->n_pcr_pub };
-        r = build_config_parse(text, n, genkey_config_item, &st, &line);
+        int r;
+
+        r = config_load(path, genkey_config_item, &st, &st.error);
         for (size_t i = 0; i < st.n_groups; i++)
                 free(st.groups[i]);
-        if (r == -EBADMSG)
-                return log_error("%s:%u: syntax error", path, line);
-        if (r < 0 && st.error)
-                return log_error("%s:%u: %s", path, line, st.error);
-        if (r < 0)
-                return log_errno(r, "%s:%u: cannot parse", path, line);
+        if (r != 0)
+                return r;
         for (size_t i = 0; i < a->n_pcr_priv; i++)
                 if (!a->pcr_priv[i])
                         return log_error("%s: PCRPublicKey= without PCRPrivateKey=", path);

@@ -301,24 +301,32 @@ static int addons_dir(const char *dir, const EspPickup *pk, char *buf, size_t *l
         return 0;
 }
 
+/* One event of text (len ASCII bytes) in UTF-16LE with its NUL, as the
+ * stub measures command lines; -EILSEQ for a byte that is not ASCII. */
+static int extend_utf16(const Extender *s, const char *text, size_t len) {
+        _cleanup_free_ uint8_t *u16 = malloc(2 * (len + 1));
+
+        if (!u16)
+                return -ENOMEM;
+        for (size_t i = 0; i <= len; i++) {
+                if ((unsigned char) text[i] >= 0x80)
+                        return -EILSEQ;
+                u16[2 * i] = (uint8_t) text[i];
+                u16[2 * i + 1] = 0;
+        }
+        return extend(s, u16, 2 * (len + 1));
+}
+
 /* The SMBIOS `io.systemd.stub.kernel-cmdline-extra=` string: one event of
  * its UTF-16LE form with the NUL (smbios-cmdline.c); none when empty. */
 static int smbios_extend(const Extender *s, const char *text, UkitError *err) {
         size_t len = strlen(text);
         if (len == 0)
                 return 0;
-        _cleanup_free_ uint8_t *u16 = malloc(2 * (len + 1));
-        if (!u16)
-                return -ENOMEM;
-        for (size_t i = 0; i <= len; i++) {
-                if ((unsigned char) text[i] >= 0x80) {
-                        ukit_error(err, -EILSEQ, "non-ASCII SMBIOS command line");
-                        return -EILSEQ;
-                }
-                u16[2 * i] = (uint8_t) text[i];
-                u16[2 * i + 1] = 0;
-        }
-        return extend(s, u16, 2 * (len + 1));
+        int r = extend_utf16(s, text, len);
+        if (r == -EILSEQ)
+                ukit_error(err, -EILSEQ, "non-ASCII SMBIOS command line");
+        return r;
 }
 
 /* The directory of row pk to read: its global one under esp, or dropin. */
@@ -351,17 +359,8 @@ static int addons_extend(const Extender *s, const EspPickup *pk, const char *esp
         }
         if (len == 0)
                 return 0;
-        /* UTF-16LE with its NUL, as the stub measures it */
-        _cleanup_free_ uint8_t *u16 = malloc(2 * (len + 1));
-        if (!u16)
-                return -ENOMEM;
-        for (size_t i = 0; i <= len; i++) {
-                if ((unsigned char) buf[i] >= 0x80)
-                        return fail_path(-EILSEQ, dropin, err);
-                u16[2 * i] = (uint8_t) buf[i];
-                u16[2 * i + 1] = 0;
-        }
-        return extend(s, u16, 2 * (len + 1));
+        r = extend_utf16(s, buf, len);
+        return r == -EILSEQ ? fail_path(-EILSEQ, dropin, err) : r;
 }
 
 int esp_predict_observe(const char *esp, const char *uki, const EspMachine *machine, unsigned banks,

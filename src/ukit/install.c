@@ -97,6 +97,7 @@ typedef struct InstallArgs {
         const char *cmdline;
         const char *stub;
         const char *os_release;
+        const char *devicetree;
         int tries;              /* -1 unset, -2 explicitly none */
 } InstallArgs;
 
@@ -118,6 +119,7 @@ static void install_help(FILE *f) {
                 "     --cmdline=TEXT|@FILE   kernel command line (default: /etc/kernel/cmdline, else /proc/cmdline)\n"
                 "     --os-release=TEXT|@FILE  passed to ukit build\n"
                 "     --stub=FILE            passed to ukit build\n"
+                "     --devicetree=FILE      passed to ukit build (the plugin: /etc/kernel/devicetree)\n"
                 "  -q --quiet                do not report what was installed\n"
                 "\n"
                 "Honours KERNEL_INSTALL_CONF_ROOT, KERNEL_INSTALL_ENTRY_TOKEN and\n"
@@ -134,6 +136,7 @@ static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
                 ARG_CMDLINE,
                 ARG_STUB,
                 ARG_OS_RELEASE,
+                ARG_DEVICETREE,
         };
         static const struct option options[] = {
                 { "help",        no_argument,       NULL, 'h' },
@@ -147,6 +150,7 @@ static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
                 { "cmdline",     required_argument, NULL, ARG_CMDLINE },
                 { "stub",        required_argument, NULL, ARG_STUB },
                 { "os-release",  required_argument, NULL, ARG_OS_RELEASE },
+                { "devicetree",  required_argument, NULL, ARG_DEVICETREE },
                 {}
         };
         int c;
@@ -194,6 +198,9 @@ static int parse_install_argv(int argc, char **argv, InstallArgs *a) {
                         break;
                 case ARG_OS_RELEASE:
                         a->os_release = optarg;
+                        break;
+                case ARG_DEVICETREE:
+                        a->devicetree = optarg;
                         break;
                 default:
                         return log_getopt_error(c, argv);
@@ -492,6 +499,13 @@ static int install_need(Install *in) {
                 return r;
         if (!ADD_OK(need, sz, &need) || !ADD_OK(need, in->cs.extra_bytes, &need))
                 return log_error("inputs too large");
+        if (in->a.devicetree) {
+                r = input_size(in->a.devicetree, &sz);
+                if (r != 0)
+                        return r;
+                if (!ADD_OK(need, sz, &need))
+                        return log_error("inputs too large");
+        }
         margin = need / 100 * SPACE_MARGIN_PERCENT + SPACE_MARGIN_FIXED;
         if (!ADD_OK(need, margin, &need))
                 return log_error("inputs too large");
@@ -588,7 +602,7 @@ static int install_build(Install *in) {
          * line starting with '@' must not be taken for a file name. */
         _cleanup_free_ char *o_cmdline = in->cmdline ?
                 xasprintf("--cmdline=%s%s", !a->cmdline && in->cmdline[0] == '@' ? " " : "", in->cmdline) : NULL;
-        _cleanup_free_ char *o_output = NULL, *o_config = NULL, *o_stub = NULL, *o_osrel = NULL;
+        _cleanup_free_ char *o_output = NULL, *o_config = NULL, *o_stub = NULL, *o_osrel = NULL, *o_dtb = NULL;
         char *o_initrd[INITRDS_MAX] = {};
         size_t k = 0;
         int r;
@@ -606,6 +620,8 @@ static int install_build(Install *in) {
                 bargv[k++] = o_stub = xasprintf("--stub=%s", a->stub);
         if (a->os_release)
                 bargv[k++] = o_osrel = xasprintf("--os-release=%s", a->os_release);
+        if (a->devicetree)
+                bargv[k++] = o_dtb = xasprintf("--devicetree=%s", a->devicetree);
         bargv[k++] = o_output = xasprintf("--output=%s", in->target);
         if (arg_quiet)
                 bargv[k++] = (char *) "--quiet";       /* no "Wrote FILE" either */

@@ -570,7 +570,10 @@ vm_run() {
         local lockfd rc=1 pid start now elapsed
         exec {lockfd}>"$VM_QEMU_LOCK"
         local waited=$SECONDS
+        # tests/run-test.sh does not count this wait into UKIT_VM_TIMEOUT
+        [ -z "${UKIT_VM_WAITING:-}" ] || : >"$UKIT_VM_WAITING"
         flock "$lockfd"
+        [ -z "${UKIT_VM_WAITING:-}" ] || rm -f "$UKIT_VM_WAITING"
         [ $((SECONDS - waited)) -gt 1 ] && vm_log "waited $((SECONDS - waited))s for $VM_QEMU_LOCK"
         start=$(date +%s%N)
         vm_log "$qemu ${args[*]}"

@@ -24,7 +24,8 @@
 # the kernel's PARTNAME, the ESP names) and sfdisk on the host.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
-need mdir mcopy mksquashfs sfdisk jq blkid
+need mcopy mkfs.vfat mksquashfs sfdisk jq blkid
+export MTOOLS_SKIP_CHECK=1
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
 [ -f "$STUB" ] || fail "$STUB not built"
 sdboot=/usr/lib/systemd/boot/efi/systemd-bootx64.efi
@@ -36,13 +37,12 @@ file -L "$BLKID" | grep -q 'dynamically linked' || fail "$BLKID is not util-linu
 
 kernel=$(vm_kernel)
 USR=8484680c-9521-48c6-9c11-b0720656f69e
-GUID=4a67b082-0a4c-41cf-b6c7-440b29bb8c4f
 
 # The /usr images: squashfs, /lib/os-release with VERSION_ID and
 # IMAGE_VERSION (the booted version sysupdate protects).
 mkdir -p "$T/src"
 for n in 1 2 3; do
-        rm -rf "$T/usr"; mkdir -p "$T/usr/lib"
+        rm -rf "${T:?}/usr"; mkdir -p "$T/usr/lib"
         printf 'ID=ukitab\nVERSION_ID=%s\nIMAGE_VERSION=%s\nPRETTY_NAME="ukit A/B v%s"\n' $n $n $n >"$T/usr/lib/os-release"
         mksquashfs "$T/usr" "$T/src/usr_$n.img" -noappend -all-root -mkfs-time 0 -quiet >/dev/null ||
                 fail "mksquashfs v$n failed"
@@ -186,8 +186,6 @@ dd if="$T/.esp.img" of="$img" bs=1M skip=1 seek=1 count="$esp_mib" conv=notrunc,
 part_start() { sfdisk -J "$img" | jq ".partitiontable.partitions[$1].start"; }
 dd if="$T/src/usr_1.img" of="$img" bs=512 seek="$(part_start 1)" conv=notrunc status=none || fail "dd usr_1"
 rm -f "$T/.esp.img"
-ESP=$img@@1M
-export MTOOLS_SKIP_CHECK=1
 
 # The source disk: a FAT file system labelled UKITSRC with the payloads.
 src_mib=$(( $(du -sm --apparent-size "$T/src" | cut -f1) + 8 ))

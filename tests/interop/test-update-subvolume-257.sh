@@ -174,3 +174,38 @@ setup_btrfs_from_subvol() {
 sv_scenario btrfs_from_subvol btrfs
 
 echo "$n scenarios identical to systemd-sysupdate 257"
+
+# SIGKILL at random points while ukit makes a read-only subvolume (no 257
+# here: btrfs-progs and the source tree are the judges). A tree under a
+# version's name is always complete and read-only; the next run removes the
+# stale temporary subvolume and finishes.
+fresh_fs btrfs
+mkdir -p "$W/src/tree-1" "$W/src/tree-2/d" "$W/tgt"
+echo 1 >"$W/src/tree-1/file"
+for i in $(seq 1 400); do head -c 2048 /dev/urandom >"$W/src/tree-2/d/f$i"; done
+transfer directory subvolume "ReadOnly=yes"
+"$UKIT" update "$D" update 1 >/dev/null 2>&1 || fail "kill: installing version 1"
+want=$(cd "$W/src/tree-2" && find . -type f -exec sha256sum {} + | sort | sha256sum)
+kills=0
+for i in $(seq 1 15); do
+        "$UKIT" update "$D" update 2 >/dev/null 2>&1 &
+        pid=$!
+        sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+        kill -KILL $pid 2>/dev/null && kills=$((kills + 1))
+        wait $pid 2>/dev/null || true
+        for d in "$W"/tgt/tree-*; do
+                btrfs subvolume show "$d" >/dev/null 2>&1 || fail "kill $i: $d is not a subvolume"
+                [ "$(btrfs property get -ts "$d" ro)" = ro=true ] || fail "kill $i: $d is writable"
+        done
+        if [ -d "$W/tgt/tree-2" ]; then
+                [ "$(cd "$W/tgt/tree-2" && find . -type f -exec sha256sum {} + | sort | sha256sum)" = "$want" ] ||
+                        fail "kill $i: a partial tree is named tree-2"
+                break
+        fi
+done
+stale=$(find "$W/tgt" -mindepth 1 -maxdepth 1 -name '.#*' | wc -l)
+"$UKIT" update "$D" update 2 >/dev/null 2>&1 || fail "kill: the update after the kills"
+[ "$(cd "$W/tgt/tree-2" && find . -type f -exec sha256sum {} + | sort | sha256sum)" = "$want" ] || fail "kill: tree-2 content"
+"$UKIT" update "$D" vacuum >/dev/null 2>&1 || fail "kill: vacuum"
+assert_eq "$(btrfs subvolume list "$B" | awk '{print $NF}' | sort | tr '\n' ' ')" "w/tgt/tree-1 w/tgt/tree-2 " "kill: subvolumes left"
+echo "ok SIGKILL loop ($kills kills, $stale stale temporaries swept)"

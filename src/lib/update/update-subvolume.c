@@ -95,6 +95,10 @@ int update_tree_make_temp(const char *dir, const char *prefix, bool subvolume, c
                 if (!name)
                         return -ENOMEM;
                 r = make_one(dfd, name, subvolume);
+                if (subvolume && (r == -ENOTTY || r == -EOPNOTSUPP)) {
+                        subvolume = false;      /* btrfs that cannot make one: a directory after all */
+                        r = make_one(dfd, name, false);
+                }
                 if (r >= 0) {
                         *ret_path = strprintf("%s/%s", dir, name);
                         if (!*ret_path) {

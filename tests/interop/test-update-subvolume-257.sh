@@ -175,8 +175,8 @@ sv_scenario btrfs_from_subvol btrfs
 
 echo "$n scenarios identical to systemd-sysupdate 257"
 
-# SIGKILL at random points while ukit makes a read-only subvolume (no 257
-# here: btrfs-progs and the source tree are the judges). A tree under a
+# SIGTERM, then SIGKILL at random points, while ukit makes a read-only
+# subvolume (no 257 here: btrfs-progs and the source tree are the judges). A tree under a
 # version's name is always complete and read-only; the next run removes the
 # stale temporary subvolume and finishes.
 fresh_fs btrfs
@@ -186,6 +186,19 @@ for i in $(seq 1 400); do head -c 2048 /dev/urandom >"$W/src/tree-2/d/f$i"; done
 transfer directory subvolume "ReadOnly=yes"
 "$UKIT" update "$D" update 1 >/dev/null 2>&1 || fail "kill: installing version 1"
 want=$(cd "$W/src/tree-2" && find . -type f -exec sha256sum {} + | sort | sha256sum)
+# SIGTERM: ukit's handler removes the temporary subvolume before it exits
+"$UKIT" update "$D" update 2 >/dev/null 2>&1 &
+pid=$!
+sleep 0.1
+if kill -TERM $pid 2>/dev/null; then
+        rc=0; wait $pid || rc=$?
+        assert_eq "$rc" 143 "SIGTERM: exit status"
+        assert_eq "$(ls -A "$W/tgt" | tr '\n' ' ')" "tree-1 " "SIGTERM: left in the target"
+        assert_eq "$(btrfs subvolume list "$B" | awk '{print $NF}' | tr '\n' ' ')" "w/tgt/tree-1 " "SIGTERM: subvolumes left"
+        echo "ok SIGTERM"
+else
+        fail "SIGTERM: the update ended within 0.1 s, nothing to interrupt"
+fi
 kills=0
 for i in $(seq 1 15); do
         "$UKIT" update "$D" update 2 >/dev/null 2>&1 &

@@ -130,7 +130,7 @@ static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
                 if (err.path[0] && err.offset != UKIT_ERROR_NO_OFFSET)
                         return log_error("%s:%llu: %s", err.path, (unsigned long long) err.offset,
                                          ukit_error_reason(&err, r));
-                return log_fail(&err, r, "cannot load the transfer definitions");
+                return log_fail(&err, r, "cannot read the transfers, their sources and targets");
         }
         return 0;
 }

@@ -101,25 +101,29 @@ static int copy_write(int fd, uint32_t ss, uint64_t lba, GptCopy *c, const GptPa
         return r;
 }
 
-/* A primary copy rebuilt from the backup (as libfdisk does on write): the
- * same header and array, the header at LBA 1 pointing at the backup and
- * its array at LBA 2, which must end before the first usable LBA. */
-static int copy_from_backup(const GptCopy *b, uint32_t ss, uint64_t backup_lba, GptCopy *ret) {
-        GptCopy c = { .hsize = b->hsize, .array_size = b->array_size, .array_off = 2 * (uint64_t) ss };
+/* One copy rebuilt from the other (as libfdisk does on write): the same
+ * header and array, the header at my_lba pointing at alt_lba and its array
+ * at array_lba. The primary's array must end before the first usable LBA,
+ * the backup's start after the last usable one. */
+static int copy_rebuild(const GptCopy *from, uint32_t ss, uint64_t my_lba, uint64_t alt_lba, uint64_t array_lba,
+                        GptCopy *ret) {
+        GptCopy c = { .hsize = from->hsize, .array_size = from->array_size, .array_off = array_lba * ss };
+        uint64_t sectors = (from->array_size + ss - 1) / ss;
 
-        if (2 + (b->array_size + ss - 1) / ss > le64_read(b->hdr + 40))
+        if (my_lba == 1 ? array_lba + sectors > le64_read(from->hdr + 40)
+                        : array_lba <= le64_read(from->hdr + 48) || array_lba + sectors > my_lba)
                 return -EBADMSG;
         c.hdr = malloc(ss);
-        c.array = malloc(b->array_size ? b->array_size : 1);
+        c.array = malloc(from->array_size ? from->array_size : 1);
         if (!c.hdr || !c.array) {
                 copy_done(&c);
                 return -ENOMEM;
         }
-        memcpy(c.hdr, b->hdr, ss);
-        memcpy(c.array, b->array, b->array_size);
-        le64_write(c.hdr + 24, 1);
-        le64_write(c.hdr + 32, backup_lba);
-        le64_write(c.hdr + 72, 2);
+        memcpy(c.hdr, from->hdr, ss);
+        memcpy(c.array, from->array, from->array_size);
+        le64_write(c.hdr + 24, my_lba);
+        le64_write(c.hdr + 32, alt_lba);
+        le64_write(c.hdr + 72, array_lba);
         *ret = c;
         return 0;
 }
@@ -141,20 +145,22 @@ int gpt_update_entry(int fd, uint32_t ss, const GptPartition *p) {
                 return r;
         if (disk_size / ss < 3)
                 return -EBADMSG;
+        /* One damaged copy (an earlier write interrupted between an array
+         * and its header) is rebuilt from the other, which is the table. */
         r = copy_read(fd, ss, 1, disk_size, &primary);
         if (r == -EBADMSG) {
-                /* a damaged primary (an interrupted earlier write): the
-                 * backup is the table, and the primary is written anew */
                 alt = disk_size / ss - 1;
                 r = copy_read(fd, ss, alt, disk_size, &backup);
                 if (r >= 0)
-                        r = copy_from_backup(&backup, ss, alt, &primary);
+                        r = copy_rebuild(&backup, ss, 1, alt, 2, &primary);
         } else if (r >= 0) {
                 alt = le64_read(primary.hdr + 32);
                 if (alt < 2 || alt >= disk_size / ss)
                         r = -EBADMSG;
                 if (r >= 0)
                         r = copy_read(fd, ss, alt, disk_size, &backup);
+                if (r == -EBADMSG)
+                        r = copy_rebuild(&primary, ss, alt, 1, alt - (primary.array_size + ss - 1) / ss, &backup);
         }
         if (r >= 0)
                 r = copy_write(fd, ss, alt, &backup, p);

@@ -77,7 +77,9 @@ static void help(FILE *f) {
                 "Exits 0 only if the image is signed, the digest in every signature matches\n"
                 "the image, every signature is valid and (with --cert) trusted, .sbat is\n"
                 "valid, and every .pcrsig entry matches PCR 11 recomputed from the image\n"
-                "and verifies with .pcrpkey (at least one per bank).\n");
+                "and verifies with .pcrpkey (at least one per bank). In a multi-profile UKI\n"
+                "each profile's .pcrsig (its own, else the base's) is checked against PCR 11\n"
+                "for that profile, and PCR 11 is reported per profile.\n");
 }
 
 static int parse_args(int argc, char **argv, VerifyArgs *a) {

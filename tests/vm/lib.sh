@@ -302,13 +302,17 @@ _vm_modules_order() {
 # _vm_add_ukit ROOT BIN: BIN as ROOT$VM_GUEST_UKIT with every shared library
 # `ldd BIN` lists (in /lib/x86_64-linux-gnu, the loader's default path, so
 # nothing lands in the guest's /usr) and the dynamic loader at its own path.
-_vm_add_ukit() {
-        local root=$1 bin=$2 line lib name libdir=/lib/x86_64-linux-gnu
-        [ -x "$bin" ] || fail "vm_initrd --ukit: $bin: not an executable"
-        local list; list=$(ldd "$bin" 2>&1) || fail "vm_initrd --ukit: ldd $bin: $list"
-        if grep -q 'not found' <<<"$list"; then fail "vm_initrd --ukit: $bin: $(grep 'not found' <<<"$list" | tr -s ' \t\n' ' ')"; fi
-        mkdir -p "$root$(dirname "$VM_GUEST_UKIT")" "$root$libdir"
-        cp "$bin" "$root$VM_GUEST_UKIT"; chmod 755 "$root$VM_GUEST_UKIT"
+_vm_add_ukit() { _vm_add_bin "$1" "$2" "$VM_GUEST_UKIT"; }
+
+# _vm_add_bin ROOT BIN DEST: the same for any dynamically linked BIN, as
+# ROOT/DEST (vm_initrd --bin BIN=DEST).
+_vm_add_bin() {
+        local root=$1 bin=$2 dest=$3 line lib name libdir=/lib/x86_64-linux-gnu
+        [ -x "$bin" ] || fail "vm_initrd --ukit/--bin: $bin: not an executable"
+        local list; list=$(ldd "$bin" 2>&1) || fail "vm_initrd --ukit/--bin: ldd $bin: $list"
+        if grep -q 'not found' <<<"$list"; then fail "vm_initrd --ukit/--bin: $bin: $(grep 'not found' <<<"$list" | tr -s ' \t\n' ' ')"; fi
+        mkdir -p "$root$(dirname "$dest")" "$root$libdir"
+        cp "$bin" "$root$dest"; chmod 755 "$root$dest"
         while read -r line; do
                 case "$line" in
                 *' => '/*) lib=${line#* => }; lib=${lib%% (*}; name=${line%% => *} ;;
@@ -325,7 +329,7 @@ _vm_add_ukit() {
 }
 
 # vm_initrd OUT [--eventlog] [--hook SCRIPT]... [--modules "NAME..."]
-#           [--ukit BIN] [SRC[=DEST]]...
+#           [--ukit BIN] [--bin BIN=DEST]... [SRC[=DEST]]...
 # Writes a gzip'd newc initrd with busybox and tests/vm/init as /init. Each
 # SRC is copied to DEST (default /ukit/BASENAME; DEST must be absolute) and
 # the guest reports its sha256. --hook SCRIPT adds a shell fragment the init
@@ -337,6 +341,8 @@ _vm_add_ukit() {
 # --ukit BIN: the dynamically linked ukit binary BIN at $VM_GUEST_UKIT with
 # the libraries ldd lists and the loader; /init then mounts a tmpfs on /run
 # and reports "ukit=VERSION" (or "ukit=failed: ...").
+# --bin BIN=DEST: any dynamically linked BIN at DEST (absolute; keep it out
+# of /usr) with its libraries, as --ukit does (e.g. util-linux's blkid).
 vm_initrd() {
         local out=$1; shift
         local root; root=$(mktemp -d "$T/initrd.XXXXXX")
@@ -359,6 +365,7 @@ vm_initrd() {
                 --modules) # shellcheck disable=SC2086
                         _vm_modules_order "$root" $1; shift; continue ;;
                 --ukit) _vm_add_ukit "$root" "$1"; shift; continue ;;
+                --bin) _vm_add_bin "$root" "${1%%=*}" "${1#*=}"; shift; continue ;;
                 esac
                 src=${a%%=*}; dest=/ukit/$(basename "$src")
                 [ "$src" != "$a" ] && dest=${a#*=}

@@ -103,7 +103,7 @@ PY
 )
         for ((p = 0; p < n; p++)); do
                 margs=()
-                for f in "$W/$uki.m/$p"/*; do margs+=(--"${f##*/}"="$f"); done
+                for f in "$W/$uki.m/$p"/*; do margs+=("--${f##*/}=$f"); done
                 o257 /usr/lib/systemd/systemd-measure calculate --json=short --phase= --bank=sha1 --bank=sha256 \
                         --bank=sha384 --bank=sha512 "${margs[@]}" >"$uki.m/exp$p.json" \
                         || fail "$uki profile $p: systemd-measure 257 failed"
@@ -232,8 +232,9 @@ PY
 sbs t2-unsigned.efi t2.efi
 verify t2.efi 1
 assert_eq "$(summary t2.efi | tr '\n' ,)" "0 main valid,1 p1 INVALID,2 p2 INVALID,3 p3 valid," "swapped .pcrsig: profiles"
-grep -q '^pcrsig: INVALID for profile 1 "p1"$' t2.efi.txt && grep -q '^pcrsig: INVALID for profile 2 "p2"$' t2.efi.txt \
-        || fail "swapped .pcrsig: text does not name profiles 1 and 2"
+for p in 1 2; do
+        grep -q "^pcrsig: INVALID for profile $p \"p$p\"\$" t2.efi.txt || fail "swapped .pcrsig: text does not name profile $p"
+done
 echo "ok: swapped .pcrsig of profiles 1 and 2 named"
 
 # ---- 4. profile 2 without .pcrsig (its section renamed): nothing to check ----

@@ -25,6 +25,7 @@
 #include "uki.h"
 #include "util.h"
 #include "verbs.h"
+#include "verify-pcrsig.h"
 
 #define VERIFY_CERTS_MAX 64u
 #define VERIFY_MDS_MAX 4u       /* sha1, sha256, sha384, sha512 */
@@ -76,7 +77,9 @@ static void help(FILE *f) {
                 "Exits 0 only if the image is signed, the digest in every signature matches\n"
                 "the image, every signature is valid and (with --cert) trusted, .sbat is\n"
                 "valid, and every .pcrsig entry matches PCR 11 recomputed from the image\n"
-                "and verifies with .pcrpkey (at least one per bank).\n");
+                "and verifies with .pcrpkey (at least one per bank). In a multi-profile UKI\n"
+                "each profile's .pcrsig (its own, else the base's) is checked against PCR 11\n"
+                "for that profile, and PCR 11 is reported per profile.\n");
 }
 
 static int parse_args(int argc, char **argv, VerifyArgs *a) {
@@ -146,74 +149,15 @@ static char *serial_string(const ASN1_INTEGER *i) {
         return copy;
 }
 
-static void print_pcrsig_text(const VerifyArgs *a, const PcrSigAudit *p) {
-        char fp[2 * PCRSIG_FINGERPRINT_SIZE + 1];
-
-        if (p->have_pcrpkey)
-                hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
-        printf("pcrsig: %zu entr%s, PCR 11 from %s rules%s, .pcrpkey %s\n", p->n_checks, p->n_checks == 1 ? "y" : "ies",
-               p->rules_name, p->rules_known ? "" : " (stub not recognised)", p->have_pcrpkey ? fp : "missing");
-        for (size_t i = 0; i < p->n_checks; i++) {
-                const PcrSigCheck *c = &p->checks[i];
-                /* The phase and details come from the image's .pcrsig. */
-                _cleanup_free_ char *phase = escape_str(c->phase), *detail = escape_str(c->detail);
-                hex_encode_to(c->pkfp, sizeof(c->pkfp), fp);
-                printf("pcrsig %s[%zu]: phase %s%s%s, key %s: %s", pcr_bank_to_string(c->bank), c->index,
-                       c->phase ? "\"" : "", c->phase ? phase : "unknown", c->phase ? "\"" : "", fp,
-                       c->status == PCRSIG_STATUS_UNKNOWN_KEY ? "other key" : pcrsig_status_to_string(c->status));
-                if (c->status == PCRSIG_STATUS_UNKNOWN_KEY && a->strict_pcrsig)
-                        printf(" (refused by --strict-pcrsig)");
-                printf("%s%s\n", c->detail ? ": " : "", detail);
-        }
-        for (int b = 0; b < _PCR_BANK_MAX; b++)
-                if ((p->banks & PCR_BANK_BIT(b)) && !(p->banks_ok & PCR_BANK_BIT(b)))
-                        printf("pcrsig %s: no entry verifies with .pcrpkey\n", pcr_bank_to_string((PcrBank) b));
-        printf("pcrsig: %s\n", pcrsig_audit_ok(p, a->strict_pcrsig) ? "valid" : "INVALID");
-}
-
-static void print_pcrsig_json(const VerifyArgs *a, JsonWriter *w, const PcrSigAudit *p) {
-        char fp[2 * PCRSIG_FINGERPRINT_SIZE + 1];
-
-        json_key(w, "pcrsig");
-        if (!p) {
-                json_null(w);
-                return;
-        }
-        json_object_begin(w);
-        json_kv_bool(w, "valid", pcrsig_audit_ok(p, a->strict_pcrsig));
-        json_kv_string(w, "rules", p->rules_name);
-        json_kv_bool(w, "stubRecognised", p->rules_known);
-        json_key(w, "pcrpkeyFingerprint");
-        if (p->have_pcrpkey) {
-                hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
-                json_string(w, fp);
-        } else
-                json_null(w);
-        json_key(w, "entries");
-        json_array_begin(w);
-        for (size_t i = 0; i < p->n_checks; i++) {
-                const PcrSigCheck *c = &p->checks[i];
-                json_object_begin(w);
-                json_kv_string(w, "bank", pcr_bank_to_string(c->bank));
-                json_kv_uint(w, "index", c->index);
-                json_key(w, "phase");
-                if (c->phase)
-                        json_string(w, c->phase);
-                else
-                        json_null(w);
-                hex_encode_to(c->pkfp, sizeof(c->pkfp), fp);
-                json_kv_string(w, "pkfp", fp);
-                json_kv_string(w, "status", pcrsig_status_to_string(c->status));
-                if (c->detail)
-                        json_kv_string(w, "detail", c->detail);
-                json_object_end(w);
-        }
-        json_array_end(w);
-        json_object_end(w);
-}
+/* What the .pcrsig audit found: pcrsig for an image without .profile (NULL
+ * if it has no .pcrsig), else one audit per profile. */
+typedef struct VerifyPcrsig {
+        const PcrSigAudit *pcrsig;
+        const VerifyProfiles *profiles;
+} VerifyPcrsig;
 
 static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
-                       size_t n, const PcrSigAudit *pcrsig, bool ok) {
+                       size_t n, const VerifyPcrsig *pcrsig, bool ok) {
         _cleanup_free_ char *file = escape_str(a->file);
         printf("%s: %zu signature%s\n", file, n, n == 1 ? "" : "s");
         if (sbat->present && sbat->valid)
@@ -237,13 +181,15 @@ static void print_text(const VerifyArgs *a, const AuthenticodeImage *img, const 
                 printf("%s\n", r->trusted == 1 ? "valid, trusted" : r->trusted == 0 ? "valid, NOT trusted"
                                                                                       : "valid (chain not checked)");
         }
-        if (pcrsig)
-                print_pcrsig_text(a, pcrsig);
+        if (pcrsig->profiles->n > 0)
+                verify_profiles_print_text(pcrsig->profiles, a->strict_pcrsig);
+        else if (pcrsig->pcrsig)
+                verify_pcrsig_print_text("", pcrsig->pcrsig, a->strict_pcrsig);
         printf("%s\n", ok ? "OK" : "FAILED");
 }
 
 static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const SbatResult *sbat, SigResult *res,
-                       size_t n, const PcrSigAudit *pcrsig, bool ok) {
+                       size_t n, const VerifyPcrsig *pcrsig, bool ok) {
         JsonWriter w;
 
         json_begin(&w, stdout, a->json);
@@ -263,7 +209,10 @@ static void print_json(const VerifyArgs *a, const AuthenticodeImage *img, const 
                         json_kv_uint(&w, "line", sbat->line);
                 json_object_end(&w);
         }
-        print_pcrsig_json(a, &w, pcrsig);
+        /* profile images: "pcrsig" is profile 0's, "profiles" has them all */
+        verify_pcrsig_print_json(&w, pcrsig->pcrsig, a->strict_pcrsig);
+        if (pcrsig->profiles->n > 0)
+                verify_profiles_print_json(&w, pcrsig->profiles, a->strict_pcrsig);
         json_key(&w, "signatures");
         json_array_begin(&w);
         for (size_t i = 0; i < n; i++) {
@@ -521,11 +470,34 @@ static void check_signature(SigResult *s, const VerifyDigests *d, STACK_OF(X509)
                 s->trusted = 1;
 }
 
+/* The .pcrsig audit of a multi-profile UKI, every profile; clears *ok when
+ * one fails. Logs and returns r < 0 when the image cannot be read. */
+static int audit_profiles(const VerifyArgs *a, int fd, const AuthenticodeImage *img, VerifyProfiles *profiles,
+                          bool *ok, UkitError *err) {
+        uint32_t bad = 0;
+        int r;
+
+        r = verify_profiles_audit(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, profiles, &bad, err);
+        if (r == -EBADMSG) {
+                log_fail(err, r, "%s: profile %" PRIu32, a->file, bad);
+                return r;
+        }
+        if (r == -E2BIG)
+                return log_error_r(r, "%s: more than %u profiles", a->file, VERIFY_PROFILES_MAX);
+        if (r < 0)
+                return log_errno_r(r, "%s: cannot audit the .pcrsig of profile %" PRIu32, a->file, bad);
+        for (uint32_t i = 0; i < profiles->n; i++)
+                if (!verify_profile_ok(&profiles->p[i], a->strict_pcrsig))
+                        *ok = false;
+        return 0;
+}
+
 /* The .sbat and .pcrsig audits; clears *ok when either fails. *ret_pcrsig
- * tells whether the image has a .pcrsig. Logs and returns r < 0 when the
- * image cannot be read. */
+ * tells whether an image without profiles has a .pcrsig. Logs and returns
+ * r < 0 when the image cannot be read. */
 static int audit_sections(const VerifyArgs *a, int fd, const AuthenticodeImage *img, SbatResult *sbat,
-                          PcrSigAudit *pcrsig, bool *ret_pcrsig, bool *ok, UkitError *err) {
+                          PcrSigAudit *pcrsig, bool *ret_pcrsig, VerifyProfiles *profiles, bool *ok,
+                          UkitError *err) {
         int r;
 
         r = check_sbat(fd, img->pe, sbat);
@@ -533,6 +505,10 @@ static int audit_sections(const VerifyArgs *a, int fd, const AuthenticodeImage *
                 return log_errno_r(r, "%s: cannot read .sbat", a->file);
         if (sbat->present && !sbat->valid)
                 *ok = false;
+
+        r = audit_profiles(a, fd, img, profiles, ok, err);
+        if (r < 0 || profiles->n > 0)
+                return r;
 
         r = pcrsig_audit_image(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, pcrsig, err);
         if (r == -EBADMSG) {
@@ -557,6 +533,8 @@ int verb_verify(int argc, char **argv) {
         VerifyArgs a = { .json = JSON_OFF };
         SbatResult sbat = {};
         _cleanup_(pcrsig_audit_done) PcrSigAudit pcrsig = {};
+        _cleanup_(verify_profiles_done) VerifyProfiles profiles = {};
+        VerifyPcrsig report = { .profiles = &profiles };
         bool have_pcrsig = false;
         UkitError err = UKIT_ERROR_INIT;
         bool ok = true;
@@ -595,14 +573,18 @@ int verb_verify(int argc, char **argv) {
                 if (res[i].error)
                         ok = false;
 
-        r = audit_sections(&a, fd, img, &sbat, &pcrsig, &have_pcrsig, &ok, &err);
+        r = audit_sections(&a, fd, img, &sbat, &pcrsig, &have_pcrsig, &profiles, &ok, &err);
         if (r < 0)
                 return EXIT_FAILURE;
+        if (have_pcrsig)
+                report.pcrsig = &pcrsig;
+        else if (profiles.n > 0 && profiles.p[0].audit.present)
+                report.pcrsig = &profiles.p[0].audit;
 
         if (a.json != JSON_OFF)
-                print_json(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
+                print_json(&a, img, &sbat, res, n_res, &report, ok);
         else
-                print_text(&a, img, &sbat, res, n_res, have_pcrsig ? &pcrsig : NULL, ok);
+                print_text(&a, img, &sbat, res, n_res, &report, ok);
         if (!img->signed_)
                 log_error("%s: image is not signed", a.file);
         return ok ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -9,7 +9,9 @@
  *     .pcrpkey). The seeds signed by systemd-measure for exactly those
  *     sections reach the "ok" verdict, so mutations explore matching,
  *     fingerprints and signature checks rather than only the JSON syntax;
- *   - anything else: a whole UKI, parsed and audited as `ukit verify` does.
+ *   - anything else: a whole UKI, parsed and audited as `ukit verify` does
+ *     (for a multi-profile UKI: also profiles 1 to 3, each with its own
+ *     .pcrsig or the base's, against PCR 11 for that profile).
  * The audit must never fail other than with a one-line reason for malformed
  * input, and its verdict must be self-consistent. */
 #include <errno.h>
@@ -37,12 +39,13 @@ static void check(bool b) {
                 abort();
 }
 
-static void audit(int fd, const PeImage *img) {
+static void audit(int fd, const PeImage *img, uint32_t profile) {
         UkitError err = UKIT_ERROR_INIT;
         PcrSigAudit a = {};
         char *extra[] = { (char *) "sysinit:ready" };
 
-        int r = pcrsig_audit_image(fd, img, extra, 1, &a, &err);
+        int r = profile == 0 ? pcrsig_audit_image(fd, img, extra, 1, &a, &err)
+                             : pcrsig_audit_profile(fd, img, profile, PCR_BANK_BIT(PCR_BANK_SHA256), extra, 1, &a, &err);
         if (r == -EBADMSG) {
                 /* malformed input: a reason, one line */
                 check(err.what[0] != 0 && !strchr(err.what, '\n'));
@@ -65,6 +68,8 @@ static void audit(int fd, const PeImage *img) {
                         fprintf(stderr, "%s[%zu]: %s (%s) phase=%s\n", pcr_bank_to_string(a.checks[i].bank), a.checks[i].index,
                                 pcrsig_status_to_string(a.checks[i].status), a.checks[i].detail ? a.checks[i].detail : "", a.checks[i].phase ? a.checks[i].phase : "-");
         check((a.banks_ok & ~a.banks) == 0);
+        check(a.present || (a.n_checks == 0 && a.banks == 0));
+        check(profile == 0 || (a.pcr11.banks & PCR_BANK_BIT(PCR_BANK_SHA256)));
         (void) pcrsig_audit_ok(&a, false);
         (void) pcrsig_audit_ok(&a, true);
         pcrsig_audit_done(&a);
@@ -96,7 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 check(write_full(fd, data, size) == 0);
 
         if (pe_parse_fd(fd, &img, NULL) == 0)
-                audit(fd, img);
+                for (uint32_t p = 0; p < 4; p++)
+                        audit(fd, img, p);
 
         pe_image_free(img);
         pe_layout_free(l);

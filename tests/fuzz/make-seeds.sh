@@ -55,6 +55,9 @@ oracle ukify build --profile=ID=two --initrd="$W/linux" --uname=2 --output="$W/p
 oracle ukify build --linux="$W/linux" --os-release=ID=x --cmdline=base --uname=1 --join-profile="$W/prof1.efi" \
         --join-profile="$W/prof2.efi" --output="$W/ukify257-multiprofile.efi" >/dev/null 2>&1
 cp ukify257-multiprofile.efi "$C/pe-agree/"
+oracle ukify build --linux="$W/linux" --os-release=ID=x --cmdline=base --uname=1 --pcr-private-key="$W/pcr.pem" \
+        --pcr-banks=sha256 --join-profile="$W/prof1.efi" --join-profile="$W/prof2.efi" \
+        --output="$W/ukify257-multiprofile-pcrsig.efi" >/dev/null 2>&1
 
 # signed: ukit sign, sbsign, osslsigncode, pesign, systemd-sbsign 257
 "$ukit" sign --key=db.key --cert=db.crt -o ukit-signed.efi ukify257-addon.efi 2>/dev/null
@@ -95,7 +98,8 @@ swtpm socket --tpm2 --server type=tcp,port=$port --ctrl type=tcp,port=$((port + 
 for _ in $(seq 50); do [ -s "$W.swtpm.pid" ] && break; sleep 0.1; done
 /usr/lib/systemd/systemd-measure sign --tpm2-device=swtpm:port=$port $M --private-key=pcr.pem --public-key=pcr.pub \
         --bank=sha256 --bank=sha1 --json=short >"$C/pcrsig/measure252-2banks.json"
-cp ukify257-addon-pcrsig.efi ukify257-stub257-pcrsig.efi ukit-stub-pcrsig.efi "$C/pcrsig/"
+cp ukify257-addon-pcrsig.efi ukify257-stub257-pcrsig.efi ukit-stub-pcrsig.efi ukify257-multiprofile-pcrsig.efi \
+        "$C/pcrsig/"
 cp "$C/pcrsig/measure257-4banks.json" "$C/json-parse/measure257-4banks.json"
 cp "$C/pcrsig/measure252-2banks.json" "$C/json-parse/measure252-2banks.json"
 

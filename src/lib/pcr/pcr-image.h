@@ -4,7 +4,7 @@
 /* PCR 11 of a built UKI: what a stub following `rules` extends before any
  * boot phase, for the image's own sections. Shared by `ukit measure
  * calculate --uki`, `ukit build --measure` and the .pcrsig audit of `ukit
- * verify`. */
+ * verify` (pcr_measure_pe_image_profile() for every profile). */
 
 #include "pcr.h"
 #include "pe.h"

@@ -9,6 +9,7 @@
 
 #include "openssl-util.h"
 #include "pcr-image.h"
+#include "pe-profile.h"
 #include "keys.h"
 #include "pcrsig-verify.h"
 #include "tpm2-policy.h"
@@ -77,8 +78,7 @@ static int candidate_phases(PcrSigAudit *a, char *const *extra, size_t n_extra) 
         return r;
 }
 
-static int load_pcrpkey(int fd, const PeImage *img, EVP_PKEY **ret, UkitError *err) {
-        const PeSection *s = pe_find_section(img, UKI_NAME_PCRPKEY);
+static int load_pcrpkey(int fd, const PeImage *img, const PeSection *s, EVP_PKEY **ret, UkitError *err) {
         _cleanup_free_ void *pem = NULL;
         size_t n = 0;
         int r;
@@ -189,77 +189,123 @@ static void check_entry(PcrSigAudit *a, const PcrSigEntry *e, uint8_t (*pols)[_P
         }
 }
 
-int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
-                       PcrSigAudit *ret, UkitError *err) {
-        _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
-        _cleanup_(pcrsig_done) PcrSig sig = {};
+/* Reads and parses the .pcrsig section s into sig (a->banks: the banks it
+ * lists). */
+static int read_pcrsig(int fd, const PeImage *img, const PeSection *s, PcrSig *sig, PcrSigAudit *a, UkitError *err) {
         _cleanup_free_ void *text = NULL;
         UkitError why = UKIT_ERROR_INIT;
-        _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
-        const UkiMeasureRules *rules = NULL;
-        const PeSection *s;
-        _cleanup_(pcrsig_audit_done) PcrSigAudit a = {};
-        PcrState base = {};
         size_t n = 0;
         int r;
 
-        s = pe_find_section(img, UKI_NAME_PCRSIG);
-        if (!s)
-                return -ENOENT;
         r = pe_read_section(fd, img, s, PCRSIG_VERIFY_SECTION_MAX, &text, &n);
         if (r == -EFBIG)
                 return seterr(err, ".pcrsig: larger than %u bytes", PCRSIG_VERIFY_SECTION_MAX);
         if (r < 0)
                 return r;
-        r = pcrsig_parse(text, n, &sig, &a.banks, &why);
+        r = pcrsig_parse(text, n, sig, &a->banks, &why);
         if (r == -EBADMSG)
                 return seterr(err, ".pcrsig: %s", why.what);
-        if (r < 0)
-                return r;
+        return r;
+}
 
-        r = pick_rules(fd, img, &a, &rules);
-        if (r < 0)
-                return r;
-
-        r = load_pcrpkey(fd, img, &key, err);
+/* Loads the .pcrpkey section s (if any) into *key and its fingerprint into a. */
+static int setup_key(int fd, const PeImage *img, const PeSection *s, PcrSigAudit *a, EVP_PKEY **key,
+                     UkitError *err) {
+        int r = load_pcrpkey(fd, img, s, key, err);
         if (r < 0 && r != -ENOENT)
                 return r;
-        if (key) {
-                r = pcrsig_fingerprint(key, a.pcrpkey_fp);
+        if (*key) {
+                r = pcrsig_fingerprint(*key, a->pcrpkey_fp);
                 if (r < 0)
                         return seterr(err, ".pcrpkey: cannot compute the key fingerprint");
-                a.have_pcrpkey = true;
+                a->have_pcrpkey = true;
         }
+        return 0;
+}
 
-        r = candidate_phases(&a, extra_phases, n_extra);
-        if (r < 0)
-                return r;
-
-        if (a.banks != 0) {
-                r = pcr_measure_pe_image(fd, img, rules, a.banks, &base);
-                if (r < 0)
-                        return r;
-        }
+/* Judges every entry of sig against a->pcr11 into a->checks. */
+static int check_entries(PcrSigAudit *a, const PcrSig *sig, EVP_PKEY *key) {
+        _cleanup_free_ uint8_t (*pols)[_PCR_BANK_MAX][32] = NULL;
+        int r;
 
         /* Candidate policies: one per (phase, bank). */
-        pols = calloc(MAX(a.n_phases, (size_t) 1), sizeof(*pols));
-        a.checks = calloc(MAX(sig.n_entries, (size_t) 1), sizeof(PcrSigCheck));
-        if (!pols || !a.checks)
+        pols = calloc(MAX(a->n_phases, (size_t) 1), sizeof(*pols));
+        a->checks = calloc(MAX(sig->n_entries, (size_t) 1), sizeof(PcrSigCheck));
+        if (!pols || !a->checks)
                 return -ENOMEM;
-        r = candidate_policies(&a, &base, pols);
+        r = candidate_policies(a, &a->pcr11, pols);
         if (r < 0)
                 return r;
 
         /* pcrsig_parse() gives the entries in bank order, as pcrsig.c writes them. */
-        for (size_t i = 0; i < sig.n_entries; i++) {
-                const PcrSigEntry *e = &sig.entries[i];
-                PcrSigCheck *c = &a.checks[a.n_checks++];
+        for (size_t i = 0; i < sig->n_entries; i++)
+                check_entry(a, &sig->entries[i], pols, key, &a->checks[a->n_checks++]);
+        return 0;
+}
 
-                check_entry(&a, e, pols, key, c);
+int pcrsig_audit_profile(int fd, const PeImage *img, uint32_t profile, unsigned banks, char *const *extra_phases,
+                         size_t n_extra, PcrSigAudit *ret, UkitError *err) {
+        _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
+        _cleanup_(pcrsig_done) PcrSig sig = {};
+        const UkiMeasureRules *rules = NULL;
+        const PeSection *secs[_UKI_SECTION_MAX];
+        _cleanup_(pcrsig_audit_done) PcrSigAudit a = {};
+        int r;
+
+        /* The .pcrsig and .pcrpkey the stub hands on for this profile:
+         * the profile's own, else the base's. */
+        r = pe_profile_sections(img, profile, secs, NULL);
+        if (r < 0)
+                return r;
+        if (secs[UKI_SECTION_PCRSIG]) {
+                a.present = true;
+                r = read_pcrsig(fd, img, secs[UKI_SECTION_PCRSIG], &sig, &a, err);
+                if (r < 0)
+                        return r;
         }
 
+        r = pick_rules(fd, img, &a, &rules);
+        if (r < 0)
+                return r;
+        if (a.present) {
+                r = setup_key(fd, img, secs[UKI_SECTION_PCRPKEY], &a, &key, err);
+                if (r >= 0)
+                        r = candidate_phases(&a, extra_phases, n_extra);
+                if (r < 0)
+                        return r;
+        }
+
+        /* PCR 11 as the stub leaves it for this profile, before any phase. */
+        pcr_state_init(&a.pcr11, banks | a.banks);
+        if ((banks | a.banks) != 0) {
+                r = pcr_measure_pe_image_profile(fd, img, profile, rules, banks | a.banks, &a.pcr11);
+                if (r < 0)
+                        return r;
+        }
+
+        if (a.present) {
+                r = check_entries(&a, &sig, key);
+                if (r < 0)
+                        return r;
+        }
         *ret = a;
         a = (PcrSigAudit) {};   /* the caller owns it now */
+        return 0;
+}
+
+int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
+                       PcrSigAudit *ret, UkitError *err) {
+        PcrSigAudit a = {};
+        int r;
+
+        r = pcrsig_audit_profile(fd, img, 0, 0, extra_phases, n_extra, &a, err);
+        if (r < 0)
+                return r;
+        if (!a.present) {
+                pcrsig_audit_done(&a);
+                return -ENOENT;
+        }
+        *ret = a;
         return 0;
 }
 

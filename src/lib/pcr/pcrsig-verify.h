@@ -51,6 +51,8 @@ typedef struct PcrSigCheck {
 } PcrSigCheck;
 
 typedef struct PcrSigAudit {
+        bool present;                   /* the image (profile) has a .pcrsig */
+        PcrState pcr11;                 /* recomputed PCR 11 before any phase, in pcr11.banks */
         const char *rules_name;         /* "systemd-stub 252", ... */
         bool rules_known;               /* false: no known .sdmagic, current rules assumed */
         bool have_pcrpkey;
@@ -65,10 +67,21 @@ typedef struct PcrSigAudit {
 
 void pcrsig_audit_done(PcrSigAudit *a);
 
-/* Audits the .pcrsig of img. -ENOENT if the image has no .pcrsig. extra
- * phases are phase paths (normalised here; -EINVAL for an unknown word). */
+/* Audits the .pcrsig of img: that of profile 0 (the whole image when it has
+ * no .profile). -ENOENT if it has no .pcrsig. extra phases are phase paths
+ * (normalised here; -EINVAL for an unknown word). */
 int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
                        PcrSigAudit *ret, UkitError *err);
+
+/* The same for profile `profile` of a multi-profile UKI, with the .pcrsig
+ * and .pcrpkey the stub uses for it (the profile's own, else the base's:
+ * pe_profile_sections()) against PCR 11 recomputed for that profile
+ * (pcr_measure_pe_image_profile(), as `ukit measure calculate --uki-profile`
+ * does). ret->pcr11 is computed for the banks the .pcrsig lists and those in
+ * `banks`. A profile without .pcrsig gives 0 with ret->present false (and
+ * ret->pcr11 still set); -ENOENT if the image has no such profile. */
+int pcrsig_audit_profile(int fd, const PeImage *img, uint32_t profile, unsigned banks, char *const *extra_phases,
+                         size_t n_extra, PcrSigAudit *ret, UkitError *err);
 
 /* Whether the audit passes: every entry OK or (unless strict) UNKNOWN_KEY,
  * .pcrpkey present, and every listed bank has at least one OK entry. */

@@ -96,8 +96,8 @@ static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
                 case 'm': {
                         char *end;
                         unsigned long long n = strtoull(optarg, &end, 10);
-                        if (*end || !*optarg || n < 2 || n > UINT32_MAX)
-                                return log_usage("--instances-max=%s: must be a number >= 2", optarg);
+                        if (*end || !*optarg || n > UINT32_MAX)
+                                return log_usage("--instances-max=%s: not a number", optarg);
                         a->ctx.instances_max = n;
                         break;
                 }
@@ -136,9 +136,30 @@ static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
         return 0;
 }
 
+/* What 257 shows as current: the newest version installed in any transfer,
+ * also when some lack it ("current+incomplete"); the next update completes
+ * such a version (it stays the internal candidate). */
+static const UpdateVersion *shown_current(const UpdateContext *c) {
+        for (size_t k = 0; k < c->n_versions; k++)
+                if (c->versions[k].installed || c->versions[k].incomplete)
+                        return &c->versions[k];
+        return NULL;
+}
+
+/* 257's "newest" flag: the newest installed version and the newest
+ * available one. */
+static bool is_newest(const UpdateContext *c, const UpdateVersion *v) {
+        const UpdateVersion *avail = NULL;
+
+        for (size_t k = 0; k < c->n_versions && !avail; k++)
+                if (c->versions[k].available)
+                        avail = &c->versions[k];
+        return v == shown_current(c) || v == avail;
+}
+
 static const char *assessment(const UpdateContext *c, const UpdateVersion *v) {
-        if (v == c->current)
-                return "current";
+        if (v == shown_current(c))
+                return v->incomplete ? "current+incomplete" : "current";
         if (v == c->candidate)
                 return "candidate";
         if (v->installed)
@@ -146,6 +167,10 @@ static const char *assessment(const UpdateContext *c, const UpdateVersion *v) {
         if (v->incomplete)
                 return "incomplete";
         return "available";
+}
+
+static const char *glyph(const UpdateContext *c, const UpdateVersion *v) {
+        return v == shown_current(c) ? "●" : v == c->candidate ? "↻" : " ";
 }
 
 static int list_all(const UpdateArgs *a, const UpdateContext *c) {
@@ -156,8 +181,8 @@ static int list_all(const UpdateArgs *a, const UpdateContext *c) {
                 json_begin(&j, stdout, a->json);
                 json_object_begin(&j);
                 json_key(&j, "current");
-                if (c->current)
-                        json_string(&j, c->current->version);
+                if (shown_current(c))
+                        json_string(&j, shown_current(c)->version);
                 else
                         json_null(&j);
                 json_key(&j, "all");
@@ -183,9 +208,8 @@ static int list_all(const UpdateArgs *a, const UpdateContext *c) {
         for (size_t k = 0; k < c->n_versions; k++) {
                 const UpdateVersion *v = &c->versions[k];
                 _cleanup_free_ char *e = escape_str(v->version);
-                printf("%s %-*s     %s         %s     %s\n",
-                       v == c->current ? "●" : v == c->candidate ? "↻" : " ", w, e,
-                       v->installed ? "✓" : " ", v->available ? "✓" : " ", assessment(c, v));
+                printf("%s %-*s     %s         %s     %s\n", glyph(c, v), w, e,
+                       v->installed || v->incomplete ? "✓" : " ", v->available ? "✓" : " ", assessment(c, v));
         }
         return EXIT_SUCCESS;
 }
@@ -222,7 +246,7 @@ static int list_one(const UpdateArgs *a, const UpdateContext *c, const char *ver
 
         if (!v)
                 return log_error("update '%s' not found", version);
-        newest = v == &c->versions[0];
+        newest = is_newest(c, v);
         if (a->json != JSON_OFF) {
                 JsonWriter j;
                 json_begin(&j, stdout, a->json);
@@ -230,7 +254,7 @@ static int list_one(const UpdateArgs *a, const UpdateContext *c, const char *ver
                 json_kv_string(&j, "version", v->version);
                 json_kv_bool(&j, "newest", newest);
                 json_kv_bool(&j, "available", v->available);
-                json_kv_bool(&j, "installed", v->installed);
+                json_kv_bool(&j, "installed", v->installed || v->incomplete);
                 json_kv_bool(&j, "obsolete", false);
                 json_kv_bool(&j, "protected", v->protected_);
                 json_kv_bool(&j, "incomplete", v->incomplete);
@@ -242,9 +266,11 @@ static int list_one(const UpdateArgs *a, const UpdateContext *c, const char *ver
                 json_end(&j);
                 return EXIT_SUCCESS;
         }
-        printf("● Version: %s\n    State: %s\nInstalled: %s%s\nAvailable: %s\nProtected: %s\n Obsolete: no\n",
-               v->version, assessment(c, v), v->installed ? "yes" : "no", v->installed && newest ? " (newest)" : "",
-               v->available ? "yes" : "no", v->protected_ ? "yes" : "no");
+        bool inst = v->installed || v->incomplete;
+        printf("%s Version: %s\n    State: %s\nInstalled: %s%s\nAvailable: %s%s\nProtected: %s\n Obsolete: no\n",
+               glyph(c, v), v->version, assessment(c, v), inst ? "yes" : "no", inst && newest ? " (newest)" : "",
+               v->available ? "yes" : "no", !inst && v->available && newest ? " (newest)" : "",
+               v->protected_ ? "yes" : "no");
         for (size_t i = 0; i < c->defs.n_transfers; i++) {
                 const UpdateInstance *in = update_instances_find(&c->installed[i], v->version);
                 if (in) {
@@ -465,6 +491,11 @@ static int run_verb(const UpdateArgs *a, const char *verb, int argc, char **argv
                 return log_usage("unknown verb '%s'; see 'ukit update --help'", verb);
         if (argc > (streq(verb, "list") || streq(verb, "update") ? 1 : 0))
                 return log_usage("too many arguments for '%s'", verb);
+        /* as 257: vacuum may keep one version, update needs room for one more */
+        if (a->ctx.instances_max != UPDATE_UNSET && streq(verb, "vacuum") && a->ctx.instances_max < 1)
+                return log_error("--instances-max= must be >= 1 while vacuuming");
+        if (a->ctx.instances_max != UPDATE_UNSET && streq(verb, "update") && a->ctx.instances_max < 2)
+                return log_error("--instances-max= must be >= 2 while updating");
         r = load(a, local, &c);
         if (r != 0)
                 return r;

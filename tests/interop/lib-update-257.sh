@@ -85,6 +85,10 @@ scenario() {
         n=$((n + 1))
 }
 
+# expect NAME ERE: 257's result of scenario NAME has a line matching ERE
+# (so the scenario reached the case it is about)
+expect() { grep -Eq -- "$2" "$T/$1.257" || fail "scenario $1: 257's result lacks /$2/ (the scenario tests nothing)"; }
+
 mkfiles() { # DIR PREFIX SUFFIX VERSION...
         local d=$1 p=$2 s=$3; shift 3
         mkdir -p "$d"

@@ -255,6 +255,51 @@ setup_features() {
 }
 scenario features
 
+# A set installed in one transfer only (an update cut short between its
+# renames): 257 shows it as "current+incomplete", installed and newest,
+# and the next update completes it.
+setup_incomplete() {
+        local n d
+        mkdir -p "$W/defs"
+        for n in a b; do
+                d=$W/t$n
+                mkfiles "$W/src" "${n}_" "" 1 2 3
+                mkfiles "$d" "${n}_" "" 2
+                cat >"$W/defs/$n.transfer" <<EOT
+[Transfer]
+Verify=no
+[Source]
+Type=regular-file
+Path=$W/src
+MatchPattern=${n}_@v
+[Target]
+Type=regular-file
+Path=$d
+MatchPattern=${n}_@v
+EOT
+        done
+        mkfiles "$W/ta" a_ "" 3
+        steps=("=--definitions=$W/defs --json=short list" "=--definitions=$W/defs list"
+               "=--definitions=$W/defs --json=short list 1" "=--definitions=$W/defs --json=short list 2"
+               "=--definitions=$W/defs --json=short list 3" "=--definitions=$W/defs check-new"
+               "--definitions=$W/defs update" "=--definitions=$W/defs --json=short list"
+               "=--definitions=$W/defs list")
+}
+scenario incomplete
+expect incomplete '"current":"3"'
+expect incomplete 'current[+]incomplete'
+
+# --instances-max=1: enough for vacuum, refused for update; 0 refused for both
+setup_max_one() {
+        mkfiles "$W/src" uki_ .efi 1 2 3
+        mkfiles "$W/esp/EFI/Linux" uki_ .efi 1 2
+        mkdir -p "$W/defs"; uki_transfer "$W/defs/50-uki.transfer" "" ""
+        steps=("--definitions=$W/defs -m 1 update" "--definitions=$W/defs -m 0 vacuum"
+               "--definitions=$W/defs -m 1 vacuum" "=--definitions=$W/defs --json=short list")
+}
+scenario max_one
+expect max_one "'--definitions=$W/defs -m 1 vacuum' rc=0"
+
 # url-file over a loopback HTTP server (python3 http.server), SHA256SUMS
 # checked by both; signatures: test-update-remote.sh (257 reads its keyring
 # from its own /etc, which this test does not touch)

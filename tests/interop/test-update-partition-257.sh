@@ -70,8 +70,6 @@ set_defs() { # [extra Transfer lines] [extra usr Target lines]
 
 D="--definitions=$W/defs"
 
-# expect NAME ERE: what 257 left in scenario NAME shows the case was hit
-expect() { grep -Eq -- "$2" "$T/$1.257" || fail "scenario $1: 257's result lacks /$2/ (the scenario tests nothing)"; }
 
 # A/B with "_empty": first update into B, second update vacuums A (the
 # oldest) to "_empty" and writes there; one payload xz-compressed

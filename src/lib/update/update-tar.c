@@ -66,10 +66,15 @@ static int extract_all(struct archive *in, struct archive *out, UkitError *err) 
                         const void *buf;
                         size_t size;
                         la_int64_t off;
+                        /* libarchive reports a failed write(2) (ENOSPC, EIO) as a mere
+                         * ARCHIVE_WARN and goes on: the file would end sparse. */
                         while ((ar = archive_read_data_block(in, &buf, &size, &off)) == ARCHIVE_OK)
-                                if (archive_write_data_block(out, buf, size, off) < ARCHIVE_WARN)
-                                        return ukit_error(err, -EIO, "%s: %s", archive_entry_pathname(e),
-                                                          archive_error_string(out) ?: "write failed");
+                                if (archive_write_data_block(out, buf, size, off) < ARCHIVE_OK)
+                                        return ukit_error(err, archive_errno(out) > 0 ? -archive_errno(out) : -EIO,
+                                                          "%s: %s%s%s", archive_entry_pathname(e),
+                                                          archive_error_string(out) ?: "write failed",
+                                                          archive_errno(out) > 0 ? ": " : "",
+                                                          archive_errno(out) > 0 ? strerror(archive_errno(out)) : "");
                         if (ar != ARCHIVE_EOF)
                                 return ukit_error(err, -EBADMSG, "damaged or truncated archive: %s",
                                                   archive_error_string(in) ?: "read failed");
@@ -133,7 +138,9 @@ int update_tar_extract(int in_fd, const char *dest_dir, uint8_t digest[32], Ukit
         EVP_MD_CTX_free(t->md);
         if (fchdir(cwd) < 0 && r >= 0)
                 r = -errno;
-        if (r >= 0 && fsync(dest) < 0)
-                r = -errno;
+        /* The files' data too, not only the directory: the tree is renamed
+         * to a version's name next. syncfs() also reports a failed writeback. */
+        if (r >= 0 && (syncfs(dest) < 0 || fsync(dest) < 0))
+                r = ukit_error(err, -errno, "cannot sync the unpacked tree: %s", strerror(errno));
         return r;
 }

@@ -102,8 +102,9 @@ refused "404" 8 "usr_8.raw: not found (HTTP 404)"
 [ -z "$(ls -A "$T/tmpdir")" ] || fail "files left in TMPDIR: $(ls -A "$T/tmpdir")"
 
 # a good payload: streamed into slot 2, and no file written but the disk
+# (LeakSanitizer cannot run under ptrace: off for this run of an ASan build)
 strace -f -qq -e trace=open,openat,creat,mkdir,mkdirat,link,linkat,rename,renameat2 -o "$T/trace" \
-        env TMPDIR="$T/tmpdir" "$UKIT" update --definitions="$W/defs" update 2 >"$T/.out" 2>&1 ||
+        env TMPDIR="$T/tmpdir" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$UKIT" update --definitions="$W/defs" update 2 >"$T/.out" 2>&1 ||
         fail "update 2: $(cat "$T/.out")"
 assert_eq "$(label 0) $(label 1)" "usr_1 usr_2" "update 2: labels"
 slot_is 1 "$T/usr_2.raw" || fail "update 2: slot content"

@@ -22,22 +22,17 @@ typedef struct Transfer {
         UpdateHttpFn fn;
         void *userdata;
         int error;              /* what fn returned */
-        bool checked;           /* the status was looked at */
-        bool refused;           /* ... and was not a success: no body taken */
 } Transfer;
 
 static size_t transfer_write(char *p, size_t size, size_t nmemb, void *userdata) {
         Transfer *t = userdata;
         size_t n = size * nmemb;
+        long status = 0;
 
-        if (!t->checked) {
-                /* an error page is never taken as the body */
-                long status = 0;
-                curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-                t->checked = true;
-                t->refused = status >= 300;
-        }
-        if (t->refused)
+        /* an error page is never taken as the body (the status of the
+         * response this piece belongs to: looked at every time) */
+        curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 300)
                 return 0;
         t->error = t->fn(p, n, t->userdata);
         return t->error < 0 ? 0 : n;

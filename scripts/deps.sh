@@ -24,6 +24,7 @@ packages=(
         qemu-system-arm qemu-efi-aarch64     # the arm64 boot (tests/vm/test-stub-arm64.sh)
         # sysext/confext: build deps + oracles (veritysetup, systemd-dissect, sgdisk)
         libcryptsetup-dev cryptsetup-bin dmsetup erofs-utils squashfs-tools systemd-container gdisk fdisk
+        btrfs-progs     # Type=subvolume update targets on a loop-mounted btrfs (test-update-subvolume-257)
         # the systemd 257 oracle (a Debian 13 root, scripts/fetch-oracle-257.sh)
         debootstrap
         # the Debian package (debian/) and its checks; bash completion

@@ -13,7 +13,8 @@
 # "SKIP: reason"), else fail. Under CI=true a skip is turned into a failure:
 # CI must never pass by skipping.
 #
-# --vm: a QEMU test; killed after UKIT_VM_TIMEOUT seconds (default 600),
+# --vm: a QEMU test; killed after UKIT_VM_TIMEOUT seconds (default 600) of
+# its own time, not counting the time it waits for the shared QEMU lock;
 # read when the test starts, so it scales with the machine without
 # reconfiguring (the meson timeout of VM tests is off).
 set -uo pipefail
@@ -46,12 +47,34 @@ log=$logs/${suite}_${name//\//_}.log
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ukit-test.XXXXXX") || exit 1
 export UKIT_TMP=$tmp
 
-timeout=()
-if [ $vm = 1 ]; then
-        timeout=(timeout -k 10 "${UKIT_VM_TIMEOUT:-600}")
-fi
+# run_vm CMD...: CMD in its own session, killed (the whole session) after
+# UKIT_VM_TIMEOUT seconds of its own time; the seconds it spends waiting
+# for the shared QEMU lock (tests/vm/lib.sh holds $UKIT_VM_WAITING while it
+# waits) do not count, so a test queued behind others is not timed out.
+run_vm() {
+        local limit=${UKIT_VM_TIMEOUT:-600} used=0 pid
+        export UKIT_VM_WAITING=$tmp/.waiting-for-qemu-lock
+        setsid "$@" >"$log" 2>&1 </dev/null &
+        pid=$!
+        while kill -0 "$pid" 2>/dev/null; do
+                sleep 1
+                [ -e "$UKIT_VM_WAITING" ] || used=$((used + 1))
+                if [ $used -ge "$limit" ]; then
+                        kill -TERM -- "-$pid" 2>/dev/null
+                        sleep 10
+                        kill -KILL -- "-$pid" 2>/dev/null
+                        wait "$pid" 2>/dev/null
+                        return 124
+                fi
+        done
+        wait "$pid"
+}
 
-"${timeout[@]}" "$@" >"$log" 2>&1 </dev/null
+if [ $vm = 1 ]; then
+        run_vm "$@"
+else
+        "$@" >"$log" 2>&1 </dev/null
+fi
 rc=$?
 cat "$log"
 

@@ -46,8 +46,9 @@ static void update_help(FILE *f) {
                 "  -h --help                 show this help\n"
                 "     --definitions=DIR      read the transfer definitions from DIR only\n"
                 "     --root=DIR             operate on the tree at DIR (definitions and paths inside it)\n"
-                "     --image=PATH           the disk image whose GPT slots Type=partition Path=auto targets\n"
-                "                            mean (needs --definitions=; other target types are refused)\n"
+                "     --image=PATH           the disk image or block device whose GPT slots Type=partition\n"
+                "                            Path=auto targets mean (needs --definitions=; other target\n"
+                "                            types are refused); default: the disk behind / or /usr\n"
                 "  -C --component=NAME       use sysupdate.NAME.d (a channel)\n"
                 "  -m --instances-max=N      keep at most N versions (overrides InstancesMax=)\n"
                 "     --verify=yes|no        check signatures of remote sources (local: SHA256SUMS always)\n"
@@ -130,7 +131,7 @@ static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
                 if (err.path[0] && err.offset != UKIT_ERROR_NO_OFFSET)
                         return log_error("%s:%llu: %s", err.path, (unsigned long long) err.offset,
                                          ukit_error_reason(&err, r));
-                return log_fail(&err, r, "cannot load the transfer definitions");
+                return log_fail(&err, r, "cannot read the transfers, their sources and targets");
         }
         return 0;
 }

@@ -143,3 +143,25 @@ assert_fails "too large" u update 3
 grep -q "larger than the partition" "$T/.out" || fail "too large: $(cat "$T/.out")"
 assert_eq "$(label 1) $(label 3)" "_empty _empty" "too large: nothing labelled"
 echo "ok refusals"
+
+# --image= (Path=auto) is hostile input: a FIFO (no writer: must not
+# block), a symlink, a directory and a character device are refused with
+# one line naming it; the image itself works
+mkdir -p "$W/defs-auto"
+for f in "$W"/defs/*.transfer; do sed 's|^Path=.*disk.img$|Path=auto|' "$f" >"$W/defs-auto/${f##*/}"; done
+grep -q '^Path=auto' "$W/defs-auto/usr.transfer" || fail "no Path=auto definitions"
+ua() { timeout 20 "$UKIT" update --definitions="$W/defs-auto" "$@"; }
+ua --image="$W/disk.img" --json=short list | jq -e '.all | index("2")' >/dev/null || fail "--image=disk.img: list"
+mkfifo "$W/fifo"
+ln -s disk.img "$W/link.img"
+mkdir "$W/dir.img"
+for c in fifo:"not a regular file or block device" link.img:symlink dir.img:directory /dev/null:"not a regular file"; do
+        p=${c%%:*}; want=${c#*:}
+        case $p in /*) ;; *) p=$W/$p ;; esac
+        rc=0; ua --image="$p" list >"$T/.out" 2>&1 || rc=$?
+        [ $rc != 0 ] || fail "--image=$p: accepted"
+        [ $rc != 124 ] || fail "--image=$p: hung (killed after 20 s)"
+        [ "$(wc -l <"$T/.out")" = 1 ] || fail "--image=$p: not one line: $(cat "$T/.out")"
+        grep -q "$p.*$want\|$want.*$p" "$T/.out" || fail "--image=$p: $(cat "$T/.out")"
+done
+echo "ok --image= refusals"

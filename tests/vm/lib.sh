@@ -148,6 +148,50 @@ _vm_extract_ext_modules() {
         : >"$dir/.complete"
         rm -rf "$tmp"
 }
+# vm_dtbauto_fixture: the devicetree/CHID fixture of the .dtbauto tests, in
+# $W: fallback.dtb, match.dtb, other.dtb (flattened devicetrees whose root
+# `compatible` is "ukit,NAME", written from the format: Debian 12 hosts have
+# no dtc by default) and hw/match.json, hw/other.json (ukify's --hwids
+# input): "ukit,match" under CHID 3 (manufacturer, family, product, SKU,
+# baseboard manufacturer and product) of the SMBIOS fields set here as
+# $manu $fam $prod $sku $bbm $bbp, "ukit,other" under CHID 9 (manufacturer,
+# product), which 257 tries later. The CHIDs come from python3's hashlib
+# (not from ukit).
+vm_dtbauto_fixture() {
+        cat >"$W/mkdtb.py" <<'PY'
+import struct, sys
+out, compat = sys.argv[1], sys.argv[2]
+strs = b"compatible\0model\0"
+def prop(nameoff, val):
+    b = struct.pack(">III", 3, len(val), nameoff) + val
+    return b + b"\0" * (-len(b) % 4)
+st = struct.pack(">I", 1) + b"\0\0\0\0" + prop(11, b"ukit test\0") + prop(0, compat.encode() + b"\0generic\0") \
+     + struct.pack(">II", 2, 9)
+rsv = b"\0" * 16
+off_rsv = 40; off_st = off_rsv + len(rsv); off_strs = off_st + len(st); total = off_strs + len(strs)
+hdr = struct.pack(">10I", 0xd00dfeed, total, off_st, off_strs, off_rsv, 17, 16, 0, len(strs), len(st))
+open(out, "wb").write(hdr + rsv + st + strs)
+PY
+        local c
+        for c in match other fallback; do python3 "$W/mkdtb.py" "$W/$c.dtb" "ukit,$c" || fail "mkdtb $c"; done
+        manu=UkitCorp fam=UkitFam prod=Board9000 sku=SKU42 bbm=UkitBoards bbp=BB9
+        mkdir -p "$W/hw"
+        printf '{"type": "devicetree", "name": "Match", "compatible": "ukit,match", "hwids": ["%s"]}\n' \
+                "$(_vm_chid "$manu" "$fam" "$prod" "$sku" "$bbm" "$bbp")" >"$W/hw/match.json"
+        printf '{"type": "devicetree", "name": "Other", "compatible": "ukit,other", "hwids": ["%s"]}\n' \
+                "$(_vm_chid "$manu" "$prod")" >"$W/hw/other.json"
+}
+
+# _vm_chid FIELD...: the CHID of the fields joined by '&' (UTF-16LE)
+_vm_chid() {
+        python3 -c '
+import hashlib, sys, uuid
+ns = uuid.UUID("70ffd812-4c7f-4c7d-0000-000000000000").bytes
+h = bytearray(hashlib.sha1(ns + "&".join(sys.argv[1:]).encode("utf-16-le")).digest()[:16])
+h[6] = (h[6] & 0x0f) | 0x50; h[8] = (h[8] & 0x3f) | 0x80
+print(uuid.UUID(bytes=bytes(h)))' "$@"
+}
+
 
 # vm_kernel: print the path of the Debian kernel image (debian_kernel in
 # tests/lib.sh; on aa64 the arm64 one from scripts/fetch-arm64.sh). Also
@@ -258,13 +302,17 @@ _vm_modules_order() {
 # _vm_add_ukit ROOT BIN: BIN as ROOT$VM_GUEST_UKIT with every shared library
 # `ldd BIN` lists (in /lib/x86_64-linux-gnu, the loader's default path, so
 # nothing lands in the guest's /usr) and the dynamic loader at its own path.
-_vm_add_ukit() {
-        local root=$1 bin=$2 line lib name libdir=/lib/x86_64-linux-gnu
-        [ -x "$bin" ] || fail "vm_initrd --ukit: $bin: not an executable"
-        local list; list=$(ldd "$bin" 2>&1) || fail "vm_initrd --ukit: ldd $bin: $list"
-        if grep -q 'not found' <<<"$list"; then fail "vm_initrd --ukit: $bin: $(grep 'not found' <<<"$list" | tr -s ' \t\n' ' ')"; fi
-        mkdir -p "$root$(dirname "$VM_GUEST_UKIT")" "$root$libdir"
-        cp "$bin" "$root$VM_GUEST_UKIT"; chmod 755 "$root$VM_GUEST_UKIT"
+_vm_add_ukit() { _vm_add_bin "$1" "$2" "$VM_GUEST_UKIT"; }
+
+# _vm_add_bin ROOT BIN DEST: the same for any dynamically linked BIN, as
+# ROOT/DEST (vm_initrd --bin BIN=DEST).
+_vm_add_bin() {
+        local root=$1 bin=$2 dest=$3 line lib name libdir=/lib/x86_64-linux-gnu
+        [ -x "$bin" ] || fail "vm_initrd --ukit/--bin: $bin: not an executable"
+        local list; list=$(ldd "$bin" 2>&1) || fail "vm_initrd --ukit/--bin: ldd $bin: $list"
+        if grep -q 'not found' <<<"$list"; then fail "vm_initrd --ukit/--bin: $bin: $(grep 'not found' <<<"$list" | tr -s ' \t\n' ' ')"; fi
+        mkdir -p "$root$(dirname "$dest")" "$root$libdir"
+        cp "$bin" "$root$dest"; chmod 755 "$root$dest"
         while read -r line; do
                 case "$line" in
                 *' => '/*) lib=${line#* => }; lib=${lib%% (*}; name=${line%% => *} ;;
@@ -281,7 +329,7 @@ _vm_add_ukit() {
 }
 
 # vm_initrd OUT [--eventlog] [--hook SCRIPT]... [--modules "NAME..."]
-#           [--ukit BIN] [SRC[=DEST]]...
+#           [--ukit BIN] [--bin BIN=DEST]... [SRC[=DEST]]...
 # Writes a gzip'd newc initrd with busybox and tests/vm/init as /init. Each
 # SRC is copied to DEST (default /ukit/BASENAME; DEST must be absolute) and
 # the guest reports its sha256. --hook SCRIPT adds a shell fragment the init
@@ -293,6 +341,8 @@ _vm_add_ukit() {
 # --ukit BIN: the dynamically linked ukit binary BIN at $VM_GUEST_UKIT with
 # the libraries ldd lists and the loader; /init then mounts a tmpfs on /run
 # and reports "ukit=VERSION" (or "ukit=failed: ...").
+# --bin BIN=DEST: any dynamically linked BIN at DEST (absolute; keep it out
+# of /usr) with its libraries, as --ukit does (e.g. util-linux's blkid).
 vm_initrd() {
         local out=$1; shift
         local root; root=$(mktemp -d "$T/initrd.XXXXXX")
@@ -315,6 +365,7 @@ vm_initrd() {
                 --modules) # shellcheck disable=SC2086
                         _vm_modules_order "$root" $1; shift; continue ;;
                 --ukit) _vm_add_ukit "$root" "$1"; shift; continue ;;
+                --bin) _vm_add_bin "$root" "${1%%=*}" "${1#*=}"; shift; continue ;;
                 esac
                 src=${a%%=*}; dest=/ukit/$(basename "$src")
                 [ "$src" != "$a" ] && dest=${a#*=}
@@ -526,7 +577,10 @@ vm_run() {
         local lockfd rc=1 pid start now elapsed
         exec {lockfd}>"$VM_QEMU_LOCK"
         local waited=$SECONDS
+        # tests/run-test.sh does not count this wait into UKIT_VM_TIMEOUT
+        [ -z "${UKIT_VM_WAITING:-}" ] || : >"$UKIT_VM_WAITING"
         flock "$lockfd"
+        [ -z "${UKIT_VM_WAITING:-}" ] || rm -f "$UKIT_VM_WAITING"
         [ $((SECONDS - waited)) -gt 1 ] && vm_log "waited $((SECONDS - waited))s for $VM_QEMU_LOCK"
         start=$(date +%s%N)
         vm_log "$qemu ${args[*]}"

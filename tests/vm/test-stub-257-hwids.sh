@@ -25,38 +25,7 @@ cp "$(vm_kernel)" "$W/vmlinuz"
 cp "$STUB" "$W/ukit-stub.efi"
 vm_initrd "$W/initrd.img"
 
-# Flattened devicetrees with a root `compatible` (no dtc on Debian 12 hosts
-# by default: written here from the format).
-cat >"$W/mkdtb.py" <<'PY'
-import struct, sys
-out, compat = sys.argv[1], sys.argv[2]
-strs = b"compatible\0model\0"
-def prop(nameoff, val):
-    b = struct.pack(">III", 3, len(val), nameoff) + val
-    return b + b"\0" * (-len(b) % 4)
-st = struct.pack(">I", 1) + b"\0\0\0\0" + prop(11, b"ukit test\0") + prop(0, compat.encode() + b"\0generic\0") \
-     + struct.pack(">II", 2, 9)
-rsv = b"\0" * 16
-off_rsv = 40; off_st = off_rsv + len(rsv); off_strs = off_st + len(st); total = off_strs + len(strs)
-hdr = struct.pack(">10I", 0xd00dfeed, total, off_st, off_strs, off_rsv, 17, 16, 0, len(strs), len(st))
-open(out, "wb").write(hdr + rsv + st + strs)
-PY
-for c in match other fallback; do python3 "$W/mkdtb.py" "$W/$c.dtb" "ukit,$c"; done
-
-manu=UkitCorp fam=UkitFam prod=Board9000 sku=SKU42 bbm=UkitBoards bbp=BB9
-chid() {        # chid FIELD...: the CHID of the fields joined by '&' (UTF-16LE)
-        python3 -c '
-import hashlib, sys, uuid
-ns = uuid.UUID("70ffd812-4c7f-4c7d-0000-000000000000").bytes
-h = bytearray(hashlib.sha1(ns + "&".join(sys.argv[1:]).encode("utf-16-le")).digest()[:16])
-h[6] = (h[6] & 0x0f) | 0x50; h[8] = (h[8] & 0x3f) | 0x80
-print(uuid.UUID(bytes=bytes(h)))' "$@"
-}
-mkdir -p "$W/hw"
-printf '{"type": "devicetree", "name": "Match", "compatible": "ukit,match", "hwids": ["%s"]}\n' \
-        "$(chid "$manu" "$fam" "$prod" "$sku" "$bbm" "$bbp")" >"$W/hw/match.json"
-printf '{"type": "devicetree", "name": "Other", "compatible": "ukit,other", "hwids": ["%s"]}\n' \
-        "$(chid "$manu" "$prod")" >"$W/hw/other.json"
+vm_dtbauto_fixture     # fallback/match/other.dtb, hw/*.json, $manu $fam $prod $sku $bbm $bbp
 
 for s in sd ukit; do
         stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub; [ $s = ukit ] && stub=$W/ukit-stub.efi

@@ -8,6 +8,7 @@
 
 #include "fileio.h"
 #include "osrel.h"
+#include "update-blockdev.h"
 #include "update-context.h"
 #include "update-partition.h"
 #include "update-version.h"
@@ -155,8 +156,8 @@ static int build_versions(UpdateContext *c) {
         return 0;
 }
 
-/* The disk of a partition target (Path=auto: the --image= file; ukit does
- * not look for the block device behind the root file system), or the
+/* The disk of a partition target (Path=auto: the --image= file, else the
+ * whole disk behind "/" or "/usr", as sysupdate 257 finds it), or the
  * directory of the others; with --image= only partition targets. */
 static int resolve_target(const UpdateContext *c, const UpdateContextOptions *o, const UpdateTransfer *t,
                           char **ret, UkitError *err) {
@@ -172,9 +173,10 @@ static int resolve_target(const UpdateContext *c, const UpdateContextOptions *o,
         }
         if (!t->target.path || streq(t->target.path, "auto")) {
                 if (!o->image) {
-                        ukit_error(err, -EOPNOTSUPP, "partition target Path=auto needs --image= "
-                                   "(ukit does not look up the disk behind the root file system)");
-                        return ukit_error_where(err, -EOPNOTSUPP, t->file, UKIT_ERROR_NO_OFFSET);
+                        int r = update_blockdev_root_disk(NULL, c->root, ret, err);
+                        if (r < 0 && err && !err->path[0])
+                                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+                        return r;
                 }
                 *ret = strdup(o->image);
         } else
@@ -238,6 +240,8 @@ int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitE
         if (o->image && !o->definitions)
                 return ukit_error(err, -EOPNOTSUPP, "--image= needs --definitions= "
                                   "(ukit does not mount the image to read its sysupdate.d)");
+        if (o->image && (r = update_image_check(o->image, err)) < 0)
+                return r;
         if (o->root && !streq(o->root, "/") && !(c.root = strdup(o->root)))
                 return -ENOMEM;
         read_os_release(c.root, &spec, storage);

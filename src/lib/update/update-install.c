@@ -19,6 +19,7 @@
 #include "update-install.h"
 #include "update-partition.h"
 #include "update-remote.h"
+#include "update-subvolume.h"
 #include "update-tar.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@ struct UpdatePending {
         mode_t *modes;
         bool *is_slot;          /* partition targets: the payload is in slots[i], still "_empty" */
         bool *present;          /* the target has this version already (a set cut short) */
+        bool *read_only;        /* tree targets: ReadOnly=yes (or @r) */
         GptPartition *entries;  /* ... and the entry it gets at install */
 };
 
@@ -98,17 +100,14 @@ static void remove_temporaries(const char *dir) {
                 p = strprintf("%s/%s", dir, de->d_name);
                 if (!p)
                         break;          /* best effort: left for the next run */
-                if (de->d_type == DT_DIR)
-                        (void) rm_rf_sigsafe(p);
-                else
-                        (void) unlink(p);
+                (void) update_tree_remove(p);   /* subvolumes (read-only ones too), trees, files */
         }
         closedir(d);
 }
 
 static int remove_instance(const UpdateInstance *in) {
         if (in->is_dir)
-                return rm_rf_sigsafe(in->path);
+                return update_tree_remove(in->path);
         return unlink(in->path) < 0 ? -errno : 0;
 }
 
@@ -521,16 +520,16 @@ static int acquire_dir(const UpdateContext *c, size_t i, const UpdateInstance *s
                 return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
         p->final[i] = strprintf("%s/%s", c->target_dirs[i], name);
         p->modes[i] = t->mode != UPDATE_UNSET ? (mode_t) t->mode : (mode_t) (src->mode & 07777);
-        p->temp_dirs[i] = strprintf("%s/" TEMP_PREFIX "XXXXXX", c->target_dirs[i]);
-        if (!p->final[i] || !p->temp_dirs[i])
+        if (!p->final[i])
                 return -ENOMEM;
-        if (!mkdtemp(p->temp_dirs[i])) {
-                r = -errno;
-                free(p->temp_dirs[i]);
-                p->temp_dirs[i] = NULL;
+        /* a subvolume target's temporary is a subvolume already (on btrfs) */
+        r = update_tree_make_temp(c->target_dirs[i], TEMP_PREFIX, t->target.type == UPDATE_RESOURCE_SUBVOLUME,
+                                  &p->temp_dirs[i]);
+        if (r < 0) {
                 ukit_error(err, r, "cannot create a temporary directory: %s", strerror(-r));
                 return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
         }
+        p->read_only[i] = m.read_only > 0;
         p->slots[i] = sig_cleanup_add(p->temp_dirs[i], true);
         if (t->source.type == UPDATE_RESOURCE_TAR || t->source.type == UPDATE_RESOURCE_URL_TAR)
                 return acquire_tar(c, i, src, p, err);
@@ -552,7 +551,7 @@ void update_pending_free(UpdatePending *p) {
         for (size_t i = 0; i < p->n; i++) {
                 atomic_file_abort(&p->files[i]);
                 if (p->temp_dirs[i]) {
-                        (void) rm_rf_sigsafe(p->temp_dirs[i]);
+                        (void) update_tree_remove(p->temp_dirs[i]);
                         sig_cleanup_remove(p->slots[i]);
                         free(p->temp_dirs[i]);
                 }
@@ -565,6 +564,7 @@ void update_pending_free(UpdatePending *p) {
         free(p->modes);
         free(p->is_slot);
         free(p->present);
+        free(p->read_only);
         free(p->entries);
         free(p);
 }
@@ -588,9 +588,10 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         p->modes = calloc(n, sizeof(mode_t));
         p->is_slot = calloc(n, sizeof(bool));
         p->present = calloc(n, sizeof(bool));
+        p->read_only = calloc(n, sizeof(bool));
         p->entries = calloc(n, sizeof(GptPartition));
         if (!p->files || !p->temp_dirs || !p->slots || !p->final || !p->modes || !p->is_slot || !p->entries ||
-            !p->present) {
+            !p->present || !p->read_only) {
                 update_pending_free(p);
                 return -ENOMEM;
         }
@@ -609,7 +610,8 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
                 } else if (!src)
                         r = ukit_error(err, -ENOENT, "version %s is not offered by transfer %s", version,
                                        c->defs.transfers[i].id);
-                else if (c->defs.transfers[i].target.type == UPDATE_RESOURCE_DIRECTORY)
+                else if (c->defs.transfers[i].target.type == UPDATE_RESOURCE_DIRECTORY ||
+                         c->defs.transfers[i].target.type == UPDATE_RESOURCE_SUBVOLUME)
                         r = acquire_dir(c, i, src, p, err);
                 else
                         r = acquire_file(c, i, src, p, err);
@@ -660,6 +662,39 @@ static int update_symlink(const UpdateContext *c, size_t i, const char *final, U
         return fsync_path(dir);
 }
 
+/* A tree: synced (syncfs: every file of it), renamed, then read-only if
+ * asked. A subvolume's read-only flag is set before the rename, so no
+ * writable tree ever has the version's name; FS_IMMUTABLE_FL comes after
+ * it, as 257 sets it (an immutable directory cannot be renamed). */
+static int install_tree(const UpdateContext *c, UpdatePending *p, size_t i) {
+        _cleanup_close_ int fd = open(p->temp_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        bool subvol;
+        sigset_t old;
+        int r;
+
+        if (fd < 0 || syncfs(fd) < 0)
+                return -errno;
+        r = update_tree_is_subvolume(p->temp_dirs[i]);
+        if (r < 0)
+                return r;
+        subvol = r > 0;
+        if (p->read_only[i] && subvol && (r = update_subvolume_set_read_only(p->temp_dirs[i], true)) < 0)
+                return r;
+        sig_cleanup_block(&old);
+        r = rename(p->temp_dirs[i], p->final[i]) < 0 ? -errno : 0;
+        if (r >= 0) {
+                sig_cleanup_remove(p->slots[i]);
+                free(p->temp_dirs[i]);
+                p->temp_dirs[i] = NULL;
+        }
+        sig_cleanup_restore(&old);
+        if (r >= 0 && p->read_only[i] && !subvol)
+                r = update_tree_make_read_only(p->final[i]);
+        if (r >= 0)
+                r = fsync_path(c->target_dirs[i]);
+        return r;
+}
+
 int update_install(const UpdateContext *c, UpdatePending *p, UkitError *err) {
         for (size_t i = 0; i < p->n; i++) {
                 int r;
@@ -673,19 +708,9 @@ int update_install(const UpdateContext *c, UpdatePending *p, UkitError *err) {
                                 return r;
                         continue;
                 }
-                if (p->temp_dirs[i]) {
-                        sigset_t old;
-                        sig_cleanup_block(&old);
-                        r = rename(p->temp_dirs[i], p->final[i]) < 0 ? -errno : 0;
-                        if (r >= 0) {
-                                sig_cleanup_remove(p->slots[i]);
-                                free(p->temp_dirs[i]);
-                                p->temp_dirs[i] = NULL;
-                        }
-                        sig_cleanup_restore(&old);
-                        if (r >= 0)
-                                r = fsync_path(c->target_dirs[i]);
-                } else
+                if (p->temp_dirs[i])
+                        r = install_tree(c, p, i);
+                else
                         r = atomic_file_commit(&p->files[i], p->modes[i]);
                 if (r < 0) {
                         ukit_error(err, r, "cannot install: %s", strerror(-r));

@@ -315,6 +315,10 @@ static char *strip(char *s) {
         return s;
 }
 
+static bool resource_is_tree(UpdateResourceType type) {
+        return type == UPDATE_RESOURCE_DIRECTORY || type == UPDATE_RESOURCE_SUBVOLUME;
+}
+
 static int check_transfer(UpdateTransfer *t, UkitError *err) {
         UpdateResource *res[2] = { &t->source, &t->target };
 
@@ -327,20 +331,16 @@ static int check_transfer(UpdateTransfer *t, UkitError *err) {
                 if (!res[i]->path && res[i]->type != UPDATE_RESOURCE_PARTITION)
                         return ukit_error(err, -EINVAL, "[%s] lacks Path=", sec);
         }
-        if (t->target.type != UPDATE_RESOURCE_REGULAR_FILE && t->target.type != UPDATE_RESOURCE_DIRECTORY &&
-            t->target.type != UPDATE_RESOURCE_PARTITION)
-                return ukit_error(err, -EOPNOTSUPP, "target Type=%s is not supported by ukit yet",
-                                  update_resource_type_name(t->target.type));
-        if (t->source.type != UPDATE_RESOURCE_REGULAR_FILE && t->source.type != UPDATE_RESOURCE_DIRECTORY &&
+        if (t->source.type != UPDATE_RESOURCE_REGULAR_FILE && !resource_is_tree(t->source.type) &&
             t->source.type != UPDATE_RESOURCE_TAR && t->source.type != UPDATE_RESOURCE_URL_FILE &&
             t->source.type != UPDATE_RESOURCE_URL_TAR)
                 return ukit_error(err, -EOPNOTSUPP, "source Type=%s is not supported by ukit yet",
                                   update_resource_type_name(t->source.type));
-        if (t->source.type == UPDATE_RESOURCE_TAR || t->source.type == UPDATE_RESOURCE_URL_TAR
-                    ? t->target.type != UPDATE_RESOURCE_DIRECTORY
-            : t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_REGULAR_FILE
+        /* as 257: files go to files or partitions, trees and tarballs to
+         * directories or subvolumes */
+        if (t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_REGULAR_FILE
                     ? t->target.type != UPDATE_RESOURCE_REGULAR_FILE && t->target.type != UPDATE_RESOURCE_PARTITION
-            : t->source.type != t->target.type)
+                    : !resource_is_tree(t->target.type))
                 return ukit_error(err, -EINVAL, "source Type=%s cannot be installed as Type=%s",
                                   update_resource_type_name(t->source.type),
                                   update_resource_type_name(t->target.type));

@@ -12,7 +12,13 @@
 #  - file names with spaces, newlines or a leading "-" (given and staged)
 #    arrive as they are: the plugin passes "--" and splits no lists;
 #  - KERNEL_INSTALL_IMAGE_TYPE (kernel-install 257): "uki" builds nothing,
-#    like 60-ukify.install; "pe" and "unknown" build.
+#    like 60-ukify.install; "pe" and "unknown" build;
+#  - /etc/kernel/devicetree (here $KERNEL_INSTALL_CONF_ROOT/devicetree): the
+#    file it names becomes .dtb (objcopy), also through a symlink within
+#    its directory; a FIFO or a symlink to
+#    /etc/shadow named there, and a FIFO as the devicetree file itself,
+#    are refused with one line, without hanging, and nothing is written
+#    to $BOOT.
 # The plugin directories are tmpfs mounts in a private mount namespace, so
 # the host's are not touched.
 . "$(dirname "$0")/../lib.sh"
@@ -113,6 +119,40 @@ for type in pe unknown; do
         [ -f "$uki" ] || fail "7: image type $type: no UKI"
         rm -f "$uki"
 done
+
+# 8. The devicetree lookup: a good one, then hostile ones.
+echo " board.dtb " >"$T/conf/devicetree"
+printf 'DTB-CONTENT' >"$T/conf/board.dtb"
+add 2>"$T/8.err" || { cat "$T/8.err"; fail "8: add with a devicetree failed"; }
+objcopy -O binary --only-section=.dtb "$uki" "$T/dtb.out"
+[ "$(cat "$T/dtb.out")" = DTB-CONTENT ] || fail "8: .dtb is not the named devicetree"
+rm -f "$uki"
+# a symlink inside the directory (an alias) is followed, as 60-ukify.install does
+mv "$T/conf/board.dtb" "$T/conf/board-real.dtb"; ln -s board-real.dtb "$T/conf/board.dtb"
+add 2>"$T/8.err" || { cat "$T/8.err"; fail "8: add with a devicetree alias failed"; }
+objcopy -O binary --only-section=.dtb "$uki" "$T/dtb.out"
+[ "$(cat "$T/dtb.out")" = DTB-CONTENT ] || fail "8: .dtb is not the alias's target"
+rm -f "$uki" "$T/conf/board-real.dtb"
+boot_files() { find "$T/boot" -printf '%P %s\n' | sort; }
+before=$(boot_files)
+dt_refused() { # WHAT PATTERN
+        local rc=0
+        timeout 30 "$PLUGIN" add "$KVER" "$T/boot/plug/$KVER" "$KIMG" "$T/given" 2>"$T/8.err" || rc=$?
+        [ $rc != 124 ] || fail "8: $1: the plugin hung"
+        [ $rc != 0 ] || fail "8: $1: accepted"
+        [ "$(grep -c . "$T/8.err")" = 1 ] || fail "8: $1: not one line: $(cat "$T/8.err")"
+        grep -q -- "$2" "$T/8.err" || fail "8: $1: $(cat "$T/8.err")"
+        ! grep -q 'root:' "$T/8.err" || fail "8: $1: /etc/shadow's content in the message"
+        [ "$(boot_files)" = "$before" ] || fail "8: $1: \$BOOT changed: $(boot_files)"
+        echo "8: $1 refused: $(cat "$T/8.err")"
+}
+rm "$T/conf/board.dtb"; mkfifo "$T/conf/board.dtb"
+dt_refused "FIFO as the devicetree" "board.dtb.*not a regular file"
+rm "$T/conf/board.dtb"; ln -s /etc/shadow "$T/conf/board.dtb"
+dt_refused "symlink to /etc/shadow as the devicetree" "board.dtb.*symlink"
+rm "$T/conf/board.dtb"; rm "$T/conf/devicetree"; mkfifo "$T/conf/devicetree"
+dt_refused "FIFO as the devicetree file" "devicetree.*not a regular file"
+rm "$T/conf/devicetree"
 echo "inner: ok"
 INNER
 

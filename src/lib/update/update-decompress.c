@@ -184,59 +184,159 @@ static int xz_finish(Decoder *dec, Sink *out, uint8_t *obuf, uint64_t *written) 
         }
 }
 
-static int copy_decompress(int in, Sink *out, uint8_t digest[32], uint64_t *ret_written) {
-        _cleanup_free_ uint8_t *ibuf = malloc(CHUNK), *obuf = malloc(CHUNK);
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        Decoder dec = {};
-        uint64_t written = 0;
-        bool first = true;
-        int r = 0;
+struct UpdateStream {
+        Sink out;
+        Decoder dec;
+        EVP_MD_CTX *md;
+        uint8_t *ibuf, *obuf;
+        size_t n_in;            /* bytes waiting in ibuf */
+        bool started;           /* the decoder is chosen (from the first bytes) */
+        uint64_t written;
+        int error;              /* sticky */
+};
 
-        if (!ibuf || !obuf || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-                EVP_MD_CTX_free(md);
+static int stream_new(const Sink *out, UpdateStream **ret) {
+        UpdateStream *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->out = *out;
+        s->ibuf = malloc(CHUNK);
+        s->obuf = malloc(CHUNK);
+        s->md = EVP_MD_CTX_new();
+        if (!s->ibuf || !s->obuf || !s->md || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL)) {
+                update_stream_free(s);
                 return -ENOMEM;
         }
+        *ret = s;
+        return 0;
+}
+
+int update_stream_new(int out, UpdateStream **ret) {
+        Sink sink = { .fd = out };
+        return stream_new(&sink, ret);
+}
+
+int update_stream_new_at(int out, uint64_t offset, uint64_t max, UpdateStream **ret) {
+        Sink sink = { .fd = out, .positioned = true, .off = offset, .max = max };
+        return stream_new(&sink, ret);
+}
+
+void update_stream_free(UpdateStream *s) {
+        if (!s)
+                return;
+        if (s->started)
+                decoder_done(&s->dec);
+        EVP_MD_CTX_free(s->md);
+        free(s->ibuf);
+        free(s->obuf);
+        free(s);
+}
+
+/* Decode n bytes; the first call sees at least CHUNK bytes or all there
+ * is, enough to tell the compression by its magic. */
+static int stream_process(UpdateStream *s, const uint8_t *b, size_t n) {
+        int r;
+
+        if (!s->started) {
+                r = decoder_init(&s->dec, update_compression_detect(b, n));
+                s->started = true;
+                if (r < 0)
+                        return r;
+        }
+        return decoder_feed(&s->dec, b, n, &s->out, s->obuf, &s->written);
+}
+
+int update_stream_write(UpdateStream *s, const void *p, size_t n) {
+        const uint8_t *b = p;
+
+        if (s->error < 0)
+                return s->error;
+        EVP_DigestUpdate(s->md, b, n);
+        while (n > 0 && s->error >= 0) {
+                size_t k;
+
+                if (s->n_in == 0 && n >= CHUNK) {
+                        /* large pieces go through without a copy */
+                        s->error = stream_process(s, b, n);
+                        break;
+                }
+                k = MIN(n, CHUNK - s->n_in);
+                memcpy(s->ibuf + s->n_in, b, k);
+                s->n_in += k;
+                b += k;
+                n -= k;
+                if (s->n_in == CHUNK) {
+                        s->error = stream_process(s, s->ibuf, CHUNK);
+                        s->n_in = 0;
+                }
+        }
+        return MIN(s->error, 0);
+}
+
+int update_stream_finish(UpdateStream *s, uint8_t digest[32], uint64_t *ret_written) {
+        int r = s->error;
+
+        if (r >= 0 && (s->n_in > 0 || !s->started))
+                r = stream_process(s, s->ibuf, s->n_in);
+        s->n_in = 0;
+        if (r >= 0)
+                r = s->dec.kind == UPDATE_COMPRESSION_XZ ? xz_finish(&s->dec, &s->out, s->obuf, &s->written)
+                                                         : decoder_feed(&s->dec, NULL, 0, &s->out, s->obuf, &s->written);
+        if (r >= 0)
+                EVP_DigestFinal_ex(s->md, digest, NULL);
+        if (ret_written)
+                *ret_written = s->written;
+        s->error = r < 0 ? r : -EALREADY;
+        return MIN(r, 0);
+}
+
+static int copy_decompress(int in, UpdateStream *s, uint8_t digest[32], uint64_t *ret_written) {
+        _cleanup_free_ uint8_t *buf = malloc(CHUNK);
+        int r = 0;
+
+        if (!buf)
+                return -ENOMEM;
         for (;;) {
-                ssize_t n = read(in, ibuf, CHUNK);
+                ssize_t n = read(in, buf, CHUNK);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
                         r = -errno;
                         break;
                 }
-                if (first) {
-                        r = decoder_init(&dec, update_compression_detect(ibuf, n));
-                        first = false;
-                        if (r < 0)
-                                break;
-                }
-                EVP_DigestUpdate(md, ibuf, n);
-                if (n == 0) {
-                        r = dec.kind == UPDATE_COMPRESSION_XZ ? xz_finish(&dec, out, obuf, &written)
-                                                              : decoder_feed(&dec, NULL, 0, out, obuf, &written);
+                if (n == 0)
                         break;
-                }
-                r = decoder_feed(&dec, ibuf, n, out, obuf, &written);
+                r = update_stream_write(s, buf, n);
                 if (r < 0)
                         break;
         }
         if (r >= 0)
-                EVP_DigestFinal_ex(md, digest, NULL);
-        EVP_MD_CTX_free(md);
-        if (!first)
-                decoder_done(&dec);
-        if (ret_written)
-                *ret_written = written;
+                r = update_stream_finish(s, digest, ret_written);
+        else if (ret_written)
+                *ret_written = s->written;
         return r;
 }
 
 int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_written) {
-        Sink s = { .fd = out };
-        return copy_decompress(in, &s, digest, ret_written);
+        UpdateStream *s = NULL;
+        int r = update_stream_new(out, &s);
+
+        if (r < 0)
+                return r;
+        r = copy_decompress(in, s, digest, ret_written);
+        update_stream_free(s);
+        return r;
 }
 
 int update_copy_decompress_at(int in, int out, uint64_t offset, uint64_t max, uint8_t digest[32],
                               uint64_t *ret_written) {
-        Sink s = { .fd = out, .positioned = true, .off = offset, .max = max };
-        return copy_decompress(in, &s, digest, ret_written);
+        UpdateStream *s = NULL;
+        int r = update_stream_new_at(out, offset, max, &s);
+
+        if (r < 0)
+                return r;
+        r = copy_decompress(in, s, digest, ret_written);
+        update_stream_free(s);
+        return r;
 }

@@ -7,6 +7,7 @@
  * copied as is. The SHA-256 is of the bytes read (the file SHA256SUMS
  * lists), not of what is written. */
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum UpdateCompression {
@@ -28,3 +29,15 @@ int update_copy_decompress(int in, int out, uint8_t digest[32], uint64_t *ret_wr
  * disk): -EFBIG as soon as the output would exceed max bytes. */
 int update_copy_decompress_at(int in, int out, uint64_t offset, uint64_t max, uint8_t digest[32],
                               uint64_t *ret_written);
+
+/* The same as a push decoder, for bodies that arrive in pieces (an HTTP
+ * download streamed into a partition slot): write pieces of any size,
+ * then finish. An error is sticky: every later call returns it. */
+typedef struct UpdateStream UpdateStream;
+int update_stream_new(int out, UpdateStream **ret);
+int update_stream_new_at(int out, uint64_t offset, uint64_t max, UpdateStream **ret);
+int update_stream_write(UpdateStream *s, const void *p, size_t n);
+/* End of input: -EBADMSG if a compressed stream is cut short; digest and
+ * *ret_written as update_copy_decompress() gives them. */
+int update_stream_finish(UpdateStream *s, uint8_t digest[32], uint64_t *ret_written);
+void update_stream_free(UpdateStream *s);

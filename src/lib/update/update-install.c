@@ -264,16 +264,21 @@ static void target_meta(const UpdateTransfer *t, const UpdateInstance *src, Upda
                 m->flags = t->partition_flags;
 }
 
-/* The source's bytes as a readable fd: the file, or for url-file the
- * download in an unnamed file (next to the target, or in /var/tmp for a
- * partition target); nothing is named before the SHA-256 is checked. */
+static bool source_is_url(const UpdateTransfer *t) {
+        return t->source.type == UPDATE_RESOURCE_URL_FILE || t->source.type == UPDATE_RESOURCE_URL_TAR;
+}
+
+/* The source's bytes as a readable fd: the file, or for a URL the
+ * download in an unnamed file next to the target; nothing is named
+ * before the SHA-256 is checked. (A partition target takes a URL's body
+ * straight into its slot, without this.) */
 static int open_source(const UpdateContext *c, size_t i, const UpdateInstance *src, UkitError *err) {
         const UpdateTransfer *t = &c->defs.transfers[i];
-        const char *dir = t->target.type == UPDATE_RESOURCE_PARTITION ? "/var/tmp" : c->target_dirs[i];
+        const char *dir = c->target_dirs[i];
         _cleanup_close_ int in = -1;
         int r;
 
-        if (t->source.type != UPDATE_RESOURCE_URL_FILE && t->source.type != UPDATE_RESOURCE_URL_TAR) {
+        if (!source_is_url(t)) {
                 in = open_input_at(AT_FDCWD, src->path, OPEN_INPUT_NOFOLLOW, 0, NULL);
                 if (in < 0) {
                         ukit_error(err, in, "cannot open: %s", input_strerror(in));
@@ -325,15 +330,24 @@ static size_t busy_slots(const UpdateContext *c, const UpdatePending *p, size_t 
         return n;
 }
 
-static int acquire_partition(const UpdateContext *c, size_t i, const UpdateInstance *src, int in, const UpdateMeta *m,
+/* The payload goes into a slot that stays "_empty": a local source from
+ * its file, a URL's body as it arrives (no temporary copy). */
+static int acquire_partition(const UpdateContext *c, size_t i, const UpdateInstance *src, const UpdateMeta *m,
                              const char *label, UpdatePending *p, UkitError *err) {
+        const UpdateTransfer *t = &c->defs.transfers[i];
         _cleanup_free_ unsigned *busy = calloc(i + 1, sizeof(unsigned));
+        _cleanup_close_ int in = -1;
         uint8_t digest[32];
         int r;
 
         if (!busy)
                 return -ENOMEM;
-        r = update_partition_acquire(&c->defs.transfers[i], c->target_dirs[i], in, m, label, busy,
+        if (!source_is_url(t)) {
+                in = open_source(c, i, src, err);
+                if (in < 0)
+                        return in;
+        }
+        r = update_partition_acquire(t, c->target_dirs[i], in, source_is_url(t) ? src->path : NULL, m, label, busy,
                                      busy_slots(c, p, i, busy), digest, &p->entries[i], err);
         if (r < 0)
                 return r;
@@ -357,15 +371,15 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
         UpdateMeta m;
         int r;
 
-        in = open_source(c, i, src, err);
-        if (in < 0)
-                return in;
         target_meta(t, src, &m);
         r = update_pattern_format(&t->target.patterns[0], &m, &name, err);
         if (r < 0)
                 return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
         if (t->target.type == UPDATE_RESOURCE_PARTITION)
-                return acquire_partition(c, i, src, in, &m, name, p, err);
+                return acquire_partition(c, i, src, &m, name, p, err);
+        in = open_source(c, i, src, err);
+        if (in < 0)
+                return in;
         p->final[i] = strprintf("%s/%s", c->target_dirs[i], name);
         if (!p->final[i])
                 return -ENOMEM;

@@ -5,7 +5,9 @@
  * version into temporary names next to the targets (acquire), and giving
  * them their final names in definition order (install). Nothing
  * half-written ever carries a version's name: payloads are written to
- * ".#ukit-update-*" (or an unnamed O_TMPFILE), fsynced, then renamed. */
+ * ".#ukit-update-*" (or an unnamed O_TMPFILE), fsynced, then renamed; a
+ * partition slot is written (a URL's body streamed into it) while it keeps
+ * its "_empty" label, synced, then relabelled. */
 
 #include "update-context.h"
 

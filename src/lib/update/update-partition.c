@@ -14,6 +14,7 @@
 #include "fileio.h"
 #include "update-decompress.h"
 #include "update-partition.h"
+#include "update-remote.h"
 #include "update-version.h"
 #include "util.h"
 
@@ -331,13 +332,46 @@ static bool label_valid(const char *s) {
         return true;
 }
 
-int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, const UpdateMeta *m,
+typedef struct Streamed {
+        UpdateStream *stream;
+        int error;              /* the stream's, not the transfer's */
+} Streamed;
+
+static int streamed_add(const void *p, size_t n, void *userdata) {
+        Streamed *st = userdata;
+        st->error = update_stream_write(st->stream, p, n);
+        return st->error;
+}
+
+/* The HTTP body straight into the slot: no copy anywhere else. A failed
+ * transfer has its reason in err (*ret_own = true); a failed write or
+ * decompression is returned for the caller to name. */
+static int write_url(const char *url, int fd, uint64_t off, uint64_t max, uint8_t digest[32], bool *ret_own,
+                     UkitError *err) {
+        Streamed st = {};
+        int r;
+
+        *ret_own = false;
+        r = update_stream_new_at(fd, off, max, &st.stream);
+        if (r < 0)
+                return r;
+        r = update_http_get_cb(url, streamed_add, &st, err);
+        if (r >= 0)
+                r = update_stream_finish(st.stream, digest, NULL);
+        else
+                *ret_own = st.error >= 0;
+        update_stream_free(st.stream);
+        return r;
+}
+
+int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, const char *url, const UpdateMeta *m,
                              const char *label, const unsigned *busy, size_t n_busy, uint8_t digest[32],
                              GptPartition *ret_entry, UkitError *err) {
         _cleanup_close_ int fd = -1;
         GptPartition slot;
         uint32_t ss;
-        uint64_t size, written;
+        uint64_t size;
+        bool own = false;
         int r;
 
         if (!label_valid(label) || streq(label, UPDATE_EMPTY_LABEL)) {
@@ -353,7 +387,12 @@ int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, 
                 return ukit_error_where(err, -errno, disk, UKIT_ERROR_NO_OFFSET);
         }
         size = (slot.last_lba - slot.first_lba + 1) * ss;
-        r = update_copy_decompress_at(in, fd, slot.first_lba * ss, size, digest, &written);
+        if (url)
+                r = write_url(url, fd, slot.first_lba * ss, size, digest, &own, err);
+        else
+                r = update_copy_decompress_at(in, fd, slot.first_lba * ss, size, digest, NULL);
+        if (r < 0 && own)
+                return r;
         if (r < 0) {
                 _cleanup_free_ char *name = update_partition_name(disk, slot.index + 1);
                 if (r == -EFBIG)

@@ -14,38 +14,33 @@
 #include "update-remote.h"
 #include "util.h"
 
-typedef struct Sink {
-        char *buf;
-        size_t n, max;
-        int fd;
-        int error;
-} Sink;
+/* Large receive pieces: fewer callbacks and fewer writes into a slot. */
+#define RECEIVE_BUFFER (512L * 1024L)
 
-static size_t sink_write(char *p, size_t size, size_t nmemb, void *userdata) {
-        Sink *s = userdata;
+typedef struct Transfer {
+        CURL *curl;
+        UpdateHttpFn fn;
+        void *userdata;
+        int error;              /* what fn returned */
+} Transfer;
+
+static size_t transfer_write(char *p, size_t size, size_t nmemb, void *userdata) {
+        Transfer *t = userdata;
         size_t n = size * nmemb;
+        long status = 0;
 
-        if (s->fd >= 0) {
-                int r = write_full(s->fd, p, n);
-                if (r < 0) {
-                        s->error = r;
-                        return 0;
-                }
-                return n;
-        }
-        if (n > s->max - s->n) {
-                s->error = -EFBIG;
+        /* an error page is never taken as the body (the status of the
+         * response this piece belongs to: looked at every time) */
+        curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 300)
                 return 0;
-        }
-        memcpy(s->buf + s->n, p, n);
-        s->n += n;
-        return n;
+        t->error = t->fn(p, n, t->userdata);
+        return t->error < 0 ? 0 : n;
 }
 
-static int perform(const char *url, Sink *s, UkitError *err) {
+static int perform(const char *url, Transfer *t, UkitError *err) {
         static bool initialized = false;
         char errbuf[CURL_ERROR_SIZE] = "";
-        CURL *c;
         CURLcode cr;
         long status = 0;
 
@@ -54,9 +49,10 @@ static int perform(const char *url, Sink *s, UkitError *err) {
                         return -ENOMEM;
                 initialized = true;
         }
-        c = curl_easy_init();
-        if (!c)
+        t->curl = curl_easy_init();
+        if (!t->curl)
                 return -ENOMEM;
+        CURL *c = t->curl;
         curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -65,46 +61,74 @@ static int perform(const char *url, Sink *s, UkitError *err) {
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 100L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+        curl_easy_setopt(c, CURLOPT_BUFFERSIZE, RECEIVE_BUFFER);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, transfer_write);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_USERAGENT, "ukit-update");
         cr = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(c);
-        if (s->error < 0)
-                return ukit_error(err, s->error, "%s: %s", url,
-                                  s->error == -EFBIG ? "response too large" : strerror(-s->error));
-        if (cr != CURLE_OK)
-                return ukit_error(err, -EIO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+        t->curl = NULL;
         if (status == 404)
                 return ukit_error(err, -ENOENT, "%s: not found (HTTP 404)", url);
         if (status >= 300)
                 return ukit_error(err, -EIO, "%s: HTTP status %ld", url, status);
+        if (t->error < 0)
+                return t->error;        /* the caller names it */
+        if (cr != CURLE_OK)
+                return ukit_error(err, -EIO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(cr));
+        return 0;
+}
+
+int update_http_get_cb(const char *url, UpdateHttpFn fn, void *userdata, UkitError *err) {
+        Transfer t = { .fn = fn, .userdata = userdata };
+        return perform(url, &t, err);
+}
+
+typedef struct Buffer {
+        char *buf;
+        size_t n, max;
+} Buffer;
+
+static int buffer_add(const void *p, size_t n, void *userdata) {
+        Buffer *b = userdata;
+
+        if (n > b->max - b->n)
+                return -EFBIG;
+        memcpy(b->buf + b->n, p, n);
+        b->n += n;
         return 0;
 }
 
 int update_http_get(const char *url, size_t max, char **ret, size_t *ret_size, UkitError *err) {
-        Sink s = { .buf = malloc(max + 1), .max = max, .fd = -1 };
+        Buffer b = { .buf = malloc(max + 1), .max = max };
         int r;
 
-        if (!s.buf)
+        if (!b.buf)
                 return -ENOMEM;
-        r = perform(url, &s, err);
+        r = update_http_get_cb(url, buffer_add, &b, err);
+        if (r == -EFBIG)
+                r = ukit_error(err, r, "%s: response too large", url);
         if (r < 0) {
-                free(s.buf);
+                free(b.buf);
                 return r;
         }
-        s.buf[s.n] = 0;
-        *ret = s.buf;
-        *ret_size = s.n;
+        b.buf[b.n] = 0;
+        *ret = b.buf;
+        *ret_size = b.n;
         return 0;
 }
 
+static int fd_add(const void *p, size_t n, void *userdata) {
+        return write_full(*(int *) userdata, p, n);
+}
+
 int update_http_get_fd(const char *url, int fd, UkitError *err) {
-        Sink s = { .fd = fd };
-        return perform(url, &s, err);
+        int r = update_http_get_cb(url, fd_add, &fd, err);
+        /* no-op when the transfer itself failed and said why */
+        return r < 0 ? ukit_error(err, r, "%s: %s", url, strerror(-r)) : 0;
 }
 
 static char *find_keyring(const char *root) {

@@ -17,6 +17,14 @@
  * HTTP 404, -EIO for other failures (reason in err). */
 int update_http_get(const char *url, size_t max, char **ret, size_t *ret_size, UkitError *err);
 
+/* GET url, handing the body to fn piece by piece as it arrives (pieces
+ * of any size; nothing of an error page). -ENOENT for HTTP 404, -EIO for
+ * other failures (a body cut short, a server that stopped: reason in
+ * err); an error fn returns ends the transfer and is returned as is, err
+ * left to the caller. */
+typedef int (*UpdateHttpFn)(const void *p, size_t n, void *userdata);
+int update_http_get_cb(const char *url, UpdateHttpFn fn, void *userdata, UkitError *err);
+
 /* GET url, writing the body to fd. A transfer that ends early (server
  * stopped, connection lost) is -EIO. */
 int update_http_get_fd(const char *url, int fd, UkitError *err);

@@ -169,12 +169,15 @@ static int write_temp(const char *dir, const char *name, const char *data, size_
 }
 
 int update_gpg_verify(const char *root, const char *data, size_t n, const char *sig, size_t sig_n, UkitError *err) {
-        _cleanup_free_ char *keyring = find_keyring(root), *dpath = NULL, *spath = NULL;
-        char tmp[] = "/tmp/ukit-update-gpg-XXXXXX";
+        _cleanup_free_ char *keyring = find_keyring(root), *dpath = NULL, *spath = NULL, *tmp = NULL;
+        const char *tmpdir = getenv("TMPDIR");
         int slot, r, status;
 
         if (!keyring)
                 return ukit_error(err, -ENOKEY, "no import keyring (/etc/systemd/import-pubring.pgp)");
+        tmp = strprintf("%s/ukit-update-gpg-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
+        if (!tmp)
+                return -ENOMEM;
         if (!mkdtemp(tmp))
                 return ukit_error(err, -errno, "cannot create a temporary directory: %s", strerror(errno));
         slot = sig_cleanup_add(tmp, true);

@@ -7,6 +7,7 @@
 # every step and the stdout of the steps whose output is data (--json list,
 # check-new, components). The expected results are whatever 257 does.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-http.sh"
 
 . "$(dirname "$0")/lib-update-257.sh"
 
@@ -305,11 +306,7 @@ expect max_one "'--definitions=$W/defs -m 1 vacuum' rc=0"
 # from its own /etc, which this test does not touch)
 if command -v python3 >/dev/null; then
         mkdir -p "$T/www"
-        port=$((20000 + RANDOM % 20000))
-        python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" >"$T/http.log" 2>&1 &
-        http_pid=$!
-        trap 'kill $http_pid 2>/dev/null || true' EXIT
-        for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+        http_serve "$T/www"
         setup_url() {
                 rm -rf "$T/www"/*
                 for v in 1.0 1.5 2.0; do head -c 200000 /dev/urandom >"$T/www/uki_$v.efi"; done

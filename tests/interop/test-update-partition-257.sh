@@ -8,6 +8,7 @@
 # partition's bytes, the exit statuses and list --json / check-new output
 # are compared. The expected results are whatever 257 does.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-http.sh"
 need sfdisk mkfs.ext4 xz
 . "$(dirname "$0")/lib-update-257.sh"
 
@@ -153,11 +154,7 @@ expect toolarge "update' rc=1"
 # and is given the same definitions with --definitions=. url-file
 # sources, so the source is the same for both.
 mkdir -p "$T/www"
-port=$((20000 + RANDOM % 20000))
-python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$port" >"$T/http.log" 2>&1 &
-http_pid=$!
-trap 'kill $http_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+http_serve "$T/www"
 
 setup_image() {
         local v

@@ -8,6 +8,7 @@
 # the slot and a 404 each fail with one line and a non-zero exit, the
 # free slot stays "_empty" and the other slot is byte-identical.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-http.sh"
 need python3 curl sfdisk jq strace xz
 W=$T/w
 www=$T/www
@@ -34,29 +35,7 @@ head -c 10000000 /dev/urandom >"$T/usr_1.raw"
 dd if="$T/usr_1.raw" of="$W/disk.img" bs=512 seek="$(start 0)" conv=notrunc status=none
 slot0=$(slot_sum 0)
 
-cat >"$T/server.py" <<'EOT'
-import http.server, os, sys
-class H(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.endswith("/usr_5.raw"):          # stops mid-file
-            self.send_response(200)
-            self.send_header("Content-Length", "12000000")
-            self.end_headers()
-            self.wfile.write(os.urandom(3000000))
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        return super().do_GET()
-    def log_message(self, *a):
-        pass
-os.chdir(sys.argv[2])
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOT
-port=$((20000 + RANDOM % 20000))
-python3 "$T/server.py" "$port" "$www" &
-http_pid=$!
-trap 'kill $http_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+http_serve "$www" usr_5.raw      # usr_5.raw: stops mid-file
 
 cat >"$W/defs/50-usr.transfer" <<EOT
 [Transfer]

@@ -12,6 +12,7 @@
 # does not match its signed checksum; no SHA256SUMS.gpg at all. Whatever
 # 257 refuses must install nothing with ukit either.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-http.sh"
 need python3 gpg curl
 
 . "$(dirname "$0")/lib-update-257.sh"
@@ -38,12 +39,7 @@ cp "$T/pubring.gpg" /etc/systemd/import-pubring.pgp
 
 www=$T/www
 mkdir -p "$www"
-port=$((20000 + RANDOM % 20000))
-python3 -m http.server --bind 127.0.0.1 --directory "$www" "$port" >"$T/http.log" 2>&1 &
-http_pid=$!
-trap 'kill $http_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$port/" >/dev/null || fail "the HTTP server did not start"
+http_serve "$www"
 
 # publish HOW: fresh payloads 1.0 and 2.0, SHA256SUMS and (by HOW) its signature
 publish() {

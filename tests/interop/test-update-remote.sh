@@ -5,6 +5,7 @@
 # that stops mid-file each install nothing, with a one-line reason, and leave
 # no temporary file.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-http.sh"
 need python3 gpg gpgv curl
 W=$T/root
 www=$T/www
@@ -15,29 +16,7 @@ gpg --batch --quiet --passphrase '' --quick-gen-key "ukit test <test@example.inv
         fail "gpg cannot make a key"
 gpg --batch --export >"$W/etc/systemd/import-pubring.pgp"
 
-cat >"$T/server.py" <<'EOT'
-import http.server, os, sys
-class H(http.server.SimpleHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.endswith("/uki_9.efi"):          # stops mid-file
-            self.send_response(200)
-            self.send_header("Content-Length", "1000000")
-            self.end_headers()
-            self.wfile.write(b"x" * 1000)
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        return super().do_GET()
-    def log_message(self, *a):
-        pass
-os.chdir(sys.argv[2])
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOT
-port=$((20000 + RANDOM % 20000))
-python3 "$T/server.py" "$port" "$www" &
-http_pid=$!
-trap 'kill $http_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+http_serve "$www" uki_9.efi      # uki_9.efi: stops mid-file
 
 cat >"$W/etc/sysupdate.d/50-uki.transfer" <<EOT
 [Source]

@@ -299,6 +299,16 @@ setup_max_one() {
                "--definitions=$W/defs -m 1 vacuum" "=--definitions=$W/defs --json=short list")
 }
 scenario max_one
+
+# ReadOnly=yes on a regular-file target: the installed file has no write bits
+setup_readonly_file() {
+        mkfiles "$W/src" uki_ .efi 1 2
+        mkfiles "$W/esp/EFI/Linux" uki_ .efi 1
+        mkdir -p "$W/defs"; uki_transfer "$W/defs/50-uki.transfer" "" "ReadOnly=yes"
+        steps=("--definitions=$W/defs update" "=--definitions=$W/defs --json=short list")
+}
+scenario readonly_file
+expect readonly_file 'uki_2[+]3-0.efi f 444'
 expect max_one "'--definitions=$W/defs -m 1 vacuum' rc=0"
 
 # url-file over a loopback HTTP server (python3 http.server), SHA256SUMS

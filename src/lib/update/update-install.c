@@ -384,6 +384,8 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
         if (!p->final[i])
                 return -ENOMEM;
         p->modes[i] = m.mode != UPDATE_UNSET ? (mode_t) m.mode : 0644;
+        if (m.read_only > 0)
+                p->modes[i] &= ~(mode_t) 0222;         /* ReadOnly=yes, as 257: no write bits */
         r = atomic_file_open(&p->files[i], p->final[i]);
         if (r < 0) {
                 ukit_error(err, r, "cannot create a temporary file: %s", strerror(-r));

@@ -153,6 +153,10 @@ dt_refused "symlink to /etc/shadow as the devicetree" "board.dtb.*symlink"
 rm "$T/conf/board.dtb"; rm "$T/conf/devicetree"; mkfifo "$T/conf/devicetree"
 dt_refused "FIFO as the devicetree file" "devicetree.*not a regular file"
 rm "$T/conf/devicetree"
+printf 'bo\033[2Jard.dtb\n' >"$T/conf/devicetree"      # an escape sequence in the name
+dt_refused "escape sequence in a missing name" 'bo^\[\[2Jard.dtb not found'
+! grep -q "$(printf '\033')" "$T/8.err" || fail "8: the escape character reached the message"
+rm "$T/conf/devicetree"
 echo "inner: ok"
 INNER
 

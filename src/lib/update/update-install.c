@@ -445,9 +445,7 @@ static int copy_entry(int src_dir, int dst_dir, const char *name, unsigned depth
                 r = copy_fd_hashed(in, out, digest, NULL);
                 if (r >= 0 && fchmod(out, st.st_mode & 07777) < 0)
                         r = -errno;
-                if (r >= 0 && fsync(out) < 0)
-                        r = -errno;
-                return r;
+                return r;      /* synced with the whole tree (syncfs) before its rename */
         }
         return 0;      /* devices, FIFOs and sockets are not copied */
 }
@@ -472,8 +470,6 @@ static int copy_tree(int src_dir, int dst_dir, unsigned depth) {
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
                         r = copy_entry(src_dir, dst_dir, de->d_name, depth);
         closedir(d);
-        if (r >= 0 && fsync(dst_dir) < 0)
-                r = -errno;
         return r;
 }
 

@@ -138,9 +138,5 @@ int update_tar_extract(int in_fd, const char *dest_dir, uint8_t digest[32], Ukit
         EVP_MD_CTX_free(t->md);
         if (fchdir(cwd) < 0 && r >= 0)
                 r = -errno;
-        /* The files' data too, not only the directory: the tree is renamed
-         * to a version's name next. syncfs() also reports a failed writeback. */
-        if (r >= 0 && (syncfs(dest) < 0 || fsync(dest) < 0))
-                r = ukit_error(err, -errno, "cannot sync the unpacked tree: %s", strerror(errno));
-        return r;
+        return r;      /* synced as a whole (syncfs) before it is renamed: update-install.c */
 }

@@ -81,6 +81,26 @@ refused "404" 8 "usr_8.raw: not found (HTTP 404)"
 [ -z "$(ls -A "$T/tmpdir")" ] || fail "files left in TMPDIR: $(ls -A "$T/tmpdir")"
 
 # a good payload: streamed into slot 2, and no file written but the disk
+# SIGTERM while the body streams in: the slot keeps "_empty" (or, when the
+# run got to the end first, is usr_2 with its bytes), slot 0 is untouched,
+# and no temporary is left anywhere
+termed=0
+for d in 0.02 0.04 0.06 0.08 0.10 0.12; do
+        rc=0
+        TMPDIR=$T/tmpdir "$UKIT" update --definitions="$W/defs" update 2 >/dev/null 2>&1 &
+        pid=$!; sleep "$d"; kill -TERM $pid 2>/dev/null || true; wait $pid || rc=$?
+        [ $rc = 143 ] && termed=$((termed + 1))
+        case "$(label 0) $(label 1)" in
+        "usr_1 _empty") ;;
+        "usr_1 usr_2") slot_is 1 "$T/usr_2.raw" || fail "SIGTERM after ${d}s: usr_2 labelled over other bytes"
+                       sfdisk -q --part-label "$W/disk.img" 2 _empty ;;
+        *) fail "SIGTERM after ${d}s: labels $(label 0) $(label 1)" ;;
+        esac
+        assert_eq "$(slot_sum 0)" "$slot0" "SIGTERM after ${d}s: the other slot"
+        [ -z "$(ls -A "$T/tmpdir" 2>/dev/null)" ] || fail "SIGTERM after ${d}s: left in TMPDIR"
+done
+echo "ok SIGTERM during the stream ($termed of 6 runs stopped by it), slot still _empty"
+
 # (LeakSanitizer cannot run under ptrace: off for this run of an ASan build)
 strace -f -qq -e trace=open,openat,creat,mkdir,mkdirat,link,linkat,rename,renameat2 -o "$T/trace" \
         env TMPDIR="$T/tmpdir" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$UKIT" update --definitions="$W/defs" update 2 >"$T/.out" 2>&1 ||

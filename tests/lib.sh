@@ -25,6 +25,15 @@ assert_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
 assert_fails() { local what=$1; shift; if "$@" >"$T/.out" 2>&1; then fail "$what: succeeded unexpectedly"; fi; }
 # assert_files_equal A B WHAT
 assert_files_equal() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
+# flip_byte FILE OFFSET: invert every bit of one byte in place, so the file
+# is changed whatever it held there (writing a fixed byte over random data
+# leaves it unchanged once in 256 runs)
+flip_byte() {
+        local b
+        b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+        [ -n "$b" ] || fail "flip_byte: $1 has no byte at offset $2"
+        printf "\\$(printf %03o $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
 
 echo "== $(basename "$0")"
 

@@ -215,7 +215,7 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
         printf 'ID=debian\nVERSION_ID=12\n' >R/usr/lib/os-release
         cp x.raw R/var/lib/extensions/crc.raw
         # GPT header CRC32 (LBA 1, bytes 16..19) flipped.
-        printf '\377' | dd of=R/var/lib/extensions/crc.raw bs=1 seek=$((512 + 16)) conv=notrunc status=none
+        flip_byte R/var/lib/extensions/crc.raw $((512 + 16))
         unshare -m "$UKIT" sysext merge --root="$T/R" >/dev/null 2>err || true
         grep -q "crc.raw: .*GPT header.*CRC" err || fail "GPT CRC fault not named: $(cat err)"
         rm R/var/lib/extensions/crc.raw

@@ -111,7 +111,7 @@ grep -q "no GPT partition table" "$T/nogpt.err" || { cat "$T/nogpt.err"; fail "n
 # image, not repaired from the backup; sfdisk (the oracle) still finds the
 # table through the backup header, so it is only the primary that is bad.
 cp "$T/disk.orig" "$T/badgpt.img"
-printf 'XX' | dd of="$T/badgpt.img" bs=1 seek=$((512 + 16)) conv=notrunc status=none
+flip_byte "$T/badgpt.img" $((512 + 16))
 sfdisk -d "$T/badgpt.img" >/dev/null 2>&1 || fail "sfdisk cannot read the backup GPT of badgpt.img"
 cp "$T/badgpt.img" "$T/badgpt.orig"
 for verb in install list; do

@@ -65,7 +65,7 @@ printf '#!/bin/sh\necho zzz-runs\n' >"$T/zzz/usr/bin/zzz-tool"; chmod 755 "$T/zz
 mkdir -p "$T/corrupt/usr/share/t"; head -c 300000 /dev/urandom >"$T/corrupt/usr/share/t/blob"
 "$UKIT" sysext build --id=_any "$T/corrupt" "$E/corrupt.raw" >/dev/null
 start=$(sfdisk -J "$E/corrupt.raw" | jq '.partitiontable.partitions[0].start')
-printf '\x5a' | dd of="$E/corrupt.raw" bs=1 seek=$((start * 512 + 150000)) conv=notrunc status=none
+flip_byte "$E/corrupt.raw" $((start * 512 + 150000))
 # independent confirmation that corrupt.raw is corrupt and zzz.raw is not
 vcheck() { # IMG -> veritysetup verify on its partitions
         local s0 n0 s1 n1 root
@@ -198,7 +198,7 @@ openssl smime -sign -in <(tr -d '\n' <"$E/signedside.roothash") -nocerts -inkey 
         -noattr -binary -outform der -out "$E/signedside.roothash.p7s"
 openssl smime -sign -in <(tr -d '\n' <"$E/badsig.roothash") -nocerts -inkey "$T/k2.pem" -signer "$T/c2.crt" \
         -noattr -binary -outform der -out "$E/badsig.roothash.p7s"
-printf '\x01' | dd of="$E/flipped.raw" bs=1 seek=$((4096 + 50000)) conv=notrunc status=none
+flip_byte "$E/flipped.raw" $((4096 + 50000))
 veritysetup verify "$E/flipped.raw" "$E/flipped.verity" "$(cat "$E/flipped.roothash")" >/dev/null 2>&1 \
         && fail "veritysetup accepts flipped.raw: test setup broken"
 set +e; "$UKIT" sysext merge --root="$R" --json=short >"$T/side.json" 2>"$T/side.err"; rc=$?; set -e

@@ -149,7 +149,7 @@ assert_eq "$(jq -r '.[]|select(.name=="rp-signed")|.protection' "$T/merge.json")
 
 # A corrupted usr partition (verity) fails alone; the others still merge.
 start=$(sfdisk -J "$E/rp-verity.raw" | jq '.partitiontable.partitions[0].start')
-printf '\x5a' | dd of="$E/rp-verity.raw" bs=1 seek=$((start * 512 + 3000)) conv=notrunc status=none
+flip_byte "$E/rp-verity.raw" $((start * 512 + 3000))
 assert_fails "corrupted usr partition" "$UKIT" sysext merge --root="$R"
 grep -q "rp-verity.raw: dm-verity check failed" "$T/.out" || fail "corrupted usr partition: $(cat "$T/.out")"
 [ -f "$R/usr/share/rp/rp-signed-only" ] && [ ! -e "$R/usr/share/rp/rp-verity-only" ] || fail "corrupted: wrong set merged"

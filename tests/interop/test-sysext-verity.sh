@@ -41,7 +41,7 @@ check 16385 512 sha256 -
 # A corrupted data block must make veritysetup reject ukit's tree.
 data=$T/data-129-4096
 root=$("$UKIT" sysext verity "$data" "$T/ukit.hash" --salt="$salt")
-printf '\xff' | dd of="$data" bs=1 seek=$((4096 * 77 + 5)) conv=notrunc status=none
+flip_byte "$data" $((4096 * 77 + 5))
 if veritysetup verify "$data" "$T/ukit.hash" "$root" >/dev/null 2>&1; then fail "veritysetup accepted corrupted data"; fi
 
 # Bad input: missing file, no output left behind.

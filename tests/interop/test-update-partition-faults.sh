@@ -127,7 +127,7 @@ cmp -s "$W/disk.img" "$T/before.img" || fail "locked: the disk changed"
 
 # a damaged primary table (as an interrupted write of it would leave):
 # read from the backup, the primary rewritten, sfdisk content again
-printf 'x' | dd of="$W/disk.img" bs=1 seek=$((512 + 60)) conv=notrunc status=none    # the primary header's disk GUID
+flip_byte "$W/disk.img" $((512 + 60))    # the primary header's disk GUID
 sfdisk --json "$W/disk.img" 2>&1 >/dev/null | grep -q . || fail "sfdisk does not notice the damaged primary"
 u update 2 >/dev/null 2>&1 || fail "update with a damaged primary table"
 sfdisk --json "$W/disk.img" >/dev/null 2>"$T/sfdisk.err" && [ ! -s "$T/sfdisk.err" ] || fail "primary not repaired: $(cat "$T/sfdisk.err")"
@@ -135,7 +135,7 @@ assert_eq "$(label 0) $(label 3)" "usr_2 usr-verity_2" "damaged primary: update 
 cp "$T/before.img" "$W/disk.img"
 # a damaged backup array (a write of it interrupted before its header):
 # the primary is the table, the backup is rebuilt from it
-printf 'x' | dd of="$W/disk.img" bs=1 seek=$(($(stat -c %s "$W/disk.img") - 33 * 512 + 10)) conv=notrunc status=none
+flip_byte "$W/disk.img" $(($(stat -c %s "$W/disk.img") - 33 * 512 + 10))
 sfdisk --json "$W/disk.img" 2>&1 >/dev/null | grep -q 'backup GPT table is corrupt' || fail "sfdisk does not notice the damaged backup"
 u update 2 >"$T/.out" 2>&1 || fail "update with a damaged backup table: $(cat "$T/.out")"
 sfdisk --json "$W/disk.img" >/dev/null 2>"$T/sfdisk.err" && [ ! -s "$T/sfdisk.err" ] || fail "backup not repaired: $(cat "$T/sfdisk.err")"
@@ -143,8 +143,8 @@ sfdisk --verify "$W/disk.img" >"$T/verify.out" 2>&1 || fail "sfdisk --verify: $(
 assert_eq "$(label 0) $(label 3)" "usr_2 usr-verity_2" "damaged backup: update"
 cp "$T/before.img" "$W/disk.img"
 # both copies damaged: refused, one line naming the disk
-printf 'x' | dd of="$W/disk.img" bs=1 seek=$((512 + 60)) conv=notrunc status=none
-printf 'x' | dd of="$W/disk.img" bs=1 seek=$(($(stat -c %s "$W/disk.img") - 512 + 60)) conv=notrunc status=none
+flip_byte "$W/disk.img" $((512 + 60))
+flip_byte "$W/disk.img" $(($(stat -c %s "$W/disk.img") - 512 + 60))
 cp "$W/disk.img" "$T/bad.img"
 assert_fails "bad table" u update
 [ "$(wc -l <"$T/.out")" = 1 ] || fail "bad table: not one line: $(cat "$T/.out")"

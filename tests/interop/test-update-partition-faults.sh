@@ -156,7 +156,7 @@ head -c 70000000 /dev/urandom >"$W/src/usr_3.raw"     # 64 MiB slots
 cp "$W/src/usr_2.verity" "$W/src/usr_3.verity"
 rm "$W/src/SHA256SUMS"
 assert_fails "too large" u update 3
-grep -q "larger than the partition" "$T/.out" || fail "too large: $(cat "$T/.out")"
+grep -q "disk.img (partition [0-9]): the payload is larger than the partition" "$T/.out" || fail "too large: $(cat "$T/.out")"
 assert_eq "$(label 1) $(label 3)" "_empty _empty" "too large: nothing labelled"
 echo "ok refusals"
 

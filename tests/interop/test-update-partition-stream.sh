@@ -76,8 +76,16 @@ refused() { # WHAT VERSION PATTERN
 }
 refused "stopped mid-file" 5 "usr_5.raw: .*transfer closed"
 refused "wrong checksum" 6 "usr_6.raw: SHA-256 does not match SHA256SUMS"
-refused "larger than the slot" 7 "larger than the partition"
+refused "larger than the slot" 7 "disk.img (partition 2): the payload is larger than the partition"
 refused "404" 8 "usr_8.raw: not found (HTTP 404)"
+# a body that does not match is not even synced: the checksum is judged
+# before the fdatasync that precedes any relabel (the good run below
+# shows the fdatasync is seen)
+nosan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+strace -f -qq -e trace=fsync,fdatasync,syncfs,sync -o "$T/trace6" env ASAN_OPTIONS="$nosan" TMPDIR="$T/tmpdir" \
+        "$UKIT" update --definitions="$W/defs" update 6 >/dev/null 2>&1 && fail "update 6 succeeded under strace"
+! grep -E 'sync' "$T/trace6" || fail "a payload that does not match SHA256SUMS was synced to the disk"
+echo "ok wrong checksum: not synced"
 [ -z "$(ls -A "$T/tmpdir")" ] || fail "files left in TMPDIR: $(ls -A "$T/tmpdir")"
 
 # a good payload: streamed into slot 2, and no file written but the disk
@@ -102,13 +110,14 @@ done
 echo "ok SIGTERM during the stream ($termed of 6 runs stopped by it), slot still _empty"
 
 # (LeakSanitizer cannot run under ptrace: off for this run of an ASan build)
-strace -f -qq -e trace=open,openat,creat,mkdir,mkdirat,link,linkat,rename,renameat2 -o "$T/trace" \
-        env TMPDIR="$T/tmpdir" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$UKIT" update --definitions="$W/defs" update 2 >"$T/.out" 2>&1 ||
+strace -f -qq -e trace=open,openat,creat,mkdir,mkdirat,link,linkat,rename,renameat2,fdatasync -o "$T/trace" \
+        env TMPDIR="$T/tmpdir" ASAN_OPTIONS="$nosan" "$UKIT" update --definitions="$W/defs" update 2 >"$T/.out" 2>&1 ||
         fail "update 2: $(cat "$T/.out")"
 assert_eq "$(label 0) $(label 1)" "usr_1 usr_2" "update 2: labels"
 slot_is 1 "$T/usr_2.raw" || fail "update 2: slot content"
 assert_eq "$(slot_sum 0)" "$slot0" "update 2: the other slot"
 grep -q "openat(.*\"$W/disk.img\", O_RDWR" "$T/trace" || fail "strace saw no write open of the disk: the check tests nothing"
+grep -q "fdatasync(" "$T/trace" || fail "strace saw no fdatasync of the slot: the check of update 6 tests nothing"
 bad=$(grep -E 'O_CREAT|O_TMPFILE|O_WRONLY|O_RDWR|creat\(|mkdir|link\(|linkat\(|rename' "$T/trace" | grep -v ' = -1 ' |
         grep -v "\"$W/disk.img\"" || true)
 [ -z "$bad" ] || fail "files created or written besides the disk: $bad"

@@ -6,7 +6,7 @@
 # no temporary file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-http.sh"
-need python3 gpg gpgv curl
+need python3 gpg gpgv curl strace
 W=$T/root
 www=$T/www
 mkdir -p "$www" "$W/etc/systemd" "$W/esp" "$W/etc/sysupdate.d"
@@ -85,8 +85,14 @@ grep -q 'uki_9.efi' "$T/.out" || fail "stopped mid-file: $(cat "$T/.out")"
 none_left "stopped mid-file"
 [ -z "$(ls "$W/esp" | grep -E 'uki_[89]')" ] || fail "partial download named: $(ls "$W/esp")"
 
-u update 2 >/dev/null 2>&1 || fail "update 2 after the failures"
+# the body goes straight into the temporary file that becomes the entry:
+# one file made in the ESP, no download copy beside it (strace; LeakSanitizer
+# cannot run under ptrace)
+strace -f -qq -e trace=open,openat,creat -o "$T/trace" env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        "$UKIT" update --root="$W" update 2 >/dev/null 2>&1 || fail "update 2 after the failures"
 cmp "$www/uki_2.efi" "$W/esp/uki_2+3-0.efi" || fail "uki_2 content"
+made=$(grep -E "\"$W/esp[/\"].*(O_TMPFILE|O_CREAT)" "$T/trace" | grep -v ' = -1 ' || true)
+[ "$(grep -c . <<<"$made")" = 1 ] || fail "files made in the ESP for one download (one expected): $made"
 u --verify=no update 1 >/dev/null 2>&1 || fail "already installed"
 echo "remote OK"
 

@@ -332,12 +332,23 @@ static size_t busy_slots(const UpdateContext *c, const UpdatePending *p, size_t 
 
 /* The payload goes into a slot that stays "_empty": a local source from
  * its file, a URL's body as it arrives (no temporary copy). */
+typedef struct DigestCheck {
+        const UpdateContext *c;
+        size_t i;
+        const UpdateInstance *src;
+} DigestCheck;
+
+static int slot_digest_check(const uint8_t digest[32], const void *userdata, UkitError *err) {
+        const DigestCheck *d = userdata;
+        return check_digest(d->c, d->i, d->src, digest, err);
+}
+
 static int acquire_partition(const UpdateContext *c, size_t i, const UpdateInstance *src, const UpdateMeta *m,
                              const char *label, UpdatePending *p, UkitError *err) {
         const UpdateTransfer *t = &c->defs.transfers[i];
         _cleanup_free_ unsigned *busy = calloc(i + 1, sizeof(unsigned));
         _cleanup_close_ int in = -1;
-        uint8_t digest[32];
+        const DigestCheck check = { c, i, src };
         int r;
 
         if (!busy)
@@ -347,12 +358,9 @@ static int acquire_partition(const UpdateContext *c, size_t i, const UpdateInsta
                 if (in < 0)
                         return in;
         }
-        r = update_partition_acquire(t, c->target_dirs[i], in, source_is_url(t) ? src->path : NULL, m, label, busy,
-                                     busy_slots(c, p, i, busy), digest, &p->entries[i], err);
-        if (r < 0)
-                return r;
         /* a slot whose payload does not match stays "_empty" */
-        r = check_digest(c, i, src, digest, err);
+        r = update_partition_acquire(t, c->target_dirs[i], in, source_is_url(t) ? src->path : NULL, m, label, busy,
+                                     busy_slots(c, p, i, busy), slot_digest_check, &check, &p->entries[i], err);
         if (r < 0)
                 return r;
         p->final[i] = update_partition_name(c->target_dirs[i], p->entries[i].index + 1);
@@ -362,13 +370,36 @@ static int acquire_partition(const UpdateContext *c, size_t i, const UpdateInsta
         return 0;
 }
 
+/* The source's bytes (decompressed) into out: a local file copied, a
+ * URL's body as it arrives (no download copy). *ret_own: a failure whose
+ * reason is in err already (opening the file, the transfer). */
+static int copy_source(const UpdateContext *c, size_t i, const UpdateInstance *src, int out, uint8_t digest[32],
+                       bool *ret_own, UkitError *err) {
+        _cleanup_close_ int in = -1;
+        UpdateStream *stream = NULL;
+        int r;
+
+        *ret_own = false;
+        if (!source_is_url(&c->defs.transfers[i])) {
+                in = open_source(c, i, src, err);
+                *ret_own = in < 0;
+                return in < 0 ? in : update_copy_decompress(in, out, digest, NULL);
+        }
+        r = update_stream_new(out, &stream);
+        if (r < 0)
+                return r;
+        r = update_http_get_stream(src->path, stream, digest, ret_own, err);
+        update_stream_free(stream);
+        return r;
+}
+
 static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *src, UpdatePending *p,
                         UkitError *err) {
         const UpdateTransfer *t = &c->defs.transfers[i];
-        _cleanup_close_ int in = -1;
         _cleanup_free_ char *name = NULL;
         uint8_t digest[32];
         UpdateMeta m;
+        bool own;
         int r;
 
         target_meta(t, src, &m);
@@ -377,9 +408,6 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
                 return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
         if (t->target.type == UPDATE_RESOURCE_PARTITION)
                 return acquire_partition(c, i, src, &m, name, p, err);
-        in = open_source(c, i, src, err);
-        if (in < 0)
-                return in;
         p->final[i] = strprintf("%s/%s", c->target_dirs[i], name);
         if (!p->final[i])
                 return -ENOMEM;
@@ -391,7 +419,9 @@ static int acquire_file(const UpdateContext *c, size_t i, const UpdateInstance *
                 ukit_error(err, r, "cannot create a temporary file: %s", strerror(-r));
                 return ukit_error_where(err, r, c->target_dirs[i], UKIT_ERROR_NO_OFFSET);
         }
-        r = update_copy_decompress(in, p->files[i].fd, digest, NULL);
+        r = copy_source(c, i, src, p->files[i].fd, digest, &own, err);
+        if (r < 0 && own)
+                return r;
         if (r < 0) {
                 ukit_error(err, r, r == -EBADMSG ? "damaged or truncated compressed data" : "cannot copy: %s", strerror(-r));
                 return ukit_error_where(err, r, src->path, UKIT_ERROR_NO_OFFSET);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ddi.h"
@@ -332,42 +333,39 @@ static bool label_valid(const char *s) {
         return true;
 }
 
-typedef struct Streamed {
-        UpdateStream *stream;
-        int error;              /* the stream's, not the transfer's */
-} Streamed;
+/* How errors name a slot: its device node on a block device, "IMAGE
+ * (partition N)" in an image file (whose "IMAGEN" does not exist). */
+static char *slot_where(int fd, const char *disk, unsigned number) {
+        struct stat st;
+        char *s = NULL;
 
-static int streamed_add(const void *p, size_t n, void *userdata) {
-        Streamed *st = userdata;
-        st->error = update_stream_write(st->stream, p, n);
-        return st->error;
+        if (fstat(fd, &st) >= 0 && S_ISBLK(st.st_mode))
+                return update_partition_name(disk, number);
+        if (asprintf(&s, "%s (partition %u)", disk, number) < 0)
+                return NULL;
+        return s;
 }
 
-/* The HTTP body straight into the slot: no copy anywhere else. A failed
- * transfer has its reason in err (*ret_own = true); a failed write or
- * decompression is returned for the caller to name. */
+/* The HTTP body straight into the slot: no copy anywhere else. */
 static int write_url(const char *url, int fd, uint64_t off, uint64_t max, uint8_t digest[32], bool *ret_own,
                      UkitError *err) {
-        Streamed st = {};
+        UpdateStream *stream = NULL;
         int r;
 
         *ret_own = false;
-        r = update_stream_new_at(fd, off, max, &st.stream);
+        r = update_stream_new_at(fd, off, max, &stream);
         if (r < 0)
                 return r;
-        r = update_http_get_cb(url, streamed_add, &st, err);
-        if (r >= 0)
-                r = update_stream_finish(st.stream, digest, NULL);
-        else
-                *ret_own = st.error >= 0;
-        update_stream_free(st.stream);
+        r = update_http_get_stream(url, stream, digest, ret_own, err);
+        update_stream_free(stream);
         return r;
 }
 
 int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, const char *url, const UpdateMeta *m,
-                             const char *label, const unsigned *busy, size_t n_busy, uint8_t digest[32],
-                             GptPartition *ret_entry, UkitError *err) {
+                             const char *label, const unsigned *busy, size_t n_busy, UpdateDigestCheck check,
+                             const void *userdata, GptPartition *ret_entry, UkitError *err) {
         _cleanup_close_ int fd = -1;
+        uint8_t digest[32];
         GptPartition slot;
         uint32_t ss;
         uint64_t size;
@@ -394,7 +392,7 @@ int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, 
         if (r < 0 && own)
                 return r;
         if (r < 0) {
-                _cleanup_free_ char *name = update_partition_name(disk, slot.index + 1);
+                _cleanup_free_ char *name = slot_where(fd, disk, slot.index + 1);
                 if (r == -EFBIG)
                         ukit_error(err, r, "the payload is larger than the partition (%" PRIu64 " bytes)", size);
                 else
@@ -402,6 +400,10 @@ int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, 
                                    strerror(-r));
                 return ukit_error_where(err, r, name ? name : disk, UKIT_ERROR_NO_OFFSET);
         }
+        /* a payload that does not match is neither synced nor named */
+        r = check(digest, userdata, err);
+        if (r < 0)
+                return r;
         /* the payload is on the disk before any label names it */
         if (fdatasync(fd) < 0) {
                 ukit_error(err, -errno, "fdatasync: %s", strerror(errno));

@@ -58,13 +58,16 @@ void update_partition_entry(const GptPartition *slot, const char *label, const U
 /* Write p (from update_partition_entry() or a slot) into disk's table. */
 int update_partition_set_entry(const char *disk, const GptPartition *p, UkitError *err);
 
+/* Judges the SHA-256 of what was read: < 0 (reason in err) refuses it. */
+typedef int (*UpdateDigestCheck)(const uint8_t digest[32], const void *userdata, UkitError *err);
+
 /* Write the payload read from in, or (url non-NULL) streamed from url as
  * it arrives, with no copy anywhere else (decompressed as
- * update_copy_decompress() does; digest gets the SHA-256 of what was
- * read) into the smallest free
- * slot, sync it, and give the entry it is to get (label, m's settings) in
- * *ret_entry; the slot keeps "_empty" until update_partition_set_entry().
- * -EFBIG if the payload does not fit the slot. */
+ * update_copy_decompress() does) into the smallest free slot; have check
+ * judge the SHA-256 of what was read, then sync the slot and give the
+ * entry it is to get (label, m's settings) in *ret_entry. The slot keeps
+ * "_empty" until update_partition_set_entry(). -EFBIG if the payload does
+ * not fit the slot. */
 int update_partition_acquire(const UpdateTransfer *t, const char *disk, int in, const char *url, const UpdateMeta *m,
-                             const char *label, const unsigned *busy, size_t n_busy, uint8_t digest[32],
-                             GptPartition *ret_entry, UkitError *err);
+                             const char *label, const unsigned *busy, size_t n_busy, UpdateDigestCheck check,
+                             const void *userdata, GptPartition *ret_entry, UkitError *err);

@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "sig-cleanup.h"
+#include "update-decompress.h"
 #include "update-remote.h"
 #include "util.h"
 
@@ -129,6 +130,27 @@ int update_http_get_fd(const char *url, int fd, UkitError *err) {
         int r = update_http_get_cb(url, fd_add, &fd, err);
         /* no-op when the transfer itself failed and said why */
         return r < 0 ? ukit_error(err, r, "%s: %s", url, strerror(-r)) : 0;
+}
+
+typedef struct Streamed {
+        UpdateStream *stream;
+        int error;              /* the stream's, not the transfer's */
+} Streamed;
+
+static int streamed_add(const void *p, size_t n, void *userdata) {
+        Streamed *st = userdata;
+        st->error = update_stream_write(st->stream, p, n);
+        return st->error;
+}
+
+int update_http_get_stream(const char *url, UpdateStream *stream, uint8_t digest[32], bool *ret_own, UkitError *err) {
+        Streamed st = { .stream = stream };
+        int r = update_http_get_cb(url, streamed_add, &st, err);
+
+        *ret_own = r < 0 && st.error >= 0;
+        if (r < 0)
+                return r;
+        return update_stream_finish(stream, digest, NULL);
 }
 
 static char *find_keyring(const char *root) {

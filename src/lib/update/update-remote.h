@@ -6,6 +6,7 @@
  * against the import keyring (/etc/systemd/import-pubring.pgp, else
  * /usr/lib/systemd/import-pubring.pgp, .gpg accepted too, inside the root). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@ int update_http_get(const char *url, size_t max, char **ret, size_t *ret_size, U
  * left to the caller. */
 typedef int (*UpdateHttpFn)(const void *p, size_t n, void *userdata);
 int update_http_get_cb(const char *url, UpdateHttpFn fn, void *userdata, UkitError *err);
+
+/* GET url through a decompressing stream (update-decompress.h) and finish
+ * it: digest gets the SHA-256 of the body. A failed transfer says why in
+ * err and sets *ret_own; a failed write or decompression (the stream's
+ * error) is returned for the caller to name. */
+struct UpdateStream;
+int update_http_get_stream(const char *url, struct UpdateStream *stream, uint8_t digest[32], bool *ret_own, UkitError *err);
 
 /* GET url, writing the body to fd. A transfer that ends early (server
  * stopped, connection lost) is -EIO. */

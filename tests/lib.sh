@@ -25,6 +25,24 @@ assert_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
 assert_fails() { local what=$1; shift; if "$@" >"$T/.out" 2>&1; then fail "$what: succeeded unexpectedly"; fi; }
 # assert_files_equal A B WHAT
 assert_files_equal() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
+# at_exit CMD: run CMD when the test exits, before the EXIT trap that was
+# set when at_exit was first called (a later plain "trap ... EXIT" replaces
+# both)
+_at_exit_cmds=()
+at_exit() {
+        if [ ${#_at_exit_cmds[@]} = 0 ]; then
+                local prev
+                prev=$(trap -p EXIT); prev=${prev#trap -- }; prev=${prev% EXIT}
+                eval "_at_exit_prev=${prev:-''}"
+                trap _at_exit_run EXIT
+        fi
+        _at_exit_cmds+=("$1")
+}
+_at_exit_run() {
+        local c
+        for c in "${_at_exit_cmds[@]}"; do eval "$c" || true; done
+        eval "$_at_exit_prev"
+}
 # flip_byte FILE OFFSET: invert every bit of one byte in place, so the file
 # is changed whatever it held there (writing a fixed byte over random data
 # leaves it unchanged once in 256 runs)

@@ -116,6 +116,8 @@ static int parse_args(int argc, char **argv, UpdateArgs *a, int *ret_optind) {
                 default:
                         return log_getopt_error(c, argv);
                 }
+        if (a->ctx.root && a->ctx.image)    /* as 257 */
+                return log_error("--root= and --image= cannot be combined");
         *ret_optind = optind;
         return 0;
 }

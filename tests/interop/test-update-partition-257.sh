@@ -2,14 +2,16 @@
 # ukit update with Type=partition targets against systemd-sysupdate 257 (the
 # Debian 13 oracle root): GPT disk images made by sfdisk with A/B slots
 # ("_empty" when unused) for usr, usr-verity and usr-verity-sig; both tools
-# run the same steps on identical copies (Path= is the image file, and one
-# scenario uses --image= with url-file sources), and the partition tables
+# run the same steps on identical copies (Path= is the image file, one
+# scenario uses --image= with url-file sources, three use --root=: an image
+# file inside the root, Path=auto and a block device node inside the root,
+# both refused), and the partition tables
 # (sfdisk --json: labels, UUIDs, types, attributes, sizes), every
 # partition's bytes, the exit statuses and list --json / check-new output
 # are compared. The expected results are whatever 257 does.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-http.sh"
-need sfdisk mkfs.ext4 xz
+need sfdisk mkfs.ext4 xz losetup
 . "$(dirname "$0")/lib-update-257.sh"
 
 USR=8484680c-9521-48c6-9c11-b0720656f69e
@@ -192,5 +194,63 @@ EOT
 }
 scenario image
 expect image '"current":"3"'
+
+# --root=: definitions, sources and the target's Path= resolve inside the
+# root (an image file there works as without --root); Path=auto (the
+# booted system's disk) and a device node reached through the root are
+# refused; --root= with --image= is refused
+root_transfer() { # PATH
+        mkdir -p "$W/etc/sysupdate.d" "$W/usr/lib"
+        printf 'ID=debian\nIMAGE_VERSION=1\n' >"$W/usr/lib/os-release"
+        cat >"$W/etc/sysupdate.d/50-usr.transfer" <<EOT
+[Transfer]
+Verify=no
+[Source]
+Type=regular-file
+Path=/src
+MatchPattern=usr_@v.raw
+[Target]
+Type=partition
+Path=$1
+MatchPartitionType=usr
+MatchPattern=usr_@v
+EOT
+}
+setup_root_image() {
+        mkdisk "$W/disk.img" "8M $USR usr_1" "8M $USR _empty"
+        payloads 2
+        root_transfer /disk.img
+        steps=("=--root=$W --json=short list" "--root=$W update" "=--root=$W --json=short list")
+}
+scenario root_image
+expect root_image '"current":"2"'
+setup_root_auto() {
+        mkdisk "$W/disk.img" "8M $USR usr_1" "8M $USR _empty"
+        payloads 2
+        root_transfer auto
+        steps=("=--root=$W --json=short list" "--root=$W update" "=--root=$W --image=$W/disk.img --json=short list"
+               "--root=$W --image=$W/disk.img update")
+}
+scenario root_auto
+expect root_auto "list' rc=1"
+expect root_auto "update' rc=1"
+# a block device node inside the root: a loop device on an image with a
+# usr_1 slot (what the host path would show if it were used)
+mkdisk "$T/loop.img" "8M $USR usr_1" "8M $USR _empty"
+loop_sum=$(sha256sum <"$T/loop.img")
+loopdev=$(losetup -f --show "$T/loop.img") || fail "losetup"
+at_exit 'losetup -d "$loopdev" 2>/dev/null'
+
+setup_root_dev() {
+        payloads 2
+        root_transfer "$loopdev"
+        mkdir -p "$W/dev"
+        cp -a "$loopdev" "$W/dev/"
+        steps=("=--root=$W --json=short list" "--root=$W update")
+}
+scenario root_dev
+expect root_dev "list' rc=1"
+losetup -d "$loopdev"
+assert_eq "$(sha256sum <"$T/loop.img")" "$loop_sum" "root_dev: the device behind the node was written"
 
 echo "$n partition scenarios: ukit update leaves what systemd-sysupdate 257 leaves"

@@ -172,16 +172,32 @@ static int resolve_target(const UpdateContext *c, const UpdateContextOptions *o,
                 return *ret ? 0 : -ENOMEM;
         }
         if (!t->target.path || streq(t->target.path, "auto")) {
-                if (!o->image) {
-                        int r = update_blockdev_root_disk(NULL, c->root, ret, err);
-                        if (r < 0 && err && !err->path[0])
-                                return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
-                        return r;
+                if (o->image) {
+                        *ret = strdup(o->image);
+                        return *ret ? 0 : -ENOMEM;
                 }
-                *ret = strdup(o->image);
-        } else
-                *ret = strdup(t->target.path);
-        return *ret ? 0 : -ENOMEM;
+                /* as 257: the booted system's disk is not the root's */
+                if (c->root) {
+                        ukit_error(err, -EPERM, "Path=auto (the disk of the booted system) is not allowed with "
+                                   "--root=; name the disk image with --image=");
+                        return ukit_error_where(err, -EPERM, t->file, UKIT_ERROR_NO_OFFSET);
+                }
+                int r = update_blockdev_root_disk(NULL, NULL, ret, err);
+                if (r < 0 && err && !err->path[0])
+                        return ukit_error_where(err, r, t->file, UKIT_ERROR_NO_OFFSET);
+                return r;
+        }
+        /* an image file inside the root, as 257 resolves it; no device
+         * node of the host reached through a root */
+        *ret = in_root(c->root, t->target.path);
+        if (!*ret)
+                return -ENOMEM;
+        struct stat st;
+        if (c->root && stat(*ret, &st) >= 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode))) {
+                ukit_error(err, -EPERM, "a device node is not allowed as a partition target with --root=");
+                return ukit_error_where(err, -EPERM, *ret, UKIT_ERROR_NO_OFFSET);
+        }
+        return 0;
 }
 
 static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *err) {

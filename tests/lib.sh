@@ -25,6 +25,13 @@ assert_eq() { [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"; }
 assert_fails() { local what=$1; shift; if "$@" >"$T/.out" 2>&1; then fail "$what: succeeded unexpectedly"; fi; }
 # assert_files_equal A B WHAT
 assert_files_equal() { cmp -s "$1" "$2" || fail "$3: $1 and $2 differ"; }
+# random_bytes N: N random bytes on stdout that never begin with a gzip,
+# xz or zstd magic (a random payload does once in 65536 runs, and an
+# updater then takes it for compressed data)
+random_bytes() {
+        printf U
+        head -c $(($1 - 1)) /dev/urandom
+}
 # at_exit CMD: run CMD when the test exits, before the EXIT trap that was
 # set when at_exit was first called (a later plain "trap ... EXIT" replaces
 # both)

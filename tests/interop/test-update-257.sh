@@ -198,7 +198,7 @@ setup_compressed() {
         mkdir -p "$W/src" "$W/defs"
         # .zst: 257 (Debian 13) copies it compressed, ukit decompresses it
         # (ukit-update(1), DIFFERENCES); test-update-faults.sh checks that.
-        for v in 1 2; do head -c 300000 /dev/urandom >"$W/src/uki_$v.efi"; done
+        for v in 1 2; do random_bytes 300000 >"$W/src/uki_$v.efi"; done
         gzip -9 "$W/src/uki_1.efi"; xz "$W/src/uki_2.efi"
         cat >"$W/defs/50-uki.transfer" <<EOT
 [Source]
@@ -319,7 +319,7 @@ if command -v python3 >/dev/null; then
         http_serve "$T/www"
         setup_url() {
                 rm -rf "$T/www"/*
-                for v in 1.0 1.5 2.0; do head -c 200000 /dev/urandom >"$T/www/uki_$v.efi"; done
+                for v in 1.0 1.5 2.0; do random_bytes 200000 >"$T/www/uki_$v.efi"; done
                 xz "$T/www/uki_2.0.efi"
                 (cd "$T/www" && sha256sum uki_* >SHA256SUMS)
                 mkfiles "$W/esp" uki_ .efi 0.1

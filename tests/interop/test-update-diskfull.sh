@@ -21,17 +21,17 @@ mkdir -p "$W/src" "$W/tgt" "$W/defs"
 mount -t tmpfs -o size=2m tmpfs "$W/tgt" || fail "cannot mount a 2 MiB tmpfs"
 mkdir -p "$W/tgt/esp" "$W/tgt/trees"
 
-head -c 300000 /dev/urandom >"$W/src/uki_1.efi"
-head -c 3000000 /dev/urandom >"$W/src/uki_2.efi"        # does not fit
+random_bytes 300000 >"$W/src/uki_1.efi"
+random_bytes 3000000 >"$W/src/uki_2.efi"        # does not fit
 cp "$W/src/uki_1.efi" "$W/tgt/esp/uki_1.efi"
 mkdir -p "$T/t1/etc" "$T/t2/etc"
-head -c 100000 /dev/urandom >"$T/t1/etc/blob"
-head -c 2500000 /dev/urandom >"$T/t2/etc/blob"
+random_bytes 100000 >"$T/t1/etc/blob"
+random_bytes 2500000 >"$T/t2/etc/blob"
 tar -C "$T/t1" -czf "$W/src/tree_1.tar.gz" .
 tar -C "$T/t2" -czf "$W/src/tree_2.tar.gz" .
 mkdir -p "$W/tgt/trees/tree_1" && tar -C "$W/tgt/trees/tree_1" -xzf "$W/src/tree_1.tar.gz"
 head -c 2500000 /dev/zero | tr '\0' u | gzip -1 >"$W/src/img_2.raw.gz"
-head -c 1000 /dev/urandom >"$W/tgt/esp/img_1.raw"
+random_bytes 1000 >"$W/tgt/esp/img_1.raw"
 [ "$(stat -c %s "$W/src/img_2.raw.gz")" -lt 1500000 ] || fail "the gzip payload should fit compressed"
 
 transfer() { # NAME SOURCE-TYPE SOURCE-PATTERN TARGET-TYPE TARGET-DIR TARGET-PATTERN

@@ -7,9 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 W=$T/w
 mkdir -p "$W/src" "$W/esp/EFI/Linux" "$W/defs"
-head -c 1048576 /dev/urandom >"$W/src/uki_1.efi"
+random_bytes 1048576 >"$W/src/uki_1.efi"
 cp "$W/src/uki_1.efi" "$W/esp/EFI/Linux/uki_1.efi"
-head -c 100000000 /dev/urandom >"$W/src/uki_2.efi"
+random_bytes 100000000 >"$W/src/uki_2.efi"
 cat >"$W/defs/50-uki.transfer" <<EOT
 [Source]
 Type=regular-file
@@ -66,7 +66,7 @@ u update >/dev/null 2>&1 || fail "update after the lock"
 # tools' own decompressors); a truncated stream installs nothing
 need xz zstd gzip
 rm -rf "$W/src" "$W/esp"; mkdir -p "$W/src" "$W/esp/EFI/Linux"
-head -c 3000000 /dev/urandom >"$T/payload"
+random_bytes 3000000 >"$T/payload"
 gzip -c "$T/payload" >"$W/src/uki_1.efi.gz"; xz -c "$T/payload" >"$W/src/uki_2.efi.xz"; zstd -q -c "$T/payload" >"$W/src/uki_3.efi.zst"
 sed -i 's/^MatchPattern=uki_@v.efi$/MatchPattern=uki_@v.efi.gz uki_@v.efi.xz uki_@v.efi.zst/; s/^TriesLeft=3/TriesLeft=3\nInstancesMax=4/' "$W/defs/50-uki.transfer"
 for v in 1 2 3; do

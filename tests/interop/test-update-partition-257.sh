@@ -41,8 +41,8 @@ mkdisk() {
 payloads() {
         mkdir -p "$W/src"
         for v in "$@"; do
-                head -c 3000000 /dev/urandom >"$W/src/usr_$v.raw"
-                head -c 300000 /dev/urandom >"$W/src/usr_$v.verity"
+                random_bytes 3000000 >"$W/src/usr_$v.raw"
+                random_bytes 300000 >"$W/src/usr_$v.verity"
                 printf '{"rootHash":"%s","signature":"x"}\n' "$v" >"$W/src/usr_$v.sig"
         done
 }

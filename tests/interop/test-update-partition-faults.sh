@@ -22,9 +22,9 @@ size=64M, type=$USR, name=_empty
 size=8M, type=$VER, name=usr-verity_1
 size=8M, type=$VER, name=_empty
 EOT
-head -c 20000000 /dev/urandom >"$W/src/usr_1.raw"
-head -c 60000000 /dev/urandom >"$W/src/usr_2.raw"
-head -c 4000000 /dev/urandom >"$W/src/usr_2.verity"
+random_bytes 20000000 >"$W/src/usr_1.raw"
+random_bytes 60000000 >"$W/src/usr_2.raw"
+random_bytes 4000000 >"$W/src/usr_2.verity"
 start() { sfdisk --json "$W/disk.img" | jq ".partitiontable.partitions[$1].start"; }
 dd if="$W/src/usr_1.raw" of="$W/disk.img" bs=512 seek="$(start 0)" conv=notrunc status=none
 for t in usr:usr_@v:.raw usr-verity:usr-verity_@v:.verity; do
@@ -152,7 +152,7 @@ grep -q "disk.img: .*partition table" "$T/.out" || fail "bad table: $(cat "$T/.o
 cmp -s "$W/disk.img" "$T/bad.img" || fail "bad table: the disk changed"
 cp "$T/before.img" "$W/disk.img"
 
-head -c 70000000 /dev/urandom >"$W/src/usr_3.raw"     # 64 MiB slots
+random_bytes 70000000 >"$W/src/usr_3.raw"     # 64 MiB slots
 cp "$W/src/usr_2.verity" "$W/src/usr_3.verity"
 rm "$W/src/SHA256SUMS"
 assert_fails "too large" u update 3

@@ -31,7 +31,7 @@ slot_is() {
         [ "$(dd if="$W/disk.img" bs=512 skip="$(start "$1")" count=$(((sz + 511) / 512)) status=none | head -c "$sz" | sha256sum)" = \
           "$(sha256sum <"$2")" ]
 }
-head -c 10000000 /dev/urandom >"$T/usr_1.raw"
+random_bytes 10000000 >"$T/usr_1.raw"
 dd if="$T/usr_1.raw" of="$W/disk.img" bs=512 seek="$(start 0)" conv=notrunc status=none
 slot0=$(slot_sum 0)
 
@@ -50,13 +50,13 @@ Path=$W/disk.img
 MatchPartitionType=usr
 MatchPattern=usr_@v
 EOT
-head -c 12000000 /dev/urandom >"$T/usr_2.raw"
+random_bytes 12000000 >"$T/usr_2.raw"
 cp "$T/usr_2.raw" "$www/"
-head -c 12000000 /dev/urandom >"$T/usr_3.raw"
+random_bytes 12000000 >"$T/usr_3.raw"
 xz -1 -c "$T/usr_3.raw" >"$www/usr_3.raw.xz"
-head -c 12000000 /dev/urandom >"$T/usr_5.raw"                   # what the server would have sent
-head -c 12000000 /dev/urandom >"$www/usr_6.raw"                 # SHA256SUMS lists other bytes
-head -c 17000000 /dev/urandom >"$www/usr_7.raw"                 # larger than the 16 MiB slots
+random_bytes 12000000 >"$T/usr_5.raw"                   # what the server would have sent
+random_bytes 12000000 >"$www/usr_6.raw"                 # SHA256SUMS lists other bytes
+random_bytes 17000000 >"$www/usr_7.raw"                 # larger than the 16 MiB slots
 (cd "$www" && sha256sum usr_2.raw usr_3.raw.xz usr_7.raw >SHA256SUMS)
 (cd "$T" && sha256sum usr_5.raw usr_3.raw) | sed 's/usr_3.raw/usr_6.raw/' >>"$www/SHA256SUMS"
 echo "$(printf 'c%.0s' $(seq 64))  usr_8.raw" >>"$www/SHA256SUMS"   # listed, not on the server

@@ -44,7 +44,7 @@ http_serve "$www"
 # publish HOW: fresh payloads 1.0 and 2.0, SHA256SUMS and (by HOW) its signature
 publish() {
         rm -rf "${www:?}"/*
-        for v in 1.0 2.0; do head -c 300000 /dev/urandom >"$www/uki_$v.efi"; done
+        for v in 1.0 2.0; do random_bytes 300000 >"$www/uki_$v.efi"; done
         (cd "$www" && sha256sum uki_*.efi >SHA256SUMS)
         case $1 in
         good|payload) gpg --batch --quiet --detach-sign -o "$www/SHA256SUMS.gpg" "$www/SHA256SUMS" ;;
@@ -54,7 +54,7 @@ publish() {
         nosig)  ;;
         esac
         # a payload that no longer matches its signed checksum
-        [ "$1" != payload ] || head -c 300000 /dev/urandom >"$www/uki_2.0.efi"
+        [ "$1" != payload ] || random_bytes 300000 >"$www/uki_2.0.efi"
         [ "$1" = nosig ] || [ -s "$www/SHA256SUMS.gpg" ] || fail "no signature made"
 }
 

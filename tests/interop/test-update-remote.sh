@@ -31,7 +31,7 @@ InstancesMax=10
 EOT
 u() { "$UKIT" update --root="$W" "$@"; }
 publish() { # VERSION...: payloads + signed SHA256SUMS
-        for v in "$@"; do [ -e "$www/uki_$v.efi" ] || head -c 500000 /dev/urandom >"$www/uki_$v.efi"; done
+        for v in "$@"; do [ -e "$www/uki_$v.efi" ] || random_bytes 500000 >"$www/uki_$v.efi"; done
         (cd "$www" && sha256sum uki_*.efi >SHA256SUMS && rm -f SHA256SUMS.gpg && gpg --batch --quiet --detach-sign -o SHA256SUMS.gpg SHA256SUMS)
 }
 none_left() { [ -z "$(find "$W/esp" -name '.#*')" ] || fail "$1: temporaries left"; }
@@ -65,7 +65,7 @@ one_line "no keyring" "no import keyring"
 mv "$T/keyring" "$W/etc/systemd/import-pubring.pgp"
 
 # the payload does not match SHA256SUMS
-cp "$www/uki_2.efi" "$T/good2"; head -c 500000 /dev/urandom >"$www/uki_2.efi"
+cp "$www/uki_2.efi" "$T/good2"; random_bytes 500000 >"$www/uki_2.efi"
 (cd "$www" && sha256sum "$T/good2" | sed "s|$T/good2|uki_2.efi|" >SHA256SUMS && sha256sum uki_1.efi >>SHA256SUMS &&
         rm -f SHA256SUMS.gpg && gpg --batch --quiet --detach-sign -o SHA256SUMS.gpg SHA256SUMS)
 assert_fails "wrong payload" u update

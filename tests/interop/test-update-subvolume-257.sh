@@ -189,7 +189,7 @@ echo "$n scenarios identical to systemd-sysupdate 257"
 fresh_fs btrfs
 mkdir -p "$W/src/tree-1" "$W/src/tree-2/d" "$W/tgt"
 echo 1 >"$W/src/tree-1/file"
-for i in $(seq 1 400); do head -c 2048 /dev/urandom >"$W/src/tree-2/d/f$i"; done
+for i in $(seq 1 400); do random_bytes 2048 >"$W/src/tree-2/d/f$i"; done
 transfer directory subvolume "ReadOnly=yes"
 "$UKIT" update "$D" update 1 >/dev/null 2>&1 || fail "kill: installing version 1"
 want=$(cd "$W/src/tree-2" && find . -type f -exec sha256sum {} + | sort | sha256sum)

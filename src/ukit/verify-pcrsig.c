@@ -43,8 +43,8 @@ static int read_profile_id(int fd, const PeImage *img, uint32_t profile, char id
         return 0;
 }
 
-int verify_profiles_audit(int fd, const PeImage *img, char *const *phases, size_t n_phases, VerifyProfiles *ret,
-                          uint32_t *ret_bad, UkitError *err) {
+int verify_profiles_audit(int fd, const PeImage *img, char *const *phases, size_t n_phases, const PcrSigKeys *keys,
+                          VerifyProfiles *ret, uint32_t *ret_bad, UkitError *err) {
         const PeSection *secs[_UKI_SECTION_MAX];
         VerifyProfiles v = {};
         uint32_t n = 0;
@@ -61,8 +61,8 @@ int verify_profiles_audit(int fd, const PeImage *img, char *const *phases, size_
                 return -ENOMEM;
         for (; v.n < n; v.n++) {
                 VerifyProfile *p = &v.p[v.n];
-                r = pcrsig_audit_profile(fd, img, v.n, PCR_BANK_BIT(PCR_BANK_SHA256), phases, n_phases, &p->audit,
-                                         err);
+                r = pcrsig_audit_profile(fd, img, v.n, PCR_BANK_BIT(PCR_BANK_SHA256), phases, n_phases, keys,
+                                         &p->audit, err);
                 if (r >= 0)
                         r = read_profile_id(fd, img, v.n, p->id);
                 if (r < 0) {
@@ -84,9 +84,12 @@ void verify_pcrsig_print_text(const char *prefix, const PcrSigAudit *p, bool str
 
         if (p->have_pcrpkey)
                 hex_encode_to(p->pcrpkey_fp, sizeof(p->pcrpkey_fp), fp);
-        printf("%spcrsig: %zu entr%s, PCR 11 from %s rules%s, .pcrpkey %s\n", prefix, p->n_checks,
+        printf("%spcrsig: %zu entr%s, PCR 11 from %s rules%s, .pcrpkey %s", prefix, p->n_checks,
                p->n_checks == 1 ? "y" : "ies", p->rules_name, p->rules_known ? "" : " (stub not recognised)",
                p->have_pcrpkey ? fp : "missing");
+        if (p->keys)
+                printf(", checked with the %zu given key%s instead", p->keys->n, p->keys->n == 1 ? "" : "s");
+        printf("\n");
         for (size_t i = 0; i < p->n_checks; i++) {
                 const PcrSigCheck *c = &p->checks[i];
                 /* The phase and details come from the image's .pcrsig. */
@@ -101,8 +104,8 @@ void verify_pcrsig_print_text(const char *prefix, const PcrSigAudit *p, bool str
         }
         for (int b = 0; b < _PCR_BANK_MAX; b++)
                 if ((p->banks & PCR_BANK_BIT(b)) && !(p->banks_ok & PCR_BANK_BIT(b)))
-                        printf("%spcrsig %s: no entry verifies with .pcrpkey\n", prefix,
-                               pcr_bank_to_string((PcrBank) b));
+                        printf("%spcrsig %s: no entry verifies with %s\n", prefix,
+                               pcr_bank_to_string((PcrBank) b), p->keys ? "the given keys" : ".pcrpkey");
         printf("%spcrsig: %s\n", prefix, pcrsig_audit_ok(p, strict) ? "valid" : "INVALID");
 }
 
@@ -124,6 +127,15 @@ void verify_pcrsig_print_json(JsonWriter *w, const PcrSigAudit *p, bool strict) 
                 json_string(w, fp);
         } else
                 json_null(w);
+        if (p->keys) {          /* only with --pcr-public-key: the keys checked with */
+                json_key(w, "givenKeyFingerprints");
+                json_array_begin(w);
+                for (size_t i = 0; i < p->keys->n; i++) {
+                        hex_encode_to(p->keys->fp[i], sizeof(p->keys->fp[i]), fp);
+                        json_string(w, fp);
+                }
+                json_array_end(w);
+        }
         json_key(w, "entries");
         json_array_begin(w);
         for (size_t i = 0; i < p->n_checks; i++) {

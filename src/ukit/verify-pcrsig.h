@@ -32,8 +32,8 @@ void verify_profiles_done(VerifyProfiles *v);
  * .pcrsig the stub uses for it, PCR 11 for it in SHA-256 and the banks its
  * .pcrsig lists. -E2BIG for more than VERIFY_PROFILES_MAX profiles; on
  * malformed input (-EBADMSG) *ret_bad is the profile and err says why. */
-int verify_profiles_audit(int fd, const PeImage *img, char *const *phases, size_t n_phases, VerifyProfiles *ret,
-                          uint32_t *ret_bad, UkitError *err);
+int verify_profiles_audit(int fd, const PeImage *img, char *const *phases, size_t n_phases, const PcrSigKeys *keys,
+                          VerifyProfiles *ret, uint32_t *ret_bad, UkitError *err);
 
 /* A profile without .pcrsig passes: there is nothing to check. */
 bool verify_profile_ok(const VerifyProfile *p, bool strict);

@@ -38,7 +38,12 @@ typedef struct VerifyArgs {
         bool strict_pcrsig;
         char *pcrsig_phases[PCRSIG_VERIFY_PHASES_MAX / 2];
         size_t n_pcrsig_phases;
+        PcrSigKeys pcr_keys;
 } VerifyArgs;
+
+static void verify_args_done(VerifyArgs *a) {
+        pcrsig_keys_done(&a->pcr_keys);
+}
 
 /* The .sbat audit: shim refuses images whose SBAT it cannot parse. */
 typedef struct SbatResult {
@@ -70,26 +75,32 @@ static void help(FILE *f) {
                 "     --cert=CERT     Trusted certificate (repeatable): every signature must\n"
                 "                     chain to one of them\n"
                 "     --json=MODE     pretty, short or off\n"
+                "     --pcr-public-key=KEY\n"
+                "                     Check .pcrsig with this public key instead of .pcrpkey\n"
+                "                     (repeatable; e.g. one key per boot phase)\n"
                 "     --strict-pcrsig Fail on .pcrsig entries by keys other than .pcrpkey\n"
+                "                     (or the --pcr-public-key keys)\n"
                 "     --pcrsig-phase=PATH\n"
                 "                     Further boot phase path a .pcrsig entry may be for\n"
                 "\n"
                 "Exits 0 only if the image is signed, the digest in every signature matches\n"
                 "the image, every signature is valid and (with --cert) trusted, .sbat is\n"
                 "valid, and every .pcrsig entry matches PCR 11 recomputed from the image\n"
-                "and verifies with .pcrpkey (at least one per bank). In a multi-profile UKI\n"
-                "each profile's .pcrsig (its own, else the base's) is checked against PCR 11\n"
-                "for that profile, and PCR 11 is reported per profile.\n");
+                "and verifies with .pcrpkey or the given keys (at least one per bank). In a\n"
+                "multi-profile UKI each profile's .pcrsig (its own, else the base's) is\n"
+                "checked against PCR 11 for that profile, and PCR 11 is reported per\n"
+                "profile.\n");
 }
 
 static int parse_args(int argc, char **argv, VerifyArgs *a) {
-        enum { ARG_CERT = 0x100, ARG_JSON, ARG_STRICT_PCRSIG, ARG_PCRSIG_PHASE };
+        enum { ARG_CERT = 0x100, ARG_JSON, ARG_STRICT_PCRSIG, ARG_PCRSIG_PHASE, ARG_PCR_PUBLIC_KEY };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "cert", required_argument, NULL, ARG_CERT },
                 { "json", required_argument, NULL, ARG_JSON },
                 { "strict-pcrsig", no_argument, NULL, ARG_STRICT_PCRSIG },
                 { "pcrsig-phase", required_argument, NULL, ARG_PCRSIG_PHASE },
+                { "pcr-public-key", required_argument, NULL, ARG_PCR_PUBLIC_KEY },
                 {}
         };
         int c;
@@ -112,6 +123,17 @@ static int parse_args(int argc, char **argv, VerifyArgs *a) {
                 case ARG_STRICT_PCRSIG:
                         a->strict_pcrsig = true;
                         break;
+                case ARG_PCR_PUBLIC_KEY: {
+                        EVP_PKEY *k = NULL;
+                        if (a->pcr_keys.n >= PCRSIG_KEYS_MAX)
+                                return log_usage("too many --pcr-public-key= (at most %u)", PCRSIG_KEYS_MAX);
+                        int r = keys_load_public(optarg, &k);
+                        if (r < 0)
+                                return log_errno(r, "%s: cannot load the public key", optarg);
+                        if (pcrsig_keys_add(&a->pcr_keys, k) < 0)
+                                return log_error("%s: neither an RSA nor an EC key", optarg);
+                        break;
+                }
                 case ARG_PCRSIG_PHASE: {
                         char *norm = NULL;
                         if (a->n_pcrsig_phases >= ELEMENTSOF(a->pcrsig_phases))
@@ -477,7 +499,8 @@ static int audit_profiles(const VerifyArgs *a, int fd, const AuthenticodeImage *
         uint32_t bad = 0;
         int r;
 
-        r = verify_profiles_audit(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, profiles, &bad, err);
+        r = verify_profiles_audit(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, &a->pcr_keys, profiles, &bad,
+                                  err);
         if (r == -EBADMSG) {
                 log_fail(err, r, "%s: profile %" PRIu32, a->file, bad);
                 return r;
@@ -510,7 +533,7 @@ static int audit_sections(const VerifyArgs *a, int fd, const AuthenticodeImage *
         if (r < 0 || profiles->n > 0)
                 return r;
 
-        r = pcrsig_audit_image(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, pcrsig, err);
+        r = pcrsig_audit_image(fd, img->pe, a->pcrsig_phases, a->n_pcrsig_phases, &a->pcr_keys, pcrsig, err);
         if (r == -EBADMSG) {
                 log_fail(err, r, "%s", a->file);
                 return r;
@@ -530,7 +553,7 @@ int verb_verify(int argc, char **argv) {
         _cleanup_(sig_results_done) SigResult res[AUTHENTICODE_SIGNATURES_MAX] = {};
         _cleanup_(verify_digests_done) VerifyDigests digests = {};
         size_t n_res;
-        VerifyArgs a = { .json = JSON_OFF };
+        _cleanup_(verify_args_done) VerifyArgs a = { .json = JSON_OFF };
         SbatResult sbat = {};
         _cleanup_(pcrsig_audit_done) PcrSigAudit pcrsig = {};
         _cleanup_(verify_profiles_done) VerifyProfiles profiles = {};

@@ -13,7 +13,9 @@
  *     (for a multi-profile UKI: also profiles 1 to 3, each with its own
  *     .pcrsig or the base's, against PCR 11 for that profile).
  * The audit must never fail other than with a one-line reason for malformed
- * input, and its verdict must be self-consistent. */
+ * input, and its verdict must be self-consistent; given the base's .pcrpkey
+ * key as --pcr-public-key, an image with that .pcrpkey gets the same
+ * verdict for every entry as without it. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +23,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <openssl/pem.h>
 
 #include "fileio.h"
 #include "pcrsig-verify.h"
@@ -33,19 +37,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int base_fd = -1;
 static PeImage *base;
+static PcrSigKeys base_keys;    /* the base's .pcrpkey, as given keys */
 
 static void check(bool b) {
         if (!b)
                 abort();
 }
 
+/* The same verdicts entry by entry (the audit with the given keys b against
+ * the one without, when they name the same key). */
+static void check_same(const PcrSigAudit *a, const PcrSigAudit *b) {
+        check(a->n_checks == b->n_checks && a->banks_ok == b->banks_ok);
+        for (size_t i = 0; i < a->n_checks; i++)
+                check(a->checks[i].status == b->checks[i].status && a->checks[i].phase != NULL ==
+                      (b->checks[i].phase != NULL));
+        check(pcrsig_audit_ok(a, false) == pcrsig_audit_ok(b, false));
+        check(pcrsig_audit_ok(a, true) == pcrsig_audit_ok(b, true));
+}
+
+static int audit_one(int fd, const PeImage *img, uint32_t profile, const PcrSigKeys *keys, PcrSigAudit *a,
+                     UkitError *err) {
+        char *extra[] = { (char *) "sysinit:ready" };
+        return profile == 0 ? pcrsig_audit_image(fd, img, extra, 1, keys, a, err)
+                            : pcrsig_audit_profile(fd, img, profile, PCR_BANK_BIT(PCR_BANK_SHA256), extra, 1, keys, a,
+                                                   err);
+}
+
 static void audit(int fd, const PeImage *img, uint32_t profile) {
         UkitError err = UKIT_ERROR_INIT;
         PcrSigAudit a = {};
-        char *extra[] = { (char *) "sysinit:ready" };
 
-        int r = profile == 0 ? pcrsig_audit_image(fd, img, extra, 1, &a, &err)
-                             : pcrsig_audit_profile(fd, img, profile, PCR_BANK_BIT(PCR_BANK_SHA256), extra, 1, &a, &err);
+        int r = audit_one(fd, img, profile, NULL, &a, &err);
         if (r == -EBADMSG) {
                 /* malformed input: a reason, one line */
                 check(err.what[0] != 0 && !strchr(err.what, '\n'));
@@ -60,7 +82,7 @@ static void audit(int fd, const PeImage *img, uint32_t profile) {
                 check(c->status < _PCRSIG_STATUS_MAX);
                 check(c->status == PCRSIG_STATUS_OK ? !c->detail : c->detail != NULL);
                 if (c->status == PCRSIG_STATUS_OK)
-                        check(c->phase && a.have_pcrpkey && (a.banks_ok & PCR_BANK_BIT(c->bank)));
+                        check(c->phase && (a.have_pcrpkey || a.keys) && (a.banks_ok & PCR_BANK_BIT(c->bank)));
                 (void) pcrsig_status_to_string(c->status);
         }
         if (getenv("UKIT_FUZZ_DEBUG"))
@@ -72,7 +94,32 @@ static void audit(int fd, const PeImage *img, uint32_t profile) {
         check(profile == 0 || (a.pcr11.banks & PCR_BANK_BIT(PCR_BANK_SHA256)));
         (void) pcrsig_audit_ok(&a, false);
         (void) pcrsig_audit_ok(&a, true);
+        if (a.present && base_keys.n > 0) {
+                PcrSigAudit g = {};
+                UkitError gerr = UKIT_ERROR_INIT;
+                check(audit_one(fd, img, profile, &base_keys, &g, &gerr) == 0 && g.keys == &base_keys);
+                if (a.have_pcrpkey && memcmp(a.pcrpkey_fp, base_keys.fp[0], PCRSIG_FINGERPRINT_SIZE) == 0)
+                        check_same(&a, &g);
+                for (size_t i = 0; i < g.n_checks; i++)
+                        if (g.checks[i].status == PCRSIG_STATUS_OK)
+                                check(memcmp(g.checks[i].pkfp, base_keys.fp[0], PCRSIG_FINGERPRINT_SIZE) == 0);
+                pcrsig_audit_done(&g);
+        }
         pcrsig_audit_done(&a);
+}
+
+static void init_keys(void) {
+        const PeSection *s = pe_find_section(base, ".pcrpkey");
+        void *pem = NULL;
+        size_t n = 0;
+
+        check(s && pe_read_section(base_fd, base, s, 65536, &pem, &n) == 0);
+        BIO *bio = BIO_new_mem_buf(pem, (int) n);
+        check(bio != NULL);
+        EVP_PKEY *k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+        check(k && pcrsig_keys_add(&base_keys, k) == 0);
+        BIO_free(bio);
+        free(pem);
 }
 
 static void init_base(void) {
@@ -80,6 +127,7 @@ static void init_base(void) {
         check(base_fd >= 0);
         check(write_full(base_fd, fuzz_base_uki, sizeof(fuzz_base_uki)) == 0);
         check(pe_parse_fd(base_fd, &base, NULL) == 0);
+        init_keys();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -41,14 +41,16 @@ unset SOURCE_DATE_EPOCH
 # sbsign IN OUT: the Authenticode signature (sbsign, not ukit)
 sbs() { sbsign --key sb.key --cert sb.crt --output "$2" "$1" >/dev/null 2>&1 || fail "sbsign $1 failed"; }
 
-# verify UKI WANT-RC: ukit verify in text and JSON, the exit code checked
+# verify UKI WANT-RC [OPTION...]: ukit verify in text and JSON, the exit
+# code checked
 verify() {
-        local rc=0
-        "$UKIT" verify "$1" >"$1.txt" 2>"$1.err" || rc=$?
-        [ "$rc" = "$2" ] || { cat "$1.txt" "$1.err" >&2; fail "ukit verify $1: exit $rc, expected $2"; }
+        local uki=$1 want=$2 rc=0
+        shift 2
+        "$UKIT" verify "$@" "$uki" >"$uki.txt" 2>"$uki.err" || rc=$?
+        [ "$rc" = "$want" ] || { cat "$uki.txt" "$uki.err" >&2; fail "ukit verify $* $uki: exit $rc, expected $want"; }
         rc=0
-        "$UKIT" verify --json=short "$1" >"$1.json" 2>/dev/null || rc=$?
-        [ "$rc" = "$2" ] || fail "ukit verify --json $1: exit $rc, expected $2"
+        "$UKIT" verify --json=short "$@" "$uki" >"$uki.json" 2>/dev/null || rc=$?
+        [ "$rc" = "$want" ] || fail "ukit verify --json $* $uki: exit $rc, expected $want"
 }
 
 # summary UKI: "N ID valid|INVALID|none" per profile from the JSON report,
@@ -184,7 +186,39 @@ for p in j["profiles"]:
     assert sorted(p["pcr11"]) == ["sha1", "sha256", "sha384"], p["pcr11"]
 PY
 pcr_check c.efi
-echo "ok: ukify 257 UKIs accepted (two keys without .pcrpkey: policies match, refused)"
+# The vendor's two keys given with --pcr-public-key: every entry checks
+# out with its own key (ukify's signatures, openssl's keys)
+verify c.efi 0 --pcr-public-key=pcr1.pub --pcr-public-key=pcr2.pub
+assert_eq "$(summary c.efi | tr '\n' ,)" "0 main valid,1 p3 valid," "c with both keys: profiles"
+fps=$(for k in pcr1 pcr2; do openssl rsa -pubin -in $k.pub -RSAPublicKey_out -outform DER 2>/dev/null |
+        sha256sum | cut -d' ' -f1; done | tr '\n' ,)
+assert_eq "$($PY -c 'import json,sys; print("".join(f + "," for f in json.load(open(sys.argv[1]))["profiles"][0]["pcrsig"]["givenKeyFingerprints"]))' c.efi.json)" \
+        "$fps" "c: the given keys' fingerprints (openssl: SHA-256 of the DER RSAPublicKey)"
+# ... which are the "pkfp" ukify wrote into the entries
+assert_eq "$($PY -c 'import json,sys; print("".join(f + "," for f in sorted({e["pkfp"] for e in json.load(open(sys.argv[1]))["profiles"][0]["pcrsig"]["entries"]})))' c.efi.json)" \
+        "$(tr , '\n' <<<"$fps" | grep . | sort | tr '\n' ,)" "c: ukify's pkfp values"
+grep -q '^profile 0 "main": pcrsig: 16 entries, .*\.pcrpkey missing, checked with the 2 given keys instead$' c.efi.txt ||
+        fail "c with both keys: text report: $(grep 'entries' c.efi.txt)"
+# one of them: its entries are ok, the other key's are "other key" (not an
+# error unless --strict-pcrsig)
+verify c.efi 0 --pcr-public-key=pcr2.pub
+[ "$(grep -c ': ok$' c.efi.txt)" = 16 ] && [ "$(grep -c ': other key: signed by none of the given keys$' c.efi.txt)" = 16 ] ||
+        fail "c with pcr2.pub: $(cat c.efi.txt)"
+verify c.efi 1 --pcr-public-key=pcr2.pub --strict-pcrsig
+# a key that signed nothing: refused, per bank
+openssl genrsa -out pcr3.pem 2048 2>/dev/null && openssl rsa -in pcr3.pem -pubout -out pcr3.pub 2>/dev/null
+verify c.efi 1 --pcr-public-key=pcr3.pub
+[ "$(grep -c 'pcrsig sha384: no entry verifies with the given keys$' c.efi.txt)" = 2 ] || fail "c with pcr3.pub: $(cat c.efi.txt)"
+# given keys replace .pcrpkey: a (signed with pcr1, its .pcrpkey) is refused
+# when only pcr2 is trusted, accepted with pcr1
+verify a.efi 1 --pcr-public-key=pcr2.pub
+verify a.efi 0 --pcr-public-key=pcr1.pub
+# a file that is no key: one line naming it, exit 1
+echo junk >junk.pub
+rc=0; "$UKIT" verify --pcr-public-key=junk.pub c.efi >junk.out 2>&1 || rc=$?
+[ $rc = 1 ] && [ "$(grep -c . junk.out)" = 1 ] && grep -q '^ukit verify: junk.pub: cannot load the public key' junk.out ||
+        fail "junk key: exit $rc: $(cat junk.out)"
+echo "ok: ukify 257 UKIs accepted (two keys without .pcrpkey: policies match, refused; accepted with --pcr-public-key)"
 
 # The per-profile PCR 11 values differ where the sections do (a sanity
 # check of the comparison itself).

@@ -104,6 +104,41 @@ static int load_pcrpkey(int fd, const PeImage *img, const PeSection *s, EVP_PKEY
         return 0;
 }
 
+int pcrsig_keys_add(PcrSigKeys *k, EVP_PKEY *key) {
+        int id = EVP_PKEY_get_base_id(key);
+
+        if (k->n >= PCRSIG_KEYS_MAX || (id != EVP_PKEY_RSA && id != EVP_PKEY_EC)) {
+                EVP_PKEY_free(key);
+                return k->n >= PCRSIG_KEYS_MAX ? -E2BIG : -EINVAL;
+        }
+        if (pcrsig_fingerprint(key, k->fp[k->n]) < 0) {
+                EVP_PKEY_free(key);
+                return -EINVAL;
+        }
+        k->key[k->n++] = key;
+        return 0;
+}
+
+void pcrsig_keys_done(PcrSigKeys *k) {
+        for (size_t i = 0; i < k->n; i++)
+                EVP_PKEY_free(k->key[i]);
+        k->n = 0;
+}
+
+/* The key an entry with fingerprint fp is checked with: one of the given
+ * keys, else (none given) .pcrpkey; NULL if there is none. */
+static EVP_PKEY *entry_key(const PcrSigAudit *a, EVP_PKEY *pcrpkey, const uint8_t *fp) {
+        if (a->keys) {
+                for (size_t i = 0; i < a->keys->n; i++)
+                        if (memcmp(a->keys->fp[i], fp, PCRSIG_FINGERPRINT_SIZE) == 0)
+                                return a->keys->key[i];
+                return NULL;
+        }
+        if (a->have_pcrpkey && memcmp(a->pcrpkey_fp, fp, PCRSIG_FINGERPRINT_SIZE) == 0)
+                return pcrpkey;
+        return NULL;
+}
+
 static bool signature_ok(EVP_PKEY *key, PcrBank bank, const uint8_t pol[32], const uint8_t *sig, size_t sig_size) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         if (!ctx || EVP_DigestVerifyInit(ctx, NULL, pcr_bank_md(bank), NULL, key) != 1)
@@ -162,8 +197,10 @@ static int candidate_policies(const PcrSigAudit *a, const PcrState *base, uint8_
 
 /* Judge one .pcrsig entry into c: which phase its policy matches, and
  * whether .pcrpkey signed it; a verified entry adds its bank to banks_ok. */
-static void check_entry(PcrSigAudit *a, const PcrSigEntry *e, uint8_t (*pols)[_PCR_BANK_MAX][32], EVP_PKEY *key,
+static void check_entry(PcrSigAudit *a, const PcrSigEntry *e, uint8_t (*pols)[_PCR_BANK_MAX][32], EVP_PKEY *pcrpkey,
                         PcrSigCheck *c) {
+        EVP_PKEY *key = entry_key(a, pcrpkey, e->pkfp);
+
         *c = (PcrSigCheck) { .bank = e->bank, .index = e->index };
         memcpy(c->pkfp, e->pkfp, sizeof(c->pkfp));
         for (size_t p = 0; p < a->n_phases && !c->phase; p++)
@@ -176,13 +213,15 @@ static void check_entry(PcrSigAudit *a, const PcrSigEntry *e, uint8_t (*pols)[_P
         } else if (!c->phase) {
                 c->status = PCRSIG_STATUS_MISMATCH;
                 c->detail = "policy matches no PCR 11 value of this image";
-        } else if (!a->have_pcrpkey || memcmp(c->pkfp, a->pcrpkey_fp, PCRSIG_FINGERPRINT_SIZE) != 0) {
+        } else if (!key) {
                 c->status = PCRSIG_STATUS_UNKNOWN_KEY;
-                c->detail = a->have_pcrpkey ? "signed by a key other than .pcrpkey"
+                c->detail = a->keys ? "signed by none of the given keys"
+                          : a->have_pcrpkey ? "signed by a key other than .pcrpkey"
                                             : "no .pcrpkey to check it with";
         } else if (!signature_ok(key, e->bank, e->pol, e->sig, e->sig_size)) {
                 c->status = PCRSIG_STATUS_BAD_SIGNATURE;
-                c->detail = "signature does not verify with .pcrpkey";
+                c->detail = a->keys ? "signature does not verify with the given key of its fingerprint"
+                                    : "signature does not verify with .pcrpkey";
         } else {
                 c->status = PCRSIG_STATUS_OK;
                 a->banks_ok |= PCR_BANK_BIT(e->bank);
@@ -244,7 +283,7 @@ static int check_entries(PcrSigAudit *a, const PcrSig *sig, EVP_PKEY *key) {
 }
 
 int pcrsig_audit_profile(int fd, const PeImage *img, uint32_t profile, unsigned banks, char *const *extra_phases,
-                         size_t n_extra, PcrSigAudit *ret, UkitError *err) {
+                         size_t n_extra, const PcrSigKeys *keys, PcrSigAudit *ret, UkitError *err) {
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
         _cleanup_(pcrsig_done) PcrSig sig = {};
         const UkiMeasureRules *rules = NULL;
@@ -267,6 +306,7 @@ int pcrsig_audit_profile(int fd, const PeImage *img, uint32_t profile, unsigned 
         r = pick_rules(fd, img, &a, &rules);
         if (r < 0)
                 return r;
+        a.keys = keys && keys->n > 0 ? keys : NULL;
         if (a.present) {
                 r = setup_key(fd, img, secs[UKI_SECTION_PCRPKEY], &a, &key, err);
                 if (r >= 0)
@@ -293,12 +333,12 @@ int pcrsig_audit_profile(int fd, const PeImage *img, uint32_t profile, unsigned 
         return 0;
 }
 
-int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra,
+int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, size_t n_extra, const PcrSigKeys *keys,
                        PcrSigAudit *ret, UkitError *err) {
         PcrSigAudit a = {};
         int r;
 
-        r = pcrsig_audit_profile(fd, img, 0, 0, extra_phases, n_extra, &a, err);
+        r = pcrsig_audit_profile(fd, img, 0, 0, extra_phases, n_extra, keys, &a, err);
         if (r < 0)
                 return r;
         if (!a.present) {
@@ -310,7 +350,7 @@ int pcrsig_audit_image(int fd, const PeImage *img, char *const *extra_phases, si
 }
 
 bool pcrsig_audit_ok(const PcrSigAudit *a, bool strict) {
-        if (!a->have_pcrpkey || a->banks == 0 || a->banks_ok != a->banks)
+        if ((!a->have_pcrpkey && !a->keys) || a->banks == 0 || a->banks_ok != a->banks)
                 return false;
         for (size_t i = 0; i < a->n_checks; i++) {
                 PcrSigStatus s = a->checks[i].status;

@@ -59,7 +59,8 @@ static void setup(void) {
         link_to("../../devices/pci0000:00/virtio2/block/vda/vda2", "dev/block/254:2");
         link_to("../../devices/pci0000:00/virtio2/block/vda/vda3", "dev/block/254:3");
         link_to("../../devices/pci0000:00/virtio3/block/vdb", "dev/block/254:16");
-        /* dm-0: verity over vda2; dm-1: over dm-0 (stacked); dm-2: two legs */
+        /* dm-0: over vda2; dm-1: over dm-0 (stacked); dm-2: verity with data
+         * and hash on one disk (vda2, vda3); dm-5: two legs on two disks */
         disk("devices/virtual/block/dm-0", "dm-0", "253:0\n");
         put("devices/virtual/block/dm-0/slaves", NULL);
         link_to("../../../../pci0000:00/virtio2/block/vda/vda2", "devices/virtual/block/dm-0/slaves/vda2");
@@ -70,6 +71,11 @@ static void setup(void) {
         put("devices/virtual/block/dm-2/slaves", NULL);
         link_to("../../../../pci0000:00/virtio2/block/vda/vda2", "devices/virtual/block/dm-2/slaves/vda2");
         link_to("../../../../pci0000:00/virtio2/block/vda/vda3", "devices/virtual/block/dm-2/slaves/vda3");
+        disk("devices/virtual/block/dm-5", "dm-5", "253:5\n");
+        put("devices/virtual/block/dm-5/slaves", NULL);
+        link_to("../../../../pci0000:00/virtio2/block/vda/vda2", "devices/virtual/block/dm-5/slaves/vda2");
+        link_to("../../../../pci0000:00/virtio3/block/vdb", "devices/virtual/block/dm-5/slaves/vdb");
+        link_to("../../devices/virtual/block/dm-5", "dev/block/253:5");
         link_to("../../devices/virtual/block/dm-0", "dev/block/253:0");
         link_to("../../devices/virtual/block/dm-1", "dev/block/253:1");
         link_to("../../devices/virtual/block/dm-2", "dev/block/253:2");
@@ -108,11 +114,16 @@ int main(void) {
         CHECK_EQ_INT(whole(makedev(253, 1), &d, &name, &err), 0);
         CHECK(d == makedev(254, 0));
         free(name);
-        /* two backing devices: no single disk */
-        CHECK_EQ_INT(whole(makedev(253, 2), &d, &name, &err), -ENOTUNIQ);
-        CHECK(strstr(err.what, "more than one"));
-        CHECK(!strchr(err.what, '\n'));
-        CHECK(!name);
+        /* dm-verity: data and hash partition of one disk, that disk */
+        CHECK_EQ_INT(whole(makedev(253, 2), &d, &name, &err), 0);
+        CHECK(d == makedev(254, 0));
+        CHECK_EQ_STR(name, "vda");
+        free(name);
+        /* backed by two disks: the device-mapper device itself, as 257 */
+        CHECK_EQ_INT(whole(makedev(253, 5), &d, &name, &err), 0);
+        CHECK(d == makedev(253, 5));
+        CHECK_EQ_STR(name, "dm-5");
+        free(name);
         /* unknown device */
         CHECK_EQ_INT(whole(makedev(8, 0), &d, &name, &err), -ENODEV);
         /* no sysfs at all */

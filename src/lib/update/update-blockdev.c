@@ -19,6 +19,7 @@
 
 #define SYSFS_MAX_ATTR 4096
 #define MAX_DM_DEPTH 8
+#define MAX_SLAVES 64
 
 /* "M:m\n" in the file dir/name (relative to the sysfs root fd) */
 static int read_devno(int sys_fd, const char *path, dev_t *ret) {
@@ -35,41 +36,68 @@ static int read_devno(int sys_fd, const char *path, dev_t *ret) {
         return 0;
 }
 
-/* The single entry of dev/block/M:m/slaves (0, *ret_name NULL: none). */
-static int single_slave(int sys_fd, const char *base, char **ret_name) {
+/* The whole disk of a slave: the parent of a partition, else itself. */
+static int slave_whole(int sys_fd, const char *base, const char *name, dev_t *ret_dev, dev_t *ret_whole) {
+        _cleanup_free_ char *p = NULL, *part = NULL, *parent = NULL;
+        int r;
+
+        if (asprintf(&p, "%s/slaves/%s/dev", base, name) < 0 || asprintf(&part, "%s/slaves/%s/partition", base, name) < 0 ||
+            asprintf(&parent, "%s/slaves/%s/../dev", base, name) < 0)
+                return -ENOMEM;
+        r = read_devno(sys_fd, p, ret_dev);
+        if (r < 0)
+                return r;
+        if (faccessat(sys_fd, part, F_OK, 0) < 0) {
+                *ret_whole = *ret_dev;
+                return 0;
+        }
+        return read_devno(sys_fd, parent, ret_whole);
+}
+
+/* The device below dev/block/M:m (base) as systemd 257 chases it: its
+ * slave, or the first of several slaves when they all lie on one disk
+ * (dm-verity: data and hash partition). 0 with *ret_dev 0: none (not
+ * stacked); -ENOTUNIQ: slaves on different disks. */
+static int next_layer(int sys_fd, const char *base, dev_t *ret_dev, UkitError *err) {
         _cleanup_free_ char *p = NULL;
+        dev_t first = 0, first_whole = 0;
         DIR *d;
         struct dirent *e;
-        int fd, r = 0;
+        int fd, r = 0, n = 0;
 
-        *ret_name = NULL;
+        *ret_dev = 0;
         if (asprintf(&p, "%s/slaves", base) < 0)
                 return -ENOMEM;
         fd = openat(sys_fd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
+                return errno == ENOENT ? 0 : ukit_error(err, -errno, "cannot read %s: %s", p, strerror(errno));
         d = fdopendir(fd);
         if (!d) {
                 close(fd);
                 return -errno;
         }
-        while ((e = readdir(d))) {
+        while ((e = readdir(d)) && r == 0) {
+                dev_t dev, whole;
                 if (e->d_name[0] == '.')
                         continue;
-                if (*ret_name) {
+                if (++n > MAX_SLAVES) {
+                        r = ukit_error(err, -E2BIG, "%s: more than %d devices", p, MAX_SLAVES);
+                        break;
+                }
+                r = slave_whole(sys_fd, base, e->d_name, &dev, &whole);
+                if (r < 0) {
+                        r = ukit_error(err, r, "cannot read %s/%s: %s", p, e->d_name, input_strerror(r));
+                        break;
+                }
+                if (n == 1) {
+                        first = dev;
+                        first_whole = whole;
+                } else if (whole != first_whole)
                         r = -ENOTUNIQ;
-                        break;
-                }
-                if (!(*ret_name = strdup(e->d_name))) {
-                        r = -ENOMEM;
-                        break;
-                }
         }
         closedir(d);
-        if (r < 0) {
-                free(*ret_name);
-                *ret_name = NULL;
-        }
+        if (r == 0)
+                *ret_dev = first;
         return r;
 }
 
@@ -100,28 +128,22 @@ static int walk(int sys_fd, dev_t dev, dev_t *ret, char **ret_name, UkitError *e
         int r;
 
         for (int depth = 0;; depth++) {
-                _cleanup_free_ char *slave = NULL, *p = NULL;
+                dev_t next;
 
                 snprintf(base, sizeof(base), "dev/block/%u:%u", major(dev), minor(dev));
                 if (faccessat(sys_fd, base, F_OK, 0) < 0)
                         return ukit_error(err, -ENODEV, "block device %u:%u has no entry in sysfs", major(dev),
                                           minor(dev));
-                r = single_slave(sys_fd, base, &slave);
-                if (r == -ENOTUNIQ)
-                        return ukit_error(err, r, "block device %u:%u is backed by more than one device "
-                                          "(device-mapper slaves); no single disk to update", major(dev), minor(dev));
-                if (r < 0)
-                        return ukit_error(err, r, "cannot read %s/slaves: %s", base, strerror(-r));
-                if (!slave)
+                r = next_layer(sys_fd, base, &next, err);
+                /* as 257: backed by several disks, the device itself is the disk */
+                if (r == -ENOTUNIQ || (r == 0 && next == 0))
                         break;
+                if (r < 0)
+                        return r;
                 if (depth >= MAX_DM_DEPTH)
                         return ukit_error(err, -ELOOP, "block device %u:%u: too many stacked device-mapper levels",
                                           major(dev), minor(dev));
-                if (asprintf(&p, "%s/slaves/%s/dev", base, slave) < 0)
-                        return -ENOMEM;
-                r = read_devno(sys_fd, p, &dev);
-                if (r < 0)
-                        return ukit_error(err, r, "cannot read %s: %s", p, input_strerror(r));
+                dev = next;
         }
         /* a partition: the whole disk is the parent directory */
         char part[80];

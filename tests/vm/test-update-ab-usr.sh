@@ -24,6 +24,7 @@
 # the kernel's PARTNAME, the ESP names) and sfdisk on the host.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
+. "$UKIT_TOP/tests/vm/lib-update.sh"
 need mcopy mkfs.vfat mksquashfs sfdisk jq blkid
 export MTOOLS_SKIP_CHECK=1
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
@@ -84,14 +85,8 @@ TriesLeft=3
 InstancesMax=2
 EOF
 
-# The guest side. `busybox --install` put half the applets in the initrd's
-# /usr/bin, which the mounted /usr hides: links in /bb first.
+# The guest side, after $UPDATE_GUEST_HOOK (labels, $UL, /bb).
 cat >"$T/ab-hook.sh" <<'EOF'
-mkdir -p /bb && busybox --install -s /bb
-export PATH=/bb:/sbin:/bin
-UL=/opt/util-linux/blkid
-i=0
-while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 # partlabel NAME: the device whose GPT entry is named NAME, as libblkid
 # probes it (no udev, so no /dev/disk/by-partlabel)
 partlabel() {
@@ -100,11 +95,6 @@ partlabel() {
                 [ "$($UL -p -o value -s PART_ENTRY_NAME /dev/${d##*/} 2>/dev/null)" = "$1" ] && { echo /dev/${d##*/}; return 0; }
         done
         return 1
-}
-labels() {
-        for d in /sys/class/block/vda?*; do
-                printf '%s:%s ' ${d##*/} "$($UL -p -o value -s PART_ENTRY_NAME /dev/${d##*/})"
-        done | sed 's/ $//'
 }
 kernel_names() {
         for d in /sys/class/block/vda?*; do
@@ -157,7 +147,7 @@ EOF
 
 vm_initrd "$T/initrd.img" --modules "virtio_pci virtio_blk vfat nls_cp437 nls_ascii squashfs" \
         --ukit "$UKIT" --bin "$BLKID=/opt/util-linux/blkid" --bin "$gen=/lib/systemd/systemd-fstab-generator" \
-        --hook "$T/ab-hook.sh" "$T/defs/10-usr.transfer=/etc/sysupdate.d/10-usr.transfer" \
+        --hook "$UPDATE_GUEST_HOOK" --hook "$T/ab-hook.sh" "$T/defs/10-usr.transfer=/etc/sysupdate.d/10-usr.transfer" \
         "$T/defs/20-uki.transfer=/etc/sysupdate.d/20-uki.transfer"
 # uki N ACTION: ukitab_N.efi in the source, its /usr by label
 cmdline() { echo "console=ttyS0 quiet no_timer_check panic=-1 mount.usr=PARTLABEL=usr_$1 mount.usrfstype=squashfs ukit.ab=$2"; }
@@ -177,20 +167,12 @@ cp "$sdboot" "$T/esp/EFI/BOOT/BOOTX64.EFI"
 printf 'timeout 0\n' >"$T/esp/loader/loader.conf"
 cp "$T/src/ukitab_1.efi" "$T/esp/EFI/Linux/"
 esp_mib=$(( $(stat -c %s "$T/src/ukitab_1.efi") * 3 / 1048576 + 16 ))
-vm_esp "$T/esp" "$T/.esp.img" "$esp_mib"
 img=$T/disk.img
-truncate -s $(( (esp_mib + 2 * 8 + 2) * 1048576 )) "$img"
-printf 'label: gpt\nstart=2048, size=%d, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="ESP"\nsize=8MiB, type=%s, name="usr_1"\nsize=8MiB, type=%s, name="_empty"\n' \
-        $((esp_mib * 2048)) $USR $USR | sfdisk -q "$img" >/dev/null || fail "sfdisk failed"
-dd if="$T/.esp.img" of="$img" bs=1M skip=1 seek=1 count="$esp_mib" conv=notrunc,sparse status=none || fail "dd ESP"
-part_start() { sfdisk -J "$img" | jq ".partitiontable.partitions[$1].start"; }
-dd if="$T/src/usr_1.img" of="$img" bs=512 seek="$(part_start 1)" conv=notrunc status=none || fail "dd usr_1"
-rm -f "$T/.esp.img"
+update_boot_disk "$img" "$T/esp" "$esp_mib" "8 $USR usr_1" "8 $USR _empty"
+put_slot "$img" 1 "$T/src/usr_1.img"
 
 # The source disk: a FAT file system labelled UKITSRC with the payloads.
-src_mib=$(( $(du -sm --apparent-size "$T/src" | cut -f1) + 8 ))
-mkfs.vfat -C -n UKITSRC "$T/src.img" $((src_mib * 1024)) >/dev/null || fail "mkfs.vfat (source)"
-for f in "$T/src"/*; do mcopy -i "$T/src.img" "$f" "::${f##*/}" || fail "mcopy $f"; done
+update_src_disk "$T/src" "$T/src.img"
 
 vars=$T/vars.fd
 cp "$VM_OVMF_DIR/OVMF_VARS_4M.fd" "$vars"
@@ -227,11 +209,6 @@ expect() {
 }
 # host_labels: the partition names sfdisk reads from the image
 host_labels() { sfdisk -J "$img" | jq -r '.partitiontable.partitions | to_entries | map("vda\(.key + 1):\(.value.name)") | join(" ")'; }
-# slot_is N FILE: partition N (0-based) starts with FILE's bytes
-slot_is() {
-        local sz; sz=$(stat -c %s "$2")
-        cmp -s -n "$sz" <(dd if="$img" bs=512 skip="$(part_start "$1")" count=$(((sz + 511) / 512)) status=none) "$2"
-}
 
 boot 1-v1
 expect "boot 1" 1 update ukitab_1.efi /dev/vda2 "vda1:ESP vda2:usr_1 vda3:_empty"
@@ -240,8 +217,8 @@ assert_eq "$(r update)" ok "boot 1: ukit update in the guest"
 assert_eq "$(r labels-after)" "vda1:ESP vda2:usr_1 vda3:usr_3" "boot 1: v3 written into the inactive slot (guest blkid)"
 assert_eq "$(r esp-files-after)" "ukitab_1.efi ukitab_3+3.efi" "boot 1: UKI v3 with 3 tries"
 assert_eq "$(host_labels)" "vda1:ESP vda2:usr_1 vda3:usr_3" "boot 1: labels (host sfdisk)"
-slot_is 2 "$T/src/usr_3.img" || fail "boot 1: slot B does not hold usr_3.img"
-slot_is 1 "$T/src/usr_1.img" || fail "boot 1: slot A changed"
+slot_is "$img" 2 "$T/src/usr_3.img" || fail "boot 1: slot B does not hold usr_3.img"
+slot_is "$img" 1 "$T/src/usr_1.img" || fail "boot 1: slot A changed"
 
 boot 2-v3
 expect "boot 2" 3 downgrade ukitab_3+3.efi /dev/vda3 "vda1:ESP vda2:usr_1 vda3:usr_3"
@@ -250,8 +227,8 @@ assert_eq "$(r update)" ok "boot 2: ukit update update 2 (downgrade) in the gues
 assert_eq "$(r bless)" ok "boot 2: ukit bless bad"
 assert_eq "$(r labels-after)" "vda1:ESP vda2:usr_2 vda3:usr_3" "boot 2: v2 written into slot A, v3's slot kept"
 assert_eq "$(r esp-files-after)" "ukitab_2+3.efi ukitab_3+0-1.efi" "boot 2: UKI v2 installed, v3 marked bad"
-slot_is 1 "$T/src/usr_2.img" || fail "boot 2: slot A does not hold usr_2.img"
-slot_is 2 "$T/src/usr_3.img" || fail "boot 2: slot B changed"
+slot_is "$img" 1 "$T/src/usr_2.img" || fail "boot 2: slot A does not hold usr_2.img"
+slot_is "$img" 2 "$T/src/usr_3.img" || fail "boot 2: slot B changed"
 
 boot 3-v2
 expect "boot 3" 2 none ukitab_2+3.efi /dev/vda2 "vda1:ESP vda2:usr_2 vda3:usr_3"

@@ -14,6 +14,7 @@
 # kernel) and, on the host, by sfdisk and the slots' bytes.
 . "$(dirname "$0")/../lib.sh"
 . "$UKIT_TOP/tests/vm/lib.sh"
+. "$UKIT_TOP/tests/vm/lib-update.sh"
 need mcopy mkfs.vfat mksquashfs sfdisk jq veritysetup blkid
 export MTOOLS_SKIP_CHECK=1
 STUB=$UKIT_BUILD/src/stub/ukit-stub.efi
@@ -54,20 +55,9 @@ MatchPattern=${name}_@v
 EOF
 done
 
-# The guest: the verity device over vda2 (data) + vda3 (hash) on /usr,
-# then the update. `busybox --install` put applets in the initrd's
-# /usr/bin, which the mounted /usr hides: links in /bb first.
+# The guest, after $UPDATE_GUEST_HOOK (labels, $UL, /bb): the verity
+# device over vda2 (data) + vda3 (hash) on /usr, then the update.
 cat >"$T/hook.sh" <<'EOF'
-mkdir -p /bb && busybox --install -s /bb
-export PATH=/bb:/sbin:/bin
-UL=/opt/util-linux/blkid
-i=0
-while [ ! -b /dev/vdb ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-labels() {
-        for d in /sys/class/block/vda?*; do
-                printf '%s:%s ' ${d##*/} "$($UL -p -o value -s PART_ENTRY_NAME /dev/${d##*/})"
-        done | sed 's/ $//'
-}
 report "labels=$(labels)"
 if e=$(/sbin/veritysetup open /dev/vda2 usr /dev/vda3 "$(cat /etc/roothash_1)" 2>&1); then
         report "verity-open=ok"
@@ -99,7 +89,7 @@ EOF
 
 vm_initrd "$T/initrd.img" --modules "virtio_pci virtio_blk vfat nls_cp437 nls_ascii squashfs dm-verity" \
         --ukit "$UKIT" --bin "$VERITYSETUP=/sbin/veritysetup" --bin "$BLKID=/opt/util-linux/blkid" \
-        --hook "$T/hook.sh" "$T/src/roothash_1=/etc/roothash_1" \
+        --hook "$UPDATE_GUEST_HOOK" --hook "$T/hook.sh" "$T/src/roothash_1=/etc/roothash_1" \
         "$T/usr.transfer=/etc/sysupdate.d/10-usr.transfer" "$T/usr-verity.transfer=/etc/sysupdate.d/20-usr-verity.transfer"
 "$UKIT" build --stub "$STUB" --linux "$kernel" --initrd "$T/initrd.img" \
         --cmdline "console=ttyS0 quiet no_timer_check panic=-1" -o "$T/uki.efi" || fail "ukit build failed"
@@ -107,22 +97,11 @@ vm_initrd "$T/initrd.img" --modules "virtio_pci virtio_blk vfat nls_cp437 nls_as
 mkdir -p "$T/esp/EFI/BOOT"
 cp "$T/uki.efi" "$T/esp/EFI/BOOT/BOOTX64.EFI"
 esp_mib=$(( $(stat -c %s "$T/uki.efi") / 1048576 + 8 ))
-vm_esp "$T/esp" "$T/.esp.img" "$esp_mib"
 img=$T/disk.img
-truncate -s $(( (esp_mib + 2 * 4 + 2 * 2 + 2) * 1048576 )) "$img"
-printf 'label: gpt\nstart=2048, size=%d, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="ESP"\n%s\n%s\n%s\n%s\n' \
-        $((esp_mib * 2048)) "size=4MiB, type=$USR, name=usr_1" "size=2MiB, type=$VER, name=usr-verity_1" \
-        "size=4MiB, type=$USR, name=_empty" "size=2MiB, type=$VER, name=_empty" | sfdisk -q "$img" >/dev/null ||
-        fail "sfdisk failed"
-dd if="$T/.esp.img" of="$img" bs=1M skip=1 seek=1 count="$esp_mib" conv=notrunc,sparse status=none || fail "dd ESP"
-part_start() { sfdisk -J "$img" | jq ".partitiontable.partitions[$1].start"; }
-dd if="$T/src/usr_1.img" of="$img" bs=512 seek="$(part_start 1)" conv=notrunc status=none || fail "dd usr_1"
-dd if="$T/src/usr-verity_1.img" of="$img" bs=512 seek="$(part_start 2)" conv=notrunc status=none || fail "dd usr-verity_1"
-rm -f "$T/.esp.img"
-
-src_mib=$(( $(du -sm --apparent-size "$T/src" | cut -f1) + 8 ))
-mkfs.vfat -C -n UKITSRC "$T/src.img" $((src_mib * 1024)) >/dev/null || fail "mkfs.vfat (source)"
-for f in "$T/src"/*; do mcopy -i "$T/src.img" "$f" "::${f##*/}" || fail "mcopy $f"; done
+update_boot_disk "$img" "$T/esp" "$esp_mib" "4 $USR usr_1" "2 $VER usr-verity_1" "4 $USR _empty" "2 $VER _empty"
+put_slot "$img" 1 "$T/src/usr_1.img"
+put_slot "$img" 2 "$T/src/usr-verity_1.img"
+update_src_disk "$T/src" "$T/src.img"
 
 log=$T/boot.log
 vm_run "$img" "$log" --no-tpm -- \
@@ -138,11 +117,7 @@ assert_eq "$(r labels-after)" "vda1:ESP vda2:usr_1 vda3:usr-verity_1 vda4:usr_2 
 assert_eq "$(r verify-2)" ok "veritysetup verify of the new slots with v2's root hash (guest kernel)"
 host_labels() { sfdisk -J "$img" | jq -r '[.partitiontable.partitions[].name] | join(" ")'; }
 assert_eq "$(host_labels)" "ESP usr_1 usr-verity_1 usr_2 usr-verity_2" "labels after (host sfdisk)"
-slot_is() {
-        local sz; sz=$(stat -c %s "$2")
-        cmp -s -n "$sz" <(dd if="$img" bs=512 skip="$(part_start "$1")" count=$(((sz + 511) / 512)) status=none) "$2"
-}
-slot_is 3 "$T/src/usr_2.img" || fail "slot usr_2: not usr_2.img's bytes"
-slot_is 4 "$T/src/usr-verity_2.img" || fail "slot usr-verity_2: not usr-verity_2.img's bytes"
-slot_is 1 "$T/src/usr_1.img" || fail "slot usr_1 changed"
+slot_is "$img" 3 "$T/src/usr_2.img" || fail "slot usr_2: not usr_2.img's bytes"
+slot_is "$img" 4 "$T/src/usr-verity_2.img" || fail "slot usr-verity_2: not usr-verity_2.img's bytes"
+slot_is "$img" 1 "$T/src/usr_1.img" || fail "slot usr_1 changed"
 echo "ok Path=auto found /dev/vda through the dm-verity /usr (vda2 + vda3) and wrote v2 into the free slots"

@@ -231,8 +231,9 @@ static void list_contents(JsonWriter *j, const UpdateContext *c, const UpdateVer
                 json_object_begin(j);
                 json_kv_string(j, "type", update_resource_type_name(res->type));
                 json_kv_string(j, "path", in->path);
-                json_kv_uint(j, "mtime", in->mtime_usec);
-                json_kv_uint(j, "mode", in->mode);
+                /* @t/@m in the name win over the file's own, as in 257 */
+                json_kv_uint(j, "mtime", in->meta.mtime_usec != UPDATE_UNSET ? in->meta.mtime_usec : in->mtime_usec);
+                json_kv_uint(j, "mode", in->meta.mode != UPDATE_UNSET ? in->meta.mode : in->mode);
                 if (in->meta.tries_done != UPDATE_UNSET)
                         json_kv_uint(j, "tries-done", in->meta.tries_done);
                 if (in->meta.tries_left != UPDATE_UNSET)

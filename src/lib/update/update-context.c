@@ -90,11 +90,14 @@ static const char *uname_arch(void) {
         return u.machine;
 }
 
+/* Versions that compare equal ("1.0", "1.00") are one update set, named by
+ * the first one found, as in systemd-sysupdate 257. */
 static int add_version(UpdateContext *c, const char *v) {
         UpdateVersion *t;
 
-        if (update_context_find(c, v))
-                return 0;
+        for (size_t k = 0; k < c->n_versions; k++)
+                if (update_version_cmp(c->versions[k].version, v) == 0)
+                        return 0;
         t = realloc(c->versions, (c->n_versions + 1) * sizeof(*t));
         if (!t)
                 return -ENOMEM;

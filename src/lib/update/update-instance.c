@@ -21,9 +21,12 @@ void update_instances_done(UpdateInstances *l) {
         *l = (UpdateInstances) {};
 }
 
+/* Newest first; versions that compare equal ("1" and "01") by name, as
+ * systemd-sysupdate 257 orders them: the first one stands for the version. */
 static int cmp_instance(const void *a, const void *b) {
         const UpdateInstance *x = a, *y = b;
-        return update_version_cmp(y->meta.version, x->meta.version);
+        int r = update_version_cmp(y->meta.version, x->meta.version);
+        return r != 0 ? r : strcmp(x->name, y->name);
 }
 
 /* Hand a listing back sorted, or free it when r says it failed. */
@@ -121,10 +124,11 @@ int update_instances_scan(const UpdateResource *res, const char *dir, const char
         return finish_list(&l, r, ret);
 }
 
+/* The first (sorted) instance whose version compares equal to v: 257 finds
+ * "01" for the update set "1" */
 const UpdateInstance *update_instances_find(const UpdateInstances *l, const char *v) {
         for (size_t i = 0; i < l->n; i++)
-                if (update_version_cmp(l->items[i].meta.version, v) == 0 &&
-                    streq(l->items[i].meta.version, v))
+                if (update_version_cmp(l->items[i].meta.version, v) == 0)
                         return &l->items[i];
         return NULL;
 }

@@ -212,18 +212,19 @@ static int store_field(UpdateField f, const char *v, UpdateMeta *m) {
                 return m->has_uuid ? 0 : -EINVAL;
         case UPDATE_FIELD_PARTITION_FLAGS:
                 return parse_u64(v, 0, &m->flags);
+        /* numbers as 257 reads them: "0644" is octal, "0x10" hex */
         case UPDATE_FIELD_MTIME:
-                return parse_u64(v, 10, &m->mtime_usec);
+                return parse_u64(v, 0, &m->mtime_usec);
         case UPDATE_FIELD_MODE:
                 if (parse_u64(v, 8, &m->mode) < 0 || m->mode > 07777)
                         return -EINVAL;
                 return 0;
         case UPDATE_FIELD_SIZE:
-                return parse_u64(v, 10, &m->size);
+                return parse_u64(v, 0, &m->size);
         case UPDATE_FIELD_TRIES_DONE:
-                return parse_u64(v, 10, &m->tries_done);
+                return parse_u64(v, 0, &m->tries_done);
         case UPDATE_FIELD_TRIES_LEFT:
-                return parse_u64(v, 10, &m->tries_left);
+                return parse_u64(v, 0, &m->tries_left);
         case UPDATE_FIELD_SHA256:
                 m->has_sha256 = strlen(v) == 64 && unhexmem(v, 64, m->sha256, 32) >= 0;
                 return m->has_sha256 ? 0 : -EINVAL;

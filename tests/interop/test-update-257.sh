@@ -311,13 +311,13 @@ scenario readonly_file
 expect readonly_file 'uki_2[+]3-0.efi f 444'
 expect max_one "'--definitions=$W/defs -m 1 vacuum' rc=0"
 
-# Found by test-update-257-random.sh: versions equal in 257's order ("1"
-# and "01", "1.0" and "1.00", "2_0" and "2+0") are one update set named by
-# the first file name; a number, even "0", is newer than letters ("v007",
-# "b2"); @t in a name is read as C reads numbers ("0644" is octal) and
-# "list VERSION" shows it as the mtime.
+# Found by test-update-257-random.sh: a number, even "0", is newer than
+# letters ("v007", "b2"); @t in a name is read as C reads numbers ("0644"
+# is octal) and "list VERSION" shows it as the mtime. (Versions that compare
+# equal, "1" and "01", are one update set in both tools, but which name 257
+# gives the set is not settled: test-update-257-random.sh, ties off.)
 setup_version_order() {
-        mkfiles "$W/src" uki_ .efi 1 01 1.0 1.00 2_0 2+0 0 v007 0a.0 b2
+        mkfiles "$W/src" uki_ .efi 1 1.0 2_0 0 v007 0a.0 b2
         mkdir -p "$W/tgt" "$W/defs"; echo old >"$W/tgt/uki_0a.0_0644.efi"
         uki_transfer "$W/defs/50-uki.transfer" "" "InstancesMax=3"
         sed -i "s|^Path=$W/esp/EFI/Linux|Path=$W/tgt|; s|^MatchPattern=uki_@v+@l.*|MatchPattern=uki_@v_@t.efi uki_@v.efi|" "$W/defs/50-uki.transfer"
@@ -326,7 +326,7 @@ setup_version_order() {
 }
 scenario version_order
 expect version_order '"mtime":420'
-expect version_order '"all":\["2[+]0","1.0","01","0a.0","0","v007","b2"\]'
+expect version_order '"all":\["2_0","1.0","1","0a.0","0","v007","b2"\]'
 
 # url-file over a loopback HTTP server (python3 http.server), SHA256SUMS
 # checked by both; signatures: test-update-remote.sh (257 reads its keyring

@@ -21,12 +21,17 @@ void update_instances_done(UpdateInstances *l) {
         *l = (UpdateInstances) {};
 }
 
-/* Newest first; versions that compare equal ("1" and "01") by name, as
- * systemd-sysupdate 257 orders them: the first one stands for the version. */
 static int cmp_instance(const void *a, const void *b) {
         const UpdateInstance *x = a, *y = b;
         int r = update_version_cmp(y->meta.version, x->meta.version);
-        return r != 0 ? r : strcmp(x->name, y->name);
+        return r != 0 ? r : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+void update_instances_sort(UpdateInstances *l) {
+        for (size_t i = 0; i < l->n; i++)
+                l->items[i].seq = i;
+        if (l->n > 1)
+                qsort(l->items, l->n, sizeof(UpdateInstance), cmp_instance);
 }
 
 /* Hand a listing back sorted, or free it when r says it failed. */
@@ -35,8 +40,7 @@ static int finish_list(UpdateInstances *l, int r, UpdateInstances *ret) {
                 update_instances_done(l);
                 return r;
         }
-        if (l->n > 1)
-                qsort(l->items, l->n, sizeof(UpdateInstance), cmp_instance);
+        update_instances_sort(l);
         *ret = *l;
         return 0;
 }

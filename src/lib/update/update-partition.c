@@ -165,10 +165,6 @@ static bool type_matches(const UpdateTransfer *t, const GptPartition *p) {
         return !t->has_partition_type || memcmp(p->type, t->partition_type, 16) == 0;
 }
 
-static int cmp_instance(const void *a, const void *b) {
-        return update_version_cmp(((const UpdateInstance *) b)->meta.version, ((const UpdateInstance *) a)->meta.version);
-}
-
 static int add_slot(UpdateInstances *l, const char *disk, const GptPartition *p, UpdateMeta *m, uint32_t ss) {
         UpdateInstance *t = realloc(l->items, (l->n + 1) * sizeof(*t));
         UpdateInstance in = { .is_partition = true, .slot = *p, .mtime_usec = UPDATE_UNSET, .mode = UPDATE_UNSET };
@@ -232,8 +228,7 @@ int update_partition_scan(const UpdateTransfer *t, const char *disk, UpdateInsta
                 update_instances_done(&l);
                 return r;
         }
-        if (l.n > 1)
-                qsort(l.items, l.n, sizeof(UpdateInstance), cmp_instance);
+        update_instances_sort(&l);
         *ret = l;
         *ret_n_empty = n_empty;
         return 0;

@@ -148,15 +148,24 @@ int update_pattern_parse(const char *text, UpdatePattern *ret, UkitError *err) {
         return 0;
 }
 
-static int parse_u64(const char *s, int base, uint64_t *ret) {
+/* A number in a name, read as 257's safe_atollu_full() reads it: leading
+ * whitespace skipped; with base 0 C's prefixes plus "0b" and "0o"; a sign
+ * only where allowed, and then "-0" only; UINT64_MAX is refused (it means
+ * unset). */
+static int parse_u64(const char *s, int base, bool allow_sign, uint64_t *ret) {
         char *end;
         unsigned long long v;
 
-        if (!*s || *s == '-' || *s == '+' || *s == ' ')
+        s += strspn(s, " \t\n\r");
+        if (!allow_sign && (*s == '+' || *s == '-'))
                 return -EINVAL;
+        if (base == 0 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B' || s[1] == 'o' || s[1] == 'O')) {
+                base = s[1] == 'b' || s[1] == 'B' ? 2 : 8;
+                s += 2;
+        }
         errno = 0;
         v = strtoull(s, &end, base);
-        if (errno != 0 || *end || v == UPDATE_UNSET)
+        if (errno != 0 || end == s || *end || (v != 0 && *s == '-') || v == UPDATE_UNSET)
                 return -EINVAL;
         *ret = v;
         return 0;
@@ -210,21 +219,23 @@ static int store_field(UpdateField f, const char *v, UpdateMeta *m) {
         case UPDATE_FIELD_PARTITION_UUID:
                 m->has_uuid = parse_uuid(v, m->uuid) >= 0;
                 return m->has_uuid ? 0 : -EINVAL;
-        case UPDATE_FIELD_PARTITION_FLAGS:
-                return parse_u64(v, 0, &m->flags);
+        case UPDATE_FIELD_PARTITION_FLAGS:     /* hexadecimal, "0x" optional */
+                return parse_u64(v, 16, true, &m->flags);
         /* numbers as 257 reads them: "0644" is octal, "0x10" hex */
         case UPDATE_FIELD_MTIME:
-                return parse_u64(v, 0, &m->mtime_usec);
+                return parse_u64(v, 0, true, &m->mtime_usec);
         case UPDATE_FIELD_MODE:
-                if (parse_u64(v, 8, &m->mode) < 0 || m->mode > 07777)
+                /* octal; no world-writable or set-id mode (257 refuses
+                 * those bits: the name does not match) */
+                if (parse_u64(v, 8, false, &m->mode) < 0 || m->mode > 07777 || (m->mode & ~(uint64_t) 0775))
                         return -EINVAL;
                 return 0;
         case UPDATE_FIELD_SIZE:
-                return parse_u64(v, 0, &m->size);
+                return parse_u64(v, 0, true, &m->size);
         case UPDATE_FIELD_TRIES_DONE:
-                return parse_u64(v, 0, &m->tries_done);
+                return parse_u64(v, 0, true, &m->tries_done);
         case UPDATE_FIELD_TRIES_LEFT:
-                return parse_u64(v, 0, &m->tries_left);
+                return parse_u64(v, 0, true, &m->tries_left);
         case UPDATE_FIELD_SHA256:
                 m->has_sha256 = strlen(v) == 64 && unhexmem(v, 64, m->sha256, 32) >= 0;
                 return m->has_sha256 ? 0 : -EINVAL;
@@ -326,12 +337,12 @@ static int format_field(UpdateField f, const UpdateMeta *m, char *buf, size_t si
         case UPDATE_FIELD_PARTITION_FLAGS:
                 if (m->flags == UPDATE_UNSET)
                         return -ENXIO;
-                snprintf(buf, size, "0x%" PRIx64, m->flags);
+                snprintf(buf, size, "%" PRIx64, m->flags);
                 return 0;
         case UPDATE_FIELD_MODE:
                 if (m->mode == UPDATE_UNSET)
                         return -ENXIO;
-                snprintf(buf, size, "%" PRIo64, m->mode);
+                snprintf(buf, size, "%03" PRIo64, m->mode);
                 return 0;
         default:
                 v = f == UPDATE_FIELD_MTIME ? m->mtime_usec : f == UPDATE_FIELD_SIZE ? m->size :

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "gpt.h"
 #include "json.h"
 #include "update-context.h"
 #include "update-install.h"
@@ -138,41 +139,34 @@ static int load(const UpdateArgs *a, bool skip_available, UpdateContext *c) {
         return 0;
 }
 
-/* What 257 shows as current: the newest version installed in any transfer,
- * also when some lack it ("current+incomplete"); the next update completes
- * such a version (it stays the internal candidate). */
-static const UpdateVersion *shown_current(const UpdateContext *c) {
-        for (size_t k = 0; k < c->n_versions; k++)
-                if (c->versions[k].installed || c->versions[k].incomplete)
-                        return &c->versions[k];
-        return NULL;
+/* The assessment 257 prints for an update set's flags
+ * (update_set_flags_to_string()). */
+static const char *assessment(const UpdateVersion *v) {
+        const char *suffix = v->obsolete ? (v->incomplete ? "+obsolete+incomplete" : "+obsolete")
+                                         : (v->incomplete ? "+incomplete" : "");
+        static char buf[48];
+
+        if (!v->installed && !v->available)
+                return "n/a";
+        if (!v->installed) {
+                if (v->obsolete)
+                        return "available+obsolete";
+                return v->newest ? "candidate" : "available";
+        }
+        snprintf(buf, sizeof(buf), "%s%s", v->newest ? "current" : v->protected_ ? "protected" : "installed", suffix);
+        return buf;
 }
 
-/* 257's "newest" flag: the newest installed version and the newest
- * available one. */
-static bool is_newest(const UpdateContext *c, const UpdateVersion *v) {
-        const UpdateVersion *avail = NULL;
-
-        for (size_t k = 0; k < c->n_versions && !avail; k++)
-                if (c->versions[k].available)
-                        avail = &c->versions[k];
-        return v == shown_current(c) || v == avail;
-}
-
-static const char *assessment(const UpdateContext *c, const UpdateVersion *v) {
-        if (v == shown_current(c))
-                return v->incomplete ? "current+incomplete" : "current";
-        if (v == c->candidate)
-                return "candidate";
-        if (v->installed)
-                return "installed";
-        if (v->incomplete)
-                return "incomplete";
-        return "available";
-}
-
-static const char *glyph(const UpdateContext *c, const UpdateVersion *v) {
-        return v == shown_current(c) ? "●" : v == c->candidate ? "↻" : " ";
+static const char *glyph(const UpdateVersion *v) {
+        if (v->obsolete || (!v->installed && !v->available))
+                return "×";
+        if (v->installed && v->newest)
+                return "●";
+        if (v->installed && v->protected_)
+                return "○";
+        if (!v->installed && v->available && v->newest)
+                return "↻";
+        return " ";
 }
 
 static int list_all(const UpdateArgs *a, const UpdateContext *c) {
@@ -183,8 +177,8 @@ static int list_all(const UpdateArgs *a, const UpdateContext *c) {
                 json_begin(&j, stdout, a->json);
                 json_object_begin(&j);
                 json_key(&j, "current");
-                if (shown_current(c))
-                        json_string(&j, shown_current(c)->version);
+                if (c->current)
+                        json_string(&j, c->current->version);
                 else
                         json_null(&j);
                 json_key(&j, "all");
@@ -210,34 +204,133 @@ static int list_all(const UpdateArgs *a, const UpdateContext *c) {
         for (size_t k = 0; k < c->n_versions; k++) {
                 const UpdateVersion *v = &c->versions[k];
                 _cleanup_free_ char *e = escape_str(v->version);
-                printf("%s %-*s     %s         %s     %s\n", glyph(c, v), w, e,
-                       v->installed || v->incomplete ? "✓" : " ", v->available ? "✓" : " ", assessment(c, v));
+                printf("%s %-*s     %s         %s     %s\n", glyph(v), w, e,
+                       v->installed ? "✓" : " ", v->available ? "✓" : " ", assessment(v));
         }
         return EXIT_SUCCESS;
 }
 
+/* One row of 257's contents table: what the instance's name and (for
+ * files) the file system or (for slots) the partition entry say. */
+typedef struct Row {
+        const char *type, *path;
+        bool has_uuid, has_sha256;
+        const uint8_t *uuid, *sha256;
+        uint64_t flags, mtime, mode, size, tries_done, tries_left;      /* UPDATE_UNSET: empty */
+        int no_auto, read_only, growfs;                                 /* < 0: empty */
+} Row;
+
+static void row_fill(const UpdateResource *res, const UpdateInstance *in, Row *r) {
+        const UpdateMeta *m = &in->meta;
+        bool url = res->type == UPDATE_RESOURCE_URL_FILE || res->type == UPDATE_RESOURCE_URL_TAR;
+
+        *r = (Row) {
+                .type = update_resource_type_name(res->type), .path = in->path,
+                .has_uuid = m->has_uuid, .uuid = m->uuid, .flags = m->flags,
+                .mtime = m->mtime_usec, .mode = m->mode, .size = m->size,
+                .tries_done = m->tries_done, .tries_left = m->tries_left,
+                .no_auto = m->no_auto, .read_only = m->read_only, .growfs = m->growfs,
+                .has_sha256 = m->has_sha256, .sha256 = m->sha256,
+        };
+        /* a file's own mtime and mode (the scan drops world-write and set-id bits) */
+        if (!url && !in->is_partition) {
+                if (r->mtime == UPDATE_UNSET && in->mtime_usec != 0)
+                        r->mtime = in->mtime_usec;
+                if (r->mode == UPDATE_UNSET && in->mode != UPDATE_UNSET)
+                        r->mode = in->mode;
+        }
+        if (!r->has_sha256 && in->has_listed) {
+                r->has_sha256 = true;
+                r->sha256 = in->listed;
+        }
+}
+
+/* "contents" of list VERSION as 257 makes it: a column is there when the
+ * definitions can have it and some row has a value; a row without a value
+ * in a shown column has null. */
 static void list_contents(JsonWriter *j, const UpdateContext *c, const UpdateVersion *v) {
-        json_key(j, "contents");
-        json_array_begin(j);
-        for (size_t i = 0; i < c->defs.n_transfers; i++) {
+        size_t nt = c->defs.n_transfers, n = 0;
+        _cleanup_free_ Row *rows = xcalloc(nt ? nt : 1, sizeof(Row));
+        bool fs_type = false, part_type = false;
+        bool col_part = false, col_fs = false, col_size = false, col_tries = false;
+        bool col_noauto = false, col_ro = false, col_growfs = false, col_sha = false;
+
+        for (size_t i = 0; i < nt; i++) {
+                const UpdateTransfer *t = &c->defs.transfers[i];
                 const UpdateInstance *in = update_instances_find(&c->installed[i], v->version);
-                const UpdateResource *res = &c->defs.transfers[i].target;
+                const UpdateResource *res = &t->target;
+                UpdateResourceType tt = t->target.type;
+
+                part_type |= tt == UPDATE_RESOURCE_PARTITION;
+                fs_type |= tt == UPDATE_RESOURCE_REGULAR_FILE || tt == UPDATE_RESOURCE_DIRECTORY ||
+                           tt == UPDATE_RESOURCE_SUBVOLUME;
                 if (!in) {
                         in = update_instances_find(&c->available[i], v->version);
-                        res = &c->defs.transfers[i].source;
+                        res = &t->source;
                 }
                 if (!in)
                         continue;
+                Row *r = &rows[n++];
+                row_fill(res, in, r);
+                col_part |= r->has_uuid || r->flags != UPDATE_UNSET;
+                col_fs |= r->mtime != UPDATE_UNSET || r->mode != UPDATE_UNSET;
+                col_size |= r->size != UPDATE_UNSET;
+                col_tries |= r->tries_done != UPDATE_UNSET || r->tries_left != UPDATE_UNSET;
+                col_noauto |= r->no_auto >= 0;
+                col_ro |= r->read_only >= 0;
+                col_growfs |= r->growfs >= 0;
+                col_sha |= r->has_sha256;
+        }
+        col_part &= part_type;
+        col_fs &= fs_type;
+
+        json_key(j, "contents");
+        json_array_begin(j);
+        for (size_t k = 0; k < n; k++) {
+                const Row *r = &rows[k];
+#define NUM(key, v) do { json_key(j, key); if ((v) == UPDATE_UNSET) json_null(j); else json_uint(j, v); } while (0)
+#define BOOL(key, v) do { json_key(j, key); if ((v) < 0) json_null(j); else json_bool(j, v); } while (0)
                 json_object_begin(j);
-                json_kv_string(j, "type", update_resource_type_name(res->type));
-                json_kv_string(j, "path", in->path);
-                /* @t/@m in the name win over the file's own, as in 257 */
-                json_kv_uint(j, "mtime", in->meta.mtime_usec != UPDATE_UNSET ? in->meta.mtime_usec : in->mtime_usec);
-                json_kv_uint(j, "mode", in->meta.mode != UPDATE_UNSET ? in->meta.mode : in->mode);
-                if (in->meta.tries_done != UPDATE_UNSET)
-                        json_kv_uint(j, "tries-done", in->meta.tries_done);
-                if (in->meta.tries_left != UPDATE_UNSET)
-                        json_kv_uint(j, "tries-left", in->meta.tries_left);
+                json_kv_string(j, "type", r->type);
+                json_kv_string(j, "path", r->path);
+                if (col_part) {
+                        char u[37];
+                        json_key(j, "ptuuid");
+                        if (r->has_uuid) {
+                                uuid_to_string(r->uuid, u);
+                                json_string(j, u);
+                        } else
+                                json_null(j);
+                        NUM("ptflags", r->flags);
+                }
+                if (col_fs) {
+                        NUM("mtime", r->mtime);
+                        NUM("mode", r->mode);
+                }
+                if (col_size)
+                        NUM("size", r->size);
+                if (col_tries) {
+                        NUM("tries-done", r->tries_done);
+                        NUM("tries-left", r->tries_left);
+                }
+                if (col_noauto)
+                        BOOL("noauto", r->no_auto);
+                if (col_ro)
+                        BOOL("ro", r->read_only);
+                if (col_growfs)
+                        BOOL("growfs", r->growfs);
+                if (col_sha) {
+                        json_key(j, "sha256");
+                        if (r->has_sha256) {
+                                char h[65];
+                                for (size_t b = 0; b < 32; b++)
+                                        snprintf(h + 2 * b, 3, "%02x", r->sha256[b]);
+                                json_string(j, h);
+                        } else
+                                json_null(j);
+                }
+#undef NUM
+#undef BOOL
                 json_object_end(j);
         }
         json_array_end(j);
@@ -245,20 +338,18 @@ static void list_contents(JsonWriter *j, const UpdateContext *c, const UpdateVer
 
 static int list_one(const UpdateArgs *a, const UpdateContext *c, const char *version) {
         const UpdateVersion *v = update_context_find(c, version);
-        bool newest;
 
         if (!v)
                 return log_error("update '%s' not found", version);
-        newest = is_newest(c, v);
         if (a->json != JSON_OFF) {
                 JsonWriter j;
                 json_begin(&j, stdout, a->json);
                 json_object_begin(&j);
                 json_kv_string(&j, "version", v->version);
-                json_kv_bool(&j, "newest", newest);
+                json_kv_bool(&j, "newest", v->newest);
                 json_kv_bool(&j, "available", v->available);
-                json_kv_bool(&j, "installed", v->installed || v->incomplete);
-                json_kv_bool(&j, "obsolete", false);
+                json_kv_bool(&j, "installed", v->installed);
+                json_kv_bool(&j, "obsolete", v->obsolete);
                 json_kv_bool(&j, "protected", v->protected_);
                 json_kv_bool(&j, "incomplete", v->incomplete);
                 json_key(&j, "changelogUrls");
@@ -269,11 +360,11 @@ static int list_one(const UpdateArgs *a, const UpdateContext *c, const char *ver
                 json_end(&j);
                 return EXIT_SUCCESS;
         }
-        bool inst = v->installed || v->incomplete;
-        printf("%s Version: %s\n    State: %s\nInstalled: %s%s\nAvailable: %s%s\nProtected: %s\n Obsolete: no\n",
-               glyph(c, v), v->version, assessment(c, v), inst ? "yes" : "no", inst && newest ? " (newest)" : "",
-               v->available ? "yes" : "no", !inst && v->available && newest ? " (newest)" : "",
-               v->protected_ ? "yes" : "no");
+        printf("%s Version: %s\n    State: %s\nInstalled: %s%s%s\nAvailable: %s%s\nProtected: %s\n Obsolete: %s\n",
+               glyph(v), v->version, assessment(v), v->installed ? "yes" : "no",
+               v->installed && v->newest ? " (newest)" : "", v->incomplete ? " (incomplete)" : "",
+               v->available ? "yes" : "no", !v->installed && v->available && v->newest ? " (newest)" : "",
+               v->installed && v->protected_ ? "yes" : "no", v->obsolete ? "yes" : "no");
         for (size_t i = 0; i < c->defs.n_transfers; i++) {
                 const UpdateInstance *in = update_instances_find(&c->installed[i], v->version);
                 if (in) {
@@ -304,15 +395,19 @@ static int do_update(UpdateContext *c, const char *version) {
         int r;
 
         if (version) {
+                /* in 257's order: an installed version is fine even when
+                 * it is obsolete, an incomplete one is repaired */
                 const UpdateVersion *u = update_context_find(c, version);
-                if (!u || !u->available)
-                        return log_error("version %s is not available", version);
-                if (u->below_min)
-                        return log_error("version %s is older than MinVersion=", version);
-                if (u->installed) {
+                if (!u)
+                        return log_error("version %s is not installed or available", version);
+                if (u->installed && !u->incomplete) {
                         log_info("Selected update '%s' is already installed. Skipping update.", version);
                         return EXIT_SUCCESS;
                 }
+                if (!u->available)
+                        return log_error("version %s is not available", version);
+                if (u->obsolete)
+                        return log_error("version %s is obsolete (older than MinVersion=)", version);
         } else if (!c->candidate) {
                 log_info("No update needed.");
                 return EXIT_SUCCESS;

@@ -144,6 +144,77 @@ static void test_pattern_match_fields(void) {
         update_pattern_done(&p);
 }
 
+/* Numbers in names as systemd-sysupdate 257 reads them (its parse-util.c):
+ * @f hexadecimal, @m octal without world-write or set-id bits, the others
+ * with C's prefixes plus "0b"/"0o", leading blanks skipped. */
+static void test_pattern_numbers(void) {
+        static const struct {
+                const char *pattern, *name;
+                int match;
+                uint64_t value;
+        } cases[] = {
+                { "x_@v_@f", "x_1_10", 1, 0x10 },
+                { "x_@v_@f", "x_1_0x10", 1, 0x10 },
+                { "x_@v_@f", "x_1_g", 0, 0 },
+                { "x_@v_@m", "x_1_0644", 1, 0644 },
+                { "x_@v_@m", "x_1_775", 1, 0775 },
+                { "x_@v_@m", "x_1_06", 0, 0 },          /* world-writable */
+                { "x_@v_@m", "x_1_7", 0, 0 },
+                { "x_@v_@m", "x_1_4755", 0, 0 },        /* set-uid */
+                { "x_@v_@m", "x_1_+644", 0, 0 },
+                { "x_@v_@m", "x_1_0o644", 0, 0 },
+                { "x_@v_@m", "x_1_8", 0, 0 },
+                { "x_@v_@t", "x_1_0644", 1, 0644 },
+                { "x_@v_@t", "x_1_0x10", 1, 0x10 },
+                { "x_@v_@t", "x_1_0b101", 1, 5 },
+                { "x_@v_@t", "x_1_0o17", 1, 017 },
+                { "x_@v_@t", "x_1_+5", 1, 5 },
+                { "x_@v_@t", "x_1_-0", 1, 0 },
+                { "x_@v_@t", "x_1_-5", 0, 0 },
+                { "x_@v_@t", "x_1_ 7", 1, 7 },
+                { "x_@v_@t", "x_1_18446744073709551615", 0, 0 },
+                { "x_@v_@t", "x_1_18446744073709551616", 0, 0 },
+                { "x_@v_@s", "x_1_09", 0, 0 },          /* not octal */
+                { "x_@v_@l", "x_1_3", 1, 3 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                UpdatePattern p = pat(cases[i].pattern);
+                UpdateMeta m;
+                char f = cases[i].pattern[strlen(cases[i].pattern) - 1];
+                int r = update_pattern_match(&p, cases[i].name, &m);
+
+                if (r != cases[i].match)
+                        fprintf(stderr, "case %zu: %s against %s\n", i, cases[i].name, cases[i].pattern);
+                CHECK_EQ_INT(r, cases[i].match);
+                if (r == 1) {
+                        uint64_t v = f == 'f' ? m.flags : f == 'm' ? m.mode : f == 't' ? m.mtime_usec :
+                                     f == 's' ? m.size : m.tries_left;
+                        CHECK_EQ_INT(v, cases[i].value);
+                        update_meta_done(&m);
+                }
+                update_pattern_done(&p);
+        }
+}
+
+/* A mode comes back with three digits, flags in hex without "0x", as 257
+ * writes them. */
+static void test_pattern_format_numbers(void) {
+        UpdatePattern p = pat("x_@v_@m_@f");
+        UpdateMeta m;
+        char *s;
+
+        update_meta_init(&m);
+        m.version = strdup("1");
+        m.mode = 010;
+        m.flags = 0x1000;
+        CHECK_EQ_INT(update_pattern_format(&p, &m, &s, NULL), 0);
+        CHECK_EQ_STR(s, "x_1_010_1000");
+        free(s);
+        update_meta_done(&m);
+        update_pattern_done(&p);
+}
+
 static void test_pattern_format(void) {
         UpdatePattern p = pat("foo_@v+@l-@d.efi"), q = pat("dir-@v");
         UpdateMeta m;
@@ -173,7 +244,8 @@ static void test_transfer_parse(void) {
         UpdateTransfer t;
         UkitError err = {};
         const char *text =
-                "# comment\n[Transfer]\nProtectVersion=%A\nMinVersion=1.0\nVerify=no\n\n"
+                "# comment\n[Transfer]\nProtectVersion=%A\nProtectVersion=2~rc1\nProtectVersion=0.9\n"
+                "MinVersion=1.0\nVerify=no\n\n"
                 "[Source]\nType=regular-file\nPath=/srv/%a\nMatchPattern=foo_@v.efi\n"
                 "[Target]\nType=regular-file\nPath=/efi/EFI/Linux\n"
                 "MatchPattern=foo_@v+@l-@d.efi\n"
@@ -182,7 +254,10 @@ static void test_transfer_parse(void) {
 
         CHECK_EQ_INT(update_transfer_parse("/x/50-foo.transfer", text, &spec, &t, &err), 0);
         CHECK_EQ_STR(t.id, "50-foo");
-        CHECK_EQ_STR(t.protect_version, "1.5");
+        /* each valid line adds one; "2~rc1" is not a valid version (257 ignores it) */
+        CHECK_EQ_INT(t.n_protect_versions, 2);
+        CHECK_EQ_STR(t.protect_versions[0], "1.5");
+        CHECK_EQ_STR(t.protect_versions[1], "0.9");
         CHECK_EQ_STR(t.min_version, "1.0");
         CHECK(!t.verify);
         CHECK_EQ_STR(t.source.path, "/srv/x86-64");
@@ -203,6 +278,24 @@ static void test_transfer_parse(void) {
                                     &spec, &t, &err) < 0);
         ukit_error_clear(&err);
         CHECK(update_transfer_parse("/x/a.transfer", "[Source]\nPath=%Q\n", &spec, &t, &err) == -EBADSLT);
+        ukit_error_clear(&err);
+
+        /* MinVersion= is checked as written, before specifiers: 257 ignores
+         * "%A" even though it would expand to a valid version, and "1~rc" */
+        static const char *const mins[][2] = { { "%A", NULL }, { "1~rc", NULL }, { "2.0", "2.0" }, { "", NULL } };
+        for (size_t i = 0; i < ELEMENTSOF(mins); i++) {
+                char *d = NULL;
+                CHECK(asprintf(&d, "[Transfer]\nMinVersion=%s\n"
+                               "[Source]\nType=regular-file\nPath=/s\nMatchPattern=a_@v\n"
+                               "[Target]\nType=regular-file\nPath=/t\nMatchPattern=a_@v\n", mins[i][0]) > 0);
+                CHECK_EQ_INT(update_transfer_parse("/x/m.transfer", d, &spec, &t, &err), 0);
+                if (mins[i][1])
+                        CHECK_EQ_STR(t.min_version, mins[i][1]);
+                else
+                        CHECK(t.min_version == NULL);
+                update_transfer_done(&t);
+                free(d);
+        }
 }
 
 int main(void) {
@@ -212,6 +305,8 @@ int main(void) {
         test_pattern_parse();
         test_pattern_match_counters();
         test_pattern_match_fields();
+        test_pattern_numbers();
+        test_pattern_format_numbers();
         test_pattern_format();
         test_transfer_parse();
         TEST_DONE();

@@ -90,71 +90,147 @@ static const char *uname_arch(void) {
         return u.machine;
 }
 
-/* Versions that compare equal ("1.0", "1.00") are one update set, named by
- * the first one found, as in systemd-sysupdate 257. */
-static int add_version(UpdateContext *c, const char *v) {
-        UpdateVersion *t;
+/* The update sets, found as systemd-sysupdate 257 finds them: first the
+ * installed versions, then the available ones, each pass stepping down
+ * from the newest. A version's set is named by the first instance found
+ * for it; versions that compare equal ("1.0", "1.00") are one set. */
+typedef struct SetScan {
+        UpdateVersion *sets;
+        size_t n, cap;
+        size_t newest_installed, candidate;     /* indexes, SIZE_MAX: none */
+} SetScan;
 
-        for (size_t k = 0; k < c->n_versions; k++)
-                if (update_version_cmp(c->versions[k].version, v) == 0)
+static UpdateInstances *pass_list(UpdateContext *c, size_t i, bool available) {
+        return available ? &c->available[i] : &c->installed[i];
+}
+
+static bool is_protected_version(const UpdateTransfer *t, const char *v) {
+        for (size_t k = 0; k < t->n_protect_versions; k++)
+                if (streq(t->protect_versions[k], v))
+                        return true;
+        return false;
+}
+
+static int scan_pass(UpdateContext *c, SetScan *s, bool available) {
+        size_t nt = c->defs.n_transfers;
+        _cleanup_free_ char *boundary = NULL;
+        bool newest_found = false;
+
+        for (;;) {
+                const char *cursor = NULL;
+                UpdateVersion f = {};
+                bool skip = false;
+
+                /* the newest version below the boundary; past the first
+                 * transfer 257 compares with glibc's strverscmp() */
+                for (size_t i = 0; i < nt; i++) {
+                        const UpdateInstances *l = pass_list(c, i, available);
+                        for (size_t j = 0; j < l->n; j++) {
+                                const char *v = l->items[j].meta.version;
+                                if (boundary && update_version_cmp(v, boundary) >= 0)
+                                        continue;
+                                if (cursor && strverscmp(v, cursor) <= 0)
+                                        break;
+                                cursor = v;
+                                break;
+                        }
+                        if (available && !cursor)
+                                break;
+                }
+                if (!cursor)
                         return 0;
-        t = realloc(c->versions, (c->n_versions + 1) * sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        c->versions = t;
-        t[c->n_versions] = (UpdateVersion) { .version = strdup(v) };
-        if (!t[c->n_versions].version)
-                return -ENOMEM;
-        c->n_versions++;
-        return 0;
+                for (size_t i = 0; i < nt; i++) {
+                        const UpdateTransfer *t = &c->defs.transfers[i];
+                        if (!update_instances_find(pass_list(c, i, available), cursor)) {
+                                if (available) {
+                                        skip = true;    /* never offer a partial set */
+                                        break;
+                                }
+                                f.incomplete = true;
+                        }
+                        if (t->min_version && update_version_cmp(t->min_version, cursor) > 0)
+                                f.obsolete = true;
+                        if (is_protected_version(t, cursor))
+                                f.protected_ = true;
+                }
+                free(boundary);
+                if (!(boundary = strdup(cursor)))
+                        return -ENOMEM;
+                if (skip)
+                        continue;
+
+                size_t k;
+                for (k = 0; k < s->n; k++)
+                        if (update_version_cmp(s->sets[k].version, boundary) == 0)
+                                break;
+                if (k < s->n) {
+                        UpdateVersion *u = &s->sets[k];
+                        u->available |= available;
+                        u->installed |= !available;
+                        u->incomplete |= f.incomplete;
+                        u->obsolete |= f.obsolete;
+                        u->protected_ |= f.protected_;
+                        /* an incomplete newest installed set is repaired */
+                        if (u->newest && u->installed && u->incomplete && u->available &&
+                            s->candidate == SIZE_MAX && !u->obsolete)
+                                s->candidate = k;
+                        newest_found = true;
+                        continue;
+                }
+                if (s->n == s->cap) {
+                        size_t cap = s->cap ? 2 * s->cap : 8;
+                        UpdateVersion *t = realloc(s->sets, cap * sizeof(*t));
+                        if (!t)
+                                return -ENOMEM;
+                        s->sets = t;
+                        s->cap = cap;
+                }
+                f.version = strdup(boundary);
+                if (!f.version)
+                        return -ENOMEM;
+                f.installed = !available;
+                f.available = available;
+                f.newest = !newest_found;
+                s->sets[s->n] = f;
+                newest_found = true;
+                if (f.newest && f.installed)
+                        s->newest_installed = s->n;
+                if (f.newest && f.available && !f.obsolete)
+                        s->candidate = s->n;
+                s->n++;
+        }
 }
 
 static int cmp_version(const void *a, const void *b) {
         return update_version_cmp(((const UpdateVersion *) b)->version, ((const UpdateVersion *) a)->version);
 }
 
-static int build_versions(UpdateContext *c) {
-        size_t nt = c->defs.n_transfers;
+static int build_versions(UpdateContext *c, bool scan_available) {
+        SetScan s = { .newest_installed = SIZE_MAX, .candidate = SIZE_MAX };
+        const char *cur = NULL, *cand = NULL;
         int r;
 
-        for (size_t i = 0; i < nt; i++) {
-                for (size_t j = 0; j < c->installed[i].n; j++)
-                        if ((r = add_version(c, c->installed[i].items[j].meta.version)) < 0)
-                                return r;
-                for (size_t j = 0; j < c->available[i].n; j++)
-                        if ((r = add_version(c, c->available[i].items[j].meta.version)) < 0)
-                                return r;
-        }
+        r = scan_pass(c, &s, false);
+        if (r >= 0 && scan_available)
+                r = scan_pass(c, &s, true);
+        c->versions = s.sets;
+        c->n_versions = s.n;
+        if (r < 0)
+                return r;
+        if (s.newest_installed != SIZE_MAX)
+                cur = s.sets[s.newest_installed].version;
+        if (s.candidate != SIZE_MAX)
+                cand = s.sets[s.candidate].version;
+        /* nothing older than (or as new as) a complete newest install */
+        if (cur && cand && !s.sets[s.newest_installed].incomplete && update_version_cmp(cur, cand) >= 0)
+                cand = NULL;
         if (c->n_versions > 1)
                 qsort(c->versions, c->n_versions, sizeof(UpdateVersion), cmp_version);
         for (size_t k = 0; k < c->n_versions; k++) {
-                UpdateVersion *v = &c->versions[k];
-                size_t ni = 0, na = 0;
-                for (size_t i = 0; i < nt; i++) {
-                        ni += update_instances_find(&c->installed[i], v->version) != NULL;
-                        na += update_instances_find(&c->available[i], v->version) != NULL;
-                        if (c->defs.transfers[i].min_version &&
-                            update_version_cmp(v->version, c->defs.transfers[i].min_version) < 0)
-                                v->below_min = true;
-                        if (c->defs.transfers[i].protect_version &&
-                            streq(c->defs.transfers[i].protect_version, v->version))
-                                v->protected_ = true;
-                }
-                v->installed = ni == nt;
-                v->incomplete = ni > 0 && ni < nt;
-                v->available = na == nt;
-                if (!v->available && ni == 0) {
-                        /* offered by some sources only: not an update set, as 257 treats it */
-                        free(v->version);
-                        memmove(v, v + 1, (c->n_versions - k - 1) * sizeof(*v));
-                        c->n_versions--;
-                        k--;
-                        continue;
-                }
-                if (v->installed && !c->current)
-                        c->current = v;
-                if (v->available && !v->below_min && !c->current && !c->candidate)
-                        c->candidate = v;
+                if (cur && c->versions[k].version == cur)
+                        c->current = &c->versions[k];
+                if (cand && c->versions[k].version == cand)
+                        c->candidate = &c->versions[k];
         }
         return 0;
 }
@@ -285,7 +361,7 @@ int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitE
         if (r >= 0)
                 r = scan_all(&c, o, err);
         if (r >= 0)
-                r = build_versions(&c);
+                r = build_versions(&c, !o->skip_available);
         if (r < 0) {
                 update_context_done(&c);
                 return r;
@@ -336,6 +412,5 @@ uint64_t update_context_instances_max(const UpdateContext *c, size_t i) {
 }
 
 bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra) {
-        const char *pv = c->defs.transfers[i].protect_version;
-        return (pv && *pv && streq(pv, v)) || (extra && streq(extra, v));
+        return is_protected_version(&c->defs.transfers[i], v) || (extra && streq(extra, v));
 }

@@ -12,11 +12,13 @@
 
 typedef struct UpdateVersion {
         char *version;
-        bool installed;         /* every transfer has it installed */
+        /* systemd-sysupdate 257's flags of an update set */
+        bool installed;         /* some transfer has it installed (all: !incomplete) */
+        bool incomplete;        /* installed, but not in every transfer */
         bool available;         /* every transfer's source offers it */
-        bool incomplete;        /* installed in some transfers only */
+        bool newest;            /* the newest installed or the newest available set */
         bool protected_;        /* a transfer's ProtectVersion= names it */
-        bool below_min;         /* older than a transfer's MinVersion=: listed, never installed */
+        bool obsolete;          /* older than a transfer's MinVersion=: never installed */
 } UpdateVersion;
 
 typedef struct UpdateContext {
@@ -29,8 +31,8 @@ typedef struct UpdateContext {
         char *booted_version;           /* IMAGE_VERSION= of the root's os-release, or NULL */
         UpdateVersion *versions;        /* newest first */
         size_t n_versions;
-        const UpdateVersion *current;   /* newest installed, or NULL */
-        const UpdateVersion *candidate; /* newest available newer than current, or NULL */
+        const UpdateVersion *current;   /* newest installed (maybe incomplete), or NULL */
+        const UpdateVersion *candidate; /* what "update" installs or repairs, or NULL */
         uint64_t instances_max_override;        /* UPDATE_UNSET: per transfer */
 } UpdateContext;
 

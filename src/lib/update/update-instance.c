@@ -21,15 +21,50 @@ void update_instances_done(UpdateInstances *l) {
         *l = (UpdateInstances) {};
 }
 
+/* Paths compared as 257's path_compare() does: component by component
+ * (runs of '/' and "." components skipped), bytes first, then the shorter
+ * component first; a prefix sorts before what extends it. */
+static const char *next_component(const char *p, size_t *len) {
+        for (;;) {
+                while (*p == '/')
+                        p++;
+                *len = strcspn(p, "/");
+                if (!(*len == 1 && p[0] == '.'))
+                        return p;
+                p++;
+        }
+}
+
+static int cmp_path(const char *a, const char *b) {
+        if ((a[0] == '/') != (b[0] == '/'))
+                return a[0] == '/' ? 1 : -1;
+        for (;;) {
+                size_t j, k;
+                int r;
+
+                a = next_component(a, &j);
+                b = next_component(b, &k);
+                if (j == 0 || k == 0)
+                        return (j != 0) - (k != 0);
+                r = memcmp(a, b, MIN(j, k));
+                if (r != 0)
+                        return r;
+                if (j != k)
+                        return j < k ? -1 : 1;
+                a += j;
+                b += k;
+        }
+}
+
+/* Newest version first; equal versions ("1", "01") by path, as 257 orders
+ * a resource's instances. */
 static int cmp_instance(const void *a, const void *b) {
         const UpdateInstance *x = a, *y = b;
         int r = update_version_cmp(y->meta.version, x->meta.version);
-        return r != 0 ? r : (x->seq > y->seq) - (x->seq < y->seq);
+        return r != 0 ? r : cmp_path(x->path ? x->path : "", y->path ? y->path : "");
 }
 
 void update_instances_sort(UpdateInstances *l) {
-        for (size_t i = 0; i < l->n; i++)
-                l->items[i].seq = i;
         if (l->n > 1)
                 qsort(l->items, l->n, sizeof(UpdateInstance), cmp_instance);
 }
@@ -66,7 +101,7 @@ static int add_instance(UpdateInstances *l, const char *dir, const char *name, c
                 .path = strprintf("%s/%s", dir, name),
                 .meta = *m,
                 .mtime_usec = (uint64_t) st->st_mtim.tv_sec * 1000000u + (uint64_t) st->st_mtim.tv_nsec / 1000u,
-                .mode = st->st_mode & 07777,
+                .mode = st->st_mode & 0775,     /* as 257: no world-write, no set-id */
                 .size = (uint64_t) st->st_size,
                 .is_dir = S_ISDIR(st->st_mode),
         };
@@ -128,12 +163,22 @@ int update_instances_scan(const UpdateResource *res, const char *dir, const char
         return finish_list(&l, r, ret);
 }
 
-/* The first (sorted) instance whose version compares equal to v: 257 finds
- * "01" for the update set "1" */
+/* The instance 257 picks for version v: a binary search of the sorted list
+ * with the midpoint rule of glibc's bsearch(), so that of several instances
+ * whose versions compare equal ("1", "01") the same one is found. */
 const UpdateInstance *update_instances_find(const UpdateInstances *l, const char *v) {
-        for (size_t i = 0; i < l->n; i++)
-                if (update_version_cmp(l->items[i].meta.version, v) == 0)
-                        return &l->items[i];
+        size_t lo = 0, hi = l->n;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int r = -update_version_cmp(v, l->items[mid].meta.version);
+                if (r < 0)
+                        hi = mid;
+                else if (r > 0)
+                        lo = mid + 1;
+                else
+                        return &l->items[mid];
+        }
         return NULL;
 }
 

@@ -23,7 +23,6 @@ typedef struct UpdateInstance {
         GptPartition slot;
         bool has_listed;        /* url-file: SHA256SUMS gave listed[] */
         uint8_t listed[32];
-        size_t seq;             /* position in the scan (directory, SHA256SUMS, GPT order) */
 } UpdateInstance;
 
 typedef struct UpdateInstances {
@@ -44,10 +43,11 @@ void update_instances_done(UpdateInstances *l);
 int update_instances_scan_url(const UpdateResource *res, const char *url, const char *root, bool verify,
                               UpdateInstances *ret, UkitError *err);
 
-/* The instance of version v, or NULL. */
-/* Newest version first; versions that compare equal keep the order they
- * were found in (readdir, SHA256SUMS lines, GPT entries), as 257's stable
- * sort of what it read leaves them: the first one names the update set. */
+/* Newest version first; versions that compare equal ("1", "01") by path,
+ * as systemd-sysupdate 257 sorts them. */
 void update_instances_sort(UpdateInstances *l);
+
+/* The instance of version v (compared as versions), or NULL; of several
+ * equal ones the one 257's binary search finds. */
 
 const UpdateInstance *update_instances_find(const UpdateInstances *l, const char *v);

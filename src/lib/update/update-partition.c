@@ -187,6 +187,8 @@ static int add_slot(UpdateInstances *l, const char *disk, const GptPartition *p,
         }
         if (m->flags == UPDATE_UNSET)
                 m->flags = p->flags;
+        if (m->read_only < 0)
+                m->read_only = (p->flags & GPT_FLAG_READ_ONLY) && update_partition_type_knows_read_only(p->type);
         in.meta = *m;
         t[l->n++] = in;
         return 0;

@@ -13,6 +13,7 @@
 #include "gpt.h"
 #include "update-partition.h"
 #include "update-transfer.h"
+#include "update-version.h"
 #include "util.h"
 
 static const char *const type_names[] = {
@@ -54,7 +55,7 @@ void update_transfer_done(UpdateTransfer *t) {
         free(t->id);
         free(t->file);
         free(t->min_version);
-        free(t->protect_version);
+        update_strv_free(t->protect_versions, t->n_protect_versions);
         free(t->current_symlink);
         update_strv_free(t->features, t->n_features);
         update_strv_free(t->requisite_features, t->n_requisite_features);
@@ -287,8 +288,20 @@ static int target_key(UpdateTransfer *t, const char *k, const char *v, UkitError
 static int transfer_key(UpdateTransfer *t, const char *k, const char *v, UkitError *err) {
         if (streq(k, "MinVersion"))
                 return set_string(&t->min_version, v);
-        if (streq(k, "ProtectVersion"))
-                return set_string(&t->protect_version, v);
+        if (streq(k, "ProtectVersion")) {
+                /* as 257: an invalid version is ignored, each valid one kept */
+                char **l;
+                if (!update_version_valid(v))
+                        return 0;
+                l = realloc(t->protect_versions, (t->n_protect_versions + 1) * sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+                t->protect_versions = l;
+                if (!(l[t->n_protect_versions] = strdup(v)))
+                        return -ENOMEM;
+                t->n_protect_versions++;
+                return 0;
+        }
         if (streq(k, "Verify")) {
                 int b;
                 int r = bool_key(k, v, &b, err);
@@ -357,6 +370,10 @@ static int parse_line(UpdateTransfer *t, const char *section, char *line, const 
         *eq = 0;
         k = strip(line);
         v = strip(eq + 1);
+        /* 257 checks MinVersion= before it expands specifiers: one that
+         * is not a valid version as written ("%A" too) is ignored */
+        if (streq(section, "Transfer") && streq(k, "MinVersion") && !update_version_valid(v))
+                return 0;
         /* Paths and patterns take specifiers; expanding the whole value is
          * the same as expanding each word. */
         if (!streq(k, "Features") && !streq(k, "RequisiteFeatures")) {

@@ -42,7 +42,9 @@ typedef struct UpdateResource {
 typedef struct UpdateTransfer {
         char *id;                       /* file name without suffix */
         char *file;                     /* the definition file */
-        char *min_version, *protect_version, *current_symlink;
+        char *min_version, *current_symlink;
+        char **protect_versions;        /* ProtectVersion=, each line adds one */
+        size_t n_protect_versions;
         char **features, **requisite_features;
         size_t n_features, n_requisite_features;
         bool verify, remove_temporary;

@@ -8,23 +8,22 @@
 #    '+', ',', '~', '^', and now and then a character 257 refuses in a
 #    version (' ', ':', '=', '!', UTF-8): what the version order and the
 #    pattern matching have to handle;
-#  - a regular-file source and target, the target's MatchPattern with @v
-#    only, or with @l/@d (TriesLeft=), or with @m/@s/@t; random
-#    InstancesMax=, ProtectVersion=, and with UKIT_UPDATE257_MINVERSION=1
-#    MinVersion= (an open disagreement, see draw());
-#  - steps: list, check-new, update, list, then sometimes vacuum; with
-#    UKIT_UPDATE257_VERSION_STEPS=1 also update/list of a random version
-#    (one offered, or a random string).
+#  - one or two transfers (two: separate directories, versions shared in
+#    part, so that sets can be incomplete or only partly offered), each
+#    a regular-file source and target, the target's MatchPattern with @v
+#    only, or with @l/@d (TriesLeft=), or with @m/@s/@t (modes 257 refuses
+#    among them); random InstancesMax=, MinVersion=, one or two
+#    ProtectVersion= (valid or not);
+#  - versions that compare equal but differ as strings ("1", "01", "1.0");
+#  - steps: list, check-new, update, list, then sometimes vacuum, and
+#    sometimes update/list of a random version (one offered, or not).
 # The expected results are whatever 257 does.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-update-257.sh"
 
 ROUNDS=${UKIT_UPDATE257_ROUNDS:-25}
-# A fixed seed by default: a random one still finds open disagreements now
-# and then (below, and UKIT_SEED=404: a target name that two patterns parse
-# differently, "uki_2.a1.0_06.efi" with "uki_@v_@m.efi uki_@v.efi": 257
-# lists one version, ukit two), and CI must not fail on a known one.
-# Explore with UKIT_SEED=$RANDOM.
+# A fixed seed by default, so that CI runs what was checked; explore with
+# UKIT_SEED=$RANDOM.
 SEED=${UKIT_SEED:-303}
 echo "seed $SEED, $ROUNDS rounds"
 RANDOM=$SEED
@@ -100,63 +99,59 @@ genpool() {
         local k
         pool=()
         for ((k = 0; k < 8; k++)); do genver bad; pool+=("$V"); done
-        # equal in version order, different as strings ("1" and "01"): off by
-        # default, which one 257 picks is not the name order (UKIT_SEED=5:
-        # "055,1a.00" over "055,1a.0"; test-update-257.sh version_order)
-        [ -n "${UKIT_UPDATE257_TIES:-}" ] || return 0
+        # equal in version order, different as strings ("1" and "01")
         rnd 3
         if [ $R = 0 ]; then pool+=("0${pool[0]}"); fi
         rnd 3
         if [ $R = 0 ]; then pool+=("${pool[1]}.0" "${pool[1]}.00"); fi
 }
 
-draw() {
-        local k n v pat=0 tl
-        rm -rf "$W"; mkdir -p "$W/src" "$W/tgt" "$W/defs"
-        genpool
-        pick uki_ img- a ""; pre=$P
-        [ -n "$pre" ] || pre=x_
-        pick .efi .raw "" -x86; suf=$P
+# transfer N: the files and the definition of transfer N (1 or 2) in
+# $W/srcN, $W/tgtN, $W/defs/5N-r.transfer
+transfer() {
+        local k n v pat=0 tl id=$1 src tgt
+        mkdir -p "$W/src$id" "$W/tgt$id"
         n=$((1 + RANDOM % 6))
         src=()
         for ((k = 0; k < n; k++)); do rnd ${#pool[@]}; src+=("${pool[$R]}"); done
         n=$((RANDOM % 5))
         tgt=()
         for ((k = 0; k < n; k++)); do rnd ${#pool[@]}; tgt+=("${pool[$R]}"); done
+        srcs+=("${src[@]}")
         # target pattern: @v only / with tries counters / with @m, @s or @t
         rnd 6
         case $R in
         0 | 1) pat=1 ;;
         2) pat=2 ;;
         esac
-        for v in "${src[@]}"; do echo "$pre $v" >"$W/src/$pre$v$suf"; done
+        for v in "${src[@]}"; do echo "$pre $v" >"$W/src$id/$pre$v$suf"; done
         for v in "${tgt[@]}"; do
                 case $pat in
                 1) rnd 3; case $R in 0) tl=+$((RANDOM % 4)) ;; 1) tl=+$((RANDOM % 4))-$((RANDOM % 3)) ;; *) tl= ;; esac ;;
-                2) pick "" _0644 _600 _10 _1700000000000000; tl=$P ;;
+                # modes 06, 0666 and 4755 do not match in 257 (world-writable, set-uid)
+                2) pick "" _0644 _600 _10 _1700000000000000 _06 _0666 _4755 _0x10 _0b11; tl=$P ;;
                 *) tl= ;;
                 esac
-                echo "old $v" >"$W/tgt/$pre$v$tl$suf"
+                echo "old $v" >"$W/tgt$id/$pre$v$tl$suf"
         done
         {
                 echo "[Transfer]"
                 echo "Verify=no"
-                # MinVersion=: off by default, open disagreement (UKIT_SEED=7238:
-                # MinVersion=181~rc2, 257 installs "1a.00", ukit offers nothing)
-                if [ -n "${UKIT_UPDATE257_MINVERSION:-}" ]; then
-                        rnd 4; if [ $R = 0 ]; then genver; echo "MinVersion=$V"; fi
-                fi
-                rnd 4; if [ $R = 0 ]; then
+                # MinVersion=: valid or not (257 ignores "1~rc1" and "%A")
+                rnd 4; if [ $R = 0 ]; then genver; echo "MinVersion=$V"; fi
+                rnd 12; if [ $R = 0 ]; then echo "MinVersion=%A"; fi
+                for k in 1 2; do
+                        rnd 4; [ $R = 0 ] || continue
                         if [ ${#tgt[@]} -gt 0 ]; then rnd ${#tgt[@]}; V=${tgt[$R]}; else genver; fi
                         case $V in *[[:space:]%]*) ;; *) echo "ProtectVersion=$V" ;; esac
-                fi
+                done
                 echo "[Source]"
                 echo "Type=regular-file"
-                echo "Path=$W/src"
+                echo "Path=$W/src$id"
                 echo "MatchPattern=$pre@v$suf"
                 echo "[Target]"
                 echo "Type=regular-file"
-                echo "Path=$W/tgt"
+                echo "Path=$W/tgt$id"
                 case $pat in
                 1) echo "MatchPattern=$pre@v+@l-@d$suf $pre@v+@l$suf $pre@v$suf"
                    echo "TriesLeft=$((1 + RANDOM % 3))"; echo "TriesDone=0" ;;
@@ -164,14 +159,26 @@ draw() {
                 *) echo "MatchPattern=$pre@v$suf" ;;
                 esac
                 rnd 3; [ $R = 0 ] || echo "InstancesMax=$((2 + RANDOM % 3))"
-        } >"$W/defs/50-r.transfer"
+        } >"$W/defs/5$id-r.transfer"
+}
+
+draw() {
+        local id
+        rm -rf "$W"; mkdir -p "$W/defs"
+        genpool
+        pick uki_ img- a ""; pre=$P
+        [ -n "$pre" ] || pre=x_
+        pick .efi .raw "" -x86; suf=$P
+        srcs=()
+        transfer 1
+        rnd 3; if [ $R = 0 ]; then transfer 2; fi
 }
 
 # argver: sets A, a version for "update A"/"list A" (no whitespace, no glob
 # characters: run_steps splits the step into words)
 argver() {
         rnd 3
-        if [ $R = 0 ] || [ ${#src[@]} = 0 ]; then genver; else rnd ${#src[@]}; V=${src[$R]}; fi
+        if [ $R = 0 ] || [ ${#srcs[@]} = 0 ]; then genver; else rnd ${#srcs[@]}; V=${srcs[$R]}; fi
         case $V in *[[:space:]*?[]*) A=1 ;; *) A=$V ;; esac
 }
 
@@ -180,20 +187,12 @@ setup_round() {
         draw
         steps=("=$d --json=short list" "=$d check-new" "$d update" "=$d --json=short list")
         rnd 3; if [ $R = 0 ]; then steps+=("$d --instances-max=$((2 + RANDOM % 2)) vacuum"); fi
-        # "update VERSION" / "list VERSION": off by default, disagreements with
-        # 257 are open (UKIT_SEED=1..3 with the steps on): "obsolete" (257
-        # sets it from MinVersion=, for installed sets too, ukit never);
-        # "update V" of an installed V older than MinVersion= (257 rc 0);
-        # sources "0047.0" and "047.0" (257 names the installed set "047.0")
-        if [ -n "${UKIT_UPDATE257_VERSION_STEPS:-}" ]; then
-                rnd 2; if [ $R = 0 ]; then argver; steps+=("$d update $A" "=$d --json=short list $A"); fi
-        fi
+        rnd 2; if [ $R = 0 ]; then argver; steps+=("$d update $A" "=$d --json=short list $A"); fi
         steps+=("=$d --json=short list")
         {
                 echo "--- seed $SEED, round $round (UKIT_SEED=$SEED to repeat)"
-                cat "$W/defs/50-r.transfer"
-                echo "source: $(ls "$W/src" | tr '\n' '|')"
-                echo "target: $(ls "$W/tgt" | tr '\n' '|')"
+                for f in "$W"/defs/*.transfer; do echo "# ${f##*/}"; cat "$f"; done
+                for f in "$W"/src* "$W"/tgt*; do echo "${f##*/}: $(ls "$f" | tr '\n' '|')"; done
                 printf 'step: %s\n' "${steps[@]}"
         } >"$T/round.txt"
 }

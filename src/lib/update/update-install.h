@@ -21,9 +21,12 @@ int update_lock(const UpdateContext *c, int **ret_fds, UkitError *err);
 void update_unlock(int *fds, size_t n);
 
 /* Remove stale temporaries and, per transfer, the oldest unprotected
- * installed instances until at most InstancesMax - space remain.
- * extra_protected (may be NULL) is kept as well. Returns the number
- * removed, -ENOSPC if protected instances leave no room. */
+ * installed instances until at most InstancesMax - space remain, as
+ * sysupdate 257 does: extra_protected (may be NULL, the version about to
+ * be installed) is kept as well, and a transfer that has it already is
+ * left alone; protected instances may keep more than InstancesMax=.
+ * Returns the most one transfer removed; -ENOSPC when a partition target
+ * has too few slots of its type. */
 int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected, UpdateRemovedFn fn,
                   void *userdata, UkitError *err);
 

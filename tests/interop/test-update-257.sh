@@ -256,6 +256,23 @@ setup_features() {
 }
 scenario features
 
+# A transfer whose feature is disabled takes no part in the update sets,
+# but vacuum and update empty its target, all but ProtectVersion=
+setup_features_vacuum() {
+        mkfiles "$W/src" uki_ .efi 1 2 3
+        mkfiles "$W/dbg" uki_ .efi 1 2
+        mkdir -p "$W/defs"
+        printf '[Feature]\nDescription=Debug tools\nEnabled=no\n' >"$W/defs/dbg.feature"
+        uki_transfer "$W/defs/40-base.transfer" "" ""
+        uki_transfer "$W/defs/50-dbg.transfer" "Features=dbg
+ProtectVersion=1" ""
+        sed -i 's|esp/EFI/Linux|dbg|' "$W/defs/50-dbg.transfer"
+        steps=("=--definitions=$W/defs --json=short list" "--definitions=$W/defs update 2"
+               "=--definitions=$W/defs --json=short list" "--definitions=$W/defs vacuum"
+               "=--definitions=$W/defs --json=short list")
+}
+scenario features_vacuum
+
 # A set installed in one transfer only (an update cut short between its
 # renames): 257 shows it as "current+incomplete", installed and newest,
 # and the next update completes it.

@@ -279,6 +279,33 @@ static int resolve_target(const UpdateContext *c, const UpdateContextOptions *o,
         return 0;
 }
 
+/* the installed instances of the disabled transfers */
+static int scan_disabled(UpdateContext *c, const UpdateContextOptions *o, UkitError *err) {
+        size_t nd = c->disabled.n_transfers;
+        int r;
+
+        c->disabled_dirs = calloc(nd ? nd : 1, sizeof(char *));
+        c->disabled_installed = calloc(nd ? nd : 1, sizeof(UpdateInstances));
+        if (!c->disabled_dirs || !c->disabled_installed)
+                return -ENOMEM;
+        for (size_t i = 0; i < nd; i++) {
+                const UpdateTransfer *t = &c->disabled.transfers[i];
+                size_t n_empty;
+                r = resolve_target(c, o, t, &c->disabled_dirs[i], err);
+                if (r < 0)
+                        return r;
+                if (t->target.type == UPDATE_RESOURCE_PARTITION)
+                        r = update_partition_scan(t, c->disabled_dirs[i], &c->disabled_installed[i], &n_empty, err);
+                else if ((r = update_instances_scan(&t->target, c->disabled_dirs[i], NULL, &c->disabled_installed[i])) < 0) {
+                        ukit_error(err, r, "cannot scan the target: %s", strerror(-r));
+                        ukit_error_where(err, r, c->disabled_dirs[i], UKIT_ERROR_NO_OFFSET);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int scan_all(UpdateContext *c, const UpdateContextOptions *o, UkitError *err) {
         size_t nt = c->defs.n_transfers;
         int r;
@@ -348,18 +375,25 @@ int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitE
         if (r >= 0)
                 r = update_features_load(c.root, o->definitions, o->component, &c.features, err);
         if (r >= 0) {
-                /* transfers of disabled features take no part */
+                /* transfers of disabled features take no part, but their
+                 * targets are emptied by vacuum, as in 257 */
                 size_t k = 0;
-                for (size_t i = 0; i < c.defs.n_transfers; i++) {
+                c.disabled.transfers = calloc(c.defs.n_transfers ? c.defs.n_transfers : 1, sizeof(UpdateTransfer));
+                if (!c.disabled.transfers)
+                        r = -ENOMEM;
+                for (size_t i = 0; r >= 0 && i < c.defs.n_transfers; i++) {
                         if (update_transfer_enabled(&c.defs.transfers[i], &c.features))
                                 c.defs.transfers[k++] = c.defs.transfers[i];
                         else
-                                update_transfer_done(&c.defs.transfers[i]);
+                                c.disabled.transfers[c.disabled.n_transfers++] = c.defs.transfers[i];
                 }
-                c.defs.n_transfers = k;
+                if (r >= 0)
+                        c.defs.n_transfers = k;
         }
         if (r >= 0)
                 r = scan_all(&c, o, err);
+        if (r >= 0)
+                r = scan_disabled(&c, o, err);
         if (r >= 0)
                 r = build_versions(&c, !o->skip_available);
         if (r < 0) {
@@ -381,6 +415,15 @@ void update_context_done(UpdateContext *c) {
                 if (c->available)
                         update_instances_done(&c->available[i]);
         }
+        for (size_t i = 0; i < c->disabled.n_transfers; i++) {
+                if (c->disabled_dirs)
+                        free(c->disabled_dirs[i]);
+                if (c->disabled_installed)
+                        update_instances_done(&c->disabled_installed[i]);
+        }
+        free(c->disabled_dirs);
+        free(c->disabled_installed);
+        update_definitions_done(&c->disabled);
         free(c->source_dirs);
         free(c->target_dirs);
         free(c->installed);
@@ -413,4 +456,8 @@ uint64_t update_context_instances_max(const UpdateContext *c, size_t i) {
 
 bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra) {
         return is_protected_version(&c->defs.transfers[i], v) || (extra && streq(extra, v));
+}
+
+bool update_transfer_protects(const UpdateTransfer *t, const char *v) {
+        return is_protected_version(t, v);
 }

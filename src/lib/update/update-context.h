@@ -24,6 +24,9 @@ typedef struct UpdateVersion {
 typedef struct UpdateContext {
         char *root;                     /* NULL: the host */
         UpdateDefinitions defs;         /* the enabled transfers */
+        UpdateDefinitions disabled;     /* transfers of disabled features: vacuum empties them */
+        char **disabled_dirs;           /* their targets (as target_dirs) */
+        UpdateInstances *disabled_installed;
         UpdateFeatures features;
         char **source_dirs, **target_dirs;     /* partition targets: target_dirs[i] is the disk */
         size_t *n_empty;                /* partition targets: "_empty" slots of the type */
@@ -54,3 +57,6 @@ uint64_t update_context_instances_max(const UpdateContext *c, size_t i);
 
 /* Whether installed instance version v of transfer i must be kept. */
 bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra);
+
+/* Whether transfer t's ProtectVersion= names v. */
+bool update_transfer_protects(const UpdateTransfer *t, const char *v);

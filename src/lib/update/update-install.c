@@ -176,6 +176,31 @@ int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected,
                  * more than InstancesMax= (a partition target then needs
                  * a free slot, or the update fails there) */
         }
+        /* the transfers of disabled features lose every unprotected instance */
+        for (size_t i = 0; i < c->disabled.n_transfers; i++) {
+                const UpdateTransfer *t = &c->disabled.transfers[i];
+                UpdateInstances *l = &c->disabled_installed[i];
+                int r;
+
+                for (size_t k = l->n; k > 0; k--) {
+                        UpdateInstance *in = &l->items[k - 1];
+
+                        if (!in->path || update_transfer_protects(t, in->meta.version))
+                                continue;
+                        if (t->target.type == UPDATE_RESOURCE_PARTITION)
+                                r = update_partition_empty(c->disabled_dirs[i], in, err);
+                        else if ((r = remove_instance(in)) < 0) {
+                                ukit_error(err, r, "cannot remove: %s", strerror(-r));
+                                ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
+                        }
+                        if (r < 0)
+                                return r;
+                        if (fn)
+                                fn(in->path, userdata);
+                        free(in->path);
+                        in->path = NULL;
+                }
+        }
         return removed;
 }
 

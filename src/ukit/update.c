@@ -264,7 +264,8 @@ static void list_contents(JsonWriter *j, const UpdateContext *c, const UpdateVer
                 part_type |= tt == UPDATE_RESOURCE_PARTITION;
                 fs_type |= tt == UPDATE_RESOURCE_REGULAR_FILE || tt == UPDATE_RESOURCE_DIRECTORY ||
                            tt == UPDATE_RESOURCE_SUBVOLUME;
-                if (!in) {
+                /* a source fills in only where the whole set is offered */
+                if (!in && v->available) {
                         in = update_instances_find(&c->available[i], v->version);
                         res = &t->source;
                 }

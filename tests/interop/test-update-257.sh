@@ -273,6 +273,19 @@ ProtectVersion=1" ""
 }
 scenario features_vacuum
 
+# only transfers of disabled features: no definitions at all, nothing touched
+setup_features_none() {
+        mkfiles "$W/src" uki_ .efi 1
+        mkfiles "$W/dbg" uki_ .efi 0
+        mkdir -p "$W/defs"
+        printf '[Feature]\nDescription=Debug tools\nEnabled=no\n' >"$W/defs/dbg.feature"
+        uki_transfer "$W/defs/50-dbg.transfer" "Features=dbg" ""
+        sed -i 's|esp/EFI/Linux|dbg|' "$W/defs/50-dbg.transfer"
+        steps=("=--definitions=$W/defs --json=short list" "--definitions=$W/defs vacuum"
+               "--definitions=$W/defs update" "=--definitions=$W/defs check-new")
+}
+scenario features_none
+
 # A set installed in one transfer only (an update cut short between its
 # renames): 257 shows it as "current+incomplete", installed and newest,
 # and the next update completes it.

@@ -389,6 +389,9 @@ int update_context_load(const UpdateContextOptions *o, UpdateContext *ret, UkitE
                 }
                 if (r >= 0)
                         c.defs.n_transfers = k;
+                /* as 257: transfers of disabled features alone are none */
+                if (r >= 0 && k == 0)
+                        r = ukit_error(err, -ENOENT, "no transfer definitions found (all their features are disabled)");
         }
         if (r >= 0)
                 r = scan_all(&c, o, err);

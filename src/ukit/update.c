@@ -257,7 +257,10 @@ static void list_contents(JsonWriter *j, const UpdateContext *c, const UpdateVer
 
         for (size_t i = 0; i < nt; i++) {
                 const UpdateTransfer *t = &c->defs.transfers[i];
-                const UpdateInstance *in = update_instances_find(&c->installed[i], v->version);
+                /* the set's instances as 257 keeps them: the targets' for
+                 * an installed set, else the sources' (a target instance of
+                 * a set 257's installed pass stepped over does not count) */
+                const UpdateInstance *in = v->installed ? update_instances_find(&c->installed[i], v->version) : NULL;
                 const UpdateResource *res = &t->target;
                 UpdateResourceType tt = t->target.type;
 
@@ -366,7 +369,7 @@ static int list_one(const UpdateArgs *a, const UpdateContext *c, const char *ver
                v->installed && v->newest ? " (newest)" : "", v->incomplete ? " (incomplete)" : "",
                v->available ? "yes" : "no", !v->installed && v->available && v->newest ? " (newest)" : "",
                v->installed && v->protected_ ? "yes" : "no", v->obsolete ? "yes" : "no");
-        for (size_t i = 0; i < c->defs.n_transfers; i++) {
+        for (size_t i = 0; i < c->defs.n_transfers && v->installed; i++) {
                 const UpdateInstance *in = update_instances_find(&c->installed[i], v->version);
                 if (in) {
                         _cleanup_free_ char *e = escape_str(in->path);

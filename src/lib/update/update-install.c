@@ -656,7 +656,8 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const UpdateInstance *src = update_instances_find(&c->available[i], version);
-                const UpdateInstance *have = update_instances_find(&c->installed[i], version);
+                const UpdateVersion *set = update_context_find(c, version);
+                const UpdateInstance *have = set && set->installed ? update_instances_find(&c->installed[i], version) : NULL;
                 if (have && have->path) {
                         /* as 257: what is there already is not acquired again */
                         p->present[i] = true;

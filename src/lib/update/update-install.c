@@ -656,8 +656,9 @@ int update_acquire(const UpdateContext *c, const char *version, UpdatePending **
         }
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const UpdateInstance *src = update_instances_find(&c->available[i], version);
-                const UpdateVersion *set = update_context_find(c, version);
-                const UpdateInstance *have = set && set->installed ? update_instances_find(&c->installed[i], version) : NULL;
+                /* as 257: a target that has the version is not acquired
+                 * again, even when the set is not counted as installed */
+                const UpdateInstance *have = update_instances_find(&c->installed[i], version);
                 if (have && have->path) {
                         /* as 257: what is there already is not acquired again */
                         p->present[i] = true;

@@ -457,10 +457,6 @@ uint64_t update_context_instances_max(const UpdateContext *c, size_t i) {
         return UPDATE_INSTANCES_MAX_DEFAULT;
 }
 
-bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra) {
-        return is_protected_version(&c->defs.transfers[i], v) || (extra && streq(extra, v));
-}
-
-bool update_transfer_protects(const UpdateTransfer *t, const char *v) {
-        return is_protected_version(t, v);
+bool update_context_is_protected(const UpdateTransfer *t, const char *v, const char *extra) {
+        return is_protected_version(t, v) || (extra && streq(extra, v));
 }

@@ -55,8 +55,6 @@ const UpdateVersion *update_context_find(const UpdateContext *c, const char *ver
 /* InstancesMax of transfer i (override, definition or the default). */
 uint64_t update_context_instances_max(const UpdateContext *c, size_t i);
 
-/* Whether installed instance version v of transfer i must be kept. */
-bool update_context_is_protected(const UpdateContext *c, size_t i, const char *v, const char *extra);
-
-/* Whether transfer t's ProtectVersion= names v. */
-bool update_transfer_protects(const UpdateTransfer *t, const char *v);
+/* Whether an installed instance of version v of transfer t must be kept:
+ * its ProtectVersion= names v, or v is extra (may be NULL). */
+bool update_context_is_protected(const UpdateTransfer *t, const char *v, const char *extra);

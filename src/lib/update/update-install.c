@@ -111,6 +111,27 @@ static int remove_instance(const UpdateInstance *in) {
         return unlink(in->path) < 0 ? -errno : 0;
 }
 
+/* Remove one installed instance (a slot: relabel it "_empty"), report it
+ * through fn, and mark it gone (kept in the list for the version table). */
+static int remove_one(const char *dir, bool part, UpdateInstance *in, UpdateRemovedFn fn, void *userdata,
+                      UkitError *err) {
+        int r;
+
+        if (part) {
+                r = update_partition_empty(dir, in, err);
+                if (r < 0)
+                        return r;
+        } else if ((r = remove_instance(in)) < 0) {
+                ukit_error(err, r, "cannot remove: %s", strerror(-r));
+                return ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
+        }
+        if (fn)
+                fn(in->path, userdata);
+        free(in->path);
+        in->path = NULL;
+        return 0;
+}
+
 /* As 257 counts partition slots: the "_empty" ones make room first, and
  * one instance always stays. */
 static int partition_limit(const UpdateContext *c, size_t i, uint64_t space, uint64_t *limit, UkitError *err) {
@@ -151,23 +172,12 @@ int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected,
                 for (size_t k = l->n; k > 0 && count > limit; k--) {
                         UpdateInstance *in = &l->items[k - 1];
 
-                        if (!in->path || update_context_is_protected(c, i, in->meta.version, extra_protected))
+                        if (!in->path || update_context_is_protected(&c->defs.transfers[i], in->meta.version, extra_protected))
                                 continue;
-                        if (part) {
-                                r = update_partition_empty(c->target_dirs[i], in, err);
-                                if (r < 0)
-                                        return r;
+                        if ((r = remove_one(c->target_dirs[i], part, in, fn, userdata, err)) < 0)
+                                return r;
+                        if (part)
                                 c->n_empty[i]++;
-                        } else
-                                r = remove_instance(in);
-                        if (r < 0) {
-                                ukit_error(err, r, "cannot remove: %s", strerror(-r));
-                                return ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
-                        }
-                        if (fn)
-                                fn(in->path, userdata);
-                        free(in->path);
-                        in->path = NULL;        /* gone; kept in the list for the version table */
                         count--;
                         here++;
                 }
@@ -185,20 +195,12 @@ int update_vacuum(UpdateContext *c, uint64_t space, const char *extra_protected,
                 for (size_t k = l->n; k > 0; k--) {
                         UpdateInstance *in = &l->items[k - 1];
 
-                        if (!in->path || update_transfer_protects(t, in->meta.version))
+                        if (!in->path || update_context_is_protected(t, in->meta.version, NULL))
                                 continue;
-                        if (t->target.type == UPDATE_RESOURCE_PARTITION)
-                                r = update_partition_empty(c->disabled_dirs[i], in, err);
-                        else if ((r = remove_instance(in)) < 0) {
-                                ukit_error(err, r, "cannot remove: %s", strerror(-r));
-                                ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
-                        }
+                        r = remove_one(c->disabled_dirs[i], t->target.type == UPDATE_RESOURCE_PARTITION, in, fn,
+                                       userdata, err);
                         if (r < 0)
                                 return r;
-                        if (fn)
-                                fn(in->path, userdata);
-                        free(in->path);
-                        in->path = NULL;
                 }
         }
         return removed;

@@ -121,7 +121,7 @@ static int remove_one(const char *dir, bool part, UpdateInstance *in, UpdateRemo
                 r = update_partition_empty(dir, in, err);
                 if (r < 0)
                         return r;
-        } else if ((r = remove_instance(in)) < 0) {
+        } else if ((r = remove_instance(in)) < 0 && r != -ENOENT) {   /* gone already: another run's work */
                 ukit_error(err, r, "cannot remove: %s", strerror(-r));
                 return ukit_error_where(err, r, in->path, UKIT_ERROR_NO_OFFSET);
         }
